@@ -1,0 +1,4 @@
+//! meshwalk: an interactive walkthrough of AWS App Mesh, step by step, with an embedded cloud
+//! (an App Mesh + ECS emulator) as its default target.
+
+pub mod model;

@@ -1,0 +1,220 @@
+//! How operations travel over HTTP, as the service models describe it, and the decoding of an
+//! operation's input into its generated type.
+//!
+//! REST-JSON (App Mesh) spreads an input over the URI, the query string and the body; the
+//! emulator merges them into one JSON object keyed by member name before decoding, so a single
+//! serde type per input shape serves both the wire and `--cli-input-json` files.
+
+use serde::de::DeserializeOwned;
+
+/// Where an HTTP-bound input member travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    Uri,
+    Query,
+    Header,
+}
+
+/// The JSON type an HTTP-bound member becomes once merged into the input object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    String,
+    Integer,
+    Boolean,
+    List,
+}
+
+/// An input member bound to the URI, query string or a header.
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    /// The member name (the key in the merged input object).
+    pub member: &'static str,
+    pub location: Location,
+    /// The name on the wire: the `{label}` in the URI, the query key or the header name.
+    pub name: &'static str,
+    pub kind: ParamKind,
+}
+
+/// One operation of a service model.
+#[derive(Debug, Clone, Copy)]
+pub struct Operation {
+    pub name: &'static str,
+    pub method: &'static str,
+    /// The request URI template, e.g. `/v20190125/meshes/{meshName}`.
+    pub uri: &'static str,
+    /// The HTTP status of a successful response.
+    pub status: u16,
+    /// The output member sent as the whole body, if the output has one.
+    pub payload: Option<&'static str>,
+    pub params: &'static [Param],
+}
+
+impl Operation {
+    /// Matches a request path against this operation's URI template and returns the labels'
+    /// (still percent-encoded) values, or `None` when the path is not this operation's.
+    pub fn match_path<'p>(
+        &self,
+        method: &str,
+        path: &'p str,
+    ) -> Option<Vec<(&'static str, &'p str)>> {
+        if method != self.method {
+            return None;
+        }
+        let template = self.uri.split('?').next().unwrap_or(self.uri);
+        let mut labels = Vec::new();
+        let mut want = template.trim_start_matches('/').split('/');
+        let mut got = path.trim_start_matches('/').split('/');
+        loop {
+            match (want.next(), got.next()) {
+                (None, None) => return Some(labels),
+                (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') => {
+                    if g.is_empty() {
+                        return None;
+                    }
+                    labels.push((&w[1..w.len() - 1], g));
+                }
+                (Some(w), Some(g)) if w == g => {}
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Serializes an operation's output as its HTTP body (the payload member alone, if any).
+pub trait OutputBody {
+    fn body(&self) -> serde_json::Result<Vec<u8>>;
+}
+
+/// Why an input could not be decoded into its shape.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("unknown operation {0}")]
+    UnknownOperation(String),
+    /// `path` is the member path (`spec.listeners[0].portMapping`), empty at the top level.
+    #[error("{}", describe(path, message, *line, *column))]
+    Invalid {
+        path: String,
+        message: String,
+        line: usize,
+        column: usize,
+    },
+}
+
+fn describe(path: &str, message: &str, line: usize, column: usize) -> String {
+    let at = if line > 0 {
+        format!("line {line}, column {column}: ")
+    } else {
+        String::new()
+    };
+    if path.is_empty() || path == "." {
+        format!("{at}{message}")
+    } else {
+        format!("{at}{path}: {message}")
+    }
+}
+
+/// Decodes a merged input object (no positions: it did not come from text).
+pub fn decode_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, DecodeError> {
+    serde_path_to_error::deserialize(value).map_err(|e| DecodeError::Invalid {
+        path: e.path().to_string(),
+        message: strip_position(&e.inner().to_string()),
+        line: 0,
+        column: 0,
+    })
+}
+
+/// Decodes JSON text (a request body or a `--cli-input-json` file), keeping line:column.
+pub fn decode_str<T: DeserializeOwned>(text: &str) -> Result<T, DecodeError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| DecodeError::Invalid {
+        path: e.path().to_string(),
+        message: strip_position(&e.inner().to_string()),
+        line: e.inner().line(),
+        column: e.inner().column(),
+    })?;
+    de.end().map_err(|e| DecodeError::Invalid {
+        path: String::new(),
+        message: strip_position(&e.to_string()),
+        line: e.line(),
+        column: e.column(),
+    })?;
+    Ok(value)
+}
+
+/// serde_json appends " at line L column C"; the position is reported separately.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::appmesh::{self, CreateVirtualNodeInput};
+
+    fn op(name: &str) -> &'static Operation {
+        appmesh::OPERATIONS
+            .iter()
+            .find(|o| o.name == name)
+            .expect(name)
+    }
+
+    #[test]
+    fn uri_templates_match_labels() {
+        let describe = op("DescribeRoute");
+        let labels = describe
+            .match_path("GET", "/v20190125/meshes/m/virtualRouter/r/routes/x")
+            .expect("matches");
+        assert_eq!(
+            labels,
+            [
+                ("meshName", "m"),
+                ("virtualRouterName", "r"),
+                ("routeName", "x")
+            ]
+        );
+        assert!(
+            describe
+                .match_path("DELETE", "/v20190125/meshes/m/virtualRouter/r/routes/x")
+                .is_none()
+        );
+        assert!(
+            op("DescribeMesh")
+                .match_path("GET", "/v20190125/meshes/m/virtualNodes")
+                .is_none()
+        );
+        assert!(
+            op("DescribeMesh")
+                .match_path("GET", "/v20190125/meshes/")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn text_errors_carry_line_column_and_member_path() {
+        let text = "{\n  \"meshName\": \"m\",\n  \"virtualNodeName\": \"n\",\n  \"spec\": {\"listners\": []}\n}";
+        let err = decode_str::<CreateVirtualNodeInput>(text).unwrap_err();
+        let DecodeError::Invalid {
+            path,
+            message,
+            line,
+            ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(line, &4);
+        assert_eq!(path, "spec");
+        assert!(message.contains("unknown field `listners`"), "{message}");
+        assert!(err.to_string().starts_with("line 4, column"), "{err}");
+    }
+
+    #[test]
+    fn missing_required_member_is_named() {
+        let err = decode_value::<CreateVirtualNodeInput>(serde_json::json!({"meshName": "m"}))
+            .unwrap_err();
+        assert!(err.to_string().contains("missing field `spec`"), "{err}");
+    }
+}
