@@ -7437,6 +7437,50 @@ impl Request {
         })
     }
 
+    /// The operation's name, as in the model.
+    pub fn operation_name(&self) -> &'static str {
+        match self {
+            Request::CreateGatewayRoute(_) => "CreateGatewayRoute",
+            Request::CreateMesh(_) => "CreateMesh",
+            Request::CreateRoute(_) => "CreateRoute",
+            Request::CreateVirtualGateway(_) => "CreateVirtualGateway",
+            Request::CreateVirtualNode(_) => "CreateVirtualNode",
+            Request::CreateVirtualRouter(_) => "CreateVirtualRouter",
+            Request::CreateVirtualService(_) => "CreateVirtualService",
+            Request::DeleteGatewayRoute(_) => "DeleteGatewayRoute",
+            Request::DeleteMesh(_) => "DeleteMesh",
+            Request::DeleteRoute(_) => "DeleteRoute",
+            Request::DeleteVirtualGateway(_) => "DeleteVirtualGateway",
+            Request::DeleteVirtualNode(_) => "DeleteVirtualNode",
+            Request::DeleteVirtualRouter(_) => "DeleteVirtualRouter",
+            Request::DeleteVirtualService(_) => "DeleteVirtualService",
+            Request::DescribeGatewayRoute(_) => "DescribeGatewayRoute",
+            Request::DescribeMesh(_) => "DescribeMesh",
+            Request::DescribeRoute(_) => "DescribeRoute",
+            Request::DescribeVirtualGateway(_) => "DescribeVirtualGateway",
+            Request::DescribeVirtualNode(_) => "DescribeVirtualNode",
+            Request::DescribeVirtualRouter(_) => "DescribeVirtualRouter",
+            Request::DescribeVirtualService(_) => "DescribeVirtualService",
+            Request::ListGatewayRoutes(_) => "ListGatewayRoutes",
+            Request::ListMeshes(_) => "ListMeshes",
+            Request::ListRoutes(_) => "ListRoutes",
+            Request::ListTagsForResource(_) => "ListTagsForResource",
+            Request::ListVirtualGateways(_) => "ListVirtualGateways",
+            Request::ListVirtualNodes(_) => "ListVirtualNodes",
+            Request::ListVirtualRouters(_) => "ListVirtualRouters",
+            Request::ListVirtualServices(_) => "ListVirtualServices",
+            Request::TagResource(_) => "TagResource",
+            Request::UntagResource(_) => "UntagResource",
+            Request::UpdateGatewayRoute(_) => "UpdateGatewayRoute",
+            Request::UpdateMesh(_) => "UpdateMesh",
+            Request::UpdateRoute(_) => "UpdateRoute",
+            Request::UpdateVirtualGateway(_) => "UpdateVirtualGateway",
+            Request::UpdateVirtualNode(_) => "UpdateVirtualNode",
+            Request::UpdateVirtualRouter(_) => "UpdateVirtualRouter",
+            Request::UpdateVirtualService(_) => "UpdateVirtualService",
+        }
+    }
+
     /// The model's constraints on this request's members.
     pub fn violations(&self) -> Violations {
         let mut v = Violations::default();

@@ -7258,6 +7258,33 @@ impl Request {
         })
     }
 
+    /// The operation's name, as in the model.
+    pub fn operation_name(&self) -> &'static str {
+        match self {
+            Request::CreateCluster(_) => "CreateCluster",
+            Request::CreateService(_) => "CreateService",
+            Request::DeleteCluster(_) => "DeleteCluster",
+            Request::DeleteService(_) => "DeleteService",
+            Request::DeregisterTaskDefinition(_) => "DeregisterTaskDefinition",
+            Request::DescribeClusters(_) => "DescribeClusters",
+            Request::DescribeServices(_) => "DescribeServices",
+            Request::DescribeTaskDefinition(_) => "DescribeTaskDefinition",
+            Request::DescribeTasks(_) => "DescribeTasks",
+            Request::ListClusters(_) => "ListClusters",
+            Request::ListServices(_) => "ListServices",
+            Request::ListTagsForResource(_) => "ListTagsForResource",
+            Request::ListTaskDefinitionFamilies(_) => "ListTaskDefinitionFamilies",
+            Request::ListTaskDefinitions(_) => "ListTaskDefinitions",
+            Request::ListTasks(_) => "ListTasks",
+            Request::RegisterTaskDefinition(_) => "RegisterTaskDefinition",
+            Request::RunTask(_) => "RunTask",
+            Request::StopTask(_) => "StopTask",
+            Request::TagResource(_) => "TagResource",
+            Request::UntagResource(_) => "UntagResource",
+            Request::UpdateService(_) => "UpdateService",
+        }
+    }
+
     /// The model's constraints on this request's members.
     pub fn violations(&self) -> Violations {
         let mut v = Violations::default();

@@ -1,0 +1,74 @@
+//! `meshwalk serve`: the embedded cloud in the foreground until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+
+use color_eyre::Result;
+use color_eyre::eyre::WrapErr;
+
+use crate::cli::ServeArgs;
+use crate::emulator::{CloudConfig, RunningCloud};
+
+pub async fn run(args: ServeArgs) -> Result<()> {
+    let config = CloudConfig {
+        region: args.region.clone(),
+        account_id: args.account_id.clone(),
+        ..CloudConfig::default()
+    };
+    let addr = SocketAddr::new(args.bind, args.port);
+    let cloud = RunningCloud::start(config, addr)
+        .await
+        .wrap_err_with(|| format!("could not listen on {addr}"))?;
+    if !args.bind.is_loopback() {
+        eprintln!(
+            "warning: listening on {} — anyone who can reach this address can change the cloud \
+             (no authentication is checked).",
+            cloud.addr
+        );
+    }
+    println!("{}", banner(&cloud.endpoint(), &args));
+    shutdown_signal().await;
+    println!("stopping…");
+    cloud
+        .stop()
+        .await
+        .wrap_err("the server did not stop cleanly")?;
+    Ok(())
+}
+
+fn banner(endpoint: &str, args: &ServeArgs) -> String {
+    format!(
+        "meshwalk embedded cloud (App Mesh 2019-01-25) on {endpoint}
+  region {region} (unsigned requests), account {account}
+
+Point the aws CLI or any SDK at it:
+  aws --endpoint-url {endpoint} appmesh list-meshes
+  export AWS_ENDPOINT_URL={endpoint}   # SDKs and the aws CLI v2 read this
+Any credentials work (they are not checked), e.g.
+  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION={region}
+
+Ctrl-C stops it.",
+        region = args.region,
+        account = args.account_id,
+    )
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

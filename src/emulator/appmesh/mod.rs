@@ -1,0 +1,218 @@
+//! The embedded cloud's App Mesh control plane (API version 2019-01-25).
+//!
+//! Implemented: all 38 operations of the model — Create/Describe/Update/Delete/List for
+//! meshes, virtual nodes, virtual routers, routes, virtual services, virtual gateways and
+//! gateway routes, plus TagResource, UntagResource and ListTagsForResource.
+//!
+//! Not implemented (requests are accepted only where AWS would accept them; nothing below is
+//! silently pretended): mesh sharing across accounts (a `meshOwner` other than the cloud's
+//! account is NotFoundException), IAM authorization (signatures are not checked), throttling
+//! (TooManyRequestsException is never sent), and the eventual consistency of the real service
+//! (every change is visible to the next call).
+
+pub mod error;
+mod gateways;
+mod handlers;
+pub mod store;
+mod tags;
+pub mod validate;
+pub mod views;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use crate::model::OutputBody;
+use crate::model::appmesh::Request;
+
+use error::{AppMeshError, Result};
+use store::{AppMeshState, Ctx, Limits};
+
+/// A successful create or update, remembered by its clientToken so that a retry returns the
+/// same answer instead of a ConflictException.
+struct Remembered {
+    request: String,
+    body: Vec<u8>,
+}
+
+struct Inner {
+    state: Arc<AppMeshState>,
+    client_tokens: HashMap<(String, String), Remembered>,
+}
+
+/// The App Mesh service: typed requests in, response bodies out, a new state published after
+/// every successful change.
+pub struct AppMesh {
+    account: String,
+    limits: Limits,
+    inner: RwLock<Inner>,
+    publish: Box<dyn Fn(Arc<AppMeshState>) + Send + Sync>,
+}
+
+impl AppMesh {
+    pub fn new(
+        account: impl Into<String>,
+        limits: Limits,
+        publish: impl Fn(Arc<AppMeshState>) + Send + Sync + 'static,
+    ) -> AppMesh {
+        AppMesh {
+            account: account.into(),
+            limits,
+            inner: RwLock::new(Inner {
+                state: Arc::default(),
+                client_tokens: HashMap::new(),
+            }),
+            publish: Box::new(publish),
+        }
+    }
+
+    /// The current state (an immutable snapshot).
+    pub fn state(&self) -> Arc<AppMeshState> {
+        self.read_inner().state.clone()
+    }
+
+    /// Runs one request in `region` and returns the response body.
+    pub fn call(&self, region: &str, request: Request) -> Result<Vec<u8>> {
+        let cx = Ctx {
+            account: self.account.clone(),
+            region: region.to_string(),
+            limits: self.limits,
+        };
+        if is_read(&request) {
+            // Reads work on a snapshot: no lock is held while the response is built.
+            let state = self.state();
+            return read(&cx, &state, request);
+        }
+        let token =
+            client_token(&request).map(|t| (request.operation_name().to_string(), t.to_string()));
+        let fingerprint = token.as_ref().map(|_| format!("{region}{request:?}"));
+        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(key) = &token
+            && let Some(seen) = inner.client_tokens.get(key)
+        {
+            return if Some(&seen.request) == fingerprint.as_ref() {
+                Ok(seen.body.clone())
+            } else {
+                Err(AppMeshError::Conflict(format!(
+                    "The clientToken '{}' was already used with different parameters.",
+                    key.1
+                )))
+            };
+        }
+        // Handlers change a copy; it replaces the state only when the whole call succeeded.
+        let mut next = (*inner.state).clone();
+        let body = write(&cx, &mut next, request)?;
+        let next = Arc::new(next);
+        inner.state = next.clone();
+        if let (Some(key), Some(request)) = (token, fingerprint) {
+            inner.client_tokens.insert(
+                key,
+                Remembered {
+                    request,
+                    body: body.clone(),
+                },
+            );
+        }
+        drop(inner);
+        (self.publish)(next);
+        Ok(body)
+    }
+
+    fn read_inner(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        // A panic elsewhere cannot leave the state half-changed (changes are swapped in whole).
+        self.inner.read().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn body(output: &impl OutputBody) -> Result<Vec<u8>> {
+    output
+        .body()
+        .map_err(|e| AppMeshError::Internal(format!("could not encode the response: {e}")))
+}
+
+fn is_read(request: &Request) -> bool {
+    let name = request.operation_name();
+    name.starts_with("Describe") || name.starts_with("List")
+}
+
+fn client_token(request: &Request) -> Option<&str> {
+    use Request::*;
+    match request {
+        CreateMesh(i) => i.client_token.as_deref(),
+        UpdateMesh(i) => i.client_token.as_deref(),
+        CreateVirtualNode(i) => i.client_token.as_deref(),
+        UpdateVirtualNode(i) => i.client_token.as_deref(),
+        CreateVirtualRouter(i) => i.client_token.as_deref(),
+        UpdateVirtualRouter(i) => i.client_token.as_deref(),
+        CreateRoute(i) => i.client_token.as_deref(),
+        UpdateRoute(i) => i.client_token.as_deref(),
+        CreateVirtualService(i) => i.client_token.as_deref(),
+        UpdateVirtualService(i) => i.client_token.as_deref(),
+        CreateVirtualGateway(i) => i.client_token.as_deref(),
+        UpdateVirtualGateway(i) => i.client_token.as_deref(),
+        CreateGatewayRoute(i) => i.client_token.as_deref(),
+        UpdateGatewayRoute(i) => i.client_token.as_deref(),
+        _ => None,
+    }
+}
+
+fn read(cx: &Ctx, s: &AppMeshState, request: Request) -> Result<Vec<u8>> {
+    use Request::*;
+    use gateways::*;
+    use handlers::*;
+    match request {
+        DescribeMesh(i) => body(&describe_mesh(cx, s, i)?),
+        ListMeshes(i) => body(&list_meshes(cx, s, i)?),
+        DescribeVirtualNode(i) => body(&describe_virtual_node(cx, s, i)?),
+        ListVirtualNodes(i) => body(&list_virtual_nodes(cx, s, i)?),
+        DescribeVirtualRouter(i) => body(&describe_virtual_router(cx, s, i)?),
+        ListVirtualRouters(i) => body(&list_virtual_routers(cx, s, i)?),
+        DescribeRoute(i) => body(&describe_route(cx, s, i)?),
+        ListRoutes(i) => body(&list_routes(cx, s, i)?),
+        DescribeVirtualService(i) => body(&describe_virtual_service(cx, s, i)?),
+        ListVirtualServices(i) => body(&list_virtual_services(cx, s, i)?),
+        DescribeVirtualGateway(i) => body(&describe_virtual_gateway(cx, s, i)?),
+        ListVirtualGateways(i) => body(&list_virtual_gateways(cx, s, i)?),
+        DescribeGatewayRoute(i) => body(&describe_gateway_route(cx, s, i)?),
+        ListGatewayRoutes(i) => body(&list_gateway_routes(cx, s, i)?),
+        ListTagsForResource(i) => body(&tags::list_tags_for_resource(cx, s, i)?),
+        other => Err(AppMeshError::Internal(format!(
+            "{} is not a read",
+            other.operation_name()
+        ))),
+    }
+}
+
+fn write(cx: &Ctx, s: &mut AppMeshState, request: Request) -> Result<Vec<u8>> {
+    use Request::*;
+    use gateways::*;
+    use handlers::*;
+    match request {
+        CreateMesh(i) => body(&create_mesh(cx, s, i)?),
+        UpdateMesh(i) => body(&update_mesh(cx, s, i)?),
+        DeleteMesh(i) => body(&delete_mesh(cx, s, i)?),
+        CreateVirtualNode(i) => body(&create_virtual_node(cx, s, i)?),
+        UpdateVirtualNode(i) => body(&update_virtual_node(cx, s, i)?),
+        DeleteVirtualNode(i) => body(&delete_virtual_node(cx, s, i)?),
+        CreateVirtualRouter(i) => body(&create_virtual_router(cx, s, i)?),
+        UpdateVirtualRouter(i) => body(&update_virtual_router(cx, s, i)?),
+        DeleteVirtualRouter(i) => body(&delete_virtual_router(cx, s, i)?),
+        CreateRoute(i) => body(&create_route(cx, s, i)?),
+        UpdateRoute(i) => body(&update_route(cx, s, i)?),
+        DeleteRoute(i) => body(&delete_route(cx, s, i)?),
+        CreateVirtualService(i) => body(&create_virtual_service(cx, s, i)?),
+        UpdateVirtualService(i) => body(&update_virtual_service(cx, s, i)?),
+        DeleteVirtualService(i) => body(&delete_virtual_service(cx, s, i)?),
+        CreateVirtualGateway(i) => body(&create_virtual_gateway(cx, s, i)?),
+        UpdateVirtualGateway(i) => body(&update_virtual_gateway(cx, s, i)?),
+        DeleteVirtualGateway(i) => body(&delete_virtual_gateway(cx, s, i)?),
+        CreateGatewayRoute(i) => body(&create_gateway_route(cx, s, i)?),
+        UpdateGatewayRoute(i) => body(&update_gateway_route(cx, s, i)?),
+        DeleteGatewayRoute(i) => body(&delete_gateway_route(cx, s, i)?),
+        TagResource(i) => body(&tags::tag_resource(cx, s, i)?),
+        UntagResource(i) => body(&tags::untag_resource(cx, s, i)?),
+        other => Err(AppMeshError::Internal(format!(
+            "{} is not a write",
+            other.operation_name()
+        ))),
+    }
+}

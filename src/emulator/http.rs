@@ -1,0 +1,207 @@
+//! Routing of the embedded cloud's endpoint: REST-JSON paths `/v20190125/...` go to App Mesh;
+//! `POST /` with `X-Amz-Target: AmazonEC2ContainerServiceV20141113.*` goes to ECS.
+//!
+//! A REST-JSON input is spread over the URI, the query string and the body; it is merged into
+//! one JSON object keyed by member name and decoded into the operation's generated input type.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use percent_encoding::percent_decode_str;
+use serde_json::{Map, Value};
+
+use super::Cloud;
+use super::appmesh::error::AppMeshError;
+use crate::model::appmesh::{OPERATIONS, Request};
+use crate::model::protocol::{Location, Operation, ParamKind};
+
+pub fn router(cloud: Arc<Cloud>) -> Router {
+    Router::new().fallback(handle).with_state(cloud)
+}
+
+async fn handle(
+    State(cloud): State<Arc<Cloud>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let region = signing_region(&headers).unwrap_or(&cloud.config.region);
+    if method == Method::POST && uri.path() == "/" && headers.contains_key("x-amz-target") {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "UnknownOperationException",
+            "ECS is not served by this endpoint yet.",
+        );
+    }
+    let Some((operation, labels)) = OPERATIONS
+        .iter()
+        .find_map(|op| Some((op, op.match_path(method.as_str(), uri.path())?)))
+    else {
+        return json_error(
+            StatusCode::NOT_FOUND,
+            "UnknownOperationException",
+            &format!("No App Mesh operation is {method} {}.", uri.path()),
+        );
+    };
+    let result = decode(operation, &labels, uri.query(), &headers, &body)
+        .and_then(|request| cloud.appmesh.call(region, request));
+    match result {
+        Ok(body) => json(
+            StatusCode::from_u16(operation.status).unwrap_or(StatusCode::OK),
+            body,
+        ),
+        Err(e) => {
+            tracing::debug!(operation = operation.name, error = %e, "request failed");
+            let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            json_error(status, e.code(), e.message())
+        }
+    }
+}
+
+/// Builds the operation's typed input from the path labels, query string, headers and body,
+/// then checks the model's constraints.
+fn decode(
+    operation: &Operation,
+    labels: &[(&str, &str)],
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Request, AppMeshError> {
+    let mut input = if body.iter().all(u8::is_ascii_whitespace) {
+        Map::new()
+    } else {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => return Err(bad("The request body must be a JSON object.")),
+            Err(e) => return Err(bad(&format!("The request body is not valid JSON: {e}"))),
+        }
+    };
+    let query: Vec<(String, String)> = query.map(parse_query).unwrap_or_default();
+    for param in operation.params {
+        let raw: Vec<String> = match param.location {
+            Location::Uri => labels
+                .iter()
+                .filter(|(name, _)| *name == param.name)
+                .map(|(_, v)| decode_component(v))
+                .collect(),
+            Location::Query => query
+                .iter()
+                .filter(|(k, _)| k == param.name)
+                .map(|(_, v)| v.clone())
+                .collect(),
+            Location::Header => headers
+                .get_all(param.name)
+                .iter()
+                .filter_map(|v| v.to_str().ok().map(str::to_string))
+                .collect(),
+        };
+        let Some(first) = raw.first() else { continue };
+        let value = match param.kind {
+            ParamKind::String => Value::String(first.clone()),
+            ParamKind::Integer => first.parse::<i64>().map(Value::from).map_err(|_| {
+                bad(&format!(
+                    "{}: '{first}' is not a valid integer.",
+                    param.member
+                ))
+            })?,
+            ParamKind::Boolean => Value::Bool(first == "true"),
+            ParamKind::List => Value::Array(raw.into_iter().map(Value::String).collect()),
+        };
+        input.insert(param.member.to_string(), value);
+    }
+    let request =
+        Request::decode(operation.name, Value::Object(input)).map_err(|e| bad(&e.to_string()))?;
+    let violations = request.violations();
+    if !violations.is_empty() {
+        return Err(bad(&violations.to_string()));
+    }
+    Ok(request)
+}
+
+fn bad(message: &str) -> AppMeshError {
+    AppMeshError::BadRequest(message.to_string())
+}
+
+fn decode_component(raw: &str) -> String {
+    percent_decode_str(raw).decode_utf8_lossy().into_owned()
+}
+
+fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let plus = |s: &str| decode_component(&s.replace('+', " "));
+            (plus(k), plus(v))
+        })
+        .collect()
+}
+
+/// The region of the request's SigV4 credential scope
+/// (`Credential=AKID/20261126/us-east-1/appmesh/aws4_request`), if it is signed.
+pub fn signing_region(headers: &HeaderMap) -> Option<&str> {
+    let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let scope = auth.split("Credential=").nth(1)?;
+    let scope = scope.split([',', ' ']).next()?;
+    let region = scope.split('/').nth(2)?;
+    (!region.is_empty()).then_some(region)
+}
+
+fn json(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+        headers.insert("x-amzn-requestid", id);
+    }
+    response
+}
+
+/// A REST-JSON error: the status, `x-amzn-ErrorType` and `{"message": ...}`.
+fn json_error(status: StatusCode, code: &'static str, message: &str) -> Response {
+    let body = serde_json::to_vec(&serde_json::json!({ "message": message })).unwrap_or_default();
+    let mut response = json(status, body);
+    response
+        .headers_mut()
+        .insert("x-amzn-errortype", HeaderValue::from_static(code));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_comes_from_the_credential_scope() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static(
+                "AWS4-HMAC-SHA256 Credential=AKID/20261126/eu-west-1/appmesh/aws4_request, SignedHeaders=host, Signature=abc",
+            ),
+        );
+        assert_eq!(signing_region(&headers), Some("eu-west-1"));
+        assert_eq!(signing_region(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn query_values_are_decoded() {
+        assert_eq!(
+            parse_query("resourceArn=arn%3Aaws%3Aappmesh&limit=5&x"),
+            [
+                ("resourceArn".to_string(), "arn:aws:appmesh".to_string()),
+                ("limit".to_string(), "5".to_string()),
+                ("x".to_string(), String::new()),
+            ]
+        );
+    }
+}

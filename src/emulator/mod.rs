@@ -1,0 +1,124 @@
+//! The embedded cloud's control plane: an HTTP server on loopback that speaks the App Mesh
+//! REST-JSON protocol (and, on the same endpoint, ECS's JSON 1.1), so that the AWS SDKs and
+//! the aws CLI work against it unchanged.
+
+pub mod appmesh;
+pub mod http;
+pub mod snapshot;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
+
+use appmesh::AppMesh;
+use appmesh::store::Limits;
+use snapshot::{CloudSnapshot, Publisher};
+
+/// Who the embedded cloud is: its default region and its single account.
+#[derive(Debug, Clone)]
+pub struct CloudConfig {
+    /// Used when a request carries no SigV4 credential scope.
+    pub region: String,
+    pub account_id: String,
+    pub appmesh_limits: Limits,
+}
+
+impl Default for CloudConfig {
+    fn default() -> Self {
+        CloudConfig {
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+            appmesh_limits: Limits::default(),
+        }
+    }
+}
+
+/// The services of the control plane and the snapshot channel they publish on.
+pub struct Cloud {
+    pub config: CloudConfig,
+    pub appmesh: AppMesh,
+    publisher: Publisher,
+}
+
+impl Cloud {
+    pub fn new(config: CloudConfig) -> Arc<Cloud> {
+        let publisher = Publisher::new();
+        let appmesh_publisher = publisher.clone();
+        let appmesh = AppMesh::new(config.account_id.clone(), config.appmesh_limits, move |s| {
+            appmesh_publisher.publish_appmesh(s)
+        });
+        Arc::new(Cloud {
+            config,
+            appmesh,
+            publisher,
+        })
+    }
+
+    /// A receiver of state snapshots (the data plane's only view of the cloud).
+    pub fn subscribe(&self) -> watch::Receiver<CloudSnapshot> {
+        self.publisher.subscribe()
+    }
+
+    pub fn snapshot(&self) -> CloudSnapshot {
+        self.publisher.current()
+    }
+}
+
+/// A running embedded cloud: its endpoint, and a handle that stops it.
+pub struct RunningCloud {
+    pub addr: SocketAddr,
+    pub cloud: Arc<Cloud>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningCloud {
+    /// Binds `addr` (port 0 picks a free port) and serves until stopped or dropped.
+    pub async fn start(config: CloudConfig, addr: SocketAddr) -> std::io::Result<RunningCloud> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let cloud = Cloud::new(config);
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let app = http::router(cloud.clone());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(RunningCloud {
+            addr,
+            cloud,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        })
+    }
+
+    /// `http://ADDR`, what `--endpoint-url` / `AWS_ENDPOINT_URL` take.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets requests in flight finish, and waits for the server to end.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningCloud {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
