@@ -1,6 +1,7 @@
 //! meshwalk: an interactive walkthrough of AWS App Mesh, step by step, with an embedded cloud
 //! (an App Mesh + ECS emulator) as its default target.
 
+pub mod api;
 pub mod cli;
 pub mod commands;
 pub mod emulator;

@@ -206,7 +206,7 @@ mod tests {
             panic!("{err:?}")
         };
         assert_eq!(line, &4);
-        assert_eq!(path, "spec");
+        assert_eq!(path, "spec.listners");
         assert!(message.contains("unknown field `listners`"), "{message}");
         assert!(err.to_string().starts_with("line 4, column"), "{err}");
     }

@@ -1,1 +1,7 @@
-fn main() {}
+//! meshwalk's one integration-test binary (each extra binary would re-link the AWS SDK).
+
+mod appmesh_api;
+mod appmesh_errors;
+mod appmesh_store_props;
+mod appmesh_tutorial;
+mod support;

@@ -294,15 +294,12 @@ pub fn now_epoch_seconds() -> f64 {
 }
 
 /// Looks a resource up, or fails with NotFoundException naming it.
-pub fn found<'a, T>(item: Option<&'a T>, what: impl FnOnce() -> String) -> Result<&'a T> {
+pub fn found<T>(item: Option<&T>, what: impl FnOnce() -> String) -> Result<&T> {
     item.ok_or_else(|| AppMeshError::NotFound(format!("{} not found.", what())))
 }
 
 /// Mutable twin of [`found`].
-pub fn found_mut<'a, T>(
-    item: Option<&'a mut T>,
-    what: impl FnOnce() -> String,
-) -> Result<&'a mut T> {
+pub fn found_mut<T>(item: Option<&mut T>, what: impl FnOnce() -> String) -> Result<&mut T> {
     item.ok_or_else(|| AppMeshError::NotFound(format!("{} not found.", what())))
 }
 
@@ -340,7 +337,7 @@ fn encode_token(name: &str) -> String {
 }
 
 fn decode_token(token: &str) -> Option<String> {
-    if token.len() % 2 != 0 {
+    if !token.len().is_multiple_of(2) {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..token.len())

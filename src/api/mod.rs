@@ -1,0 +1,3 @@
+//! The client side: SDK configuration per target, and the typed calls the walkthrough makes.
+
+pub mod target;

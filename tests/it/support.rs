@@ -1,0 +1,199 @@
+//! Shared test fixtures: an embedded cloud on 127.0.0.1:0 and real SDK clients pointed at it.
+
+use std::fmt::Debug;
+
+use aws_sdk_appmesh::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_appmesh::types::*;
+use meshwalk::api::target::endpoint_config;
+use meshwalk::emulator::{CloudConfig, RunningCloud};
+
+pub struct TestCloud {
+    pub running: RunningCloud,
+    pub appmesh: aws_sdk_appmesh::Client,
+}
+
+pub async fn start() -> TestCloud {
+    start_with(CloudConfig::default()).await
+}
+
+pub async fn start_with(config: CloudConfig) -> TestCloud {
+    let running = RunningCloud::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("embedded cloud starts");
+    let appmesh = appmesh_client(&running, "us-east-1");
+    TestCloud { running, appmesh }
+}
+
+pub fn appmesh_client(running: &RunningCloud, region: &str) -> aws_sdk_appmesh::Client {
+    aws_sdk_appmesh::Client::new(&endpoint_config(&running.endpoint(), region))
+}
+
+/// The AWS error code and message of a failed call (panics if it succeeded).
+pub fn error_of<T: Debug, E: ProvideErrorMetadata + Debug, R: Debug>(
+    result: Result<T, SdkError<E, R>>,
+) -> (String, String) {
+    let err = result.expect_err("the call should fail");
+    let code = err
+        .code()
+        .unwrap_or_else(|| panic!("no error code in {err:?}"));
+    (
+        code.to_string(),
+        err.message().unwrap_or_default().to_string(),
+    )
+}
+
+pub fn http_listener(port: i32) -> Listener {
+    Listener::builder()
+        .port_mapping(
+            PortMapping::builder()
+                .port(port)
+                .protocol(PortProtocol::Http)
+                .build()
+                .unwrap(),
+        )
+        .build()
+}
+
+pub fn router_spec(protocol: PortProtocol) -> VirtualRouterSpec {
+    VirtualRouterSpec::builder()
+        .listeners(
+            VirtualRouterListener::builder()
+                .port_mapping(
+                    PortMapping::builder()
+                        .port(9080)
+                        .protocol(protocol)
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .build()
+}
+
+/// A virtual node as the tutorial writes it: an HTTP listener on 9080 and DNS discovery.
+pub fn node_spec(hostname: &str, backends: &[&str]) -> VirtualNodeSpec {
+    let mut spec = VirtualNodeSpec::builder()
+        .listeners(http_listener(9080))
+        .service_discovery(ServiceDiscovery::Dns(
+            DnsServiceDiscovery::builder()
+                .hostname(hostname)
+                .build()
+                .unwrap(),
+        ));
+    for backend in backends {
+        spec = spec.backends(Backend::VirtualService(
+            VirtualServiceBackend::builder()
+                .virtual_service_name(*backend)
+                .build()
+                .unwrap(),
+        ));
+    }
+    spec.build()
+}
+
+pub fn weighted(targets: &[(&str, i32)]) -> HttpRouteAction {
+    let mut action = HttpRouteAction::builder();
+    for (node, weight) in targets {
+        action = action.weighted_targets(
+            WeightedTarget::builder()
+                .virtual_node(*node)
+                .weight(*weight)
+                .build()
+                .unwrap(),
+        );
+    }
+    action.build().unwrap()
+}
+
+pub fn http_route(prefix: &str, targets: &[(&str, i32)]) -> RouteSpec {
+    RouteSpec::builder()
+        .http_route(
+            HttpRoute::builder()
+                .r#match(HttpRouteMatch::builder().prefix(prefix).build())
+                .action(weighted(targets))
+                .build(),
+        )
+        .build()
+}
+
+pub fn router_service(router: &str) -> VirtualServiceSpec {
+    VirtualServiceSpec::builder()
+        .provider(VirtualServiceProvider::VirtualRouter(
+            VirtualRouterServiceProvider::builder()
+                .virtual_router_name(router)
+                .build()
+                .unwrap(),
+        ))
+        .build()
+}
+
+pub fn node_service(node: &str) -> VirtualServiceSpec {
+    VirtualServiceSpec::builder()
+        .provider(VirtualServiceProvider::VirtualNode(
+            VirtualNodeServiceProvider::builder()
+                .virtual_node_name(node)
+                .build()
+                .unwrap(),
+        ))
+        .build()
+}
+
+pub fn tag(key: &str, value: &str) -> TagRef {
+    TagRef::builder().key(key).value(value).build().unwrap()
+}
+
+/// The mesh, nodes, router, route and service of the tutorial (route at 90/10).
+pub async fn build_tutorial_mesh(client: &aws_sdk_appmesh::Client) {
+    client
+        .create_mesh()
+        .mesh_name("gophermesh")
+        .send()
+        .await
+        .unwrap();
+    for (name, host, backends) in [
+        (
+            "requester",
+            "requester.gophers.local",
+            vec!["distributor.gophers.local"],
+        ),
+        ("distributorV1", "distributor-v1.gophers.local", vec![]),
+        ("distributorV2", "distributor-v2.gophers.local", vec![]),
+    ] {
+        client
+            .create_virtual_node()
+            .mesh_name("gophermesh")
+            .virtual_node_name(name)
+            .spec(node_spec(host, &backends))
+            .send()
+            .await
+            .unwrap();
+    }
+    client
+        .create_virtual_router()
+        .mesh_name("gophermesh")
+        .virtual_router_name("distributor")
+        .spec(router_spec(PortProtocol::Http))
+        .send()
+        .await
+        .unwrap();
+    client
+        .create_route()
+        .mesh_name("gophermesh")
+        .virtual_router_name("distributor")
+        .route_name("distributor-route")
+        .spec(http_route(
+            "/",
+            &[("distributorV1", 90), ("distributorV2", 10)],
+        ))
+        .send()
+        .await
+        .unwrap();
+    client
+        .create_virtual_service()
+        .mesh_name("gophermesh")
+        .virtual_service_name("distributor.gophers.local")
+        .spec(router_service("distributor"))
+        .send()
+        .await
+        .unwrap();
+}
