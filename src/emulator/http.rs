@@ -16,7 +16,10 @@ use serde_json::{Map, Value};
 
 use super::Cloud;
 use super::appmesh::error::AppMeshError;
+use super::ecs::error::EcsError;
+use crate::model::DecodeError;
 use crate::model::appmesh::{OPERATIONS, Request};
+use crate::model::ecs::Request as EcsRequest;
 use crate::model::protocol::{Location, Operation, ParamKind};
 
 pub fn router(cloud: Arc<Cloud>) -> Router {
@@ -31,12 +34,10 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let region = signing_region(&headers).unwrap_or(&cloud.config.region);
-    if method == Method::POST && uri.path() == "/" && headers.contains_key("x-amz-target") {
-        return json_error(
-            StatusCode::BAD_REQUEST,
-            "UnknownOperationException",
-            "ECS is not served by this endpoint yet.",
-        );
+    if method == Method::POST && uri.path() == "/" {
+        if let Some(target) = headers.get("x-amz-target") {
+            return ecs(&cloud, region, target.to_str().unwrap_or_default(), &body);
+        }
     }
     let Some((operation, labels)) = OPERATIONS
         .iter()
@@ -121,6 +122,71 @@ fn decode(
         return Err(bad(&violations.to_string()));
     }
     Ok(request)
+}
+
+/// An ECS call: JSON 1.1, the operation named by `X-Amz-Target`.
+fn ecs(cloud: &Cloud, region: &str, target: &str, body: &[u8]) -> Response {
+    let Some(operation) = target.strip_prefix(ECS_TARGET_PREFIX) else {
+        return json11_error(&EcsError {
+            code: "UnknownOperationException",
+            message: format!("Unknown target {target}: this endpoint serves App Mesh and ECS."),
+        });
+    };
+    let input = if body.iter().all(u8::is_ascii_whitespace) {
+        Value::Object(Map::new())
+    } else {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(v) => v,
+            Err(e) => {
+                return json11_error(&EcsError {
+                    code: "SerializationException",
+                    message: format!("The request body is not valid JSON: {e}"),
+                });
+            }
+        }
+    };
+    let request = match EcsRequest::decode(operation, input) {
+        Ok(r) => r,
+        Err(DecodeError::UnknownOperation(op)) => {
+            return json11_error(&EcsError {
+                code: "UnknownOperationException",
+                message: format!("ECS operation {op} is not implemented by the embedded cloud."),
+            });
+        }
+        Err(e) => return json11_error(&EcsError::invalid_parameter(e.to_string())),
+    };
+    let violations = request.violations();
+    if !violations.is_empty() {
+        return json11_error(&EcsError::invalid_parameter(violations.to_string()));
+    }
+    match cloud.ecs.call(region, request) {
+        Ok(body) => {
+            let mut response = json(StatusCode::OK, body);
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_11));
+            response
+        }
+        Err(e) => {
+            tracing::debug!(operation, error = %e, "request failed");
+            json11_error(&e)
+        }
+    }
+}
+
+const ECS_TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113.";
+const JSON_11: &str = "application/x-amz-json-1.1";
+
+/// A JSON 1.1 error: `{"__type": ..., "message": ...}` (and the type in `x-amzn-ErrorType`).
+fn json11_error(e: &EcsError) -> Response {
+    let body = serde_json::to_vec(&serde_json::json!({ "__type": e.code, "message": e.message }))
+        .unwrap_or_default();
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut response = json(status, body);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_11));
+    headers.insert("x-amzn-errortype", HeaderValue::from_static(e.code));
+    response
 }
 
 fn bad(message: &str) -> AppMeshError {

@@ -3,18 +3,23 @@
 //! the aws CLI work against it unchanged.
 
 pub mod appmesh;
+pub mod ecs;
 pub mod http;
+pub mod plane;
 pub mod snapshot;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use appmesh::AppMesh;
 use appmesh::store::Limits;
+use ecs::Ecs;
+use ecs::runtime::{RuntimeEvent, RuntimeReporter};
+use ecs::store::Timings;
 use snapshot::{CloudSnapshot, Publisher};
 
 /// Who the embedded cloud is: its default region and its single account.
@@ -24,6 +29,8 @@ pub struct CloudConfig {
     pub region: String,
     pub account_id: String,
     pub appmesh_limits: Limits,
+    /// How long ECS task transitions take (zero in tests).
+    pub ecs_timings: Timings,
 }
 
 impl Default for CloudConfig {
@@ -32,6 +39,7 @@ impl Default for CloudConfig {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
             appmesh_limits: Limits::default(),
+            ecs_timings: Timings::default(),
         }
     }
 }
@@ -40,7 +48,11 @@ impl Default for CloudConfig {
 pub struct Cloud {
     pub config: CloudConfig,
     pub appmesh: AppMesh,
+    pub ecs: Ecs,
     publisher: Publisher,
+    reporter: RuntimeReporter,
+    /// Taken by the ECS scheduler when the cloud starts.
+    runtime_events: Mutex<Option<mpsc::UnboundedReceiver<RuntimeEvent>>>,
 }
 
 impl Cloud {
@@ -50,11 +62,27 @@ impl Cloud {
         let appmesh = AppMesh::new(config.account_id.clone(), config.appmesh_limits, move |s| {
             appmesh_publisher.publish_appmesh(s)
         });
+        let ecs_publisher = publisher.clone();
+        let ecs = Ecs::new(
+            config.account_id.clone(),
+            config.region.clone(),
+            config.ecs_timings,
+            move |s| ecs_publisher.publish_ecs(s),
+        );
+        let (tx, rx) = mpsc::unbounded_channel();
         Arc::new(Cloud {
             config,
             appmesh,
+            ecs,
             publisher,
+            reporter: RuntimeReporter::new(tx),
+            runtime_events: Mutex::new(Some(rx)),
         })
+    }
+
+    /// Where a container runtime reports what became of the tasks it was asked to run.
+    pub fn runtime_reporter(&self) -> RuntimeReporter {
+        self.reporter.clone()
     }
 
     /// A receiver of state snapshots (the data plane's only view of the cloud).
@@ -73,6 +101,7 @@ pub struct RunningCloud {
     pub cloud: Arc<Cloud>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    scheduler: JoinHandle<()>,
 }
 
 impl RunningCloud {
@@ -83,6 +112,15 @@ impl RunningCloud {
         let cloud = Cloud::new(config);
         let (shutdown, stopped) = oneshot::channel::<()>();
         let app = http::router(cloud.clone());
+        let events = cloud
+            .runtime_events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .expect("a new cloud's runtime events are taken once, here");
+        let scheduler_cloud = cloud.clone();
+        let scheduler =
+            tokio::spawn(async move { scheduler_cloud.ecs.run_scheduler(events).await });
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async {
@@ -95,6 +133,7 @@ impl RunningCloud {
             cloud,
             shutdown: Some(shutdown),
             task: Some(task),
+            scheduler,
         })
     }
 
@@ -108,6 +147,7 @@ impl RunningCloud {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        self.scheduler.abort();
         match self.task.take() {
             Some(task) => task.await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
             None => Ok(()),
@@ -117,6 +157,7 @@ impl RunningCloud {
 
 impl Drop for RunningCloud {
     fn drop(&mut self) {
+        self.scheduler.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use super::appmesh::store::AppMeshState;
+use super::ecs::store::EcsState;
 
 /// Everything the data plane needs to know, at one instant. Cheap to clone (shared parts).
 #[derive(Debug, Clone, Default)]
@@ -13,6 +14,7 @@ pub struct CloudSnapshot {
     /// Increases by one with every published change.
     pub generation: u64,
     pub appmesh: Arc<AppMeshState>,
+    pub ecs: Arc<EcsState>,
 }
 
 /// The sending side, shared by the services of the control plane.
@@ -40,6 +42,15 @@ impl Publisher {
         self.tx.send_modify(|s| {
             s.generation += 1;
             s.appmesh = state;
+        });
+    }
+}
+
+impl Publisher {
+    pub fn publish_ecs(&self, state: Arc<EcsState>) {
+        self.tx.send_modify(|s| {
+            s.generation += 1;
+            s.ecs = state;
         });
     }
 }

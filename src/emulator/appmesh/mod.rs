@@ -18,34 +18,21 @@ mod tags;
 pub mod validate;
 pub mod views;
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use crate::model::OutputBody;
 use crate::model::appmesh::Request;
 
+use super::plane::{Idempotency, Plane};
 use error::{AppMeshError, Result};
 use store::{AppMeshState, Ctx, Limits};
-
-/// A successful create or update, remembered by its clientToken so that a retry returns the
-/// same answer instead of a ConflictException.
-struct Remembered {
-    request: String,
-    body: Vec<u8>,
-}
-
-struct Inner {
-    state: Arc<AppMeshState>,
-    client_tokens: HashMap<(String, String), Remembered>,
-}
 
 /// The App Mesh service: typed requests in, response bodies out, a new state published after
 /// every successful change.
 pub struct AppMesh {
     account: String,
     limits: Limits,
-    inner: RwLock<Inner>,
-    publish: Box<dyn Fn(Arc<AppMeshState>) + Send + Sync>,
+    plane: Plane<AppMeshState>,
 }
 
 impl AppMesh {
@@ -57,17 +44,13 @@ impl AppMesh {
         AppMesh {
             account: account.into(),
             limits,
-            inner: RwLock::new(Inner {
-                state: Arc::default(),
-                client_tokens: HashMap::new(),
-            }),
-            publish: Box::new(publish),
+            plane: Plane::new(publish),
         }
     }
 
     /// The current state (an immutable snapshot).
     pub fn state(&self) -> Arc<AppMeshState> {
-        self.read_inner().state.clone()
+        self.plane.state()
     }
 
     /// Runs one request in `region` and returns the response body.
@@ -78,48 +61,21 @@ impl AppMesh {
             limits: self.limits,
         };
         if is_read(&request) {
-            // Reads work on a snapshot: no lock is held while the response is built.
-            let state = self.state();
-            return read(&cx, &state, request);
+            return read(&cx, &self.state(), request);
         }
-        let token =
-            client_token(&request).map(|t| (request.operation_name().to_string(), t.to_string()));
-        let fingerprint = token.as_ref().map(|_| format!("{region}{request:?}"));
-        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
-        if let Some(key) = &token
-            && let Some(seen) = inner.client_tokens.get(key)
-        {
-            return if Some(&seen.request) == fingerprint.as_ref() {
-                Ok(seen.body.clone())
-            } else {
-                Err(AppMeshError::Conflict(format!(
-                    "The clientToken '{}' was already used with different parameters.",
-                    key.1
-                )))
-            };
-        }
-        // Handlers change a copy; it replaces the state only when the whole call succeeded.
-        let mut next = (*inner.state).clone();
-        let body = write(&cx, &mut next, request)?;
-        let next = Arc::new(next);
-        inner.state = next.clone();
-        if let (Some(key), Some(request)) = (token, fingerprint) {
-            inner.client_tokens.insert(
-                key,
-                Remembered {
-                    request,
-                    body: body.clone(),
-                },
-            );
-        }
-        drop(inner);
-        (self.publish)(next);
-        Ok(body)
-    }
-
-    fn read_inner(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
-        // A panic elsewhere cannot leave the state half-changed (changes are swapped in whole).
-        self.inner.read().unwrap_or_else(|p| p.into_inner())
+        let idempotency = client_token(&request).map(|token| Idempotency {
+            key: (request.operation_name().to_string(), token.to_string()),
+            fingerprint: format!("{region}{request:?}"),
+        });
+        self.plane.change(
+            idempotency,
+            |state| write(&cx, state, request),
+            |token| {
+                AppMeshError::Conflict(format!(
+                    "The clientToken '{token}' was already used with different parameters."
+                ))
+            },
+        )
     }
 }
 

@@ -1,0 +1,168 @@
+//! CreateCluster, DescribeClusters, ListClusters, DeleteCluster.
+
+use crate::model::ecs::*;
+
+use super::error::{EcsError, Result};
+use super::store::{Ctx, EcsRegion, EcsState, cluster_name, page};
+
+fn region<'a>(cx: &Ctx, state: &'a mut EcsState) -> &'a mut EcsRegion {
+    state.regions.entry(cx.region.clone()).or_default()
+}
+
+/// The cluster as the API shows it: counts from the tasks and services it holds.
+pub fn view(region: &EcsRegion, cluster: &Cluster, with_tags: bool) -> Cluster {
+    let name = cluster.cluster_name.as_deref().unwrap_or_default();
+    let tasks = region.tasks.values().filter(|t| t.cluster == name);
+    let (mut running, mut pending) = (0, 0);
+    for t in tasks.filter(|t| t.last_status() != "STOPPED") {
+        match t.last_status() {
+            "RUNNING" => running += 1,
+            _ => pending += 1,
+        }
+    }
+    let services = region
+        .services
+        .iter()
+        .filter(|((c, _), s)| c == name && s.status.as_deref() == Some("ACTIVE"))
+        .count();
+    Cluster {
+        running_tasks_count: Some(running),
+        pending_tasks_count: Some(pending),
+        active_services_count: Some(services as i32),
+        tags: if with_tags {
+            cluster.tags.clone()
+        } else {
+            None
+        },
+        ..cluster.clone()
+    }
+}
+
+pub fn create_cluster(
+    cx: &Ctx,
+    state: &mut EcsState,
+    input: CreateClusterRequest,
+) -> Result<CreateClusterResponse> {
+    let name = input.cluster_name.unwrap_or_else(|| "default".into());
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        || name.is_empty()
+        || name.len() > 255
+    {
+        return Err(EcsError::invalid_parameter(format!(
+            "clusterName: '{name}' is not valid: up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed."
+        )));
+    }
+    let region = region(cx, state);
+    // CreateCluster is idempotent: an ACTIVE cluster of that name is returned as it is.
+    if let Some(existing) = region.clusters.get(&name)
+        && existing.status.as_deref() == Some("ACTIVE")
+    {
+        return Ok(CreateClusterResponse {
+            cluster: Some(view(region, existing, true)),
+        });
+    }
+    let cluster = Cluster {
+        cluster_arn: Some(cx.cluster_arn(&name)),
+        cluster_name: Some(name.clone()),
+        status: Some("ACTIVE".into()),
+        registered_container_instances_count: Some(0),
+        statistics: Some(vec![]),
+        tags: Some(input.tags.unwrap_or_default()),
+        settings: Some(input.settings.unwrap_or_else(|| {
+            vec![ClusterSetting {
+                name: Some("containerInsights".into()),
+                value: Some("disabled".into()),
+            }]
+        })),
+        capacity_providers: Some(input.capacity_providers.unwrap_or_default()),
+        default_capacity_provider_strategy: Some(
+            input.default_capacity_provider_strategy.unwrap_or_default(),
+        ),
+        configuration: input.configuration,
+        ..Cluster::default()
+    };
+    region.clusters.insert(name, cluster.clone());
+    Ok(CreateClusterResponse {
+        cluster: Some(view(region, &cluster, true)),
+    })
+}
+
+pub fn describe_clusters(
+    cx: &Ctx,
+    state: &EcsState,
+    input: DescribeClustersRequest,
+) -> Result<DescribeClustersResponse> {
+    let empty = EcsRegion::default();
+    let region = state.regions.get(&cx.region).unwrap_or(&empty);
+    let with_tags = input.include.iter().flatten().any(|i| i == "TAGS");
+    let references = input.clusters.unwrap_or_else(|| vec!["default".into()]);
+    let (mut clusters, mut failures) = (Vec::new(), Vec::new());
+    for reference in references {
+        let name = cluster_name(Some(&reference));
+        match region.clusters.get(&name) {
+            Some(c) => clusters.push(view(region, c, with_tags)),
+            None => failures.push(Failure {
+                arn: Some(cx.cluster_arn(&name)),
+                reason: Some("MISSING".into()),
+                detail: None,
+            }),
+        }
+    }
+    Ok(DescribeClustersResponse {
+        clusters: Some(clusters),
+        failures: Some(failures),
+    })
+}
+
+pub fn list_clusters(
+    cx: &Ctx,
+    state: &EcsState,
+    input: ListClustersRequest,
+) -> Result<ListClustersResponse> {
+    let arns: Vec<String> = state
+        .regions
+        .get(&cx.region)
+        .into_iter()
+        .flat_map(|r| r.clusters.values())
+        .filter(|c| c.status.as_deref() == Some("ACTIVE"))
+        .filter_map(|c| c.cluster_arn.clone())
+        .collect();
+    let (cluster_arns, next_token) = page(&arns, input.max_results, input.next_token.as_deref())?;
+    Ok(ListClustersResponse {
+        cluster_arns: Some(cluster_arns),
+        next_token,
+    })
+}
+
+pub fn delete_cluster(
+    cx: &Ctx,
+    state: &mut EcsState,
+    input: DeleteClusterRequest,
+) -> Result<DeleteClusterResponse> {
+    let region = region(cx, state);
+    let (name, _) = region.active_cluster(Some(&input.cluster))?;
+    let has_services = region.services.iter().any(|((c, _), s)| {
+        c == &name && matches!(s.status.as_deref(), Some("ACTIVE" | "DRAINING"))
+    });
+    if has_services {
+        return Err(EcsError::cluster_contains_services());
+    }
+    if region
+        .tasks
+        .values()
+        .any(|t| t.cluster == name && t.last_status() != "STOPPED")
+    {
+        return Err(EcsError::cluster_contains_tasks());
+    }
+    let cluster = region
+        .clusters
+        .get_mut(&name)
+        .expect("active_cluster found it");
+    cluster.status = Some("INACTIVE".into());
+    let cluster = cluster.clone();
+    Ok(DeleteClusterResponse {
+        cluster: Some(view(region, &cluster, false)),
+    })
+}

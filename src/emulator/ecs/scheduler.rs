@@ -1,0 +1,374 @@
+//! The service scheduler and the task lifecycle: keeps each service at its desired count,
+//! rolls deployments (new tasks RUNNING before old ones stop), moves tasks through
+//! PROVISIONING → PENDING, and applies what the runtime reports (→ RUNNING / STOPPED).
+
+use crate::model::ecs::ServiceEvent;
+
+use super::runtime::RuntimeEvent;
+use super::store::{Ctx, EcsRegion, EcsState, TaskRecord};
+use super::tasks::{self, Launch};
+
+/// Stopped tasks kept per region for DescribeTasks (ECS keeps them about an hour).
+const STOPPED_TASKS_KEPT: usize = 200;
+/// Service events kept, newest first.
+const EVENTS_KEPT: usize = 100;
+
+/// One pass over every region. Returns whether anything changed and when the next timed
+/// transition is due (epoch seconds).
+pub fn reconcile(cx: &Ctx, state: &mut EcsState) -> (bool, Option<f64>) {
+    let mut changed = false;
+    let mut due: Option<f64> = None;
+    for (name, region) in state.regions.iter_mut() {
+        let cx = Ctx {
+            region: name.clone(),
+            ..cx.clone()
+        };
+        changed |= advance_timed(&cx, region, &mut due);
+        let services: Vec<(String, String)> = region.services.keys().cloned().collect();
+        for key in services {
+            changed |= reconcile_service(&cx, region, &key, &mut due);
+        }
+        changed |= prune_stopped(region);
+    }
+    (changed, due)
+}
+
+fn earliest(due: &mut Option<f64>, at: f64) {
+    *due = Some(due.map_or(at, |d| d.min(at)));
+}
+
+/// PROVISIONING → PENDING once the provisioning delay is over.
+fn advance_timed(cx: &Ctx, region: &mut EcsRegion, due: &mut Option<f64>) -> bool {
+    let mut changed = false;
+    for record in region.tasks.values_mut() {
+        let Some(at) = record.due_at else { continue };
+        if record.last_status() != "PROVISIONING" {
+            continue;
+        }
+        if at <= cx.now {
+            record.task.last_status = Some("PENDING".into());
+            record.task.pull_started_at = Some(cx.now);
+            record.task.version = Some(record.task.version.unwrap_or(1) + 1);
+            record.due_at = None;
+            changed = true;
+        } else {
+            earliest(due, at);
+        }
+    }
+    changed
+}
+
+fn tasks_of<'a>(
+    region: &'a EcsRegion,
+    (cluster, service): &'a (String, String),
+    deployment: &'a str,
+) -> impl Iterator<Item = &'a TaskRecord> + 'a {
+    region.tasks.values().filter(move |t| {
+        &t.cluster == cluster
+            && t.service.as_ref() == Some(service)
+            && t.deployment.as_deref() == Some(deployment)
+    })
+}
+
+fn event(cx: &Ctx, message: String) -> ServiceEvent {
+    ServiceEvent {
+        id: Some(uuid::Uuid::new_v4().to_string()),
+        created_at: Some(cx.now),
+        message: Some(message),
+    }
+}
+
+fn reconcile_service(
+    cx: &Ctx,
+    region: &mut EcsRegion,
+    key: &(String, String),
+    due: &mut Option<f64>,
+) -> bool {
+    let before = region.services[key].clone();
+    if before.status.as_deref() == Some("INACTIVE") {
+        return false;
+    }
+    let name = &key.1;
+    let draining = before.status.as_deref() == Some("DRAINING");
+    let desired = if draining {
+        0
+    } else {
+        before.desired_count.unwrap_or(0).max(0) as usize
+    };
+    let mut deployments = before.deployments.clone().unwrap_or_default();
+    let mut events = Vec::new();
+    let mut tasks_changed = false;
+
+    // The primary deployment: start or stop tasks to reach the desired count.
+    if let Some(primary) = deployments
+        .iter()
+        .find(|d| d.status.as_deref() == Some("PRIMARY"))
+    {
+        let id = primary.id.clone().unwrap_or_default();
+        let mut live: Vec<String> = tasks_of(region, key, &id)
+            .filter(|t| t.is_live())
+            .filter_map(|t| t.task.task_arn.clone())
+            .collect();
+        if live.len() < desired {
+            let last_failure = tasks_of(region, key, &id)
+                .filter(|t| t.task.stop_code.as_deref() == Some("TaskFailedToStart"))
+                .filter_map(|t| t.task.stopped_at)
+                .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))));
+            let retry_at = last_failure.map(|t| t + cx.timings.restart_backoff);
+            match retry_at {
+                Some(at) if at > cx.now => earliest(due, at),
+                _ => {
+                    let td_arn = primary.task_definition.clone().unwrap_or_default();
+                    if let Some(td) = region.task_definition(&td_arn).cloned() {
+                        let mut started = Vec::new();
+                        for _ in live.len()..desired {
+                            let arn = tasks::launch(
+                                cx,
+                                region,
+                                Launch {
+                                    cluster: &key.0,
+                                    task_definition: &td,
+                                    launch_type: before.launch_type.as_deref().unwrap_or("EC2"),
+                                    started_by: Some(id.clone()),
+                                    group: format!("service:{name}"),
+                                    service: Some(name.clone()),
+                                    deployment: Some(id.clone()),
+                                    tags: vec![],
+                                },
+                            );
+                            started.push(arn);
+                        }
+                        let ids: Vec<&str> = started
+                            .iter()
+                            .filter_map(|a| a.rsplit('/').next())
+                            .collect();
+                        events.push(event(
+                            cx,
+                            format!(
+                                "(service {name}) has started {} tasks: (task {}).",
+                                started.len(),
+                                ids.join(") (task ")
+                            ),
+                        ));
+                        live.extend(started);
+                        tasks_changed = true;
+                    }
+                }
+            }
+        }
+        if live.len() > desired {
+            let extra = live.split_off(desired);
+            let reason = format!("Scaling activity initiated by (deployment {id})");
+            for arn in &extra {
+                if let Some(record) = region.tasks.get_mut(arn) {
+                    tasks::stop(cx, record, &reason, "ServiceSchedulerInitiated");
+                }
+            }
+            let ids: Vec<&str> = extra.iter().filter_map(|a| a.rsplit('/').next()).collect();
+            events.push(event(
+                cx,
+                format!(
+                    "(service {name}) has stopped {} running tasks: (task {}).",
+                    extra.len(),
+                    ids.join(") (task ")
+                ),
+            ));
+            tasks_changed = true;
+        }
+    }
+
+    // Counts per deployment, then the old deployments: drained once the primary is steady.
+    let counts = |region: &EcsRegion, id: &str| {
+        let live: Vec<&TaskRecord> = tasks_of(region, key, id).filter(|t| t.is_live()).collect();
+        let running = live.iter().filter(|t| t.last_status() == "RUNNING").count() as i32;
+        (running, live.len() as i32 - running)
+    };
+    let primary_steady = deployments
+        .iter()
+        .find(|d| d.status.as_deref() == Some("PRIMARY"))
+        .is_none_or(|d| counts(region, d.id.as_deref().unwrap_or_default()) == (desired as i32, 0));
+    for d in deployments
+        .iter()
+        .filter(|d| d.status.as_deref() != Some("PRIMARY"))
+    {
+        if !(primary_steady || draining) {
+            continue;
+        }
+        let id = d.id.clone().unwrap_or_default();
+        let live: Vec<String> = tasks_of(region, key, &id)
+            .filter(|t| t.is_live())
+            .filter_map(|t| t.task.task_arn.clone())
+            .collect();
+        for arn in &live {
+            if let Some(record) = region.tasks.get_mut(arn) {
+                tasks::stop(
+                    cx,
+                    record,
+                    &format!("Task stopped by deployment replacement ({id})"),
+                    "ServiceSchedulerInitiated",
+                );
+                tasks_changed = true;
+            }
+        }
+    }
+    let in_flight = |region: &EcsRegion, id: &str| {
+        tasks_of(region, key, id).any(|t| t.last_status() != "STOPPED")
+    };
+    deployments.retain(|d| {
+        d.status.as_deref() == Some("PRIMARY")
+            || in_flight(region, d.id.as_deref().unwrap_or_default())
+    });
+    let (mut running, mut pending) = (0, 0);
+    for d in deployments.iter_mut() {
+        let (r, p) = counts(region, d.id.as_deref().unwrap_or_default());
+        if d.running_count != Some(r) || d.pending_count != Some(p) {
+            d.running_count = Some(r);
+            d.pending_count = Some(p);
+            d.updated_at = Some(cx.now);
+        }
+        running += r;
+        pending += p;
+    }
+    let steady = deployments.len() == 1 && running == desired as i32 && pending == 0;
+    if let Some(primary) = deployments
+        .iter_mut()
+        .find(|d| d.status.as_deref() == Some("PRIMARY"))
+        && steady
+        && primary.rollout_state.as_deref() != Some("COMPLETED")
+    {
+        primary.rollout_state = Some("COMPLETED".into());
+        primary.rollout_state_reason = Some(format!(
+            "ECS deployment {} completed.",
+            primary.id.as_deref().unwrap_or_default()
+        ));
+    }
+
+    let mut service = before.clone();
+    service.running_count = Some(running);
+    service.pending_count = Some(pending);
+    let steady_message = format!("(service {name}) has reached a steady state.");
+    let last_message = before
+        .events
+        .iter()
+        .flatten()
+        .next()
+        .and_then(|e| e.message.clone());
+    if steady
+        && !draining
+        && events.is_empty()
+        && last_message.as_deref() != Some(steady_message.as_str())
+    {
+        events.push(event(cx, steady_message));
+    }
+    if draining
+        && !region.tasks.values().any(|t| {
+            t.cluster == key.0 && t.service.as_ref() == Some(name) && t.last_status() != "STOPPED"
+        })
+    {
+        service.status = Some("INACTIVE".into());
+        deployments.clear();
+    }
+    service.deployments = Some(deployments);
+    if !events.is_empty() {
+        let mut all: Vec<ServiceEvent> = events.into_iter().rev().collect();
+        all.extend(before.events.clone().unwrap_or_default());
+        all.truncate(EVENTS_KEPT);
+        service.events = Some(all);
+    }
+    let changed = service != before || tasks_changed;
+    region.services.insert(key.clone(), service);
+    changed
+}
+
+/// Forgets the oldest stopped tasks beyond [`STOPPED_TASKS_KEPT`].
+fn prune_stopped(region: &mut EcsRegion) -> bool {
+    let mut stopped: Vec<(f64, String)> = region
+        .tasks
+        .values()
+        .filter(|t| t.last_status() == "STOPPED")
+        .map(|t| {
+            (
+                t.task.stopped_at.unwrap_or(0.0),
+                t.task.task_arn.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    if stopped.len() <= STOPPED_TASKS_KEPT {
+        return false;
+    }
+    stopped.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
+    let excess = stopped.len() - STOPPED_TASKS_KEPT;
+    for (_, arn) in stopped.into_iter().take(excess) {
+        region.tasks.remove(&arn);
+    }
+    true
+}
+
+/// Applies a runtime report. Returns whether the task changed.
+pub fn apply(cx: &Ctx, state: &mut EcsState, event: RuntimeEvent) -> bool {
+    let arn = event.task_arn().to_string();
+    let Some(record) = state
+        .regions
+        .values_mut()
+        .find_map(|r| r.tasks.get_mut(&arn))
+    else {
+        return false;
+    };
+    if record.last_status() == "STOPPED" {
+        return false;
+    }
+    match event {
+        RuntimeEvent::Started { containers, .. } => {
+            if record.last_status() != "PENDING" || record.desired_status() != "RUNNING" {
+                return false;
+            }
+            let task = &mut record.task;
+            task.last_status = Some("RUNNING".into());
+            task.started_at = Some(cx.now);
+            task.pull_stopped_at = Some(cx.now);
+            task.connectivity = Some("CONNECTED".into());
+            task.connectivity_at = Some(cx.now);
+            task.version = Some(task.version.unwrap_or(1) + 1);
+            for c in task.containers.iter_mut().flatten() {
+                let started = containers.iter().find(|s| Some(&s.name) == c.name.as_ref());
+                c.last_status = Some("RUNNING".into());
+                c.runtime_id = Some(uuid::Uuid::new_v4().simple().to_string());
+                c.network_bindings = Some(
+                    started
+                        .map(|s| {
+                            s.bindings
+                                .iter()
+                                .map(|b| crate::model::ecs::NetworkBinding {
+                                    bind_ip: Some("127.0.0.1".into()),
+                                    container_port: Some(b.container_port),
+                                    host_port: Some(b.host_port),
+                                    protocol: Some("tcp".into()),
+                                    ..Default::default()
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                );
+            }
+        }
+        RuntimeEvent::Failed { reason, .. } => {
+            record.task.stopped_reason = Some(reason.clone());
+            record.task.stop_code = Some("TaskFailedToStart".into());
+            for c in record.task.containers.iter_mut().flatten() {
+                c.reason = Some(reason.clone());
+            }
+            tasks::mark_stopped(cx, record, None);
+        }
+        RuntimeEvent::Stopped {
+            exit_code, reason, ..
+        } => {
+            if record.desired_status() == "RUNNING" {
+                record.task.stop_code = Some("EssentialContainerExited".into());
+                record.task.stopped_reason =
+                    Some(reason.unwrap_or_else(|| "Essential container in task exited".into()));
+            }
+            tasks::mark_stopped(cx, record, exit_code);
+        }
+    }
+    true
+}

@@ -1,0 +1,378 @@
+//! CreateService, UpdateService, DescribeServices, ListServices, DeleteService. The tasks a
+//! service runs are started and stopped by the scheduler (scheduler.rs), not here.
+
+use crate::model::ecs::*;
+
+use super::error::{EcsError, Result};
+use super::store::{Ctx, EcsRegion, EcsState, page, service_name};
+use super::validate;
+
+fn region<'a>(cx: &Ctx, state: &'a mut EcsState) -> &'a mut EcsRegion {
+    state.regions.entry(cx.region.clone()).or_default()
+}
+
+/// `ecs-svc/` and 19 digits, as ECS names deployments.
+fn deployment_id() -> String {
+    let n = uuid::Uuid::new_v4().as_u128() % 10u128.pow(19);
+    format!("ecs-svc/{n:019}")
+}
+
+fn deployment(cx: &Ctx, service: &Service, task_definition: &str) -> Deployment {
+    Deployment {
+        id: Some(deployment_id()),
+        status: Some("PRIMARY".into()),
+        task_definition: Some(task_definition.into()),
+        desired_count: service.desired_count,
+        pending_count: Some(0),
+        running_count: Some(0),
+        failed_tasks: Some(0),
+        created_at: Some(cx.now),
+        updated_at: Some(cx.now),
+        launch_type: service.launch_type.clone(),
+        platform_version: service.platform_version.clone(),
+        network_configuration: service.network_configuration.clone(),
+        rollout_state: Some("IN_PROGRESS".into()),
+        rollout_state_reason: Some("ECS deployment in progress.".into()),
+        ..Deployment::default()
+    }
+}
+
+/// The task definition a service or task would run, checked as ECS checks it.
+pub(super) fn runnable_task_definition(
+    region: &EcsRegion,
+    reference: Option<&str>,
+    launch_type: &str,
+    network: Option<&NetworkConfiguration>,
+) -> Result<TaskDefinition> {
+    let reference = reference.ok_or_else(|| {
+        EcsError::invalid_parameter("taskDefinition: a task definition must be specified.")
+    })?;
+    let td = region
+        .task_definition(reference)
+        .ok_or_else(|| EcsError::invalid_parameter("TaskDefinition not found."))?;
+    if td.status.as_deref() != Some("ACTIVE") {
+        return Err(EcsError::invalid_parameter("TaskDefinition is inactive"));
+    }
+    let compatible = td
+        .compatibilities
+        .iter()
+        .flatten()
+        .any(|c| c == launch_type);
+    if !compatible {
+        return Err(EcsError::invalid_parameter(format!(
+            "Task definition does not support launch_type {launch_type}."
+        )));
+    }
+    validate::network(td, network)?;
+    Ok(td.clone())
+}
+
+fn with_tags(service: &Service, include: Option<&Vec<String>>) -> Service {
+    let tags = include.into_iter().flatten().any(|i| i == "TAGS");
+    Service {
+        tags: if tags { service.tags.clone() } else { None },
+        ..service.clone()
+    }
+}
+
+pub fn create_service(
+    cx: &Ctx,
+    state: &mut EcsState,
+    input: CreateServiceRequest,
+) -> Result<CreateServiceResponse> {
+    let region = region(cx, state);
+    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
+    let name = input.service_name.clone();
+    if name.is_empty()
+        || name.len() > 255
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(EcsError::invalid_parameter(format!(
+            "serviceName: '{name}' is not valid: up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed."
+        )));
+    }
+    if input.scheduling_strategy.as_deref() == Some("DAEMON") {
+        return Err(EcsError::invalid_parameter(
+            "schedulingStrategy: DAEMON services are not supported by the embedded cloud (it has no container instances); use REPLICA.",
+        ));
+    }
+    let launch_type = input.launch_type.clone().unwrap_or_else(|| "EC2".into());
+    let td = runnable_task_definition(
+        region,
+        input.task_definition.as_deref(),
+        &launch_type,
+        input.network_configuration.as_ref(),
+    )?;
+    let desired = input.desired_count.ok_or_else(|| {
+        EcsError::invalid_parameter(
+            "desiredCount: required for a service whose schedulingStrategy is REPLICA.",
+        )
+    })?;
+    if desired < 0 {
+        return Err(EcsError::invalid_parameter(
+            "desiredCount must be at least 0.",
+        ));
+    }
+    let td_arn = td.task_definition_arn.clone().unwrap_or_default();
+    let key = (cluster.clone(), name.clone());
+    if let Some(existing) = region.services.get(&key) {
+        match existing.status.as_deref() {
+            Some("ACTIVE") => {
+                // ECS answers a repeated identical create with the existing service.
+                let same = existing.task_definition.as_deref() == Some(td_arn.as_str())
+                    && existing.desired_count == Some(desired)
+                    && existing.launch_type.as_deref() == Some(launch_type.as_str());
+                return if same {
+                    Ok(CreateServiceResponse {
+                        service: Some(existing.clone()),
+                    })
+                } else {
+                    Err(EcsError::invalid_parameter(
+                        "Creation of service was not idempotent.",
+                    ))
+                };
+            }
+            Some("DRAINING") => {
+                return Err(EcsError::invalid_parameter(
+                    "Unable to Start a service that is still Draining.",
+                ));
+            }
+            _ => {}
+        }
+    }
+    let mut service = Service {
+        service_arn: Some(cx.arn(&format!("service/{cluster}/{name}"))),
+        service_name: Some(name),
+        cluster_arn: Some(cx.cluster_arn(&cluster)),
+        load_balancers: Some(input.load_balancers.unwrap_or_default()),
+        service_registries: Some(input.service_registries.unwrap_or_default()),
+        status: Some("ACTIVE".into()),
+        desired_count: Some(desired),
+        running_count: Some(0),
+        pending_count: Some(0),
+        launch_type: Some(launch_type.clone()),
+        platform_version: (launch_type == "FARGATE")
+            .then(|| input.platform_version.unwrap_or_else(|| "LATEST".into())),
+        task_definition: Some(td_arn.clone()),
+        deployment_configuration: Some(input.deployment_configuration.unwrap_or_else(|| {
+            DeploymentConfiguration {
+                deployment_circuit_breaker: Some(DeploymentCircuitBreaker {
+                    enable: false,
+                    rollback: false,
+                    ..DeploymentCircuitBreaker::default()
+                }),
+                maximum_percent: Some(200),
+                minimum_healthy_percent: Some(100),
+                ..DeploymentConfiguration::default()
+            }
+        })),
+        events: Some(vec![]),
+        created_at: Some(cx.now),
+        placement_constraints: Some(input.placement_constraints.unwrap_or_default()),
+        placement_strategy: Some(input.placement_strategy.unwrap_or_default()),
+        network_configuration: input.network_configuration,
+        health_check_grace_period_seconds: input.health_check_grace_period_seconds,
+        scheduling_strategy: Some("REPLICA".into()),
+        deployment_controller: Some(input.deployment_controller.unwrap_or(DeploymentController {
+            r#type: "ECS".into(),
+        })),
+        tags: Some(input.tags.unwrap_or_default()),
+        created_by: Some(format!("arn:aws:iam::{}:root", cx.account)),
+        enable_ecs_managed_tags: Some(input.enable_ecs_managed_tags.unwrap_or(false)),
+        propagate_tags: Some(input.propagate_tags.unwrap_or_else(|| "NONE".into())),
+        enable_execute_command: Some(input.enable_execute_command.unwrap_or(false)),
+        ..Service::default()
+    };
+    service.deployments = Some(vec![deployment(cx, &service, &td_arn)]);
+    region.services.insert(key, service.clone());
+    Ok(CreateServiceResponse {
+        service: Some(service),
+    })
+}
+
+fn active_service<'a>(
+    region: &'a mut EcsRegion,
+    cluster: Option<&str>,
+    reference: &str,
+) -> Result<(String, &'a mut Service)> {
+    let (cluster, _) = region.active_cluster(cluster)?;
+    let key = (cluster.clone(), service_name(reference).to_string());
+    let service = region
+        .services
+        .get_mut(&key)
+        .ok_or_else(EcsError::service_not_found)?;
+    if service.status.as_deref() == Some("INACTIVE") {
+        return Err(EcsError::service_not_found());
+    }
+    Ok((cluster, service))
+}
+
+pub fn update_service(
+    cx: &Ctx,
+    state: &mut EcsState,
+    input: UpdateServiceRequest,
+) -> Result<UpdateServiceResponse> {
+    let region = region(cx, state);
+    let (cluster, service) = active_service(region, input.cluster.as_deref(), &input.service)?;
+    if service.status.as_deref() != Some("ACTIVE") {
+        return Err(EcsError::service_not_active());
+    }
+    let launch_type = service.launch_type.clone().unwrap_or_else(|| "EC2".into());
+    let network = input
+        .network_configuration
+        .clone()
+        .or_else(|| service.network_configuration.clone());
+    let new_td = input.task_definition.is_some()
+        || input.network_configuration.is_some()
+        || input.force_new_deployment == Some(true);
+    let td_reference = input
+        .task_definition
+        .clone()
+        .or_else(|| service.task_definition.clone());
+    let key = (cluster, service_name(&input.service).to_string());
+    // Checked against the region before the service is changed (the borrow ends here).
+    let td = if new_td {
+        let region = &*region;
+        Some(runnable_task_definition(
+            region,
+            td_reference.as_deref(),
+            &launch_type,
+            network.as_ref(),
+        )?)
+    } else {
+        None
+    };
+    if let Some(desired) = input.desired_count
+        && desired < 0
+    {
+        return Err(EcsError::invalid_parameter(
+            "desiredCount must be at least 0.",
+        ));
+    }
+    let service = region
+        .services
+        .get_mut(&key)
+        .expect("active_service found it");
+    if let Some(desired) = input.desired_count {
+        service.desired_count = Some(desired);
+    }
+    if let Some(config) = input.deployment_configuration {
+        service.deployment_configuration = Some(config);
+    }
+    service.network_configuration = network;
+    let mut deployments = service.deployments.take().unwrap_or_default();
+    if let Some(td) = td {
+        let arn = td.task_definition_arn.unwrap_or_default();
+        service.task_definition = Some(arn.clone());
+        for d in deployments
+            .iter_mut()
+            .filter(|d| d.status.as_deref() == Some("PRIMARY"))
+        {
+            d.status = Some("ACTIVE".into());
+            d.updated_at = Some(cx.now);
+        }
+        deployments.insert(0, deployment(cx, service, &arn));
+    }
+    if let Some(primary) = deployments
+        .iter_mut()
+        .find(|d| d.status.as_deref() == Some("PRIMARY"))
+    {
+        primary.desired_count = service.desired_count;
+        primary.updated_at = Some(cx.now);
+    }
+    service.deployments = Some(deployments);
+    Ok(UpdateServiceResponse {
+        service: Some(service.clone()),
+    })
+}
+
+pub fn delete_service(
+    cx: &Ctx,
+    state: &mut EcsState,
+    input: DeleteServiceRequest,
+) -> Result<DeleteServiceResponse> {
+    let region = region(cx, state);
+    let (_, service) = active_service(region, input.cluster.as_deref(), &input.service)?;
+    if service.desired_count.unwrap_or(0) > 0 && input.force != Some(true) {
+        return Err(EcsError::invalid_parameter(
+            "The service cannot be stopped while it is scaled above 0.",
+        ));
+    }
+    service.status = Some("DRAINING".into());
+    service.desired_count = Some(0);
+    for d in service.deployments.iter_mut().flatten() {
+        d.desired_count = Some(0);
+        d.updated_at = Some(cx.now);
+    }
+    Ok(DeleteServiceResponse {
+        service: Some(service.clone()),
+    })
+}
+
+pub fn describe_services(
+    cx: &Ctx,
+    state: &EcsState,
+    input: DescribeServicesRequest,
+) -> Result<DescribeServicesResponse> {
+    let empty = EcsRegion::default();
+    let region = state.regions.get(&cx.region).unwrap_or(&empty);
+    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
+    if input.services.is_empty() || input.services.len() > 10 {
+        return Err(EcsError::invalid_parameter(
+            "services: name between 1 and 10 services.",
+        ));
+    }
+    let (mut services, mut failures) = (Vec::new(), Vec::new());
+    for reference in &input.services {
+        let name = service_name(reference);
+        match region.services.get(&(cluster.clone(), name.to_string())) {
+            Some(s) => services.push(with_tags(s, input.include.as_ref())),
+            None => failures.push(Failure {
+                arn: Some(cx.arn(&format!("service/{cluster}/{name}"))),
+                reason: Some("MISSING".into()),
+                detail: None,
+            }),
+        }
+    }
+    Ok(DescribeServicesResponse {
+        services: Some(services),
+        failures: Some(failures),
+    })
+}
+
+pub fn list_services(
+    cx: &Ctx,
+    state: &EcsState,
+    input: ListServicesRequest,
+) -> Result<ListServicesResponse> {
+    let empty = EcsRegion::default();
+    let region = state.regions.get(&cx.region).unwrap_or(&empty);
+    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
+    let arns: Vec<String> = region
+        .services
+        .iter()
+        .filter(|((c, _), s)| {
+            c == &cluster && matches!(s.status.as_deref(), Some("ACTIVE" | "DRAINING"))
+        })
+        .filter(|(_, s)| {
+            input
+                .launch_type
+                .as_ref()
+                .is_none_or(|l| s.launch_type.as_ref() == Some(l))
+        })
+        .filter(|(_, s)| {
+            input
+                .scheduling_strategy
+                .as_ref()
+                .is_none_or(|l| s.scheduling_strategy.as_ref() == Some(l))
+        })
+        .filter_map(|(_, s)| s.service_arn.clone())
+        .collect();
+    let (service_arns, next_token) = page(&arns, input.max_results, input.next_token.as_deref())?;
+    Ok(ListServicesResponse {
+        service_arns: Some(service_arns),
+        next_token,
+    })
+}

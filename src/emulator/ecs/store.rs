@@ -1,0 +1,274 @@
+//! The ECS store: clusters, task definition revisions, services and tasks per region, and the
+//! lookups every handler shares (names or ARNs, `family`, `family:revision`).
+
+use std::collections::BTreeMap;
+
+use crate::model::ecs::{Cluster, Service, Tag, Task, TaskDefinition};
+
+use super::error::{EcsError, Result};
+
+/// The whole ECS state: what a snapshot carries. Regions are separate, as in AWS.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EcsState {
+    pub regions: BTreeMap<String, EcsRegion>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EcsRegion {
+    /// By cluster name; a deleted cluster stays, INACTIVE, until the name is used again.
+    pub clusters: BTreeMap<String, Cluster>,
+    /// By family; revision N is at index N - 1.
+    pub task_definitions: BTreeMap<String, Vec<TaskDefinition>>,
+    /// Task definitions carry their tags beside them (the API returns them separately).
+    pub task_definition_tags: BTreeMap<String, Vec<Tag>>,
+    /// By (cluster name, service name); an INACTIVE service stays until the name is reused.
+    pub services: BTreeMap<(String, String), Service>,
+    /// By task ARN.
+    pub tasks: BTreeMap<String, TaskRecord>,
+}
+
+/// A task and what the scheduler needs to know about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRecord {
+    pub task: Task,
+    pub cluster: String,
+    /// The service and deployment that started it, if a service did.
+    pub service: Option<String>,
+    pub deployment: Option<String>,
+    /// When the next timed transition (PROVISIONING → PENDING) is due, in epoch seconds.
+    pub due_at: Option<f64>,
+}
+
+impl TaskRecord {
+    pub fn last_status(&self) -> &str {
+        self.task.last_status.as_deref().unwrap_or_default()
+    }
+
+    pub fn desired_status(&self) -> &str {
+        self.task.desired_status.as_deref().unwrap_or_default()
+    }
+
+    /// Counted by runningCount/pendingCount and kept by a service: not stopped or stopping.
+    pub fn is_live(&self) -> bool {
+        self.desired_status() == "RUNNING" && self.last_status() != "STOPPED"
+    }
+
+    pub fn id(&self) -> &str {
+        let arn = self.task.task_arn.as_deref().unwrap_or_default();
+        arn.rsplit('/').next().unwrap_or(arn)
+    }
+}
+
+/// Where a request acts and the account that owns everything.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub account: String,
+    pub region: String,
+    pub now: f64,
+    pub timings: Timings,
+}
+
+/// How long the visible task transitions take. Tests set them to zero.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timings {
+    /// PROVISIONING → PENDING, in seconds.
+    pub provisioning: f64,
+    /// Before a service replaces a task that failed to start, in seconds.
+    pub restart_backoff: f64,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Timings {
+            provisioning: 0.4,
+            restart_backoff: 5.0,
+        }
+    }
+}
+
+impl Ctx {
+    pub fn arn(&self, resource: &str) -> String {
+        format!("arn:aws:ecs:{}:{}:{resource}", self.region, self.account)
+    }
+
+    pub fn cluster_arn(&self, cluster: &str) -> String {
+        self.arn(&format!("cluster/{cluster}"))
+    }
+}
+
+/// The cluster a `cluster` member names (a name or an ARN; absent means "default").
+pub fn cluster_name(reference: Option<&str>) -> String {
+    let reference = reference.unwrap_or("default");
+    match reference.rsplit_once(":cluster/") {
+        Some((_, name)) => name.to_string(),
+        None => reference.to_string(),
+    }
+}
+
+impl EcsRegion {
+    /// An ACTIVE cluster by name or ARN, else ClusterNotFoundException.
+    pub fn active_cluster(&self, reference: Option<&str>) -> Result<(String, &Cluster)> {
+        let name = cluster_name(reference);
+        match self.clusters.get(&name) {
+            Some(c) if c.status.as_deref() == Some("ACTIVE") => Ok((name, c)),
+            _ => Err(EcsError::cluster_not_found()),
+        }
+    }
+
+    /// A task definition by `family`, `family:revision` or ARN; `family` alone is the latest
+    /// ACTIVE revision.
+    pub fn task_definition(&self, reference: &str) -> Option<&TaskDefinition> {
+        let reference = reference
+            .rsplit_once(":task-definition/")
+            .map_or(reference, |(_, r)| r);
+        match reference.rsplit_once(':') {
+            Some((family, revision)) => {
+                let revision: usize = revision.parse().ok()?;
+                self.task_definitions
+                    .get(family)?
+                    .get(revision.checked_sub(1)?)
+            }
+            None => self
+                .task_definitions
+                .get(reference)?
+                .iter()
+                .rev()
+                .find(|td| td.status.as_deref() == Some("ACTIVE")),
+        }
+    }
+
+    pub fn task_definition_mut(&mut self, arn: &str) -> Option<&mut TaskDefinition> {
+        let (family, revision) = arn.rsplit_once(":task-definition/")?.1.rsplit_once(':')?;
+        let revision: usize = revision.parse().ok()?;
+        self.task_definitions
+            .get_mut(family)?
+            .get_mut(revision.checked_sub(1)?)
+    }
+
+    /// The live tasks of a service (optionally of one of its deployments).
+    pub fn live_tasks<'a>(
+        &'a self,
+        cluster: &'a str,
+        service: &'a str,
+    ) -> impl Iterator<Item = &'a TaskRecord> + 'a {
+        self.tasks.values().filter(move |t| {
+            t.cluster == cluster && t.service.as_deref() == Some(service) && t.is_live()
+        })
+    }
+}
+
+/// A service by name or ARN within a cluster.
+pub fn service_name(reference: &str) -> &str {
+    if reference.starts_with("arn:") {
+        reference.rsplit('/').next().unwrap_or(reference)
+    } else {
+        reference
+    }
+}
+
+/// A task's ARN from an id or ARN.
+pub fn task_arn(cx: &Ctx, cluster: &str, reference: &str) -> String {
+    if reference.starts_with("arn:") {
+        reference.to_string()
+    } else {
+        cx.arn(&format!("task/{cluster}/{reference}"))
+    }
+}
+
+/// One page of `items` (already in a stable order), ECS style: `maxResults` 1–100, an opaque
+/// `nextToken`.
+pub fn page<T: Clone>(
+    items: &[T],
+    max_results: Option<i32>,
+    next_token: Option<&str>,
+) -> Result<(Vec<T>, Option<String>)> {
+    let max = match max_results {
+        Some(m) if !(1..=100).contains(&m) => {
+            return Err(EcsError::invalid_parameter(
+                "maxResults must be between 1 and 100.",
+            ));
+        }
+        Some(m) => m as usize,
+        None => 100,
+    };
+    let start = match next_token {
+        Some(token) => token
+            .strip_prefix("page-")
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| EcsError::invalid_parameter("Invalid token"))?,
+        None => 0,
+    };
+    let end = (start + max).min(items.len());
+    let slice = items.get(start..end).unwrap_or_default().to_vec();
+    let next = (end < items.len()).then(|| format!("page-{end}"));
+    Ok((slice, next))
+}
+
+/// A fresh task id, as ECS writes them (32 hex digits).
+pub fn new_task_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn td(family: &str, revision: i32, status: &str) -> TaskDefinition {
+        TaskDefinition {
+            family: Some(family.into()),
+            revision: Some(revision),
+            status: Some(status.into()),
+            task_definition_arn: Some(format!(
+                "arn:aws:ecs:us-east-1:000000000000:task-definition/{family}:{revision}"
+            )),
+            ..TaskDefinition::default()
+        }
+    }
+
+    #[test]
+    fn task_definitions_resolve_by_family_revision_and_arn() {
+        let mut region = EcsRegion::default();
+        region.task_definitions.insert(
+            "gopher-distributor".into(),
+            vec![
+                td("gopher-distributor", 1, "ACTIVE"),
+                td("gopher-distributor", 2, "ACTIVE"),
+                td("gopher-distributor", 3, "INACTIVE"),
+            ],
+        );
+        let rev = |r: &str| region.task_definition(r).and_then(|t| t.revision);
+        assert_eq!(rev("gopher-distributor"), Some(2), "latest ACTIVE");
+        assert_eq!(rev("gopher-distributor:1"), Some(1));
+        assert_eq!(rev("gopher-distributor:3"), Some(3));
+        assert_eq!(
+            rev("arn:aws:ecs:us-east-1:000000000000:task-definition/gopher-distributor:1"),
+            Some(1)
+        );
+        assert_eq!(rev("gopher-distributor:4"), None);
+        assert_eq!(rev("gopher-distributor:0"), None);
+        assert_eq!(rev("nope"), None);
+    }
+
+    #[test]
+    fn clusters_by_name_or_arn() {
+        assert_eq!(cluster_name(None), "default");
+        assert_eq!(cluster_name(Some("gophermesh")), "gophermesh");
+        assert_eq!(
+            cluster_name(Some(
+                "arn:aws:ecs:us-east-1:000000000000:cluster/gophermesh"
+            )),
+            "gophermesh"
+        );
+    }
+
+    #[test]
+    fn pages() {
+        let items: Vec<u32> = (0..5).collect();
+        let (a, t) = page(&items, Some(2), None).unwrap();
+        let (b, t) = page(&items, Some(2), t.as_deref()).unwrap();
+        let (c, t) = page(&items, Some(2), t.as_deref()).unwrap();
+        assert_eq!((a, b, c, t), (vec![0, 1], vec![2, 3], vec![4], None));
+        assert!(page(&items, Some(0), None).is_err());
+        assert!(page(&items, None, Some("bogus")).is_err());
+    }
+}

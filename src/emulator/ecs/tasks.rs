@@ -1,0 +1,286 @@
+//! RunTask, StopTask, ListTasks, DescribeTasks, and the launch and stop of a task that the
+//! scheduler shares with them.
+
+use crate::model::ecs::*;
+
+use super::error::{EcsError, Result};
+use super::services::runnable_task_definition;
+use super::store::{Ctx, EcsRegion, EcsState, TaskRecord, new_task_id, page, task_arn};
+
+/// How a task comes to be: by RunTask, or by a service's deployment.
+pub struct Launch<'a> {
+    pub cluster: &'a str,
+    pub task_definition: &'a TaskDefinition,
+    pub launch_type: &'a str,
+    pub started_by: Option<String>,
+    pub group: String,
+    pub service: Option<String>,
+    pub deployment: Option<String>,
+    pub tags: Vec<Tag>,
+}
+
+/// Adds a task in PROVISIONING; the scheduler moves it on. Returns its ARN.
+pub fn launch(cx: &Ctx, region: &mut EcsRegion, launch: Launch<'_>) -> String {
+    let id = new_task_id();
+    let cluster = launch.cluster;
+    let arn = cx.arn(&format!("task/{cluster}/{id}"));
+    let td = launch.task_definition;
+    let containers = td
+        .container_definitions
+        .iter()
+        .flatten()
+        .map(|c| Container {
+            container_arn: Some(cx.arn(&format!(
+                "container/{cluster}/{id}/{}",
+                uuid::Uuid::new_v4()
+            ))),
+            task_arn: Some(arn.clone()),
+            name: c.name.clone(),
+            image: c.image.clone(),
+            last_status: Some("PENDING".into()),
+            network_bindings: Some(vec![]),
+            network_interfaces: Some(vec![]),
+            health_status: Some("UNKNOWN".into()),
+            cpu: Some(c.cpu.unwrap_or(0).to_string()),
+            memory: c.memory.map(|m| m.to_string()),
+            memory_reservation: c.memory_reservation.map(|m| m.to_string()),
+            ..Container::default()
+        })
+        .collect();
+    let task = Task {
+        attachments: Some(vec![]),
+        availability_zone: Some(format!("{}a", cx.region)),
+        cluster_arn: Some(cx.cluster_arn(cluster)),
+        containers: Some(containers),
+        cpu: td.cpu.clone(),
+        memory: td.memory.clone(),
+        created_at: Some(cx.now),
+        desired_status: Some("RUNNING".into()),
+        last_status: Some("PROVISIONING".into()),
+        enable_execute_command: Some(false),
+        group: Some(launch.group),
+        health_status: Some("UNKNOWN".into()),
+        launch_type: Some(launch.launch_type.into()),
+        platform_version: (launch.launch_type == "FARGATE").then(|| "1.4.0".into()),
+        overrides: Some(TaskOverride {
+            container_overrides: Some(vec![]),
+            ..TaskOverride::default()
+        }),
+        started_by: launch.started_by,
+        tags: Some(launch.tags),
+        task_arn: Some(arn.clone()),
+        task_definition_arn: td.task_definition_arn.clone(),
+        version: Some(1),
+        ..Task::default()
+    };
+    region.tasks.insert(
+        arn.clone(),
+        TaskRecord {
+            task,
+            cluster: cluster.into(),
+            service: launch.service,
+            deployment: launch.deployment,
+            due_at: Some(cx.now + cx.timings.provisioning),
+        },
+    );
+    arn
+}
+
+/// Asks a task to stop. One that never ran stops at once; a running one goes to STOPPING and
+/// is STOPPED when the runtime says its containers are gone.
+pub fn stop(cx: &Ctx, record: &mut TaskRecord, reason: &str, code: &str) {
+    let task = &mut record.task;
+    if task.desired_status.as_deref() == Some("STOPPED")
+        || task.last_status.as_deref() == Some("STOPPED")
+    {
+        return;
+    }
+    task.desired_status = Some("STOPPED".into());
+    task.stopped_reason = Some(reason.into());
+    task.stop_code = Some(code.into());
+    task.stopping_at = Some(cx.now);
+    task.version = Some(task.version.unwrap_or(1) + 1);
+    record.due_at = None;
+    if task.last_status.as_deref() == Some("RUNNING") {
+        task.last_status = Some("STOPPING".into());
+    } else {
+        mark_stopped(cx, record, None);
+    }
+}
+
+/// The final state of a task: STOPPED, with its containers.
+pub fn mark_stopped(cx: &Ctx, record: &mut TaskRecord, exit_code: Option<i32>) {
+    let task = &mut record.task;
+    task.last_status = Some("STOPPED".into());
+    task.desired_status = Some("STOPPED".into());
+    task.stopped_at = Some(cx.now);
+    task.execution_stopped_at = Some(cx.now);
+    task.version = Some(task.version.unwrap_or(1) + 1);
+    for c in task.containers.iter_mut().flatten() {
+        c.last_status = Some("STOPPED".into());
+        c.exit_code = exit_code;
+        c.network_bindings = Some(vec![]);
+    }
+    record.due_at = None;
+}
+
+pub fn run_task(cx: &Ctx, state: &mut EcsState, input: RunTaskRequest) -> Result<RunTaskResponse> {
+    let region = state.regions.entry(cx.region.clone()).or_default();
+    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
+    let count = input.count.unwrap_or(1);
+    if !(1..=10).contains(&count) {
+        return Err(EcsError::invalid_parameter(
+            "count must be between 1 and 10.",
+        ));
+    }
+    let launch_type = input.launch_type.clone().unwrap_or_else(|| "EC2".into());
+    let td = runnable_task_definition(
+        region,
+        Some(&input.task_definition),
+        &launch_type,
+        input.network_configuration.as_ref(),
+    )?;
+    let family = td.family.clone().unwrap_or_default();
+    let mut tasks = Vec::new();
+    for _ in 0..count {
+        let arn = launch(
+            cx,
+            region,
+            Launch {
+                cluster: &cluster,
+                task_definition: &td,
+                launch_type: &launch_type,
+                started_by: input.started_by.clone(),
+                group: input
+                    .group
+                    .clone()
+                    .unwrap_or_else(|| format!("family:{family}")),
+                service: None,
+                deployment: None,
+                tags: input.tags.clone().unwrap_or_default(),
+            },
+        );
+        tasks.push(region.tasks[&arn].task.clone());
+    }
+    Ok(RunTaskResponse {
+        tasks: Some(tasks),
+        failures: Some(vec![]),
+    })
+}
+
+pub fn stop_task(
+    cx: &Ctx,
+    state: &mut EcsState,
+    input: StopTaskRequest,
+) -> Result<StopTaskResponse> {
+    let region = state.regions.entry(cx.region.clone()).or_default();
+    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
+    let arn = task_arn(cx, &cluster, &input.task);
+    let record = region
+        .tasks
+        .get_mut(&arn)
+        .filter(|t| t.cluster == cluster)
+        .ok_or_else(|| EcsError::invalid_parameter("The referenced task was not found."))?;
+    let reason = input.reason.as_deref().unwrap_or("Task stopped by user");
+    stop(cx, record, reason, "UserInitiated");
+    Ok(StopTaskResponse {
+        task: Some(record.task.clone()),
+    })
+}
+
+pub fn list_tasks(
+    cx: &Ctx,
+    state: &EcsState,
+    input: ListTasksRequest,
+) -> Result<ListTasksResponse> {
+    let empty = EcsRegion::default();
+    let region = state.regions.get(&cx.region).unwrap_or(&empty);
+    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
+    let desired = input.desired_status.as_deref().unwrap_or("RUNNING");
+    let family_of = |t: &TaskRecord| {
+        let arn = t.task.task_definition_arn.as_deref().unwrap_or_default();
+        arn.rsplit_once('/')
+            .and_then(|(_, fr)| fr.rsplit_once(':'))
+            .map(|(f, _)| f.to_string())
+    };
+    let mut records: Vec<&TaskRecord> = region
+        .tasks
+        .values()
+        .filter(|t| t.cluster == cluster)
+        .filter(|t| t.desired_status() == desired)
+        .filter(|t| {
+            input
+                .service_name
+                .as_ref()
+                .is_none_or(|s| t.service.as_deref() == Some(super::store::service_name(s)))
+        })
+        .filter(|t| {
+            input
+                .family
+                .as_ref()
+                .is_none_or(|f| family_of(t).as_ref() == Some(f))
+        })
+        .filter(|t| {
+            input
+                .started_by
+                .as_ref()
+                .is_none_or(|s| t.task.started_by.as_ref() == Some(s))
+        })
+        .filter(|t| {
+            input
+                .launch_type
+                .as_ref()
+                .is_none_or(|l| t.task.launch_type.as_ref() == Some(l))
+        })
+        .collect();
+    records.sort_by(|a, b| {
+        a.task
+            .created_at
+            .partial_cmp(&b.task.created_at)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let arns: Vec<String> = records
+        .iter()
+        .filter_map(|t| t.task.task_arn.clone())
+        .collect();
+    let (task_arns, next_token) = page(&arns, input.max_results, input.next_token.as_deref())?;
+    Ok(ListTasksResponse {
+        task_arns: Some(task_arns),
+        next_token,
+    })
+}
+
+pub fn describe_tasks(
+    cx: &Ctx,
+    state: &EcsState,
+    input: DescribeTasksRequest,
+) -> Result<DescribeTasksResponse> {
+    let empty = EcsRegion::default();
+    let region = state.regions.get(&cx.region).unwrap_or(&empty);
+    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
+    if input.tasks.is_empty() || input.tasks.len() > 100 {
+        return Err(EcsError::invalid_parameter(
+            "tasks: name between 1 and 100 tasks.",
+        ));
+    }
+    let with_tags = input.include.iter().flatten().any(|i| i == "TAGS");
+    let (mut tasks, mut failures) = (Vec::new(), Vec::new());
+    for reference in &input.tasks {
+        let arn = task_arn(cx, &cluster, reference);
+        match region.tasks.get(&arn).filter(|t| t.cluster == cluster) {
+            Some(t) => tasks.push(Task {
+                tags: if with_tags { t.task.tags.clone() } else { None },
+                ..t.task.clone()
+            }),
+            None => failures.push(Failure {
+                arn: Some(arn),
+                reason: Some("MISSING".into()),
+                detail: None,
+            }),
+        }
+    }
+    Ok(DescribeTasksResponse {
+        tasks: Some(tasks),
+        failures: Some(failures),
+    })
+}
