@@ -34,10 +34,11 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let region = signing_region(&headers).unwrap_or(&cloud.config.region);
-    if method == Method::POST && uri.path() == "/" {
-        if let Some(target) = headers.get("x-amz-target") {
-            return ecs(&cloud, region, target.to_str().unwrap_or_default(), &body);
-        }
+    if method == Method::POST
+        && uri.path() == "/"
+        && let Some(target) = headers.get("x-amz-target")
+    {
+        return ecs(&cloud, region, target.to_str().unwrap_or_default(), &body);
     }
     let Some((operation, labels)) = OPERATIONS
         .iter()

@@ -4,4 +4,7 @@ mod appmesh_api;
 mod appmesh_errors;
 mod appmesh_store_props;
 mod appmesh_tutorial;
+mod ecs_api;
+mod ecs_errors;
+mod ecs_support;
 mod support;

@@ -4,16 +4,32 @@ use std::fmt::Debug;
 
 use aws_sdk_appmesh::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_appmesh::types::*;
+use std::future::Future;
+use std::time::Duration;
+
 use meshwalk::api::target::endpoint_config;
+use meshwalk::emulator::ecs::store::Timings;
 use meshwalk::emulator::{CloudConfig, RunningCloud};
 
 pub struct TestCloud {
     pub running: RunningCloud,
     pub appmesh: aws_sdk_appmesh::Client,
+    pub ecs: aws_sdk_ecs::Client,
+}
+
+/// The cloud as tests want it: no task transition delays, a short restart backoff.
+pub fn test_config() -> CloudConfig {
+    CloudConfig {
+        ecs_timings: Timings {
+            provisioning: 0.0,
+            restart_backoff: 0.2,
+        },
+        ..CloudConfig::default()
+    }
 }
 
 pub async fn start() -> TestCloud {
-    start_with(CloudConfig::default()).await
+    start_with(test_config()).await
 }
 
 pub async fn start_with(config: CloudConfig) -> TestCloud {
@@ -21,7 +37,31 @@ pub async fn start_with(config: CloudConfig) -> TestCloud {
         .await
         .expect("embedded cloud starts");
     let appmesh = appmesh_client(&running, "us-east-1");
-    TestCloud { running, appmesh }
+    let ecs = aws_sdk_ecs::Client::new(&endpoint_config(&running.endpoint(), "us-east-1"));
+    TestCloud {
+        running,
+        appmesh,
+        ecs,
+    }
+}
+
+/// Polls `check` until it yields a value, failing after a deadline (never a fixed sleep).
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 pub fn appmesh_client(running: &RunningCloud, region: &str) -> aws_sdk_appmesh::Client {

@@ -152,6 +152,7 @@ fn reconcile_service(
                         ));
                         live.extend(started);
                         tasks_changed = true;
+                        earliest(due, cx.now + cx.timings.provisioning);
                     }
                 }
             }
