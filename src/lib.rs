@@ -4,5 +4,7 @@
 pub mod api;
 pub mod cli;
 pub mod commands;
+pub mod dataplane;
+pub mod embedded;
 pub mod emulator;
 pub mod model;

@@ -6,7 +6,9 @@ use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
 
 use crate::cli::ServeArgs;
-use crate::emulator::{CloudConfig, RunningCloud};
+use crate::dataplane::DataPlaneConfig;
+use crate::embedded::EmbeddedCloud;
+use crate::emulator::CloudConfig;
 
 pub async fn run(args: ServeArgs) -> Result<()> {
     let config = CloudConfig {
@@ -15,14 +17,14 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         ..CloudConfig::default()
     };
     let addr = SocketAddr::new(args.bind, args.port);
-    let cloud = RunningCloud::start(config, addr)
+    let cloud = EmbeddedCloud::start(config, addr, DataPlaneConfig::default())
         .await
         .wrap_err_with(|| format!("could not listen on {addr}"))?;
     if !args.bind.is_loopback() {
         eprintln!(
             "warning: listening on {} — anyone who can reach this address can change the cloud \
              (no authentication is checked).",
-            cloud.addr
+            cloud.control.addr
         );
     }
     println!("{}", banner(&cloud.endpoint(), &args));
@@ -37,7 +39,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
 
 fn banner(endpoint: &str, args: &ServeArgs) -> String {
     format!(
-        "meshwalk embedded cloud (App Mesh 2019-01-25) on {endpoint}
+        "meshwalk embedded cloud (App Mesh 2019-01-25, ECS 2014-11-13) on {endpoint}
   region {region} (unsigned requests), account {account}
 
 Point the aws CLI or any SDK at it:

@@ -4,6 +4,8 @@ mod appmesh_api;
 mod appmesh_errors;
 mod appmesh_store_props;
 mod appmesh_tutorial;
+mod dataplane;
+mod dataplane_support;
 mod ecs_api;
 mod ecs_errors;
 mod ecs_support;

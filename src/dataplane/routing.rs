@@ -1,0 +1,568 @@
+//! The sidecars' routing table, compiled from one cloud snapshot: which virtual services a
+//! virtual node may call, how each service's routes match and split traffic, and which running
+//! tasks serve each virtual node. Pure: no I/O, so it is tested directly.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use regex::Regex;
+
+use crate::emulator::appmesh::store::Mesh;
+use crate::emulator::ecs::store::{EcsRegion, TaskRecord};
+use crate::emulator::snapshot::CloudSnapshot;
+use crate::model::appmesh as am;
+
+/// A virtual node, as a sidecar knows itself: (region, mesh, node).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NodeId {
+    pub region: String,
+    pub mesh: String,
+    pub node: String,
+}
+
+impl NodeId {
+    /// From an Envoy container's environment: `APPMESH_RESOURCE_ARN`
+    /// (`arn:aws:appmesh:REGION:ACCOUNT:mesh/M/virtualNode/N`) or `APPMESH_VIRTUAL_NODE_NAME`
+    /// (`mesh/M/virtualNode/N`, in the task's region).
+    pub fn from_env<'a>(
+        env: impl Iterator<Item = (&'a str, &'a str)>,
+        task_region: &str,
+    ) -> Option<NodeId> {
+        for (name, value) in env {
+            let (region, resource) = match name {
+                "APPMESH_RESOURCE_ARN" => {
+                    let mut parts = value.splitn(6, ':');
+                    let region = parts.nth(3)?;
+                    (region, parts.nth(1)?)
+                }
+                "APPMESH_VIRTUAL_NODE_NAME" => (task_region, value),
+                _ => continue,
+            };
+            let mut segments = resource.split('/');
+            if let (Some("mesh"), Some(mesh), Some("virtualNode"), Some(node), None) = (
+                segments.next(),
+                segments.next(),
+                segments.next(),
+                segments.next(),
+                segments.next(),
+            ) {
+                return Some(NodeId {
+                    region: region.to_string(),
+                    mesh: mesh.to_string(),
+                    node: node.to_string(),
+                });
+            }
+        }
+        None
+    }
+}
+
+/// Why a request could not be routed (each becomes an Envoy-like error answer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unroutable {
+    /// The sidecar's own virtual node is gone.
+    UnknownNode(String),
+    /// The host is not a backend of the calling node (404, as Envoy has no route for it).
+    NotABackend { host: String, node: String },
+    /// The backend names a virtual service that does not exist (yet).
+    NoService(String),
+    /// No route of the service's router matches the request.
+    NoRoute(String),
+    /// The chosen virtual node has no running task (503 "no healthy upstream").
+    NoHealthyUpstream(String),
+}
+
+impl Unroutable {
+    pub fn status(&self) -> u16 {
+        match self {
+            Unroutable::NotABackend { .. } | Unroutable::NoRoute(_) => 404,
+            _ => 503,
+        }
+    }
+
+    /// The answer's body: Envoy's words first, then what it means here.
+    pub fn body(&self) -> String {
+        match self {
+            Unroutable::UnknownNode(n) => {
+                format!("no healthy upstream: virtual node {n} no longer exists")
+            }
+            Unroutable::NotABackend { host, node } => format!(
+                "no route: {host} is not a backend of virtual node {node} (add it to spec.backends)"
+            ),
+            Unroutable::NoService(host) => {
+                format!("no healthy upstream: virtual service {host} does not exist")
+            }
+            Unroutable::NoRoute(host) => {
+                format!("no route: no route of {host} matches this request")
+            }
+            Unroutable::NoHealthyUpstream(node) => {
+                format!("no healthy upstream: virtual node {node} has no running task")
+            }
+        }
+    }
+}
+
+/// Where one request goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// The route that matched, if the service has a router.
+    pub route: Option<String>,
+    pub node: String,
+    pub endpoints: Vec<SocketAddr>,
+    pub retry: Option<Retry>,
+    pub timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Retry {
+    pub max_retries: u32,
+    pub per_try_timeout: Duration,
+    /// Retry on 5xx answers (server-error), or on 502/503/504 only (gateway-error).
+    pub server_error: bool,
+    pub gateway_error: bool,
+    /// Retry when the connection fails (tcpRetryEvents connection-error).
+    pub connection_error: bool,
+}
+
+#[derive(Debug, Clone)]
+struct CompiledRoute {
+    name: String,
+    priority: i32,
+    prefix: Option<String>,
+    path_exact: Option<String>,
+    path_regex: Option<Regex>,
+    method: Option<String>,
+    headers: Vec<HeaderRule>,
+    query: Vec<(String, Option<String>)>,
+    targets: Vec<(String, u32)>,
+    retry: Option<Retry>,
+    timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone)]
+struct HeaderRule {
+    name: String,
+    invert: bool,
+    test: HeaderTest,
+}
+
+#[derive(Debug, Clone)]
+enum HeaderTest {
+    Present,
+    Exact(String),
+    Prefix(String),
+    Suffix(String),
+    Regex(Regex),
+    Range(i64, i64),
+}
+
+#[derive(Debug, Clone)]
+enum Provider {
+    Node(String),
+    Routes(Vec<CompiledRoute>),
+    None,
+}
+
+/// The request facts routing looks at.
+pub struct RequestFacts<'a> {
+    pub host: &'a str,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub header: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// Everything the sidecars need, compiled from one snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct Routing {
+    pub generation: u64,
+    backends: HashMap<NodeId, Vec<String>>,
+    services: HashMap<(String, String, String), Provider>,
+    endpoints: HashMap<NodeId, Vec<SocketAddr>>,
+}
+
+impl Routing {
+    pub fn compile(snapshot: &CloudSnapshot) -> Routing {
+        let mut routing = Routing {
+            generation: snapshot.generation,
+            ..Routing::default()
+        };
+        for (region, r) in &snapshot.appmesh.regions {
+            for (mesh_name, mesh) in &r.meshes {
+                routing.compile_mesh(region, mesh_name, mesh);
+            }
+        }
+        for (region, r) in &snapshot.ecs.regions {
+            for record in r.tasks.values().filter(|t| t.last_status() == "RUNNING") {
+                routing.add_endpoint(snapshot, region, r, record);
+            }
+        }
+        for endpoints in routing.endpoints.values_mut() {
+            endpoints.sort();
+        }
+        routing
+    }
+
+    fn compile_mesh(&mut self, region: &str, mesh_name: &str, mesh: &Mesh) {
+        for (node, entry) in &mesh.virtual_nodes {
+            let backends = entry
+                .spec
+                .backends
+                .iter()
+                .flatten()
+                .filter_map(|b| Some(b.virtual_service.as_ref()?.virtual_service_name.clone()))
+                .collect();
+            let id = NodeId {
+                region: region.into(),
+                mesh: mesh_name.into(),
+                node: node.clone(),
+            };
+            self.backends.insert(id, backends);
+        }
+        for (service, entry) in &mesh.virtual_services {
+            let provider = match entry.spec.provider.as_ref() {
+                Some(p) if p.virtual_node.is_some() => Provider::Node(
+                    p.virtual_node
+                        .as_ref()
+                        .map(|n| n.virtual_node_name.clone())
+                        .unwrap_or_default(),
+                ),
+                Some(p) if p.virtual_router.is_some() => {
+                    let router = p
+                        .virtual_router
+                        .as_ref()
+                        .map(|r| r.virtual_router_name.as_str())
+                        .unwrap_or_default();
+                    let mut routes: Vec<CompiledRoute> = mesh
+                        .routes_of(router)
+                        .filter_map(|(name, e)| compile_route(name, &e.spec))
+                        .collect();
+                    // Envoy order as App Mesh writes it: priority, then the longest prefix.
+                    routes.sort_by(|a, b| {
+                        a.priority.cmp(&b.priority).then_with(|| {
+                            let len = |r: &CompiledRoute| r.prefix.as_ref().map_or(0, String::len);
+                            len(b).cmp(&len(a))
+                        })
+                    });
+                    Provider::Routes(routes)
+                }
+                _ => Provider::None,
+            };
+            self.services
+                .insert((region.into(), mesh_name.into(), service.clone()), provider);
+        }
+    }
+
+    /// A running task joins its virtual node's endpoints with the port of the node's listener.
+    fn add_endpoint(
+        &mut self,
+        snapshot: &CloudSnapshot,
+        region: &str,
+        r: &EcsRegion,
+        record: &TaskRecord,
+    ) {
+        let Some(td) = r.task_definition(
+            record
+                .task
+                .task_definition_arn
+                .as_deref()
+                .unwrap_or_default(),
+        ) else {
+            return;
+        };
+        let node = td.container_definitions.iter().flatten().find_map(|c| {
+            let env = c
+                .environment
+                .iter()
+                .flatten()
+                .filter_map(|kv| Some((kv.name.as_deref()?, kv.value.as_deref()?)));
+            NodeId::from_env(env, region)
+        });
+        let Some(node) = node else { return };
+        let Some(spec) = snapshot
+            .appmesh
+            .regions
+            .get(&node.region)
+            .and_then(|r| r.meshes.get(&node.mesh))
+            .and_then(|m| m.virtual_nodes.get(&node.node))
+            .map(|e| &e.spec)
+        else {
+            return;
+        };
+        // Only a node with service discovery can be found by its callers.
+        if spec.service_discovery.is_none() {
+            return;
+        }
+        let Some(port) = spec
+            .listeners
+            .iter()
+            .flatten()
+            .next()
+            .map(|l| l.port_mapping.port)
+        else {
+            return;
+        };
+        let address = record.task.containers.iter().flatten().find_map(|c| {
+            let b = c
+                .network_bindings
+                .iter()
+                .flatten()
+                .find(|b| b.container_port == Some(port))?;
+            let ip = b.bind_ip.as_deref()?.parse().ok()?;
+            Some(SocketAddr::new(ip, u16::try_from(b.host_port?).ok()?))
+        });
+        if let Some(address) = address {
+            self.endpoints.entry(node).or_default().push(address);
+        }
+    }
+
+    /// The running endpoints of a virtual node.
+    pub fn endpoints(&self, node: &NodeId) -> &[SocketAddr] {
+        self.endpoints.get(node).map_or(&[], Vec::as_slice)
+    }
+
+    /// Routes one request from `from` (the calling sidecar's node). `pick(total)` draws a
+    /// number in 0..total for the weighted choice.
+    pub fn route(
+        &self,
+        from: &NodeId,
+        request: &RequestFacts<'_>,
+        pick: &mut dyn FnMut(u32) -> u32,
+    ) -> Result<Target, Unroutable> {
+        let backends = self
+            .backends
+            .get(from)
+            .ok_or_else(|| Unroutable::UnknownNode(from.node.clone()))?;
+        let host = request.host;
+        if !backends.iter().any(|b| b == host) {
+            return Err(Unroutable::NotABackend {
+                host: host.into(),
+                node: from.node.clone(),
+            });
+        }
+        let key = (from.region.clone(), from.mesh.clone(), host.to_string());
+        let provider = self
+            .services
+            .get(&key)
+            .ok_or_else(|| Unroutable::NoService(host.into()))?;
+        let (route, node, retry, timeout) = match provider {
+            Provider::None => {
+                return Err(Unroutable::NoHealthyUpstream(format!(
+                    "(none: {host} has no provider)"
+                )));
+            }
+            Provider::Node(node) => (None, node.clone(), None, None),
+            Provider::Routes(routes) => {
+                let r = routes
+                    .iter()
+                    .find(|r| r.matches(request))
+                    .ok_or_else(|| Unroutable::NoRoute(host.into()))?;
+                let total: u32 = r.targets.iter().map(|(_, w)| w).sum();
+                if total == 0 {
+                    return Err(Unroutable::NoHealthyUpstream(format!(
+                        "(route {} has no weight)",
+                        r.name
+                    )));
+                }
+                let mut draw = pick(total);
+                let node = r
+                    .targets
+                    .iter()
+                    .find(|(_, w)| {
+                        if draw < *w {
+                            true
+                        } else {
+                            draw -= w;
+                            false
+                        }
+                    })
+                    .map(|(n, _)| n.clone())
+                    .unwrap_or_default();
+                (Some(r.name.clone()), node, r.retry.clone(), r.timeout)
+            }
+        };
+        let id = NodeId {
+            region: from.region.clone(),
+            mesh: from.mesh.clone(),
+            node: node.clone(),
+        };
+        let endpoints = self.endpoints(&id).to_vec();
+        if endpoints.is_empty() {
+            return Err(Unroutable::NoHealthyUpstream(node));
+        }
+        Ok(Target {
+            route,
+            node,
+            endpoints,
+            retry,
+            timeout,
+        })
+    }
+}
+
+fn duration(d: &am::Duration) -> Option<Duration> {
+    let value = u64::try_from(d.value?).ok()?;
+    Some(match d.unit.as_deref() {
+        Some("s") => Duration::from_secs(value),
+        _ => Duration::from_millis(value),
+    })
+}
+
+fn compile_route(name: &str, spec: &am::RouteSpec) -> Option<CompiledRoute> {
+    let priority = spec.priority.unwrap_or(i32::MAX);
+    let (targets, http) = if let Some(r) = spec.http_route.as_ref().or(spec.http2_route.as_ref()) {
+        (&r.action.weighted_targets, Some(r))
+    } else if let Some(r) = &spec.grpc_route {
+        (&r.action.weighted_targets, None)
+    } else {
+        (&spec.tcp_route.as_ref()?.action.weighted_targets, None)
+    };
+    let targets = targets
+        .iter()
+        .map(|t| (t.virtual_node.clone(), t.weight.max(0) as u32))
+        .collect();
+    let mut route = CompiledRoute {
+        name: name.into(),
+        priority,
+        prefix: None,
+        path_exact: None,
+        path_regex: None,
+        method: None,
+        headers: vec![],
+        query: vec![],
+        targets,
+        retry: None,
+        timeout: None,
+    };
+    if let Some(r) = http {
+        let m = &r.r#match;
+        route.prefix = m.prefix.clone();
+        route.path_exact = m.path.as_ref().and_then(|p| p.exact.clone());
+        route.path_regex = m
+            .path
+            .as_ref()
+            .and_then(|p| p.regex.as_deref())
+            .and_then(|re| Regex::new(&format!("^(?:{re})$")).ok());
+        route.method = m.method.clone();
+        route.headers = m.headers.iter().flatten().map(header_rule).collect();
+        route.query = m
+            .query_parameters
+            .iter()
+            .flatten()
+            .map(|q| {
+                (
+                    q.name.clone(),
+                    q.r#match.as_ref().and_then(|m| m.exact.clone()),
+                )
+            })
+            .collect();
+        route.retry = r.retry_policy.as_ref().map(|p| {
+            let events =
+                |e: &Option<Vec<String>>, name: &str| e.iter().flatten().any(|x| x == name);
+            Retry {
+                max_retries: u32::try_from(p.max_retries.max(0)).unwrap_or(u32::MAX),
+                per_try_timeout: duration(&p.per_retry_timeout).unwrap_or(Duration::from_secs(15)),
+                server_error: events(&p.http_retry_events, "server-error"),
+                gateway_error: events(&p.http_retry_events, "gateway-error"),
+                connection_error: events(&p.tcp_retry_events, "connection-error"),
+            }
+        });
+        route.timeout = r
+            .timeout
+            .as_ref()
+            .and_then(|t| t.per_request.as_ref())
+            .and_then(duration);
+    }
+    Some(route)
+}
+
+fn header_rule(h: &am::HttpRouteHeader) -> HeaderRule {
+    let test = match &h.r#match {
+        None => HeaderTest::Present,
+        Some(m) => {
+            if let Some(v) = &m.exact {
+                HeaderTest::Exact(v.clone())
+            } else if let Some(v) = &m.prefix {
+                HeaderTest::Prefix(v.clone())
+            } else if let Some(v) = &m.suffix {
+                HeaderTest::Suffix(v.clone())
+            } else if let Some(re) = m
+                .regex
+                .as_deref()
+                .and_then(|re| Regex::new(&format!("^(?:{re})$")).ok())
+            {
+                HeaderTest::Regex(re)
+            } else if let Some(r) = &m.range {
+                HeaderTest::Range(r.start, r.end)
+            } else {
+                HeaderTest::Present
+            }
+        }
+    };
+    HeaderRule {
+        name: h.name.to_ascii_lowercase(),
+        invert: h.invert.unwrap_or(false),
+        test,
+    }
+}
+
+impl CompiledRoute {
+    fn matches(&self, request: &RequestFacts<'_>) -> bool {
+        if let Some(prefix) = &self.prefix
+            && !request.path.starts_with(prefix.as_str())
+        {
+            return false;
+        }
+        if self.path_exact.as_ref().is_some_and(|p| p != request.path) {
+            return false;
+        }
+        if self
+            .path_regex
+            .as_ref()
+            .is_some_and(|re| !re.is_match(request.path))
+        {
+            return false;
+        }
+        if self
+            .method
+            .as_ref()
+            .is_some_and(|m| !m.eq_ignore_ascii_case(request.method))
+        {
+            return false;
+        }
+        let headers_ok = self.headers.iter().all(|rule| {
+            let value = (request.header)(&rule.name);
+            let hit = match (&rule.test, value.as_deref()) {
+                (_, None) => false,
+                (HeaderTest::Present, Some(_)) => true,
+                (HeaderTest::Exact(e), Some(v)) => v == e,
+                (HeaderTest::Prefix(p), Some(v)) => v.starts_with(p.as_str()),
+                (HeaderTest::Suffix(s), Some(v)) => v.ends_with(s.as_str()),
+                (HeaderTest::Regex(re), Some(v)) => re.is_match(v),
+                (HeaderTest::Range(start, end), Some(v)) => {
+                    v.parse::<i64>().is_ok_and(|n| n >= *start && n < *end)
+                }
+            };
+            hit != rule.invert
+        });
+        if !headers_ok {
+            return false;
+        }
+        self.query.iter().all(|(name, exact)| {
+            let found = request
+                .query
+                .unwrap_or_default()
+                .split('&')
+                .find_map(|pair| {
+                    let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                    (k == name).then_some(v)
+                });
+            match (found, exact) {
+                (None, _) => false,
+                (Some(_), None) => true,
+                (Some(v), Some(e)) => v == e,
+            }
+        })
+    }
+}

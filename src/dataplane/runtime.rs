@@ -1,0 +1,295 @@
+//! The container runtime of the embedded cloud: starts the containers of every task the ECS
+//! snapshot says should run (PENDING, desired RUNNING), stops those it says should not, and
+//! reports back with each container's 127.0.0.1 port.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use axum::http::Uri;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::container::Container;
+use super::faults::{Fault, FaultSwitch};
+use super::gopher::{self, Distributor, Requester};
+use super::images::{self, Image};
+use super::routing::NodeId;
+use super::sidecar::{self, RoutingCache, Sidecar};
+use super::{HttpClient, http_client};
+use crate::emulator::Cloud;
+use crate::emulator::ecs::runtime::{PortBinding, RuntimeEvent, RuntimeReporter, StartedContainer};
+use crate::emulator::ecs::store::TaskRecord;
+use crate::emulator::snapshot::CloudSnapshot;
+use crate::model::ecs::{ContainerDefinition, TaskDefinition};
+
+/// The sidecar's egress listener, as App Mesh's proxy configuration names it.
+pub const EGRESS_PORT: i32 = 15001;
+/// Where the gopher apps listen, unless their port mappings say otherwise.
+pub const APP_PORT: i32 = 9080;
+const DEFAULT_DISTRIBUTOR_URL: &str = "http://distributor.gophers.local:9080/";
+
+#[derive(Debug, Clone, Copy)]
+pub struct DataPlaneConfig {
+    /// Seeds every random choice (weighted targets, endpoints, injected faults), so that a
+    /// run can be repeated.
+    pub seed: u64,
+}
+
+impl Default for DataPlaneConfig {
+    fn default() -> Self {
+        DataPlaneConfig { seed: 0x6d65_7368 }
+    }
+}
+
+/// The running data plane; dropping it stops every container.
+pub struct DataPlane {
+    faults: FaultSwitch,
+    task: JoinHandle<()>,
+}
+
+impl DataPlane {
+    pub fn start(cloud: &Arc<Cloud>, config: DataPlaneConfig) -> DataPlane {
+        let faults = FaultSwitch::default();
+        let shared = Arc::new(Shared {
+            routing: Arc::new(RoutingCache::new(cloud.subscribe())),
+            client: http_client(),
+            faults: faults.clone(),
+            seed: config.seed,
+            started: Mutex::new(0),
+        });
+        let task = tokio::spawn(run(cloud.subscribe(), cloud.runtime_reporter(), shared));
+        DataPlane { faults, task }
+    }
+
+    /// The run-time fault switch (what the terminal UI's `f` key flips).
+    pub fn faults(&self) -> FaultSwitch {
+        self.faults.clone()
+    }
+}
+
+impl Drop for DataPlane {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+struct Shared {
+    routing: Arc<RoutingCache>,
+    client: HttpClient,
+    faults: FaultSwitch,
+    seed: u64,
+    /// Containers started so far: each gets its own seed.
+    started: Mutex<u64>,
+}
+
+impl Shared {
+    fn rng(&self) -> Mutex<fastrand::Rng> {
+        let mut n = self.started.lock().unwrap_or_else(|p| p.into_inner());
+        *n += 1;
+        Mutex::new(fastrand::Rng::with_seed(self.seed.wrapping_add(*n)))
+    }
+}
+
+struct RunningTask {
+    containers: Vec<Container>,
+}
+
+impl RunningTask {
+    async fn stop(self) {
+        for c in self.containers {
+            c.stop().await;
+        }
+    }
+}
+
+async fn run(
+    mut snapshots: watch::Receiver<CloudSnapshot>,
+    reporter: RuntimeReporter,
+    shared: Arc<Shared>,
+) {
+    let mut running: HashMap<String, RunningTask> = HashMap::new();
+    let mut failed: HashSet<String> = HashSet::new();
+    loop {
+        let snapshot = snapshots.borrow_and_update().clone();
+        let mut wanted = HashSet::new();
+        for (region_name, region) in &snapshot.ecs.regions {
+            for record in region.tasks.values() {
+                let arn = record.task.task_arn.clone().unwrap_or_default();
+                let should_run = record.desired_status() == "RUNNING"
+                    && matches!(record.last_status(), "PENDING" | "RUNNING");
+                if !should_run {
+                    continue;
+                }
+                wanted.insert(arn.clone());
+                if record.last_status() != "PENDING"
+                    || running.contains_key(&arn)
+                    || failed.contains(&arn)
+                {
+                    continue;
+                }
+                let td = region.task_definition(
+                    record
+                        .task
+                        .task_definition_arn
+                        .as_deref()
+                        .unwrap_or_default(),
+                );
+                let Some(td) = td else { continue };
+                match start_task(&shared, region_name, record, td).await {
+                    Ok((task, containers)) => {
+                        running.insert(arn.clone(), task);
+                        reporter.report(RuntimeEvent::Started {
+                            task_arn: arn,
+                            containers,
+                        });
+                    }
+                    Err(reason) => {
+                        tracing::info!(task = %arn, %reason, "task failed to start");
+                        failed.insert(arn.clone());
+                        reporter.report(RuntimeEvent::Failed {
+                            task_arn: arn,
+                            reason,
+                        });
+                    }
+                }
+            }
+        }
+        let unwanted: Vec<String> = running
+            .keys()
+            .filter(|a| !wanted.contains(*a))
+            .cloned()
+            .collect();
+        for arn in unwanted {
+            if let Some(task) = running.remove(&arn) {
+                task.stop().await;
+                reporter.report(RuntimeEvent::Stopped {
+                    task_arn: arn,
+                    exit_code: Some(0),
+                    reason: None,
+                });
+            }
+        }
+        failed.retain(|a| wanted.contains(a));
+        if snapshots.changed().await.is_err() {
+            for (_, task) in running.drain() {
+                task.stop().await;
+            }
+            return;
+        }
+    }
+}
+
+fn env(c: &ContainerDefinition) -> impl Iterator<Item = (&str, &str)> {
+    c.environment
+        .iter()
+        .flatten()
+        .filter_map(|kv| Some((kv.name.as_deref()?, kv.value.as_deref()?)))
+}
+
+fn env_value<'a>(c: &'a ContainerDefinition, name: &str) -> Option<&'a str> {
+    env(c).find(|(n, _)| *n == name).map(|(_, v)| v)
+}
+
+/// Starts every container of a task: the sidecar first (the apps need its egress address).
+async fn start_task(
+    shared: &Shared,
+    region: &str,
+    record: &TaskRecord,
+    td: &TaskDefinition,
+) -> Result<(RunningTask, Vec<StartedContainer>), String> {
+    let task_id = record.id().to_string();
+    let definitions: Vec<&ContainerDefinition> =
+        td.container_definitions.iter().flatten().collect();
+    let mut kinds = Vec::new();
+    for c in &definitions {
+        let image = c.image.as_deref().unwrap_or_default();
+        let name = c.name.as_deref().unwrap_or_default();
+        kinds.push(images::classify(image).ok_or_else(|| images::cannot_pull(name, image))?);
+    }
+    let mut task = RunningTask {
+        containers: Vec::new(),
+    };
+    let mut reported = Vec::new();
+    let mut egress = None;
+    // The sidecar first.
+    for (c, kind) in definitions.iter().zip(&kinds) {
+        if *kind != Image::Envoy {
+            continue;
+        }
+        let name = c.name.clone().unwrap_or_default();
+        let Some(node) = NodeId::from_env(env(c), region) else {
+            return Err(format!(
+                "Container {name} ({}) needs APPMESH_RESOURCE_ARN or APPMESH_VIRTUAL_NODE_NAME to know its virtual node.",
+                c.image.as_deref().unwrap_or_default()
+            ));
+        };
+        let sidecar = Sidecar {
+            node,
+            routing: shared.routing.clone(),
+            client: shared.client.clone(),
+            rng: shared.rng(),
+        };
+        let container = Container::serve(&name, sidecar::egress(sidecar))
+            .await
+            .map_err(|e| e.to_string())?;
+        egress = Some(container.addr);
+        reported.push(StartedContainer {
+            name,
+            bindings: vec![PortBinding {
+                container_port: EGRESS_PORT,
+                host_port: i32::from(container.addr.port()),
+            }],
+        });
+        task.containers.push(container);
+    }
+    for (c, kind) in definitions.iter().zip(&kinds) {
+        let name = c.name.clone().unwrap_or_default();
+        let router = match kind {
+            Image::Envoy => continue,
+            Image::Distributor => {
+                let image = c.image.as_deref().unwrap_or_default();
+                let version = env_value(c, "Tag")
+                    .or(images::split(image).1)
+                    .unwrap_or("latest")
+                    .to_string();
+                gopher::distributor(Distributor {
+                    version,
+                    task_id: task_id.clone(),
+                    env_fault: Fault::from_env(env(c)),
+                    faults: shared.faults.clone(),
+                    rng: shared.rng(),
+                })
+            }
+            Image::Requester => {
+                let url = env_value(c, "DISTRIBUTOR_URL").unwrap_or(DEFAULT_DISTRIBUTOR_URL);
+                let distributor_url: Uri = url
+                    .parse()
+                    .map_err(|e| format!("DISTRIBUTOR_URL '{url}': {e}"))?;
+                gopher::requester(Requester {
+                    task_id: task_id.clone(),
+                    distributor_url,
+                    egress,
+                    client: shared.client.clone(),
+                })
+            }
+        };
+        let container = Container::serve(&name, router)
+            .await
+            .map_err(|e| e.to_string())?;
+        let container_port = c
+            .port_mappings
+            .iter()
+            .flatten()
+            .find_map(|p| p.container_port)
+            .unwrap_or(APP_PORT);
+        reported.push(StartedContainer {
+            name,
+            bindings: vec![PortBinding {
+                container_port,
+                host_port: i32::from(container.addr.port()),
+            }],
+        });
+        task.containers.push(container);
+    }
+    Ok((task, reported))
+}

@@ -1,0 +1,214 @@
+//! The Envoy-like sidecar of a task: its egress listener takes the app's outbound requests,
+//! routes them by Host to a virtual service as the mesh says (routes, weighted targets,
+//! retries, timeouts), and forwards them to a running task of the chosen virtual node.
+//!
+//! The routing table is compiled from the newest snapshot when a request finds it stale, so a
+//! weight change applies to the very next request, with no restart and no dropped request.
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Response, StatusCode, Uri, header};
+use axum::response::IntoResponse;
+use bytes::Bytes;
+use tokio::sync::watch;
+
+use super::routing::{NodeId, RequestFacts, Retry, Routing, Target, Unroutable};
+use super::{HttpClient, full};
+use crate::emulator::snapshot::CloudSnapshot;
+
+/// Requests with bigger bodies are refused (they are buffered so that a retry can resend them).
+const MAX_BODY: usize = 4 << 20;
+/// App Mesh's default per-request timeout.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The routing table of the newest snapshot, shared by all sidecars.
+pub struct RoutingCache {
+    snapshots: watch::Receiver<CloudSnapshot>,
+    current: RwLock<Arc<Routing>>,
+}
+
+impl RoutingCache {
+    pub fn new(snapshots: watch::Receiver<CloudSnapshot>) -> RoutingCache {
+        let routing = Routing::compile(&snapshots.borrow());
+        RoutingCache {
+            snapshots,
+            current: RwLock::new(Arc::new(routing)),
+        }
+    }
+
+    /// The table for the newest snapshot, compiled now if the cached one is older.
+    pub fn current(&self) -> Arc<Routing> {
+        let generation = self.snapshots.borrow().generation;
+        {
+            let current = self.current.read().unwrap_or_else(|p| p.into_inner());
+            if current.generation == generation {
+                return current.clone();
+            }
+        }
+        let snapshot = self.snapshots.borrow().clone();
+        let compiled = Arc::new(Routing::compile(&snapshot));
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = compiled.clone();
+        compiled
+    }
+}
+
+pub struct Sidecar {
+    pub node: NodeId,
+    pub routing: Arc<RoutingCache>,
+    pub client: HttpClient,
+    pub rng: Mutex<fastrand::Rng>,
+}
+
+pub fn egress(sidecar: Sidecar) -> Router {
+    Router::new().fallback(route).with_state(Arc::new(sidecar))
+}
+
+fn envoy_error(status: u16, body: String) -> Response<Body> {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert("server", HeaderValue::from_static("envoy"));
+    response
+}
+
+async fn route(State(sc): State<Arc<Sidecar>>, request: Request) -> Response<Body> {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let host_header = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .unwrap_or_default();
+    let host = host_header
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let Ok(body) = to_bytes(body, MAX_BODY).await else {
+        return envoy_error(413, "payload too large".into());
+    };
+    let target = {
+        let routing = sc.routing.current();
+        let headers = &parts.headers;
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let facts = RequestFacts {
+            host: &host,
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query(),
+            header: &header,
+        };
+        let mut rng = sc.rng.lock().unwrap_or_else(|p| p.into_inner());
+        routing.route(&sc.node, &facts, &mut |total| rng.u32(0..total))
+    };
+    let target = match target {
+        Ok(t) => t,
+        Err(unroutable) => return unroutable_response(&unroutable),
+    };
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_string();
+    let deadline = target.timeout.unwrap_or(DEFAULT_TIMEOUT);
+    let forwarded =
+        tokio::time::timeout(deadline, forward(&sc, &target, &parts, &path, body)).await;
+    let mut response = match forwarded {
+        Ok(response) => response,
+        Err(_) => envoy_error(504, "upstream request timeout".into()),
+    };
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&target.node) {
+        headers.insert("x-meshwalk-virtual-node", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&started.elapsed().as_millis().to_string()) {
+        headers.insert("x-envoy-upstream-service-time", v);
+    }
+    response
+}
+
+fn unroutable_response(unroutable: &Unroutable) -> Response<Body> {
+    envoy_error(unroutable.status(), unroutable.body())
+}
+
+/// Sends to an endpoint of the target node, retrying as the route's retryPolicy says.
+async fn forward(
+    sc: &Sidecar,
+    target: &Target,
+    parts: &axum::http::request::Parts,
+    path: &str,
+    body: Bytes,
+) -> Response<Body> {
+    let attempts = 1 + target.retry.as_ref().map_or(0, |r| r.max_retries);
+    let per_try = target.retry.as_ref().map(|r| r.per_try_timeout);
+    let mut last = envoy_error(503, "no healthy upstream".into());
+    for attempt in 0..attempts {
+        let endpoint = {
+            let mut rng = sc.rng.lock().unwrap_or_else(|p| p.into_inner());
+            target.endpoints[rng.usize(0..target.endpoints.len())]
+        };
+        let Ok(uri) = format!("http://{endpoint}{path}").parse::<Uri>() else {
+            return envoy_error(400, "bad request path".into());
+        };
+        let mut builder = axum::http::Request::builder()
+            .method(parts.method.clone())
+            .uri(uri);
+        for (name, value) in &parts.headers {
+            builder = builder.header(name, value);
+        }
+        let Ok(request) = builder.body(full(body.clone())) else {
+            return envoy_error(400, "bad request".into());
+        };
+        let sent = sc.client.request(request);
+        let outcome = match per_try {
+            Some(limit) => tokio::time::timeout(limit, sent)
+                .await
+                .map_err(|_elapsed| ()),
+            None => Ok(sent.await),
+        };
+        let last_attempt = attempt + 1 == attempts;
+        match outcome {
+            Ok(Ok(response)) => {
+                let status = response.status();
+                if !last_attempt && retryable_status(target.retry.as_ref(), status) {
+                    last = envoy_error(status.as_u16(), String::new());
+                    continue;
+                }
+                let (parts, body) = response.into_parts();
+                return Response::from_parts(parts, Body::new(body));
+            }
+            Ok(Err(_connect)) => {
+                last = envoy_error(
+                    503,
+                    "upstream connect error or disconnect/reset before headers".into(),
+                );
+                if !target.retry.as_ref().is_some_and(|r| r.connection_error) {
+                    return last;
+                }
+            }
+            Err(()) => {
+                last = envoy_error(504, "upstream request timeout".into());
+            }
+        }
+    }
+    last
+}
+
+fn retryable_status(retry: Option<&Retry>, status: StatusCode) -> bool {
+    let Some(retry) = retry else { return false };
+    let code = status.as_u16();
+    (retry.server_error && status.is_server_error())
+        || (retry.gateway_error && matches!(code, 502..=504))
+}

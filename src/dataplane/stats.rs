@@ -1,0 +1,241 @@
+//! Traffic statistics per distributor version: count, share, success rate and latency
+//! percentiles (HdrHistogram), over a sliding window and since the start.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// One request's outcome, as the traffic generator saw it.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The distributor version that answered, if any did.
+    pub version: Option<String>,
+    pub success: bool,
+    pub latency: Duration,
+}
+
+/// Figures for one version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionStats {
+    pub count: u64,
+    /// Of all requests that reached a version.
+    pub share: f64,
+    pub success: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+}
+
+/// Figures over a span of time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub requests: u64,
+    pub errors: u64,
+    pub duration_s: f64,
+    pub rps: f64,
+    pub versions: BTreeMap<String, VersionStats>,
+}
+
+#[derive(Clone)]
+struct Bucket {
+    requests: u64,
+    errors: u64,
+    versions: BTreeMap<String, (u64, u64, Histogram<u64>)>,
+}
+
+impl Bucket {
+    fn new() -> Bucket {
+        Bucket {
+            requests: 0,
+            errors: 0,
+            versions: BTreeMap::new(),
+        }
+    }
+
+    fn record(&mut self, outcome: &Outcome) {
+        self.requests += 1;
+        if !outcome.success {
+            self.errors += 1;
+        }
+        if let Some(version) = &outcome.version {
+            let entry = self
+                .versions
+                .entry(version.clone())
+                .or_insert_with(|| (0, 0, new_histogram()));
+            entry.0 += 1;
+            if outcome.success {
+                entry.1 += 1;
+            }
+            let micros = u64::try_from(outcome.latency.as_micros())
+                .unwrap_or(u64::MAX)
+                .max(1);
+            let _ = entry.2.record(micros.min(entry.2.high()));
+        }
+    }
+
+    fn merge(&mut self, other: &Bucket) {
+        self.requests += other.requests;
+        self.errors += other.errors;
+        for (version, (count, ok, histogram)) in &other.versions {
+            let entry = self
+                .versions
+                .entry(version.clone())
+                .or_insert_with(|| (0, 0, new_histogram()));
+            entry.0 += count;
+            entry.1 += ok;
+            let _ = entry.2.add(histogram);
+        }
+    }
+
+    fn summary(&self, duration: Duration) -> Summary {
+        let reached: u64 = self.versions.values().map(|v| v.0).sum();
+        let seconds = duration.as_secs_f64();
+        let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+        Summary {
+            requests: self.requests,
+            errors: self.errors,
+            duration_s: seconds,
+            rps: if seconds > 0.0 {
+                self.requests as f64 / seconds
+            } else {
+                0.0
+            },
+            versions: self
+                .versions
+                .iter()
+                .map(|(version, (count, ok, h))| {
+                    let stats = VersionStats {
+                        count: *count,
+                        share: if reached > 0 {
+                            *count as f64 / reached as f64
+                        } else {
+                            0.0
+                        },
+                        success: if *count > 0 {
+                            *ok as f64 / *count as f64
+                        } else {
+                            0.0
+                        },
+                        p50_ms: ms(h, 0.50),
+                        p95_ms: ms(h, 0.95),
+                        p99_ms: ms(h, 0.99),
+                    };
+                    (version.clone(), stats)
+                })
+                .collect(),
+        }
+    }
+}
+
+fn new_histogram() -> Histogram<u64> {
+    // 1 µs to 60 s at 3 significant digits; the bounds are valid, so this cannot fail.
+    Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds")
+}
+
+/// Statistics since the start and over the last `window` intervals.
+pub struct Stats {
+    interval: Duration,
+    window: usize,
+    total: Bucket,
+    total_time: Duration,
+    current: Bucket,
+    recent: VecDeque<Bucket>,
+}
+
+impl Stats {
+    /// `interval`: how often [`Stats::tick`] is called; `window`: how many intervals the
+    /// sliding window spans.
+    pub fn new(interval: Duration, window: usize) -> Stats {
+        Stats {
+            interval,
+            window: window.max(1),
+            total: Bucket::new(),
+            total_time: Duration::ZERO,
+            current: Bucket::new(),
+            recent: VecDeque::new(),
+        }
+    }
+
+    pub fn record(&mut self, outcome: &Outcome) {
+        self.current.record(outcome);
+        self.total.record(outcome);
+    }
+
+    /// Closes the current interval: returns (sliding window, since start).
+    pub fn tick(&mut self, elapsed: Duration) -> (Summary, Summary) {
+        self.total_time = elapsed;
+        let closed = std::mem::replace(&mut self.current, Bucket::new());
+        self.recent.push_back(closed);
+        while self.recent.len() > self.window {
+            self.recent.pop_front();
+        }
+        let mut window = Bucket::new();
+        for b in &self.recent {
+            window.merge(b);
+        }
+        let span = self.interval * self.recent.len() as u32;
+        (window.summary(span), self.total.summary(elapsed))
+    }
+
+    pub fn total(&self) -> Summary {
+        self.total.summary(self.total_time)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(version: &str, ok: bool, ms: u64) -> Outcome {
+        Outcome {
+            version: Some(version.into()),
+            success: ok,
+            latency: Duration::from_millis(ms),
+        }
+    }
+
+    #[test]
+    fn shares_success_and_percentiles() {
+        let mut stats = Stats::new(Duration::from_secs(1), 2);
+        for i in 0..90 {
+            stats.record(&outcome("v1", true, 1 + i % 10));
+        }
+        for _ in 0..9 {
+            stats.record(&outcome("v2", true, 20));
+        }
+        stats.record(&outcome("v2", false, 20));
+        stats.record(&Outcome {
+            version: None,
+            success: false,
+            latency: Duration::from_millis(1),
+        });
+        let (window, total) = stats.tick(Duration::from_secs(1));
+        assert_eq!(window, total);
+        assert_eq!((total.requests, total.errors), (101, 2));
+        let v1 = &total.versions["v1"];
+        let v2 = &total.versions["v2"];
+        assert_eq!((v1.count, v2.count), (90, 10));
+        assert!((v1.share - 0.9).abs() < 1e-9);
+        assert!((v2.success - 0.9).abs() < 1e-9);
+        assert!((v1.p50_ms - 5.0).abs() < 0.1, "{}", v1.p50_ms);
+        assert!((v2.p99_ms - 20.0).abs() < 0.1, "{}", v2.p99_ms);
+        assert!((total.rps - 101.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_window_slides() {
+        let mut stats = Stats::new(Duration::from_secs(1), 2);
+        stats.record(&outcome("v1", true, 1));
+        stats.tick(Duration::from_secs(1));
+        stats.record(&outcome("v2", true, 1));
+        stats.tick(Duration::from_secs(2));
+        stats.record(&outcome("v2", true, 1));
+        let (window, total) = stats.tick(Duration::from_secs(3));
+        assert_eq!(window.versions.get("v1"), None, "v1's interval slid out");
+        assert_eq!(window.versions["v2"].count, 2);
+        assert_eq!(total.versions["v1"].count, 1);
+        assert_eq!(total.requests, 3);
+    }
+}

@@ -1,0 +1,211 @@
+//! The load generator: open-loop requests at a set rate against the requester (or any URL),
+//! bounded in time, each answer attributed to the distributor version that gave it. One
+//! compact [`Sample`] per interval goes out on a channel (a UI drains it once per frame).
+
+use std::time::Duration;
+
+use axum::http::{Request, Uri};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::stats::{Outcome, Stats, Summary};
+use super::{HttpClient, full, http_client};
+
+#[derive(Debug, Clone)]
+pub struct TrafficConfig {
+    pub url: Uri,
+    /// Requests per second, started on schedule whether or not earlier ones have answered.
+    pub rps: f64,
+    /// Stops by itself after this long (None: until stopped).
+    pub duration: Option<Duration>,
+    /// How often a sample is sent.
+    pub interval: Duration,
+    /// How many intervals the sliding window spans.
+    pub window: usize,
+    /// Requests in flight beyond this are not started (and counted as errors).
+    pub max_in_flight: usize,
+    pub request_timeout: Duration,
+}
+
+impl TrafficConfig {
+    pub fn new(url: Uri) -> TrafficConfig {
+        TrafficConfig {
+            url,
+            rps: 50.0,
+            duration: None,
+            interval: Duration::from_millis(250),
+            window: 20,
+            max_in_flight: 2048,
+            request_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What the generator saw during one interval and since the start.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub elapsed: Duration,
+    pub window: Summary,
+    pub total: Summary,
+    pub in_flight: usize,
+}
+
+/// A running generator.
+pub struct Traffic {
+    rate: watch::Sender<f64>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: JoinHandle<Summary>,
+}
+
+impl Traffic {
+    pub fn start(config: TrafficConfig, samples: mpsc::Sender<Sample>) -> Traffic {
+        let (rate, rate_rx) = watch::channel(config.rps);
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(drive(config, rate_rx, stopped, samples));
+        Traffic {
+            rate,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// Changes the rate from now on.
+    pub fn set_rate(&self, rps: f64) {
+        let _ = self.rate.send(rps.max(0.0));
+    }
+
+    /// Stops starting requests, waits for those in flight, and returns the totals.
+    pub async fn stop(mut self) -> Summary {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.finished().await
+    }
+
+    /// Waits until the generator ends by itself (its duration is over).
+    pub async fn finished(&mut self) -> Summary {
+        (&mut self.task)
+            .await
+            .unwrap_or_else(|_| Stats::new(Duration::from_secs(1), 1).total())
+    }
+}
+
+impl Drop for Traffic {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn drive(
+    config: TrafficConfig,
+    rate: watch::Receiver<f64>,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+    samples: mpsc::Sender<Sample>,
+) -> Summary {
+    let client = http_client();
+    let (results_tx, mut results) = mpsc::unbounded_channel::<Outcome>();
+    let mut stats = Stats::new(config.interval, config.window);
+    let start = Instant::now();
+    let mut schedule = tokio::time::interval(Duration::from_millis(5));
+    schedule.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut report = tokio::time::interval_at(start + config.interval, config.interval);
+    report.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let (mut owed, mut last, mut in_flight) = (0.0f64, start, 0usize);
+    let end = config.duration.map(|d| start + d);
+    loop {
+        tokio::select! {
+            _ = schedule.tick() => {
+                let now = Instant::now();
+                if end.is_some_and(|end| now >= end) {
+                    break;
+                }
+                owed += *rate.borrow() * (now - last).as_secs_f64();
+                last = now;
+                while owed >= 1.0 {
+                    owed -= 1.0;
+                    if in_flight >= config.max_in_flight {
+                        stats.record(&Outcome { version: None, success: false, latency: Duration::ZERO });
+                        continue;
+                    }
+                    in_flight += 1;
+                    tokio::spawn(one_request(client.clone(), config.url.clone(), config.request_timeout, results_tx.clone()));
+                }
+            }
+            Some(outcome) = results.recv() => {
+                in_flight -= 1;
+                stats.record(&outcome);
+            }
+            _ = report.tick() => {
+                let (window, total) = stats.tick(start.elapsed());
+                let _ = samples.try_send(Sample { elapsed: start.elapsed(), window, total, in_flight });
+            }
+            _ = &mut stopped => break,
+        }
+    }
+    // Let the requests in flight answer (each is bounded by its own timeout).
+    drop(results_tx);
+    while in_flight > 0 {
+        match tokio::time::timeout(config.request_timeout, results.recv()).await {
+            Ok(Some(outcome)) => {
+                in_flight -= 1;
+                stats.record(&outcome);
+            }
+            _ => break,
+        }
+    }
+    let elapsed = match end {
+        Some(end) => end.min(Instant::now()) - start,
+        None => start.elapsed(),
+    };
+    let (window, total) = stats.tick(elapsed);
+    let _ = samples.try_send(Sample {
+        elapsed,
+        window,
+        total: total.clone(),
+        in_flight,
+    });
+    total
+}
+
+async fn one_request(
+    client: HttpClient,
+    url: Uri,
+    timeout: Duration,
+    results: mpsc::UnboundedSender<Outcome>,
+) {
+    let started = Instant::now();
+    let outcome = match tokio::time::timeout(timeout, call(&client, url)).await {
+        Ok(Some((success, version))) => Outcome {
+            version,
+            success,
+            latency: started.elapsed(),
+        },
+        _ => Outcome {
+            version: None,
+            success: false,
+            latency: started.elapsed(),
+        },
+    };
+    let _ = results.send(outcome);
+}
+
+/// (success, version) of one GET; None when there was no answer at all.
+async fn call(client: &HttpClient, url: Uri) -> Option<(bool, Option<String>)> {
+    let request = Request::get(url).body(full(Vec::new())).ok()?;
+    let response = client.request(request).await.ok()?;
+    let success = response.status().is_success();
+    let body = response.into_body().collect().await.ok()?.to_bytes();
+    Some((success, version_of(&body)))
+}
+
+/// The distributor version in a requester's answer (or a distributor's own).
+pub fn version_of(body: &[u8]) -> Option<String> {
+    let json: Value = serde_json::from_slice(body).ok()?;
+    let version = json
+        .pointer("/distributor/version")
+        .or_else(|| json.get("version"))?;
+    version.as_str().map(str::to_string)
+}

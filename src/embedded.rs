@@ -1,0 +1,40 @@
+//! The embedded cloud as meshwalk runs it: the control plane (App Mesh + ECS emulator) on a
+//! loopback port, and the data plane that runs its tasks.
+
+use std::net::SocketAddr;
+
+use crate::dataplane::faults::FaultSwitch;
+use crate::dataplane::{DataPlane, DataPlaneConfig};
+use crate::emulator::{CloudConfig, RunningCloud};
+
+pub struct EmbeddedCloud {
+    pub control: RunningCloud,
+    dataplane: DataPlane,
+}
+
+impl EmbeddedCloud {
+    pub async fn start(
+        config: CloudConfig,
+        addr: SocketAddr,
+        dataplane: DataPlaneConfig,
+    ) -> std::io::Result<EmbeddedCloud> {
+        let control = RunningCloud::start(config, addr).await?;
+        let dataplane = DataPlane::start(&control.cloud, dataplane);
+        Ok(EmbeddedCloud { control, dataplane })
+    }
+
+    /// `http://127.0.0.1:PORT`, for `--endpoint-url` and the SDKs.
+    pub fn endpoint(&self) -> String {
+        self.control.endpoint()
+    }
+
+    pub fn faults(&self) -> FaultSwitch {
+        self.dataplane.faults()
+    }
+
+    /// Stops the data plane's containers, then the control plane.
+    pub async fn stop(self) -> std::io::Result<()> {
+        drop(self.dataplane);
+        self.control.stop().await
+    }
+}
