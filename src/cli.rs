@@ -19,6 +19,35 @@ pub struct Cli {
 pub enum Command {
     /// Run the embedded cloud in the foreground, for the aws CLI and any AWS SDK.
     Serve(ServeArgs),
+    /// Send traffic to the requester and show how it splits between distributor versions.
+    Traffic(TrafficArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TrafficArgs {
+    /// The cloud to ask where the requester runs (`meshwalk serve`, or any ECS endpoint).
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    #[arg(long, default_value = "us-east-1", env = "AWS_REGION")]
+    pub region: String,
+    /// The ECS cluster of the requester service.
+    #[arg(long, default_value = "gophermesh")]
+    pub cluster: String,
+    /// The ECS service that runs the requester.
+    #[arg(long, default_value = "requester")]
+    pub service: String,
+    /// Call this URL instead of looking the requester up (e.g. one reachable inside a VPC).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Requests per second.
+    #[arg(long, default_value_t = 50.0)]
+    pub rps: f64,
+    /// How long to run, in seconds (Ctrl-C stops earlier).
+    #[arg(long, default_value_t = 30.0)]
+    pub duration: f64,
+    /// JSON lines (one per second) and a final summary object instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -14,6 +14,9 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Serve(args)) => commands::serve::run(args).await,
+        Some(Command::Traffic(args)) => commands::traffic::run(args, &mut std::io::stdout())
+            .await
+            .map(|_| ()),
         // Until the terminal UI lands, the default is the embedded cloud itself.
         None => commands::serve::run(ServeArgs::default()).await,
     }

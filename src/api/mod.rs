@@ -1,3 +1,25 @@
 //! The client side: SDK configuration per target, and the typed calls the walkthrough makes.
 
 pub mod target;
+
+use aws_sdk_appmesh::error::ProvideErrorMetadata;
+
+/// "Code: message" of a failed SDK call, or the underlying cause when there is no AWS error.
+pub fn describe_error<E>(error: &E) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error,
+{
+    match (error.code(), error.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_string(),
+        _ => {
+            let mut text = error.to_string();
+            let mut source = error.source();
+            while let Some(cause) = source {
+                text = format!("{text}: {cause}");
+                source = cause.source();
+            }
+            text
+        }
+    }
+}

@@ -21,7 +21,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-pub use runtime::{DataPlane, DataPlaneConfig};
+pub use runtime::{DataPlane, DataPlaneConfig, EGRESS_PORT};
 
 /// The HTTP client the apps, sidecars and traffic generator share the shape of: pooled
 /// keep-alive connections, bodies buffered (so that a retry can resend them).

@@ -10,3 +10,4 @@ mod ecs_api;
 mod ecs_errors;
 mod ecs_support;
 mod support;
+mod traffic_command;

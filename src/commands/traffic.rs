@@ -1,0 +1,169 @@
+//! `meshwalk traffic`: drives requests at the requester and prints how they split between the
+//! distributor versions, once a second, in the spirit of `linkerd viz stat`.
+
+use std::io::Write;
+use std::time::Duration;
+
+use aws_sdk_ecs::types::DesiredStatus;
+use axum::http::Uri;
+use color_eyre::Result;
+use color_eyre::eyre::{WrapErr, bail, eyre};
+use tokio::sync::mpsc;
+
+use crate::api::target::endpoint_config;
+use crate::cli::TrafficArgs;
+use crate::dataplane::EGRESS_PORT;
+use crate::dataplane::stats::Summary;
+use crate::dataplane::traffic::{Sample, Traffic, TrafficConfig};
+
+/// Runs the command, writing the table or JSON lines to `out`; returns the totals.
+pub async fn run(args: TrafficArgs, out: &mut (impl Write + Send)) -> Result<Summary> {
+    if !(args.rps > 0.0 && args.rps <= 20_000.0) {
+        bail!("--rps must be above 0 and at most 20000, got {}", args.rps);
+    }
+    if !(args.duration > 0.0 && args.duration <= 24.0 * 3600.0) {
+        bail!(
+            "--duration must be above 0 and at most a day, got {}",
+            args.duration
+        );
+    }
+    let url = match &args.url {
+        Some(url) => url.clone(),
+        None => find_requester(&args).await?,
+    };
+    let url: Uri = url
+        .parse()
+        .wrap_err_with(|| format!("'{url}' is not a URL"))?;
+    let mut config = TrafficConfig::new(url.clone());
+    config.rps = args.rps;
+    config.duration = Some(Duration::from_secs_f64(args.duration));
+    config.interval = Duration::from_secs(1);
+    config.window = 1;
+    let (tx, mut samples) = mpsc::channel::<Sample>(16);
+    let mut traffic = Traffic::start(config, tx);
+    if !args.json {
+        writeln!(
+            out,
+            "sending {} req/s to {url} for {}s (Ctrl-C stops)",
+            args.rps, args.duration
+        )?;
+    }
+    let summary = loop {
+        tokio::select! {
+            Some(sample) = samples.recv() => {
+                if args.json {
+                    writeln!(out, "{}", serde_json::json!({"elapsed_s": sample.elapsed.as_secs_f64(), "window": sample.window}))?;
+                } else {
+                    write_table(out, &sample)?;
+                }
+            }
+            summary = traffic.finished() => break summary,
+            _ = tokio::signal::ctrl_c() => break traffic.stop().await,
+        }
+    };
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string(&summary)?)?;
+    } else {
+        writeln!(
+            out,
+            "\ntotal: {} requests in {:.1}s, {} errors",
+            summary.requests, summary.duration_s, summary.errors
+        )?;
+        write_versions(out, &summary)?;
+    }
+    Ok(summary)
+}
+
+/// Asks ECS where the requester service's task listens.
+async fn find_requester(args: &TrafficArgs) -> Result<String> {
+    let Some(endpoint) = &args.endpoint_url else {
+        bail!(
+            "no endpoint to find the requester: start the embedded cloud with `meshwalk serve` and pass \
+             --endpoint-url http://127.0.0.1:4566 (or set AWS_ENDPOINT_URL), run the walkthrough with \
+             `meshwalk`, or give the requester's address with --url"
+        );
+    };
+    let ecs = aws_sdk_ecs::Client::new(&endpoint_config(endpoint, &args.region));
+    let listed = ecs
+        .list_tasks()
+        .cluster(&args.cluster)
+        .service_name(&args.service)
+        .desired_status(DesiredStatus::Running)
+        .send()
+        .await
+        .map_err(|e| {
+            eyre!(
+                "ListTasks on {endpoint}: {}",
+                crate::api::describe_error(&e)
+            )
+        })?;
+    if listed.task_arns().is_empty() {
+        bail!(
+            "service {} in cluster {} runs no task yet",
+            args.service,
+            args.cluster
+        );
+    }
+    let mut describe = ecs.describe_tasks().cluster(&args.cluster);
+    for arn in listed.task_arns() {
+        describe = describe.tasks(arn);
+    }
+    let tasks = describe.send().await.map_err(|e| {
+        eyre!(
+            "DescribeTasks on {endpoint}: {}",
+            crate::api::describe_error(&e)
+        )
+    })?;
+    let binding = tasks
+        .tasks()
+        .iter()
+        .filter(|t| t.last_status() == Some("RUNNING"))
+        .flat_map(|t| t.containers())
+        .flat_map(|c| c.network_bindings())
+        .find(|b| b.container_port() != Some(EGRESS_PORT) && b.host_port().is_some());
+    let Some(binding) = binding else {
+        bail!(
+            "the {} tasks have no RUNNING container with a port binding yet",
+            args.service
+        );
+    };
+    Ok(format!(
+        "http://{}:{}/",
+        binding.bind_ip().unwrap_or("127.0.0.1"),
+        binding.host_port().unwrap_or_default()
+    ))
+}
+
+fn write_table(out: &mut impl Write, sample: &Sample) -> std::io::Result<()> {
+    let w = &sample.window;
+    writeln!(
+        out,
+        "\n{:>6.1}s  {:.1} req/s  {} errors  {} in flight",
+        sample.elapsed.as_secs_f64(),
+        w.rps,
+        w.errors,
+        sample.in_flight
+    )?;
+    write_versions(out, w)
+}
+
+fn write_versions(out: &mut impl Write, summary: &Summary) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<10} {:>7} {:>9} {:>8} {:>8} {:>8}",
+        "VERSION", "SHARE", "SUCCESS", "P50", "P95", "P99"
+    )?;
+    for (version, v) in &summary.versions {
+        writeln!(
+            out,
+            "{:<10} {:>6.1}% {:>8.2}% {:>6.2}ms {:>6.2}ms {:>6.2}ms",
+            version,
+            v.share * 100.0,
+            v.success * 100.0,
+            v.p50_ms,
+            v.p95_ms,
+            v.p99_ms
+        )?;
+    }
+    Ok(())
+}
