@@ -319,6 +319,195 @@ class Gen:
         return "\n".join(lines) + "\n"
 
 
+def pascal(name):
+    return name[0].upper() + name[1:]
+
+
+def sdk_type(name):
+    """aws-sdk-rust's name for a shape: acronyms lose their capitals (EBSResourceType ->
+    EbsResourceType), as smithy-rs writes them."""
+    return "".join(part.capitalize() for part in snake(name).replace("r#", "").split("_"))
+
+
+class SdkGen:
+    """Converts the model's input types into aws-sdk-rust types and calls, one function per
+    structure and one match arm per operation."""
+
+    def __init__(self, gen, crate, sdk_src):
+        self.g = gen
+        self.crate = crate
+        self.sdk_src = sdk_src
+        self.files = {}
+        self.used = set()
+        for o in gen.ops.values():
+            self.walk(o["input"]["shape"], top=True)
+
+    def walk(self, name, top=False):
+        if name in self.used:
+            return
+        s = self.g.shapes[name]
+        if not top:
+            self.used.add(name)
+        if s["type"] == "structure":
+            for mm in s["members"].values():
+                self.walk(mm["shape"])
+        elif s["type"] == "list":
+            self.walk(s["member"]["shape"])
+        elif s["type"] == "map":
+            self.walk(s["value"]["shape"])
+
+    def conv(self, shape, expr, depth=0):
+        s = self.g.shapes[shape]
+        t = s["type"]
+        if t == "string" and "enum" in s:
+            return "%s::types::%s::from(%s.as_str())" % (self.crate, self.rust_name(shape), expr)
+        if t in ("string", "integer", "long", "boolean", "double", "float"):
+            return expr
+        if t == "timestamp":
+            return "%s::primitives::DateTime::from_secs_f64(%s)" % (self.crate, expr)
+        if t == "blob":
+            return "%s::primitives::Blob::new(%s.into_bytes())" % (self.crate, expr)
+        if t == "list":
+            v = "e%d" % depth
+            inner = self.conv(s["member"]["shape"], v, depth + 1)
+            return "%s.into_iter().map(|%s| Ok(%s)).collect::<Result<Vec<_>, BuildError>>()?" % (expr, v, inner)
+        if t == "map":
+            v = "e%d" % depth
+            inner = self.conv(s["value"]["shape"], v, depth + 1)
+            return "%s.into_iter().map(|(k, %s)| Ok((k, %s))).collect::<Result<std::collections::HashMap<_, _>, BuildError>>()?" % (expr, v, inner)
+        if t == "structure":
+            return "sdk_%s(%s)?" % (snake(shape).replace("r#", ""), expr)
+        raise Exception(t)
+
+    def setter(self, member, rel=None):
+        """The SDK builder's setter for a member, found in its source (smithy-rs spells some
+        names its own way: sizeInGiB -> set_size_in_gib)."""
+        text = self.source(rel) if rel else None
+        if text:
+            want = member.lower()
+            for name in re.findall(r"pub fn set_(\w+)\(", text):
+                if name.replace("_", "") == want:
+                    return "set_" + name
+        return "set_" + snake(member).replace("r#", "")
+
+    def source(self, rel):
+        if rel is None:
+            return None
+        if rel not in self.files:
+            path = os.path.join(self.sdk_src, rel)
+            self.files[rel] = open(path).read() if os.path.exists(path) else None
+        return self.files[rel]
+
+    def type_file(self, shape):
+        """types/_x.rs of a shape, matched without underscores (EBSResourceType ->
+        _ebs_resource_type.rs)."""
+        if not hasattr(self, "type_files"):
+            self.type_files = {f[1:-3].replace("_", ""): f for f in os.listdir(os.path.join(self.sdk_src, "types")) if f.startswith("_")}
+        f = self.type_files.get(shape.lower())
+        return "types/" + f if f else None
+
+    def rust_name(self, shape):
+        rel = self.type_file(shape)
+        text = self.source(rel) if rel else None
+        m = text and re.search(r"pub (?:struct|enum) (\w+)", text)
+        return m.group(1) if m else sdk_type(shape)
+
+    def type_exists(self, shape):
+        s = self.g.shapes[shape]
+        if s["type"] in ("list",):
+            return self.type_exists(s["member"]["shape"])
+        if s["type"] == "map":
+            return self.type_exists(s["value"]["shape"])
+        if s["type"] == "structure" or (s["type"] == "string" and "enum" in s):
+            return self.type_file(shape) is not None
+        return True
+
+    def supported(self, rel, member, shape):
+        """Whether the SDK's builder in `rel` has this member (the model may be newer)."""
+        text = self.source(rel)
+        return text is not None and ("pub fn %s(" % self.setter(member, rel)) in text and self.type_exists(shape)
+
+    def unsupported(self, owner, member):
+        return '    if v.%s.is_some() { return Err(BuildError::other("%s.%s is newer than %s: not sent")); }' % (
+            snake(member), owner, member, self.crate)
+
+    def struct_fn(self, name):
+        s = self.g.shapes[name]
+        req = set(s.get("required", []))
+        fname = "sdk_%s" % snake(name).replace("r#", "")
+        lines = ["fn %s(v: M::%s) -> Result<%s::types::%s, BuildError> {" % (fname, name, self.crate, self.rust_name(name))]
+        if s.get("union"):
+            for mn, mm in sorted(s["members"].items()):
+                lines.append("    if let Some(x) = v.%s {" % snake(mn))
+                lines.append("        return Ok(%s::types::%s::%s(%s));" % (self.crate, self.rust_name(name), pascal(mn), self.conv(mm["shape"], "x")))
+                lines.append("    }")
+            lines.append('    Err(BuildError::other("%s: exactly one member must be set"))' % name)
+            lines.append("}")
+            return lines
+        lines.append("    #[allow(unused_mut)]")
+        lines.append("    let mut b = %s::types::%s::builder();" % (self.crate, self.rust_name(name)))
+        rel = self.type_file(name)
+        for mn, mm in sorted(s["members"].items()):
+            f = "v.%s" % snake(mn)
+            if not self.supported(rel, mn, mm["shape"]):
+                if mn in req:
+                    raise Exception("required member %s.%s missing from the SDK" % (name, mn))
+                lines.append(self.unsupported(name, mn))
+                continue
+            if mn in req:
+                lines.append("    b = b.%s(Some(%s));" % (self.setter(mn, rel), self.conv(mm["shape"], f)))
+            else:
+                lines.append("    b = b.%s(match %s { Some(x) => Some(%s), None => None });" % (self.setter(mn, rel), f, self.conv(mm["shape"], "x")))
+        fallible = re.search(r"pub fn build\(\s*self,?\s*\)\s*->\s*::std::result::Result<", self.source(rel) or "") is not None
+        lines.append("    b.build()" if fallible else "    Ok(b.build())")
+        lines.append("}")
+        return lines
+
+    def render(self, source, module):
+        lines = [
+            "// @generated by tools/gen_model.py from %s. Do not edit by hand." % source,
+            "//! Typed %s calls from the model's input types: each structure converted to its" % self.crate,
+            "//! aws-sdk-rust type, each operation sent through the SDK's fluent builder.",
+            "#![allow(clippy::all, clippy::pedantic, unused_variables, unused_mut, non_snake_case, deprecated)]",
+            "",
+            "use aws_smithy_types::error::operation::BuildError;",
+            "",
+            "use super::capture::Capture;",
+            "use super::error::CallError;",
+            "use crate::model::%s as M;" % module,
+            "",
+        ]
+        for n in sorted(self.used):
+            if self.g.shapes[n]["type"] == "structure" and self.type_file(n):
+                lines.extend(self.struct_fn(n))
+                lines.append("")
+        lines.append("/// Sends `request` through `client`, the raw exchange recorded by `capture`.")
+        lines.append("pub async fn send(client: &%s::Client, request: M::Request, capture: &Capture) -> Result<(), CallError> {" % self.crate)
+        lines.append("    match request {")
+        for n, o in self.g.ops.items():
+            shape = self.g.shapes[o["input"]["shape"]]
+            lines.append("        M::Request::%s(v) => {" % n)
+            rel = "operation/%s/builders.rs" % snake(n).replace("r#", "")
+            for mn, mm in sorted(shape["members"].items()):
+                if not self.supported(rel, mn, mm["shape"]):
+                    lines.append("    " + self.unsupported(o["input"]["shape"], mn).replace("BuildError::other", "CallError::input"))
+            lines.append("            let call = client.%s()" % snake(n))
+            for mn, mm in sorted(shape["members"].items()):
+                f = "v.%s" % snake(mn)
+                if not self.supported(rel, mn, mm["shape"]):
+                    continue
+                if mn in set(shape.get("required", [])):
+                    lines.append("                .%s(Some(%s))" % (self.setter(mn, rel), self.conv(mm["shape"], f)))
+                else:
+                    lines.append("                .%s(match %s { Some(x) => Some(%s), None => None })" % (self.setter(mn, rel), f, self.conv(mm["shape"], "x")))
+            lines.append("                ;")
+            lines.append("            call.customize().interceptor(capture.clone()).send().await.map(|_| ()).map_err(|e| CallError::from_sdk(&e))")
+            lines.append("        }")
+        lines.append("    }")
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+
 def opt(x):
     return "None" if x is None else "Some(%d)" % x
 
@@ -329,6 +518,19 @@ def first_sentence(html):
     m = re.match(r"(.+?\.)(\s|$)", text)
     s = m.group(1) if m else text
     return s[:200]
+
+
+def sdk_source(root, package):
+    """The source of the SDK crate version in Cargo.lock (in cargo's registry): the generated
+    calls only use members that version has."""
+    lock = open(os.path.join(root, "Cargo.lock")).read()
+    version = re.search(r'name = "%s"\nversion = "([^"]+)"' % re.escape(package), lock).group(1)
+    registry = os.path.expanduser("~/.cargo/registry/src")
+    for index in os.listdir(registry):
+        path = os.path.join(registry, index, "%s-%s" % (package, version), "src")
+        if os.path.isdir(path):
+            return path
+    raise SystemExit("%s %s is not in cargo's registry: run cargo fetch first" % (package, version))
 
 
 def main():
@@ -345,6 +547,13 @@ def main():
         with open(os.path.join(root, "src", "model", dst), "w") as f:
             f.write(code)
         print("wrote src/model/%s" % dst)
+        module = dst[:-3]
+        crate = {"appmesh": "aws_sdk_appmesh", "ecs": "aws_sdk_ecs"}[module]
+        gen = Gen(model, ops)
+        calls = SdkGen(gen, crate, sdk_source(root, crate.replace("_", "-"))).render(src, module)
+        with open(os.path.join(root, "src", "api", "calls_%s.rs" % module), "w") as f:
+            f.write(calls)
+        print("wrote src/api/calls_%s.rs" % module)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,11 @@
-//! The client side: SDK configuration per target, and the typed calls the walkthrough makes.
+//! The client side: SDK configuration per target, typed calls built from the model's input
+//! types (with the raw exchange captured for display), and error classification.
 
+pub mod calls_appmesh;
+pub mod calls_ecs;
+pub mod capture;
+pub mod error;
 pub mod target;
-
 use aws_sdk_appmesh::error::ProvideErrorMetadata;
 
 /// "Code: message" of a failed SDK call, or the underlying cause when there is no AWS error.
