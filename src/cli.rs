@@ -1,6 +1,7 @@
 //! Command-line interface.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -13,6 +14,42 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Forget saved progress and edits before starting.
+    #[arg(long, global = true)]
+    pub reset: bool,
+}
+
+/// Where the walkthrough's calls go: the embedded cloud (default), any endpoint, or AWS.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TargetArgs {
+    /// Send calls to this endpoint (`meshwalk serve` elsewhere, LocalStack, ...).
+    #[arg(long, global = true, conflicts_with = "aws")]
+    pub endpoint_url: Option<String>,
+    /// Send calls to real AWS (credentials and region from the usual places).
+    #[arg(long, global = true)]
+    pub aws: bool,
+    /// The AWS profile to use with --aws.
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// The region (default: us-east-1, or your AWS configuration's with --aws).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// Set a ${VAR} of the walkthrough, e.g. --var SUBNET_IDS=subnet-0abc.
+    #[arg(long = "var", global = true, value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Use the walkthrough in DIR (DIR/steps, DIR/assets) instead of the built-in one.
+    #[arg(long, global = true)]
+    pub walkthrough: Option<PathBuf>,
+    /// Do not ask before creating or deleting resources on AWS.
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+}
+
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s.split_once('=').ok_or("expected NAME=VALUE")?;
+    Ok((k.to_string(), v.to_string()))
 }
 
 #[derive(Debug, Subcommand)]
@@ -21,15 +58,35 @@ pub enum Command {
     Serve(ServeArgs),
     /// Send traffic to the requester and show how it splits between distributor versions.
     Traffic(TrafficArgs),
+    /// Run walkthrough steps without the terminal UI, one line per step.
+    Run(RunArgs),
+    /// Check every step and asset offline.
+    Check,
+    /// Delete everything the walkthrough creates (safe to repeat).
+    Teardown,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct RunArgs {
+    /// Run every step (the default).
+    #[arg(long, conflicts_with_all = ["to", "step"])]
+    pub all: bool,
+    /// Run the steps up to and including STEP (a number or a name).
+    #[arg(long, conflicts_with = "step")]
+    pub to: Option<String>,
+    /// Run only STEP (on the embedded cloud, the steps before it are replayed first).
+    #[arg(long)]
+    pub step: Option<String>,
+    /// Apply a step's spec to a resource that exists with another one.
+    #[arg(long)]
+    pub update: bool,
+    /// One JSON object per step instead of a line of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct TrafficArgs {
-    /// The cloud to ask where the requester runs (`meshwalk serve`, or any ECS endpoint).
-    #[arg(long, env = "AWS_ENDPOINT_URL")]
-    pub endpoint_url: Option<String>,
-    #[arg(long, default_value = "us-east-1", env = "AWS_REGION")]
-    pub region: String,
     /// The ECS cluster of the requester service.
     #[arg(long, default_value = "gophermesh")]
     pub cluster: String,
@@ -74,5 +131,15 @@ impl Default for ServeArgs {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

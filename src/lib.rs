@@ -8,3 +8,4 @@ pub mod dataplane;
 pub mod embedded;
 pub mod emulator;
 pub mod model;
+pub mod walkthrough;

@@ -1,8 +1,8 @@
 use clap::Parser;
 use color_eyre::Result;
 
-use meshwalk::cli::{Cli, Command, ServeArgs};
-use meshwalk::commands;
+use meshwalk::cli::{Cli, Command, RunArgs};
+use meshwalk::commands::{self, target, traffic};
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -12,12 +12,44 @@ async fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let mut stdout = std::io::stdout();
     match cli.command {
         Some(Command::Serve(args)) => commands::serve::run(args).await,
-        Some(Command::Traffic(args)) => commands::traffic::run(args, &mut std::io::stdout())
-            .await
-            .map(|_| ()),
-        // Until the terminal UI lands, the default is the embedded cloud itself.
-        None => commands::serve::run(ServeArgs::default()).await,
+        Some(Command::Traffic(args)) => {
+            let endpoint = traffic::Endpoint {
+                url: cli
+                    .target
+                    .endpoint_url
+                    .clone()
+                    .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok()),
+                region: cli
+                    .target
+                    .region
+                    .clone()
+                    .unwrap_or_else(|| "us-east-1".into()),
+            };
+            traffic::run(args, endpoint, &mut stdout).await.map(|_| ())
+        }
+        Some(Command::Run(args)) => {
+            let connected = target::connect(&cli.target, cli.reset).await?;
+            commands::run::run(connected, &cli.target, &args, &mut stdout)
+                .await
+                .map(|_| ())
+        }
+        Some(Command::Check) => {
+            let walkthrough = target::walkthrough(&cli.target)?;
+            commands::check::run(&walkthrough, &cli.target.vars, &mut stdout)
+        }
+        Some(Command::Teardown) => {
+            let connected = target::connect(&cli.target, cli.reset).await?;
+            commands::teardown::run(connected, &cli.target, &mut stdout).await
+        }
+        // Until the terminal UI lands, the default runs the walkthrough headless.
+        None => {
+            let connected = target::connect(&cli.target, cli.reset).await?;
+            commands::run::run(connected, &cli.target, &RunArgs::default(), &mut stdout)
+                .await
+                .map(|_| ())
+        }
     }
 }

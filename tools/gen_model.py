@@ -266,6 +266,16 @@ class Gen:
         lines.append("        })")
         lines.append("    }")
         lines.append("")
+        lines.append("    /// Decodes an operation's input from JSON text (a `--cli-input-json` file), with the")
+        lines.append("    /// line and column of what is wrong.")
+        lines.append("    pub fn decode_text(operation: &str, text: &str) -> Result<Request, DecodeError> {")
+        lines.append("        Ok(match operation {")
+        for n, o in self.ops.items():
+            lines.append("            %s => Request::%s(decode_str(text)?)," % (rust_str(n), n))
+        lines.append("            other => return Err(DecodeError::UnknownOperation(other.to_string())),")
+        lines.append("        })")
+        lines.append("    }")
+        lines.append("")
         lines.append("    /// The operation's name, as in the model.")
         lines.append("    pub fn operation_name(&self) -> &'static str {")
         lines.append("        match self {")
@@ -308,7 +318,7 @@ class Gen:
             "",
             "use serde::{Deserialize, Serialize};",
             "",
-            "use super::protocol::{decode_value, DecodeError, Location, Operation, OutputBody, Param, ParamKind};",
+            "use super::protocol::{decode_str, decode_value, DecodeError, Location, Operation, OutputBody, Param, ParamKind};",
             "use super::validate::{Validate, Violations};",
             "",
         ]

@@ -1,10 +1,12 @@
 //! The client side: SDK configuration per target, typed calls built from the model's input
 //! types (with the raw exchange captured for display), and error classification.
 
+pub mod call;
 pub mod calls_appmesh;
 pub mod calls_ecs;
 pub mod capture;
 pub mod error;
+pub mod requester;
 pub mod target;
 use aws_sdk_appmesh::error::ProvideErrorMetadata;
 

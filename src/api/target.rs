@@ -37,3 +37,120 @@ pub fn endpoint_config(endpoint_url: &str, region: &str) -> SdkConfig {
         )
         .build()
 }
+
+/// Where the walkthrough's calls go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetKind {
+    /// The embedded cloud, started in-process.
+    Embedded,
+    /// Any endpoint (`meshwalk serve` elsewhere, LocalStack, ...).
+    Endpoint,
+    /// Real AWS through aws-config's default chain.
+    Aws { profile: Option<String> },
+}
+
+/// SDK clients for a target, and what identifies it.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub kind: TargetKind,
+    pub endpoint_url: Option<String>,
+    pub region: String,
+    pub account: String,
+    pub appmesh: aws_sdk_appmesh::Client,
+    pub ecs: aws_sdk_ecs::Client,
+}
+
+impl Target {
+    /// A target reached at `endpoint_url` (the embedded cloud or another endpoint).
+    pub fn endpoint(kind: TargetKind, endpoint_url: &str, region: &str, account: &str) -> Target {
+        let config = endpoint_config(endpoint_url, region);
+        Target {
+            kind,
+            endpoint_url: Some(endpoint_url.to_string()),
+            region: region.to_string(),
+            account: account.to_string(),
+            appmesh: aws_sdk_appmesh::Client::new(&config),
+            ecs: aws_sdk_ecs::Client::new(&config),
+        }
+    }
+
+    /// Real AWS: credentials and region from the default chain (environment, profiles, SSO),
+    /// the account from STS GetCallerIdentity.
+    pub async fn aws(profile: Option<&str>, region: Option<&str>) -> Result<Target, String> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_timeout(Duration::from_secs(30))
+                    .build(),
+            );
+        if let Some(profile) = profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = region {
+            loader = loader.region(Region::new(region.to_string()));
+        }
+        let config = loader.load().await;
+        let region = config.region().map(|r| r.to_string()).ok_or(
+            "no AWS region: pass --region or set AWS_REGION (or a region in your profile)",
+        )?;
+        let identity = aws_sdk_sts::Client::new(&config)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "could not identify the AWS account (STS GetCallerIdentity): {}",
+                    super::describe_error(&e)
+                )
+            })?;
+        Ok(Target {
+            kind: TargetKind::Aws {
+                profile: profile.map(str::to_string),
+            },
+            endpoint_url: None,
+            region,
+            account: identity.account().unwrap_or_default().to_string(),
+            appmesh: aws_sdk_appmesh::Client::new(&config),
+            ecs: aws_sdk_ecs::Client::new(&config),
+        })
+    }
+
+    /// Identifies the target in saved progress.
+    pub fn key(&self) -> String {
+        match &self.kind {
+            TargetKind::Embedded => "embedded".into(),
+            TargetKind::Endpoint => format!(
+                "endpoint {}",
+                self.endpoint_url.as_deref().unwrap_or_default()
+            ),
+            TargetKind::Aws { .. } => format!("aws {} {}", self.account, self.region),
+        }
+    }
+
+    /// One line for a header: where calls go.
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            TargetKind::Embedded => format!(
+                "embedded cloud {} ({})",
+                self.endpoint_url.as_deref().unwrap_or_default(),
+                self.region
+            ),
+            TargetKind::Endpoint => format!(
+                "endpoint {} ({})",
+                self.endpoint_url.as_deref().unwrap_or_default(),
+                self.region
+            ),
+            TargetKind::Aws { profile } => format!(
+                "AWS account {} in {}{}",
+                self.account,
+                self.region,
+                profile
+                    .as_ref()
+                    .map(|p| format!(" (profile {p})"))
+                    .unwrap_or_default()
+            ),
+        }
+    }
+}

@@ -1,4 +1,8 @@
 //! One module per subcommand.
 
+pub mod check;
+pub mod run;
 pub mod serve;
+pub mod target;
+pub mod teardown;
 pub mod traffic;

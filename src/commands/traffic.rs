@@ -4,20 +4,29 @@
 use std::io::Write;
 use std::time::Duration;
 
-use aws_sdk_ecs::types::DesiredStatus;
 use axum::http::Uri;
 use color_eyre::Result;
 use color_eyre::eyre::{WrapErr, bail, eyre};
 use tokio::sync::mpsc;
 
+use crate::api::requester;
 use crate::api::target::endpoint_config;
 use crate::cli::TrafficArgs;
-use crate::dataplane::EGRESS_PORT;
 use crate::dataplane::stats::Summary;
 use crate::dataplane::traffic::{Sample, Traffic, TrafficConfig};
 
+/// Where to ask ECS for the requester: `--endpoint-url`, else `AWS_ENDPOINT_URL`.
+pub struct Endpoint {
+    pub url: Option<String>,
+    pub region: String,
+}
+
 /// Runs the command, writing the table or JSON lines to `out`; returns the totals.
-pub async fn run(args: TrafficArgs, out: &mut (impl Write + Send)) -> Result<Summary> {
+pub async fn run(
+    args: TrafficArgs,
+    endpoint: Endpoint,
+    out: &mut (impl Write + Send),
+) -> Result<Summary> {
     if !(args.rps > 0.0 && args.rps <= 20_000.0) {
         bail!("--rps must be above 0 and at most 20000, got {}", args.rps);
     }
@@ -29,7 +38,7 @@ pub async fn run(args: TrafficArgs, out: &mut (impl Write + Send)) -> Result<Sum
     }
     let url = match &args.url {
         Some(url) => url.clone(),
-        None => find_requester(&args).await?,
+        None => find_requester(&args, &endpoint).await?,
     };
     let url: Uri = url
         .parse()
@@ -75,63 +84,18 @@ pub async fn run(args: TrafficArgs, out: &mut (impl Write + Send)) -> Result<Sum
 }
 
 /// Asks ECS where the requester service's task listens.
-async fn find_requester(args: &TrafficArgs) -> Result<String> {
-    let Some(endpoint) = &args.endpoint_url else {
+async fn find_requester(args: &TrafficArgs, endpoint: &Endpoint) -> Result<String> {
+    let Some(url) = &endpoint.url else {
         bail!(
             "no endpoint to find the requester: start the embedded cloud with `meshwalk serve` and pass \
              --endpoint-url http://127.0.0.1:4566 (or set AWS_ENDPOINT_URL), run the walkthrough with \
              `meshwalk`, or give the requester's address with --url"
         );
     };
-    let ecs = aws_sdk_ecs::Client::new(&endpoint_config(endpoint, &args.region));
-    let listed = ecs
-        .list_tasks()
-        .cluster(&args.cluster)
-        .service_name(&args.service)
-        .desired_status(DesiredStatus::Running)
-        .send()
+    let ecs = aws_sdk_ecs::Client::new(&endpoint_config(url, &endpoint.region));
+    requester::find(&ecs, &args.cluster, &args.service)
         .await
-        .map_err(|e| {
-            eyre!(
-                "ListTasks on {endpoint}: {}",
-                crate::api::describe_error(&e)
-            )
-        })?;
-    if listed.task_arns().is_empty() {
-        bail!(
-            "service {} in cluster {} runs no task yet",
-            args.service,
-            args.cluster
-        );
-    }
-    let mut describe = ecs.describe_tasks().cluster(&args.cluster);
-    for arn in listed.task_arns() {
-        describe = describe.tasks(arn);
-    }
-    let tasks = describe.send().await.map_err(|e| {
-        eyre!(
-            "DescribeTasks on {endpoint}: {}",
-            crate::api::describe_error(&e)
-        )
-    })?;
-    let binding = tasks
-        .tasks()
-        .iter()
-        .filter(|t| t.last_status() == Some("RUNNING"))
-        .flat_map(|t| t.containers())
-        .flat_map(|c| c.network_bindings())
-        .find(|b| b.container_port() != Some(EGRESS_PORT) && b.host_port().is_some());
-    let Some(binding) = binding else {
-        bail!(
-            "the {} tasks have no RUNNING container with a port binding yet",
-            args.service
-        );
-    };
-    Ok(format!(
-        "http://{}:{}/",
-        binding.bind_ip().unwrap_or("127.0.0.1"),
-        binding.host_port().unwrap_or_default()
-    ))
+        .map_err(|e| eyre!("{e} (asked {url})"))
 }
 
 fn write_table(out: &mut impl Write, sample: &Sample) -> std::io::Result<()> {

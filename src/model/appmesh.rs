@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::protocol::{
-    DecodeError, Location, Operation, OutputBody, Param, ParamKind, decode_value,
+    DecodeError, Location, Operation, OutputBody, Param, ParamKind, decode_str, decode_value,
 };
 use super::validate::{Validate, Violations};
 
@@ -7433,6 +7433,52 @@ impl Request {
             "UpdateVirtualNode" => Request::UpdateVirtualNode(decode_value(input)?),
             "UpdateVirtualRouter" => Request::UpdateVirtualRouter(decode_value(input)?),
             "UpdateVirtualService" => Request::UpdateVirtualService(decode_value(input)?),
+            other => return Err(DecodeError::UnknownOperation(other.to_string())),
+        })
+    }
+
+    /// Decodes an operation's input from JSON text (a `--cli-input-json` file), with the
+    /// line and column of what is wrong.
+    pub fn decode_text(operation: &str, text: &str) -> Result<Request, DecodeError> {
+        Ok(match operation {
+            "CreateGatewayRoute" => Request::CreateGatewayRoute(decode_str(text)?),
+            "CreateMesh" => Request::CreateMesh(decode_str(text)?),
+            "CreateRoute" => Request::CreateRoute(decode_str(text)?),
+            "CreateVirtualGateway" => Request::CreateVirtualGateway(decode_str(text)?),
+            "CreateVirtualNode" => Request::CreateVirtualNode(decode_str(text)?),
+            "CreateVirtualRouter" => Request::CreateVirtualRouter(decode_str(text)?),
+            "CreateVirtualService" => Request::CreateVirtualService(decode_str(text)?),
+            "DeleteGatewayRoute" => Request::DeleteGatewayRoute(decode_str(text)?),
+            "DeleteMesh" => Request::DeleteMesh(decode_str(text)?),
+            "DeleteRoute" => Request::DeleteRoute(decode_str(text)?),
+            "DeleteVirtualGateway" => Request::DeleteVirtualGateway(decode_str(text)?),
+            "DeleteVirtualNode" => Request::DeleteVirtualNode(decode_str(text)?),
+            "DeleteVirtualRouter" => Request::DeleteVirtualRouter(decode_str(text)?),
+            "DeleteVirtualService" => Request::DeleteVirtualService(decode_str(text)?),
+            "DescribeGatewayRoute" => Request::DescribeGatewayRoute(decode_str(text)?),
+            "DescribeMesh" => Request::DescribeMesh(decode_str(text)?),
+            "DescribeRoute" => Request::DescribeRoute(decode_str(text)?),
+            "DescribeVirtualGateway" => Request::DescribeVirtualGateway(decode_str(text)?),
+            "DescribeVirtualNode" => Request::DescribeVirtualNode(decode_str(text)?),
+            "DescribeVirtualRouter" => Request::DescribeVirtualRouter(decode_str(text)?),
+            "DescribeVirtualService" => Request::DescribeVirtualService(decode_str(text)?),
+            "ListGatewayRoutes" => Request::ListGatewayRoutes(decode_str(text)?),
+            "ListMeshes" => Request::ListMeshes(decode_str(text)?),
+            "ListRoutes" => Request::ListRoutes(decode_str(text)?),
+            "ListTagsForResource" => Request::ListTagsForResource(decode_str(text)?),
+            "ListVirtualGateways" => Request::ListVirtualGateways(decode_str(text)?),
+            "ListVirtualNodes" => Request::ListVirtualNodes(decode_str(text)?),
+            "ListVirtualRouters" => Request::ListVirtualRouters(decode_str(text)?),
+            "ListVirtualServices" => Request::ListVirtualServices(decode_str(text)?),
+            "TagResource" => Request::TagResource(decode_str(text)?),
+            "UntagResource" => Request::UntagResource(decode_str(text)?),
+            "UpdateGatewayRoute" => Request::UpdateGatewayRoute(decode_str(text)?),
+            "UpdateMesh" => Request::UpdateMesh(decode_str(text)?),
+            "UpdateRoute" => Request::UpdateRoute(decode_str(text)?),
+            "UpdateVirtualGateway" => Request::UpdateVirtualGateway(decode_str(text)?),
+            "UpdateVirtualNode" => Request::UpdateVirtualNode(decode_str(text)?),
+            "UpdateVirtualRouter" => Request::UpdateVirtualRouter(decode_str(text)?),
+            "UpdateVirtualService" => Request::UpdateVirtualService(decode_str(text)?),
             other => return Err(DecodeError::UnknownOperation(other.to_string())),
         })
     }

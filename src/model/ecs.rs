@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::protocol::{
-    DecodeError, Location, Operation, OutputBody, Param, ParamKind, decode_value,
+    DecodeError, Location, Operation, OutputBody, Param, ParamKind, decode_str, decode_value,
 };
 use super::validate::{Validate, Violations};
 
@@ -7254,6 +7254,35 @@ impl Request {
             "TagResource" => Request::TagResource(decode_value(input)?),
             "UntagResource" => Request::UntagResource(decode_value(input)?),
             "UpdateService" => Request::UpdateService(decode_value(input)?),
+            other => return Err(DecodeError::UnknownOperation(other.to_string())),
+        })
+    }
+
+    /// Decodes an operation's input from JSON text (a `--cli-input-json` file), with the
+    /// line and column of what is wrong.
+    pub fn decode_text(operation: &str, text: &str) -> Result<Request, DecodeError> {
+        Ok(match operation {
+            "CreateCluster" => Request::CreateCluster(decode_str(text)?),
+            "CreateService" => Request::CreateService(decode_str(text)?),
+            "DeleteCluster" => Request::DeleteCluster(decode_str(text)?),
+            "DeleteService" => Request::DeleteService(decode_str(text)?),
+            "DeregisterTaskDefinition" => Request::DeregisterTaskDefinition(decode_str(text)?),
+            "DescribeClusters" => Request::DescribeClusters(decode_str(text)?),
+            "DescribeServices" => Request::DescribeServices(decode_str(text)?),
+            "DescribeTaskDefinition" => Request::DescribeTaskDefinition(decode_str(text)?),
+            "DescribeTasks" => Request::DescribeTasks(decode_str(text)?),
+            "ListClusters" => Request::ListClusters(decode_str(text)?),
+            "ListServices" => Request::ListServices(decode_str(text)?),
+            "ListTagsForResource" => Request::ListTagsForResource(decode_str(text)?),
+            "ListTaskDefinitionFamilies" => Request::ListTaskDefinitionFamilies(decode_str(text)?),
+            "ListTaskDefinitions" => Request::ListTaskDefinitions(decode_str(text)?),
+            "ListTasks" => Request::ListTasks(decode_str(text)?),
+            "RegisterTaskDefinition" => Request::RegisterTaskDefinition(decode_str(text)?),
+            "RunTask" => Request::RunTask(decode_str(text)?),
+            "StopTask" => Request::StopTask(decode_str(text)?),
+            "TagResource" => Request::TagResource(decode_str(text)?),
+            "UntagResource" => Request::UntagResource(decode_str(text)?),
+            "UpdateService" => Request::UpdateService(decode_str(text)?),
             other => return Err(DecodeError::UnknownOperation(other.to_string())),
         })
     }

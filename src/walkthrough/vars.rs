@@ -40,7 +40,10 @@ impl Vars {
             out.push_str(&rest[..start]);
             let after = &rest[start + 2..];
             let Some(end) = after.find('}') else {
-                return Err(format!("unclosed '${{' at {}", position(text, text.len() - rest.len() + start)));
+                return Err(format!(
+                    "unclosed '${{' at {}",
+                    position(text, text.len() - rest.len() + start)
+                ));
             };
             let name = &after[..end];
             match self.get(name) {
@@ -76,11 +79,19 @@ mod tests {
     fn placeholders_are_filled_and_unknown_ones_named() {
         let vars = Vars::embedded("us-east-1", "000000000000");
         assert_eq!(
-            vars.substitute("arn:aws:appmesh:${REGION}:${ACCOUNT_ID}:mesh/${MESH_NAME}").unwrap(),
+            vars.substitute("arn:aws:appmesh:${REGION}:${ACCOUNT_ID}:mesh/${MESH_NAME}")
+                .unwrap(),
             "arn:aws:appmesh:us-east-1:000000000000:mesh/gophermesh"
         );
         let err = vars.substitute("{\n  \"a\": \"${NOPE}\"\n}").unwrap_err();
-        assert!(err.contains("${NOPE}") && err.contains("line 2, column 9"), "{err}");
-        assert!(vars.substitute("${REGION").unwrap_err().contains("unclosed"));
+        assert!(
+            err.contains("${NOPE}") && err.contains("line 2, column 9"),
+            "{err}"
+        );
+        assert!(
+            vars.substitute("${REGION")
+                .unwrap_err()
+                .contains("unclosed")
+        );
     }
 }

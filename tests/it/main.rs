@@ -11,3 +11,4 @@ mod ecs_errors;
 mod ecs_support;
 mod support;
 mod traffic_command;
+mod walkthrough;

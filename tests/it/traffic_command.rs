@@ -2,14 +2,12 @@
 //! prints JSON lines ending with the summary object.
 
 use meshwalk::cli::TrafficArgs;
-use meshwalk::commands::traffic;
+use meshwalk::commands::traffic::{self, Endpoint};
 
 use crate::dataplane_support::start_tutorial;
 
-fn args(endpoint: Option<String>) -> TrafficArgs {
+fn args() -> TrafficArgs {
     TrafficArgs {
-        endpoint_url: endpoint,
-        region: "us-east-1".into(),
         cluster: "gophermesh".into(),
         service: "requester".into(),
         url: None,
@@ -24,9 +22,16 @@ async fn traffic_prints_json_lines_and_a_summary() {
     let t = start_tutorial().await;
     t.set_weights(50, 50).await;
     let mut out = Vec::new();
-    let summary = traffic::run(args(Some(t.cloud.endpoint())), &mut out)
-        .await
-        .unwrap();
+    let summary = traffic::run(
+        args(),
+        Endpoint {
+            url: Some(t.cloud.endpoint()),
+            region: "us-east-1".into(),
+        },
+        &mut out,
+    )
+    .await
+    .unwrap();
     let text = String::from_utf8(out).unwrap();
     let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
     for key in ["requests", "errors", "duration_s", "rps", "versions"] {
@@ -55,10 +60,17 @@ async fn traffic_prints_json_lines_and_a_summary() {
 #[tokio::test]
 async fn traffic_without_an_endpoint_says_how_to_get_one() {
     let mut out = Vec::new();
-    let err = traffic::run(args(None), &mut out)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = traffic::run(
+        args(),
+        Endpoint {
+            url: None,
+            region: "us-east-1".into(),
+        },
+        &mut out,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("meshwalk serve") && err.contains("--url"),
         "{err}"

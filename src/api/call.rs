@@ -1,0 +1,68 @@
+//! One typed call to the target, with its raw HTTP exchange.
+
+use super::calls_appmesh;
+use super::calls_ecs;
+use super::capture::{Capture, Exchange};
+use super::error::CallError;
+use super::target::Target;
+use crate::model::{appmesh, ecs};
+
+/// A typed request for one of the two services.
+// Both variants are large (request enums of whole service models); boxing one would not help.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallRequest {
+    AppMesh(appmesh::Request),
+    Ecs(ecs::Request),
+}
+
+/// Sends `request` to the target; returns the outcome and what went over the wire.
+pub async fn send(target: &Target, request: CallRequest) -> (Result<(), CallError>, Exchange) {
+    let capture = Capture::default();
+    let result = match request {
+        CallRequest::AppMesh(r) => calls_appmesh::send(&target.appmesh, r, &capture).await,
+        CallRequest::Ecs(r) => calls_ecs::send(&target.ecs, r, &capture).await,
+    };
+    (result, capture.exchange())
+}
+
+/// Sends and returns the output as the aws CLI shows it (see [`output_json`]).
+pub async fn send_json(
+    target: &Target,
+    request: CallRequest,
+) -> Result<serde_json::Value, CallError> {
+    let operation = request.operation_name();
+    let app_mesh = matches!(request, CallRequest::AppMesh(_));
+    let (result, exchange) = send(target, request).await;
+    result?;
+    output_json(app_mesh, operation, &exchange.response_body)
+        .ok_or_else(|| CallError::Transport("the response is not JSON".into()))
+}
+
+/// A response body as the operation's output shape: a REST-JSON payload (App Mesh's
+/// `{"meshName": ...}`) goes back under its member (`{"mesh": {...}}`), as the aws CLI and the
+/// SDKs present it.
+pub fn output_json(app_mesh: bool, operation: &str, body: &str) -> Option<serde_json::Value> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let payload = if app_mesh {
+        appmesh::OPERATIONS
+            .iter()
+            .find(|o| o.name == operation)
+            .and_then(|o| o.payload)
+    } else {
+        None
+    };
+    Some(match payload {
+        Some(member) => serde_json::json!({ member: value }),
+        None => value,
+    })
+}
+
+impl CallRequest {
+    pub fn operation_name(&self) -> &'static str {
+        match self {
+            CallRequest::AppMesh(r) => r.operation_name(),
+            CallRequest::Ecs(r) => r.operation_name(),
+        }
+    }
+}

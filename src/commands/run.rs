@@ -1,0 +1,142 @@
+//! `meshwalk run`: steps in order without the terminal UI, one line (or JSON object) per step;
+//! exits non-zero with the failing step's error.
+
+use std::io::Write;
+
+use color_eyre::Result;
+use color_eyre::eyre::{bail, eyre};
+use serde_json::json;
+
+use super::target::{Connected, confirm_aws};
+use crate::api::target::TargetKind;
+use crate::cli::{RunArgs, TargetArgs};
+use crate::walkthrough::StepKind;
+use crate::walkthrough::progress::state_dir;
+use crate::walkthrough::runner::{Outcome, StepReport};
+
+/// Which steps a run covers: (replayed quietly first, run and reported).
+pub fn plan(connected: &Connected, args: &RunArgs) -> Result<(Vec<usize>, Vec<usize>)> {
+    let w = &connected.session.walkthrough;
+    let find = |which: &str| {
+        w.find(which).ok_or_else(|| {
+            eyre!(
+                "no step '{which}' (give a number 1-{} or a name)",
+                w.steps.len()
+            )
+        })
+    };
+    let runnable = |i: &usize| !matches!(w.steps[*i].kind, StepKind::Teardown);
+    if let Some(step) = &args.step {
+        let n = find(step)?;
+        let replay = if matches!(connected.session.target.kind, TargetKind::Embedded) {
+            (0..n).filter(runnable).collect()
+        } else {
+            Vec::new()
+        };
+        return Ok((replay, vec![n]));
+    }
+    let last = match &args.to {
+        Some(step) => find(step)?,
+        None => w.steps.len() - 1,
+    };
+    Ok((Vec::new(), (0..=last).filter(runnable).collect()))
+}
+
+pub async fn run(
+    mut connected: Connected,
+    target_args: &TargetArgs,
+    args: &RunArgs,
+    out: &mut impl Write,
+) -> Result<Vec<StepReport>> {
+    let (replay, steps) = plan(&connected, args)?;
+    confirm_aws(
+        &connected.session,
+        target_args,
+        "create the walkthrough's resources",
+    )?;
+    let key = connected.session.target.key();
+    for i in replay {
+        let report = connected.session.run(i, args.update).await;
+        if !report.outcome.is_success() {
+            bail!(
+                "replaying step {} ({}) failed: {}",
+                i + 1,
+                connected.session.walkthrough.steps[i].title,
+                report.outcome.label()
+            );
+        }
+    }
+    let mut reports = Vec::new();
+    let mut failure = None;
+    for i in steps {
+        let report = connected.session.run(i, args.update).await;
+        let step = &connected.session.walkthrough.steps[i];
+        let call = match &step.kind {
+            StepKind::Api { call, .. } => format!("{}:{}", call.service.cli_name(), call.operation),
+            StepKind::Traffic { .. } => "traffic".into(),
+            StepKind::Info => "info".into(),
+            StepKind::Teardown => "teardown".into(),
+        };
+        let ms = report.elapsed.as_secs_f64() * 1000.0;
+        let ok = report.outcome.is_success();
+        if args.json {
+            let error = match &report.outcome {
+                Outcome::Failed(e) => json!({"code": e.code, "message": e.message}),
+                Outcome::Differs(d) => {
+                    json!({"code": null, "message": "exists with another spec", "differences": d})
+                }
+                _ => serde_json::Value::Null,
+            };
+            writeln!(
+                out,
+                "{}",
+                json!({"step": i + 1, "id": step.id, "title": step.title, "call": call, "ok": ok, "outcome": report.outcome.label(), "ms": (ms * 10.0).round() / 10.0, "error": error})
+            )?;
+        } else {
+            let mark = match &report.outcome {
+                Outcome::Failed(_) => "✗",
+                Outcome::Differs(_) => "!",
+                _ => "✓",
+            };
+            writeln!(
+                out,
+                "{mark} {:>2}  {:<56} {:<30} {:>8.1} ms  {}",
+                i + 1,
+                step.title,
+                call,
+                ms,
+                report.outcome.label()
+            )?;
+            if let Outcome::Differs(diff) = &report.outcome {
+                for d in diff {
+                    writeln!(out, "       {d}")?;
+                }
+                writeln!(
+                    out,
+                    "       (run again with --update to apply the step's spec)"
+                )?;
+            }
+        }
+        if ok {
+            connected.progress.mark_done(&key, &step.id);
+        } else {
+            failure = Some(format!(
+                "step {} ({}) failed: {}",
+                i + 1,
+                step.title,
+                report.outcome.label()
+            ));
+        }
+        reports.push(report);
+        if failure.is_some() {
+            break;
+        }
+    }
+    if let Err(e) = connected.progress.save(&state_dir()) {
+        tracing::warn!("could not save progress: {e}");
+    }
+    match failure {
+        Some(f) => bail!(f),
+        None => Ok(reports),
+    }
+}

@@ -1,0 +1,607 @@
+//! Runs steps against a target. Re-running is safe: a resource that already exists with the
+//! same spec counts as done; with a different spec the difference is reported and an update
+//! can be applied. A failed call leaves the step pending with the AWS error code and message.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::Walkthrough;
+use super::cli_render::{self, CliTarget};
+use super::input::{self, CallRequest, PreparedCall};
+use super::step::{Call, Service, StepKind};
+use super::vars::Vars;
+use crate::api::call::{send, send_json};
+use crate::api::capture::Exchange;
+use crate::api::error::CallError;
+use crate::api::requester;
+use crate::api::target::{Target, TargetKind};
+use crate::dataplane::stats::Summary;
+use crate::dataplane::traffic::{Traffic, TrafficConfig};
+use crate::model::{appmesh, ecs};
+
+/// How long a verification waits for a resource to settle (an ECS service to run its tasks).
+const VERIFY_PATIENCE: Duration = Duration::from_secs(30);
+
+/// What running a step came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The call succeeded (and its verification, if any).
+    Done,
+    /// The resource already existed as the step describes it.
+    AlreadyDone(String),
+    /// The resource exists with another spec: these differences (have → want).
+    Differs(Vec<String>),
+    /// The differences were applied with an update call.
+    Updated,
+    /// Traffic flowed: what was observed.
+    Observed(Summary),
+    /// Nothing to call.
+    Read,
+    Failed(StepError),
+}
+
+impl Outcome {
+    /// Not a failure. (A resource that differs is reported, not failed: the user chooses
+    /// whether to apply the step's spec.)
+    pub fn is_success(&self) -> bool {
+        !matches!(self, Outcome::Failed(_))
+    }
+
+    /// A few words for a status column.
+    pub fn label(&self) -> String {
+        match self {
+            Outcome::Done => "done".into(),
+            Outcome::AlreadyDone(why) => format!("already done ({why})"),
+            Outcome::Differs(d) => format!("differs ({} fields)", d.len()),
+            Outcome::Updated => "updated".into(),
+            Outcome::Observed(s) => observed(s),
+            Outcome::Read => "read".into(),
+            Outcome::Failed(e) => e.to_string(),
+        }
+    }
+}
+
+fn observed(s: &Summary) -> String {
+    let split: Vec<String> = s
+        .versions
+        .iter()
+        .map(|(v, st)| format!("{v} {:.0}%", st.share * 100.0))
+        .collect();
+    format!(
+        "{} requests, {} errors: {}",
+        s.requests,
+        s.errors,
+        split.join(" / ")
+    )
+}
+
+/// A failure, with the AWS error code when the service gave one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", match &self.code { Some(c) => format!("{c}: {}", self.message), None => self.message.clone() })]
+pub struct StepError {
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl StepError {
+    fn plain(message: impl Into<String>) -> StepError {
+        StepError {
+            code: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// Everything there is to show about one run of a step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepReport {
+    pub outcome: Outcome,
+    pub prepared: Option<PreparedCall>,
+    pub cli: Option<String>,
+    pub exchange: Option<Exchange>,
+    pub elapsed: Duration,
+}
+
+/// A walkthrough bound to a target.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub walkthrough: Walkthrough,
+    pub target: Target,
+    pub vars: Vars,
+    /// The user's edits of step inputs, by step id.
+    pub edits: BTreeMap<String, String>,
+    /// A tag added to everything created (on AWS, so that what meshwalk made can be found).
+    pub tag: Option<(String, String)>,
+}
+
+impl Session {
+    pub fn new(
+        walkthrough: Walkthrough,
+        target: Target,
+        extra_vars: &[(String, String)],
+    ) -> Session {
+        let mut vars = Vars::embedded(&target.region, &target.account);
+        for (k, v) in extra_vars {
+            vars.set(k, v);
+        }
+        Session {
+            walkthrough,
+            target,
+            vars,
+            edits: BTreeMap::new(),
+            tag: None,
+        }
+    }
+
+    pub fn cli_target(&self) -> CliTarget {
+        CliTarget {
+            endpoint_url: self.target.endpoint_url.clone(),
+            region: Some(self.target.region.clone()),
+            profile: match &self.target.kind {
+                TargetKind::Aws { profile } => profile.clone(),
+                _ => None,
+            },
+        }
+    }
+
+    /// The input of an API step, prepared (with the user's edit, if any).
+    pub fn prepare(&self, index: usize) -> Option<Result<PreparedCall, input::InputError>> {
+        let step = self.walkthrough.steps.get(index)?;
+        let StepKind::Api { call, .. } = &step.kind else {
+            return None;
+        };
+        Some(input::prepare(
+            &self.walkthrough,
+            call,
+            &self.vars,
+            self.edits.get(&step.id).map(String::as_str),
+        ))
+    }
+
+    /// Runs step `index`. With `update`, a resource that differs is updated to the step's spec.
+    pub async fn run(&self, index: usize, update: bool) -> StepReport {
+        let started = Instant::now();
+        let mut report = StepReport {
+            outcome: Outcome::Read,
+            prepared: None,
+            cli: None,
+            exchange: None,
+            elapsed: Duration::ZERO,
+        };
+        let Some(step) = self.walkthrough.steps.get(index) else {
+            report.outcome =
+                Outcome::Failed(StepError::plain(format!("there is no step {}", index + 1)));
+            return report;
+        };
+        match &step.kind {
+            StepKind::Info | StepKind::Teardown => {}
+            StepKind::Traffic { requests } => report.outcome = self.traffic(*requests).await,
+            StepKind::Api { call, verify } => {
+                let prepared = match input::prepare(
+                    &self.walkthrough,
+                    call,
+                    &self.vars,
+                    self.edits.get(&step.id).map(String::as_str),
+                ) {
+                    Ok(p) => self.tagged(p),
+                    Err(e) => {
+                        report.outcome = Outcome::Failed(StepError::plain(e.to_string()));
+                        report.elapsed = started.elapsed();
+                        return report;
+                    }
+                };
+                report.cli = Some(cli_render::render(&prepared, &self.cli_target()));
+                let (outcome, exchange) = self.call(&prepared, update).await;
+                report.exchange = exchange;
+                report.outcome = outcome;
+                if report.outcome.is_success()
+                    && let Some(verify) = verify
+                    && let Err(e) = self.verify(&verify.call, &verify.expect).await
+                {
+                    report.outcome = Outcome::Failed(e);
+                }
+                report.prepared = Some(prepared);
+            }
+        }
+        report.elapsed = started.elapsed();
+        report
+    }
+
+    /// The call with the session's tag added, when its input takes tags and has none.
+    fn tagged(&self, mut prepared: PreparedCall) -> PreparedCall {
+        let Some((key, value)) = &self.tag else {
+            return prepared;
+        };
+        const TAKES_TAGS: [&str; 8] = [
+            "CreateMesh",
+            "CreateVirtualNode",
+            "CreateVirtualRouter",
+            "CreateRoute",
+            "CreateVirtualService",
+            "CreateCluster",
+            "RegisterTaskDefinition",
+            "CreateService",
+        ];
+        if !TAKES_TAGS.contains(&prepared.operation.as_str()) {
+            return prepared;
+        }
+        let Some(object) = prepared.json.as_object_mut() else {
+            return prepared;
+        };
+        object
+            .entry("tags")
+            .or_insert_with(|| json!([{"key": key, "value": value}]));
+        let text = serde_json::to_string_pretty(&prepared.json).unwrap_or_default();
+        match input::prepare_text(
+            prepared.service,
+            &prepared.operation,
+            &prepared.source,
+            &text,
+            &Vars::default(),
+        ) {
+            Ok(tagged) => tagged,
+            Err(_) => prepared,
+        }
+    }
+
+    fn classify(&self, service: Service, e: CallError) -> StepError {
+        let code = e.code().map(str::to_string);
+        let message = match &e {
+            CallError::Service { message, .. } => message.clone(),
+            other => other.to_string(),
+        };
+        let known = [
+            "BadRequestException",
+            "ConflictException",
+            "NotFoundException",
+            "ResourceInUseException",
+            "LimitExceededException",
+        ];
+        let eol = matches!(self.target.kind, TargetKind::Aws { .. })
+            && service == Service::AppMesh
+            && !code.as_deref().is_some_and(|c| known.contains(&c));
+        let message = if eol {
+            format!(
+                "{message}\nAWS App Mesh was discontinued on 2026-09-30: its API no longer takes calls. \
+                 The embedded cloud still runs this walkthrough: start meshwalk without --aws."
+            )
+        } else {
+            message
+        };
+        StepError { code, message }
+    }
+
+    async fn call(&self, prepared: &PreparedCall, update: bool) -> (Outcome, Option<Exchange>) {
+        let op = prepared.operation.as_str();
+        if prepared.service == Service::Ecs
+            && op == "RegisterTaskDefinition"
+            && let Some(revision) = self.registered_revision(&prepared.json).await
+        {
+            return (
+                Outcome::AlreadyDone(format!("revision {revision} is registered")),
+                None,
+            );
+        }
+        let (result, exchange) = send(&self.target, prepared.request.clone()).await;
+        let Err(error) = result else {
+            return (Outcome::Done, Some(exchange));
+        };
+        let conflict = error.code() == Some("ConflictException") && op.starts_with("Create");
+        let ecs_duplicate = error.code() == Some("InvalidParameterException")
+            && error.to_string().contains("not idempotent");
+        let existing = if prepared.service == Service::AppMesh && conflict {
+            self.compare_appmesh(prepared).await
+        } else if prepared.service == Service::Ecs && op == "CreateService" && ecs_duplicate {
+            self.compare_service(prepared).await
+        } else {
+            None
+        };
+        match existing {
+            Some(Ok(diff)) if diff.is_empty() => (
+                Outcome::AlreadyDone("it exists with this spec".into()),
+                Some(exchange),
+            ),
+            Some(Ok(_)) if update => match self.update(prepared).await {
+                Ok(exchange) => (Outcome::Updated, Some(exchange)),
+                Err(e) => (Outcome::Failed(e), Some(exchange)),
+            },
+            Some(Ok(diff)) => (Outcome::Differs(diff), Some(exchange)),
+            _ => (
+                Outcome::Failed(self.classify(prepared.service, error)),
+                Some(exchange),
+            ),
+        }
+    }
+
+    /// The App Mesh resource a Create step names, compared with the step's spec.
+    async fn compare_appmesh(
+        &self,
+        prepared: &PreparedCall,
+    ) -> Option<Result<Vec<String>, CallError>> {
+        let describe = prepared.operation.replacen("Create", "Describe", 1);
+        let request = appmesh::Request::decode(&describe, identifiers(&prepared.json)).ok()?;
+        Some(
+            send_json(&self.target, CallRequest::AppMesh(request))
+                .await
+                .map(|have| {
+                    let mut diff = Vec::new();
+                    let want = prepared.json.get("spec").cloned().unwrap_or(json!({}));
+                    // The output is {"virtualNode": {..., "spec": ...}}: one member, the resource.
+                    let resource = have
+                        .as_object()
+                        .and_then(|o| o.values().next())
+                        .cloned()
+                        .unwrap_or_default();
+                    differences(
+                        &want,
+                        resource.get("spec").unwrap_or(&Value::Null),
+                        "spec",
+                        &mut diff,
+                    );
+                    diff
+                }),
+        )
+    }
+
+    /// The ECS service a CreateService step names, compared with the step.
+    async fn compare_service(
+        &self,
+        prepared: &PreparedCall,
+    ) -> Option<Result<Vec<String>, CallError>> {
+        let want = &prepared.json;
+        let request = ecs::Request::decode(
+            "DescribeServices",
+            json!({"cluster": want.get("cluster"), "services": [want.get("serviceName")]}),
+        )
+        .ok()?;
+        Some(
+            send_json(&self.target, CallRequest::Ecs(request))
+                .await
+                .map(|have| {
+                    let have = have.pointer("/services/0").cloned().unwrap_or(Value::Null);
+                    let mut diff = Vec::new();
+                    for key in ["desiredCount", "launchType", "networkConfiguration"] {
+                        if let Some(w) = want.get(key) {
+                            differences(w, have.get(key).unwrap_or(&Value::Null), key, &mut diff);
+                        }
+                    }
+                    if let Some(td) = want.get("taskDefinition").and_then(Value::as_str) {
+                        let have_td = have
+                            .get("taskDefinition")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default();
+                        if !have_td.ends_with(&format!("/{td}"))
+                            && !have_td.contains(&format!("/{td}:"))
+                            && have_td != td
+                        {
+                            diff.push(format!("taskDefinition: {have_td} → {td}"));
+                        }
+                    }
+                    diff
+                }),
+        )
+    }
+
+    /// Applies a step's spec to the existing resource.
+    async fn update(&self, prepared: &PreparedCall) -> Result<Exchange, StepError> {
+        let mut input = prepared.json.clone();
+        let request = match prepared.service {
+            Service::AppMesh => {
+                if let Some(o) = input.as_object_mut() {
+                    o.remove("tags");
+                    o.remove("clientToken");
+                }
+                let op = prepared.operation.replacen("Create", "Update", 1);
+                CallRequest::AppMesh(
+                    appmesh::Request::decode(&op, input)
+                        .map_err(|e| StepError::plain(e.to_string()))?,
+                )
+            }
+            Service::Ecs => {
+                let w = &prepared.json;
+                let update = json!({
+                    "cluster": w.get("cluster"), "service": w.get("serviceName"),
+                    "taskDefinition": w.get("taskDefinition"), "desiredCount": w.get("desiredCount"),
+                    "networkConfiguration": w.get("networkConfiguration"),
+                });
+                CallRequest::Ecs(
+                    ecs::Request::decode("UpdateService", strip_nulls(update))
+                        .map_err(|e| StepError::plain(e.to_string()))?,
+                )
+            }
+        };
+        let (result, exchange) = send(&self.target, request).await;
+        result.map_err(|e| self.classify(prepared.service, e))?;
+        Ok(exchange)
+    }
+
+    /// The revision of the task definition's family that already matches the step, if any.
+    async fn registered_revision(&self, want: &Value) -> Option<i64> {
+        let family = want.get("family")?.as_str()?;
+        let list = ecs::Request::decode(
+            "ListTaskDefinitions",
+            json!({"familyPrefix": family, "status": "ACTIVE"}),
+        )
+        .ok()?;
+        let listed = send_json(&self.target, CallRequest::Ecs(list)).await.ok()?;
+        let mut want = want.clone();
+        want.as_object_mut()?.remove("tags");
+        for arn in listed.get("taskDefinitionArns")?.as_array()? {
+            let describe =
+                ecs::Request::decode("DescribeTaskDefinition", json!({"taskDefinition": arn}))
+                    .ok()?;
+            let have = send_json(&self.target, CallRequest::Ecs(describe))
+                .await
+                .ok()?;
+            let have = have.get("taskDefinition")?;
+            let mut diff = Vec::new();
+            differences(&want, have, "", &mut diff);
+            if diff.is_empty() {
+                return have.get("revision")?.as_i64();
+            }
+        }
+        None
+    }
+
+    /// Calls the verify operation until its answer holds what the step expects (resources such
+    /// as ECS services settle over a few seconds), or fails with the last mismatch.
+    async fn verify(&self, call: &Call, expect: &[(String, Value)]) -> Result<(), StepError> {
+        let prepared = input::prepare(&self.walkthrough, call, &self.vars, None)
+            .map_err(|e| StepError::plain(format!("verify: {e}")))?;
+        let deadline = Instant::now() + VERIFY_PATIENCE;
+        loop {
+            let have = send_json(&self.target, prepared.request.clone())
+                .await
+                .map_err(|e| {
+                    let e = self.classify(call.service, e);
+                    StepError {
+                        code: e.code,
+                        message: format!("verify {}: {}", call.operation, e.message),
+                    }
+                })?;
+            let mismatch = expect.iter().find_map(|(pointer, want)| {
+                let want = match want {
+                    Value::String(s) => {
+                        Value::String(self.vars.substitute(s).unwrap_or_else(|_| s.clone()))
+                    }
+                    other => other.clone(),
+                };
+                match have.pointer(pointer) {
+                    Some(v) if *v == want => None,
+                    Some(v) => Some(format!(
+                        "verify {}: {pointer} is {v}, expected {want}",
+                        call.operation
+                    )),
+                    None => Some(format!(
+                        "verify {}: {pointer} is missing, expected {want}",
+                        call.operation
+                    )),
+                }
+            });
+            match mismatch {
+                None => return Ok(()),
+                Some(m) if Instant::now() >= deadline => return Err(StepError::plain(m)),
+                Some(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
+    /// Sends requests through the requester and reports the split.
+    async fn traffic(&self, requests: u32) -> Outcome {
+        let cluster = self
+            .vars
+            .get("CLUSTER_NAME")
+            .unwrap_or("gophermesh")
+            .to_string();
+        let deadline = Instant::now() + VERIFY_PATIENCE;
+        let url = loop {
+            match requester::find(&self.target.ecs, &cluster, "requester").await {
+                Ok(url) => break url,
+                Err(e) if Instant::now() >= deadline => {
+                    return Outcome::Failed(StepError::plain(format!(
+                        "cannot find the requester: {e}"
+                    )));
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        let Ok(uri) = url.parse() else {
+            return Outcome::Failed(StepError::plain(format!(
+                "the requester's address '{url}' is not a URL"
+            )));
+        };
+        let mut config = TrafficConfig::new(uri);
+        config.rps = 400.0;
+        config.duration = Some(Duration::from_secs_f64(
+            f64::from(requests.max(1)) / config.rps,
+        ));
+        let (tx, _rx) = tokio::sync::mpsc::channel(1);
+        let summary = Traffic::start(config, tx).finished().await;
+        if summary.errors > 0 || summary.requests == 0 {
+            return Outcome::Failed(StepError::plain(format!(
+                "traffic failed: {}",
+                observed(&summary)
+            )));
+        }
+        Outcome::Observed(summary)
+    }
+}
+
+/// The members that name a resource (for the Describe, Delete or Update of a Create).
+pub fn identifiers(input: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    if let Some(o) = input.as_object() {
+        for (k, v) in o {
+            if k.ends_with("Name") || k == "meshOwner" {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+fn strip_nulls(v: Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(o.into_iter().filter(|(_, v)| !v.is_null()).collect()),
+        other => other,
+    }
+}
+
+/// Where `have` differs from what `want` says (keys `want` does not name are ignored).
+pub fn differences(want: &Value, have: &Value, path: &str, out: &mut Vec<String>) {
+    let at = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match (want, have) {
+        (Value::Object(w), Value::Object(h)) => {
+            for (k, wv) in w {
+                match h.get(k) {
+                    Some(hv) => differences(wv, hv, &at(k), out),
+                    None if wv.is_null() => {}
+                    None => out.push(format!("{}: missing → {wv}", at(k))),
+                }
+            }
+        }
+        (Value::Array(w), Value::Array(h)) if w.len() == h.len() => {
+            for (i, (wv, hv)) in w.iter().zip(h).enumerate() {
+                differences(wv, hv, &format!("{path}[{i}]"), out);
+            }
+        }
+        (Value::Array(w), Value::Array(h)) => {
+            out.push(format!("{path}: {} items → {} items", h.len(), w.len()))
+        }
+        _ if want == have => {}
+        _ => out.push(format!("{path}: {have} → {want}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_ignore_what_the_step_does_not_say() {
+        let want = json!({"httpRoute": {"action": {"weightedTargets": [{"virtualNode": "a", "weight": 90}]}}});
+        let have = json!({"httpRoute": {"action": {"weightedTargets": [{"virtualNode": "a", "weight": 100}]}, "retryPolicy": null}, "priority": 1});
+        let mut diff = Vec::new();
+        differences(&want, &have, "spec", &mut diff);
+        assert_eq!(
+            diff,
+            ["spec.httpRoute.action.weightedTargets[0].weight: 100 → 90"]
+        );
+        let mut same = Vec::new();
+        differences(
+            &json!({"a": [1, 2]}),
+            &json!({"a": [1, 2], "b": 3}),
+            "",
+            &mut same,
+        );
+        assert!(same.is_empty());
+    }
+}

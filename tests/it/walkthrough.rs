@@ -1,0 +1,261 @@
+//! The walkthrough end to end on the embedded cloud: every step parses and every asset
+//! converts to its SDK input; `run --all` succeeds, and again on a second run; teardown leaves
+//! nothing (checked through the SDK) and is safe to repeat; malformed inputs give the promised
+//! errors.
+
+use meshwalk::api::target::{Target, TargetKind};
+use meshwalk::cli::RunArgs;
+use meshwalk::commands::{check, run, target::Connected};
+use meshwalk::dataplane::DataPlaneConfig;
+use meshwalk::embedded::EmbeddedCloud;
+use meshwalk::walkthrough::progress::Progress;
+use meshwalk::walkthrough::runner::{Outcome, Session};
+use meshwalk::walkthrough::teardown::teardown;
+use meshwalk::walkthrough::{StepKind, Walkthrough, input};
+
+use crate::support::test_config;
+
+async fn session() -> (EmbeddedCloud, Session) {
+    let cloud = EmbeddedCloud::start(
+        test_config(),
+        "127.0.0.1:0".parse().unwrap(),
+        DataPlaneConfig::default(),
+    )
+    .await
+    .unwrap();
+    // An endpoint target: the same cloud for every run, as `meshwalk serve` would be.
+    let target = Target::endpoint(
+        TargetKind::Endpoint,
+        &cloud.endpoint(),
+        "us-east-1",
+        "000000000000",
+    );
+    let session = Session::new(Walkthrough::builtin().unwrap(), target, &[]);
+    (cloud, session)
+}
+
+fn connected(session: &Session) -> Connected {
+    Connected {
+        session: session.clone(),
+        embedded: None,
+        progress: Progress::default(),
+    }
+}
+
+#[test]
+fn every_step_parses_and_every_asset_converts() {
+    let w = Walkthrough::builtin().unwrap();
+    assert!(w.steps.len() >= 20);
+    assert_eq!(check::problems(&w, &[]), Vec::<String>::new());
+    let apis = w
+        .steps
+        .iter()
+        .filter(|s| matches!(s.kind, StepKind::Api { .. }))
+        .count();
+    assert!(apis >= 15, "{apis}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
+    let (_cloud, session) = session().await;
+    let mut out = Vec::new();
+    let reports = run::run(
+        connected(&session),
+        &Default::default(),
+        &RunArgs::default(),
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(reports.iter().all(|r| r.outcome.is_success()), "{text}");
+    assert!(
+        reports
+            .iter()
+            .any(|r| matches!(&r.outcome, Outcome::Observed(s) if s.versions["v1"].share == 1.0)),
+        "{text}"
+    );
+    // A second run finds everything in place.
+    let mut out = Vec::new();
+    let again = run::run(
+        connected(&session),
+        &Default::default(),
+        &RunArgs::default(),
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let already = again
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::AlreadyDone(_)))
+        .count();
+    assert!(already >= 8, "{text}");
+    // The route was shifted to 0/100 since; its create step reports that instead of failing.
+    assert!(
+        again
+            .iter()
+            .any(|r| matches!(&r.outcome, Outcome::Differs(d) if d.len() == 2)),
+        "{text}"
+    );
+    assert!(again.iter().all(|r| r.outcome.is_success()), "{text}");
+    // One revision per task definition, not one per run.
+    let tds = session
+        .target
+        .ecs
+        .list_task_definitions()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        tds.task_definition_arns().len(),
+        3,
+        "{:?}",
+        tds.task_definition_arns()
+    );
+
+    let deletions = teardown(&session, |_| {}).await;
+    assert!(deletions.iter().all(|d| d.result.is_ok()), "{deletions:?}");
+    let meshes = session.target.appmesh.list_meshes().send().await.unwrap();
+    assert!(meshes.meshes().is_empty());
+    let clusters = session.target.ecs.list_clusters().send().await.unwrap();
+    assert!(clusters.cluster_arns().is_empty());
+    let tds = session
+        .target
+        .ecs
+        .list_task_definitions()
+        .send()
+        .await
+        .unwrap();
+    assert!(tds.task_definition_arns().is_empty());
+    // Safe to repeat.
+    let again = teardown(&session, |_| {}).await;
+    assert!(
+        again.iter().all(|d| d.result == Ok("already gone")),
+        "{again:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_spec_is_reported_and_can_be_applied() {
+    let (_cloud, mut session) = session().await;
+    let route = session.walkthrough.find("09-route").unwrap();
+    let to_route = RunArgs {
+        to: Some("09-route".into()),
+        ..RunArgs::default()
+    };
+    run::run(
+        connected(&session),
+        &Default::default(),
+        &to_route,
+        &mut Vec::new(),
+    )
+    .await
+    .unwrap();
+    let edited = session
+        .prepare(route)
+        .unwrap()
+        .unwrap()
+        .text
+        .replace("\"weight\": 100", "\"weight\": 70");
+    session
+        .edits
+        .insert(session.walkthrough.steps[route].id.clone(), edited);
+    let report = session.run(route, false).await;
+    let Outcome::Differs(diff) = &report.outcome else {
+        panic!("{:?}", report.outcome)
+    };
+    assert_eq!(
+        diff,
+        &["spec.httpRoute.action.weightedTargets[0].weight: 100 → 70"]
+    );
+    let report = session.run(route, true).await;
+    assert_eq!(report.outcome, Outcome::Updated);
+    let described = session
+        .target
+        .appmesh
+        .describe_route()
+        .mesh_name("gophermesh")
+        .virtual_router_name("distributor")
+        .route_name("distributor-route")
+        .send()
+        .await
+        .unwrap();
+    let weight = described
+        .route()
+        .unwrap()
+        .spec()
+        .unwrap()
+        .http_route()
+        .unwrap()
+        .action()
+        .unwrap()
+        .weighted_targets()[0]
+        .weight();
+    assert_eq!(weight, 70);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_call_shows_the_aws_error_and_the_step_stays_pending() {
+    let (_cloud, session) = session().await;
+    // The virtual node step before the mesh exists.
+    let node = session.walkthrough.find("03-").unwrap();
+    let report = session.run(node, false).await;
+    let Outcome::Failed(e) = &report.outcome else {
+        panic!("{:?}", report.outcome)
+    };
+    assert_eq!(e.code.as_deref(), Some("NotFoundException"));
+    assert!(e.message.contains("gophermesh"), "{}", e.message);
+    let exchange = report.exchange.unwrap();
+    assert_eq!(exchange.status, Some(404));
+    assert!(exchange.request_body.contains("requester"));
+    assert!(
+        report
+            .cli
+            .unwrap()
+            .starts_with("aws --endpoint-url http://127.0.0.1:")
+    );
+}
+
+#[test]
+fn malformed_inputs_give_the_promised_errors() {
+    let w = Walkthrough::builtin().unwrap();
+    let vars = meshwalk::walkthrough::vars::Vars::embedded("us-east-1", "000000000000");
+    let step = &w.steps[w.find("04-").unwrap()];
+    let StepKind::Api { call, .. } = &step.kind else {
+        panic!()
+    };
+    let original = input::raw_text(&w, call).unwrap().1;
+
+    let misspelled = original.replace("\"listeners\"", "\"listners\"");
+    let err = input::prepare(&w, call, &vars, Some(&misspelled)).unwrap_err();
+    assert_eq!(
+        err.source_name,
+        "assets/VirtualNodes/virtual-node-distributor-v1.json"
+    );
+    assert!(err.line > 1 && err.column > 0, "{err}");
+    assert!(err.message.contains("unknown field `listners`"), "{err}");
+
+    let broken = original.replacen(',', "", 1);
+    let err = input::prepare(&w, call, &vars, Some(&broken)).unwrap_err();
+    assert!(err.line > 0 && err.message.contains("expected"), "{err}");
+
+    let preview = original.replace("\"hostname\"", "\"serviceName\"");
+    let err = input::prepare(&w, call, &vars, Some(&preview)).unwrap_err();
+    assert!(
+        err.message.contains("2018 preview") && err.message.contains("hostname"),
+        "{err}"
+    );
+    assert!(err.line > 0, "{err}");
+
+    let bad_port = original.replace("9080", "70000");
+    let err = input::prepare(&w, call, &vars, Some(&bad_port)).unwrap_err();
+    assert!(
+        err.message.contains("spec.listeners[0].portMapping.port"),
+        "{err}"
+    );
+
+    let unknown_var = original.replace("${MESH_NAME}", "${MESH}");
+    let err = input::prepare(&w, call, &vars, Some(&unknown_var)).unwrap_err();
+    assert!(err.message.contains("${MESH}"), "{err}");
+}
