@@ -8,4 +8,5 @@ pub mod dataplane;
 pub mod embedded;
 pub mod emulator;
 pub mod model;
+pub mod tui;
 pub mod walkthrough;

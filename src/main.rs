@@ -1,17 +1,15 @@
 use clap::Parser;
 use color_eyre::Result;
 
-use meshwalk::cli::{Cli, Command, RunArgs};
+use meshwalk::api::target::TargetKind;
+use meshwalk::cli::{Cli, Command};
 use meshwalk::commands::{self, target, traffic};
 
 #[tokio::main]
 async fn main() -> Result<()> {
     color_eyre::install()?;
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    logging(cli.command.is_none());
     let mut stdout = std::io::stdout();
     match cli.command {
         Some(Command::Serve(args)) => commands::serve::run(args).await,
@@ -44,12 +42,44 @@ async fn main() -> Result<()> {
             let connected = target::connect(&cli.target, cli.reset).await?;
             commands::teardown::run(connected, &cli.target, &mut stdout).await
         }
-        // Until the terminal UI lands, the default runs the walkthrough headless.
         None => {
             let connected = target::connect(&cli.target, cli.reset).await?;
-            commands::run::run(connected, &cli.target, &RunArgs::default(), &mut stdout)
-                .await
-                .map(|_| ())
+            if matches!(connected.session.target.kind, TargetKind::Aws { .. }) {
+                target::confirm_aws(
+                    &connected.session,
+                    &cli.target,
+                    "create the walkthrough's resources as you run the steps",
+                )?;
+            }
+            meshwalk::tui::run(connected).await
         }
     }
+}
+
+/// Logs go to stderr, except under the terminal UI: then to a file in the state directory,
+/// so that nothing prints over the screen.
+fn logging(tui: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "meshwalk=info".into());
+    if tui {
+        let dir = meshwalk::walkthrough::progress::state_dir();
+        let file = std::fs::create_dir_all(&dir).and_then(|_| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join("meshwalk.log"))
+        });
+        if let Ok(file) = file {
+            tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(file))
+                .init();
+        }
+        return;
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }

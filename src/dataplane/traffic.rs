@@ -45,7 +45,7 @@ impl TrafficConfig {
 }
 
 /// What the generator saw during one interval and since the start.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
     pub elapsed: Duration,
     pub window: Summary,

@@ -1,0 +1,492 @@
+//! The terminal UI's state and its one `update`: messages in, commands out. Pure: no I/O
+//! here, so every key path is tested directly.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
+
+use super::layout::Areas;
+use crate::dataplane::traffic::Sample;
+use crate::walkthrough::runner::{Outcome, StepReport};
+
+/// Where a step stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepStatus {
+    Pending,
+    Running,
+    Done,
+    Differs,
+    Failed,
+}
+
+/// What the list and the step pane show of a step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepView {
+    pub id: String,
+    pub title: String,
+    pub kind: StepKindView,
+    pub narrative: String,
+    pub status: StepStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKindView {
+    Api,
+    Info,
+    Traffic,
+    Teardown,
+}
+
+/// A step's input as shown: the JSON sent (variables filled), or why it cannot be sent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InputView {
+    pub call: String,
+    pub source: String,
+    pub text: String,
+    pub error: Option<String>,
+    pub cli: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Input,
+    Cli,
+    Wire,
+    Result,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [Tab::Input, Tab::Cli, Tab::Wire, Tab::Result];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Input => "Input",
+            Tab::Cli => "CLI",
+            Tab::Wire => "Wire",
+            Tab::Result => "Result",
+        }
+    }
+
+    fn next(self) -> Tab {
+        let i = Tab::ALL.iter().position(|t| *t == self).unwrap_or(0);
+        Tab::ALL[(i + 1) % Tab::ALL.len()]
+    }
+
+    fn previous(self) -> Tab {
+        let i = Tab::ALL.iter().position(|t| *t == self).unwrap_or(0);
+        Tab::ALL[(i + Tab::ALL.len() - 1) % Tab::ALL.len()]
+    }
+}
+
+/// A route and its weighted targets (virtual node, weight).
+pub type RouteRow = (String, Vec<(String, i32)>);
+
+/// The cloud's resources, as the tree shows them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Resources {
+    pub mesh: Option<String>,
+    pub virtual_nodes: Vec<String>,
+    /// Routers with their routes and each route's weighted targets.
+    pub routers: Vec<(String, Vec<RouteRow>)>,
+    pub virtual_services: Vec<(String, String)>,
+    pub cluster: Option<String>,
+    pub services: Vec<ServiceRow>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceRow {
+    pub name: String,
+    pub status: String,
+    pub running: i32,
+    pub pending: i32,
+    pub desired: i32,
+    pub task_definition: String,
+}
+
+/// The route the weight keys move: its targets and their weights, as last configured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weights {
+    pub targets: Vec<(String, i32)>,
+}
+
+impl Weights {
+    /// Moves `points` of weight from the first target to the second (negative: back), each
+    /// clamped to 0–100.
+    pub fn shifted(&self, points: i32) -> Option<Weights> {
+        let [(a, wa), (b, wb)] = self.targets.as_slice() else {
+            return None;
+        };
+        let moved = points.clamp(-*wb, *wa);
+        if moved == 0 {
+            return None;
+        }
+        Some(Weights {
+            targets: vec![(a.clone(), wa - moved), (b.clone(), wb + moved)],
+        })
+    }
+}
+
+/// Everything the traffic pane shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrafficView {
+    pub running: bool,
+    pub latest: Option<Sample>,
+    /// (seconds since start, share per version in %) — the newest at the back.
+    pub history: VecDeque<(f64, BTreeMap<String, f64>)>,
+    /// When the weights changed (seconds since start).
+    pub markers: Vec<f64>,
+}
+
+/// How many samples the history keeps (at 4 a second: two minutes).
+pub const HISTORY: usize = 480;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Inputs(Vec<InputView>),
+    StepFinished(usize, Box<StepReport>),
+    Resources(Resources),
+    Weights(Weights),
+    Traffic(Box<Sample>),
+    TrafficStopped(String),
+    Toast(String),
+    FaultSet(bool),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cmd {
+    RunStep { index: usize, update: bool },
+    Edit { index: usize },
+    Copy(String),
+    StartTraffic,
+    SetWeights(Weights),
+    SetFault(bool),
+    Teardown,
+    RefreshResources,
+    MarkDone(String),
+    Quit,
+}
+
+pub struct App {
+    pub target: String,
+    pub steps: Vec<StepView>,
+    pub inputs: Vec<InputView>,
+    pub reports: BTreeMap<usize, StepReport>,
+    pub selected: usize,
+    pub tab: Tab,
+    pub scroll: u16,
+    pub help: bool,
+    pub resources: Resources,
+    pub weights: Option<Weights>,
+    pub traffic: TrafficView,
+    pub fault: bool,
+    pub toast: Option<String>,
+    pub size: (u16, u16),
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(target: String, steps: Vec<StepView>, size: (u16, u16)) -> App {
+        App {
+            target,
+            steps,
+            inputs: Vec::new(),
+            reports: BTreeMap::new(),
+            selected: 0,
+            tab: Tab::Input,
+            scroll: 0,
+            help: false,
+            resources: Resources::default(),
+            weights: None,
+            traffic: TrafficView::default(),
+            fault: false,
+            toast: None,
+            size,
+            quit: false,
+        }
+    }
+
+    pub fn done_count(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| s.status == StepStatus::Done)
+            .count()
+    }
+
+    fn select(&mut self, index: usize) {
+        if index < self.steps.len() && index != self.selected {
+            self.selected = index;
+            self.scroll = 0;
+        }
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
+        match msg {
+            Msg::Key(key) if key.kind == KeyEventKind::Press => self.key(key),
+            Msg::Key(_) => vec![],
+            Msg::Mouse(mouse) => self.mouse(mouse),
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                vec![]
+            }
+            Msg::Inputs(inputs) => {
+                self.inputs = inputs;
+                vec![]
+            }
+            Msg::StepFinished(index, report) => self.finished(index, *report),
+            Msg::Resources(resources) => {
+                self.resources = resources;
+                vec![]
+            }
+            Msg::Weights(weights) => {
+                if self.weights.as_ref() != Some(&weights) && self.traffic.running {
+                    let at = self
+                        .traffic
+                        .latest
+                        .as_ref()
+                        .map_or(0.0, |s| s.elapsed.as_secs_f64());
+                    self.traffic.markers.push(at);
+                }
+                self.weights = Some(weights);
+                vec![]
+            }
+            Msg::Traffic(sample) => {
+                self.traffic.running = true;
+                let shares = sample
+                    .window
+                    .versions
+                    .iter()
+                    .map(|(v, s)| (v.clone(), s.share * 100.0))
+                    .collect();
+                self.traffic
+                    .history
+                    .push_back((sample.elapsed.as_secs_f64(), shares));
+                while self.traffic.history.len() > HISTORY {
+                    self.traffic.history.pop_front();
+                }
+                self.traffic.latest = Some(*sample);
+                vec![]
+            }
+            Msg::TrafficStopped(why) => {
+                self.traffic.running = false;
+                self.toast = Some(why);
+                vec![]
+            }
+            Msg::Toast(text) => {
+                self.toast = Some(text);
+                vec![]
+            }
+            Msg::FaultSet(on) => {
+                self.fault = on;
+                vec![]
+            }
+        }
+    }
+
+    fn key(&mut self, key: KeyEvent) -> Vec<Cmd> {
+        self.toast = None;
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if self.help {
+            // Any key closes the overlay; q and Ctrl-C still quit.
+            self.help = false;
+            let quits = key.code == KeyCode::Char('q') || (ctrl && key.code == KeyCode::Char('c'));
+            if !quits {
+                return vec![];
+            }
+        }
+        match key.code {
+            KeyCode::Char('q') => self.quit(),
+            KeyCode::Char('c') if ctrl => self.quit(),
+            KeyCode::Char('?') => {
+                self.help = true;
+                vec![]
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.select(self.selected.saturating_sub(1));
+                vec![]
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.select(self.selected + 1);
+                vec![]
+            }
+            KeyCode::Home | KeyCode::Char('g') => {
+                self.select(0);
+                vec![]
+            }
+            KeyCode::End | KeyCode::Char('G') => {
+                self.select(self.steps.len().saturating_sub(1));
+                vec![]
+            }
+            KeyCode::Tab => {
+                self.tab = self.tab.next();
+                self.scroll = 0;
+                vec![]
+            }
+            KeyCode::BackTab => {
+                self.tab = self.tab.previous();
+                self.scroll = 0;
+                vec![]
+            }
+            KeyCode::PageDown => {
+                self.scroll = self.scroll.saturating_add(10);
+                vec![]
+            }
+            KeyCode::PageUp => {
+                self.scroll = self.scroll.saturating_sub(10);
+                vec![]
+            }
+            KeyCode::Enter => self.enter(),
+            KeyCode::Char('u') => match self.steps.get(self.selected) {
+                Some(s) if s.status == StepStatus::Differs => {
+                    self.steps[self.selected].status = StepStatus::Running;
+                    vec![Cmd::RunStep {
+                        index: self.selected,
+                        update: true,
+                    }]
+                }
+                _ => vec![],
+            },
+            KeyCode::Char('e') => match self.steps.get(self.selected) {
+                Some(s) if s.kind == StepKindView::Api => vec![Cmd::Edit {
+                    index: self.selected,
+                }],
+                _ => {
+                    self.toast = Some("this step has no input to edit".into());
+                    vec![]
+                }
+            },
+            KeyCode::Char('c') => {
+                match self.inputs.get(self.selected).and_then(|i| i.cli.clone()) {
+                    Some(cli) => {
+                        self.toast = Some("copied the aws CLI command".into());
+                        vec![Cmd::Copy(cli)]
+                    }
+                    None => {
+                        self.toast = Some("this step has no aws CLI command".into());
+                        vec![]
+                    }
+                }
+            }
+            KeyCode::Char('+') | KeyCode::Char('=') => self.shift(10),
+            KeyCode::Char('-') => self.shift(-10),
+            KeyCode::Char('f') => vec![Cmd::SetFault(!self.fault)],
+            _ => vec![],
+        }
+    }
+
+    fn quit(&mut self) -> Vec<Cmd> {
+        self.quit = true;
+        vec![Cmd::Quit]
+    }
+
+    fn shift(&mut self, points: i32) -> Vec<Cmd> {
+        match self.weights.as_ref().map(|w| w.shifted(points)) {
+            Some(Some(next)) => vec![Cmd::SetWeights(next)],
+            Some(None) => {
+                self.toast = Some("the weights are already at the limit".into());
+                vec![]
+            }
+            None => {
+                self.toast =
+                    Some("create the route first: there are no weights to move yet".into());
+                vec![]
+            }
+        }
+    }
+
+    fn enter(&mut self) -> Vec<Cmd> {
+        let index = self.selected;
+        let Some(step) = self.steps.get_mut(index) else {
+            return vec![];
+        };
+        if step.status == StepStatus::Running {
+            return vec![];
+        }
+        match step.kind {
+            StepKindView::Api => {
+                step.status = StepStatus::Running;
+                vec![Cmd::RunStep {
+                    index,
+                    update: false,
+                }]
+            }
+            StepKindView::Info => {
+                step.status = StepStatus::Done;
+                let id = step.id.clone();
+                self.select(index + 1);
+                vec![Cmd::MarkDone(id)]
+            }
+            StepKindView::Traffic => {
+                step.status = StepStatus::Done;
+                let id = step.id.clone();
+                self.select(index + 1);
+                let mut cmds = vec![Cmd::MarkDone(id)];
+                if !self.traffic.running {
+                    cmds.insert(0, Cmd::StartTraffic);
+                }
+                cmds
+            }
+            StepKindView::Teardown => {
+                step.status = StepStatus::Running;
+                vec![Cmd::Teardown]
+            }
+        }
+    }
+
+    fn finished(&mut self, index: usize, report: StepReport) -> Vec<Cmd> {
+        let Some(step) = self.steps.get_mut(index) else {
+            return vec![];
+        };
+        step.status = match &report.outcome {
+            Outcome::Failed(_) => StepStatus::Failed,
+            Outcome::Differs(_) => StepStatus::Differs,
+            _ => StepStatus::Done,
+        };
+        let mut cmds = vec![Cmd::RefreshResources];
+        if step.status == StepStatus::Done {
+            cmds.push(Cmd::MarkDone(step.id.clone()));
+            if self.selected == index {
+                self.select(index + 1);
+            }
+        } else if self.selected == index {
+            self.tab = Tab::Result;
+        }
+        self.reports.insert(index, report);
+        cmds
+    }
+
+    fn mouse(&mut self, mouse: MouseEvent) -> Vec<Cmd> {
+        let areas = Areas::new(Rect::new(0, 0, self.size.0, self.size.1));
+        match mouse.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                let at = Position::new(mouse.column, mouse.row);
+                if let Some(list) = areas.steps
+                    && list.contains(at)
+                {
+                    let row = mouse.row.saturating_sub(list.y + 1) as usize;
+                    let first = super::layout::first_visible(
+                        self.selected,
+                        list.height.saturating_sub(2) as usize,
+                    );
+                    self.select(first + row);
+                }
+                vec![]
+            }
+            MouseEventKind::ScrollDown => {
+                self.scroll = self.scroll.saturating_add(3);
+                vec![]
+            }
+            MouseEventKind::ScrollUp => {
+                self.scroll = self.scroll.saturating_sub(3);
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+}

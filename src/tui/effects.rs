@@ -1,0 +1,596 @@
+//! Runs the App's commands: each SDK call in its own task with a timeout, results sent back as
+//! messages. The UI task never waits on I/O.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::{Value, json};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use super::app::{
+    Cmd, InputView, Msg, Resources, ServiceRow, StepKindView, StepStatus, StepView, Weights,
+};
+use crate::api::call::{CallRequest, send, send_json};
+use crate::api::requester;
+use crate::dataplane::faults::{Fault, FaultSwitch};
+use crate::dataplane::traffic::{Traffic, TrafficConfig};
+use crate::model::{appmesh, ecs};
+use crate::walkthrough::progress::Progress;
+use crate::walkthrough::runner::{Outcome, Session, StepError, StepReport};
+use crate::walkthrough::step::StepKind;
+use crate::walkthrough::teardown::teardown;
+use crate::walkthrough::{cli_render, input};
+
+/// How long one step may take before the UI calls it failed.
+const STEP_TIMEOUT: Duration = Duration::from_secs(90);
+
+pub struct Effects {
+    session: Arc<Mutex<Session>>,
+    tx: UnboundedSender<Msg>,
+    faults: Option<FaultSwitch>,
+    traffic: Arc<Mutex<Option<Traffic>>>,
+    forwarder: Mutex<Option<JoinHandle<()>>>,
+    progress: Arc<Mutex<Progress>>,
+    state_dir: PathBuf,
+}
+
+impl Effects {
+    pub fn new(
+        session: Session,
+        progress: Progress,
+        state_dir: PathBuf,
+        faults: Option<FaultSwitch>,
+        tx: UnboundedSender<Msg>,
+    ) -> Effects {
+        Effects {
+            session: Arc::new(Mutex::new(session)),
+            tx,
+            faults,
+            traffic: Arc::new(Mutex::new(None)),
+            forwarder: Mutex::new(None),
+            progress: Arc::new(Mutex::new(progress)),
+            state_dir,
+        }
+    }
+
+    fn session(&self) -> Session {
+        self.session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The steps as the list shows them, with what the saved progress says is done.
+    pub fn step_views(&self) -> Vec<StepView> {
+        let session = self.session();
+        let progress = self.progress.lock().unwrap_or_else(|p| p.into_inner());
+        let key = session.target.key();
+        session
+            .walkthrough
+            .steps
+            .iter()
+            .map(|s| StepView {
+                id: s.id.clone(),
+                title: s.title.clone(),
+                kind: match s.kind {
+                    StepKind::Api { .. } => StepKindView::Api,
+                    StepKind::Info => StepKindView::Info,
+                    StepKind::Traffic { .. } => StepKindView::Traffic,
+                    StepKind::Teardown => StepKindView::Teardown,
+                },
+                narrative: s.narrative.clone(),
+                status: if progress.is_done(&key, &s.id) {
+                    StepStatus::Done
+                } else {
+                    StepStatus::Pending
+                },
+            })
+            .collect()
+    }
+
+    /// Every step's input as shown: prepared, or the text and why it cannot be sent.
+    pub fn inputs(&self) -> Vec<InputView> {
+        let session = self.session();
+        let cli_target = session.cli_target();
+        session
+            .walkthrough
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let StepKind::Api { call, .. } = &s.kind else {
+                    return InputView::default();
+                };
+                let name = format!("{}:{}", call.service.cli_name(), call.operation);
+                match session.prepare(i) {
+                    Some(Ok(p)) => InputView {
+                        call: name,
+                        source: p.source.clone(),
+                        text: serde_json::to_string_pretty(&p.json).unwrap_or(p.text.clone()),
+                        error: None,
+                        cli: Some(cli_render::render(&p, &cli_target)),
+                    },
+                    Some(Err(e)) => InputView {
+                        call: name,
+                        source: e.source_name.clone(),
+                        text: self.edit_text(&session, i),
+                        error: Some(e.to_string()),
+                        cli: None,
+                    },
+                    None => InputView::default(),
+                }
+            })
+            .collect()
+    }
+
+    /// The text the editor opens: the user's edit, or the asset (with its `${VAR}`s).
+    pub fn edit_text(&self, session: &Session, index: usize) -> String {
+        let step = &session.walkthrough.steps[index];
+        if let Some(edit) = session.edits.get(&step.id) {
+            return edit.clone();
+        }
+        match &step.kind {
+            StepKind::Api { call, .. } => input::raw_text(&session.walkthrough, call)
+                .map(|(_, t)| t)
+                .unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
+    pub fn text_for_edit(&self, index: usize) -> (String, String) {
+        let session = self.session();
+        (
+            session.walkthrough.steps[index].id.clone(),
+            self.edit_text(&session, index),
+        )
+    }
+
+    /// Keeps the user's edit (even an invalid one) and saves it.
+    pub fn store_edit(&self, index: usize, text: String) {
+        let id = {
+            let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+            let id = session.walkthrough.steps[index].id.clone();
+            session.edits.insert(id.clone(), text.clone());
+            id
+        };
+        let mut progress = self.progress.lock().unwrap_or_else(|p| p.into_inner());
+        progress.edits.insert(id, text);
+        if let Err(e) = progress.save(&self.state_dir) {
+            let _ = self
+                .tx
+                .send(Msg::Toast(format!("could not save the edit: {e}")));
+        }
+        let _ = self.tx.send(Msg::Inputs(self.inputs()));
+    }
+
+    /// Replays steps in order (resuming on a fresh embedded cloud), reporting each.
+    pub fn replay(&self, steps: Vec<usize>) {
+        let session = self.session();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            for index in steps {
+                let report = session.run(index, false).await;
+                let ok = report.outcome.is_success();
+                let _ = tx.send(Msg::StepFinished(index, Box::new(report)));
+                if !ok {
+                    break;
+                }
+            }
+        });
+    }
+
+    pub fn handle(&self, cmd: Cmd) {
+        match cmd {
+            Cmd::RunStep { index, update } => {
+                let session = self.session();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let report = match tokio::time::timeout(
+                        STEP_TIMEOUT,
+                        session.run(index, update),
+                    )
+                    .await
+                    {
+                        Ok(report) => report,
+                        Err(_) => failed(format!("no answer within {} s", STEP_TIMEOUT.as_secs())),
+                    };
+                    let _ = tx.send(Msg::StepFinished(index, Box::new(report)));
+                });
+            }
+            Cmd::RefreshResources => {
+                let session = self.session();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    if let Ok((resources, weights)) =
+                        tokio::time::timeout(Duration::from_secs(20), refresh(&session)).await
+                    {
+                        let _ = tx.send(Msg::Resources(resources));
+                        if let Some(w) = weights {
+                            let _ = tx.send(Msg::Weights(w));
+                        }
+                    }
+                });
+            }
+            Cmd::StartTraffic => self.start_traffic(),
+            Cmd::SetWeights(weights) => {
+                let session = self.session();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    match set_weights(&session, &weights).await {
+                        Ok(()) => {
+                            if let Ok((resources, _)) =
+                                tokio::time::timeout(Duration::from_secs(20), refresh(&session))
+                                    .await
+                            {
+                                let _ = tx.send(Msg::Resources(resources));
+                            }
+                            let split: Vec<String> = weights
+                                .targets
+                                .iter()
+                                .map(|(n, w)| format!("{n} {w}"))
+                                .collect();
+                            let _ = tx.send(Msg::Weights(weights));
+                            let _ =
+                                tx.send(Msg::Toast(format!("UpdateRoute: {}", split.join(" / "))));
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Msg::Toast(format!("UpdateRoute failed: {e}")));
+                        }
+                    }
+                });
+            }
+            Cmd::SetFault(on) => match &self.faults {
+                Some(switch) => {
+                    let fault = Fault {
+                        error_rate: 0.3,
+                        ..Fault::NONE
+                    };
+                    switch.set("v2", on.then_some(fault));
+                    let _ = self.tx.send(Msg::FaultSet(on));
+                    let _ = self.tx.send(Msg::Toast(if on {
+                        "v2 now fails 30% of its requests (503)".into()
+                    } else {
+                        "v2 faults off".into()
+                    }));
+                }
+                None => {
+                    let _ = self.tx.send(Msg::Toast(
+                        "fault injection needs the embedded cloud".into(),
+                    ));
+                }
+            },
+            Cmd::Teardown => {
+                let session = self.session();
+                let tx = self.tx.clone();
+                let index = session
+                    .walkthrough
+                    .steps
+                    .iter()
+                    .position(|s| s.kind == StepKind::Teardown)
+                    .unwrap_or(0);
+                self.stop_traffic();
+                tokio::spawn(async move {
+                    let deletions = teardown(&session, |_| {}).await;
+                    let failures: Vec<String> = deletions
+                        .iter()
+                        .filter_map(|d| d.result.as_ref().err().map(|e| format!("{}: {e}", d.what)))
+                        .collect();
+                    let report = if failures.is_empty() {
+                        StepReport {
+                            outcome: Outcome::Done,
+                            prepared: None,
+                            cli: None,
+                            exchange: None,
+                            elapsed: Duration::ZERO,
+                        }
+                    } else {
+                        failed(failures.join("\n"))
+                    };
+                    let _ = tx.send(Msg::TrafficStopped(format!(
+                        "teardown: {} deletions",
+                        deletions.len()
+                    )));
+                    let _ = tx.send(Msg::StepFinished(index, Box::new(report)));
+                });
+            }
+            Cmd::Copy(text) => {
+                // OSC 52: the terminal puts the text on the clipboard, even over SSH.
+                let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+                let mut out = std::io::stdout();
+                let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+                let _ = out.flush();
+            }
+            Cmd::MarkDone(id) => {
+                let key = self.session().target.key();
+                let mut progress = self.progress.lock().unwrap_or_else(|p| p.into_inner());
+                progress.mark_done(&key, &id);
+                if let Err(e) = progress.save(&self.state_dir) {
+                    tracing::warn!("could not save progress: {e}");
+                }
+            }
+            Cmd::Edit { .. } | Cmd::Quit => {}
+        }
+    }
+
+    fn start_traffic(&self) {
+        let session = self.session();
+        let tx = self.tx.clone();
+        let slot = self.traffic.clone();
+        let handle = tokio::spawn(async move {
+            let cluster = session
+                .vars
+                .get("CLUSTER_NAME")
+                .unwrap_or("gophermesh")
+                .to_string();
+            let mut url = None;
+            for _ in 0..150 {
+                match requester::find(&session.target.ecs, &cluster, "requester").await {
+                    Ok(u) => {
+                        url = Some(u);
+                        break;
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+                }
+            }
+            let Some(uri) = url.and_then(|u| u.parse().ok()) else {
+                let _ = tx.send(Msg::TrafficStopped(
+                    "no requester is running: run the service steps first".into(),
+                ));
+                return;
+            };
+            let mut config = TrafficConfig::new(uri);
+            config.rps = 50.0;
+            let (samples_tx, mut samples) = tokio::sync::mpsc::channel(64);
+            *slot.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some(Traffic::start(config, samples_tx));
+            while let Some(sample) = samples.recv().await {
+                if tx.send(Msg::Traffic(Box::new(sample))).is_err() {
+                    break;
+                }
+            }
+        });
+        *self.forwarder.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
+    }
+
+    pub fn stop_traffic(&self) {
+        if let Some(handle) = self
+            .forwarder
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            handle.abort();
+        }
+        drop(
+            self.traffic
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(),
+        );
+    }
+}
+
+fn failed(message: String) -> StepReport {
+    StepReport {
+        outcome: Outcome::Failed(StepError {
+            code: None,
+            message,
+        }),
+        prepared: None,
+        cli: None,
+        exchange: None,
+        elapsed: Duration::ZERO,
+    }
+}
+
+/// The route the weight keys move: the walkthrough's CreateRoute input.
+fn route_input(session: &Session) -> Option<Value> {
+    let index = session.walkthrough.steps.iter().position(
+        |s| matches!(&s.kind, StepKind::Api { call, .. } if call.operation == "CreateRoute"),
+    )?;
+    Some(session.prepare(index)?.ok()?.json)
+}
+
+async fn set_weights(session: &Session, weights: &Weights) -> Result<(), String> {
+    let mut input = route_input(session).ok_or("the walkthrough has no route")?;
+    let targets: Vec<Value> = weights
+        .targets
+        .iter()
+        .map(|(n, w)| json!({"virtualNode": n, "weight": w}))
+        .collect();
+    let route = input
+        .pointer_mut("/spec/httpRoute/action/weightedTargets")
+        .ok_or("the route is not an HTTP route")?;
+    *route = Value::Array(targets);
+    if let Some(o) = input.as_object_mut() {
+        o.remove("tags");
+    }
+    let request = appmesh::Request::decode("UpdateRoute", input).map_err(|e| e.to_string())?;
+    send(&session.target, CallRequest::AppMesh(request))
+        .await
+        .0
+        .map_err(|e| e.to_string())
+}
+
+async fn appmesh_json(session: &Session, op: &str, input: Value) -> Option<Value> {
+    send_json(
+        &session.target,
+        CallRequest::AppMesh(appmesh::Request::decode(op, input).ok()?),
+    )
+    .await
+    .ok()
+}
+
+async fn ecs_json(session: &Session, op: &str, input: Value) -> Option<Value> {
+    send_json(
+        &session.target,
+        CallRequest::Ecs(ecs::Request::decode(op, input).ok()?),
+    )
+    .await
+    .ok()
+}
+
+fn names(v: &Option<Value>, list: &str, key: &str) -> Vec<String> {
+    v.as_ref()
+        .and_then(|v| v.get(list)?.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|i| i.get(key)?.as_str().map(str::to_string))
+        .collect()
+}
+
+/// The resource tree and the route's weights, through the same API as everything else.
+async fn refresh(session: &Session) -> (Resources, Option<Weights>) {
+    let mut r = Resources::default();
+    let mesh = session
+        .vars
+        .get("MESH_NAME")
+        .unwrap_or("gophermesh")
+        .to_string();
+    let m = json!(mesh);
+    if appmesh_json(session, "DescribeMesh", json!({"meshName": m}))
+        .await
+        .is_some()
+    {
+        r.mesh = Some(mesh.clone());
+        r.virtual_nodes = names(
+            &appmesh_json(session, "ListVirtualNodes", json!({"meshName": m})).await,
+            "virtualNodes",
+            "virtualNodeName",
+        );
+        for router in names(
+            &appmesh_json(session, "ListVirtualRouters", json!({"meshName": m})).await,
+            "virtualRouters",
+            "virtualRouterName",
+        ) {
+            let mut routes = Vec::new();
+            for route in names(
+                &appmesh_json(
+                    session,
+                    "ListRoutes",
+                    json!({"meshName": m, "virtualRouterName": router}),
+                )
+                .await,
+                "routes",
+                "routeName",
+            ) {
+                let described = appmesh_json(
+                    session,
+                    "DescribeRoute",
+                    json!({"meshName": m, "virtualRouterName": router, "routeName": route}),
+                )
+                .await;
+                let targets = described
+                    .as_ref()
+                    .and_then(|d| {
+                        d.pointer("/route/spec/httpRoute/action/weightedTargets")?
+                            .as_array()
+                            .cloned()
+                    })
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|t| {
+                        Some((
+                            t.get("virtualNode")?.as_str()?.to_string(),
+                            t.get("weight")?.as_i64()? as i32,
+                        ))
+                    })
+                    .collect();
+                routes.push((route, targets));
+            }
+            r.routers.push((router, routes));
+        }
+        for service in names(
+            &appmesh_json(session, "ListVirtualServices", json!({"meshName": m})).await,
+            "virtualServices",
+            "virtualServiceName",
+        ) {
+            let d = appmesh_json(
+                session,
+                "DescribeVirtualService",
+                json!({"meshName": m, "virtualServiceName": service}),
+            )
+            .await;
+            let provider = d
+                .as_ref()
+                .and_then(|d| d.pointer("/virtualService/spec/provider").cloned())
+                .and_then(|p| {
+                    p.pointer("/virtualRouter/virtualRouterName")
+                        .map(|n| format!("router {}", n.as_str().unwrap_or_default()))
+                        .or_else(|| {
+                            p.pointer("/virtualNode/virtualNodeName")
+                                .map(|n| format!("node {}", n.as_str().unwrap_or_default()))
+                        })
+                })
+                .unwrap_or_else(|| "no provider".into());
+            r.virtual_services.push((service, provider));
+        }
+    }
+    let cluster = session
+        .vars
+        .get("CLUSTER_NAME")
+        .unwrap_or("gophermesh")
+        .to_string();
+    let described = ecs_json(session, "DescribeClusters", json!({"clusters": [cluster]})).await;
+    if described.as_ref().and_then(|d| {
+        d.pointer("/clusters/0/status")?
+            .as_str()
+            .map(|s| s == "ACTIVE")
+    }) == Some(true)
+    {
+        r.cluster = Some(cluster.clone());
+        let listed = ecs_json(session, "ListServices", json!({"cluster": cluster})).await;
+        let arns: Vec<Value> = listed
+            .and_then(|l| l.get("serviceArns")?.as_array().cloned())
+            .unwrap_or_default();
+        if !arns.is_empty() {
+            let d = ecs_json(
+                session,
+                "DescribeServices",
+                json!({"cluster": cluster, "services": arns}),
+            )
+            .await;
+            for s in d
+                .and_then(|d| d.get("services")?.as_array().cloned())
+                .unwrap_or_default()
+            {
+                let n = |k: &str| s.get(k).and_then(Value::as_i64).unwrap_or(0) as i32;
+                r.services.push(ServiceRow {
+                    name: s
+                        .get("serviceName")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    status: s
+                        .get("status")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    running: n("runningCount"),
+                    pending: n("pendingCount"),
+                    desired: n("desiredCount"),
+                    task_definition: s
+                        .get("taskDefinition")
+                        .and_then(Value::as_str)
+                        .and_then(|t| t.rsplit('/').next())
+                        .unwrap_or_default()
+                        .to_string(),
+                });
+            }
+        }
+    }
+    let weights = route_input(session).and_then(|route| {
+        let router = route.get("virtualRouterName")?.as_str()?;
+        let name = route.get("routeName")?.as_str()?;
+        let (_, routes) = r.routers.iter().find(|(n, _)| n == router)?;
+        let (_, targets) = routes.iter().find(|(n, _)| n == name)?;
+        Some(Weights {
+            targets: targets.clone(),
+        })
+    });
+    (r, weights)
+}

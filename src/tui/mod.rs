@@ -1,0 +1,146 @@
+//! The terminal UI: the walkthrough in panes, live traffic and weight shifting.
+//!
+//! One event loop: terminal events and the effects' messages go through `App::update`, whose
+//! commands the effects run in tasks; the screen is redrawn only after something changed, so
+//! an idle UI costs no CPU.
+
+pub mod app;
+pub mod effects;
+pub mod layout;
+pub mod terminal;
+pub mod theme;
+pub mod traffic_view;
+pub mod view;
+
+use std::io;
+use std::time::Duration;
+
+use color_eyre::Result;
+use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{Event, EventStream};
+use tokio::sync::mpsc;
+
+use crate::api::target::TargetKind;
+use crate::commands::target::Connected;
+use crate::walkthrough::progress::state_dir;
+use app::{App, Cmd, Msg, StepStatus};
+use effects::Effects;
+use terminal::{Crossterm, TerminalGuard};
+use theme::Theme;
+
+pub async fn run(connected: Connected) -> Result<()> {
+    let Connected {
+        session,
+        embedded,
+        progress,
+    } = connected;
+    let faults = embedded.as_ref().map(|e| e.faults());
+    let embedded_target = matches!(session.target.kind, TargetKind::Embedded);
+    let target = session.target.describe();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let effects = Effects::new(session, progress, state_dir(), faults, tx.clone());
+
+    let guard = TerminalGuard::new(Crossterm)?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let size = terminal.size()?;
+    let theme = Theme::from_env();
+    let mut app = App::new(target, effects.step_views(), (size.width, size.height));
+    app.inputs = effects.inputs();
+    // Resume: on a fresh embedded cloud the steps done before are replayed.
+    let done: Vec<usize> = app
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.status == StepStatus::Done)
+        .map(|(i, _)| i)
+        .collect();
+    if let Some(next) = app.steps.iter().position(|s| s.status != StepStatus::Done) {
+        app.selected = next;
+    }
+    if embedded_target && !done.is_empty() {
+        for &i in &done {
+            app.steps[i].status = StepStatus::Running;
+        }
+        app.toast = Some(format!(
+            "resuming: replaying {} steps on the fresh embedded cloud",
+            done.len()
+        ));
+        effects.replay(done);
+    }
+    effects.handle(Cmd::RefreshResources);
+
+    let mut events = EventStream::new();
+    terminal.draw(|f| view::render(&app, f, theme))?;
+    loop {
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) => Msg::Key(key),
+                Some(Ok(Event::Mouse(mouse))) => Msg::Mouse(mouse),
+                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            Some(msg) = rx.recv() => msg,
+        };
+        let mut pending = vec![msg];
+        // Everything already waiting (e.g. several traffic samples) goes into this one frame.
+        while let Ok(more) = rx.try_recv() {
+            pending.push(more);
+        }
+        for msg in pending {
+            for cmd in app.update(msg) {
+                match cmd {
+                    Cmd::Edit { index } => {
+                        let (id, text) = effects.text_for_edit(index);
+                        drop(events);
+                        guard.suspend();
+                        let edited = edit(&id, &text);
+                        guard.resume()?;
+                        terminal.clear()?;
+                        events = EventStream::new();
+                        match edited {
+                            Ok(Some(new_text)) => effects.store_edit(index, new_text),
+                            Ok(None) => app.toast = Some("no change".into()),
+                            Err(e) => app.toast = Some(format!("could not run the editor: {e}")),
+                        }
+                    }
+                    other => effects.handle(other),
+                }
+            }
+        }
+        if app.quit {
+            break;
+        }
+        terminal.draw(|f| view::render(&app, f, theme))?;
+    }
+    effects.stop_traffic();
+    drop(guard);
+    if let Some(cloud) = embedded {
+        let _ = tokio::time::timeout(Duration::from_secs(3), cloud.stop()).await;
+    }
+    Ok(())
+}
+
+/// Opens `text` in $VISUAL / $EDITOR (like `kubectl edit`); returns the new text if it changed.
+fn edit(id: &str, text: &str) -> io::Result<Option<String>> {
+    let path = std::env::temp_dir().join(format!("meshwalk-{}-{id}.json", std::process::id()));
+    std::fs::write(&path, text)?;
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".into());
+    let mut parts = editor.split_whitespace();
+    let program = parts.next().unwrap_or("vi");
+    let status = std::process::Command::new(program)
+        .args(parts)
+        .arg(&path)
+        .status()?;
+    let new_text = std::fs::read_to_string(&path)?;
+    let _ = std::fs::remove_file(&path);
+    if !status.success() {
+        return Err(io::Error::other(format!("{editor} exited with {status}")));
+    }
+    Ok((new_text != text).then_some(new_text))
+}

@@ -1,0 +1,542 @@
+//! Drawing: a pure function of the App (it changes nothing).
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{
+    Block, BorderType, Borders, Clear, List, ListItem, ListState, Paragraph, Tabs, Wrap,
+};
+
+use super::app::{App, InputView, StepKindView, StepStatus, Tab};
+use super::layout::{Areas, MIN};
+use super::theme::Theme;
+use super::traffic_view;
+use crate::api::call::output_json;
+use crate::walkthrough::runner::Outcome;
+
+pub fn render(app: &App, frame: &mut Frame, theme: Theme) {
+    let areas = Areas::with_traffic(frame.area(), app.traffic.running);
+    if areas.too_small {
+        let text = format!(
+            "meshwalk needs at least {}×{} — enlarge the window (now {}×{}).",
+            MIN.0,
+            MIN.1,
+            frame.area().width,
+            frame.area().height
+        );
+        frame.render_widget(
+            Paragraph::new(text)
+                .wrap(Wrap { trim: true })
+                .alignment(Alignment::Center),
+            frame.area(),
+        );
+        return;
+    }
+    header(app, frame, areas.header, theme);
+    if let Some(area) = areas.steps {
+        steps(app, frame, area, theme);
+    }
+    pane(app, frame, areas.pane, theme);
+    if let Some(area) = areas.resources {
+        resources(app, frame, area, theme);
+    }
+    if let Some(area) = areas.traffic {
+        traffic_view::render(app, frame, area, theme);
+    }
+    footer(app, frame, areas.footer, theme);
+    if app.help {
+        help(frame, theme);
+    }
+}
+
+fn block(title: &str, theme: Theme) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.dim())
+        .title(Span::styled(format!(" {title} "), theme.title()))
+}
+
+fn header(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+    let mut spans = vec![
+        Span::styled(" meshwalk ", theme.title()),
+        Span::styled("· ", theme.dim()),
+        Span::raw(app.target.clone()),
+        Span::styled(" · ", theme.dim()),
+        Span::raw(format!(
+            "{}/{} steps done",
+            app.done_count(),
+            app.steps.len()
+        )),
+    ];
+    if app.traffic.running {
+        spans.push(Span::styled(" · ", theme.dim()));
+        spans.push(Span::styled("● traffic", theme.ok()));
+    }
+    if app.fault {
+        spans.push(Span::styled(" · ", theme.dim()));
+        spans.push(Span::styled("⚡ v2 faults on", theme.bad()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn status_mark(status: &StepStatus, theme: Theme) -> Span<'static> {
+    match status {
+        StepStatus::Pending => Span::styled("○", theme.dim()),
+        StepStatus::Running => Span::styled("◌", theme.running()),
+        StepStatus::Done => Span::styled("✓", theme.ok()),
+        StepStatus::Differs => Span::styled("!", theme.warn()),
+        StepStatus::Failed => Span::styled("✗", theme.bad()),
+    }
+}
+
+fn steps(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+    let items: Vec<ListItem> = app
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            ListItem::new(Line::from(vec![
+                status_mark(&s.status, theme),
+                Span::raw(format!(" {:>2} ", i + 1)),
+                Span::raw(s.title.clone()),
+            ]))
+        })
+        .collect();
+    let rows = area.height.saturating_sub(2) as usize;
+    let mut state = ListState::default()
+        .with_selected(Some(app.selected))
+        .with_offset(super::layout::first_visible(app.selected, rows));
+    let list = List::new(items)
+        .block(block("Steps", theme))
+        .highlight_style(theme.selected());
+    frame.render_stateful_widget(list, area, &mut state);
+}
+
+fn pane(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+    let Some(step) = app.steps.get(app.selected) else {
+        return;
+    };
+    let title = format!("{}. {}", app.selected + 1, step.title);
+    let outer = block(&title, theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    if step.kind != StepKindView::Api {
+        let mut text = markdown(&step.narrative);
+        if step.kind == StepKindView::Traffic || step.kind == StepKindView::Teardown {
+            text.lines.push(Line::default());
+            let hint = if step.kind == StepKindView::Traffic {
+                "Enter starts the traffic."
+            } else {
+                "Enter deletes everything this walkthrough created."
+            };
+            text.lines.push(Line::styled(hint, theme.key()));
+        }
+        frame.render_widget(
+            Paragraph::new(text)
+                .wrap(Wrap { trim: false })
+                .scroll((app.scroll, 0)),
+            inner,
+        );
+        return;
+    }
+    let narrative_rows = (inner.height * 2 / 5).max(3);
+    let [top, tabs_area, body] = Layout::vertical([
+        Constraint::Length(narrative_rows),
+        Constraint::Length(1),
+        Constraint::Min(1),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(markdown(&step.narrative)).wrap(Wrap { trim: false }),
+        top,
+    );
+    let selected = Tab::ALL.iter().position(|t| *t == app.tab).unwrap_or(0);
+    let tabs = Tabs::new(Tab::ALL.iter().map(|t| t.label()))
+        .select(selected)
+        .style(theme.dim())
+        .highlight_style(theme.title().add_modifier(Modifier::REVERSED))
+        .divider("│");
+    frame.render_widget(tabs, tabs_area);
+    let input = app.inputs.get(app.selected);
+    let report = app.reports.get(&app.selected);
+    let content: Text = match app.tab {
+        Tab::Input => input.map_or_else(|| Text::raw("…"), |i| input_text(i, theme)),
+        Tab::Cli => match input.and_then(|i| i.cli.clone()) {
+            Some(cli) => Text::from(vec![
+                Line::styled("The same call with the aws CLI (c copies it):", theme.dim()),
+                Line::default(),
+                Line::raw(cli),
+            ]),
+            None => Text::styled(
+                "Fix the input first: there is no command to show.",
+                theme.warn(),
+            ),
+        },
+        Tab::Wire => match report.and_then(|r| r.exchange.as_ref()) {
+            Some(e) => wire_text(e, theme),
+            None => Text::styled(
+                "Run the step (Enter) to see the HTTP request and response.",
+                theme.dim(),
+            ),
+        },
+        Tab::Result => match report {
+            Some(r) => result_text(r, input.map(|i| i.call.as_str()).unwrap_or_default(), theme),
+            None => Text::styled("Not run yet: press Enter.", theme.dim()),
+        },
+    };
+    frame.render_widget(
+        Paragraph::new(content)
+            .wrap(Wrap { trim: false })
+            .scroll((app.scroll, 0)),
+        body,
+    );
+}
+
+fn markdown(source: &str) -> Text<'static> {
+    let text = tui_markdown::from_str(source);
+    // Owned lines, so the text outlives the source string.
+    Text::from(
+        text.lines
+            .into_iter()
+            .map(|l| {
+                Line::from(
+                    l.spans
+                        .into_iter()
+                        .map(|s| Span::styled(s.content.into_owned(), s.style))
+                        .collect::<Vec<_>>(),
+                )
+                .style(l.style)
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn input_text(input: &InputView, theme: Theme) -> Text<'static> {
+    let mut lines = vec![Line::from(vec![
+        Span::styled(input.call.clone(), theme.title()),
+        Span::styled(format!("  {}", input.source), theme.dim()),
+    ])];
+    if let Some(error) = &input.error {
+        lines.push(Line::styled(format!("✗ {error}"), theme.bad()));
+        lines.push(Line::styled(
+            "  (e edits the input; your edit is kept)",
+            theme.dim(),
+        ));
+    }
+    lines.push(Line::default());
+    lines.extend(json_lines(&input.text, theme));
+    Text::from(lines)
+}
+
+/// JSON with keys, strings and numbers told apart.
+pub fn json_lines(text: &str, theme: Theme) -> Vec<Line<'static>> {
+    text.lines()
+        .map(|line| {
+            let mut spans = Vec::new();
+            let mut rest = line;
+            while !rest.is_empty() {
+                if let Some(start) = rest.find('"') {
+                    if start > 0 {
+                        spans.push(plain_or_number(&rest[..start], theme));
+                    }
+                    let after = &rest[start + 1..];
+                    let mut end = None;
+                    let mut escaped = false;
+                    for (i, c) in after.char_indices() {
+                        match c {
+                            '\\' if !escaped => escaped = true,
+                            '"' if !escaped => {
+                                end = Some(i);
+                                break;
+                            }
+                            _ => escaped = false,
+                        }
+                    }
+                    let end = end.map_or(after.len(), |e| e + 1);
+                    let token = &rest[start..start + 1 + end];
+                    let is_key = after[end.min(after.len())..].trim_start().starts_with(':');
+                    spans.push(Span::styled(
+                        token.to_string(),
+                        if is_key {
+                            theme.json_key()
+                        } else {
+                            theme.json_string()
+                        },
+                    ));
+                    rest = &rest[(start + 1 + end).min(rest.len())..];
+                } else {
+                    spans.push(plain_or_number(rest, theme));
+                    rest = "";
+                }
+            }
+            Line::from(spans)
+        })
+        .collect()
+}
+
+fn plain_or_number(s: &str, theme: Theme) -> Span<'static> {
+    let t = s.trim_matches(|c: char| c.is_whitespace() || ",:[]{}".contains(c));
+    if !t.is_empty() && (t.parse::<f64>().is_ok() || ["true", "false", "null"].contains(&t)) {
+        Span::styled(s.to_string(), theme.json_number())
+    } else {
+        Span::raw(s.to_string())
+    }
+}
+
+fn pretty(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| body.to_string())
+}
+
+fn wire_text(e: &crate::api::capture::Exchange, theme: Theme) -> Text<'static> {
+    let mut lines = vec![Line::styled(
+        format!("{} {}", e.method, e.uri),
+        theme.title(),
+    )];
+    for (k, v) in &e.request_headers {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{k}: "), theme.dim()),
+            Span::raw(v.clone()),
+        ]));
+    }
+    if !e.request_body.is_empty() {
+        lines.push(Line::default());
+        lines.extend(json_lines(&pretty(&e.request_body), theme));
+    }
+    lines.push(Line::default());
+    let status = e
+        .status
+        .map_or("no response".to_string(), |s| format!("HTTP {s}"));
+    let style = if e.status.is_some_and(|s| s < 300) {
+        theme.ok()
+    } else {
+        theme.bad()
+    };
+    lines.push(Line::styled(status, style.add_modifier(Modifier::BOLD)));
+    for (k, v) in &e.response_headers {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{k}: "), theme.dim()),
+            Span::raw(v.clone()),
+        ]));
+    }
+    if !e.response_body.is_empty() {
+        lines.push(Line::default());
+        lines.extend(json_lines(&pretty(&e.response_body), theme));
+    }
+    Text::from(lines)
+}
+
+fn result_text(
+    report: &crate::walkthrough::runner::StepReport,
+    call: &str,
+    theme: Theme,
+) -> Text<'static> {
+    let mut lines = Vec::new();
+    let ms = format!("  ({:.1} ms)", report.elapsed.as_secs_f64() * 1000.0);
+    match &report.outcome {
+        Outcome::Failed(e) => {
+            let code = e.code.clone().unwrap_or_else(|| "Error".into());
+            lines.push(Line::from(vec![
+                Span::styled(format!("✗ {code}"), theme.bad()),
+                Span::styled(ms, theme.dim()),
+            ]));
+            for l in e.message.lines() {
+                lines.push(Line::styled(l.to_string(), theme.bad()));
+            }
+            lines.push(Line::styled(
+                "The step stays pending: fix the cause (e edits the input) and press Enter again.",
+                theme.dim(),
+            ));
+        }
+        Outcome::Differs(diff) => {
+            lines.push(Line::styled(
+                "! It exists with another spec (have → this step):",
+                theme.warn(),
+            ));
+            for d in diff {
+                lines.push(Line::raw(format!("  {d}")));
+            }
+            lines.push(Line::styled(
+                "Press u to apply this step's spec.",
+                theme.key(),
+            ));
+        }
+        other => lines.push(Line::from(vec![
+            Span::styled(format!("✓ {}", other.label()), theme.ok()),
+            Span::styled(ms, theme.dim()),
+        ])),
+    }
+    if let Some(e) = &report.exchange
+        && !e.response_body.is_empty()
+    {
+        lines.push(Line::default());
+        let operation = call.split(':').nth(1).unwrap_or_default();
+        let shown = output_json(call.starts_with("appmesh:"), operation, &e.response_body)
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_else(|| e.response_body.clone());
+        lines.extend(json_lines(&shown, theme));
+    }
+    Text::from(lines)
+}
+
+fn resources(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+    let r = &app.resources;
+    let mut lines = Vec::new();
+    match &r.mesh {
+        Some(mesh) => lines.push(Line::from(vec![
+            Span::styled("mesh ", theme.dim()),
+            Span::styled(mesh.clone(), theme.title()),
+        ])),
+        None => lines.push(Line::styled("no mesh yet", theme.dim())),
+    }
+    for node in &r.virtual_nodes {
+        lines.push(Line::from(vec![
+            Span::styled(" ├ node ", theme.dim()),
+            Span::raw(node.clone()),
+        ]));
+    }
+    for (router, routes) in &r.routers {
+        lines.push(Line::from(vec![
+            Span::styled(" ├ router ", theme.dim()),
+            Span::raw(router.clone()),
+        ]));
+        for (route, targets) in routes {
+            lines.push(Line::from(vec![
+                Span::styled(" │  └ route ", theme.dim()),
+                Span::raw(route.clone()),
+            ]));
+            for (node, weight) in targets {
+                lines.push(Line::from(vec![
+                    Span::styled(format!(" │     {weight:>3} "), theme.json_number()),
+                    Span::raw(node.clone()),
+                ]));
+            }
+        }
+    }
+    for (service, provider) in &r.virtual_services {
+        lines.push(Line::from(vec![
+            Span::styled(" └ service ", theme.dim()),
+            Span::raw(service.clone()),
+        ]));
+        lines.push(Line::styled(format!("     → {provider}"), theme.dim()));
+    }
+    lines.push(Line::default());
+    match &r.cluster {
+        Some(c) => lines.push(Line::from(vec![
+            Span::styled("cluster ", theme.dim()),
+            Span::styled(c.clone(), theme.title()),
+        ])),
+        None => lines.push(Line::styled("no ECS cluster yet", theme.dim())),
+    }
+    for s in &r.services {
+        let style = if s.running == s.desired && s.pending == 0 {
+            theme.ok()
+        } else {
+            theme.warn()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(" • ", theme.dim()),
+            Span::raw(format!("{} ", s.name)),
+            Span::styled(format!("{}/{}", s.running, s.desired), style),
+            Span::styled(
+                if s.pending > 0 {
+                    format!(" +{} pending", s.pending)
+                } else {
+                    String::new()
+                },
+                theme.warn(),
+            ),
+        ]));
+        lines.push(Line::styled(
+            format!("   {} {}", s.status, s.task_definition),
+            theme.dim(),
+        ));
+    }
+    if let Some(e) = &r.error {
+        lines.push(Line::styled(e.clone(), theme.bad()));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block("Resources", theme)), area);
+}
+
+fn footer(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+    if let Some(toast) = &app.toast {
+        frame.render_widget(
+            Paragraph::new(Line::styled(format!(" {toast}"), theme.warn())),
+            area,
+        );
+        return;
+    }
+    let keys = [
+        ("↑↓", "move"),
+        ("⏎", "run"),
+        ("e", "edit"),
+        ("c", "copy"),
+        ("⇥", "tab"),
+        ("+/-", "weights"),
+        ("f", "fault"),
+        ("?", "help"),
+        ("q", "quit"),
+    ];
+    let mut spans = Vec::new();
+    for (k, what) in keys {
+        spans.push(Span::styled(format!(" {k}"), theme.key()));
+        spans.push(Span::styled(format!(" {what} "), theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub const HELP: [(&str, &str); 15] = [
+    ("↑ ↓  j k", "move between steps"),
+    ("g G  Home End", "first / last step"),
+    (
+        "Enter",
+        "run the step (on success the next one is selected)",
+    ),
+    ("u", "apply the step's spec to a resource that differs"),
+    ("e", "edit the step's input in $VISUAL / $EDITOR"),
+    ("c", "copy the aws CLI command (OSC 52)"),
+    ("Tab  Shift-Tab", "Input · CLI · Wire · Result"),
+    ("PgUp PgDn  wheel", "scroll the step pane"),
+    ("click", "select a step"),
+    ("+", "move 10 points of weight from v1 to v2"),
+    ("-", "move 10 points back to v1"),
+    ("f", "fault injection on v2: 30% of its requests fail"),
+    ("?", "this help (any key closes it)"),
+    ("q  Ctrl-C", "quit (the embedded cloud stops with meshwalk)"),
+    (
+        "",
+        "progress and edits are saved; meshwalk resumes where you left off",
+    ),
+];
+
+fn help(frame: &mut Frame, theme: Theme) {
+    let area = frame.area();
+    let width = area.width.min(78);
+    let height = (HELP.len() as u16 + 4).min(area.height);
+    let popup = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
+    let lines: Vec<Line> = HELP
+        .iter()
+        .map(|(k, what)| {
+            Line::from(vec![
+                Span::styled(format!("{k:>18}  "), theme.key()),
+                Span::raw(*what),
+            ])
+        })
+        .collect();
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block("Keys", theme))
+            .style(Style::default()),
+        popup,
+    );
+}
