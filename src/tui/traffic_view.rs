@@ -53,27 +53,36 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         frame.render_widget(Paragraph::new(text), inner);
         return;
     };
-    let wide = inner.width >= 101;
-    let [table_area, chart_area] = if wide {
-        Layout::horizontal([Constraint::Length(81), Constraint::Min(10)]).areas(inner)
+    // The table on top; the share over time below it, when there is room for a chart.
+    let table_rows = sample.window.versions.len() as u16 + 4;
+    let with_chart = inner.height >= table_rows + 5;
+    let [table_area, chart_area] = if with_chart {
+        Layout::vertical([Constraint::Length(table_rows), Constraint::Min(5)]).areas(inner)
     } else {
         Layout::vertical([Constraint::Min(4), Constraint::Length(0)]).areas(inner)
     };
     let w = &sample.window;
-    let mut lines = vec![Line::from(vec![
-        Span::styled(format!("{:<8}", "VERSION"), theme.dim()),
-        Span::styled(
-            format!("{:>7} {:>8}  {:<12}", "WEIGHT", "OBSERVED", ""),
-            theme.dim(),
-        ),
-        Span::styled(
+    // Narrow panes drop the bar, the rate and the lower percentiles.
+    let full = table_area.width >= 81;
+    let mut header = vec![Span::styled(
+        format!("{:<8}{:>7} {:>8}", "VERSION", "WEIGHT", "OBSERVED"),
+        theme.dim(),
+    )];
+    if full {
+        header.push(Span::styled(
             format!(
-                "{:>7} {:>8} {:>7} {:>7} {:>7}",
-                "RPS", "SUCCESS", "P50", "P95", "P99"
+                "  {:<12}{:>7} {:>8} {:>7} {:>7} {:>7}",
+                "", "RPS", "SUCCESS", "P50", "P95", "P99"
             ),
             theme.dim(),
-        ),
-    ])];
+        ));
+    } else {
+        header.push(Span::styled(
+            format!(" {:>8} {:>7}", "SUCCESS", "P99"),
+            theme.dim(),
+        ));
+    }
+    let mut lines = vec![Line::from(header)];
     let reached: u64 = w.versions.values().map(|v| v.count).sum();
     for (i, (version, v)) in w.versions.iter().enumerate() {
         let configured = app
@@ -81,7 +90,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
             .as_ref()
             .and_then(|ws| configured_share(ws, version));
         let share = v.share * 100.0;
-        let bar = "█".repeat(((share / 100.0) * 12.0).round() as usize);
         let success_style = if v.success >= 0.999 {
             theme.ok()
         } else if v.success >= 0.95 {
@@ -89,29 +97,42 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         } else {
             theme.bad()
         };
-        let rps = if w.duration_s > 0.0 {
-            v.count as f64 / w.duration_s
-        } else {
-            0.0
-        };
-        lines.push(Line::from(vec![
+        let mut row = vec![
             Span::styled(format!("{version:<8}"), theme.version(i)),
             Span::raw(format!(
                 "{:>6}%",
                 configured.map_or("–".into(), |c| format!("{c:.0}"))
             )),
-            Span::raw(format!(" {share:>7.1}%  ")),
-            Span::styled(
-                format!("{bar:<12}"),
+            Span::raw(format!(" {share:>7.1}%")),
+        ];
+        if full {
+            let bar = "█".repeat(((share / 100.0) * 12.0).round() as usize);
+            let rps = if w.duration_s > 0.0 {
+                v.count as f64 / w.duration_s
+            } else {
+                0.0
+            };
+            row.push(Span::styled(
+                format!("  {bar:<12}"),
                 Style::new().fg(theme.version_color(i)),
-            ),
-            Span::raw(format!("{rps:>7.1} ")),
-            Span::styled(format!("{:>7.2}%", v.success * 100.0), success_style),
-            Span::raw(format!(
+            ));
+            row.push(Span::raw(format!("{rps:>7.1} ")));
+            row.push(Span::styled(
+                format!("{:>7.2}%", v.success * 100.0),
+                success_style,
+            ));
+            row.push(Span::raw(format!(
                 " {:>5.1}ms {:>5.1}ms {:>5.1}ms",
                 v.p50_ms, v.p95_ms, v.p99_ms
-            )),
-        ]));
+            )));
+        } else {
+            row.push(Span::styled(
+                format!(" {:>7.2}%", v.success * 100.0),
+                success_style,
+            ));
+            row.push(Span::raw(format!(" {:>5.1}ms", v.p99_ms)));
+        }
+        lines.push(Line::from(row));
     }
     lines.push(Line::default());
     let readout: Vec<String> = w
@@ -147,7 +168,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         ),
     ]));
     frame.render_widget(Paragraph::new(lines), table_area);
-    if wide && chart_area.width > 10 {
+    if with_chart && chart_area.width > 10 {
         chart(app, frame, chart_area, theme);
     }
 }

@@ -292,12 +292,28 @@ fn pretty(body: &str) -> String {
         .unwrap_or_else(|| body.to_string())
 }
 
+/// The headers worth reading on the wire (the SDK's user agents and retry bookkeeping are
+/// left out).
+fn shown(headers: &[(String, String)]) -> impl Iterator<Item = &(String, String)> {
+    const SHOWN: [&str; 6] = [
+        "content-type",
+        "x-amz-target",
+        "authorization",
+        "x-amzn-errortype",
+        "x-amzn-requestid",
+        "x-amz-date",
+    ];
+    headers
+        .iter()
+        .filter(|(k, _)| SHOWN.contains(&k.to_ascii_lowercase().as_str()))
+}
+
 fn wire_text(e: &crate::api::capture::Exchange, theme: Theme) -> Text<'static> {
     let mut lines = vec![Line::styled(
         format!("{} {}", e.method, e.uri),
         theme.title(),
     )];
-    for (k, v) in &e.request_headers {
+    for (k, v) in shown(&e.request_headers) {
         lines.push(Line::from(vec![
             Span::styled(format!("{k}: "), theme.dim()),
             Span::raw(v.clone()),
@@ -317,7 +333,7 @@ fn wire_text(e: &crate::api::capture::Exchange, theme: Theme) -> Text<'static> {
         theme.bad()
     };
     lines.push(Line::styled(status, style.add_modifier(Modifier::BOLD)));
-    for (k, v) in &e.response_headers {
+    for (k, v) in shown(&e.response_headers) {
         lines.push(Line::from(vec![
             Span::styled(format!("{k}: "), theme.dim()),
             Span::raw(v.clone()),

@@ -11,4 +11,5 @@ mod ecs_errors;
 mod ecs_support;
 mod support;
 mod traffic_command;
+mod tui_snapshots;
 mod walkthrough;
