@@ -19,6 +19,9 @@ pub struct Cli {
     /// Forget saved progress and edits before starting.
     #[arg(long, global = true)]
     pub reset: bool,
+    /// Requests per second the terminal UI's traffic sends to the requester.
+    #[arg(long, default_value_t = 50.0)]
+    pub traffic_rps: f64,
 }
 
 /// Where the walkthrough's calls go: the embedded cloud (default), any endpoint, or AWS.

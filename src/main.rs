@@ -7,6 +7,7 @@ use meshwalk::commands::{self, target, traffic};
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    let started = std::time::Instant::now();
     color_eyre::install()?;
     let cli = Cli::parse();
     logging(cli.command.is_none());
@@ -51,7 +52,7 @@ async fn main() -> Result<()> {
                     "create the walkthrough's resources as you run the steps",
                 )?;
             }
-            meshwalk::tui::run(connected).await
+            meshwalk::tui::run(connected, cli.traffic_rps, started).await
         }
     }
 }

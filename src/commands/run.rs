@@ -11,7 +11,6 @@ use super::target::{Connected, confirm_aws};
 use crate::api::target::TargetKind;
 use crate::cli::{RunArgs, TargetArgs};
 use crate::walkthrough::StepKind;
-use crate::walkthrough::progress::state_dir;
 use crate::walkthrough::runner::{Outcome, StepReport};
 
 /// Which steps a run covers: (replayed quietly first, run and reported).
@@ -132,7 +131,7 @@ pub async fn run(
             break;
         }
     }
-    if let Err(e) = connected.progress.save(&state_dir()) {
+    if let Err(e) = connected.progress.save(&connected.state_dir) {
         tracing::warn!("could not save progress: {e}");
     }
     match failure {

@@ -3,6 +3,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use color_eyre::Result;
 use color_eyre::eyre::{WrapErr, bail, eyre};
@@ -21,6 +22,8 @@ pub struct Connected {
     pub session: Session,
     pub embedded: Option<EmbeddedCloud>,
     pub progress: Progress,
+    /// Where progress and the log are kept.
+    pub state_dir: PathBuf,
 }
 
 pub fn walkthrough(args: &TargetArgs) -> Result<Walkthrough> {
@@ -76,6 +79,7 @@ pub async fn connect(args: &TargetArgs, reset: bool) -> Result<Connected> {
         session,
         embedded,
         progress,
+        state_dir: dir,
     })
 }
 

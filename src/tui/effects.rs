@@ -29,6 +29,8 @@ use crate::walkthrough::{cli_render, input};
 const STEP_TIMEOUT: Duration = Duration::from_secs(90);
 
 pub struct Effects {
+    /// The rate of the traffic the UI sends once it starts.
+    pub traffic_rps: f64,
     session: Arc<Mutex<Session>>,
     tx: UnboundedSender<Msg>,
     faults: Option<FaultSwitch>,
@@ -47,6 +49,7 @@ impl Effects {
         tx: UnboundedSender<Msg>,
     ) -> Effects {
         Effects {
+            traffic_rps: 50.0,
             session: Arc::new(Mutex::new(session)),
             tx,
             faults,
@@ -320,6 +323,7 @@ impl Effects {
         let session = self.session();
         let tx = self.tx.clone();
         let slot = self.traffic.clone();
+        let rps = self.traffic_rps;
         let handle = tokio::spawn(async move {
             let cluster = session
                 .vars
@@ -343,7 +347,7 @@ impl Effects {
                 return;
             };
             let mut config = TrafficConfig::new(uri);
-            config.rps = 50.0;
+            config.rps = rps;
             let (samples_tx, mut samples) = tokio::sync::mpsc::channel(64);
             *slot.lock().unwrap_or_else(|p| p.into_inner()) =
                 Some(Traffic::start(config, samples_tx));

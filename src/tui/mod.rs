@@ -13,7 +13,7 @@ pub mod traffic_view;
 pub mod view;
 
 use std::io;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use color_eyre::Result;
 use futures_util::StreamExt;
@@ -24,23 +24,25 @@ use tokio::sync::mpsc;
 
 use crate::api::target::TargetKind;
 use crate::commands::target::Connected;
-use crate::walkthrough::progress::state_dir;
 use app::{App, Cmd, Msg, StepStatus};
 use effects::Effects;
 use terminal::{Crossterm, TerminalGuard};
 use theme::Theme;
 
-pub async fn run(connected: Connected) -> Result<()> {
+/// `started`: when the process started (the log records the time to the first frame).
+pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Result<()> {
     let Connected {
         session,
         embedded,
         progress,
+        state_dir,
     } = connected;
     let faults = embedded.as_ref().map(|e| e.faults());
     let embedded_target = matches!(session.target.kind, TargetKind::Embedded);
     let target = session.target.describe();
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let effects = Effects::new(session, progress, state_dir(), faults, tx.clone());
+    let mut effects = Effects::new(session, progress, state_dir, faults, tx.clone());
+    effects.traffic_rps = traffic_rps.clamp(1.0, 20_000.0);
 
     let guard = TerminalGuard::new(Crossterm)?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
@@ -73,6 +75,7 @@ pub async fn run(connected: Connected) -> Result<()> {
 
     let mut events = EventStream::new();
     terminal.draw(|f| view::render(&app, f, theme))?;
+    tracing::info!(ms = started.elapsed().as_secs_f64() * 1000.0, "first frame");
     loop {
         let msg = tokio::select! {
             event = events.next() => match event {
@@ -114,7 +117,9 @@ pub async fn run(connected: Connected) -> Result<()> {
         if app.quit {
             break;
         }
+        let frame = Instant::now();
         terminal.draw(|f| view::render(&app, f, theme))?;
+        tracing::debug!(us = frame.elapsed().as_micros() as u64, "frame");
     }
     effects.stop_traffic();
     drop(guard);

@@ -35,11 +35,24 @@ async fn session() -> (EmbeddedCloud, Session) {
 }
 
 fn connected(session: &Session) -> Connected {
+    let state_dir = std::env::temp_dir().join(format!("meshwalk-test-{}", run_id()));
     Connected {
         session: session.clone(),
         embedded: None,
         progress: Progress::default(),
+        state_dir,
     }
+}
+
+/// A name no other test run uses (tests keep their progress out of the user's state directory).
+fn run_id() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 #[test]
