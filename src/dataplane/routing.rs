@@ -4,7 +4,10 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use axum::http::uri::Authority;
 
 use regex::Regex;
 
@@ -103,18 +106,29 @@ impl Unroutable {
     }
 }
 
-/// Where one request goes.
+/// A running task of a virtual node, and its address as a URI authority (built once).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    pub addr: SocketAddr,
+    pub authority: Authority,
+}
+
+/// A virtual node as a destination: its name and running tasks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upstream {
+    pub node: String,
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// Where one request goes. Cheap: shared parts of the compiled table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
-    /// The route that matched, if the service has a router.
-    pub route: Option<String>,
-    pub node: String,
-    pub endpoints: Vec<SocketAddr>,
+    pub upstream: Arc<Upstream>,
     pub retry: Option<Retry>,
     pub timeout: Option<Duration>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Retry {
     pub max_retries: u32,
     pub per_try_timeout: Duration,
@@ -136,6 +150,8 @@ struct CompiledRoute {
     headers: Vec<HeaderRule>,
     query: Vec<(String, Option<String>)>,
     targets: Vec<(String, u32)>,
+    /// The targets' upstreams, in the same order (filled in once the endpoints are known).
+    upstreams: Vec<Arc<Upstream>>,
     retry: Option<Retry>,
     timeout: Option<Duration>,
 }
@@ -159,7 +175,7 @@ enum HeaderTest {
 
 #[derive(Debug, Clone)]
 enum Provider {
-    Node(String),
+    Node(Arc<Upstream>),
     Routes(Vec<CompiledRoute>),
     None,
 }
@@ -173,61 +189,75 @@ pub struct RequestFacts<'a> {
     pub header: &'a dyn Fn(&str) -> Option<String>,
 }
 
-/// Everything the sidecars need, compiled from one snapshot.
+/// Everything the sidecars need, compiled from one snapshot: for every virtual node, the
+/// virtual services it may call, resolved down to the running tasks that serve them, so that
+/// routing a request allocates nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Routing {
     pub generation: u64,
-    backends: HashMap<NodeId, Vec<String>>,
-    services: HashMap<(String, String, String), Provider>,
-    endpoints: HashMap<NodeId, Vec<SocketAddr>>,
+    nodes: HashMap<NodeId, HashMap<String, Option<Arc<Provider>>>>,
 }
 
 impl Routing {
     pub fn compile(snapshot: &CloudSnapshot) -> Routing {
+        let mut endpoints: HashMap<NodeId, Vec<SocketAddr>> = HashMap::new();
+        for (region, r) in &snapshot.ecs.regions {
+            for record in r.tasks.values().filter(|t| t.last_status() == "RUNNING") {
+                if let Some((node, addr)) = endpoint(snapshot, region, r, record) {
+                    endpoints.entry(node).or_default().push(addr);
+                }
+            }
+        }
         let mut routing = Routing {
             generation: snapshot.generation,
             ..Routing::default()
         };
         for (region, r) in &snapshot.appmesh.regions {
             for (mesh_name, mesh) in &r.meshes {
-                routing.compile_mesh(region, mesh_name, mesh);
+                routing.compile_mesh(region, mesh_name, mesh, &endpoints);
             }
-        }
-        for (region, r) in &snapshot.ecs.regions {
-            for record in r.tasks.values().filter(|t| t.last_status() == "RUNNING") {
-                routing.add_endpoint(snapshot, region, r, record);
-            }
-        }
-        for endpoints in routing.endpoints.values_mut() {
-            endpoints.sort();
         }
         routing
     }
 
-    fn compile_mesh(&mut self, region: &str, mesh_name: &str, mesh: &Mesh) {
-        for (node, entry) in &mesh.virtual_nodes {
-            let backends = entry
-                .spec
-                .backends
-                .iter()
-                .flatten()
-                .filter_map(|b| Some(b.virtual_service.as_ref()?.virtual_service_name.clone()))
+    fn compile_mesh(
+        &mut self,
+        region: &str,
+        mesh_name: &str,
+        mesh: &Mesh,
+        endpoints: &HashMap<NodeId, Vec<SocketAddr>>,
+    ) {
+        let id = |node: &str| NodeId {
+            region: region.into(),
+            mesh: mesh_name.into(),
+            node: node.into(),
+        };
+        let upstream = |node: &str| {
+            let mut addrs = endpoints.get(&id(node)).cloned().unwrap_or_default();
+            addrs.sort();
+            let endpoints = addrs
+                .into_iter()
+                .filter_map(|addr| {
+                    Some(Endpoint {
+                        addr,
+                        authority: addr.to_string().parse().ok()?,
+                    })
+                })
                 .collect();
-            let id = NodeId {
-                region: region.into(),
-                mesh: mesh_name.into(),
-                node: node.clone(),
-            };
-            self.backends.insert(id, backends);
-        }
+            Arc::new(Upstream {
+                node: node.to_string(),
+                endpoints,
+            })
+        };
+        let mut services: HashMap<&str, Arc<Provider>> = HashMap::new();
         for (service, entry) in &mesh.virtual_services {
             let provider = match entry.spec.provider.as_ref() {
-                Some(p) if p.virtual_node.is_some() => Provider::Node(
+                Some(p) if p.virtual_node.is_some() => Provider::Node(upstream(
                     p.virtual_node
                         .as_ref()
-                        .map(|n| n.virtual_node_name.clone())
+                        .map(|n| n.virtual_node_name.as_str())
                         .unwrap_or_default(),
-                ),
+                )),
                 Some(p) if p.virtual_router.is_some() => {
                     let router = p
                         .virtual_router
@@ -238,6 +268,13 @@ impl Routing {
                         .routes_of(router)
                         .filter_map(|(name, e)| compile_route(name, &e.spec))
                         .collect();
+                    for route in &mut routes {
+                        route.upstreams = route
+                            .targets
+                            .iter()
+                            .map(|(node, _)| upstream(node))
+                            .collect();
+                    }
                     // Envoy order as App Mesh writes it: priority, then the longest prefix.
                     routes.sort_by(|a, b| {
                         a.priority.cmp(&b.priority).then_with(|| {
@@ -249,77 +286,22 @@ impl Routing {
                 }
                 _ => Provider::None,
             };
-            self.services
-                .insert((region.into(), mesh_name.into(), service.clone()), provider);
+            services.insert(service, Arc::new(provider));
         }
-    }
-
-    /// A running task joins its virtual node's endpoints with the port of the node's listener.
-    fn add_endpoint(
-        &mut self,
-        snapshot: &CloudSnapshot,
-        region: &str,
-        r: &EcsRegion,
-        record: &TaskRecord,
-    ) {
-        let Some(td) = r.task_definition(
-            record
-                .task
-                .task_definition_arn
-                .as_deref()
-                .unwrap_or_default(),
-        ) else {
-            return;
-        };
-        let node = td.container_definitions.iter().flatten().find_map(|c| {
-            let env = c
-                .environment
+        for (node, entry) in &mesh.virtual_nodes {
+            let backends = entry
+                .spec
+                .backends
                 .iter()
                 .flatten()
-                .filter_map(|kv| Some((kv.name.as_deref()?, kv.value.as_deref()?)));
-            NodeId::from_env(env, region)
-        });
-        let Some(node) = node else { return };
-        let Some(spec) = snapshot
-            .appmesh
-            .regions
-            .get(&node.region)
-            .and_then(|r| r.meshes.get(&node.mesh))
-            .and_then(|m| m.virtual_nodes.get(&node.node))
-            .map(|e| &e.spec)
-        else {
-            return;
-        };
-        // Only a node with service discovery can be found by its callers.
-        if spec.service_discovery.is_none() {
-            return;
+                .filter_map(|b| Some(b.virtual_service.as_ref()?.virtual_service_name.clone()))
+                .map(|host| {
+                    let provider = services.get(host.as_str()).cloned();
+                    (host, provider)
+                })
+                .collect();
+            self.nodes.insert(id(node), backends);
         }
-        let Some(port) = spec
-            .listeners
-            .iter()
-            .flatten()
-            .next()
-            .map(|l| l.port_mapping.port)
-        else {
-            return;
-        };
-        let address = record.task.containers.iter().flatten().find_map(|c| {
-            let b = c
-                .network_bindings
-                .iter()
-                .flatten()
-                .find(|b| b.container_port == Some(port))?;
-            let ip = b.bind_ip.as_deref()?.parse().ok()?;
-            Some(SocketAddr::new(ip, u16::try_from(b.host_port?).ok()?))
-        });
-        if let Some(address) = address {
-            self.endpoints.entry(node).or_default().push(address);
-        }
-    }
-
-    /// The running endpoints of a virtual node.
-    pub fn endpoints(&self, node: &NodeId) -> &[SocketAddr] {
-        self.endpoints.get(node).map_or(&[], Vec::as_slice)
     }
 
     /// Routes one request from `from` (the calling sidecar's node). `pick(total)` draws a
@@ -331,28 +313,31 @@ impl Routing {
         pick: &mut dyn FnMut(u32) -> u32,
     ) -> Result<Target, Unroutable> {
         let backends = self
-            .backends
+            .nodes
             .get(from)
             .ok_or_else(|| Unroutable::UnknownNode(from.node.clone()))?;
         let host = request.host;
-        if !backends.iter().any(|b| b == host) {
-            return Err(Unroutable::NotABackend {
-                host: host.into(),
-                node: from.node.clone(),
-            });
-        }
-        let key = (from.region.clone(), from.mesh.clone(), host.to_string());
-        let provider = self
-            .services
-            .get(&key)
-            .ok_or_else(|| Unroutable::NoService(host.into()))?;
-        let (route, node, retry, timeout) = match provider {
+        let provider = match backends.get(host) {
+            None => {
+                return Err(Unroutable::NotABackend {
+                    host: host.into(),
+                    node: from.node.clone(),
+                });
+            }
+            Some(None) => return Err(Unroutable::NoService(host.into())),
+            Some(Some(provider)) => provider,
+        };
+        let target = match provider.as_ref() {
             Provider::None => {
                 return Err(Unroutable::NoHealthyUpstream(format!(
                     "(none: {host} has no provider)"
                 )));
             }
-            Provider::Node(node) => (None, node.clone(), None, None),
+            Provider::Node(upstream) => Target {
+                upstream: upstream.clone(),
+                retry: None,
+                timeout: None,
+            },
             Provider::Routes(routes) => {
                 let r = routes
                     .iter()
@@ -366,10 +351,10 @@ impl Routing {
                     )));
                 }
                 let mut draw = pick(total);
-                let node = r
+                let index = r
                     .targets
                     .iter()
-                    .find(|(_, w)| {
+                    .position(|(_, w)| {
                         if draw < *w {
                             true
                         } else {
@@ -377,28 +362,65 @@ impl Routing {
                             false
                         }
                     })
-                    .map(|(n, _)| n.clone())
-                    .unwrap_or_default();
-                (Some(r.name.clone()), node, r.retry.clone(), r.timeout)
+                    .unwrap_or(0);
+                Target {
+                    upstream: r.upstreams[index].clone(),
+                    retry: r.retry,
+                    timeout: r.timeout,
+                }
             }
         };
-        let id = NodeId {
-            region: from.region.clone(),
-            mesh: from.mesh.clone(),
-            node: node.clone(),
-        };
-        let endpoints = self.endpoints(&id).to_vec();
-        if endpoints.is_empty() {
-            return Err(Unroutable::NoHealthyUpstream(node));
+        if target.upstream.endpoints.is_empty() {
+            return Err(Unroutable::NoHealthyUpstream(target.upstream.node.clone()));
         }
-        Ok(Target {
-            route,
-            node,
-            endpoints,
-            retry,
-            timeout,
-        })
+        Ok(target)
     }
+}
+
+/// The virtual node a running task joined, and the address of its app on the node's listener
+/// port. Only a node with service discovery can be found by its callers.
+fn endpoint(
+    snapshot: &CloudSnapshot,
+    region: &str,
+    r: &EcsRegion,
+    record: &TaskRecord,
+) -> Option<(NodeId, SocketAddr)> {
+    let td = r.task_definition(
+        record
+            .task
+            .task_definition_arn
+            .as_deref()
+            .unwrap_or_default(),
+    )?;
+    let node = td.container_definitions.iter().flatten().find_map(|c| {
+        let env = c
+            .environment
+            .iter()
+            .flatten()
+            .filter_map(|kv| Some((kv.name.as_deref()?, kv.value.as_deref()?)));
+        NodeId::from_env(env, region)
+    })?;
+    let spec = &snapshot
+        .appmesh
+        .regions
+        .get(&node.region)?
+        .meshes
+        .get(&node.mesh)?
+        .virtual_nodes
+        .get(&node.node)?
+        .spec;
+    spec.service_discovery.as_ref()?;
+    let port = spec.listeners.iter().flatten().next()?.port_mapping.port;
+    let address = record.task.containers.iter().flatten().find_map(|c| {
+        let b = c
+            .network_bindings
+            .iter()
+            .flatten()
+            .find(|b| b.container_port == Some(port))?;
+        let ip = b.bind_ip.as_deref()?.parse().ok()?;
+        Some(SocketAddr::new(ip, u16::try_from(b.host_port?).ok()?))
+    })?;
+    Some((node, address))
 }
 
 fn duration(d: &am::Duration) -> Option<Duration> {
@@ -432,6 +454,7 @@ fn compile_route(name: &str, spec: &am::RouteSpec) -> Option<CompiledRoute> {
         headers: vec![],
         query: vec![],
         targets,
+        upstreams: Vec::new(),
         retry: None,
         timeout: None,
     };

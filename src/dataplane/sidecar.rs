@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
+use axum::http::uri::PathAndQuery;
 use axum::http::{HeaderValue, Response, StatusCode, Uri, header};
 use axum::response::IntoResponse;
 use bytes::Bytes;
@@ -120,8 +121,8 @@ async fn route(State(sc): State<Arc<Sidecar>>, request: Request) -> Response<Bod
     let path = parts
         .uri
         .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .to_string();
+        .cloned()
+        .unwrap_or_else(|| PathAndQuery::from_static("/"));
     let deadline = target.timeout.unwrap_or(DEFAULT_TIMEOUT);
     let forwarded =
         tokio::time::timeout(deadline, forward(&sc, &target, &parts, &path, body)).await;
@@ -130,7 +131,7 @@ async fn route(State(sc): State<Arc<Sidecar>>, request: Request) -> Response<Bod
         Err(_) => envoy_error(504, "upstream request timeout".into()),
     };
     let headers = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&target.node) {
+    if let Ok(v) = HeaderValue::from_str(&target.upstream.node) {
         headers.insert("x-meshwalk-virtual-node", v);
     }
     if let Ok(v) = HeaderValue::from_str(&started.elapsed().as_millis().to_string()) {
@@ -148,29 +149,30 @@ async fn forward(
     sc: &Sidecar,
     target: &Target,
     parts: &axum::http::request::Parts,
-    path: &str,
+    path: &PathAndQuery,
     body: Bytes,
 ) -> Response<Body> {
     let attempts = 1 + target.retry.as_ref().map_or(0, |r| r.max_retries);
     let per_try = target.retry.as_ref().map(|r| r.per_try_timeout);
+    let endpoints = &target.upstream.endpoints;
     let mut last = envoy_error(503, "no healthy upstream".into());
     for attempt in 0..attempts {
         let endpoint = {
             let mut rng = sc.rng.lock().unwrap_or_else(|p| p.into_inner());
-            target.endpoints[rng.usize(0..target.endpoints.len())]
+            &endpoints[rng.usize(0..endpoints.len())]
         };
-        let Ok(uri) = format!("http://{endpoint}{path}").parse::<Uri>() else {
+        let uri = Uri::builder()
+            .scheme("http")
+            .authority(endpoint.authority.clone())
+            .path_and_query(path.clone())
+            .build();
+        let Ok(uri) = uri else {
             return envoy_error(400, "bad request path".into());
         };
-        let mut builder = axum::http::Request::builder()
-            .method(parts.method.clone())
-            .uri(uri);
-        for (name, value) in &parts.headers {
-            builder = builder.header(name, value);
-        }
-        let Ok(request) = builder.body(full(body.clone())) else {
-            return envoy_error(400, "bad request".into());
-        };
+        let mut request = axum::http::Request::new(full(body.clone()));
+        *request.method_mut() = parts.method.clone();
+        *request.uri_mut() = uri;
+        *request.headers_mut() = parts.headers.clone();
         let sent = sc.client.request(request);
         let outcome = match per_try {
             Some(limit) => tokio::time::timeout(limit, sent)

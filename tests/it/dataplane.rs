@@ -261,3 +261,60 @@ async fn the_sidecar_egress_is_reachable_and_unknown_images_fail_like_ecs() {
         "{reason}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fault_in_the_task_definitions_environment_fails_requests() {
+    let t = start_tutorial().await;
+    t.set_weights(0, 100).await;
+    // Distributor v2, revision 3: the same app, told to fail every request with a 500.
+    let current = t
+        .ecs
+        .describe_task_definition()
+        .task_definition("gopher-distributor:2")
+        .send()
+        .await
+        .unwrap();
+    let td = current.task_definition().unwrap();
+    let mut app = td.container_definitions()[0].clone();
+    app.environment.get_or_insert_with(Vec::new).extend([
+        aws_sdk_ecs::types::KeyValuePair::builder()
+            .name("FAULT_ERROR_RATE")
+            .value("1.0")
+            .build(),
+        aws_sdk_ecs::types::KeyValuePair::builder()
+            .name("FAULT_ERROR_STATUS")
+            .value("500")
+            .build(),
+    ]);
+    t.ecs
+        .register_task_definition()
+        .family("gopher-distributor")
+        .network_mode(NetworkMode::Awsvpc)
+        .requires_compatibilities(Compatibility::Fargate)
+        .cpu("256")
+        .memory("512")
+        .set_proxy_configuration(td.proxy_configuration().cloned())
+        .container_definitions(app)
+        .container_definitions(td.container_definitions()[1].clone())
+        .send()
+        .await
+        .unwrap();
+    t.ecs
+        .update_service()
+        .cluster("gophermesh")
+        .service("distributor-v2")
+        .task_definition("gopher-distributor:3")
+        .send()
+        .await
+        .unwrap();
+    let url = t.requester_url().await;
+    let body = eventually("the faulty revision to answer", || async {
+        let (status, body) = t.http.get(&url, None).await;
+        (status == 500).then_some(body)
+    })
+    .await;
+    assert!(
+        body.contains("injected fault") && body.contains("\"v2\""),
+        "{body}"
+    );
+}
