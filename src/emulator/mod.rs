@@ -112,6 +112,9 @@ impl RunningCloud {
         let cloud = Cloud::new(config);
         let (shutdown, stopped) = oneshot::channel::<()>();
         let app = http::router(cloud.clone());
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let events = cloud
             .runtime_events
             .lock()

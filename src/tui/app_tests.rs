@@ -1,0 +1,316 @@
+//! `App::update` for every key path.
+use std::time::Duration;
+
+use ratatui::crossterm::event::{KeyEventState, MouseEvent};
+
+use super::*;
+use crate::dataplane::stats::Summary;
+
+fn step(id: &str, kind: StepKindView) -> StepView {
+    StepView {
+        id: id.into(),
+        title: id.into(),
+        kind,
+        narrative: String::new(),
+        status: StepStatus::Pending,
+    }
+}
+
+fn app() -> App {
+    let steps = vec![
+        step("01-welcome", StepKindView::Info),
+        step("02-mesh", StepKindView::Api),
+        step("03-traffic", StepKindView::Traffic),
+        step("04-teardown", StepKindView::Teardown),
+    ];
+    let mut app = App::new("test".into(), steps, (140, 45));
+    app.inputs = vec![
+        InputView::default(),
+        InputView {
+            cli: Some("aws appmesh create-mesh".into()),
+            ..InputView::default()
+        },
+        InputView::default(),
+        InputView::default(),
+    ];
+    app
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn report(outcome: Outcome) -> Box<StepReport> {
+    Box::new(StepReport {
+        outcome,
+        prepared: None,
+        cli: None,
+        exchange: None,
+        elapsed: Duration::ZERO,
+    })
+}
+
+#[test]
+fn moving_with_arrows_and_vim_keys() {
+    let mut a = app();
+    assert!(a.update(key(KeyCode::Down)).is_empty());
+    assert_eq!(a.selected, 1);
+    a.update(key(KeyCode::Char('j')));
+    a.update(key(KeyCode::Char('j')));
+    a.update(key(KeyCode::Char('j')));
+    assert_eq!(a.selected, 3, "stops at the last step");
+    a.update(key(KeyCode::Char('k')));
+    a.update(key(KeyCode::Up));
+    assert_eq!(a.selected, 1);
+    a.update(key(KeyCode::End));
+    assert_eq!(a.selected, 3);
+    a.update(key(KeyCode::Home));
+    assert_eq!(a.selected, 0);
+}
+
+#[test]
+fn only_presses_count() {
+    let mut a = app();
+    let mut release = KeyEvent::new(KeyCode::Down, KeyModifiers::NONE);
+    release.kind = KeyEventKind::Release;
+    release.state = KeyEventState::NONE;
+    a.update(Msg::Key(release));
+    assert_eq!(a.selected, 0);
+}
+
+#[test]
+fn enter_on_an_info_step_marks_it_done_and_moves_on() {
+    let mut a = app();
+    assert_eq!(
+        a.update(key(KeyCode::Enter)),
+        [Cmd::MarkDone("01-welcome".into())]
+    );
+    assert_eq!(a.steps[0].status, StepStatus::Done);
+    assert_eq!(a.selected, 1);
+}
+
+#[test]
+fn enter_runs_an_api_step_and_success_selects_the_next() {
+    let mut a = app();
+    a.selected = 1;
+    assert_eq!(
+        a.update(key(KeyCode::Enter)),
+        [Cmd::RunStep {
+            index: 1,
+            update: false
+        }]
+    );
+    assert_eq!(a.steps[1].status, StepStatus::Running);
+    assert!(
+        a.update(key(KeyCode::Enter)).is_empty(),
+        "no second run while it runs"
+    );
+    let cmds = a.update(Msg::StepFinished(1, report(Outcome::Done)));
+    assert_eq!(
+        cmds,
+        [Cmd::RefreshResources, Cmd::MarkDone("02-mesh".into())]
+    );
+    assert_eq!(
+        (a.steps[1].status.clone(), a.selected),
+        (StepStatus::Done, 2)
+    );
+}
+
+#[test]
+fn a_failed_step_stays_selected_and_shows_its_result() {
+    let mut a = app();
+    a.selected = 1;
+    a.update(key(KeyCode::Enter));
+    let failure = Outcome::Failed(crate::walkthrough::runner::StepError {
+        code: Some("NotFoundException".into()),
+        message: "no mesh".into(),
+    });
+    assert_eq!(
+        a.update(Msg::StepFinished(1, report(failure))),
+        [Cmd::RefreshResources]
+    );
+    assert_eq!(
+        (a.steps[1].status.clone(), a.selected, a.tab),
+        (StepStatus::Failed, 1, Tab::Result)
+    );
+}
+
+#[test]
+fn u_applies_the_spec_of_a_step_that_differs() {
+    let mut a = app();
+    a.selected = 1;
+    assert!(
+        a.update(key(KeyCode::Char('u'))).is_empty(),
+        "nothing differs yet"
+    );
+    a.update(Msg::StepFinished(
+        1,
+        report(Outcome::Differs(vec!["spec.x: 1 → 2".into()])),
+    ));
+    assert_eq!(
+        a.update(key(KeyCode::Char('u'))),
+        [Cmd::RunStep {
+            index: 1,
+            update: true
+        }]
+    );
+}
+
+#[test]
+fn traffic_and_teardown_steps() {
+    let mut a = app();
+    a.selected = 2;
+    assert_eq!(
+        a.update(key(KeyCode::Enter)),
+        [Cmd::StartTraffic, Cmd::MarkDone("03-traffic".into())]
+    );
+    assert_eq!(a.selected, 3);
+    assert_eq!(a.update(key(KeyCode::Enter)), [Cmd::Teardown]);
+}
+
+#[test]
+fn tabs_cycle_both_ways() {
+    let mut a = app();
+    a.update(key(KeyCode::Tab));
+    assert_eq!(a.tab, Tab::Cli);
+    a.update(key(KeyCode::Tab));
+    a.update(key(KeyCode::Tab));
+    a.update(key(KeyCode::Tab));
+    assert_eq!(a.tab, Tab::Input);
+    a.update(key(KeyCode::BackTab));
+    assert_eq!(a.tab, Tab::Result);
+}
+
+#[test]
+fn edit_and_copy() {
+    let mut a = app();
+    assert!(a.update(key(KeyCode::Char('e'))).is_empty());
+    assert!(a.toast.as_deref().unwrap().contains("no input"));
+    assert!(a.update(key(KeyCode::Char('c'))).is_empty());
+    a.selected = 1;
+    assert_eq!(a.update(key(KeyCode::Char('e'))), [Cmd::Edit { index: 1 }]);
+    assert_eq!(
+        a.update(key(KeyCode::Char('c'))),
+        [Cmd::Copy("aws appmesh create-mesh".into())]
+    );
+    assert!(a.toast.as_deref().unwrap().contains("copied"));
+}
+
+#[test]
+fn plus_and_minus_move_ten_points_clamped() {
+    let mut a = app();
+    a.update(key(KeyCode::Char('+')));
+    assert!(
+        a.toast.as_deref().unwrap().contains("route"),
+        "no weights before the route exists"
+    );
+    let w = |v1, v2| Weights {
+        targets: vec![("distributorV1".into(), v1), ("distributorV2".into(), v2)],
+    };
+    a.update(Msg::Weights(w(100, 0)));
+    assert_eq!(
+        a.update(key(KeyCode::Char('+'))),
+        [Cmd::SetWeights(w(90, 10))]
+    );
+    assert!(
+        a.update(key(KeyCode::Char('-'))).is_empty(),
+        "already all on v1"
+    );
+    a.update(Msg::Weights(w(5, 95)));
+    assert_eq!(
+        a.update(key(KeyCode::Char('+'))),
+        [Cmd::SetWeights(w(0, 100))],
+        "clamped at 0"
+    );
+    a.update(Msg::Weights(w(0, 100)));
+    assert_eq!(
+        a.update(key(KeyCode::Char('-'))),
+        [Cmd::SetWeights(w(10, 90))]
+    );
+}
+
+#[test]
+fn f_toggles_faults() {
+    let mut a = app();
+    assert_eq!(a.update(key(KeyCode::Char('f'))), [Cmd::SetFault(true)]);
+    a.update(Msg::FaultSet(true));
+    assert_eq!(a.update(key(KeyCode::Char('f'))), [Cmd::SetFault(false)]);
+}
+
+#[test]
+fn help_overlay_and_quitting() {
+    let mut a = app();
+    a.update(key(KeyCode::Char('?')));
+    assert!(a.help);
+    assert!(a.update(key(KeyCode::Down)).is_empty());
+    assert!(
+        !a.help && a.selected == 0,
+        "any key closes help and does nothing else"
+    );
+    assert_eq!(a.update(key(KeyCode::Char('q'))), [Cmd::Quit]);
+    assert!(a.quit);
+    let mut b = app();
+    assert_eq!(
+        b.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL
+        ))),
+        [Cmd::Quit]
+    );
+}
+
+#[test]
+fn mouse_click_selects_and_wheel_scrolls() {
+    let mut a = app();
+    // The step list starts below the header (row 1) and its border (row 2): row 4 is step 3.
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 5,
+        row: 4,
+        modifiers: KeyModifiers::NONE,
+    };
+    a.update(Msg::Mouse(click));
+    assert_eq!(a.selected, 2);
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 60,
+        row: 10,
+        modifiers: KeyModifiers::NONE,
+    };
+    a.update(Msg::Mouse(wheel));
+    assert_eq!(a.scroll, 3);
+}
+
+#[test]
+fn traffic_samples_build_the_history_and_markers() {
+    let mut a = app();
+    let sample = |t: u64| {
+        let summary = Summary {
+            requests: 10,
+            errors: 0,
+            duration_s: 1.0,
+            rps: 10.0,
+            versions: Default::default(),
+        };
+        Box::new(Sample {
+            elapsed: Duration::from_secs(t),
+            window: summary.clone(),
+            total: summary,
+            in_flight: 0,
+        })
+    };
+    for t in 0..(HISTORY as u64 + 5) {
+        a.update(Msg::Traffic(sample(t)));
+    }
+    assert!(a.traffic.running);
+    assert_eq!(a.traffic.history.len(), HISTORY);
+    a.update(Msg::Weights(Weights {
+        targets: vec![("a".into(), 50), ("b".into(), 50)],
+    }));
+    a.update(Msg::Weights(Weights {
+        targets: vec![("a".into(), 40), ("b".into(), 60)],
+    }));
+    assert_eq!(a.traffic.markers.len(), 2);
+    a.update(Msg::Resize(60, 20));
+    assert_eq!(a.size, (60, 20));
+}
