@@ -102,7 +102,9 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
                         guard.suspend();
                         let edited = edit(&id, &text);
                         guard.resume()?;
-                        terminal.clear()?;
+                        // A new terminal draws everything afresh (Terminal::clear would query
+                        // the cursor position, which the terminal may not answer in time).
+                        terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
                         events = EventStream::new();
                         match edited {
                             Ok(Some(new_text)) => effects.store_edit(index, new_text),
