@@ -272,3 +272,86 @@ fn malformed_inputs_give_the_promised_errors() {
     let err = input::prepare(&w, call, &vars, Some(&unknown_var)).unwrap_err();
     assert!(err.message.contains("${MESH}"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_step_n_on_the_embedded_cloud_replays_the_steps_before_it() {
+    let cloud = EmbeddedCloud::start(
+        test_config(),
+        "127.0.0.1:0".parse().unwrap(),
+        DataPlaneConfig::default(),
+    )
+    .await
+    .unwrap();
+    let target = Target::endpoint(
+        TargetKind::Embedded,
+        &cloud.endpoint(),
+        "us-east-1",
+        "000000000000",
+    );
+    let session = Session::new(Walkthrough::builtin().unwrap(), target, &[]);
+    let args = RunArgs {
+        step: Some("9".into()),
+        ..RunArgs::default()
+    };
+    let mut out = Vec::new();
+    let reports = run::run(connected(&session), &Default::default(), &args, &mut out)
+        .await
+        .unwrap();
+    assert_eq!(reports.len(), 1, "only step 9 is reported");
+    assert_eq!(
+        reports[0].outcome,
+        Outcome::Done,
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
+    let routes = session
+        .target
+        .appmesh
+        .list_routes()
+        .mesh_name("gophermesh")
+        .virtual_router_name("distributor")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(routes.routes().len(), 1);
+}
+
+#[tokio::test]
+async fn on_aws_what_is_created_is_tagged_and_app_mesh_failures_say_it_was_discontinued() {
+    // Tagging: an AWS session against the embedded cloud (which answers like AWS would).
+    let (_cloud, mut session) = session().await;
+    session.tag = Some(("meshwalk".into(), "walkthrough".into()));
+    let mesh = session.walkthrough.find("02-").unwrap();
+    assert_eq!(session.run(mesh, false).await.outcome, Outcome::Done);
+    let tags = session
+        .target
+        .appmesh
+        .list_tags_for_resource()
+        .resource_arn("arn:aws:appmesh:us-east-1:000000000000:mesh/gophermesh")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tags.tags()
+            .iter()
+            .any(|t| t.key() == "meshwalk" && t.value() == "walkthrough")
+    );
+
+    // App Mesh no longer answering on AWS: nothing listens on this loopback port.
+    let gone = Target::endpoint(
+        TargetKind::Aws { profile: None },
+        "http://127.0.0.1:1",
+        "us-east-1",
+        "123456789012",
+    );
+    let aws = Session::new(Walkthrough::builtin().unwrap(), gone, &[]);
+    let report = aws.run(mesh, false).await;
+    let Outcome::Failed(e) = &report.outcome else {
+        panic!("{:?}", report.outcome)
+    };
+    assert!(
+        e.message.contains("discontinued on 2026-09-30") && e.message.contains("without --aws"),
+        "{}",
+        e.message
+    );
+}
