@@ -55,7 +55,6 @@ impl DataPlane {
             client: http_client(),
             faults: faults.clone(),
             seed: config.seed,
-            started: Mutex::new(0),
         });
         let task = tokio::spawn(run(cloud.subscribe(), cloud.runtime_reporter(), shared));
         DataPlane { faults, task }
@@ -78,15 +77,17 @@ struct Shared {
     client: HttpClient,
     faults: FaultSwitch,
     seed: u64,
-    /// Containers started so far: each gets its own seed.
-    started: Mutex<u64>,
 }
 
 impl Shared {
-    fn rng(&self) -> Mutex<fastrand::Rng> {
-        let mut n = self.started.lock().unwrap_or_else(|p| p.into_inner());
-        *n += 1;
-        Mutex::new(fastrand::Rng::with_seed(self.seed.wrapping_add(*n)))
+    /// A random source for one container, seeded from the configuration and what the
+    /// container is (not from start order, which varies): the same run draws the same numbers.
+    fn rng(&self, what: &str) -> Mutex<fastrand::Rng> {
+        // FNV-1a: a stable hash (std's hasher is randomly keyed per process).
+        let hash = what.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        Mutex::new(fastrand::Rng::with_seed(self.seed ^ hash))
     }
 }
 
@@ -223,11 +224,15 @@ async fn start_task(
                 c.image.as_deref().unwrap_or_default()
             ));
         };
+        let rng = shared.rng(&format!(
+            "sidecar {}/{}/{}",
+            node.region, node.mesh, node.node
+        ));
         let sidecar = Sidecar {
             node,
             routing: shared.routing.clone(),
             client: shared.client.clone(),
-            rng: shared.rng(),
+            rng,
         };
         let container = Container::serve(&name, sidecar::egress(sidecar))
             .await
@@ -252,12 +257,13 @@ async fn start_task(
                     .or(images::split(image).1)
                     .unwrap_or("latest")
                     .to_string();
+                let rng = shared.rng(&format!("distributor {version}"));
                 gopher::distributor(Distributor {
                     version,
                     task_id: task_id.clone(),
                     env_fault: Fault::from_env(env(c)),
                     faults: shared.faults.clone(),
-                    rng: shared.rng(),
+                    rng,
                 })
             }
             Image::Requester => {

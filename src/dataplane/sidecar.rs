@@ -157,9 +157,13 @@ async fn forward(
     let endpoints = &target.upstream.endpoints;
     let mut last = envoy_error(503, "no healthy upstream".into());
     for attempt in 0..attempts {
-        let endpoint = {
-            let mut rng = sc.rng.lock().unwrap_or_else(|p| p.into_inner());
-            &endpoints[rng.usize(0..endpoints.len())]
+        // One endpoint needs no draw (so the weighted choices use the same numbers each run).
+        let endpoint = match endpoints.len() {
+            1 => &endpoints[0],
+            n => {
+                let mut rng = sc.rng.lock().unwrap_or_else(|p| p.into_inner());
+                &endpoints[rng.usize(0..n)]
+            }
         };
         let uri = Uri::builder()
             .scheme("http")

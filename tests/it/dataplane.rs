@@ -69,6 +69,7 @@ async fn the_split_follows_the_weights_within_statistical_bounds() {
         .zip(expected)
         .map(|(o, e)| (o - e).powi(2) / e)
         .sum();
+    eprintln!("split {observed:?}, chi² = {chi_square:.3}");
     // 1 degree of freedom, 1% significance: 6.635.
     assert!(
         chi_square < 6.635,
