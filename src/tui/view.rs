@@ -523,16 +523,13 @@ pub const HELP: [(&str, &str); 15] = [
     ("f", "fault injection on v2: 30% of its requests fail"),
     ("?", "this help (any key closes it)"),
     ("q  Ctrl-C", "quit (the embedded cloud stops with meshwalk)"),
-    (
-        "",
-        "progress and edits are saved; meshwalk resumes where you left off",
-    ),
+    ("", "progress and edits are saved, and resume next time"),
 ];
 
 fn help(frame: &mut Frame, theme: Theme) {
     let area = frame.area();
     let width = area.width.min(78);
-    let height = (HELP.len() as u16 + 4).min(area.height);
+    let height = (HELP.len() as u16 + 2).min(area.height);
     let popup = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + (area.height - height) / 2,

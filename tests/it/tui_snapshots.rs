@@ -35,9 +35,11 @@ fn settings() -> insta::Settings {
         r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
         "[uuid]",
     );
-    s.add_filter(r"1[0-9]{9}\.[0-9]+", "[epoch]");
+    // Values of varying width also take the padding after them, so the lines stay the same.
+    s.add_filter(r"1[0-9]{9}\.[0-9]+(,?) *", "[epoch]$1");
+    // Ephemeral ports always have 5 digits here, so the width does not change.
     s.add_filter(r"127\.0\.0\.1:[0-9]+", "127.0.0.1:[port]");
-    s.add_filter(r"\([0-9]+\.[0-9] ms\)", "([ms])");
+    s.add_filter(r"\([0-9]+\.[0-9] ms\) *", "([ms])");
     s.add_filter(r"x-amz-date: [0-9TZ]+", "x-amz-date: [date]");
     s
 }
@@ -82,6 +84,9 @@ async fn at_start() {
         app.size = (60, 20);
         insta::assert_snapshot!("start_60x20", draw(&app, 60, 20));
         insta::assert_snapshot!("too_small_30x8", draw(&app, 30, 8));
+        app.size = (140, 45);
+        app.help = true;
+        insta::assert_snapshot!("help_140x45", draw(&app, 140, 45));
     });
 }
 
