@@ -141,17 +141,17 @@ fn pane(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         );
         return;
     }
-    let narrative_rows = (inner.height * 2 / 5).max(3);
+    // The narrative takes the rows it needs, up to half the pane; the tabs get the rest.
+    let narrative = Paragraph::new(markdown(&step.narrative)).wrap(Wrap { trim: false });
+    let needed = u16::try_from(narrative.line_count(inner.width)).unwrap_or(u16::MAX);
+    let narrative_rows = needed.min(inner.height / 2).max(3);
     let [top, tabs_area, body] = Layout::vertical([
         Constraint::Length(narrative_rows),
         Constraint::Length(1),
         Constraint::Min(1),
     ])
     .areas(inner);
-    frame.render_widget(
-        Paragraph::new(markdown(&step.narrative)).wrap(Wrap { trim: false }),
-        top,
-    );
+    frame.render_widget(narrative, top);
     let selected = Tab::ALL.iter().position(|t| *t == app.tab).unwrap_or(0);
     let tabs = Tabs::new(Tab::ALL.iter().map(|t| t.label()))
         .select(selected)
@@ -391,9 +391,15 @@ fn result_text(
     {
         lines.push(Line::default());
         let operation = call.split(':').nth(1).unwrap_or_default();
-        let shown = output_json(call.starts_with("appmesh:"), operation, &e.response_body)
-            .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            .unwrap_or_else(|| e.response_body.clone());
+        // A success is shown as the aws CLI prints the output; an error body as it came.
+        let succeeded = e.status.is_some_and(|s| s < 300);
+        let shown = if succeeded {
+            output_json(call.starts_with("appmesh:"), operation, &e.response_body)
+                .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                .unwrap_or_else(|| e.response_body.clone())
+        } else {
+            pretty(&e.response_body)
+        };
         lines.extend(json_lines(&shown, theme));
     }
     Text::from(lines)
