@@ -261,6 +261,30 @@ async fn the_sidecar_egress_is_reachable_and_unknown_images_fail_like_ecs() {
             && reason.contains("gopher-distributor"),
         "{reason}"
     );
+    // A service of that image keeps trying (after a backoff); its deployment counts the failures.
+    t.ecs
+        .create_service()
+        .cluster("gophermesh")
+        .service_name("web")
+        .task_definition("web")
+        .desired_count(1)
+        .launch_type(LaunchType::Fargate)
+        .network_configuration(awsvpc())
+        .send()
+        .await
+        .unwrap();
+    eventually("two failed tasks in the deployment", || async {
+        let d = t
+            .ecs
+            .describe_services()
+            .cluster("gophermesh")
+            .services("web")
+            .send()
+            .await
+            .unwrap();
+        (d.services()[0].deployments()[0].failed_tasks() >= 2).then_some(())
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -221,10 +221,18 @@ fn reconcile_service(
     });
     let (mut running, mut pending) = (0, 0);
     for d in deployments.iter_mut() {
-        let (r, p) = counts(region, d.id.as_deref().unwrap_or_default());
-        if d.running_count != Some(r) || d.pending_count != Some(p) {
+        let id = d.id.clone().unwrap_or_default();
+        let (r, p) = counts(region, &id);
+        let failed = tasks_of(region, key, &id)
+            .filter(|t| t.task.stop_code.as_deref() == Some("TaskFailedToStart"))
+            .count() as i32;
+        if d.running_count != Some(r)
+            || d.pending_count != Some(p)
+            || d.failed_tasks != Some(failed)
+        {
             d.running_count = Some(r);
             d.pending_count = Some(p);
+            d.failed_tasks = Some(failed);
             d.updated_at = Some(cx.now);
         }
         running += r;
