@@ -2,8 +2,7 @@
 
 use aws_sdk_ecs::types::DesiredStatus;
 
-/// The sidecar's egress listener, which is not the requester's own port.
-const EGRESS_PORT: i32 = 15001;
+use crate::dataplane::EGRESS_PORT;
 
 /// `http://IP:PORT/` of a RUNNING task of `service` in `cluster`.
 pub async fn find(

@@ -27,13 +27,6 @@ pub struct Violations {
 }
 
 impl Violations {
-    /// Checks `value` and returns the violations found.
-    pub fn of(value: &impl Validate) -> Violations {
-        let mut v = Violations::default();
-        value.validate(&mut v);
-        v
-    }
-
     pub fn is_empty(&self) -> bool {
         self.found.is_empty()
     }

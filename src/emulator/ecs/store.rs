@@ -144,17 +144,6 @@ impl EcsRegion {
             .get_mut(family)?
             .get_mut(revision.checked_sub(1)?)
     }
-
-    /// The live tasks of a service (optionally of one of its deployments).
-    pub fn live_tasks<'a>(
-        &'a self,
-        cluster: &'a str,
-        service: &'a str,
-    ) -> impl Iterator<Item = &'a TaskRecord> + 'a {
-        self.tasks.values().filter(move |t| {
-            t.cluster == cluster && t.service.as_deref() == Some(service) && t.is_live()
-        })
-    }
 }
 
 /// A service by name or ARN within a cluster.
