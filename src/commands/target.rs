@@ -22,6 +22,8 @@ pub struct Connected {
     pub session: Session,
     pub embedded: Option<EmbeddedCloud>,
     pub progress: Progress,
+    /// What the user must be told about their saved progress (a file moved aside).
+    pub notice: Option<String>,
     /// Where progress and the log are kept.
     pub state_dir: PathBuf,
 }
@@ -66,10 +68,14 @@ pub async fn connect(args: &TargetArgs, reset: bool) -> Result<Connected> {
     if reset {
         Progress::reset(&dir).wrap_err_with(|| format!("could not reset {}", dir.display()))?;
     }
-    let (progress, warning) = Progress::load(&dir);
-    if let Some(w) = warning {
-        tracing::warn!("{w}");
+    let loaded = Progress::load(&dir).wrap_err(
+        "saved progress cannot be used; move the file away (or pass --reset) and start again",
+    )?;
+    // Headless commands log to stderr: the user reads it there. The UI also shows it.
+    if let Some(notice) = &loaded.notice {
+        tracing::warn!("{notice}");
     }
+    let progress = loaded.progress;
     let mut session = Session::new(walkthrough, target, &args.vars);
     session.edits = progress.edits.clone();
     if matches!(session.target.kind, TargetKind::Aws { .. }) {
@@ -79,6 +85,7 @@ pub async fn connect(args: &TargetArgs, reset: bool) -> Result<Connected> {
         session,
         embedded,
         progress,
+        notice: loaded.notice,
         state_dir: dir,
     })
 }

@@ -312,7 +312,9 @@ impl Effects {
                 let mut progress = self.progress.lock().unwrap_or_else(|p| p.into_inner());
                 progress.mark_done(&key, &id);
                 if let Err(e) = progress.save(&self.state_dir) {
-                    tracing::warn!("could not save progress: {e}");
+                    let _ = self
+                        .tx
+                        .send(Msg::Toast(format!("could not save progress: {e}")));
                 }
             }
             Cmd::Edit { .. } | Cmd::Quit => {}

@@ -35,6 +35,7 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
         session,
         embedded,
         progress,
+        notice,
         state_dir,
     } = connected;
     let faults = embedded.as_ref().map(|e| e.faults());
@@ -70,6 +71,12 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
             done.len()
         ));
         effects.replay(done);
+    }
+    if let Some(notice) = notice {
+        app.toast = Some(match app.toast.take() {
+            Some(resuming) => format!("{notice} · {resuming}"),
+            None => notice,
+        });
     }
     effects.handle(Cmd::RefreshResources);
 

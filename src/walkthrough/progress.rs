@@ -1,7 +1,13 @@
 //! What a user has done and changed, kept in their state directory across runs: the steps
 //! done per target, and their edits of step inputs. `--reset` clears it.
+//!
+//! Nothing a user wrote is ever dropped silently: a file that cannot be parsed is moved aside
+//! (never overwritten) and the user is told where it went; a save goes to a fresh temporary
+//! file that is synced and then renamed over the old one, so a crash or a second instance
+//! leaves either the old file or the new one, whole.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -14,6 +20,13 @@ pub struct Progress {
     /// The user's edited input text, by step id.
     #[serde(default)]
     pub edits: BTreeMap<String, String>,
+}
+
+/// Saved progress as loaded, and what the user must be told about it (a file moved aside).
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub progress: Progress,
+    pub notice: Option<String>,
 }
 
 /// `$MESHWALK_STATE_DIR`, else the platform's state directory (e.g. ~/.local/state/meshwalk).
@@ -32,28 +45,50 @@ impl Progress {
         dir.join("progress.json")
     }
 
-    /// The saved progress; missing or unreadable progress is a fresh start (and says why).
-    pub fn load(dir: &Path) -> (Progress, Option<String>) {
+    /// The saved progress. None saved is a fresh start; a file that cannot be parsed is moved
+    /// aside and the notice says where. A file that cannot be read, or moved aside, is an
+    /// error: starting fresh would overwrite it on the next save.
+    pub fn load(dir: &Path) -> std::io::Result<Loaded> {
         let path = Progress::path(dir);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => match serde_json::from_str(&text) {
-                Ok(p) => (p, None),
-                Err(e) => (
-                    Progress::default(),
-                    Some(format!("ignored {}: {e}", path.display())),
-                ),
-            },
-            Err(_) => (Progress::default(), None),
-        }
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::default()),
+            Err(e) => return Err(with_path(e, "could not read", &path)),
+        };
+        let problem = match serde_json::from_slice::<Progress>(&bytes) {
+            Ok(progress) => {
+                return Ok(Loaded {
+                    progress,
+                    notice: None,
+                });
+            }
+            Err(e) => e,
+        };
+        let aside = aside_path(&path, std::time::SystemTime::now());
+        std::fs::rename(&path, &aside).map_err(|e| with_path(e, "could not move aside", &path))?;
+        Ok(Loaded {
+            progress: Progress::default(),
+            notice: Some(format!(
+                "{} could not be read ({problem}); it was kept as {} and meshwalk started fresh",
+                path.display(),
+                aside.display()
+            )),
+        })
     }
 
-    /// Writes atomically (a temporary file renamed over the old one).
+    /// Writes a fresh temporary file beside the progress file, syncs it and renames it over
+    /// the old one (then syncs the directory, so the rename itself survives a crash).
     pub fn save(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
-        let path = Progress::path(dir);
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec_pretty(self).unwrap_or_default())?;
-        std::fs::rename(tmp, path)
+        let text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".progress.json.")
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        tmp.write_all(&text)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(Progress::path(dir)).map_err(|e| e.error)?;
+        sync_dir(dir)
     }
 
     pub fn reset(dir: &Path) -> std::io::Result<()> {
@@ -75,25 +110,150 @@ impl Progress {
     }
 }
 
+/// `progress.json.unreadable-20261127T165230Z` (with `-2`, `-3`, ... if that exists already).
+fn aside_path(path: &Path, now: std::time::SystemTime) -> PathBuf {
+    let secs = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let stamp = aws_smithy_types::DateTime::from_secs(secs as i64)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_else(|_| secs.to_string())
+        .replace(['-', ':'], "");
+    let base = format!("{}.unreadable-{stamp}", path.display());
+    (1..)
+        .map(|n| match n {
+            1 => PathBuf::from(&base),
+            n => PathBuf::from(format!("{base}-{n}")),
+        })
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| PathBuf::from(base))
+}
+
+fn with_path(e: std::io::Error, doing: &str, path: &Path) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("{doing} {}: {e}", path.display()))
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn fresh_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("meshwalk-progress-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
     #[test]
     fn progress_round_trips_and_resets() {
-        let dir = std::env::temp_dir().join(format!("meshwalk-progress-{}", std::process::id()));
+        let dir = fresh_dir("round-trip");
         let mut p = Progress::default();
         p.mark_done("embedded", "01-create-mesh");
         p.edits.insert("03-x".into(), "{\"a\": 1}".into());
         p.save(&dir).unwrap();
-        let (loaded, warning) = Progress::load(&dir);
-        assert_eq!((loaded.clone(), warning), (p, None));
-        assert!(loaded.is_done("embedded", "01-create-mesh"));
-        assert!(!loaded.is_done("aws 1 r", "01-create-mesh"));
+        let loaded = Progress::load(&dir).unwrap();
+        assert_eq!((loaded.progress.clone(), loaded.notice), (p, None));
+        assert!(loaded.progress.is_done("embedded", "01-create-mesh"));
+        assert!(!loaded.progress.is_done("aws 1 r", "01-create-mesh"));
         Progress::reset(&dir).unwrap();
-        assert_eq!(Progress::load(&dir).0, Progress::default());
+        assert_eq!(Progress::load(&dir).unwrap().progress, Progress::default());
+        let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+        assert!(
+            leftovers.is_empty(),
+            "no temporary file left: {leftovers:?}"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn an_unreadable_file_is_moved_aside_and_never_overwritten() {
+        let dir = fresh_dir("corrupt");
+        std::fs::create_dir_all(&dir).unwrap();
+        let written = "{\"edits\": {\"05-route\": \"my precious edit\"}, oops";
+        std::fs::write(Progress::path(&dir), written).unwrap();
+
+        let loaded = Progress::load(&dir).unwrap();
+        assert_eq!(loaded.progress, Progress::default());
+        let notice = loaded.notice.expect("the user is told");
+        let aside: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().contains(".unreadable-"))
+            .collect();
+        assert_eq!(aside.len(), 1, "{aside:?}");
+        assert!(notice.contains(&aside[0].display().to_string()), "{notice}");
+        assert!(
+            notice.contains("line 1 column"),
+            "says what is wrong: {notice}"
+        );
+
+        // The next save writes a new file; what the user wrote is still there, whole.
+        let mut p = loaded.progress;
+        p.mark_done("embedded", "01-create-mesh");
+        p.save(&dir).unwrap();
+        assert_eq!(std::fs::read_to_string(&aside[0]).unwrap(), written);
+        // A second corrupt file gets its own name beside the first.
         std::fs::write(Progress::path(&dir), "not json").unwrap();
-        assert!(Progress::load(&dir).1.unwrap().contains("ignored"));
+        assert!(Progress::load(&dir).unwrap().notice.is_some());
+        let kept = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains(".unreadable-"))
+            .count();
+        assert_eq!(kept, 2, "each unreadable file keeps its own name");
+        assert_eq!(std::fs::read_to_string(&aside[0]).unwrap(), written);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_is_an_error_not_a_fresh_start() {
+        let dir = fresh_dir("unmovable");
+        // A directory in the file's place: it cannot be read as a file.
+        std::fs::create_dir_all(Progress::path(&dir)).unwrap();
+        let err = Progress::load(&dir).unwrap_err();
+        assert!(err.to_string().contains("progress.json"), "{err}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn saves_from_two_writers_never_leave_a_torn_file() {
+        let dir = fresh_dir("race");
+        std::fs::create_dir_all(&dir).unwrap();
+        let writers: Vec<_> = (0..2)
+            .map(|w| {
+                let dir = dir.clone();
+                std::thread::spawn(move || {
+                    for i in 0..50 {
+                        let mut p = Progress::default();
+                        p.edits.insert(format!("writer-{w}"), "x".repeat(i * 100));
+                        p.save(&dir).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        let loaded = Progress::load(&dir).unwrap();
+        assert_eq!(loaded.notice, None, "the file parses");
+        assert_eq!(loaded.progress.edits.len(), 1);
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["progress.json"]);
         let _ = std::fs::remove_dir_all(dir);
     }
 }

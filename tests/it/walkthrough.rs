@@ -40,6 +40,7 @@ fn connected(session: &Session) -> Connected {
         session: session.clone(),
         embedded: None,
         progress: Progress::default(),
+        notice: None,
         state_dir,
     }
 }
