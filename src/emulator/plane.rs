@@ -1,19 +1,83 @@
 //! What every service of the control plane shares: its state behind one lock, swapped in whole
 //! after a successful change and published as a snapshot, and clientToken idempotency.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::fmt::{self, Debug, Write as _};
+use std::hash::{DefaultHasher, Hasher};
 use std::sync::{Arc, RwLock, RwLockWriteGuard};
+use std::time::{Duration, Instant};
+
+/// How long a client token is remembered: RunTask's documented TTL (ECS "Ensuring
+/// idempotency"), used for every service since App Mesh documents none.
+pub const CLIENT_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
+/// At most this many tokens are remembered per service (AWS documents no number); the oldest
+/// is forgotten first.
+pub const CLIENT_TOKENS_KEPT: usize = 10_000;
+/// …and their remembered answers take at most this many bytes together.
+pub const CLIENT_TOKEN_BYTES: usize = 32 << 20;
 
 /// A successful create or update, remembered by (operation, clientToken) so that a retry gets
 /// the first answer instead of creating a second resource.
 struct Remembered {
-    fingerprint: String,
+    fingerprint: u64,
     body: Vec<u8>,
+    at: Instant,
+}
+
+/// The remembered tokens, oldest first, within their TTL, count and byte bounds.
+#[derive(Default)]
+struct ClientTokens {
+    by_key: HashMap<(String, String), Remembered>,
+    order: VecDeque<(String, String)>,
+    bytes: usize,
+}
+
+impl ClientTokens {
+    fn get(&mut self, key: &(String, String), now: Instant) -> Option<&Remembered> {
+        self.expire(now);
+        self.by_key.get(key)
+    }
+
+    fn insert(&mut self, key: (String, String), remembered: Remembered) {
+        self.bytes += remembered.body.len();
+        if let Some(old) = self.by_key.insert(key.clone(), remembered) {
+            self.bytes -= old.body.len();
+        } else {
+            self.order.push_back(key);
+        }
+        while self.by_key.len() > CLIENT_TOKENS_KEPT || self.bytes > CLIENT_TOKEN_BYTES {
+            if !self.forget_oldest() {
+                break;
+            }
+        }
+    }
+
+    fn expire(&mut self, now: Instant) {
+        while let Some(key) = self.order.front() {
+            let expired = self
+                .by_key
+                .get(key)
+                .is_none_or(|r| now.duration_since(r.at) >= CLIENT_TOKEN_TTL);
+            if !expired || !self.forget_oldest() {
+                break;
+            }
+        }
+    }
+
+    fn forget_oldest(&mut self) -> bool {
+        let Some(key) = self.order.pop_front() else {
+            return false;
+        };
+        if let Some(old) = self.by_key.remove(&key) {
+            self.bytes -= old.body.len();
+        }
+        true
+    }
 }
 
 struct Inner<S> {
     state: Arc<S>,
-    client_tokens: HashMap<(String, String), Remembered>,
+    client_tokens: ClientTokens,
 }
 
 /// One service's state. Reads get an immutable snapshot (no lock held while they work);
@@ -23,10 +87,32 @@ pub struct Plane<S> {
     publish: Box<dyn Fn(Arc<S>) + Send + Sync>,
 }
 
-/// A change keyed by a client token: `(operation, token)` and what identifies the request.
+/// A change keyed by a client token: `(operation, token)` and a digest of the request.
 pub struct Idempotency {
     pub key: (String, String),
-    pub fingerprint: String,
+    pub fingerprint: u64,
+}
+
+impl Idempotency {
+    /// Keys `request` in `region` by its operation and token. The fingerprint is a digest of
+    /// the whole request, computed without keeping (or even building) its text.
+    pub fn new(operation: &str, token: &str, region: &str, request: &impl Debug) -> Idempotency {
+        let mut digest = Digest(DefaultHasher::new());
+        let _ = write!(digest, "{region}\u{0}{request:?}");
+        Idempotency {
+            key: (operation.to_string(), token.to_string()),
+            fingerprint: digest.0.finish(),
+        }
+    }
+}
+
+struct Digest(DefaultHasher);
+
+impl fmt::Write for Digest {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.write(s.as_bytes());
+        Ok(())
+    }
 }
 
 impl<S: Clone + Default> Plane<S> {
@@ -34,7 +120,7 @@ impl<S: Clone + Default> Plane<S> {
         Plane {
             inner: RwLock::new(Inner {
                 state: Arc::new(S::default()),
-                client_tokens: HashMap::new(),
+                client_tokens: ClientTokens::default(),
             }),
             publish: Box::new(publish),
         }
@@ -59,8 +145,9 @@ impl<S: Clone + Default> Plane<S> {
         reused: impl FnOnce(&str) -> E,
     ) -> Result<Vec<u8>, E> {
         let mut inner = self.lock();
+        let now = Instant::now();
         if let Some(i) = &idempotency
-            && let Some(seen) = inner.client_tokens.get(&i.key)
+            && let Some(seen) = inner.client_tokens.get(&i.key, now)
         {
             return if seen.fingerprint == i.fingerprint {
                 Ok(seen.body.clone())
@@ -76,6 +163,7 @@ impl<S: Clone + Default> Plane<S> {
                 Remembered {
                     fingerprint: i.fingerprint,
                     body: body.clone(),
+                    at: now,
                 },
             );
         }
@@ -100,10 +188,130 @@ impl<S: Clone + Default> Plane<S> {
         self.inner.write().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Publishes while still holding the lock: two changes publish in the order they were
+    /// made, so a subscriber never sees an older state after a newer one.
     fn swap(&self, mut inner: RwLockWriteGuard<'_, Inner<S>>, next: S) {
         let next = Arc::new(next);
         inner.state = next.clone();
-        drop(inner);
         (self.publish)(next);
+        drop(inner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[test]
+    fn concurrent_changes_publish_in_the_order_they_were_made() {
+        let published = Arc::new(Mutex::new(Vec::new()));
+        let seen = published.clone();
+        let plane = Arc::new(Plane::<u64>::new(move |s| {
+            // Widen the window between the swap and the publish that the old code left open.
+            std::thread::yield_now();
+            seen.lock().unwrap().push(*s);
+        }));
+        let writers: Vec<_> = (0..4)
+            .map(|w| {
+                let plane = plane.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..500 {
+                        if w % 2 == 0 {
+                            plane
+                                .change(None, |s| Ok::<_, ()>(vec![u8::from(*s % 2 == 0)]), |_| ())
+                                .map(|_| ())
+                                .unwrap();
+                            plane.update(|s| {
+                                *s += 1;
+                                (true, ())
+                            });
+                        } else {
+                            plane
+                                .change(
+                                    None,
+                                    |s| {
+                                        *s += 1;
+                                        Ok::<_, ()>(vec![])
+                                    },
+                                    |_| (),
+                                )
+                                .unwrap();
+                        }
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        let published = published.lock().unwrap();
+        let increments: Vec<u64> = published
+            .windows(2)
+            .filter(|w| w[1] != w[0] + 1 && w[1] != w[0])
+            .map(|w| w[1])
+            .collect();
+        assert!(increments.is_empty(), "out of order: {increments:?}");
+        assert_eq!(published.last(), Some(&2000));
+        assert_eq!(*plane.state(), 2000);
+    }
+
+    fn token(op: &str, t: &str, request: &str) -> Option<Idempotency> {
+        Some(Idempotency::new(op, t, "us-east-1", &request))
+    }
+
+    #[test]
+    fn client_tokens_answer_repeats_refuse_reuse_and_stay_bounded() {
+        let plane = Plane::<u64>::new(|_| {});
+        let create = |t: &str, request: &str| {
+            plane.change(
+                token("CreateMesh", t, request),
+                |s| {
+                    *s += 1;
+                    Ok(s.to_string().into_bytes())
+                },
+                |t| format!("reused {t}"),
+            )
+        };
+        assert_eq!(create("a", "mesh-1"), Ok(b"1".to_vec()));
+        assert_eq!(create("a", "mesh-1"), Ok(b"1".to_vec()), "same answer");
+        assert_eq!(create("a", "mesh-2"), Err("reused a".to_string()));
+        assert_eq!(*plane.state(), 1, "nothing created twice");
+
+        for i in 0..CLIENT_TOKENS_KEPT + 10 {
+            create(&format!("t{i}"), "m").unwrap();
+        }
+        let inner = plane.inner.read().unwrap();
+        assert_eq!(inner.client_tokens.by_key.len(), CLIENT_TOKENS_KEPT);
+        assert_eq!(inner.client_tokens.order.len(), CLIENT_TOKENS_KEPT);
+        assert!(
+            !inner
+                .client_tokens
+                .by_key
+                .contains_key(&("CreateMesh".into(), "a".into()))
+        );
+    }
+
+    #[test]
+    fn client_tokens_expire_and_their_bytes_are_bounded() {
+        let mut tokens = ClientTokens::default();
+        let t0 = Instant::now();
+        let big = vec![0u8; CLIENT_TOKEN_BYTES / 4 + 1];
+        for i in 0..8 {
+            tokens.insert(
+                ("Op".into(), format!("t{i}")),
+                Remembered {
+                    fingerprint: i,
+                    body: big.clone(),
+                    at: t0,
+                },
+            );
+        }
+        assert_eq!(tokens.by_key.len(), 3, "bytes bound the answers kept");
+        assert!(tokens.bytes <= CLIENT_TOKEN_BYTES);
+        let key = ("Op".to_string(), "t7".to_string());
+        assert!(tokens.get(&key, t0 + Duration::from_secs(60)).is_some());
+        assert!(tokens.get(&key, t0 + CLIENT_TOKEN_TTL).is_none(), "expired");
+        assert_eq!((tokens.by_key.len(), tokens.bytes), (0, 0));
     }
 }

@@ -63,10 +63,18 @@ impl AppMesh {
         if is_read(&request) {
             return read(&cx, &self.state(), request);
         }
-        let idempotency = client_token(&request).map(|token| Idempotency {
-            key: (request.operation_name().to_string(), token.to_string()),
-            fingerprint: format!("{region}{request:?}"),
-        });
+        validate::new_name(&request)?;
+        let idempotency = client_token(&request)
+            .map(|token| {
+                validate::client_token(token)?;
+                Ok(Idempotency::new(
+                    request.operation_name(),
+                    token,
+                    region,
+                    &request,
+                ))
+            })
+            .transpose()?;
         self.plane.change(
             idempotency,
             |state| write(&cx, state, request),

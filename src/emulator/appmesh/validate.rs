@@ -3,7 +3,7 @@
 //! (lengths, ranges, enums, unions) are checked before a handler runs (model::validate).
 
 use crate::model::appmesh::{
-    GatewayRouteSpec, RouteSpec, VirtualNodeSpec, VirtualRouterSpec, VirtualServiceSpec,
+    GatewayRouteSpec, Request, RouteSpec, VirtualNodeSpec, VirtualRouterSpec, VirtualServiceSpec,
     WeightedTarget,
 };
 
@@ -33,6 +33,46 @@ fn prefix(field: &str, prefix: Option<&String>) -> Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// A clientToken as App Mesh documents it: up to 36 letters, numbers, hyphens and underscores.
+pub fn client_token(token: &str) -> Result<()> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if token.is_empty() || token.len() > 36 || !token.chars().all(allowed) {
+        return Err(bad(
+            "Value at 'clientToken' failed to satisfy constraint: Member must be up to 36 \
+             letters, numbers, hyphens and underscores.",
+        ));
+    }
+    Ok(())
+}
+
+/// The name a create gives its new resource. Names become path segments of ARNs and of the
+/// REST paths (App Mesh refuses '/' in them), so a name must read back as itself: no '/',
+/// whitespace or control characters, and not '.' or '..'.
+pub fn new_name(request: &Request) -> Result<()> {
+    use Request::*;
+    let (field, name) = match request {
+        CreateMesh(i) => ("meshName", &i.mesh_name),
+        CreateVirtualNode(i) => ("virtualNodeName", &i.virtual_node_name),
+        CreateVirtualRouter(i) => ("virtualRouterName", &i.virtual_router_name),
+        CreateRoute(i) => ("routeName", &i.route_name),
+        CreateVirtualService(i) => ("virtualServiceName", &i.virtual_service_name),
+        CreateVirtualGateway(i) => ("virtualGatewayName", &i.virtual_gateway_name),
+        CreateGatewayRoute(i) => ("gatewayRouteName", &i.gateway_route_name),
+        _ => return Ok(()),
+    };
+    let reads_back = !matches!(name.as_str(), "." | "..")
+        && !name
+            .chars()
+            .any(|c| c == '/' || c.is_whitespace() || c.is_control());
+    if !reads_back {
+        return Err(bad(format!(
+            "Value at '{field}' failed to satisfy constraint: Member must not contain '/', \
+             whitespace or control characters, and must not be '.' or '..'."
+        )));
+    }
+    Ok(())
 }
 
 pub fn virtual_node(spec: &VirtualNodeSpec, limits: &Limits) -> Result<()> {

@@ -84,10 +84,12 @@ impl Ecs {
         if name.starts_with("Describe") || name.starts_with("List") {
             return read(&cx, &self.state(), request);
         }
-        let idempotency = client_token(&request).map(|token| Idempotency {
-            key: (name.to_string(), token.to_string()),
-            fingerprint: format!("{region}{request:?}"),
-        });
+        let idempotency = client_token(&request)
+            .map(|(token, max)| {
+                validate::client_token(token, max)?;
+                Ok::<_, EcsError>(Idempotency::new(name, token, region, &request))
+            })
+            .transpose()?;
         let body = self.plane.change(
             idempotency,
             |state| write(&cx, state, request),
@@ -134,10 +136,12 @@ impl Ecs {
     }
 }
 
-fn client_token(request: &Request) -> Option<&str> {
+/// The request's client token and the longest one its operation allows (ECS "Ensuring
+/// idempotency": 36 characters for CreateService, 64 for RunTask).
+fn client_token(request: &Request) -> Option<(&str, usize)> {
     match request {
-        Request::CreateService(i) => i.client_token.as_deref(),
-        Request::RunTask(i) => i.client_token.as_deref(),
+        Request::CreateService(i) => i.client_token.as_deref().map(|t| (t, 36)),
+        Request::RunTask(i) => i.client_token.as_deref().map(|t| (t, 64)),
         _ => None,
     }
 }

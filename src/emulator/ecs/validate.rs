@@ -197,6 +197,16 @@ fn is_aws_id(id: &str, prefix: &str) -> bool {
         .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
+/// A clientToken as ECS documents it: up to `max` ASCII characters from 33 to 126.
+pub fn client_token(token: &str, max: usize) -> Result<()> {
+    if token.is_empty() || token.len() > max || !token.bytes().all(|b| (33..=126).contains(&b)) {
+        return Err(EcsError::invalid_parameter(format!(
+            "clientToken: up to {max} ASCII characters in the range of 33-126 (inclusive) are allowed."
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
