@@ -187,7 +187,7 @@ pub fn page<T: Clone>(
             .ok_or_else(|| EcsError::invalid_parameter("Invalid token"))?,
         None => 0,
     };
-    let end = (start + max).min(items.len());
+    let end = start.saturating_add(max).min(items.len());
     let slice = items.get(start..end).unwrap_or_default().to_vec();
     let next = (end < items.len()).then(|| format!("page-{end}"));
     Ok((slice, next))
@@ -259,5 +259,8 @@ mod tests {
         assert_eq!((a, b, c, t), (vec![0, 1], vec![2, 3], vec![4], None));
         assert!(page(&items, Some(0), None).is_err());
         assert!(page(&items, None, Some("bogus")).is_err());
+        // A token from far past the end is an empty last page, not an overflow.
+        let (past, t) = page(&items, Some(100), Some("page-18446744073709551615")).unwrap();
+        assert_eq!((past, t), (vec![], None));
     }
 }
