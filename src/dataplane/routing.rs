@@ -128,6 +128,13 @@ pub struct Target {
     pub timeout: Option<Duration>,
 }
 
+/// The most retries a sidecar makes for one request, whatever a route's `maxRetries` says
+/// (App Mesh takes any long; AWS documents no bound): each retry is a real upstream call.
+pub const MAX_RETRIES: u32 = 10;
+/// The longest per-retry, per-request or idle timeout a sidecar applies (App Mesh documents no
+/// bound either).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Retry {
     pub max_retries: u32,
@@ -425,10 +432,11 @@ fn endpoint(
 
 fn duration(d: &am::Duration) -> Option<Duration> {
     let value = u64::try_from(d.value?).ok()?;
-    Some(match d.unit.as_deref() {
+    let duration = match d.unit.as_deref() {
         Some("s") => Duration::from_secs(value),
         _ => Duration::from_millis(value),
-    })
+    };
+    Some(duration.min(MAX_TIMEOUT))
 }
 
 fn compile_route(name: &str, spec: &am::RouteSpec) -> Option<CompiledRoute> {
@@ -484,7 +492,9 @@ fn compile_route(name: &str, spec: &am::RouteSpec) -> Option<CompiledRoute> {
             let events =
                 |e: &Option<Vec<String>>, name: &str| e.iter().flatten().any(|x| x == name);
             Retry {
-                max_retries: u32::try_from(p.max_retries.max(0)).unwrap_or(u32::MAX),
+                max_retries: u32::try_from(p.max_retries.max(0))
+                    .unwrap_or(u32::MAX)
+                    .min(MAX_RETRIES),
                 per_try_timeout: duration(&p.per_retry_timeout).unwrap_or(Duration::from_secs(15)),
                 server_error: events(&p.http_retry_events, "server-error"),
                 gateway_error: events(&p.http_retry_events, "gateway-error"),
