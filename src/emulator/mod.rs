@@ -123,7 +123,7 @@ impl RunningCloud {
             .expect("a new cloud's runtime events are taken once, here");
         let scheduler_cloud = cloud.clone();
         let scheduler =
-            tokio::spawn(async move { scheduler_cloud.ecs.run_scheduler(events).await });
+            tokio::spawn(async move { scheduler_cloud.ecs.run_supervised_scheduler(events).await });
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async {

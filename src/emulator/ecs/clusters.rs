@@ -3,6 +3,7 @@
 use crate::model::ecs::*;
 
 use super::error::{EcsError, Result};
+use super::quotas;
 use super::store::{Ctx, EcsRegion, EcsState, cluster_name, page};
 
 fn region<'a>(cx: &Ctx, state: &'a mut EcsState) -> &'a mut EcsRegion {
@@ -55,6 +56,7 @@ pub fn create_cluster(
         )));
     }
     let region = region(cx, state);
+    quotas::new_cluster(region, &name)?;
     // CreateCluster is idempotent: an ACTIVE cluster of that name is returned as it is.
     if let Some(existing) = region.clusters.get(&name)
         && existing.status.as_deref() == Some("ACTIVE")

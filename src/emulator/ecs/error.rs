@@ -54,6 +54,10 @@ impl EcsError {
         EcsError::new("ResourceNotFoundException", message)
     }
 
+    pub fn limit_exceeded(message: impl Into<String>) -> EcsError {
+        EcsError::new("LimitExceededException", message)
+    }
+
     pub fn server(message: impl Into<String>) -> EcsError {
         EcsError::new("ServerException", message)
     }

@@ -15,6 +15,7 @@
 
 pub mod clusters;
 pub mod error;
+pub mod quotas;
 pub mod runtime;
 pub mod scheduler;
 pub mod services;
@@ -24,8 +25,11 @@ pub mod task_definitions;
 pub mod tasks;
 pub mod validate;
 
-use std::sync::Arc;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use futures_util::FutureExt;
 
 use tokio::sync::{Notify, mpsc};
 
@@ -46,7 +50,14 @@ pub struct Ecs {
     timings: Timings,
     plane: Plane<EcsState>,
     wake: Notify,
+    /// Why the scheduler last panicked, until the next ECS call has said so.
+    scheduler_fault: Mutex<Option<String>>,
+    #[cfg(test)]
+    panic_next_pass: std::sync::atomic::AtomicBool,
 }
+
+/// The most runtime reports applied in one scheduler pass (one copy of the state).
+const REPORTS_PER_PASS: usize = 1024;
 
 impl Ecs {
     pub fn new(
@@ -61,6 +72,9 @@ impl Ecs {
             timings,
             plane: Plane::new(publish),
             wake: Notify::new(),
+            scheduler_fault: Mutex::new(None),
+            #[cfg(test)]
+            panic_next_pass: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -79,6 +93,11 @@ impl Ecs {
 
     /// Runs one request in `region` and returns the response body.
     pub fn call(&self, region: &str, request: Request) -> Result<Vec<u8>> {
+        if let Some(why) = self.take_scheduler_fault() {
+            return Err(EcsError::server(format!(
+                "The ECS scheduler failed ({why}) and was restarted; this request was not applied. Retry it."
+            )));
+        }
         let cx = self.ctx(region);
         let name = request.operation_name();
         if name.starts_with("Describe") || name.starts_with("List") {
@@ -103,41 +122,93 @@ impl Ecs {
         Ok(body)
     }
 
-    /// One scheduler pass; returns when the next timed transition is due.
-    pub fn reconcile(&self) -> Option<f64> {
+    /// One scheduler pass after applying `reports` (what the runtime said since the last
+    /// pass); returns when the next timed transition is due. One copy of the state per pass,
+    /// however many reports it applies.
+    pub fn reconcile(&self, reports: Vec<RuntimeEvent>) -> Option<f64> {
+        #[cfg(test)]
+        if self
+            .panic_next_pass
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            panic!("a planted scheduler bug");
+        }
         let cx = self.ctx(&self.default_region);
-        self.plane.update(|state| scheduler::reconcile(&cx, state))
+        self.plane.update(|state| {
+            let mut changed = false;
+            for report in reports {
+                changed |= scheduler::apply(&cx, state, report);
+            }
+            let (reconciled, due) = scheduler::reconcile(&cx, state);
+            (changed || reconciled, due)
+        })
     }
 
-    /// Applies what the runtime reports about a task.
-    pub fn apply(&self, event: RuntimeEvent) {
-        let cx = self.ctx(&self.default_region);
-        self.plane
-            .update(|state| (scheduler::apply(&cx, state, event), ()));
-    }
-
-    /// The scheduler: runs a pass after every change, every runtime report and whenever a
-    /// timed transition is due; sleeps otherwise (no polling while idle).
-    pub async fn run_scheduler(&self, mut events: mpsc::UnboundedReceiver<RuntimeEvent>) {
+    /// The scheduler: runs a pass after every change, every batch of runtime reports and
+    /// whenever a timed transition is due; sleeps otherwise (no polling while idle).
+    async fn run_scheduler(&self, events: &mut mpsc::UnboundedReceiver<RuntimeEvent>) {
+        let mut reports = Vec::new();
         loop {
-            let due = self.reconcile();
+            let due = self.reconcile(std::mem::take(&mut reports));
             let wait = due.map_or(Duration::from_secs(3600), |at| {
                 Duration::from_secs_f64((at - now_epoch_seconds()).max(0.0))
             });
             tokio::select! {
                 () = self.wake.notified() => {}
                 event = events.recv() => match event {
-                    Some(event) => self.apply(event),
+                    Some(event) => {
+                        reports.push(event);
+                        while reports.len() < REPORTS_PER_PASS {
+                            match events.try_recv() {
+                                Ok(event) => reports.push(event),
+                                Err(_) => break,
+                            }
+                        }
+                    }
                     None => return,
                 },
                 () = tokio::time::sleep(wait) => {}
             }
         }
     }
+
+    /// Runs the scheduler until the runtime's channel closes. A panic in a pass is logged,
+    /// answered to the next ECS call as a ServerException, and the scheduler restarts (its
+    /// state is whole: a pass changes a copy that is swapped in only at the end).
+    pub async fn run_supervised_scheduler(
+        &self,
+        mut events: mpsc::UnboundedReceiver<RuntimeEvent>,
+    ) {
+        loop {
+            let run = AssertUnwindSafe(self.run_scheduler(&mut events));
+            match run.catch_unwind().await {
+                Ok(()) => return,
+                Err(panic) => {
+                    let why = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "a panic".into());
+                    tracing::error!("the ECS scheduler panicked ({why}); restarting it");
+                    *self
+                        .scheduler_fault
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner()) = Some(why);
+                    // A pass that panics every time must not spin a core.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+
+    fn take_scheduler_fault(&self) -> Option<String> {
+        self.scheduler_fault
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
 }
 
-/// The request's client token and the longest one its operation allows (ECS "Ensuring
-/// idempotency": 36 characters for CreateService, 64 for RunTask).
 fn client_token(request: &Request) -> Option<(&str, usize)> {
     match request {
         Request::CreateService(i) => i.client_token.as_deref().map(|t| (t, 36)),
@@ -194,5 +265,68 @@ fn write(cx: &Ctx, s: &mut EcsState, request: Request) -> Result<Vec<u8>> {
             "{} is not a write",
             other.operation_name()
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn call(ecs: &Ecs, operation: &str, input: serde_json::Value) -> Result<Vec<u8>> {
+        ecs.call("us-east-1", Request::decode(operation, input).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_scheduler_panic_is_told_to_the_next_call_and_the_scheduler_restarts() {
+        let timings = Timings {
+            provisioning: 0.0,
+            restart_backoff: 0.0,
+        };
+        let ecs = Arc::new(Ecs::new("000000000000", "us-east-1", timings, |_| {}));
+        let (reports, events) = mpsc::unbounded_channel();
+        ecs.panic_next_pass
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let scheduler = tokio::spawn({
+            let ecs = ecs.clone();
+            async move { ecs.run_supervised_scheduler(events).await }
+        });
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while ecs.scheduler_fault.lock().unwrap().is_none() {
+            assert!(tokio::time::Instant::now() < deadline, "the panic is seen");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+
+        let told = call(&ecs, "ListClusters", json!({})).unwrap_err();
+        assert_eq!(told.code, "ServerException");
+        assert!(told.message.contains("a planted scheduler bug"), "{told}");
+        // Said once; then ECS works, and the restarted scheduler starts a service's task.
+        call(&ecs, "CreateCluster", json!({"clusterName": "c"})).unwrap();
+        call(
+            &ecs,
+            "RegisterTaskDefinition",
+            json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "i", "memory": 64}]}),
+        )
+        .unwrap();
+        call(
+            &ecs,
+            "CreateService",
+            json!({"cluster": "c", "serviceName": "s", "taskDefinition": "f", "desiredCount": 1}),
+        )
+        .unwrap();
+        while !ecs
+            .state()
+            .regions
+            .values()
+            .any(|r| r.tasks.values().any(|t| t.last_status() == "PENDING"))
+        {
+            assert!(tokio::time::Instant::now() < deadline, "a task is started");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        drop(reports);
+        tokio::time::timeout(Duration::from_secs(5), scheduler)
+            .await
+            .expect("the scheduler ends when the runtime's channel closes")
+            .unwrap();
     }
 }

@@ -2,8 +2,11 @@
 //! rolls deployments (new tasks RUNNING before old ones stop), moves tasks through
 //! PROVISIONING → PENDING, and applies what the runtime reports (→ RUNNING / STOPPED).
 
+use std::collections::HashMap;
+
 use crate::model::ecs::ServiceEvent;
 
+use super::quotas::PROVISIONING_TASKS_PER_CLUSTER;
 use super::runtime::RuntimeEvent;
 use super::store::{Ctx, EcsRegion, EcsState, TaskRecord};
 use super::tasks::{self, Launch};
@@ -14,7 +17,8 @@ const STOPPED_TASKS_KEPT: usize = 200;
 const EVENTS_KEPT: usize = 100;
 
 /// One pass over every region. Returns whether anything changed and when the next timed
-/// transition is due (epoch seconds).
+/// transition is due (epoch seconds). The work is linear in the number of tasks: they are
+/// indexed by service once, and each service looks only at its own.
 pub fn reconcile(cx: &Ctx, state: &mut EcsState) -> (bool, Option<f64>) {
     let mut changed = false;
     let mut due: Option<f64> = None;
@@ -24,13 +28,58 @@ pub fn reconcile(cx: &Ctx, state: &mut EcsState) -> (bool, Option<f64>) {
             ..cx.clone()
         };
         changed |= advance_timed(&cx, region, &mut due);
+        let mut pass = Pass::index(region);
         let services: Vec<(String, String)> = region.services.keys().cloned().collect();
         for key in services {
-            changed |= reconcile_service(&cx, region, &key, &mut due);
+            changed |= reconcile_service(&cx, region, &mut pass, &key, &mut due);
         }
         changed |= prune_stopped(region);
     }
     (changed, due)
+}
+
+/// What one pass knows about a region's tasks: each service's tasks, and how many more tasks
+/// each cluster may start now.
+struct Pass {
+    by_service: HashMap<(String, String), Vec<String>>,
+    launch_budget: HashMap<String, usize>,
+}
+
+impl Pass {
+    fn index(region: &EcsRegion) -> Pass {
+        let mut by_service: HashMap<(String, String), Vec<String>> = HashMap::new();
+        let mut provisioning: HashMap<String, usize> = HashMap::new();
+        for (arn, t) in &region.tasks {
+            if let Some(service) = &t.service {
+                by_service
+                    .entry((t.cluster.clone(), service.clone()))
+                    .or_default()
+                    .push(arn.clone());
+            }
+            if t.last_status() == "PROVISIONING" {
+                *provisioning.entry(t.cluster.clone()).or_default() += 1;
+            }
+        }
+        let launch_budget = region
+            .clusters
+            .keys()
+            .map(|c| {
+                let busy = provisioning.get(c).copied().unwrap_or(0);
+                (
+                    c.clone(),
+                    PROVISIONING_TASKS_PER_CLUSTER.saturating_sub(busy),
+                )
+            })
+            .collect();
+        Pass {
+            by_service,
+            launch_budget,
+        }
+    }
+
+    fn tasks(&self, key: &(String, String)) -> &[String] {
+        self.by_service.get(key).map_or(&[], Vec::as_slice)
+    }
 }
 
 fn earliest(due: &mut Option<f64>, at: f64) {
@@ -58,16 +107,16 @@ fn advance_timed(cx: &Ctx, region: &mut EcsRegion, due: &mut Option<f64>) -> boo
     changed
 }
 
+/// The tasks of one deployment of a service, among the service's tasks.
 fn tasks_of<'a>(
     region: &'a EcsRegion,
-    (cluster, service): &'a (String, String),
+    tasks: &'a [String],
     deployment: &'a str,
 ) -> impl Iterator<Item = &'a TaskRecord> + 'a {
-    region.tasks.values().filter(move |t| {
-        &t.cluster == cluster
-            && t.service.as_ref() == Some(service)
-            && t.deployment.as_deref() == Some(deployment)
-    })
+    tasks
+        .iter()
+        .filter_map(|arn| region.tasks.get(arn))
+        .filter(move |t| t.deployment.as_deref() == Some(deployment))
 }
 
 fn event(cx: &Ctx, message: String) -> ServiceEvent {
@@ -81,10 +130,12 @@ fn event(cx: &Ctx, message: String) -> ServiceEvent {
 fn reconcile_service(
     cx: &Ctx,
     region: &mut EcsRegion,
+    pass: &mut Pass,
     key: &(String, String),
     due: &mut Option<f64>,
 ) -> bool {
     let before = region.services[key].clone();
+    let mut mine = pass.tasks(key).to_vec();
     if before.status.as_deref() == Some("INACTIVE") {
         return false;
     }
@@ -105,12 +156,12 @@ fn reconcile_service(
         .find(|d| d.status.as_deref() == Some("PRIMARY"))
     {
         let id = primary.id.clone().unwrap_or_default();
-        let mut live: Vec<String> = tasks_of(region, key, &id)
+        let mut live: Vec<String> = tasks_of(region, &mine, &id)
             .filter(|t| t.is_live())
             .filter_map(|t| t.task.task_arn.clone())
             .collect();
         if live.len() < desired {
-            let last_failure = tasks_of(region, key, &id)
+            let last_failure = tasks_of(region, &mine, &id)
                 .filter(|t| t.task.stop_code.as_deref() == Some("TaskFailedToStart"))
                 .filter_map(|t| t.task.stopped_at)
                 .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))));
@@ -119,9 +170,18 @@ fn reconcile_service(
                 Some(at) if at > cx.now => earliest(due, at),
                 _ => {
                     let td_arn = primary.task_definition.clone().unwrap_or_default();
-                    if let Some(td) = region.task_definition(&td_arn).cloned() {
+                    let budget = pass.launch_budget.entry(key.0.clone()).or_default();
+                    let wanted = (desired - live.len()).min(*budget);
+                    if wanted < desired - live.len() {
+                        // The rest start once these leave PROVISIONING (ECS's quota).
+                        earliest(due, cx.now + cx.timings.provisioning);
+                    }
+                    if wanted > 0
+                        && let Some(td) = region.task_definition(&td_arn).cloned()
+                    {
+                        *budget -= wanted;
                         let mut started = Vec::new();
-                        for _ in live.len()..desired {
+                        for _ in 0..wanted {
                             let arn = tasks::launch(
                                 cx,
                                 region,
@@ -150,6 +210,7 @@ fn reconcile_service(
                                 ids.join(") (task ")
                             ),
                         ));
+                        mine.extend(started.iter().cloned());
                         live.extend(started);
                         tasks_changed = true;
                         earliest(due, cx.now + cx.timings.provisioning);
@@ -180,7 +241,9 @@ fn reconcile_service(
 
     // Counts per deployment, then the old deployments: drained once the primary is steady.
     let counts = |region: &EcsRegion, id: &str| {
-        let live: Vec<&TaskRecord> = tasks_of(region, key, id).filter(|t| t.is_live()).collect();
+        let live: Vec<&TaskRecord> = tasks_of(region, &mine, id)
+            .filter(|t| t.is_live())
+            .collect();
         let running = live.iter().filter(|t| t.last_status() == "RUNNING").count() as i32;
         (running, live.len() as i32 - running)
     };
@@ -196,7 +259,7 @@ fn reconcile_service(
             continue;
         }
         let id = d.id.clone().unwrap_or_default();
-        let live: Vec<String> = tasks_of(region, key, &id)
+        let live: Vec<String> = tasks_of(region, &mine, &id)
             .filter(|t| t.is_live())
             .filter_map(|t| t.task.task_arn.clone())
             .collect();
@@ -213,7 +276,7 @@ fn reconcile_service(
         }
     }
     let in_flight = |region: &EcsRegion, id: &str| {
-        tasks_of(region, key, id).any(|t| t.last_status() != "STOPPED")
+        tasks_of(region, &mine, id).any(|t| t.last_status() != "STOPPED")
     };
     deployments.retain(|d| {
         d.status.as_deref() == Some("PRIMARY")
@@ -223,7 +286,7 @@ fn reconcile_service(
     for d in deployments.iter_mut() {
         let id = d.id.clone().unwrap_or_default();
         let (r, p) = counts(region, &id);
-        let failed = tasks_of(region, key, &id)
+        let failed = tasks_of(region, &mine, &id)
             .filter(|t| t.task.stop_code.as_deref() == Some("TaskFailedToStart"))
             .count() as i32;
         if d.running_count != Some(r)
@@ -270,9 +333,10 @@ fn reconcile_service(
         events.push(event(cx, steady_message));
     }
     if draining
-        && !region.tasks.values().any(|t| {
-            t.cluster == key.0 && t.service.as_ref() == Some(name) && t.last_status() != "STOPPED"
-        })
+        && !mine
+            .iter()
+            .filter_map(|arn| region.tasks.get(arn))
+            .any(|t| t.last_status() != "STOPPED")
     {
         service.status = Some("INACTIVE".into());
         deployments.clear();

@@ -5,7 +5,7 @@ use crate::model::ecs::*;
 
 use super::error::{EcsError, Result};
 use super::store::{Ctx, EcsRegion, EcsState, page, service_name};
-use super::validate;
+use super::{quotas, validate};
 
 fn region<'a>(cx: &Ctx, state: &'a mut EcsState) -> &'a mut EcsRegion {
     state.regions.entry(cx.region.clone()).or_default()
@@ -115,6 +115,7 @@ pub fn create_service(
             "desiredCount must be at least 0.",
         ));
     }
+    quotas::desired_count(desired)?;
     let td_arn = td.task_definition_arn.clone().unwrap_or_default();
     let key = (cluster.clone(), name.clone());
     if let Some(existing) = region.services.get(&key) {
@@ -142,6 +143,7 @@ pub fn create_service(
             _ => {}
         }
     }
+    quotas::new_service(region, &cluster)?;
     let mut service = Service {
         service_arn: Some(cx.arn(&format!("service/{cluster}/{name}"))),
         service_name: Some(name),
@@ -251,6 +253,7 @@ pub fn update_service(
             "desiredCount must be at least 0.",
         ));
     }
+    input.desired_count.map(quotas::desired_count).transpose()?;
     let service = region
         .services
         .get_mut(&key)

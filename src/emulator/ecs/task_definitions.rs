@@ -5,7 +5,7 @@ use crate::model::ecs::*;
 
 use super::error::{EcsError, Result};
 use super::store::{Ctx, EcsState, page};
-use super::validate;
+use super::{quotas, validate};
 
 pub fn register_task_definition(
     cx: &Ctx,
@@ -14,6 +14,7 @@ pub fn register_task_definition(
 ) -> Result<RegisterTaskDefinitionResponse> {
     validate::task_definition(&input)?;
     let region = state.regions.entry(cx.region.clone()).or_default();
+    quotas::new_revision(region, &input)?;
     let revisions = region
         .task_definitions
         .entry(input.family.clone())
