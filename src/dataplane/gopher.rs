@@ -3,13 +3,13 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, Request, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use http_body_util::BodyExt;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{Value, json};
 
 use super::faults::{Fault, FaultSwitch};
@@ -66,9 +66,22 @@ pub fn requester(app: Requester) -> Router {
     Router::new().fallback(request).with_state(Arc::new(app))
 }
 
+/// The most of the distributor's answer the requester reads and relays.
+pub const MAX_UPSTREAM_BYTES: usize = 1 << 20;
+/// How long the requester waits for the distributor's whole answer.
+pub const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
+
 async fn request(State(app): State<Arc<Requester>>) -> Response {
     let started = Instant::now();
     let url = &app.distributor_url;
+    let me = json!({"task": app.task_id});
+    let failed = |status: StatusCode, error: String| {
+        let body = json!({"requester": me, "error": format!("calling {url}: {error}")});
+        (status, axum::Json(body)).into_response()
+    };
+    if let Err(refused) = allowed(url, app.egress.is_some()) {
+        return failed(StatusCode::BAD_GATEWAY, refused);
+    }
     let authority = url
         .authority()
         .map(|a| a.as_str().to_string())
@@ -78,39 +91,87 @@ async fn request(State(app): State<Arc<Requester>>) -> Response {
         Some(egress) => format!("http://{egress}{path}"),
         None => url.to_string(),
     };
-    let outcome = match Request::get(&target)
-        .header(
-            header::HOST,
-            HeaderValue::from_str(&authority).unwrap_or(HeaderValue::from_static("")),
-        )
-        .body(full(Vec::new()))
-    {
-        Ok(req) => app.client.request(req).await.map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
+    let call = async {
+        let req = Request::get(&target)
+            .header(
+                header::HOST,
+                HeaderValue::from_str(&authority).unwrap_or(HeaderValue::from_static("")),
+            )
+            .body(full(Vec::new()))
+            .map_err(|e| e.to_string())?;
+        let upstream = app.client.request(req).await.map_err(|e| e.to_string())?;
+        let status = upstream.status();
+        let bytes = Limited::new(upstream.into_body(), MAX_UPSTREAM_BYTES)
+            .collect()
+            .await
+            .map_err(|e| match e.downcast_ref::<LengthLimitError>() {
+                Some(_) => format!("the answer is larger than {MAX_UPSTREAM_BYTES} bytes"),
+                None => e.to_string(),
+            })?
+            .to_bytes();
+        Ok::<_, String>((status, bytes))
     };
-    let me = json!({"task": app.task_id});
-    match outcome {
-        Ok(upstream) => {
-            let status = upstream.status();
-            let bytes = upstream
-                .into_body()
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
-            let distributor: Value = serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-            let body = json!({
-                "requester": me,
-                "distributor": distributor,
-                "status": status.as_u16(),
-                "ms": started.elapsed().as_secs_f64() * 1000.0,
-            });
-            (status, axum::Json(body)).into_response()
+    let (status, bytes) = match tokio::time::timeout(UPSTREAM_TIMEOUT, call).await {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(error)) => return failed(StatusCode::BAD_GATEWAY, error),
+        Err(_) => {
+            let waited = UPSTREAM_TIMEOUT.as_secs();
+            return failed(
+                StatusCode::GATEWAY_TIMEOUT,
+                format!("no answer in {waited} s"),
+            );
         }
-        Err(error) => {
-            let body = json!({"requester": me, "error": format!("calling {url}: {error}")});
-            (StatusCode::BAD_GATEWAY, axum::Json(body)).into_response()
-        }
+    };
+    let distributor: Value = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    let body = json!({
+        "requester": me,
+        "distributor": distributor,
+        "status": status.as_u16(),
+        "ms": started.elapsed().as_secs_f64() * 1000.0,
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+/// What the requester may call: plain HTTP, through its sidecar (which routes by the mesh);
+/// without one, only this machine's loopback. The embedded cloud never sends its apps'
+/// traffic anywhere else, whatever a task definition's environment says.
+fn allowed(url: &Uri, through_sidecar: bool) -> Result<(), String> {
+    if url.scheme_str() != Some("http") {
+        return Err("only http:// URLs are called (the embedded apps speak plain HTTP)".into());
+    }
+    let host = url.host().unwrap_or_default();
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if !through_sidecar && !loopback {
+        return Err(format!(
+            "refused: without a sidecar the embedded requester only calls 127.0.0.1, ::1 or \
+             localhost, not {host}"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_requester_calls_only_through_its_sidecar_or_loopback() {
+        let ok = |url: &str, sidecar: bool| allowed(&url.parse().unwrap(), sidecar).is_ok();
+        assert!(ok("http://distributor.gophers.local:9080/", true));
+        assert!(ok("http://127.0.0.1:9080/", false));
+        assert!(ok("http://127.8.9.10/", false));
+        assert!(ok("http://[::1]:9080/", false));
+        assert!(ok("http://localhost:9080/", false));
+        assert!(!ok("http://10.1.2.3:9080/", false));
+        assert!(!ok("http://192.168.1.1/", false));
+        assert!(!ok("http://distributor.gophers.local:9080/", false));
+        assert!(!ok("https://127.0.0.1/", false));
+        assert!(!ok("https://distributor.gophers.local/", true));
     }
 }
