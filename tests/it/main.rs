@@ -4,6 +4,7 @@ mod appmesh_api;
 mod appmesh_errors;
 mod appmesh_store_props;
 mod appmesh_tutorial;
+mod bounds;
 mod dataplane;
 mod dataplane_support;
 mod ecs_api;
