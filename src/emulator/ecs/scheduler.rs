@@ -13,6 +13,8 @@ use super::tasks::{self, Launch};
 
 /// Stopped tasks kept per region for DescribeTasks (ECS keeps them about an hour).
 const STOPPED_TASKS_KEPT: usize = 200;
+/// INACTIVE services kept per region, for DescribeServices.
+const INACTIVE_SERVICES_KEPT: usize = 1_000;
 /// Service events kept, newest first.
 const EVENTS_KEPT: usize = 100;
 
@@ -34,6 +36,7 @@ pub fn reconcile(cx: &Ctx, state: &mut EcsState) -> (bool, Option<f64>) {
             changed |= reconcile_service(&cx, region, &mut pass, &key, &mut due);
         }
         changed |= prune_stopped(region);
+        changed |= prune_inactive_services(region);
     }
     (changed, due)
 }
@@ -377,6 +380,26 @@ fn prune_stopped(region: &mut EcsRegion) -> bool {
     true
 }
 
+/// Forgets the oldest INACTIVE services beyond [`INACTIVE_SERVICES_KEPT`] (ECS: "INACTIVE
+/// services may be cleaned up and purged"; then DescribeServices says MISSING).
+fn prune_inactive_services(region: &mut EcsRegion) -> bool {
+    let mut inactive: Vec<(f64, (String, String))> = region
+        .services
+        .iter()
+        .filter(|(_, s)| s.status.as_deref() == Some("INACTIVE"))
+        .map(|(key, s)| (s.created_at.unwrap_or(0.0), key.clone()))
+        .collect();
+    if inactive.len() <= INACTIVE_SERVICES_KEPT {
+        return false;
+    }
+    inactive.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let excess = inactive.len() - INACTIVE_SERVICES_KEPT;
+    for (_, key) in inactive.into_iter().take(excess) {
+        region.services.remove(&key);
+    }
+    true
+}
+
 /// Applies a runtime report. Returns whether the task changed.
 pub fn apply(cx: &Ctx, state: &mut EcsState, event: RuntimeEvent) -> bool {
     let arn = event.task_arn().to_string();
@@ -444,4 +467,34 @@ pub fn apply(cx: &Ctx, state: &mut EcsState, event: RuntimeEvent) -> bool {
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ecs::Service;
+
+    #[test]
+    fn the_oldest_inactive_services_are_purged_beyond_the_bound() {
+        let mut region = EcsRegion::default();
+        let service = |status: &str, created_at: f64| Service {
+            status: Some(status.into()),
+            created_at: Some(created_at),
+            ..Service::default()
+        };
+        for i in 0..INACTIVE_SERVICES_KEPT + 3 {
+            let key = ("c".to_string(), format!("s{i}"));
+            region.services.insert(key, service("INACTIVE", i as f64));
+        }
+        region
+            .services
+            .insert(("c".into(), "live".into()), service("ACTIVE", 0.0));
+        assert!(prune_inactive_services(&mut region));
+        assert_eq!(region.services.len(), INACTIVE_SERVICES_KEPT + 1);
+        assert!(region.services.contains_key(&("c".into(), "live".into())));
+        for gone in ["s0", "s1", "s2"] {
+            assert!(!region.services.contains_key(&("c".into(), gone.into())));
+        }
+        assert!(!prune_inactive_services(&mut region), "nothing more to do");
+    }
 }
