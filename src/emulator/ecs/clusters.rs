@@ -116,6 +116,9 @@ pub fn describe_clusters(
     })
 }
 
+/// Every cluster the region still knows, INACTIVE ones included: ECS lists a deleted cluster
+/// for as long as it stays discoverable (tools that list then tag clusters meet "The specified
+/// cluster is inactive."). The emulator keeps one until its name is used again.
 pub fn list_clusters(
     cx: &Ctx,
     state: &EcsState,
@@ -126,7 +129,6 @@ pub fn list_clusters(
         .get(&cx.region)
         .into_iter()
         .flat_map(|r| r.clusters.values())
-        .filter(|c| c.status.as_deref() == Some("ACTIVE"))
         .filter_map(|c| c.cluster_arn.clone())
         .collect();
     let (cluster_arns, next_token) = page(&arns, input.max_results, input.next_token.as_deref())?;

@@ -146,6 +146,20 @@ impl EcsRegion {
     }
 }
 
+/// ECS refuses a `family:revision` (or ARN) whose revision is not a number before it looks
+/// anything up.
+pub fn check_revision(reference: &str) -> Result<()> {
+    let named = reference
+        .rsplit_once(":task-definition/")
+        .map_or(reference, |(_, r)| r);
+    match named.rsplit_once(':') {
+        Some((_, revision)) if revision.parse::<u32>().is_err() => {
+            Err(EcsError::invalid_parameter("Invalid revision number."))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A service by name or ARN within a cluster.
 pub fn service_name(reference: &str) -> &str {
     if reference.starts_with("arn:") {
