@@ -30,8 +30,16 @@
 //! | TagResource, ListTagsForResource | ResourceNotFoundException | `The specified resource could not be found.` |
 //! | CreateService, RunTask | InvalidParameterException | `The clientToken was already used with different parameters.` |
 
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_ecs::config::interceptors::{
+    AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextMut,
+};
+use aws_sdk_ecs::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_ecs::error::BoxError;
 use aws_sdk_ecs::operation::register_task_definition::builders::RegisterTaskDefinitionFluentBuilder;
 use aws_sdk_ecs::types::*;
+use serde_json::{Value, json};
 
 use crate::ecs_support::*;
 use crate::support::*;
@@ -64,6 +72,84 @@ async fn cluster(ecs: &aws_sdk_ecs::Client, name: &str) {
         .unwrap();
 }
 
+/// Keeps the body of the response as it came over the wire: the SDK reads an absent `cpu` as
+/// 0 and an absent list as empty, so defaults can only be seen in the JSON itself.
+#[derive(Debug, Clone, Default)]
+struct WireBody(Arc<Mutex<Option<Vec<u8>>>>);
+
+impl Intercept for WireBody {
+    fn name(&self) -> &'static str {
+        "WireBody"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let body = context.response().body().bytes().map(<[u8]>::to_vec);
+        *self.0.lock().unwrap() = body;
+        Ok(())
+    }
+}
+
+impl WireBody {
+    fn json(&self) -> Value {
+        let body = self.0.lock().unwrap().clone().expect("a response body");
+        serde_json::from_slice(&body).unwrap()
+    }
+}
+
+/// Sends containers without `cpu`, as the aws CLI and boto3 do when it is not given
+/// (aws-sdk-rust always writes its default, 0).
+#[derive(Debug)]
+struct LeaveOutContainerCpu;
+
+impl Intercept for LeaveOutContainerCpu {
+    fn name(&self) -> &'static str {
+        "LeaveOutContainerCpu"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request_mut();
+        let mut body: Value = serde_json::from_slice(request.body().bytes().unwrap_or_default())?;
+        for container in body["containerDefinitions"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+        {
+            if container["cpu"] == json!(0) {
+                container.as_object_mut().map(|c| c.remove("cpu"));
+            }
+        }
+        let bytes = serde_json::to_vec(&body)?;
+        request
+            .headers_mut()
+            .insert("content-length", bytes.len().to_string());
+        *request.body_mut() = bytes.into();
+        Ok(())
+    }
+}
+
+/// The first container of a registered task definition, as the JSON on the wire has it.
+async fn registered_container(request: RegisterTaskDefinitionFluentBuilder) -> Value {
+    let wire = WireBody::default();
+    request
+        .customize()
+        .interceptor(LeaveOutContainerCpu)
+        .interceptor(wire.clone())
+        .send()
+        .await
+        .unwrap();
+    wire.json()["taskDefinition"]["containerDefinitions"][0].clone()
+}
+
 /// 1. A container comes back with ECS's defaults: `cpu` 0 and the empty lists the aws CLI's
 /// documented register-task-definition output shows (portMappings, environment, mountPoints,
 /// volumesFrom); with awsvpc the host port is the container port and the protocol tcp.
@@ -71,56 +157,52 @@ async fn cluster(ecs: &aws_sdk_ecs::Client, name: &str) {
 async fn containers_come_back_with_ecs_defaults() {
     let cloud = start().await;
     let ecs = &cloud.ecs;
-    let registered = ecs
-        .register_task_definition()
-        .family("g")
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("c")
-                .image("i")
-                .memory(400)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let c = &registered
-        .task_definition()
-        .unwrap()
-        .container_definitions()[0];
-    assert_eq!(c.cpu(), 0);
-    assert_eq!(c.essential(), Some(true));
-    assert!(c.port_mappings().is_empty());
-    assert!(c.environment().is_empty());
-    assert!(c.mount_points().is_empty());
-    assert!(c.volumes_from().is_empty());
-    // Described later, the same.
-    let described = ecs
-        .describe_task_definition()
-        .task_definition("g:1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        described.task_definition().unwrap().container_definitions()[0].cpu(),
-        0
-    );
+    let c = registered_container(
+        ecs.register_task_definition()
+            .family("g")
+            .container_definitions(
+                ContainerDefinition::builder()
+                    .name("c")
+                    .image("i")
+                    .memory(400)
+                    .build(),
+            ),
+    )
+    .await;
+    for (member, default) in [
+        ("cpu", json!(0)),
+        ("essential", json!(true)),
+        ("portMappings", json!([])),
+        ("environment", json!([])),
+        ("mountPoints", json!([])),
+        ("volumesFrom", json!([])),
+    ] {
+        assert_eq!(c[member], default, "{member} in {c}");
+    }
+    // A given value stays as it was.
+    let given = registered_container(
+        ecs.register_task_definition()
+            .family("g")
+            .container_definitions(container("c").cpu(10).build()),
+    )
+    .await;
+    assert_eq!(given["cpu"], json!(10));
 
-    let awsvpc = ecs
-        .register_task_definition()
-        .family("web")
-        .network_mode(NetworkMode::Awsvpc)
-        .container_definitions(
-            container("web")
-                .port_mappings(PortMapping::builder().container_port(8080).build())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let mapping = &awsvpc.task_definition().unwrap().container_definitions()[0].port_mappings()[0];
-    assert_eq!(mapping.host_port(), Some(8080));
-    assert_eq!(mapping.protocol(), Some(&TransportProtocol::Tcp));
+    let awsvpc = registered_container(
+        ecs.register_task_definition()
+            .family("web")
+            .network_mode(NetworkMode::Awsvpc)
+            .container_definitions(
+                container("web")
+                    .port_mappings(PortMapping::builder().container_port(8080).build())
+                    .build(),
+            ),
+    )
+    .await;
+    assert_eq!(
+        awsvpc["portMappings"],
+        json!([{"containerPort": 8080, "hostPort": 8080, "protocol": "tcp"}])
+    );
 }
 
 /// 2. On Fargate pidMode may only be `task` and ipcMode is not supported (the model's
