@@ -9,6 +9,7 @@ mod dataplane;
 mod dataplane_support;
 mod ecs_api;
 mod ecs_errors;
+mod ecs_fidelity;
 mod ecs_support;
 mod support;
 mod traffic_command;

@@ -132,8 +132,23 @@ async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
     assert!(deletions.iter().all(|d| d.result.is_ok()), "{deletions:?}");
     let meshes = session.target.appmesh.list_meshes().send().await.unwrap();
     assert!(meshes.meshes().is_empty());
+    // ECS still lists a deleted cluster for a while, as INACTIVE.
     let clusters = session.target.ecs.list_clusters().send().await.unwrap();
-    assert!(clusters.cluster_arns().is_empty());
+    let described = session
+        .target
+        .ecs
+        .describe_clusters()
+        .set_clusters(Some(clusters.cluster_arns().to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        described
+            .clusters()
+            .iter()
+            .all(|c| c.status() == Some("INACTIVE")),
+        "{described:?}"
+    );
     let tds = session
         .target
         .ecs

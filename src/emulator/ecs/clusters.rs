@@ -118,6 +118,9 @@ pub fn describe_clusters(
     })
 }
 
+/// Every cluster the region still knows, INACTIVE ones included: ECS lists a deleted cluster
+/// for as long as it stays discoverable (tools that list then tag clusters meet "The specified
+/// cluster is inactive."). The emulator keeps one until its name is used again.
 pub fn list_clusters(
     cx: &Ctx,
     state: &EcsState,
@@ -128,7 +131,6 @@ pub fn list_clusters(
         .get(&cx.region)
         .into_iter()
         .flat_map(|r| r.clusters.values())
-        .filter(|c| c.status.as_deref() == Some("ACTIVE"))
         .filter_map(|c| c.cluster_arn.clone())
         .collect();
     let (cluster_arns, next_token) = page(&arns, input.max_results, input.next_token.as_deref())?;
@@ -136,6 +138,28 @@ pub fn list_clusters(
         cluster_arns: Some(cluster_arns),
         next_token,
     })
+}
+
+/// INACTIVE clusters kept per region (ECS lists them "for a while"; it documents no number).
+pub const INACTIVE_CLUSTERS_KEPT: usize = 1_000;
+
+/// Remembers that `name` was deleted just now, and forgets the clusters deleted longest ago
+/// beyond [`INACTIVE_CLUSTERS_KEPT`] (a name re-created since is ACTIVE and stays).
+fn forget_old_inactive(region: &mut EcsRegion, name: String) {
+    region.deleted_clusters.retain(|n| n != &name);
+    region.deleted_clusters.push_back(name);
+    while region.deleted_clusters.len() > INACTIVE_CLUSTERS_KEPT {
+        let Some(oldest) = region.deleted_clusters.pop_front() else {
+            break;
+        };
+        if region
+            .clusters
+            .get(&oldest)
+            .is_some_and(|c| c.status.as_deref() == Some("INACTIVE"))
+        {
+            region.clusters.remove(&oldest);
+        }
+    }
 }
 
 pub fn delete_cluster(
@@ -164,7 +188,47 @@ pub fn delete_cluster(
         .expect("active_cluster found it");
     cluster.status = Some("INACTIVE".into());
     let cluster = cluster.clone();
+    forget_old_inactive(region, name);
     Ok(DeleteClusterResponse {
         cluster: Some(view(region, &cluster, false)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::ecs::store::Timings;
+
+    #[test]
+    fn the_clusters_deleted_longest_ago_are_forgotten_beyond_the_bound() {
+        let cx = Ctx {
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+            now: 0.0,
+            timings: Timings::default(),
+        };
+        let mut state = EcsState::default();
+        let mut cycle = |name: &str| {
+            let create = CreateClusterRequest {
+                cluster_name: Some(name.into()),
+                ..Default::default()
+            };
+            create_cluster(&cx, &mut state, create).unwrap();
+            let delete = DeleteClusterRequest {
+                cluster: name.into(),
+            };
+            delete_cluster(&cx, &mut state, delete).unwrap();
+        };
+        cycle("first");
+        for i in 0..INACTIVE_CLUSTERS_KEPT {
+            cycle(&format!("c{i}"));
+        }
+        // Deleting "first" again makes it the newest, so c0 is forgotten instead.
+        cycle("first");
+        let clusters = &state.regions["us-east-1"].clusters;
+        assert_eq!(clusters.len(), INACTIVE_CLUSTERS_KEPT);
+        assert!(clusters.contains_key("first"));
+        assert!(!clusters.contains_key("c0"));
+        assert!(clusters.contains_key("c1"));
+    }
 }

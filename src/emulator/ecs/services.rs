@@ -4,7 +4,7 @@
 use crate::model::ecs::*;
 
 use super::error::{EcsError, Result};
-use super::store::{Ctx, EcsRegion, EcsState, page, service_name};
+use super::store::{Ctx, EcsRegion, EcsState, check_revision, page, service_name};
 use super::{quotas, validate};
 
 fn region<'a>(cx: &Ctx, state: &'a mut EcsState) -> &'a mut EcsRegion {
@@ -18,8 +18,10 @@ fn deployment_id() -> String {
 }
 
 fn deployment(cx: &Ctx, service: &Service, task_definition: &str) -> Deployment {
+    let id = deployment_id();
     Deployment {
-        id: Some(deployment_id()),
+        rollout_state_reason: Some(format!("ECS deployment {id} in progress.")),
+        id: Some(id),
         status: Some("PRIMARY".into()),
         task_definition: Some(task_definition.into()),
         desired_count: service.desired_count,
@@ -32,7 +34,6 @@ fn deployment(cx: &Ctx, service: &Service, task_definition: &str) -> Deployment 
         platform_version: service.platform_version.clone(),
         network_configuration: service.network_configuration.clone(),
         rollout_state: Some("IN_PROGRESS".into()),
-        rollout_state_reason: Some("ECS deployment in progress.".into()),
         ..Deployment::default()
     }
 }
@@ -47,6 +48,7 @@ pub(super) fn runnable_task_definition(
     let reference = reference.ok_or_else(|| {
         EcsError::invalid_parameter("taskDefinition: a task definition must be specified.")
     })?;
+    check_revision(reference)?;
     let td = region
         .task_definition(reference)
         .ok_or_else(|| EcsError::invalid_parameter("TaskDefinition not found."))?;
@@ -65,6 +67,57 @@ pub(super) fn runnable_task_definition(
     }
     validate::network(td, network)?;
     Ok(td.clone())
+}
+
+/// The role ECS uses when none is given and the service needs one (the aws CLI's documented
+/// create-service outputs show it for awsvpc services and behind load balancers).
+fn service_linked_role(cx: &Ctx) -> String {
+    format!(
+        "arn:aws:iam::{}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+        cx.account
+    )
+}
+
+/// CreateService's `role` as the service's roleArn: an ARN as given; a name (a path may
+/// prefix it, `/foo/bar`) becomes a role of the cloud's account.
+fn role_arn(cx: &Ctx, role: &str) -> String {
+    if role.starts_with("arn:") {
+        role.to_string()
+    } else {
+        format!(
+            "arn:aws:iam::{}:role/{}",
+            cx.account,
+            role.trim_start_matches('/')
+        )
+    }
+}
+
+/// Whether ECS acts on the service's behalf with a role: it has load balancers or its tasks
+/// get their own network interfaces.
+fn needs_role(load_balancers: &[LoadBalancer], network: Option<&NetworkConfiguration>) -> bool {
+    !load_balancers.is_empty() || network.is_some_and(|n| n.awsvpc_configuration.is_some())
+}
+
+/// The service's roleArn from CreateService's input. A role may not be named for an awsvpc
+/// service: that one needs the service-linked role.
+fn service_role(cx: &Ctx, input: &CreateServiceRequest) -> Result<Option<String>> {
+    let awsvpc = input
+        .network_configuration
+        .as_ref()
+        .is_some_and(|n| n.awsvpc_configuration.is_some());
+    match input.role.as_deref() {
+        Some(_) if awsvpc => Err(EcsError::invalid_parameter(
+            "You cannot specify an IAM role for services that require a service linked role.",
+        )),
+        Some(role) => Ok(Some(role_arn(cx, role))),
+        None => {
+            let load_balancers = input.load_balancers.as_deref().unwrap_or_default();
+            Ok(
+                needs_role(load_balancers, input.network_configuration.as_ref())
+                    .then(|| service_linked_role(cx)),
+            )
+        }
+    }
 }
 
 fn with_tags(service: &Service, include: Option<&Vec<String>>) -> Service {
@@ -116,6 +169,7 @@ pub fn create_service(
         ));
     }
     quotas::desired_count(desired)?;
+    let role_arn = service_role(cx, &input)?;
     let td_arn = td.task_definition_arn.clone().unwrap_or_default();
     let key = (cluster.clone(), name.clone());
     if let Some(existing) = region.services.get(&key) {
@@ -180,6 +234,7 @@ pub fn create_service(
         deployment_controller: Some(input.deployment_controller.unwrap_or(DeploymentController {
             r#type: "ECS".into(),
         })),
+        role_arn,
         tags: Some(input.tags.unwrap_or_default()),
         created_by: Some(format!("arn:aws:iam::{}:root", cx.account)),
         enable_ecs_managed_tags: Some(input.enable_ecs_managed_tags.unwrap_or(false)),
@@ -226,8 +281,12 @@ pub fn update_service(
         .network_configuration
         .clone()
         .or_else(|| service.network_configuration.clone());
+    // What starts a new deployment, as the model documents each member; placement changes
+    // apply to the next tasks placed and start none.
     let new_td = input.task_definition.is_some()
         || input.network_configuration.is_some()
+        || input.load_balancers.is_some()
+        || input.service_registries.is_some()
         || input.force_new_deployment == Some(true);
     let td_reference = input
         .task_definition
@@ -261,10 +320,11 @@ pub fn update_service(
     if let Some(desired) = input.desired_count {
         service.desired_count = Some(desired);
     }
-    if let Some(config) = input.deployment_configuration {
+    if let Some(config) = input.deployment_configuration.clone() {
         service.deployment_configuration = Some(config);
     }
     service.network_configuration = network;
+    apply_service_changes(cx, service, &input);
     let mut deployments = service.deployments.take().unwrap_or_default();
     if let Some(td) = td {
         let arn = td.task_definition_arn.unwrap_or_default();
@@ -289,6 +349,29 @@ pub fn update_service(
     Ok(UpdateServiceResponse {
         service: Some(service.clone()),
     })
+}
+
+/// UpdateService's members that replace the service's own when given (an empty list clears
+/// one).
+fn apply_service_changes(cx: &Ctx, service: &mut Service, input: &UpdateServiceRequest) {
+    if let Some(load_balancers) = &input.load_balancers {
+        service.load_balancers = Some(load_balancers.clone());
+    }
+    if let Some(registries) = &input.service_registries {
+        service.service_registries = Some(registries.clone());
+    }
+    if let Some(strategy) = &input.placement_strategy {
+        service.placement_strategy = Some(strategy.clone());
+    }
+    if let Some(constraints) = &input.placement_constraints {
+        service.placement_constraints = Some(constraints.clone());
+    }
+    let load_balancers = service.load_balancers.as_deref().unwrap_or_default();
+    if service.role_arn.is_none()
+        && needs_role(load_balancers, service.network_configuration.as_ref())
+    {
+        service.role_arn = Some(service_linked_role(cx));
+    }
 }
 
 pub fn delete_service(
@@ -333,7 +416,7 @@ pub fn describe_services(
         match region.services.get(&(cluster.clone(), name.to_string())) {
             Some(s) => services.push(with_tags(s, input.include.as_ref())),
             None => failures.push(Failure {
-                arn: Some(cx.arn(&format!("service/{cluster}/{name}"))),
+                arn: Some(missing_service_arn(cx, reference)),
                 reason: Some("MISSING".into()),
                 detail: None,
             }),
@@ -343,6 +426,17 @@ pub fn describe_services(
         services: Some(services),
         failures: Some(failures),
     })
+}
+
+/// The ARN ECS names a missing service by: an ARN as it was given; a name in the short
+/// format, without the cluster (`arn:aws:ecs:REGION:ACCOUNT:service/NAME`), as users of
+/// DescribeServices quote it for services in any cluster.
+fn missing_service_arn(cx: &Ctx, reference: &str) -> String {
+    if reference.starts_with("arn:") {
+        reference.to_string()
+    } else {
+        cx.arn(&format!("service/{reference}"))
+    }
 }
 
 pub fn list_services(

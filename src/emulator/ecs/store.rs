@@ -1,7 +1,7 @@
 //! The ECS store: clusters, task definition revisions, services and tasks per region, and the
 //! lookups every handler shares (names or ARNs, `family`, `family:revision`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::model::ecs::{Cluster, Service, Tag, Task, TaskDefinition};
 
@@ -15,8 +15,11 @@ pub struct EcsState {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EcsRegion {
-    /// By cluster name; a deleted cluster stays, INACTIVE, until the name is used again.
+    /// By cluster name; a deleted cluster stays, INACTIVE, until the name is used again or
+    /// it is among the oldest deleted beyond the bound (see `deleted_clusters`).
     pub clusters: BTreeMap<String, Cluster>,
+    /// Names of deleted clusters, in the order they were deleted.
+    pub deleted_clusters: VecDeque<String>,
     /// By family; revision N is at index N - 1.
     pub task_definitions: BTreeMap<String, Vec<TaskDefinition>>,
     /// Task definitions carry their tags beside them (the API returns them separately).
@@ -143,6 +146,20 @@ impl EcsRegion {
         self.task_definitions
             .get_mut(family)?
             .get_mut(revision.checked_sub(1)?)
+    }
+}
+
+/// ECS refuses a `family:revision` (or ARN) whose revision is not a number before it looks
+/// anything up.
+pub fn check_revision(reference: &str) -> Result<()> {
+    let named = reference
+        .rsplit_once(":task-definition/")
+        .map_or(reference, |(_, r)| r);
+    match named.rsplit_once(':') {
+        Some((_, revision)) if revision.parse::<u32>().is_err() => {
+            Err(EcsError::invalid_parameter("Invalid revision number."))
+        }
+        _ => Ok(()),
     }
 }
 

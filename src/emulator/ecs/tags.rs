@@ -56,7 +56,14 @@ fn tags_mut<'a>(cx: &Ctx, state: &'a mut EcsState, arn: &str) -> Result<&'a mut 
     let (region, target) = parse(cx, arn)?;
     let region = state.regions.get_mut(region).ok_or_else(not_found)?;
     let tags = match target {
-        Target::Cluster(name) => region.clusters.get_mut(name).and_then(|c| c.tags.as_mut()),
+        Target::Cluster(name) => match region.clusters.get_mut(name) {
+            Some(c) if c.status.as_deref() == Some("INACTIVE") => {
+                return Err(EcsError::invalid_parameter(
+                    "The specified cluster is inactive. Specify an active cluster and try again.",
+                ));
+            }
+            c => c.and_then(|c| c.tags.as_mut()),
+        },
         Target::Service(cluster, name) => region
             .services
             .get_mut(&(cluster, name))

@@ -4,7 +4,7 @@
 use crate::model::ecs::*;
 
 use super::error::{EcsError, Result};
-use super::store::{Ctx, EcsState, page};
+use super::store::{Ctx, EcsState, check_revision, page};
 use super::{quotas, validate};
 
 pub fn register_task_definition(
@@ -39,14 +39,7 @@ pub fn register_task_definition(
     let containers = input
         .container_definitions
         .into_iter()
-        .map(|c| ContainerDefinition {
-            essential: Some(c.essential.unwrap_or(true)),
-            port_mappings: Some(c.port_mappings.unwrap_or_default()),
-            environment: Some(c.environment.unwrap_or_default()),
-            mount_points: Some(c.mount_points.unwrap_or_default()),
-            volumes_from: Some(c.volumes_from.unwrap_or_default()),
-            ..c
-        })
+        .map(|c| with_ecs_defaults(c, &network_mode))
         .collect();
     let task_definition = TaskDefinition {
         task_definition_arn: Some(arn.clone()),
@@ -81,6 +74,40 @@ pub fn register_task_definition(
     })
 }
 
+/// A container as ECS stores it: what was left out comes back with ECS's defaults (the aws
+/// CLI's documented register-task-definition output shows the empty lists; `cpu` is 0).
+fn with_ecs_defaults(c: ContainerDefinition, network_mode: &str) -> ContainerDefinition {
+    let port_mappings = c
+        .port_mappings
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| port_mapping_with_defaults(p, network_mode))
+        .collect();
+    ContainerDefinition {
+        cpu: Some(c.cpu.unwrap_or(0)),
+        essential: Some(c.essential.unwrap_or(true)),
+        port_mappings: Some(port_mappings),
+        environment: Some(c.environment.unwrap_or_default()),
+        mount_points: Some(c.mount_points.unwrap_or_default()),
+        volumes_from: Some(c.volumes_from.unwrap_or_default()),
+        ..c
+    }
+}
+
+/// The protocol defaults to tcp; with awsvpc or host networking the host port is the
+/// container port (the model: it "can either be left blank or set to the same value").
+fn port_mapping_with_defaults(p: PortMapping, network_mode: &str) -> PortMapping {
+    let host_port = match network_mode {
+        "awsvpc" | "host" => p.host_port.or(p.container_port),
+        _ => p.host_port,
+    };
+    PortMapping {
+        protocol: Some(p.protocol.unwrap_or_else(|| "tcp".into())),
+        host_port,
+        ..p
+    }
+}
+
 fn not_found() -> EcsError {
     EcsError::client("Unable to describe task definition.")
 }
@@ -90,6 +117,7 @@ pub fn describe_task_definition(
     state: &EcsState,
     input: DescribeTaskDefinitionRequest,
 ) -> Result<DescribeTaskDefinitionResponse> {
+    check_revision(&input.task_definition)?;
     let region = state.regions.get(&cx.region).ok_or_else(not_found)?;
     let td = region
         .task_definition(&input.task_definition)
@@ -181,11 +209,11 @@ pub fn deregister_task_definition(
     let named = reference
         .rsplit_once(":task-definition/")
         .map_or(reference.as_str(), |(_, r)| r);
+    // DeregisterTaskDefinition never picks a revision for the caller.
     if !named.contains(':') {
-        return Err(EcsError::client(format!(
-            "taskDefinition: '{reference}' names no revision; deregister 'family:revision' or a full ARN."
-        )));
+        return Err(EcsError::client("Revision is missing."));
     }
+    check_revision(&reference)?;
     let region = state.regions.get_mut(&cx.region).ok_or_else(not_found)?;
     let arn = region
         .task_definition(&reference)

@@ -258,7 +258,10 @@ pub fn describe_tasks(
     let empty = EcsRegion::default();
     let region = state.regions.get(&cx.region).unwrap_or(&empty);
     let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
-    if input.tasks.is_empty() || input.tasks.len() > 100 {
+    if input.tasks.is_empty() {
+        return Err(EcsError::invalid_parameter("Tasks cannot be empty."));
+    }
+    if input.tasks.len() > 100 {
         return Err(EcsError::invalid_parameter(
             "tasks: name between 1 and 100 tasks.",
         ));

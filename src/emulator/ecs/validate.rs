@@ -1,11 +1,16 @@
-//! ECS's own rules for task definitions and network configuration, with messages that name
-//! the field (the model's constraints are checked before, by model::validate).
+//! ECS's own rules for task definitions and network configuration (the model's constraints
+//! are checked before, by model::validate). The messages are ECS's own words where users have
+//! quoted them; tests/it/ecs_fidelity.rs lists the sources and the ones not confirmed.
 
-use crate::model::ecs::{NetworkConfiguration, RegisterTaskDefinitionRequest, TaskDefinition};
+use crate::model::ecs::{
+    ContainerDefinition, NetworkConfiguration, RegisterTaskDefinitionRequest, TaskDefinition,
+};
 
 use super::error::{EcsError, Result};
 
-fn is_name(s: &str) -> bool {
+/// Letters, numbers, hyphens and underscores, up to 255: ECS's rule for families, container
+/// names, clusters and services.
+pub fn is_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 255
         && s.chars()
@@ -14,66 +19,26 @@ fn is_name(s: &str) -> bool {
 
 /// RegisterTaskDefinition's rules, as ECS applies them.
 pub fn task_definition(input: &RegisterTaskDefinitionRequest) -> Result<()> {
-    if !is_name(&input.family) {
-        return Err(EcsError::client(format!(
-            "family: '{}' is not valid: up to 255 letters (uppercase and lowercase), numbers, hyphens and underscores are allowed.",
-            input.family
-        )));
-    }
+    family(&input.family)?;
     let containers = &input.container_definitions;
     if containers.is_empty() {
-        return Err(EcsError::client(
-            "containerDefinitions: a task definition needs at least one container.",
-        ));
+        return Err(EcsError::client("Container list cannot be empty."));
     }
     let task_memory = input.memory.as_deref().and_then(parse_memory);
     let mut names: Vec<&str> = Vec::new();
-    for (i, c) in containers.iter().enumerate() {
-        let at = format!("containerDefinitions[{i}]");
-        let name = c.name.as_deref().unwrap_or_default();
-        if !is_name(name) {
-            return Err(EcsError::client(format!(
-                "{at}.name: '{name}' is not valid: up to 255 letters, numbers, hyphens and underscores are allowed."
-            )));
-        }
+    for c in containers {
+        let name = container_name(c)?;
         if names.contains(&name) {
-            return Err(EcsError::client(format!(
-                "{at}.name: container names must be unique within a task definition; '{name}' is used twice."
-            )));
+            return Err(EcsError::client(
+                "Container names must be unique within a Task Definition.",
+            ));
         }
         names.push(name);
-        if c.image.as_deref().is_none_or(str::is_empty) {
-            return Err(EcsError::client(format!(
-                "Invalid setting for container '{name}': {at}.image must be specified."
-            )));
-        }
-        if task_memory.is_none() && c.memory.is_none() && c.memory_reservation.is_none() {
-            return Err(EcsError::client(format!(
-                "Invalid setting for container '{name}'. At least one of 'memory' or 'memoryReservation' must be specified ({at}), or set the task's memory."
-            )));
-        }
-        if let (Some(hard), Some(soft)) = (c.memory, c.memory_reservation)
-            && soft > hard
-        {
-            return Err(EcsError::client(format!(
-                "Invalid setting for container '{name}': {at}.memoryReservation ({soft}) must not exceed memory ({hard})."
-            )));
-        }
-        if input.network_mode.as_deref() == Some("awsvpc") {
-            for (j, p) in c.port_mappings.iter().flatten().enumerate() {
-                if let (Some(host), Some(container)) = (p.host_port, p.container_port)
-                    && host != container
-                {
-                    return Err(EcsError::client(format!(
-                        "{at}.portMappings[{j}]: when networkMode=awsvpc, the host ports and container ports in port mappings must match."
-                    )));
-                }
-            }
-        }
+        container(c, name, task_memory, input.network_mode.as_deref())?;
     }
     if !containers.iter().any(|c| c.essential.unwrap_or(true)) {
         return Err(EcsError::client(
-            "containerDefinitions: at least one container must be essential.",
+            "Task definition doesn't have any essential container.",
         ));
     }
     if let Some(proxy) = &input.proxy_configuration
@@ -84,6 +49,13 @@ pub fn task_definition(input: &RegisterTaskDefinitionRequest) -> Result<()> {
             proxy.container_name,
             names.join(", ")
         )));
+    }
+    if let Some(cpu) = input.cpu.as_deref()
+        && parse_cpu(cpu).is_none()
+    {
+        return Err(EcsError::client(
+            "Invalid 'cpu' setting for task. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.",
+        ));
     }
     let fargate = input
         .requires_compatibilities
@@ -96,22 +68,104 @@ pub fn task_definition(input: &RegisterTaskDefinitionRequest) -> Result<()> {
     Ok(())
 }
 
+fn family(family: &str) -> Result<()> {
+    if family.is_empty() {
+        return Err(EcsError::client("Family can not be blank."));
+    }
+    if !is_name(family) {
+        return Err(EcsError::client("Family contains invalid characters."));
+    }
+    Ok(())
+}
+
+fn container_name(c: &ContainerDefinition) -> Result<&str> {
+    let name = c.name.as_deref().unwrap_or_default();
+    if name.is_empty() {
+        return Err(EcsError::client(
+            "Container.name should not be null or empty.",
+        ));
+    }
+    if !is_name(name) {
+        return Err(EcsError::client(
+            "Container.name contains invalid characters.",
+        ));
+    }
+    Ok(name)
+}
+
+/// One container's rules: an image, memory unless the task sets it, and port mappings that
+/// fit the network mode.
+fn container(
+    c: &ContainerDefinition,
+    name: &str,
+    task_memory: Option<u32>,
+    network_mode: Option<&str>,
+) -> Result<()> {
+    if c.image.as_deref().is_none_or(str::is_empty) {
+        return Err(EcsError::client(
+            "Container.image should not be null or empty.",
+        ));
+    }
+    if task_memory.is_none() && c.memory.is_none() && c.memory_reservation.is_none() {
+        return Err(EcsError::client(format!(
+            "Invalid setting for container '{name}'. At least one of 'memory' or 'memoryReservation' must be specified."
+        )));
+    }
+    if let (Some(hard), Some(soft)) = (c.memory, c.memory_reservation)
+        && soft > hard
+    {
+        return Err(EcsError::client(format!(
+            "Invalid setting for container '{name}'. The memoryReservation ({soft}) must be less than or equal to the memory ({hard})."
+        )));
+    }
+    if network_mode == Some("awsvpc") {
+        let mismatched = c
+            .port_mappings
+            .iter()
+            .flatten()
+            .any(|p| matches!((p.host_port, p.container_port), (Some(h), Some(c)) if h != c));
+        if mismatched {
+            return Err(EcsError::client(
+                "When networkMode=awsvpc, the host ports and container ports in port mappings must match.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What Fargate refuses: another network mode, a task without cpu and memory or with a pair
+/// it has no size for, the host's process namespace, and any IPC mode.
 fn fargate_rules(input: &RegisterTaskDefinitionRequest) -> Result<()> {
     if input.network_mode.as_deref() != Some("awsvpc") {
         return Err(EcsError::client(
-            "networkMode: Fargate only supports network mode 'awsvpc'.",
+            "Fargate only supports network mode \u{2018}awsvpc\u{2019}.",
         ));
     }
-    let cpu = input.cpu.as_deref().and_then(parse_cpu);
-    let memory = input.memory.as_deref().and_then(parse_memory);
-    let (Some(cpu), Some(memory)) = (cpu, memory) else {
+    if let Some(pid_mode) = input.pid_mode.as_deref()
+        && pid_mode != "task"
+    {
+        return Err(EcsError::client(format!(
+            "Tasks using the Fargate launch type do not support pidMode '{pid_mode}'. The supported value for pidMode is 'task'."
+        )));
+    }
+    if input.ipc_mode.is_some() {
         return Err(EcsError::client(
-            "cpu, memory: Fargate requires task-level cpu and memory.",
+            "Tasks using the Fargate launch type do not support ipcMode.",
+        ));
+    }
+    let Some(cpu) = input.cpu.as_deref().and_then(parse_cpu) else {
+        return Err(EcsError::client(
+            "Fargate requires that 'cpu' be defined at the task level.",
+        ));
+    };
+    let Some(memory) = input.memory.as_deref().and_then(parse_memory) else {
+        return Err(EcsError::client(
+            "Fargate requires that 'memory' be defined at the task level.",
         ));
     };
     if !fargate_pair_is_valid(cpu, memory) {
         return Err(EcsError::client(format!(
-            "No Fargate configuration exists for given values: {cpu} CPU, {memory} memory. See the Amazon ECS documentation for the valid combinations."
+            "No Fargate configuration exists for given values: {cpu} CPU, {memory} memory. See the Amazon ECS documentation for the valid values."
         )));
     }
     Ok(())
@@ -164,13 +218,11 @@ pub fn network(
             "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
         )),
         (false, Some(_)) => Err(EcsError::invalid_parameter(
-            "Network Configuration is not valid for the given networkMode of this task definition.",
+            "Network Configuration is not valid for the given `networkMode` of this task definition.",
         )),
         (true, Some(vpc)) => {
             if vpc.subnets.is_empty() {
-                return Err(EcsError::invalid_parameter(
-                    "networkConfiguration.awsvpcConfiguration.subnets: at least one subnet is required.",
-                ));
+                return Err(EcsError::invalid_parameter("subnets can not be empty."));
             }
             for subnet in &vpc.subnets {
                 if !is_aws_id(subnet, "subnet-") {
