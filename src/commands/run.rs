@@ -54,6 +54,9 @@ pub async fn run(
         "create the walkthrough's resources",
     )?;
     let key = connected.session.target.key();
+    // The embedded cloud dies with this process: what a headless run did there is not done for
+    // the next session (the terminal UI would otherwise skip steps a fresh cloud never saw).
+    let records_progress = !matches!(connected.session.target.kind, TargetKind::Embedded);
     for i in replay {
         let report = connected.session.run(i, args.update).await;
         if !report.outcome.is_success() {
@@ -117,7 +120,9 @@ pub async fn run(
             }
         }
         if ok {
-            connected.progress.mark_done(&key, &step.id);
+            if records_progress {
+                connected.progress.mark_done(&key, &step.id);
+            }
         } else {
             failure = Some(format!(
                 "step {} ({}) failed: {}",
@@ -131,7 +136,7 @@ pub async fn run(
             break;
         }
     }
-    if let Err(e) = connected.progress.save(&connected.state_dir) {
+    if records_progress && let Err(e) = connected.progress.save(&connected.state_dir) {
         tracing::warn!("could not save progress: {e}");
     }
     match failure {

@@ -157,12 +157,29 @@ pub enum Msg {
     TrafficStopped(String),
     Toast(String),
     FaultSet(bool),
+    Resumed(Resumed),
+}
+
+/// What resuming replayed on a fresh embedded cloud, and what the presenter had set live then.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resumed {
+    pub replayed: usize,
+    pub elapsed: std::time::Duration,
+    /// False when a step failed during the replay (its own report says why).
+    pub complete: bool,
+    pub weights: Option<Weights>,
+    pub fault: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cmd {
-    RunStep { index: usize, update: bool },
-    Edit { index: usize },
+    RunStep {
+        index: usize,
+        update: bool,
+    },
+    Edit {
+        index: usize,
+    },
     Copy(String),
     StartTraffic,
     SetWeights(Weights),
@@ -170,6 +187,11 @@ pub enum Cmd {
     Teardown,
     RefreshResources,
     MarkDone(String),
+    /// Puts back what the presenter had set live (no toasts: the resume note stays).
+    RestoreDemo {
+        weights: Option<Weights>,
+        fault: bool,
+    },
     Quit,
 }
 
@@ -286,7 +308,35 @@ impl App {
                 self.fault = on;
                 vec![]
             }
+            Msg::Resumed(resumed) => self.resumed(resumed),
         }
+    }
+
+    /// After the replay: say what it did, then restore the demo and restart its traffic.
+    fn resumed(&mut self, r: Resumed) -> Vec<Cmd> {
+        let took = format!("{} steps in {:.1} s", r.replayed, r.elapsed.as_secs_f64());
+        if !r.complete {
+            self.toast = Some(format!(
+                "resume stopped: replayed {took}, then a step failed"
+            ));
+            return vec![];
+        }
+        self.toast = Some(format!("resumed: replayed {took}"));
+        let mut cmds = Vec::new();
+        if r.weights.is_some() || r.fault {
+            cmds.push(Cmd::RestoreDemo {
+                weights: r.weights,
+                fault: r.fault,
+            });
+        }
+        let traffic_done = self
+            .steps
+            .iter()
+            .any(|s| s.kind == StepKindView::Traffic && s.status == StepStatus::Done);
+        if traffic_done && !self.traffic.running {
+            cmds.push(Cmd::StartTraffic);
+        }
+        cmds
     }
 
     fn key(&mut self, key: KeyEvent) -> Vec<Cmd> {

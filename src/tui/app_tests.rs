@@ -314,3 +314,54 @@ fn traffic_samples_build_the_history_and_markers() {
     a.update(Msg::Resize(60, 20));
     assert_eq!(a.size, (60, 20));
 }
+
+#[test]
+fn resuming_says_what_was_replayed_and_restores_the_demo() {
+    let mut a = app();
+    a.steps[2].status = StepStatus::Done;
+    let weights = Weights {
+        targets: vec![("v1".into(), 40), ("v2".into(), 60)],
+    };
+    let cmds = a.update(Msg::Resumed(Resumed {
+        replayed: 3,
+        elapsed: Duration::from_millis(1250),
+        complete: true,
+        weights: Some(weights.clone()),
+        fault: true,
+    }));
+    assert_eq!(
+        cmds,
+        [
+            Cmd::RestoreDemo {
+                weights: Some(weights),
+                fault: true
+            },
+            Cmd::StartTraffic
+        ]
+    );
+    assert_eq!(
+        a.toast.as_deref(),
+        Some("resumed: replayed 3 steps in 1.2 s")
+    );
+
+    // Nothing set live and no traffic step done: only the note.
+    let mut b = app();
+    let cmds = b.update(Msg::Resumed(Resumed {
+        replayed: 1,
+        elapsed: Duration::from_millis(40),
+        complete: true,
+        weights: None,
+        fault: false,
+    }));
+    assert!(cmds.is_empty());
+    // A failed replay restores nothing.
+    let cmds = b.update(Msg::Resumed(Resumed {
+        replayed: 0,
+        elapsed: Duration::ZERO,
+        complete: false,
+        weights: None,
+        fault: true,
+    }));
+    assert!(cmds.is_empty());
+    assert!(b.toast.unwrap().starts_with("resume stopped"));
+}

@@ -12,14 +12,15 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 use super::app::{
-    Cmd, InputView, Msg, Resources, ServiceRow, StepKindView, StepStatus, StepView, Weights,
+    Cmd, InputView, Msg, Resources, Resumed, ServiceRow, StepKindView, StepStatus, StepView,
+    Weights,
 };
 use crate::api::call::{CallRequest, send, send_json};
 use crate::api::requester;
 use crate::dataplane::faults::{Fault, FaultSwitch};
 use crate::dataplane::traffic::{Traffic, TrafficConfig};
 use crate::model::{appmesh, ecs};
-use crate::walkthrough::progress::Progress;
+use crate::walkthrough::progress::{Demo, Progress};
 use crate::walkthrough::runner::{Outcome, Session, StepError, StepReport};
 use crate::walkthrough::step::StepKind;
 use crate::walkthrough::teardown::teardown;
@@ -170,20 +171,52 @@ impl Effects {
         let _ = self.tx.send(Msg::Inputs(self.inputs()));
     }
 
-    /// Replays steps in order (resuming on a fresh embedded cloud), reporting each.
+    /// Replays steps in order (resuming on a fresh embedded cloud), reporting each, then what
+    /// the replay did and what the presenter had set live.
     pub fn replay(&self, steps: Vec<usize>) {
         let session = self.session();
         let tx = self.tx.clone();
+        let demo = self
+            .progress
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .demo
+            .get(&session.target.key())
+            .cloned()
+            .unwrap_or_default();
         tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let mut replayed = 0;
+            let mut complete = true;
             for index in steps {
                 let report = session.run(index, false).await;
                 let ok = report.outcome.is_success();
                 let _ = tx.send(Msg::StepFinished(index, Box::new(report)));
                 if !ok {
+                    complete = false;
                     break;
                 }
+                replayed += 1;
             }
+            let _ = tx.send(Msg::Resumed(Resumed {
+                replayed,
+                elapsed: started.elapsed(),
+                complete,
+                weights: demo.weights.map(|targets| Weights { targets }),
+                fault: demo.fault,
+            }));
         });
+    }
+
+    /// Keeps what the presenter set live, to restore it when the session resumes.
+    fn remember_demo(&self, change: impl FnOnce(&mut Demo)) {
+        remember_demo(
+            &self.progress,
+            &self.state_dir,
+            &self.session().target.key(),
+            &self.tx,
+            change,
+        );
     }
 
     pub fn handle(&self, cmd: Cmd) {
@@ -222,9 +255,14 @@ impl Effects {
             Cmd::SetWeights(weights) => {
                 let session = self.session();
                 let tx = self.tx.clone();
+                let (progress, dir) = (self.progress.clone(), self.state_dir.clone());
                 tokio::spawn(async move {
                     match set_weights(&session, &weights).await {
                         Ok(()) => {
+                            let key = session.target.key();
+                            remember_demo(&progress, &dir, &key, &tx, |d| {
+                                d.weights = Some(weights.targets.clone());
+                            });
                             if let Ok((resources, _)) =
                                 tokio::time::timeout(Duration::from_secs(20), refresh(&session))
                                     .await
@@ -248,11 +286,8 @@ impl Effects {
             }
             Cmd::SetFault(on) => match &self.faults {
                 Some(switch) => {
-                    let fault = Fault {
-                        error_rate: 0.3,
-                        ..Fault::NONE
-                    };
-                    switch.set("v2", on.then_some(fault));
+                    set_fault(switch, on);
+                    self.remember_demo(|d| d.fault = on);
                     let _ = self.tx.send(Msg::FaultSet(on));
                     let _ = self.tx.send(Msg::Toast(if on {
                         "v2 now fails 30% of its requests (503)".into()
@@ -276,6 +311,7 @@ impl Effects {
                     .position(|s| s.kind == StepKind::Teardown)
                     .unwrap_or(0);
                 self.stop_traffic();
+                self.remember_demo(|d| *d = Demo::default());
                 tokio::spawn(async move {
                     let deletions = teardown(&session, |_| {}).await;
                     let failures: Vec<String> = deletions
@@ -317,8 +353,30 @@ impl Effects {
                         .send(Msg::Toast(format!("could not save progress: {e}")));
                 }
             }
+            Cmd::RestoreDemo { weights, fault } => self.restore_demo(weights, fault),
             Cmd::Edit { .. } | Cmd::Quit => {}
         }
+    }
+
+    /// Puts the route's weights and the fault switch back as the presenter had them.
+    fn restore_demo(&self, weights: Option<Weights>, fault: bool) {
+        if let Some(switch) = &self.faults {
+            set_fault(switch, fault);
+            let _ = self.tx.send(Msg::FaultSet(fault));
+        }
+        let Some(weights) = weights else { return };
+        let session = self.session();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            match set_weights(&session, &weights).await {
+                Ok(()) => {
+                    let _ = tx.send(Msg::Weights(weights));
+                }
+                Err(e) => {
+                    let _ = tx.send(Msg::Toast(format!("could not restore the weights: {e}")));
+                }
+            }
+        });
     }
 
     fn start_traffic(&self) {
@@ -377,6 +435,29 @@ impl Effects {
                 .unwrap_or_else(|p| p.into_inner())
                 .take(),
         );
+    }
+}
+
+/// The `f` key's fault: 30% of distributor v2's requests answer 503.
+fn set_fault(switch: &FaultSwitch, on: bool) {
+    let fault = Fault {
+        error_rate: 0.3,
+        ..Fault::NONE
+    };
+    switch.set("v2", on.then_some(fault));
+}
+
+fn remember_demo(
+    progress: &Mutex<Progress>,
+    dir: &std::path::Path,
+    key: &str,
+    tx: &UnboundedSender<Msg>,
+    change: impl FnOnce(&mut Demo),
+) {
+    let mut progress = progress.lock().unwrap_or_else(|p| p.into_inner());
+    change(progress.demo.entry(key.to_string()).or_default());
+    if let Err(e) = progress.save(dir) {
+        let _ = tx.send(Msg::Toast(format!("could not save progress: {e}")));
     }
 }
 

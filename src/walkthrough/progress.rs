@@ -20,6 +20,20 @@ pub struct Progress {
     /// The user's edited input text, by step id.
     #[serde(default)]
     pub edits: BTreeMap<String, String>,
+    /// What the presenter set live, by target key: restored when a session resumes.
+    #[serde(default)]
+    pub demo: BTreeMap<String, Demo>,
+}
+
+/// What a presenter changed during the traffic demo, beyond the steps.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Demo {
+    /// The route's weighted targets as last set with `+`/`-`: (virtual node, weight).
+    #[serde(default)]
+    pub weights: Option<Vec<(String, i32)>>,
+    /// Whether the fault switch was on.
+    #[serde(default)]
+    pub fault: bool,
 }
 
 /// Saved progress as loaded, and what the user must be told about it (a file moved aside).

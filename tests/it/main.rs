@@ -11,6 +11,7 @@ mod ecs_api;
 mod ecs_errors;
 mod ecs_fidelity;
 mod ecs_support;
+mod resume;
 mod support;
 mod traffic_command;
 mod tui_snapshots;
