@@ -50,6 +50,8 @@ impl Default for HttpLimits {
     }
 }
 
+const READ_BUFFER_SLACK: usize = 16 * 1024;
+
 /// Connections over the cap being answered at once; past that they are closed unanswered.
 const MAX_REFUSALS: usize = 64;
 /// How long a connection over the cap gets to send the request it is refused.
@@ -126,7 +128,10 @@ fn builder(head_timeout: Duration, max_head_bytes: usize) -> http1::Builder {
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(head_timeout)
-        .max_buf_size(max_head_bytes);
+        .max_header_size(max_head_bytes)
+        // The read buffer must hold a whole head; beyond that it bounds the memory of a
+        // connection whose body arrives faster than it is read.
+        .max_buf_size(max_head_bytes + READ_BUFFER_SLACK);
     builder
 }
 

@@ -9,6 +9,8 @@ mod dataplane_support;
 mod ecs_api;
 mod ecs_errors;
 mod ecs_support;
+mod hardening_front;
+mod raw_http;
 mod support;
 mod traffic_command;
 mod tui_snapshots;
