@@ -9,6 +9,7 @@ mod dataplane_support;
 mod ecs_api;
 mod ecs_errors;
 mod ecs_support;
+mod fuzz;
 mod hardening_front;
 mod raw_http;
 mod support;

@@ -41,18 +41,22 @@ pub async fn exchange(addr: SocketAddr, bytes: &[u8]) -> Option<RawResponse> {
     let mut tcp = TcpStream::connect(addr).await.expect("connects");
     // The server may answer and close before all of a bad request is written.
     let _ = tcp.write_all(bytes).await;
-    read_response(&mut tcp).await
+    let bodiless = bytes.starts_with(b"HEAD ");
+    tokio::time::timeout(READ_DEADLINE, read(&mut tcp, bodiless))
+        .await
+        .expect("the server answers or closes within the deadline")
 }
 
 /// One response from `tcp`, or None if the connection closes (or resets) before a whole
 /// response head arrives.
 pub async fn read_response(tcp: &mut TcpStream) -> Option<RawResponse> {
-    tokio::time::timeout(READ_DEADLINE, read(tcp))
+    tokio::time::timeout(READ_DEADLINE, read(tcp, false))
         .await
         .expect("the server answers or closes within the deadline")
 }
 
-async fn read(tcp: &mut TcpStream) -> Option<RawResponse> {
+/// A response to a HEAD request has a Content-Length but no body (`bodiless`).
+async fn read(tcp: &mut TcpStream, bodiless: bool) -> Option<RawResponse> {
     let mut buf = Vec::new();
     let head_end = loop {
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -75,6 +79,7 @@ async fn read(tcp: &mut TcpStream) -> Option<RawResponse> {
         .iter()
         .find(|(n, _)| n == "content-length")
         .and_then(|(_, v)| v.parse().ok())
+        .filter(|_| !bodiless)
         .unwrap_or(0);
     let mut body = buf[head_end + 4..].to_vec();
     while body.len() < length {
