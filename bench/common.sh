@@ -17,7 +17,7 @@ $BIN run --endpoint-url "$ENDPOINT" >/dev/null
 
 # set_weights V1 V2: the route's weights, through the App Mesh API.
 set_weights() {
-  curl -sf -o /dev/null -X PUT "$ENDPOINT/v20190125/meshes/gophermesh/virtualRouter/distributor/routes/distributor-route" \
+  curl -sf -o /dev/null -X PUT -H 'Content-Type: application/json' "$ENDPOINT/v20190125/meshes/gophermesh/virtualRouter/distributor/routes/distributor-route" \
     -d "{\"spec\":{\"httpRoute\":{\"match\":{\"prefix\":\"/\"},\"action\":{\"weightedTargets\":[{\"virtualNode\":\"distributorV1\",\"weight\":$1},{\"virtualNode\":\"distributorV2\",\"weight\":$2}]}}}}"
 }
 

@@ -9,6 +9,6 @@ cargo build --release --quiet
 server=$!
 trap 'kill $server' EXIT
 for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/v20190125/meshes" && break; sleep 0.1; done
-curl -sf -o /dev/null -X PUT "http://127.0.0.1:$port/v20190125/meshes" -d '{"meshName":"gophermesh"}'
+curl -sf -o /dev/null -X PUT -H 'Content-Type: application/json' "http://127.0.0.1:$port/v20190125/meshes" -d '{"meshName":"gophermesh"}'
 wrk -t2 -c64 -d10s "http://127.0.0.1:$port/v20190125/meshes/gophermesh"
 echo "server RSS (KiB): $(ps -o rss= -p $server)"

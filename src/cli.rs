@@ -124,6 +124,9 @@ pub struct ServeArgs {
     /// The account that owns every resource.
     #[arg(long, default_value = "000000000000")]
     pub account_id: String,
+    /// Connections served at once; more are answered with a throttling error.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
 }
 
 impl Default for ServeArgs {
@@ -133,6 +136,7 @@ impl Default for ServeArgs {
             bind: IpAddr::from([127, 0, 0, 1]),
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
+            max_connections: 1024,
         }
     }
 }

@@ -3,17 +3,29 @@
 use std::net::SocketAddr;
 
 use color_eyre::Result;
-use color_eyre::eyre::WrapErr;
+use color_eyre::eyre::{WrapErr, bail};
 
 use crate::cli::ServeArgs;
 use crate::dataplane::DataPlaneConfig;
 use crate::embedded::EmbeddedCloud;
 use crate::emulator::CloudConfig;
+use crate::emulator::regions::is_aws_region;
+use crate::emulator::server::HttpLimits;
 
 pub async fn run(args: ServeArgs) -> Result<()> {
+    if !is_aws_region(&args.region) {
+        bail!(
+            "--region {}: not an AWS region (signed requests naming it would be refused too)",
+            args.region
+        );
+    }
     let config = CloudConfig {
         region: args.region.clone(),
         account_id: args.account_id.clone(),
+        http: HttpLimits {
+            max_connections: args.max_connections as usize,
+            ..HttpLimits::default()
+        },
         ..CloudConfig::default()
     };
     let addr = SocketAddr::new(args.bind, args.port);

@@ -7,18 +7,19 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
 
 use super::Cloud;
+use super::admission;
 use super::appmesh::error::AppMeshError;
+use super::aws_error::{self, JSON_11, Protocol, X_AMZ_TARGET, json};
 use super::ecs::error::EcsError;
 use crate::model::DecodeError;
-use crate::model::appmesh::{OPERATIONS, Request};
+use crate::model::appmesh::{OPERATIONS, Request as AppMeshRequest};
 use crate::model::ecs::Request as EcsRequest;
 use crate::model::protocol::{Location, Operation, ParamKind};
 
@@ -26,20 +27,50 @@ pub fn router(cloud: Arc<Cloud>) -> Router {
     Router::new().fallback(handle).with_state(cloud)
 }
 
-async fn handle(
-    State(cloud): State<Arc<Cloud>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let region = signing_region(&headers).unwrap_or(&cloud.config.region);
-    if method == Method::POST
-        && uri.path() == "/"
-        && let Some(target) = headers.get("x-amz-target")
-    {
-        return ecs(&cloud, region, target.to_str().unwrap_or_default(), &body);
+async fn handle(State(cloud): State<Arc<Cloud>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let protocol = Protocol::of(&parts.method, parts.uri.path(), &parts.headers);
+    let admitted = async {
+        let region = admission::region(&parts.headers, &cloud.config.region)?;
+        if protocol == Protocol::Json11 {
+            admission::json11_content_type(&parts.headers)?;
+        }
+        let body = admission::body(body, &parts.headers, &cloud.config.http).await?;
+        Ok::<_, admission::Refusal>((region, body))
+    };
+    let (region, body) = match admitted.await {
+        Ok(admitted) => admitted,
+        Err(refusal) => {
+            tracing::debug!(?refusal, "request refused");
+            return refusal.respond(protocol);
+        }
+    };
+    match protocol {
+        Protocol::Json11 => {
+            let target = parts.headers.get(X_AMZ_TARGET);
+            let target = target.and_then(|t| t.to_str().ok()).unwrap_or_default();
+            ecs(&cloud, region, target, &body)
+        }
+        Protocol::RestJson => appmesh(
+            &cloud,
+            region,
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            &body,
+        ),
     }
+}
+
+/// An App Mesh call: REST-JSON, the operation named by the method and path.
+fn appmesh(
+    cloud: &Cloud,
+    region: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
     let Some((operation, labels)) = OPERATIONS
         .iter()
         .find_map(|op| Some((op, op.match_path(method.as_str(), uri.path())?)))
@@ -50,7 +81,10 @@ async fn handle(
             &format!("No App Mesh operation is {method} {}.", uri.path()),
         );
     };
-    let result = decode(operation, &labels, uri.query(), &headers, &body)
+    if let Err(refusal) = admission::rest_json_content_type(headers, body) {
+        return refusal.respond(Protocol::RestJson);
+    }
+    let result = decode(operation, &labels, uri.query(), headers, body)
         .and_then(|request| cloud.appmesh.call(region, request));
     match result {
         Ok(body) => json(
@@ -73,7 +107,7 @@ fn decode(
     query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<Request, AppMeshError> {
+) -> Result<AppMeshRequest, AppMeshError> {
     let mut input = if body.iter().all(u8::is_ascii_whitespace) {
         Map::new()
     } else {
@@ -116,8 +150,8 @@ fn decode(
         };
         input.insert(param.member.to_string(), value);
     }
-    let request =
-        Request::decode(operation.name, Value::Object(input)).map_err(|e| bad(&e.to_string()))?;
+    let request = AppMeshRequest::decode(operation.name, Value::Object(input))
+        .map_err(|e| bad(&e.to_string()))?;
     let violations = request.violations();
     if !violations.is_empty() {
         return Err(bad(&violations.to_string()));
@@ -176,18 +210,11 @@ fn ecs(cloud: &Cloud, region: &str, target: &str, body: &[u8]) -> Response {
 }
 
 const ECS_TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113.";
-const JSON_11: &str = "application/x-amz-json-1.1";
 
 /// A JSON 1.1 error: `{"__type": ..., "message": ...}` (and the type in `x-amzn-ErrorType`).
 fn json11_error(e: &EcsError) -> Response {
-    let body = serde_json::to_vec(&serde_json::json!({ "__type": e.code, "message": e.message }))
-        .unwrap_or_default();
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    let mut response = json(status, body);
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_11));
-    headers.insert("x-amzn-errortype", HeaderValue::from_static(e.code));
-    response
+    aws_error::error(Protocol::Json11, status, e.code, &e.message)
 }
 
 fn bad(message: &str) -> AppMeshError {
@@ -220,27 +247,9 @@ pub fn signing_region(headers: &HeaderMap) -> Option<&str> {
     (!region.is_empty()).then_some(region)
 }
 
-fn json(status: StatusCode, body: Vec<u8>) -> Response {
-    let mut response = (status, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
-        headers.insert("x-amzn-requestid", id);
-    }
-    response
-}
-
 /// A REST-JSON error: the status, `x-amzn-ErrorType` and `{"message": ...}`.
 fn json_error(status: StatusCode, code: &'static str, message: &str) -> Response {
-    let body = serde_json::to_vec(&serde_json::json!({ "message": message })).unwrap_or_default();
-    let mut response = json(status, body);
-    response
-        .headers_mut()
-        .insert("x-amzn-errortype", HeaderValue::from_static(code));
-    response
+    aws_error::error(Protocol::RestJson, status, code, message)
 }
 
 #[cfg(test)]

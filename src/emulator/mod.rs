@@ -2,10 +2,15 @@
 //! REST-JSON protocol (and, on the same endpoint, ECS's JSON 1.1), so that the AWS SDKs and
 //! the aws CLI work against it unchanged.
 
+mod admission;
 pub mod appmesh;
+pub mod aws_error;
 pub mod ecs;
 pub mod http;
+mod hyper_errors;
 pub mod plane;
+pub mod regions;
+pub mod server;
 pub mod snapshot;
 
 use std::net::SocketAddr;
@@ -20,6 +25,7 @@ use appmesh::store::Limits;
 use ecs::Ecs;
 use ecs::runtime::{RuntimeEvent, RuntimeReporter};
 use ecs::store::Timings;
+use server::HttpLimits;
 use snapshot::{CloudSnapshot, Publisher};
 
 /// Who the embedded cloud is: its default region and its single account.
@@ -31,6 +37,8 @@ pub struct CloudConfig {
     pub appmesh_limits: Limits,
     /// How long ECS task transitions take (zero in tests).
     pub ecs_timings: Timings,
+    /// Timeouts and sizes of the HTTP front.
+    pub http: HttpLimits,
 }
 
 impl Default for CloudConfig {
@@ -40,6 +48,7 @@ impl Default for CloudConfig {
             account_id: "000000000000".into(),
             appmesh_limits: Limits::default(),
             ecs_timings: Timings::default(),
+            http: HttpLimits::default(),
         }
     }
 }
@@ -100,7 +109,7 @@ pub struct RunningCloud {
     pub addr: SocketAddr,
     pub cloud: Arc<Cloud>,
     shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<std::io::Result<()>>>,
+    task: Option<JoinHandle<()>>,
     scheduler: JoinHandle<()>,
 }
 
@@ -112,9 +121,7 @@ impl RunningCloud {
         let cloud = Cloud::new(config);
         let (shutdown, stopped) = oneshot::channel::<()>();
         let app = http::router(cloud.clone());
-        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
+        let limits = cloud.config.http;
         let events = cloud
             .runtime_events
             .lock()
@@ -124,13 +131,9 @@ impl RunningCloud {
         let scheduler_cloud = cloud.clone();
         let scheduler =
             tokio::spawn(async move { scheduler_cloud.ecs.run_supervised_scheduler(events).await });
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let task = tokio::spawn(server::serve(listener, app, limits, async {
+            let _ = stopped.await;
+        }));
         Ok(RunningCloud {
             addr,
             cloud,
@@ -145,14 +148,15 @@ impl RunningCloud {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting, lets requests in flight finish, and waits for the server to end.
+    /// Stops accepting, gives requests in flight the shutdown grace period
+    /// ([`HttpLimits::shutdown_grace`]) to finish, drops the connections left and returns.
     pub async fn stop(mut self) -> std::io::Result<()> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         self.scheduler.abort();
         match self.task.take() {
-            Some(task) => task.await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            Some(task) => task.await.map_err(std::io::Error::other),
             None => Ok(()),
         }
     }

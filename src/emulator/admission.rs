@@ -1,0 +1,147 @@
+//! What a request must satisfy before any operation sees it: a credential scope naming a real
+//! region, a Content-Type its protocol reads, a body of bounded size that arrives in bounded
+//! time. A refusal is answered as an AWS error in the caller's protocol.
+
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use super::aws_error::{self, JSON_11, Protocol};
+use super::http::signing_region;
+use super::regions::is_aws_region;
+use super::server::HttpLimits;
+
+#[derive(Debug)]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Refusal {
+    pub fn respond(&self, protocol: Protocol) -> Response {
+        aws_error::error(protocol, self.status, self.code, &self.message)
+    }
+}
+
+/// The region of the request: its credential scope's, or `default` when it is not signed.
+/// AWS refuses a scope naming a region that does not exist with this code, status and message.
+pub fn region<'a>(headers: &'a HeaderMap, default: &'a str) -> Result<&'a str, Refusal> {
+    match signing_region(headers) {
+        None => Ok(default),
+        Some(region) if is_aws_region(region) => Ok(region),
+        Some(region) => Err(Refusal {
+            status: StatusCode::FORBIDDEN,
+            code: "InvalidSignatureException",
+            message: format!("Credential should be scoped to a valid region, not '{region}'. "),
+        }),
+    }
+}
+
+/// JSON 1.1 requests are routed by their Content-Type: AWS answers 404 to one that names
+/// another protocol (or none). `application/json` is read as JSON 1.1 too, as AWS does.
+pub fn json11_content_type(headers: &HeaderMap) -> Result<(), Refusal> {
+    let media = media_type(headers);
+    if matches!(media.as_deref(), Some(JSON_11 | "application/json")) {
+        return Ok(());
+    }
+    Err(Refusal {
+        status: StatusCode::NOT_FOUND,
+        code: "UnknownOperationException",
+        message: format!(
+            "A request naming its operation in X-Amz-Target must be sent as {JSON_11}, not {}.",
+            media.as_deref().unwrap_or("without a Content-Type")
+        ),
+    })
+}
+
+/// A REST-JSON request with a body must say it is `application/json`, as Smithy's REST-JSON
+/// servers require (415 UnsupportedMediaTypeException). A bodiless one may say anything.
+pub fn rest_json_content_type(headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
+    let media = media_type(headers);
+    if body.iter().all(u8::is_ascii_whitespace) || media.as_deref() == Some("application/json") {
+        return Ok(());
+    }
+    Err(Refusal {
+        status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        code: "UnsupportedMediaTypeException",
+        message: format!(
+            "The request body must be sent as application/json, not {}.",
+            media.as_deref().unwrap_or("without a Content-Type")
+        ),
+    })
+}
+
+/// The media type of the Content-Type header, lowercased, without parameters (`; charset=`).
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let media = value.split(';').next().unwrap_or_default().trim();
+    Some(media.to_ascii_lowercase())
+}
+
+/// The whole body, if it is no larger than the limit and arrives within the body timeout.
+pub async fn body(body: Body, headers: &HeaderMap, limits: &HttpLimits) -> Result<Bytes, Refusal> {
+    let too_large = || Refusal {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        code: "RequestEntityTooLargeException",
+        message: format!(
+            "The request body is larger than the {} bytes this endpoint accepts.",
+            limits.max_body_bytes
+        ),
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.max_body_bytes as u64) {
+        return Err(too_large());
+    }
+    let read = Limited::new(body, limits.max_body_bytes).collect();
+    match tokio::time::timeout(limits.request_body_timeout, read).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Ok(Err(e)) => Err(Refusal {
+            status: StatusCode::BAD_REQUEST,
+            code: "BadRequestException",
+            message: format!("The request body could not be read: {e}"),
+        }),
+        Err(_) => Err(Refusal {
+            status: StatusCode::REQUEST_TIMEOUT,
+            code: "RequestTimeoutException",
+            message: format!(
+                "The request body did not arrive within {}.",
+                seconds(limits.request_body_timeout)
+            ),
+        }),
+    }
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{} s", d.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn with_content_type(value: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(value));
+        headers
+    }
+
+    #[test]
+    fn media_types_are_compared_without_parameters_or_case() {
+        assert!(json11_content_type(&with_content_type("application/x-amz-json-1.1")).is_ok());
+        assert!(json11_content_type(&with_content_type("Application/JSON; charset=utf-8")).is_ok());
+        assert!(json11_content_type(&with_content_type("application/x-amz-json-1.0")).is_err());
+        assert!(json11_content_type(&HeaderMap::new()).is_err());
+        let form = with_content_type("application/x-www-form-urlencoded");
+        assert!(rest_json_content_type(&form, b"{}").is_err());
+        assert!(rest_json_content_type(&form, b"").is_ok());
+        assert!(rest_json_content_type(&HeaderMap::new(), b"{}").is_err());
+    }
+}
