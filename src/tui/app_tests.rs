@@ -385,7 +385,11 @@ fn a_click_focuses_the_pane_under_it() {
     a.update(click(60, 10));
     assert_eq!(a.focus, Pane::Step);
     a.update(click(5, 4));
-    assert_eq!((a.focus, a.selected), (Pane::Step, 2), "the list selects, focus stays");
+    assert_eq!(
+        (a.focus, a.selected),
+        (Pane::Step, 2),
+        "the list selects, focus stays"
+    );
 }
 
 #[test]

@@ -24,8 +24,13 @@ pub struct KeyHelp {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Footer {
     Hidden,
-    /// Shown when the line has room, in table order.
-    IfRoom(&'static str, &'static str),
+    /// Shown when the line has room: the lower ranks first (moving, running and the weights
+    /// matter most on stage), yet in table order on the line.
+    IfRoom {
+        key: &'static str,
+        word: &'static str,
+        rank: u8,
+    },
     /// Shown at every width: how to get help and how to leave.
     Always(&'static str, &'static str),
 }
@@ -34,7 +39,11 @@ pub const KEYS: &[KeyHelp] = &[
     KeyHelp {
         keys: "↑ ↓  j k",
         does: "move between steps",
-        footer: Footer::IfRoom("↑↓", "move"),
+        footer: Footer::IfRoom {
+            key: "↑↓",
+            word: "move",
+            rank: 1,
+        },
     },
     KeyHelp {
         keys: "g G  Home End",
@@ -44,7 +53,11 @@ pub const KEYS: &[KeyHelp] = &[
     KeyHelp {
         keys: "Enter",
         does: "run the step (on success the next one is selected)",
-        footer: Footer::IfRoom("⏎", "run"),
+        footer: Footer::IfRoom {
+            key: "⏎",
+            word: "run",
+            rank: 1,
+        },
     },
     KeyHelp {
         keys: "u",
@@ -54,17 +67,29 @@ pub const KEYS: &[KeyHelp] = &[
     KeyHelp {
         keys: "e",
         does: "edit the step's input in $VISUAL / $EDITOR",
-        footer: Footer::IfRoom("e", "edit"),
+        footer: Footer::IfRoom {
+            key: "e",
+            word: "edit",
+            rank: 4,
+        },
     },
     KeyHelp {
         keys: "c",
         does: "copy the aws CLI command (OSC 52)",
-        footer: Footer::IfRoom("c", "copy"),
+        footer: Footer::IfRoom {
+            key: "c",
+            word: "copy",
+            rank: 4,
+        },
     },
     KeyHelp {
         keys: "Tab  Shift-Tab",
         does: "the step's tabs: Input · CLI · Wire · Result",
-        footer: Footer::IfRoom("⇥", "tab"),
+        footer: Footer::IfRoom {
+            key: "⇥",
+            word: "tab",
+            rank: 3,
+        },
     },
     KeyHelp {
         keys: "PgUp PgDn  wheel",
@@ -74,12 +99,20 @@ pub const KEYS: &[KeyHelp] = &[
     KeyHelp {
         keys: "← →",
         does: "focus the next pane: step, resources, traffic",
-        footer: Footer::IfRoom("←→", "pane"),
+        footer: Footer::IfRoom {
+            key: "←→",
+            word: "pane",
+            rank: 3,
+        },
     },
     KeyHelp {
         keys: "z",
         does: "zoom the focused pane to the whole screen",
-        footer: Footer::IfRoom("z", "zoom"),
+        footer: Footer::IfRoom {
+            key: "z",
+            word: "zoom",
+            rank: 2,
+        },
     },
     KeyHelp {
         keys: "Esc",
@@ -94,7 +127,11 @@ pub const KEYS: &[KeyHelp] = &[
     KeyHelp {
         keys: "+",
         does: "move 10 points of weight from v1 to v2",
-        footer: Footer::IfRoom("+/-", "weights"),
+        footer: Footer::IfRoom {
+            key: "+/-",
+            word: "weights",
+            rank: 2,
+        },
     },
     KeyHelp {
         keys: "-",
@@ -104,7 +141,11 @@ pub const KEYS: &[KeyHelp] = &[
     KeyHelp {
         keys: "f",
         does: "fault injection on v2: 30% of its requests fail",
-        footer: Footer::IfRoom("f", "fault"),
+        footer: Footer::IfRoom {
+            key: "f",
+            word: "fault",
+            rank: 3,
+        },
     },
     KeyHelp {
         keys: "?",
@@ -135,28 +176,42 @@ pub fn help_width() -> u16 {
     u16::try_from(KEYS_COLUMN + 2 + widest + 2).unwrap_or(u16::MAX)
 }
 
-/// The footer's entries that fit in `columns`: every `Always` entry, then the `IfRoom`
-/// ones in table order while they fit; shown in table order.
+/// The footer's entries that fit in `columns`: every `Always` entry, then the `IfRoom` ones
+/// by rank while they fit; shown in table order.
 pub fn footer_entries(columns: u16) -> Vec<(&'static str, &'static str)> {
-    let cost = |(k, what): (&str, &str)| width(k) + width(what) + 3;
+    let cost = |key: &str, word: &str| width(key) + width(word) + 3;
     let mut room = usize::from(columns);
-    for row in KEYS {
-        if let Footer::Always(k, what) = row.footer {
-            room = room.saturating_sub(cost((k, what)));
+    let mut shown = vec![false; KEYS.len()];
+    for (i, row) in KEYS.iter().enumerate() {
+        if let Footer::Always(key, word) = row.footer {
+            room = room.saturating_sub(cost(key, word));
+            shown[i] = true;
         }
     }
-    let mut shown = Vec::new();
-    for row in KEYS {
-        match row.footer {
-            Footer::Always(k, what) => shown.push((k, what)),
-            Footer::IfRoom(k, what) if cost((k, what)) <= room => {
-                room -= cost((k, what));
-                shown.push((k, what));
+    let mut by_rank: Vec<(u8, usize, usize)> = KEYS
+        .iter()
+        .enumerate()
+        .filter_map(|(i, row)| match row.footer {
+            Footer::IfRoom { key, word, rank } => Some((rank, i, cost(key, word))),
+            _ => None,
+        })
+        .collect();
+    by_rank.sort();
+    for (_, i, needs) in by_rank {
+        if needs <= room {
+            room -= needs;
+            shown[i] = true;
+        }
+    }
+    KEYS.iter()
+        .zip(shown)
+        .filter_map(|(row, shown)| match row.footer {
+            Footer::Always(key, word) | Footer::IfRoom { key, word, .. } if shown => {
+                Some((key, word))
             }
-            _ => {}
-        }
-    }
-    shown
+            _ => None,
+        })
+        .collect()
 }
 
 /// Where the README's key table starts and ends.
@@ -181,8 +236,14 @@ mod tests {
     fn the_readme_key_table_is_the_one_definition() {
         let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
             .expect("README.md");
-        let start = readme.find(README_START).expect("the README's start marker") + README_START.len();
-        let end = readme[start..].find(README_END).expect("the README's end marker") + start;
+        let start = readme
+            .find(README_START)
+            .expect("the README's start marker")
+            + README_START.len();
+        let end = readme[start..]
+            .find(README_END)
+            .expect("the README's end marker")
+            + start;
         let expected = markdown_table();
         assert_eq!(
             readme[start..end].trim(),
@@ -201,18 +262,27 @@ mod tests {
                 assert!(used <= usize::from(columns), "{columns}: {shown:?}");
             }
         }
-        let all = KEYS
-            .iter()
-            .filter(|k| k.footer != Footer::Hidden)
-            .count();
-        assert_eq!(footer_entries(140).len(), all, "a projector shows every footer key");
-        assert!(footer_entries(60).len() < all, "60 columns drop some");
+        let all = KEYS.iter().filter(|k| k.footer != Footer::Hidden).count();
+        assert_eq!(
+            footer_entries(140).len(),
+            all,
+            "a projector shows every footer key"
+        );
+        let at_80 = footer_entries(80);
+        assert!(at_80.len() < all, "80 columns drop some");
+        assert!(
+            at_80.contains(&("+/-", "weights")) && footer_entries(60).contains(&("z", "zoom")),
+            "what a presenter needs on stage goes first"
+        );
     }
 
     #[test]
     fn the_help_overlay_fits_a_default_terminal() {
         assert!(help_width() <= 80, "{}", help_width());
         assert!(KEYS.iter().all(|k| width(k.keys) <= KEYS_COLUMN));
-        assert!(KEYS.len() + 3 <= 24, "rows, the note and borders fit 24 rows");
+        assert!(
+            KEYS.len() + 3 <= 24,
+            "rows, the note and borders fit 24 rows"
+        );
     }
 }

@@ -165,7 +165,9 @@ mod tests {
         for shape in shapes() {
             // The edges of each layout and a spread between (every width costs seconds in a
             // debug build: the layout solver runs for each).
-            for w in [0, 39, 40, 41, 59, 60, 79, 80, 99, 100, 101, 113, 120, 140, 160] {
+            for w in [
+                0, 39, 40, 41, 59, 60, 79, 80, 99, 100, 101, 113, 120, 140, 160,
+            ] {
                 for h in [0, 5, 9, 10, 11, 12, 20, 24, 29, 30, 45, 60] {
                     let a = Areas::new(Rect::new(0, 0, w, h), shape);
                     if a.too_small {

@@ -91,7 +91,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let Some(sample) = &app.traffic.latest else {
         let text = vec![
             Line::styled("No traffic yet.", theme.dim()),
-            Line::raw(format!("It starts at {}, once the services run.", traffic_step(app))),
+            Line::raw(format!(
+                "It starts at {}, once the services run.",
+                traffic_step(app)
+            )),
             Line::raw("Then + and - move the weights, and f injects faults into v2."),
         ];
         frame.render_widget(Paragraph::new(text), inner);
@@ -128,14 +131,14 @@ fn traffic_step(app: &App) -> String {
         })
 }
 
-/// The one line the traffic pane takes while no traffic runs.
+/// The one line the traffic pane takes while no traffic runs: the longest wording that fits.
 fn strip(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    let mut spans = if app.focus == Pane::Traffic {
-        vec![Span::styled(" ▶ Traffic", theme.focus())]
+    let lead = if app.focus == Pane::Traffic {
+        Span::styled(" ▶ Traffic", theme.focus())
     } else {
-        vec![Span::styled(" Traffic", theme.title())]
+        Span::styled(" Traffic", theme.title())
     };
-    match &app.traffic.latest {
+    let mut wordings: Vec<Vec<Span>> = match &app.traffic.latest {
         Some(sample) => {
             let last: Vec<String> = sample
                 .window
@@ -143,18 +146,33 @@ fn strip(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
                 .iter()
                 .map(|(v, s)| format!("{v} {:.1}%", s.share * 100.0))
                 .collect();
-            spans.push(Span::styled(" · stopped · last: ", theme.dim()));
-            spans.push(Span::raw(last.join(" · ")));
+            vec![vec![
+                Span::styled(" · stopped · last: ", theme.dim()),
+                Span::raw(last.join(" · ")),
+            ]]
         }
         None => {
-            spans.push(Span::styled(" · not running: ", theme.dim()));
-            spans.push(Span::raw(format!("{} starts it", traffic_step(app))));
-            spans.push(Span::styled(
-                "; then + - move the weights, f injects faults",
-                theme.dim(),
-            ));
+            let step = traffic_step(app);
+            vec![
+                vec![
+                    Span::styled(" · not running: ", theme.dim()),
+                    Span::raw(format!("{step} starts it")),
+                    Span::styled("; then + - move the weights", theme.dim()),
+                ],
+                vec![
+                    Span::styled(" · not running: ", theme.dim()),
+                    Span::raw(format!("{step} starts it")),
+                ],
+                vec![Span::styled(" · not running", theme.dim())],
+            ]
         }
-    }
+    };
+    let fits = |spans: &Vec<Span>| {
+        lead.width() + spans.iter().map(Span::width).sum::<usize>() <= usize::from(area.width)
+    };
+    let chosen = wordings.iter().position(fits).unwrap_or(wordings.len() - 1);
+    let mut spans = vec![lead];
+    spans.extend(wordings.swap_remove(chosen));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -210,7 +228,13 @@ fn table(
     lines
 }
 
-fn observed(v: &VersionStats, seconds: f64, i: usize, full: bool, theme: Theme) -> Vec<Span<'static>> {
+fn observed(
+    v: &VersionStats,
+    seconds: f64,
+    i: usize,
+    full: bool,
+    theme: Theme,
+) -> Vec<Span<'static>> {
     let share = v.share * 100.0;
     let success_style = if v.success >= 0.999 {
         theme.ok()
