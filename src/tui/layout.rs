@@ -103,16 +103,18 @@ impl Areas {
     /// Steps on top, then the step pane — or the resources, when focused: there is no room
     /// for both — then the traffic.
     fn stacked(&mut self, body: Rect, shape: Shape) {
-        // While traffic runs, the list gives rows to it.
+        // While traffic runs, the list and then the traffic give rows to the step pane: 8
+        // lines of the Input tab still show at 80×24, with the traffic table's versions below
+        // (z zooms the traffic for its chart).
         let list = if shape.traffic_running {
-            (body.height / 4).clamp(3, 8)
+            (body.height / 5).clamp(3, 8)
         } else {
             (body.height / 3).clamp(3, 8)
         };
         let [steps, rest] =
             Layout::vertical([Constraint::Length(list), Constraint::Min(1)]).areas(body);
         let traffic_rows = if shape.traffic_running && rest.height >= 10 {
-            (rest.height * 2 / 5).clamp(5, 10)
+            rest.height.saturating_sub(13).clamp(5, 10)
         } else {
             1
         };

@@ -245,7 +245,7 @@ async fn with_traffic() {
     });
     feed_traffic(&mut app, 21..=40);
     settings().bind(|| {
-        for (w, h, at_least) in [(140, 45, 12), (80, 24, 4), (60, 20, 2)] {
+        for (w, h, at_least) in [(140, 45, 12), (80, 24, 8), (60, 20, 4)] {
             app.size = (w, h);
             let frame = draw(&app, w, h);
             let rows = tab_rows(&frame);
