@@ -143,7 +143,40 @@ async fn before_traffic() {
             assert!(rows >= at_least, "{w}x{h}: {rows} Input rows\n{frame}");
             insta::assert_snapshot!(format!("before_traffic_{w}x{h}"), frame);
         }
+        // Narrow, the resources take the step pane's place while focused.
+        app.size = (80, 24);
+        app.focus = Pane::Resources;
+        insta::assert_snapshot!("resources_focused_80x24", draw(&app, 80, 24));
     });
+}
+
+/// PgDn shows the rest of a long narrative first, then scrolls the tab; the tab bar stays.
+#[tokio::test]
+async fn a_long_narrative_scrolls_first_and_the_tabs_stay() {
+    let (_cloud, session, mut app) = app((80, 24)).await;
+    app.selected = session.walkthrough.find("13-").unwrap();
+    let hidden = "egress port 15001";
+    let frame = draw(&app, 80, 24);
+    assert!(!frame.contains(hidden) && frame.contains("more text: PgDn"));
+    app.scroll = 3;
+    let frame = draw(&app, 80, 24);
+    assert!(frame.contains(hidden), "{frame}");
+    assert_eq!(tab_rows(&frame), 8, "the tab keeps its rows");
+    assert!(
+        frame.contains("\"containerDefinitions\""),
+        "the tab has not scrolled yet"
+    );
+    app.scroll = 100;
+    let frame = draw(&app, 80, 24);
+    assert!(
+        !frame.contains("more text: PgDn"),
+        "the narrative's end is in view"
+    );
+    assert!(
+        !frame.contains("\"containerDefinitions\""),
+        "then the tab scrolls"
+    );
+    assert!(frame.contains(" Input │ CLI │ Wire │ Result"));
 }
 
 #[tokio::test]
