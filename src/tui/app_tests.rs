@@ -238,84 +238,6 @@ fn f_toggles_faults() {
 }
 
 #[test]
-fn help_overlay_and_quitting() {
-    let mut a = app();
-    a.update(key(KeyCode::Char('?')));
-    assert!(a.help);
-    assert!(a.update(key(KeyCode::Down)).is_empty());
-    assert!(
-        !a.help && a.selected == 0,
-        "any key closes help and does nothing else"
-    );
-    assert_eq!(a.update(key(KeyCode::Char('q'))), [Cmd::Quit]);
-    assert!(a.quit);
-    let mut b = app();
-    assert_eq!(
-        b.update(Msg::Key(KeyEvent::new(
-            KeyCode::Char('c'),
-            KeyModifiers::CONTROL
-        ))),
-        [Cmd::Quit]
-    );
-}
-
-#[test]
-fn mouse_click_selects_and_wheel_scrolls() {
-    let mut a = app();
-    // The step list starts below the header (row 1) and its border (row 2): row 4 is step 3.
-    let click = MouseEvent {
-        kind: MouseEventKind::Down(MouseButton::Left),
-        column: 5,
-        row: 4,
-        modifiers: KeyModifiers::NONE,
-    };
-    a.update(Msg::Mouse(click));
-    assert_eq!(a.selected, 2);
-    let wheel = MouseEvent {
-        kind: MouseEventKind::ScrollDown,
-        column: 60,
-        row: 10,
-        modifiers: KeyModifiers::NONE,
-    };
-    a.update(Msg::Mouse(wheel));
-    assert_eq!(a.scroll, 3);
-}
-
-#[test]
-fn traffic_samples_build_the_history_and_markers() {
-    let mut a = app();
-    let sample = |t: u64| {
-        let summary = Summary {
-            requests: 10,
-            errors: 0,
-            duration_s: 1.0,
-            rps: 10.0,
-            versions: Default::default(),
-        };
-        Box::new(Sample {
-            elapsed: Duration::from_secs(t),
-            window: summary.clone(),
-            total: summary,
-            in_flight: 0,
-        })
-    };
-    for t in 0..(HISTORY as u64 + 5) {
-        a.update(Msg::Traffic(sample(t)));
-    }
-    assert!(a.traffic.running);
-    assert_eq!(a.traffic.history.len(), HISTORY);
-    a.update(Msg::Weights(Weights {
-        targets: vec![("a".into(), 50), ("b".into(), 50)],
-    }));
-    a.update(Msg::Weights(Weights {
-        targets: vec![("a".into(), 40), ("b".into(), 60)],
-    }));
-    assert_eq!(a.traffic.markers.len(), 2);
-    a.update(Msg::Resize(60, 20));
-    assert_eq!(a.size, (60, 20));
-}
-
-#[test]
 fn arrows_move_the_focus_between_panes_both_ways() {
     let mut a = app();
     assert_eq!(a.focus, Pane::Step);
@@ -398,4 +320,82 @@ fn the_list_is_as_wide_as_the_longest_title() {
     a.steps[1].title = "Task definition: distributor v2".into();
     let list = a.areas(Rect::new(0, 0, 140, 45)).steps.unwrap();
     assert_eq!(list.width, 31 + 7);
+}
+
+#[test]
+fn help_overlay_and_quitting() {
+    let mut a = app();
+    a.update(key(KeyCode::Char('?')));
+    assert!(a.help);
+    assert!(a.update(key(KeyCode::Down)).is_empty());
+    assert!(
+        !a.help && a.selected == 0,
+        "any key closes help and does nothing else"
+    );
+    assert_eq!(a.update(key(KeyCode::Char('q'))), [Cmd::Quit]);
+    assert!(a.quit);
+    let mut b = app();
+    assert_eq!(
+        b.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL
+        ))),
+        [Cmd::Quit]
+    );
+}
+
+#[test]
+fn mouse_click_selects_and_wheel_scrolls() {
+    let mut a = app();
+    // The step list starts below the header (row 1) and its border (row 2): row 4 is step 3.
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 5,
+        row: 4,
+        modifiers: KeyModifiers::NONE,
+    };
+    a.update(Msg::Mouse(click));
+    assert_eq!(a.selected, 2);
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 60,
+        row: 10,
+        modifiers: KeyModifiers::NONE,
+    };
+    a.update(Msg::Mouse(wheel));
+    assert_eq!(a.scroll, 3);
+}
+
+#[test]
+fn traffic_samples_build_the_history_and_markers() {
+    let mut a = app();
+    let sample = |t: u64| {
+        let summary = Summary {
+            requests: 10,
+            errors: 0,
+            duration_s: 1.0,
+            rps: 10.0,
+            versions: Default::default(),
+        };
+        Box::new(Sample {
+            elapsed: Duration::from_secs(t),
+            window: summary.clone(),
+            total: summary,
+            in_flight: 0,
+        })
+    };
+    for t in 0..(HISTORY as u64 + 5) {
+        a.update(Msg::Traffic(sample(t)));
+    }
+    assert!(a.traffic.running);
+    assert_eq!(a.traffic.history.len(), HISTORY);
+    a.update(Msg::Weights(Weights {
+        targets: vec![("a".into(), 50), ("b".into(), 50)],
+    }));
+    a.update(Msg::Weights(Weights {
+        targets: vec![("a".into(), 40), ("b".into(), 60)],
+    }));
+    assert_eq!(a.traffic.markers.len(), 2);
+    a.update(Msg::Resize(60, 20));
+    assert_eq!(a.size, (60, 20));
 }
