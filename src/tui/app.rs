@@ -8,7 +8,9 @@ use ratatui::crossterm::event::{
 };
 use ratatui::layout::{Position, Rect};
 
-use super::layout::Areas;
+use ratatui::text::Span;
+
+use super::layout::{Areas, Shape};
 use crate::dataplane::traffic::Sample;
 use crate::walkthrough::runner::{Outcome, StepReport};
 
@@ -78,6 +80,29 @@ impl Tab {
     fn previous(self) -> Tab {
         let i = Tab::ALL.iter().position(|t| *t == self).unwrap_or(0);
         Tab::ALL[(i + Tab::ALL.len() - 1) % Tab::ALL.len()]
+    }
+}
+
+/// The panes that take focus (the step list is always moved with ↑ ↓): the focused one is
+/// drawn with a heavy border and a ▶ in its title, and `z` zooms it to the whole screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Step,
+    Resources,
+    Traffic,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 3] = [Pane::Step, Pane::Resources, Pane::Traffic];
+
+    fn next(self) -> Pane {
+        let i = Pane::ALL.iter().position(|p| *p == self).unwrap_or(0);
+        Pane::ALL[(i + 1) % Pane::ALL.len()]
+    }
+
+    fn previous(self) -> Pane {
+        let i = Pane::ALL.iter().position(|p| *p == self).unwrap_or(0);
+        Pane::ALL[(i + Pane::ALL.len() - 1) % Pane::ALL.len()]
     }
 }
 
@@ -204,6 +229,9 @@ pub struct App {
     pub tab: Tab,
     pub scroll: u16,
     pub help: bool,
+    pub focus: Pane,
+    /// The focused pane fills the screen (for a projector).
+    pub zoomed: bool,
     pub resources: Resources,
     pub weights: Option<Weights>,
     pub traffic: TrafficView,
@@ -224,6 +252,8 @@ impl App {
             tab: Tab::Input,
             scroll: 0,
             help: false,
+            focus: Pane::Step,
+            zoomed: false,
             resources: Resources::default(),
             weights: None,
             traffic: TrafficView::default(),
@@ -239,6 +269,32 @@ impl App {
             .iter()
             .filter(|s| s.status == StepStatus::Done)
             .count()
+    }
+
+    /// Where each pane goes in `area` for the current state: render and the mouse use the
+    /// same answer.
+    pub fn areas(&self, area: Rect) -> Areas {
+        Areas::new(
+            area,
+            Shape {
+                traffic_running: self.traffic.running,
+                focus: self.focus,
+                zoomed: self.zoomed,
+                list_width: self.list_width(),
+            },
+        )
+    }
+
+    /// The step list's width that shows the longest title whole: borders, the status mark
+    /// and the step number take 7 columns.
+    fn list_width(&self) -> u16 {
+        let longest = self
+            .steps
+            .iter()
+            .map(|s| Span::raw(s.title.as_str()).width())
+            .max()
+            .unwrap_or(0);
+        u16::try_from(longest + 7).unwrap_or(u16::MAX)
     }
 
     fn select(&mut self, index: usize) {
@@ -383,6 +439,22 @@ impl App {
                 self.scroll = 0;
                 vec![]
             }
+            KeyCode::Right => {
+                self.focus = self.focus.next();
+                vec![]
+            }
+            KeyCode::Left => {
+                self.focus = self.focus.previous();
+                vec![]
+            }
+            KeyCode::Char('z') => {
+                self.zoomed = !self.zoomed;
+                vec![]
+            }
+            KeyCode::Esc => {
+                self.zoomed = false;
+                vec![]
+            }
             KeyCode::PageDown => {
                 self.scroll = self.scroll.saturating_add(10);
                 vec![]
@@ -512,10 +584,21 @@ impl App {
     }
 
     fn mouse(&mut self, mouse: MouseEvent) -> Vec<Cmd> {
-        let areas = Areas::new(Rect::new(0, 0, self.size.0, self.size.1));
+        let areas = self.areas(Rect::new(0, 0, self.size.0, self.size.1));
         match mouse.kind {
             MouseEventKind::Down(MouseButton::Left) => {
                 let at = Position::new(mouse.column, mouse.row);
+                let panes = [
+                    (areas.pane, Pane::Step),
+                    (areas.resources, Pane::Resources),
+                    (areas.traffic, Pane::Traffic),
+                ];
+                if let Some((_, pane)) = panes
+                    .iter()
+                    .find(|(area, _)| area.is_some_and(|a| a.contains(at)))
+                {
+                    self.focus = *pane;
+                }
                 if let Some(list) = areas.steps
                     && list.contains(at)
                 {

@@ -238,6 +238,91 @@ fn f_toggles_faults() {
 }
 
 #[test]
+fn arrows_move_the_focus_between_panes_both_ways() {
+    let mut a = app();
+    assert_eq!(a.focus, Pane::Step);
+    assert!(a.update(key(KeyCode::Right)).is_empty());
+    assert_eq!(a.focus, Pane::Resources);
+    a.update(key(KeyCode::Right));
+    assert_eq!(a.focus, Pane::Traffic);
+    a.update(key(KeyCode::Right));
+    assert_eq!(a.focus, Pane::Step, "wraps around");
+    a.update(key(KeyCode::Left));
+    assert_eq!(a.focus, Pane::Traffic);
+    assert_eq!(a.tab, Tab::Input, "the step's tabs stay on Tab / Shift-Tab");
+}
+
+#[test]
+fn z_zooms_the_focused_pane_and_z_or_esc_returns() {
+    let mut a = app();
+    a.update(key(KeyCode::Left));
+    assert!(a.update(key(KeyCode::Char('z'))).is_empty());
+    assert!(a.zoomed);
+    let areas = a.areas(Rect::new(0, 0, 140, 45));
+    assert_eq!(areas.traffic, Some(Rect::new(0, 1, 140, 43)));
+    assert_eq!((areas.steps, areas.pane), (None, None));
+    a.update(key(KeyCode::Char('z')));
+    assert!(!a.zoomed);
+    a.update(key(KeyCode::Char('z')));
+    a.update(key(KeyCode::Esc));
+    assert!(!a.zoomed);
+    a.update(key(KeyCode::Esc));
+    assert!(!a.zoomed, "Esc without a zoom changes nothing");
+}
+
+#[test]
+fn steps_and_weights_keep_working_while_zoomed() {
+    let mut a = app();
+    a.update(Msg::Weights(Weights {
+        targets: vec![("distributorV1".into(), 100), ("distributorV2".into(), 0)],
+    }));
+    a.update(key(KeyCode::Char('z')));
+    a.update(key(KeyCode::Down));
+    assert_eq!((a.selected, a.zoomed), (1, true));
+    assert_eq!(
+        a.update(key(KeyCode::Char('+'))),
+        [Cmd::SetWeights(Weights {
+            targets: vec![("distributorV1".into(), 90), ("distributorV2".into(), 10)],
+        })]
+    );
+}
+
+#[test]
+fn a_click_focuses_the_pane_under_it() {
+    let mut a = app();
+    let click = |column, row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // At 140×45 the resources are the right-hand 38 columns, the traffic line the last
+    // row above the footer.
+    a.update(click(120, 10));
+    assert_eq!(a.focus, Pane::Resources);
+    a.update(click(60, 43));
+    assert_eq!(a.focus, Pane::Traffic);
+    a.update(click(60, 10));
+    assert_eq!(a.focus, Pane::Step);
+    a.update(click(5, 4));
+    assert_eq!(
+        (a.focus, a.selected),
+        (Pane::Step, 2),
+        "the list selects, focus stays"
+    );
+}
+
+#[test]
+fn the_list_is_as_wide_as_the_longest_title() {
+    let mut a = app();
+    a.steps[1].title = "Task definition: distributor v2".into();
+    let list = a.areas(Rect::new(0, 0, 140, 45)).steps.unwrap();
+    assert_eq!(list.width, 31 + 7);
+}
+
+#[test]
 fn help_overlay_and_quitting() {
     let mut a = app();
     a.update(key(KeyCode::Char('?')));

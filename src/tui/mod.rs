@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod effects;
+pub mod keys;
 pub mod layout;
 pub mod terminal;
 pub mod theme;

@@ -7,10 +7,15 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, BorderType, Borders, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
 
-use super::app::{App, Weights};
+use std::collections::BTreeSet;
+
+use super::app::{App, Pane, StepKindView, Weights};
 use super::theme::Theme;
+use super::view::pane_block;
+use crate::dataplane::stats::VersionStats;
+use crate::dataplane::traffic::Sample;
 
 /// The configured share (in %) of a version: the weight of the route target whose virtual
 /// node names it (`distributorV2` ↔ `v2`), over the total weight.
@@ -36,34 +41,152 @@ pub fn margin(share: f64, n: u64) -> f64 {
     1.96 * (p * (1.0 - p) / n as f64).sqrt() * 100.0
 }
 
+/// The version a route target stands for: the `v2` that ends `distributorV2`, or the
+/// virtual node's whole name when it ends in no version (so `configured_share` finds it).
+pub fn version_of_target(node: &str) -> String {
+    let lower = node.to_ascii_lowercase();
+    let digits = lower.len() - lower.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let before = lower.len() - digits;
+    if digits > 0 && before > 0 && lower.as_bytes()[before - 1] == b'v' {
+        lower[before - 1..].to_string()
+    } else {
+        node.to_string()
+    }
+}
+
+/// Every version the pane shows, in one order (its colour and row follow it): those seen in
+/// the traffic and every target of the route — a target at weight 0 gets no requests, and
+/// is shown all the same.
+pub fn versions(app: &App) -> Vec<String> {
+    let mut all: BTreeSet<String> = app
+        .traffic
+        .history
+        .iter()
+        .flat_map(|(_, shares)| shares.keys().cloned())
+        .collect();
+    if let Some(sample) = &app.traffic.latest {
+        all.extend(sample.window.versions.keys().cloned());
+    }
+    if let Some(weights) = &app.weights {
+        for (node, _) in &weights.targets {
+            let covered = all
+                .iter()
+                .any(|v| node.to_ascii_lowercase().ends_with(&v.to_ascii_lowercase()));
+            if !covered {
+                all.insert(version_of_target(node));
+            }
+        }
+    }
+    all.into_iter().collect()
+}
+
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.dim())
-        .title(Span::styled(" Traffic ", theme.title()));
+    if area.height < 3 {
+        strip(app, frame, area, theme);
+        return;
+    }
+    let block = pane_block(app, Pane::Traffic, "Traffic", theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(sample) = &app.traffic.latest else {
         let text = vec![
             Line::styled("No traffic yet.", theme.dim()),
-            Line::raw("It starts at the step \"Watch the traffic\", once the services run."),
+            Line::raw(format!(
+                "It starts at {}, once the services run.",
+                traffic_step(app)
+            )),
             Line::raw("Then + and - move the weights, and f injects faults into v2."),
         ];
         frame.render_widget(Paragraph::new(text), inner);
         return;
     };
+    let versions = versions(app);
+    let mut lines = table(app, sample, &versions, inner.width, theme);
+    let summary = summary(app, sample, theme);
     // The table on top; the share over time below it, when there is room for a chart.
-    let table_rows = sample.window.versions.len() as u16 + 4;
+    let table_rows = (lines.len() + 1 + summary.len()) as u16;
     let with_chart = inner.height >= table_rows + 5;
+    if inner.height >= table_rows {
+        lines.push(Line::default());
+    }
+    lines.extend(summary);
     let [table_area, chart_area] = if with_chart {
         Layout::vertical([Constraint::Length(table_rows), Constraint::Min(5)]).areas(inner)
     } else {
-        Layout::vertical([Constraint::Min(4), Constraint::Length(0)]).areas(inner)
+        Layout::vertical([Constraint::Min(1), Constraint::Length(0)]).areas(inner)
     };
+    frame.render_widget(Paragraph::new(lines), table_area);
+    if with_chart && chart_area.width > 20 {
+        chart(app, &versions, frame, chart_area, theme);
+    }
+}
+
+/// "step 18 "Watch the traffic"" — where traffic starts in this walkthrough.
+fn traffic_step(app: &App) -> String {
+    app.steps
+        .iter()
+        .position(|s| s.kind == StepKindView::Traffic)
+        .map_or("the traffic step".into(), |i| {
+            format!("step {} \"{}\"", i + 1, app.steps[i].title)
+        })
+}
+
+/// The one line the traffic pane takes while no traffic runs: the longest wording that fits.
+fn strip(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+    let lead = if app.focus == Pane::Traffic {
+        Span::styled(" ▶ Traffic", theme.focus())
+    } else {
+        Span::styled(" Traffic", theme.title())
+    };
+    let mut wordings: Vec<Vec<Span>> = match &app.traffic.latest {
+        Some(sample) => {
+            let last: Vec<String> = sample
+                .window
+                .versions
+                .iter()
+                .map(|(v, s)| format!("{v} {:.1}%", s.share * 100.0))
+                .collect();
+            vec![vec![
+                Span::styled(" · stopped · last: ", theme.dim()),
+                Span::raw(last.join(" · ")),
+            ]]
+        }
+        None => {
+            let step = traffic_step(app);
+            vec![
+                vec![
+                    Span::styled(" · not running: ", theme.dim()),
+                    Span::raw(format!("{step} starts it")),
+                    Span::styled("; then + - move the weights", theme.dim()),
+                ],
+                vec![
+                    Span::styled(" · not running: ", theme.dim()),
+                    Span::raw(format!("{step} starts it")),
+                ],
+                vec![Span::styled(" · not running", theme.dim())],
+            ]
+        }
+    };
+    let fits = |spans: &Vec<Span>| {
+        lead.width() + spans.iter().map(Span::width).sum::<usize>() <= usize::from(area.width)
+    };
+    let chosen = wordings.iter().position(fits).unwrap_or(wordings.len() - 1);
+    let mut spans = vec![lead];
+    spans.extend(wordings.swap_remove(chosen));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The header and one row per version: configured weight, observed share and, when the pane
+/// is wide enough, a bar, the rate and the lower percentiles.
+fn table(
+    app: &App,
+    sample: &Sample,
+    versions: &[String],
+    width: u16,
+    theme: Theme,
+) -> Vec<Line<'static>> {
     let w = &sample.window;
-    // Narrow panes drop the bar, the rate and the lower percentiles.
-    let full = table_area.width >= 81;
+    let full = width >= 81;
     let mut header = vec![Span::styled(
         format!("{:<8}{:>7} {:>8}", "VERSION", "WEIGHT", "OBSERVED"),
         theme.dim(),
@@ -83,58 +206,78 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         ));
     }
     let mut lines = vec![Line::from(header)];
-    let reached: u64 = w.versions.values().map(|v| v.count).sum();
-    for (i, (version, v)) in w.versions.iter().enumerate() {
+    for (i, version) in versions.iter().enumerate() {
         let configured = app
             .weights
             .as_ref()
             .and_then(|ws| configured_share(ws, version));
-        let share = v.share * 100.0;
-        let success_style = if v.success >= 0.999 {
-            theme.ok()
-        } else if v.success >= 0.95 {
-            theme.warn()
-        } else {
-            theme.bad()
-        };
         let mut row = vec![
             Span::styled(format!("{version:<8}"), theme.version(i)),
             Span::raw(format!(
                 "{:>6}%",
                 configured.map_or("–".into(), |c| format!("{c:.0}"))
             )),
-            Span::raw(format!(" {share:>7.1}%")),
         ];
-        if full {
-            let bar = "█".repeat(((share / 100.0) * 12.0).round() as usize);
-            let rps = if w.duration_s > 0.0 {
-                v.count as f64 / w.duration_s
-            } else {
-                0.0
-            };
-            row.push(Span::styled(
-                format!("  {bar:<12}"),
-                Style::new().fg(theme.version_color(i)),
-            ));
-            row.push(Span::raw(format!("{rps:>7.1} ")));
-            row.push(Span::styled(
-                format!("{:>7.2}%", v.success * 100.0),
-                success_style,
-            ));
-            row.push(Span::raw(format!(
-                " {:>5.1}ms {:>5.1}ms {:>5.1}ms",
-                v.p50_ms, v.p95_ms, v.p99_ms
-            )));
-        } else {
-            row.push(Span::styled(
-                format!(" {:>7.2}%", v.success * 100.0),
-                success_style,
-            ));
-            row.push(Span::raw(format!(" {:>5.1}ms", v.p99_ms)));
+        match w.versions.get(version) {
+            Some(v) => row.extend(observed(v, w.duration_s, i, full, theme)),
+            // No request reached it in the window (weight 0, or not started yet).
+            None => row.push(Span::styled(format!(" {:>7.1}%", 0.0), theme.dim())),
         }
         lines.push(Line::from(row));
     }
-    lines.push(Line::default());
+    lines
+}
+
+fn observed(
+    v: &VersionStats,
+    seconds: f64,
+    i: usize,
+    full: bool,
+    theme: Theme,
+) -> Vec<Span<'static>> {
+    let share = v.share * 100.0;
+    let success_style = if v.success >= 0.999 {
+        theme.ok()
+    } else if v.success >= 0.95 {
+        theme.warn()
+    } else {
+        theme.bad()
+    };
+    let mut spans = vec![Span::raw(format!(" {share:>7.1}%"))];
+    if full {
+        let bar = "█".repeat(((share / 100.0) * 12.0).round() as usize);
+        let rps = if seconds > 0.0 {
+            v.count as f64 / seconds
+        } else {
+            0.0
+        };
+        spans.push(Span::styled(
+            format!("  {bar:<12}"),
+            Style::new().fg(theme.version_color(i)),
+        ));
+        spans.push(Span::raw(format!("{rps:>7.1} ")));
+        spans.push(Span::styled(
+            format!("{:>7.2}%", v.success * 100.0),
+            success_style,
+        ));
+        spans.push(Span::raw(format!(
+            " {:>5.1}ms {:>5.1}ms {:>5.1}ms",
+            v.p50_ms, v.p95_ms, v.p99_ms
+        )));
+    } else {
+        spans.push(Span::styled(
+            format!(" {:>7.2}%", v.success * 100.0),
+            success_style,
+        ));
+        spans.push(Span::raw(format!(" {:>5.1}ms", v.p99_ms)));
+    }
+    spans
+}
+
+/// How close observed is to configured, and the totals.
+fn summary(app: &App, sample: &Sample, theme: Theme) -> Vec<Line<'static>> {
+    let w = &sample.window;
+    let reached: u64 = w.versions.values().map(|v| v.count).sum();
     let readout: Vec<String> = w
         .versions
         .iter()
@@ -147,6 +290,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
             ))
         })
         .collect();
+    let mut lines = Vec::new();
     if !readout.is_empty() {
         lines.push(Line::from(vec![
             Span::styled("converging: ", theme.dim()),
@@ -167,19 +311,34 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
             theme.dim(),
         ),
     ]));
-    frame.render_widget(Paragraph::new(lines), table_area);
-    if with_chart && chart_area.width > 10 {
-        chart(app, frame, chart_area, theme);
-    }
+    lines
 }
 
-fn chart(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+/// The share of each version over time, each line labelled with its version at its end (the
+/// label's row is the line's last value, so it reads without colour), and a dim vertical line
+/// where the weights changed.
+fn chart(app: &App, versions: &[String], frame: &mut Frame, area: Rect, theme: Theme) {
     let history = &app.traffic.history;
     let (Some(first), Some(last)) = (history.front(), history.back()) else {
         return;
     };
     let (x0, x1) = (first.0, last.0.max(first.0 + 1.0));
-    let versions: Vec<String> = last.1.keys().cloned().collect();
+    let latest: Vec<f64> = versions
+        .iter()
+        .map(|v| last.1.get(v).copied().unwrap_or(0.0))
+        .collect();
+    let labels: Vec<String> = versions
+        .iter()
+        .zip(&latest)
+        .map(|(v, share)| format!("─ {v} {share:.0}%"))
+        .collect();
+    let label_width = labels
+        .iter()
+        .map(|l| Span::raw(l.as_str()).width())
+        .max()
+        .unwrap_or(0) as u16;
+    let [plot_area, label_area] =
+        Layout::horizontal([Constraint::Min(1), Constraint::Length(label_width)]).areas(area);
     let series: Vec<Vec<(f64, f64)>> = versions
         .iter()
         .map(|v| {
@@ -225,7 +384,31 @@ fn chart(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
                 .style(theme.dim()),
         )
         .legend_position(None);
-    frame.render_widget(chart, area);
+    frame.render_widget(chart, plot_area);
+    let rows = label_rows(&latest, label_area.height);
+    for (i, (label, row)) in labels.into_iter().zip(rows).enumerate() {
+        let at = Rect::new(label_area.x, label_area.y + row, label_area.width, 1);
+        frame.render_widget(Paragraph::new(Span::styled(label, theme.version(i))), at);
+    }
+}
+
+/// The row (0 = top = 100%) of each line's end in a plot `height` rows tall; two labels that
+/// would share a row go to the nearest free one.
+pub fn label_rows(shares: &[f64], height: u16) -> Vec<u16> {
+    let last = height.saturating_sub(1);
+    let mut taken: Vec<u16> = Vec::new();
+    for share in shares {
+        // Braille dots: four per row; 100% is the top dot, 0% the bottom one.
+        let dots = f64::from(height) * 4.0 - 1.0;
+        let dot = ((100.0 - share.clamp(0.0, 100.0)) / 100.0 * dots).round();
+        let wanted = ((dot / 4.0).floor() as u16).min(last);
+        let free = (0..=last)
+            .flat_map(|d| [wanted.saturating_add(d), wanted.saturating_sub(d)])
+            .find(|r| *r <= last && !taken.contains(r))
+            .unwrap_or(wanted);
+        taken.push(free);
+    }
+    taken
 }
 
 #[cfg(test)]
@@ -242,5 +425,21 @@ mod tests {
         assert_eq!(configured_share(&w, "v3"), None);
         assert!((margin(0.1, 1000) - 1.859).abs() < 0.01);
         assert_eq!(margin(0.5, 0), 100.0);
+    }
+
+    #[test]
+    fn a_target_names_its_version() {
+        assert_eq!(version_of_target("distributorV2"), "v2");
+        assert_eq!(version_of_target("distributor-v12"), "v12");
+        assert_eq!(version_of_target("canary"), "canary");
+        assert_eq!(version_of_target("v"), "v");
+    }
+
+    #[test]
+    fn labels_sit_at_the_lines_ends_and_never_share_a_row() {
+        assert_eq!(label_rows(&[100.0, 0.0], 9), [0, 8]);
+        assert_eq!(label_rows(&[90.0, 10.0], 9), [1, 8]);
+        assert_eq!(label_rows(&[50.0, 50.0], 9), [4, 5]);
+        assert_eq!(label_rows(&[50.0, 50.0, 50.0], 9), [4, 5, 3]);
     }
 }

@@ -8,15 +8,16 @@ use ratatui::widgets::{
     Block, BorderType, Borders, Clear, List, ListItem, ListState, Paragraph, Tabs, Wrap,
 };
 
-use super::app::{App, InputView, StepKindView, StepStatus, Tab};
-use super::layout::{Areas, MIN};
+use super::app::{App, InputView, Pane, StepKindView, StepStatus, Tab};
+use super::keys::{self, KEYS};
+use super::layout::MIN;
 use super::theme::Theme;
 use super::traffic_view;
 use crate::api::call::output_json;
 use crate::walkthrough::runner::Outcome;
 
 pub fn render(app: &App, frame: &mut Frame, theme: Theme) {
-    let areas = Areas::with_traffic(frame.area(), app.traffic.running);
+    let areas = app.areas(frame.area());
     if areas.too_small {
         let text = format!(
             "meshwalk needs at least {}×{} — enlarge the window (now {}×{}).",
@@ -37,7 +38,9 @@ pub fn render(app: &App, frame: &mut Frame, theme: Theme) {
     if let Some(area) = areas.steps {
         steps(app, frame, area, theme);
     }
-    pane(app, frame, areas.pane, theme);
+    if let Some(area) = areas.pane {
+        pane(app, frame, area, theme);
+    }
     if let Some(area) = areas.resources {
         resources(app, frame, area, theme);
     }
@@ -58,18 +61,47 @@ fn block(title: &str, theme: Theme) -> Block<'static> {
         .title(Span::styled(format!(" {title} "), theme.title()))
 }
 
+/// A pane's frame: the focused pane has a heavy border and a ▶ before its title, so the
+/// focus reads without colour too; a zoomed one says how to get back.
+pub fn pane_block(app: &App, pane: Pane, title: &str, theme: Theme) -> Block<'static> {
+    if app.focus != pane {
+        return block(title, theme);
+    }
+    let mut spans = vec![Span::styled(format!(" ▶ {title} "), theme.focus())];
+    if app.zoomed {
+        spans.push(Span::styled("(z / Esc: back) ", theme.dim()));
+    }
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Thick)
+        .border_style(theme.focus())
+        .title(Line::from(spans))
+}
+
 fn header(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    let mut spans = vec![
-        Span::styled(" meshwalk ", theme.title()),
-        Span::styled("· ", theme.dim()),
-        Span::raw(app.target.clone()),
-        Span::styled(" · ", theme.dim()),
-        Span::raw(format!(
-            "{}/{} steps done",
-            app.done_count(),
-            app.steps.len()
-        )),
-    ];
+    let full = header_line(app, true, theme);
+    // A narrow terminal drops the target's name, so the progress and the traffic still show.
+    let line = if full.width() <= usize::from(area.width) {
+        full
+    } else {
+        header_line(app, false, theme)
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn header_line(app: &App, with_target: bool, theme: Theme) -> Line<'static> {
+    let mut spans = vec![Span::styled(" meshwalk ", theme.title())];
+    if with_target {
+        spans.push(Span::styled("· ", theme.dim()));
+        spans.push(Span::raw(app.target.clone()));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled("· ", theme.dim()));
+    spans.push(Span::raw(format!(
+        "{}/{} steps done",
+        app.done_count(),
+        app.steps.len()
+    )));
     if app.traffic.running {
         spans.push(Span::styled(" · ", theme.dim()));
         spans.push(Span::styled("● traffic", theme.ok()));
@@ -78,7 +110,7 @@ fn header(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         spans.push(Span::styled(" · ", theme.dim()));
         spans.push(Span::styled("⚡ v2 faults on", theme.bad()));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    Line::from(spans)
 }
 
 fn status_mark(status: &StepStatus, theme: Theme) -> Span<'static> {
@@ -119,7 +151,7 @@ fn pane(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         return;
     };
     let title = format!("{}. {}", app.selected + 1, step.title);
-    let outer = block(&title, theme);
+    let outer = pane_block(app, Pane::Step, &title, theme);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     if step.kind != StepKindView::Api {
@@ -141,17 +173,21 @@ fn pane(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         );
         return;
     }
-    // The narrative takes the rows it needs, up to half the pane; the tabs get the rest.
+    // The narrative takes the rows it needs, up to a quarter of the pane, so the tab below
+    // keeps most of it. Scrolling shows the rest of a long narrative first, then scrolls the
+    // tab; the tab bar stays in place.
     let narrative = Paragraph::new(markdown(&step.narrative)).wrap(Wrap { trim: false });
     let needed = u16::try_from(narrative.line_count(inner.width)).unwrap_or(u16::MAX);
-    let narrative_rows = needed.min(inner.height / 2).max(3);
+    let narrative_rows = needed.min((inner.height / 4).max(2));
+    let narrative_scroll = app.scroll.min(needed - narrative_rows);
+    let tab_scroll = app.scroll - narrative_scroll;
     let [top, tabs_area, body] = Layout::vertical([
         Constraint::Length(narrative_rows),
         Constraint::Length(1),
         Constraint::Min(1),
     ])
     .areas(inner);
-    frame.render_widget(narrative, top);
+    frame.render_widget(narrative.scroll((narrative_scroll, 0)), top);
     let selected = Tab::ALL.iter().position(|t| *t == app.tab).unwrap_or(0);
     let tabs = Tabs::new(Tab::ALL.iter().map(|t| t.label()))
         .select(selected)
@@ -159,6 +195,13 @@ fn pane(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         .highlight_style(theme.title().add_modifier(Modifier::REVERSED))
         .divider("│");
     frame.render_widget(tabs, tabs_area);
+    if narrative_scroll + narrative_rows < needed {
+        frame.render_widget(
+            Paragraph::new(Span::styled("↓ more text: PgDn ", theme.dim()))
+                .alignment(Alignment::Right),
+            tabs_area,
+        );
+    }
     let input = app.inputs.get(app.selected);
     let report = app.reports.get(&app.selected);
     let content: Text = match app.tab {
@@ -189,7 +232,7 @@ fn pane(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     frame.render_widget(
         Paragraph::new(content)
             .wrap(Wrap { trim: false })
-            .scroll((app.scroll, 0)),
+            .scroll((tab_scroll, 0)),
         body,
     );
 }
@@ -481,7 +524,10 @@ fn resources(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     if let Some(e) = &r.error {
         lines.push(Line::styled(e.clone(), theme.bad()));
     }
-    frame.render_widget(Paragraph::new(lines).block(block("Resources", theme)), area);
+    frame.render_widget(
+        Paragraph::new(lines).block(pane_block(app, Pane::Resources, "Resources", theme)),
+        area,
+    );
 }
 
 fn footer(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
@@ -492,65 +538,40 @@ fn footer(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         );
         return;
     }
-    let keys = [
-        ("↑↓", "move"),
-        ("⏎", "run"),
-        ("e", "edit"),
-        ("c", "copy"),
-        ("⇥", "tab"),
-        ("+/-", "weights"),
-        ("f", "fault"),
-        ("?", "help"),
-        ("q", "quit"),
-    ];
     let mut spans = Vec::new();
-    for (k, what) in keys {
+    for (k, what) in keys::footer_entries(area.width) {
         spans.push(Span::styled(format!(" {k}"), theme.key()));
         spans.push(Span::styled(format!(" {what} "), theme.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-pub const HELP: [(&str, &str); 15] = [
-    ("↑ ↓  j k", "move between steps"),
-    ("g G  Home End", "first / last step"),
-    (
-        "Enter",
-        "run the step (on success the next one is selected)",
-    ),
-    ("u", "apply the step's spec to a resource that differs"),
-    ("e", "edit the step's input in $VISUAL / $EDITOR"),
-    ("c", "copy the aws CLI command (OSC 52)"),
-    ("Tab  Shift-Tab", "Input · CLI · Wire · Result"),
-    ("PgUp PgDn  wheel", "scroll the step pane"),
-    ("click", "select a step"),
-    ("+", "move 10 points of weight from v1 to v2"),
-    ("-", "move 10 points back to v1"),
-    ("f", "fault injection on v2: 30% of its requests fail"),
-    ("?", "this help (any key closes it)"),
-    ("q  Ctrl-C", "quit (the embedded cloud stops with meshwalk)"),
-    ("", "progress and edits are saved, and resume next time"),
-];
-
 fn help(frame: &mut Frame, theme: Theme) {
     let area = frame.area();
-    let width = area.width.min(78);
-    let height = (HELP.len() as u16 + 2).min(area.height);
+    let width = keys::help_width().min(area.width);
+    let height = (KEYS.len() as u16 + 3).min(area.height);
     let popup = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + (area.height - height) / 2,
         width,
         height,
     );
-    let lines: Vec<Line> = HELP
+    let mut lines: Vec<Line> = KEYS
         .iter()
-        .map(|(k, what)| {
+        .map(|k| {
             Line::from(vec![
-                Span::styled(format!("{k:>18}  "), theme.key()),
-                Span::raw(*what),
+                Span::styled(
+                    format!("{:>w$}  ", k.keys, w = keys::KEYS_COLUMN),
+                    theme.key(),
+                ),
+                Span::raw(k.does),
             ])
         })
         .collect();
+    lines.push(Line::styled(
+        format!("{:w$}  {}", "", keys::HELP_NOTE, w = keys::KEYS_COLUMN),
+        theme.dim(),
+    ));
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines)

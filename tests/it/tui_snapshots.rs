@@ -1,5 +1,7 @@
 //! The real App rendered into ratatui's TestBackend: at start, after a step ran, after a step
-//! failed, and with traffic, at 140×45 and 60×20 (plus too small).
+//! failed, before and during traffic, and zoomed, at 140×45 (a projector), 80×24 (a default
+//! terminal) and 60×20 (plus too small). Every frame keeps its header and footer whole: no
+//! mask touches those rows, and `draw` checks them.
 
 use std::time::Duration;
 
@@ -8,7 +10,7 @@ use meshwalk::dataplane::DataPlaneConfig;
 use meshwalk::dataplane::stats::{Summary, VersionStats};
 use meshwalk::dataplane::traffic::Sample;
 use meshwalk::embedded::EmbeddedCloud;
-use meshwalk::tui::app::{App, Msg, Tab, Weights};
+use meshwalk::tui::app::{App, Msg, Pane, Tab, Weights};
 use meshwalk::tui::effects::Effects;
 use meshwalk::tui::theme::Theme;
 use meshwalk::tui::view;
@@ -25,11 +27,48 @@ fn draw(app: &App, width: u16, height: u16) -> String {
     terminal
         .draw(|f| view::render(app, f, Theme { color: false }))
         .unwrap();
-    terminal.backend().to_string()
+    let frame = terminal.backend().to_string();
+    if width >= 40 && height >= 10 {
+        assert_header_and_footer_whole(&frame);
+    }
+    frame
+}
+
+/// The header says where meshwalk runs and how far the walkthrough is; the footer ends with
+/// how to get help and how to quit.
+fn assert_header_and_footer_whole(frame: &str) {
+    let rows: Vec<&str> = frame.lines().collect();
+    let (header, footer) = (rows[0], rows[rows.len() - 1]);
+    assert!(
+        header.starts_with("\" meshwalk ·") && header.contains("steps done"),
+        "header: {header}"
+    );
+    assert!(footer.contains(" ? help  q quit "), "footer: {footer}");
+}
+
+/// How many rows of the selected tab the step pane shows: from below the tab bar to the
+/// pane's bottom border.
+fn tab_rows(frame: &str) -> usize {
+    let rows: Vec<Vec<char>> = frame.lines().map(|l| l.chars().collect()).collect();
+    let bar = rows
+        .iter()
+        .position(|r| {
+            r.iter()
+                .collect::<String>()
+                .contains(" Input │ CLI │ Wire │ Result")
+        })
+        .expect("a tab bar");
+    let text: String = rows[bar].iter().collect();
+    let border = text[..text.find(" Input │").unwrap()].chars().count() - 1;
+    rows[bar + 1..]
+        .iter()
+        .take_while(|r| !matches!(r.get(border), Some('╰' | '┗' | '└')))
+        .count()
 }
 
 /// What changes from run to run (ids, times, ports, durations) is masked.
 fn settings() -> insta::Settings {
+    // The filters only ever match inside the panes: none can touch the header or the footer.
     let mut s = insta::Settings::clone_current();
     s.add_filter(
         r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
@@ -90,6 +129,56 @@ async fn at_start() {
     });
 }
 
+/// A task definition's Input (the longest JSON of the walkthrough) before traffic runs: the
+/// traffic pane is one line, the Input gets the room.
+#[tokio::test]
+async fn before_traffic() {
+    let (_cloud, session, mut app) = app((140, 45)).await;
+    app.selected = session.walkthrough.find("13-").unwrap();
+    settings().bind(|| {
+        for (w, h, at_least) in [(140, 45, 25), (80, 24, 8), (60, 20, 5)] {
+            app.size = (w, h);
+            let frame = draw(&app, w, h);
+            let rows = tab_rows(&frame);
+            assert!(rows >= at_least, "{w}x{h}: {rows} Input rows\n{frame}");
+            insta::assert_snapshot!(format!("before_traffic_{w}x{h}"), frame);
+        }
+        // Narrow, the resources take the step pane's place while focused.
+        app.size = (80, 24);
+        app.focus = Pane::Resources;
+        insta::assert_snapshot!("resources_focused_80x24", draw(&app, 80, 24));
+    });
+}
+
+/// PgDn shows the rest of a long narrative first, then scrolls the tab; the tab bar stays.
+#[tokio::test]
+async fn a_long_narrative_scrolls_first_and_the_tabs_stay() {
+    let (_cloud, session, mut app) = app((80, 24)).await;
+    app.selected = session.walkthrough.find("13-").unwrap();
+    let hidden = "egress port 15001";
+    let frame = draw(&app, 80, 24);
+    assert!(!frame.contains(hidden) && frame.contains("more text: PgDn"));
+    app.scroll = 3;
+    let frame = draw(&app, 80, 24);
+    assert!(frame.contains(hidden), "{frame}");
+    assert_eq!(tab_rows(&frame), 8, "the tab keeps its rows");
+    assert!(
+        frame.contains("\"containerDefinitions\""),
+        "the tab has not scrolled yet"
+    );
+    app.scroll = 100;
+    let frame = draw(&app, 80, 24);
+    assert!(
+        !frame.contains("more text: PgDn"),
+        "the narrative's end is in view"
+    );
+    assert!(
+        !frame.contains("\"containerDefinitions\""),
+        "then the tab scrolls"
+    );
+    assert!(frame.contains(" Input │ CLI │ Wire │ Result"));
+}
+
 #[tokio::test]
 async fn after_a_step_ran() {
     let (_cloud, session, mut app) = app((140, 45)).await;
@@ -123,6 +212,7 @@ async fn after_a_step_failed() {
     });
 }
 
+/// As the data plane reports it: a version no request reached is not in the window at all.
 fn summary(v1: u64, v2: u64, errors: u64, seconds: f64) -> Summary {
     let stats = |count: u64, success: f64, p50: f64| VersionStats {
         count,
@@ -132,32 +222,35 @@ fn summary(v1: u64, v2: u64, errors: u64, seconds: f64) -> Summary {
         p95_ms: p50 * 2.0,
         p99_ms: p50 * 3.0,
     };
+    let mut versions = std::collections::BTreeMap::new();
+    if v1 > 0 {
+        versions.insert("v1".to_string(), stats(v1, 1.0, 1.2));
+    }
+    if v2 > 0 {
+        versions.insert("v2".to_string(), stats(v2, 0.93, 1.4));
+    }
     Summary {
         requests: v1 + v2,
         errors,
         duration_s: seconds,
         rps: (v1 + v2) as f64 / seconds,
-        versions: [
-            ("v1".to_string(), stats(v1, 1.0, 1.2)),
-            ("v2".to_string(), stats(v2, 0.93, 1.4)),
-        ]
-        .into(),
+        versions,
     }
 }
 
-#[tokio::test]
-async fn with_traffic() {
-    let (_cloud, session, mut app) = app((140, 45)).await;
-    app.selected = session.walkthrough.find("19-").unwrap();
-    app.update(Msg::Weights(Weights {
-        targets: vec![("distributorV1".into(), 100), ("distributorV2".into(), 0)],
-    }));
-    for i in 1..=40u64 {
+fn weights(v1: i32, v2: i32) -> Msg {
+    Msg::Weights(Weights {
+        targets: vec![("distributorV1".into(), v1), ("distributorV2".into(), v2)],
+    })
+}
+
+/// Samples `ticks` (four a second): at 100 / 0 for the first five seconds (v2 gets
+/// nothing), then at 90 / 10.
+fn feed_traffic(app: &mut App, ticks: std::ops::RangeInclusive<u64>) {
+    for i in ticks {
         let (v1, v2) = if i <= 20 { (12, 0) } else { (11, 1) };
         if i == 21 {
-            app.update(Msg::Weights(Weights {
-                targets: vec![("distributorV1".into(), 90), ("distributorV2".into(), 10)],
-            }));
+            app.update(weights(90, 10));
         }
         let sample = Sample {
             elapsed: Duration::from_millis(250 * i),
@@ -167,9 +260,49 @@ async fn with_traffic() {
         };
         app.update(Msg::Traffic(Box::new(sample)));
     }
+}
+
+#[tokio::test]
+async fn with_traffic() {
+    let (_cloud, session, mut app) = app((140, 45)).await;
+    app.selected = session.walkthrough.find("19-").unwrap();
+    app.update(weights(100, 0));
+    feed_traffic(&mut app, 1..=20);
     settings().bind(|| {
-        insta::assert_snapshot!("traffic_140x45", draw(&app, 140, 45));
-        app.size = (60, 20);
-        insta::assert_snapshot!("traffic_60x20", draw(&app, 60, 20));
+        let frame = draw(&app, 140, 45);
+        assert!(
+            frame.contains("│v2           0%     0.0%  "),
+            "v2 at weight 0 has its row:\n{frame}"
+        );
+        insta::assert_snapshot!("traffic_100_0_140x45", frame);
+    });
+    feed_traffic(&mut app, 21..=40);
+    settings().bind(|| {
+        for (w, h, at_least) in [(140, 45, 12), (80, 24, 8), (60, 20, 4)] {
+            app.size = (w, h);
+            let frame = draw(&app, w, h);
+            let rows = tab_rows(&frame);
+            assert!(rows >= at_least, "{w}x{h}: {rows} Input rows\n{frame}");
+            insta::assert_snapshot!(format!("traffic_{w}x{h}"), frame);
+        }
+    });
+}
+
+/// For a projector: the focused pane fills the screen; header and footer stay.
+#[tokio::test]
+async fn zoomed() {
+    let (_cloud, session, mut app) = app((140, 45)).await;
+    app.selected = session.walkthrough.find("19-").unwrap();
+    app.update(weights(100, 0));
+    feed_traffic(&mut app, 1..=40);
+    app.zoomed = true;
+    settings().bind(|| {
+        app.focus = Pane::Traffic;
+        insta::assert_snapshot!("zoomed_traffic_140x45", draw(&app, 140, 45));
+        app.size = (80, 24);
+        insta::assert_snapshot!("zoomed_traffic_80x24", draw(&app, 80, 24));
+        app.size = (140, 45);
+        app.focus = Pane::Step;
+        insta::assert_snapshot!("zoomed_step_140x45", draw(&app, 140, 45));
     });
 }
