@@ -8,6 +8,7 @@ pub mod app;
 pub mod effects;
 pub mod keys;
 pub mod layout;
+pub mod svg;
 pub mod terminal;
 pub mod theme;
 pub mod traffic_view;
