@@ -22,6 +22,10 @@ pub struct Cli {
     /// Requests per second the terminal UI's traffic sends to the requester.
     #[arg(long, default_value_t = 50.0)]
     pub traffic_rps: f64,
+    /// Serve the terminal UI's embedded cloud on this 127.0.0.1 port (default: a free one), so
+    /// the endpoint the `s` key shows stays the same across restarts.
+    #[arg(long)]
+    pub port: Option<u16>,
 }
 
 /// Where the walkthrough's calls go: the embedded cloud (default), any endpoint, or AWS.
@@ -48,6 +52,9 @@ pub struct TargetArgs {
     /// Do not ask before creating or deleting resources on AWS.
     #[arg(long, short = 'y', global = true)]
     pub yes: bool,
+    /// The embedded cloud's port (the terminal UI's `--port`); 0 or none picks a free one.
+    #[arg(skip)]
+    pub embedded_port: Option<u16>,
 }
 
 fn parse_var(s: &str) -> Result<(String, String), String> {

@@ -2,7 +2,7 @@ use clap::Parser;
 use color_eyre::Result;
 
 use meshwalk::api::target::TargetKind;
-use meshwalk::cli::{Cli, Command};
+use meshwalk::cli::{Cli, Command, TargetArgs};
 use meshwalk::commands::{self, target, traffic};
 
 #[tokio::main]
@@ -44,7 +44,11 @@ async fn main() -> Result<()> {
             commands::teardown::run(connected, &cli.target, &mut stdout).await
         }
         None => {
-            let connected = target::connect(&cli.target, cli.reset).await?;
+            let target_args = TargetArgs {
+                embedded_port: cli.port,
+                ..cli.target.clone()
+            };
+            let connected = target::connect(&target_args, cli.reset).await?;
             if matches!(connected.session.target.kind, TargetKind::Aws { .. }) {
                 target::confirm_aws(
                     &connected.session,

@@ -74,6 +74,19 @@ impl Target {
         }
     }
 
+    /// The shell lines that point the aws CLI and the SDKs at this target, when it is an
+    /// endpoint (the embedded cloud or another): any credentials work there.
+    pub fn share_lines(&self) -> Option<String> {
+        let url = self.endpoint_url.as_deref()?;
+        let region = &self.region;
+        Some(format!(
+            "export AWS_ENDPOINT_URL={url}\n\
+             export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test\n\
+             export AWS_REGION={region} AWS_DEFAULT_REGION={region}\n\
+             aws appmesh list-meshes   # aws CLI v1 before 1.29: add --endpoint-url"
+        ))
+    }
+
     /// Real AWS: credentials and region from the default chain (environment, profiles, SSO),
     /// the account from STS GetCallerIdentity.
     pub async fn aws(profile: Option<&str>, region: Option<&str>) -> Result<Target, String> {

@@ -56,11 +56,16 @@ pub async fn connect(args: &TargetArgs, reset: bool) -> Result<Connected> {
         let account = config.account_id.clone();
         let cloud = EmbeddedCloud::start(
             config,
-            SocketAddr::from(([127, 0, 0, 1], 0)),
+            SocketAddr::from(([127, 0, 0, 1], args.embedded_port.unwrap_or(0))),
             DataPlaneConfig::default(),
         )
         .await
-        .wrap_err("could not start the embedded cloud")?;
+        .wrap_err_with(|| match args.embedded_port {
+            Some(port) => format!(
+                "could not start the embedded cloud on 127.0.0.1:{port} (is the port in use? pick another --port)"
+            ),
+            None => "could not start the embedded cloud".into(),
+        })?;
         let target = Target::endpoint(TargetKind::Embedded, &cloud.endpoint(), &region, &account);
         (target, Some(cloud))
     };

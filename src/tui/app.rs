@@ -229,6 +229,10 @@ pub struct App {
     pub tab: Tab,
     pub scroll: u16,
     pub help: bool,
+    /// The lines that point the aws CLI / SDKs at the cloud (`s`); none on AWS.
+    pub share: Option<String>,
+    /// Whether the share overlay is open.
+    pub sharing: bool,
     pub focus: Pane,
     /// The focused pane fills the screen (for a projector).
     pub zoomed: bool,
@@ -252,6 +256,8 @@ impl App {
             tab: Tab::Input,
             scroll: 0,
             help: false,
+            share: None,
+            sharing: false,
             focus: Pane::Step,
             zoomed: false,
             resources: Resources::default(),
@@ -395,9 +401,28 @@ impl App {
         cmds
     }
 
+    /// In the share overlay: `c` copies the lines, q quits, any other key closes it.
+    fn share_key(&mut self, key: KeyEvent, ctrl: bool) -> Vec<Cmd> {
+        match key.code {
+            KeyCode::Char('c') if ctrl => self.quit(),
+            KeyCode::Char('q') => self.quit(),
+            KeyCode::Char('c') => {
+                self.toast = Some("copied the lines that point the aws CLI here".into());
+                self.share.clone().map(Cmd::Copy).into_iter().collect()
+            }
+            _ => {
+                self.sharing = false;
+                vec![]
+            }
+        }
+    }
+
     fn key(&mut self, key: KeyEvent) -> Vec<Cmd> {
         self.toast = None;
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if self.sharing {
+            return self.share_key(key, ctrl);
+        }
         if self.help {
             // Any key closes the overlay; q and Ctrl-C still quit.
             self.help = false;
@@ -411,6 +436,18 @@ impl App {
             KeyCode::Char('c') if ctrl => self.quit(),
             KeyCode::Char('?') => {
                 self.help = true;
+                vec![]
+            }
+            KeyCode::Char('s') => {
+                match self.share {
+                    Some(_) => self.sharing = true,
+                    None => {
+                        self.toast = Some(
+                            "on AWS, the aws CLI uses your own credentials and region already"
+                                .into(),
+                        )
+                    }
+                }
                 vec![]
             }
             KeyCode::Up | KeyCode::Char('k') => {

@@ -450,3 +450,28 @@ fn resuming_says_what_was_replayed_and_restores_the_demo() {
     assert!(cmds.is_empty());
     assert!(b.toast.unwrap().starts_with("resume stopped"));
 }
+
+#[test]
+fn s_shows_how_to_reach_the_cloud_and_c_copies_it() {
+    let mut a = app();
+    assert!(a.update(key(KeyCode::Char('s'))).is_empty());
+    assert!(!a.sharing, "no share lines: nothing to show");
+    assert!(a.toast.as_deref().unwrap_or_default().contains("AWS"));
+
+    a.share = Some("export AWS_ENDPOINT_URL=http://127.0.0.1:4566".into());
+    a.update(key(KeyCode::Char('s')));
+    assert!(a.sharing);
+    assert_eq!(
+        a.update(key(KeyCode::Char('c'))),
+        [Cmd::Copy(
+            "export AWS_ENDPOINT_URL=http://127.0.0.1:4566".into()
+        )]
+    );
+    assert!(a.sharing, "copying keeps the lines on screen");
+    // Any other key closes it and does nothing else.
+    assert!(a.update(key(KeyCode::Down)).is_empty());
+    assert!(!a.sharing);
+    assert_eq!(a.selected, 0);
+    a.update(key(KeyCode::Char('s')));
+    assert_eq!(a.update(key(KeyCode::Char('q'))), [Cmd::Quit]);
+}

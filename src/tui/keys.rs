@@ -148,6 +148,15 @@ pub const KEYS: &[KeyHelp] = &[
         },
     },
     KeyHelp {
+        keys: "s",
+        does: "point the aws CLI / SDKs at this cloud (c copies)",
+        footer: Footer::IfRoom {
+            key: "s",
+            word: "share",
+            rank: 5,
+        },
+    },
+    KeyHelp {
         keys: "?",
         does: "this help (any key closes it)",
         footer: Footer::Always("?", "help"),

@@ -43,6 +43,7 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
     let faults = embedded.as_ref().map(|e| e.faults());
     let embedded_target = matches!(session.target.kind, TargetKind::Embedded);
     let target = session.target.describe();
+    let share = session.target.share_lines();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut effects = Effects::new(session, progress, state_dir, faults, tx.clone());
     effects.traffic_rps = traffic_rps.clamp(1.0, 20_000.0);
@@ -53,6 +54,7 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
     let theme = Theme::from_env();
     let mut app = App::new(target, effects.step_views(), (size.width, size.height));
     app.inputs = effects.inputs();
+    app.share = share;
     // Resume: on a fresh embedded cloud the steps done before are replayed.
     let done: Vec<usize> = app
         .steps

@@ -156,13 +156,20 @@ mod tests {
             4,
             1,
             "ok",
-            Style::default().bg(Color::Blue).add_modifier(Modifier::BOLD),
+            Style::default()
+                .bg(Color::Blue)
+                .add_modifier(Modifier::BOLD),
         );
         let svg = render(&buffer);
         assert!(svg.starts_with("<svg "), "{svg}");
         assert!(svg.contains(r#"width="84" height="34""#), "{svg}");
         assert!(svg.contains(r##"fill="#a6e3a1" textLength="25.2" lengthAdjust="spacingAndGlyphs" xml:space="preserve">a&lt;b</text>"##), "{svg}");
-        assert!(svg.contains(r##"<rect x="33.6" y="17.0" width="16.8" height="17.0" fill="#89b4fa"/>"##), "{svg}");
+        assert!(
+            svg.contains(
+                r##"<rect x="33.6" y="17.0" width="16.8" height="17.0" fill="#89b4fa"/>"##
+            ),
+            "{svg}"
+        );
         assert!(svg.contains(r#"font-weight="bold""#), "{svg}");
         assert!(svg.trim_end().ends_with("</svg>"));
     }

@@ -48,6 +48,9 @@ pub fn render(app: &App, frame: &mut Frame, theme: Theme) {
         traffic_view::render(app, frame, area, theme);
     }
     footer(app, frame, areas.footer, theme);
+    if let Some(lines) = app.share.as_deref().filter(|_| app.sharing) {
+        share(frame, lines, theme);
+    }
     if app.help {
         help(frame, theme);
     }
@@ -544,6 +547,30 @@ fn footer(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         spans.push(Span::styled(format!(" {what} "), theme.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The share overlay: the lines to paste in another terminal, whole (never wrapped, so they
+/// copy as they are).
+fn share(frame: &mut Frame, text: &str, theme: Theme) {
+    let area = frame.area();
+    let note = "c copies these lines (OSC 52) · any key closes";
+    let widest = text.lines().chain([note]).map(str::len).max().unwrap_or(0) as u16;
+    let width = (widest + 4).min(area.width);
+    let height = (text.lines().count() as u16 + 4).min(area.height);
+    let popup = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
+    let mut lines: Vec<Line> = text.lines().map(|l| Line::raw(format!(" {l}"))).collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(format!(" {note}"), theme.dim()));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(block("Point the aws CLI and SDKs at this cloud", theme)),
+        popup,
+    );
 }
 
 fn help(frame: &mut Frame, theme: Theme) {

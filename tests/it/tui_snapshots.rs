@@ -306,3 +306,22 @@ async fn zoomed() {
         insta::assert_snapshot!("zoomed_step_140x45", draw(&app, 140, 45));
     });
 }
+
+/// `s`: the lines that point the aws CLI at this cloud, whole, over the walkthrough.
+#[tokio::test]
+async fn sharing_the_cloud() {
+    let (_cloud, session, mut app) = app((140, 45)).await;
+    app.share = session.target.share_lines();
+    app.sharing = true;
+    settings().bind(|| {
+        for (w, h) in [(140, 45), (80, 24)] {
+            app.size = (w, h);
+            let frame = draw(&app, w, h);
+            assert!(
+                frame.contains("export AWS_ENDPOINT_URL=http://127.0.0.1:"),
+                "{frame}"
+            );
+            insta::assert_snapshot!(format!("share_{w}x{h}"), frame);
+        }
+    });
+}
