@@ -9,4 +9,5 @@ pub mod embedded;
 pub mod emulator;
 pub mod model;
 pub mod tui;
+pub mod user_error;
 pub mod walkthrough;

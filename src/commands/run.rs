@@ -4,12 +4,12 @@
 use std::io::Write;
 
 use color_eyre::Result;
-use color_eyre::eyre::{bail, eyre};
 use serde_json::json;
 
 use super::target::{Connected, confirm_aws};
 use crate::api::target::TargetKind;
 use crate::cli::{RunArgs, TargetArgs};
+use crate::user_error::UserError;
 use crate::walkthrough::StepKind;
 use crate::walkthrough::runner::{Outcome, StepReport};
 
@@ -18,9 +18,13 @@ pub fn plan(connected: &Connected, args: &RunArgs) -> Result<(Vec<usize>, Vec<us
     let w = &connected.session.walkthrough;
     let find = |which: &str| {
         w.find(which).ok_or_else(|| {
-            eyre!(
-                "no step '{which}' (give a number 1-{} or a name)",
-                w.steps.len()
+            UserError::new(
+                format!("there is no step '{which}'"),
+                format!(
+                    "give a step's number (1-{}) or the start of its name (e.g. {})",
+                    w.steps.len(),
+                    w.steps.last().map_or("", |s| s.id.as_str())
+                ),
             )
         })
     };
@@ -57,12 +61,16 @@ pub async fn run(
     for i in replay {
         let report = connected.session.run(i, args.update).await;
         if !report.outcome.is_success() {
-            bail!(
-                "replaying step {} ({}) failed: {}",
-                i + 1,
-                connected.session.walkthrough.steps[i].title,
-                report.outcome.label()
-            );
+            return Err(UserError::new(
+                format!(
+                    "replaying step {} ({}) failed: {}",
+                    i + 1,
+                    connected.session.walkthrough.steps[i].title,
+                    report.outcome.label()
+                ),
+                "run the steps in order with `meshwalk run --to STEP` to see which one goes wrong",
+            )
+            .into());
         }
     }
     let mut reports = Vec::new();
@@ -135,7 +143,12 @@ pub async fn run(
         tracing::warn!("could not save progress: {e}");
     }
     match failure {
-        Some(f) => bail!(f),
+        // The call's own error says what is wrong (an input, the endpoint, the account).
+        Some(f) => Err(UserError::new(
+            f,
+            "fix the cause and run again: steps already done are safe to repeat",
+        )
+        .into()),
         None => Ok(reports),
     }
 }

@@ -9,6 +9,7 @@ use crate::cli::ServeArgs;
 use crate::dataplane::DataPlaneConfig;
 use crate::embedded::EmbeddedCloud;
 use crate::emulator::CloudConfig;
+use crate::user_error::UserError;
 
 pub async fn run(args: ServeArgs) -> Result<()> {
     let config = CloudConfig {
@@ -19,7 +20,13 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     let addr = SocketAddr::new(args.bind, args.port);
     let cloud = EmbeddedCloud::start(config, addr, DataPlaneConfig::default())
         .await
-        .wrap_err_with(|| format!("could not listen on {addr}"))?;
+        .map_err(|e| {
+            UserError::new(
+                format!("could not listen on {addr}: {e}"),
+                "is another `meshwalk serve` (or LocalStack) using that port? Stop it, or pick \
+                 another with --port",
+            )
+        })?;
     if !args.bind.is_loopback() {
         eprintln!(
             "warning: listening on {} — anyone who can reach this address can change the cloud \
