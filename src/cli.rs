@@ -63,8 +63,11 @@ pub enum Command {
     Traffic(TrafficArgs),
     /// Run walkthrough steps without the terminal UI, one line per step.
     Run(RunArgs),
-    /// Check every step and asset offline.
+    /// Check every step and asset offline, listing every problem.
     Check,
+    /// Show the presenter's notes for the step the terminal UI is on (run it in a second
+    /// terminal); follows the UI as it moves.
+    Notes,
     /// Delete everything the walkthrough creates (safe to repeat).
     Teardown,
 }

@@ -8,6 +8,7 @@ pub mod dataplane;
 pub mod embedded;
 pub mod emulator;
 pub mod model;
+pub mod presenter;
 pub mod tui;
 pub mod user_error;
 pub mod walkthrough;

@@ -30,7 +30,8 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
-    logging(cli.command.is_none());
+    // The notes screen owns its terminal too: logs go to the file then.
+    logging(matches!(cli.command, None | Some(Command::Notes)));
     let mut stdout = std::io::stdout();
     let done = match cli.command {
         Some(Command::Serve(args)) => commands::serve::run(args).await,
@@ -64,6 +65,9 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             });
+        }
+        Some(Command::Notes) => {
+            commands::notes::run(&meshwalk::walkthrough::progress::state_dir()).await
         }
         Some(Command::Teardown) => {
             let connected = target::connect(&cli.target, cli.reset).await?;

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod check;
+pub mod notes;
 pub mod run;
 pub mod serve;
 pub mod target;

@@ -24,6 +24,7 @@ use tokio::sync::mpsc;
 
 use crate::api::target::TargetKind;
 use crate::commands::target::Connected;
+use crate::presenter::Publisher;
 use app::{App, Cmd, Msg, StepStatus};
 use effects::Effects;
 use terminal::{Crossterm, TerminalGuard};
@@ -42,6 +43,8 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
     let embedded_target = matches!(session.target.kind, TargetKind::Embedded);
     let target = session.target.describe();
     let (tx, mut rx) = mpsc::unbounded_channel();
+    // `meshwalk notes` in another terminal follows the selected step.
+    let mut presenter = Publisher::start(&session.walkthrough, state_dir.clone());
     let mut effects = Effects::new(session, progress, state_dir, faults, tx.clone());
     effects.traffic_rps = traffic_rps.clamp(1.0, 20_000.0);
 
@@ -81,6 +84,7 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
     effects.handle(Cmd::RefreshResources);
 
     let mut events = EventStream::new();
+    presenter.follow(app.selected);
     terminal.draw(|f| view::render(&app, f, theme))?;
     tracing::info!(ms = started.elapsed().as_secs_f64() * 1000.0, "first frame");
     loop {
@@ -126,6 +130,7 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
         if app.quit {
             break;
         }
+        presenter.follow(app.selected);
         let frame = Instant::now();
         terminal.draw(|f| view::render(&app, f, theme))?;
         tracing::debug!(us = frame.elapsed().as_micros() as u64, "frame");
