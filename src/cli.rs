@@ -70,6 +70,32 @@ pub enum Command {
     Notes,
     /// Delete everything the walkthrough creates (safe to repeat).
     Teardown,
+    /// Write a handout: a runnable aws CLI script, or Markdown with your session's results.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// A bash script of aws CLI calls (`set -euo pipefail`), for the chosen target.
+    #[default]
+    Sh,
+    /// Markdown: each step's narrative, command, and the result your session recorded.
+    Md,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ExportArgs {
+    #[arg(long, value_enum, default_value_t = ExportFormat::Sh)]
+    pub format: ExportFormat,
+    /// The chapter to export. There is one so far, the whole walkthrough: 1.
+    #[arg(long, default_value_t = 1)]
+    pub chapter: u32,
+    /// Export the steps up to and including STEP (a number or a name).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Args)]

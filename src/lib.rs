@@ -7,6 +7,7 @@ pub mod commands;
 pub mod dataplane;
 pub mod embedded;
 pub mod emulator;
+pub mod export;
 pub mod model;
 pub mod presenter;
 pub mod tui;

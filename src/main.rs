@@ -66,6 +66,7 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
                 ExitCode::FAILURE
             });
         }
+        Some(Command::Export(args)) => commands::export::run(&cli.target, &args).await,
         Some(Command::Notes) => {
             commands::notes::run(&meshwalk::walkthrough::progress::state_dir()).await
         }

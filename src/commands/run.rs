@@ -11,6 +11,7 @@ use crate::api::target::TargetKind;
 use crate::cli::{RunArgs, TargetArgs};
 use crate::user_error::UserError;
 use crate::walkthrough::StepKind;
+use crate::walkthrough::recorded::Results;
 use crate::walkthrough::runner::{Outcome, StepReport};
 
 /// Which steps a run covers: (replayed quietly first, run and reported).
@@ -123,6 +124,9 @@ pub async fn run(
                     "       (run again with --update to apply the step's spec)"
                 )?;
             }
+        }
+        if let Err(e) = Results::record(&connected.state_dir, &key, &step.id, &report) {
+            tracing::warn!("could not record the result: {e}");
         }
         if ok {
             connected.progress.mark_done(&key, &step.id);

@@ -25,6 +25,7 @@ use tokio::sync::mpsc;
 use crate::api::target::TargetKind;
 use crate::commands::target::Connected;
 use crate::presenter::Publisher;
+use crate::walkthrough::recorded::Recorder;
 use app::{App, Cmd, Msg, StepStatus};
 use effects::Effects;
 use terminal::{Crossterm, TerminalGuard};
@@ -45,6 +46,17 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
     let (tx, mut rx) = mpsc::unbounded_channel();
     // `meshwalk notes` in another terminal follows the selected step.
     let mut presenter = Publisher::start(&session.walkthrough, state_dir.clone());
+    // Results are kept for `meshwalk export --format md`.
+    let recorder = Recorder::start(
+        state_dir.clone(),
+        session.target.key(),
+        session
+            .walkthrough
+            .steps
+            .iter()
+            .map(|s| s.id.clone())
+            .collect(),
+    );
     let mut effects = Effects::new(session, progress, state_dir, faults, tx.clone());
     effects.traffic_rps = traffic_rps.clamp(1.0, 20_000.0);
 
@@ -105,6 +117,9 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
             pending.push(more);
         }
         for msg in pending {
+            if let Msg::StepFinished(index, report) = &msg {
+                recorder.record(*index, report);
+            }
             for cmd in app.update(msg) {
                 match cmd {
                     Cmd::Edit { index } => {

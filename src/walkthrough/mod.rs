@@ -9,6 +9,7 @@ pub mod cli_render;
 pub mod input;
 pub mod problem;
 pub mod progress;
+pub mod recorded;
 pub mod runner;
 pub mod step;
 pub mod teardown;
