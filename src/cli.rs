@@ -83,7 +83,7 @@ pub enum ExportFormat {
     Md,
 }
 
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
     #[arg(long, value_enum, default_value_t = ExportFormat::Sh)]
     pub format: ExportFormat,
@@ -153,6 +153,17 @@ pub struct ServeArgs {
     /// The account that owns every resource.
     #[arg(long, default_value = "000000000000")]
     pub account_id: String,
+}
+
+impl Default for ExportArgs {
+    fn default() -> Self {
+        ExportArgs {
+            format: ExportFormat::Sh,
+            chapter: 1,
+            to: None,
+            output: None,
+        }
+    }
 }
 
 impl Default for ServeArgs {

@@ -24,7 +24,7 @@ pub fn handout(session: &Session, last: usize, results: &Results, target: &str) 
     for (i, step) in session.walkthrough.steps.iter().enumerate().take(last + 1) {
         let _ = writeln!(out, "## {}. {}\n", i + 1, step.title);
         if !step.narrative.is_empty() {
-            let _ = writeln!(out, "{}\n", step.narrative);
+            let _ = writeln!(out, "{}\n", demote_headings(&step.narrative));
         }
         let recorded = results.get(&key, &step.id);
         match &step.kind {
@@ -49,6 +49,25 @@ pub fn handout(session: &Session, last: usize, results: &Results, target: &str) 
     out
 }
 
+/// A narrative's headings two levels down, under its step's `##` heading (code blocks kept).
+fn demote_headings(markdown: &str) -> String {
+    let mut in_code = false;
+    let lines: Vec<String> = markdown
+        .lines()
+        .map(|line| {
+            if line.trim_start().starts_with("```") {
+                in_code = !in_code;
+            }
+            if !in_code && line.starts_with('#') {
+                format!("##{line}")
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    lines.join("\n")
+}
+
 fn write_unsendable(out: &mut String, e: &InputError) {
     let _ = writeln!(out, "> This step's input cannot be sent as it is: {e}\n");
 }
@@ -69,5 +88,16 @@ fn write_result(out: &mut String, recorded: Option<&RecordedResult>) {
     );
     if let Some(response) = &r.response {
         let _ = writeln!(out, "```json\n{response}\n```\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_narratives_headings_go_under_its_step() {
+        assert_eq!(
+            super::demote_headings("# Welcome\ntext\n```sh\n# a comment\n```"),
+            "### Welcome\ntext\n```sh\n# a comment\n```"
+        );
     }
 }

@@ -12,6 +12,7 @@ mod ecs_api;
 mod ecs_errors;
 mod ecs_fidelity;
 mod ecs_support;
+mod export;
 mod notes;
 mod support;
 mod traffic_command;
