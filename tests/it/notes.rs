@@ -116,7 +116,7 @@ fn the_main_screen_never_shows_notes() {
         "the narrative: {screen}"
     );
     assert!(
-        !screen.contains("SigV4") && !screen.contains("notes"),
-        "{screen}"
+        !screen.contains("SigV4") && !screen.contains("forgotten backend"),
+        "the step's notes stay off the main screen: {screen}"
     );
 }
