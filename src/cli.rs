@@ -70,10 +70,39 @@ pub enum Command {
     Traffic(TrafficArgs),
     /// Run walkthrough steps without the terminal UI, one line per step.
     Run(RunArgs),
-    /// Check every step and asset offline.
+    /// Check every step and asset offline, listing every problem.
     Check,
+    /// Show the presenter's notes for the step the terminal UI is on (run it in a second
+    /// terminal); follows the UI as it moves.
+    Notes,
     /// Delete everything the walkthrough creates (safe to repeat).
     Teardown,
+    /// Write a handout: a runnable aws CLI script, or Markdown with your session's results.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// A bash script of aws CLI calls (`set -euo pipefail`), for the chosen target.
+    #[default]
+    Sh,
+    /// Markdown: each step's narrative, command, and the result your session recorded.
+    Md,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    #[arg(long, value_enum, default_value_t = ExportFormat::Sh)]
+    pub format: ExportFormat,
+    /// The chapter to export. There is one so far, the whole walkthrough: 1.
+    #[arg(long, default_value_t = 1)]
+    pub chapter: u32,
+    /// Export the steps up to and including STEP (a number or a name).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -134,6 +163,17 @@ pub struct ServeArgs {
     /// Connections served at once; more are answered with a throttling error.
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
+}
+
+impl Default for ExportArgs {
+    fn default() -> Self {
+        ExportArgs {
+            format: ExportFormat::Sh,
+            chapter: 1,
+            to: None,
+            output: None,
+        }
+    }
 }
 
 impl Default for ServeArgs {

@@ -1,3 +1,5 @@
+use std::process::ExitCode;
+
 use clap::Parser;
 use color_eyre::Result;
 
@@ -6,13 +8,32 @@ use meshwalk::cli::{Cli, Command, TargetArgs};
 use meshwalk::commands::{self, target, traffic};
 
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> ExitCode {
     let started = std::time::Instant::now();
-    color_eyre::install()?;
-    let cli = Cli::parse();
-    logging(cli.command.is_none());
+    if let Err(e) = color_eyre::install() {
+        eprintln!("meshwalk: {e}");
+    }
+    match run(Cli::parse(), started).await {
+        Ok(code) => code,
+        // A user's mistake: the message and what to do, without the report meant for bugs.
+        Err(report) => match meshwalk::user_error::for_people(&report) {
+            Some(text) => {
+                eprintln!("{text}");
+                ExitCode::from(meshwalk::user_error::EXIT_CODE)
+            }
+            None => {
+                eprintln!("Error: {report:?}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
+    // The notes screen owns its terminal too: logs go to the file then.
+    logging(matches!(cli.command, None | Some(Command::Notes)));
     let mut stdout = std::io::stdout();
-    match cli.command {
+    let done = match cli.command {
         Some(Command::Serve(args)) => commands::serve::run(args).await,
         Some(Command::Traffic(args)) => {
             let endpoint = traffic::Endpoint {
@@ -36,8 +57,18 @@ async fn main() -> Result<()> {
                 .map(|_| ())
         }
         Some(Command::Check) => {
-            let walkthrough = target::walkthrough(&cli.target)?;
-            commands::check::run(&walkthrough, &cli.target.vars, &mut stdout)
+            let read = target::read_walkthrough(&cli.target)?;
+            let problems = commands::check::run(&read, &cli.target.vars, &mut stdout)?;
+            // Problems found is the check's answer, not a failure to check: exit 1, not 2.
+            return Ok(if problems == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
+        }
+        Some(Command::Export(args)) => commands::export::run(&cli.target, &args).await,
+        Some(Command::Notes) => {
+            commands::notes::run(&meshwalk::walkthrough::progress::state_dir()).await
         }
         Some(Command::Teardown) => {
             let connected = target::connect(&cli.target, cli.reset).await?;
@@ -58,7 +89,8 @@ async fn main() -> Result<()> {
             }
             meshwalk::tui::run(connected, cli.traffic_rps, started).await
         }
-    }
+    };
+    done.map(|()| ExitCode::SUCCESS)
 }
 
 /// Logs go to stderr, except under the terminal UI: then to a file in the state directory,

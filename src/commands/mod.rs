@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod check;
+pub mod export;
+pub mod notes;
 pub mod run;
 pub mod serve;
 pub mod target;

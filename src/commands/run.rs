@@ -4,13 +4,14 @@
 use std::io::Write;
 
 use color_eyre::Result;
-use color_eyre::eyre::{bail, eyre};
 use serde_json::json;
 
 use super::target::{Connected, confirm_aws};
 use crate::api::target::TargetKind;
 use crate::cli::{RunArgs, TargetArgs};
+use crate::user_error::UserError;
 use crate::walkthrough::StepKind;
+use crate::walkthrough::recorded::Results;
 use crate::walkthrough::runner::{Outcome, StepReport};
 
 /// Which steps a run covers: (replayed quietly first, run and reported).
@@ -18,9 +19,13 @@ pub fn plan(connected: &Connected, args: &RunArgs) -> Result<(Vec<usize>, Vec<us
     let w = &connected.session.walkthrough;
     let find = |which: &str| {
         w.find(which).ok_or_else(|| {
-            eyre!(
-                "no step '{which}' (give a number 1-{} or a name)",
-                w.steps.len()
+            UserError::new(
+                format!("there is no step '{which}'"),
+                format!(
+                    "give a step's number (1-{}) or the start of its name (e.g. {})",
+                    w.steps.len(),
+                    w.steps.last().map_or("", |s| s.id.as_str())
+                ),
             )
         })
     };
@@ -60,12 +65,16 @@ pub async fn run(
     for i in replay {
         let report = connected.session.run(i, args.update).await;
         if !report.outcome.is_success() {
-            bail!(
-                "replaying step {} ({}) failed: {}",
-                i + 1,
-                connected.session.walkthrough.steps[i].title,
-                report.outcome.label()
-            );
+            return Err(UserError::new(
+                format!(
+                    "replaying step {} ({}) failed: {}",
+                    i + 1,
+                    connected.session.walkthrough.steps[i].title,
+                    report.outcome.label()
+                ),
+                "run the steps in order with `meshwalk run --to STEP` to see which one goes wrong",
+            )
+            .into());
         }
     }
     let mut reports = Vec::new();
@@ -119,6 +128,9 @@ pub async fn run(
                 )?;
             }
         }
+        if let Err(e) = Results::record(&connected.state_dir, &key, &step.id, &report) {
+            tracing::warn!("could not record the result: {e}");
+        }
         if ok {
             if records_progress {
                 connected.progress.mark_done(&key, &step.id);
@@ -140,7 +152,12 @@ pub async fn run(
         tracing::warn!("could not save progress: {e}");
     }
     match failure {
-        Some(f) => bail!(f),
+        // The call's own error says what is wrong (an input, the endpoint, the account).
+        Some(f) => Err(UserError::new(
+            f,
+            "fix the cause and run again: steps already done are safe to repeat",
+        )
+        .into()),
         None => Ok(reports),
     }
 }

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use color_eyre::Result;
-use color_eyre::eyre::{WrapErr, bail};
+use color_eyre::eyre::WrapErr;
 
 use crate::cli::ServeArgs;
 use crate::dataplane::DataPlaneConfig;
@@ -11,13 +11,18 @@ use crate::embedded::EmbeddedCloud;
 use crate::emulator::CloudConfig;
 use crate::emulator::regions::is_aws_region;
 use crate::emulator::server::HttpLimits;
+use crate::user_error::UserError;
 
 pub async fn run(args: ServeArgs) -> Result<()> {
     if !is_aws_region(&args.region) {
-        bail!(
-            "--region {}: not an AWS region (signed requests naming it would be refused too)",
-            args.region
-        );
+        return Err(UserError::new(
+            format!(
+                "--region {}: not an AWS region (signed requests naming it would be refused too)",
+                args.region
+            ),
+            "pick one of AWS's regions, e.g. --region us-east-1",
+        )
+        .into());
     }
     let config = CloudConfig {
         region: args.region.clone(),
@@ -31,7 +36,13 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     let addr = SocketAddr::new(args.bind, args.port);
     let cloud = EmbeddedCloud::start(config, addr, DataPlaneConfig::default())
         .await
-        .wrap_err_with(|| format!("could not listen on {addr}"))?;
+        .map_err(|e| {
+            UserError::new(
+                format!("could not listen on {addr}: {e}"),
+                "is another `meshwalk serve` (or LocalStack) using that port? Stop it, or pick \
+                 another with --port",
+            )
+        })?;
     if !args.bind.is_loopback() {
         eprintln!(
             "warning: listening on {} — anyone who can reach this address can change the cloud \

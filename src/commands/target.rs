@@ -5,17 +5,19 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use aws_sdk_appmesh::error::ProvideErrorMetadata;
 use color_eyre::Result;
-use color_eyre::eyre::{WrapErr, bail, eyre};
+use color_eyre::eyre::{WrapErr, eyre};
 
 use crate::api::target::{Target, TargetKind};
 use crate::cli::TargetArgs;
 use crate::dataplane::DataPlaneConfig;
 use crate::embedded::EmbeddedCloud;
 use crate::emulator::CloudConfig;
-use crate::walkthrough::Walkthrough;
+use crate::user_error::UserError;
 use crate::walkthrough::progress::{Progress, state_dir};
 use crate::walkthrough::runner::Session;
+use crate::walkthrough::{LoadError, Read, Walkthrough};
 
 /// A session and, for the embedded target, the cloud it runs on (alive as long as this is).
 pub struct Connected {
@@ -29,10 +31,60 @@ pub struct Connected {
 }
 
 pub fn walkthrough(args: &TargetArgs) -> Result<Walkthrough> {
-    match &args.walkthrough {
-        Some(dir) => Walkthrough::load_dir(dir).map_err(|e| eyre!(e)),
-        None => Walkthrough::builtin().map_err(|e| eyre!(e)),
-    }
+    let Some(dir) = &args.walkthrough else {
+        // The built-in walkthrough is checked by the tests: a problem in it is a bug.
+        return Walkthrough::builtin().map_err(|e| eyre!(e));
+    };
+    Walkthrough::load_dir(dir).map_err(|e| {
+        let hint = match &e {
+            LoadError::Unreadable(_) => format!(
+                "--walkthrough takes a folder holding steps/ (one .md file per step) and assets/; \
+                 is {} that folder?",
+                dir.display()
+            ),
+            LoadError::Problems(_) => format!(
+                "run `meshwalk check --walkthrough {}` to list every problem",
+                dir.display()
+            ),
+        };
+        UserError::new(format!("the walkthrough in {}: {e}", dir.display()), hint).into()
+    })
+}
+
+/// The walkthrough as far as it can be read, with every problem found (for `meshwalk check`).
+pub fn read_walkthrough(args: &TargetArgs) -> Result<Read> {
+    let Some(dir) = &args.walkthrough else {
+        return Ok(Walkthrough::read_builtin());
+    };
+    Walkthrough::read_dir(dir).map_err(|e| {
+        UserError::new(
+            format!("the walkthrough in {}: {e}", dir.display()),
+            "--walkthrough takes a folder holding steps/ (one .md file per step) and assets/",
+        )
+        .into()
+    })
+}
+
+/// Asks the endpoint for one mesh: only no answer at all (refused, timed out) counts as
+/// unreachable; an error from the service means someone is there.
+async fn reachable(target: &Target) -> Result<()> {
+    let answer = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        target.appmesh.list_meshes().limit(1).send(),
+    )
+    .await;
+    let url = target.endpoint_url.as_deref().unwrap_or_default();
+    let cause = match answer {
+        Err(_) => "no answer within 10 s".to_string(),
+        Ok(Err(e)) if e.code().is_none() => crate::api::describe_error(&e),
+        Ok(_) => return Ok(()),
+    };
+    Err(UserError::new(
+        format!("cannot reach {url}: {cause}"),
+        "is `meshwalk serve` (or another App Mesh endpoint) running there? Start it, fix \
+         --endpoint-url, or leave --endpoint-url out to use the embedded cloud",
+    )
+    .into())
 }
 
 pub async fn connect(args: &TargetArgs, reset: bool) -> Result<Connected> {
@@ -41,13 +93,18 @@ pub async fn connect(args: &TargetArgs, reset: bool) -> Result<Connected> {
     let (target, embedded) = if args.aws {
         let target = Target::aws(args.profile.as_deref(), args.region.as_deref())
             .await
-            .map_err(|e| eyre!(e))?;
+            .map_err(|e| {
+                UserError::new(
+                    e,
+                    "set up AWS credentials (`aws configure`, `aws sso login`, AWS_PROFILE or \
+                     --profile), or leave --aws out to use the embedded cloud",
+                )
+            })?;
         (target, None)
     } else if let Some(url) = &args.endpoint_url {
-        (
-            Target::endpoint(TargetKind::Endpoint, url, &region, "000000000000"),
-            None,
-        )
+        let target = Target::endpoint(TargetKind::Endpoint, url, &region, "000000000000");
+        reachable(&target).await?;
+        (target, None)
     } else {
         let config = CloudConfig {
             region: region.clone(),
@@ -60,11 +117,12 @@ pub async fn connect(args: &TargetArgs, reset: bool) -> Result<Connected> {
             DataPlaneConfig::default(),
         )
         .await
-        .wrap_err_with(|| match args.embedded_port {
-            Some(port) => format!(
-                "could not start the embedded cloud on 127.0.0.1:{port} (is the port in use? pick another --port)"
-            ),
-            None => "could not start the embedded cloud".into(),
+        .map_err(|e| match args.embedded_port {
+            Some(port) => color_eyre::Report::from(UserError::new(
+                format!("could not start the embedded cloud on 127.0.0.1:{port}: {e}"),
+                "is the port in use? Pick another with --port, or leave --port out for a free one",
+            )),
+            None => color_eyre::Report::from(e).wrap_err("could not start the embedded cloud"),
         })?;
         let target = Target::endpoint(TargetKind::Embedded, &cloud.endpoint(), &region, &account);
         (target, Some(cloud))
@@ -73,9 +131,12 @@ pub async fn connect(args: &TargetArgs, reset: bool) -> Result<Connected> {
     if reset {
         Progress::reset(&dir).wrap_err_with(|| format!("could not reset {}", dir.display()))?;
     }
-    let loaded = Progress::load(&dir).wrap_err(
-        "saved progress cannot be used; move the file away (or pass --reset) and start again",
-    )?;
+    let loaded = Progress::load(&dir).map_err(|e| {
+        UserError::new(
+            format!("saved progress cannot be used: {e}"),
+            "move the file away (or pass --reset to forget it) and start again",
+        )
+    })?;
     // Headless commands log to stderr: the user reads it there. The UI also shows it.
     if let Some(notice) = &loaded.notice {
         tracing::warn!("{notice}");
@@ -102,14 +163,22 @@ pub fn confirm_aws(session: &Session, args: &TargetArgs, doing: &str) -> Result<
     }
     eprintln!("This will {doing} in {}.", session.target.describe());
     if !std::io::stdin().is_terminal() {
-        bail!("not asking on a non-interactive input: pass --yes to go ahead");
+        return Err(UserError::new(
+            "not asking on a non-interactive input",
+            "pass --yes to go ahead",
+        )
+        .into());
     }
     eprint!("Go ahead? [y/N] ");
     std::io::stderr().flush()?;
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     if !matches!(answer.trim(), "y" | "Y" | "yes") {
-        bail!("stopped: nothing was changed");
+        return Err(UserError::new(
+            "stopped: nothing was changed",
+            "answer y to go ahead, or leave --aws out to use the embedded cloud",
+        )
+        .into());
     }
     Ok(())
 }

@@ -26,6 +26,8 @@ use tokio::sync::mpsc;
 
 use crate::api::target::TargetKind;
 use crate::commands::target::Connected;
+use crate::presenter::Publisher;
+use crate::walkthrough::recorded::Recorder;
 use app::{App, Cmd, Msg, StepStatus};
 use effects::Effects;
 use terminal::{Crossterm, TerminalGuard};
@@ -45,6 +47,19 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
     let target = session.target.describe();
     let share = session.target.share_lines();
     let (tx, mut rx) = mpsc::unbounded_channel();
+    // `meshwalk notes` in another terminal follows the selected step.
+    let mut presenter = Publisher::start(&session.walkthrough, state_dir.clone());
+    // Results are kept for `meshwalk export --format md`.
+    let recorder = Recorder::start(
+        state_dir.clone(),
+        session.target.key(),
+        session
+            .walkthrough
+            .steps
+            .iter()
+            .map(|s| s.id.clone())
+            .collect(),
+    );
     let mut effects = Effects::new(session, progress, state_dir, faults, tx.clone());
     effects.traffic_rps = traffic_rps.clamp(1.0, 20_000.0);
 
@@ -85,6 +100,7 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
     effects.handle(Cmd::RefreshResources);
 
     let mut events = EventStream::new();
+    presenter.follow(app.selected);
     terminal.draw(|f| view::render(&app, f, theme))?;
     tracing::info!(ms = started.elapsed().as_secs_f64() * 1000.0, "first frame");
     loop {
@@ -105,6 +121,9 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
             pending.push(more);
         }
         for msg in pending {
+            if let Msg::StepFinished(index, report) = &msg {
+                recorder.record(*index, report);
+            }
             for cmd in app.update(msg) {
                 match cmd {
                     Cmd::Edit { index } => {
@@ -130,6 +149,7 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
         if app.quit {
             break;
         }
+        presenter.follow(app.selected);
         let frame = Instant::now();
         terminal.draw(|f| view::render(&app, f, theme))?;
         tracing::debug!(us = frame.elapsed().as_micros() as u64, "frame");

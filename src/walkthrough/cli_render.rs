@@ -27,17 +27,25 @@ fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// `s` as one shell word: as it is when nothing in it means anything to a shell, else quoted.
+pub fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c));
+    if plain { s.to_string() } else { quote(s) }
+}
+
 /// `aws [--endpoint-url U] [--region R] [--profile P] SERVICE OPERATION --cli-input-json '...'`
 pub fn render(call: &PreparedCall, target: &CliTarget) -> String {
     let mut parts = vec!["aws".to_string()];
     if let Some(url) = &target.endpoint_url {
-        parts.push(format!("--endpoint-url {url}"));
+        parts.push(format!("--endpoint-url {}", shell_word(url)));
     }
     if let Some(region) = &target.region {
-        parts.push(format!("--region {region}"));
+        parts.push(format!("--region {}", shell_word(region)));
     }
     if let Some(profile) = &target.profile {
-        parts.push(format!("--profile {profile}"));
+        parts.push(format!("--profile {}", shell_word(profile)));
     }
     parts.push(call.service.cli_name().to_string());
     parts.push(kebab(&call.operation));
@@ -55,5 +63,7 @@ mod tests {
         assert_eq!(kebab("CreateVirtualNode"), "create-virtual-node");
         assert_eq!(kebab("ListTagsForResource"), "list-tags-for-resource");
         assert_eq!(quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_word("http://127.0.0.1:4566"), "http://127.0.0.1:4566");
+        assert_eq!(shell_word("my profile;rm"), "'my profile;rm'");
     }
 }

@@ -90,7 +90,10 @@ pub fn prepare_text(
         column,
         message,
     };
-    let text = vars.substitute(raw).map_err(|m| err(0, 0, m))?;
+    let text = vars.substitute_located(raw).map_err(|(offset, m)| {
+        let (line, column) = super::problem::position(raw, offset);
+        err(line, column, m)
+    })?;
     let json: Value = serde_json::from_str(&text).map_err(|e| {
         let message = e.to_string();
         let message = message

@@ -7,7 +7,9 @@
 
 pub mod cli_render;
 pub mod input;
+pub mod problem;
 pub mod progress;
+pub mod recorded;
 pub mod runner;
 pub mod step;
 pub mod teardown;
@@ -18,6 +20,7 @@ use std::path::Path;
 
 use include_dir::{Dir, include_dir};
 
+pub use problem::Problem;
 pub use step::{Step, StepKind};
 
 static BUILTIN_STEPS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/steps");
@@ -30,9 +33,53 @@ pub struct Walkthrough {
     pub assets: BTreeMap<String, String>,
 }
 
+/// Why a walkthrough could not be loaded.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LoadError {
+    /// There is no walkthrough to read (no steps/ folder, or a file that cannot be read).
+    #[error("{0}")]
+    Unreadable(String),
+    /// Its steps have problems (all of them, not only the first).
+    #[error("{}", describe(.0))]
+    Problems(Vec<Problem>),
+}
+
+fn describe(problems: &[Problem]) -> String {
+    match problems {
+        [one] => one.to_string(),
+        [first, ..] => format!("{}, the first: {first}", problem::count(problems.len())),
+        [] => problem::count(0),
+    }
+}
+
+/// A walkthrough as far as it could be read (the steps that parse), and the problems found.
+#[derive(Debug, Clone, Default)]
+pub struct Read {
+    pub walkthrough: Walkthrough,
+    pub problems: Vec<Problem>,
+    /// The text of the step files left out, so that their assets do not look unused.
+    pub unparsed: Vec<String>,
+}
+
+impl Read {
+    fn into_result(self) -> Result<Walkthrough, LoadError> {
+        if !self.problems.is_empty() {
+            return Err(LoadError::Problems(self.problems));
+        }
+        if self.walkthrough.steps.is_empty() {
+            return Err(LoadError::Unreadable("the walkthrough has no steps".into()));
+        }
+        Ok(self.walkthrough)
+    }
+}
+
 impl Walkthrough {
     /// The walkthrough built into meshwalk.
-    pub fn builtin() -> Result<Walkthrough, String> {
+    pub fn builtin() -> Result<Walkthrough, LoadError> {
+        Walkthrough::read_builtin().into_result()
+    }
+
+    pub fn read_builtin() -> Read {
         let mut steps = Vec::new();
         for file in BUILTIN_STEPS.files() {
             let name = file.path().to_string_lossy().into_owned();
@@ -44,45 +91,45 @@ impl Walkthrough {
     }
 
     /// A walkthrough on disk: `dir/steps/*.md` and `dir/assets/**`.
-    pub fn load_dir(dir: &Path) -> Result<Walkthrough, String> {
-        let read =
-            |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+    pub fn load_dir(dir: &Path) -> Result<Walkthrough, LoadError> {
+        Walkthrough::read_dir(dir)?.into_result()
+    }
+
+    /// Reads `dir` as far as it can: a step with problems is left out and its problems kept.
+    pub fn read_dir(dir: &Path) -> Result<Read, LoadError> {
+        let unreadable =
+            |p: &Path, e: std::io::Error| LoadError::Unreadable(format!("{}: {e}", p.display()));
         let steps_dir = dir.join("steps");
         let mut steps = Vec::new();
-        let entries =
-            std::fs::read_dir(&steps_dir).map_err(|e| format!("{}: {e}", steps_dir.display()))?;
+        let entries = std::fs::read_dir(&steps_dir).map_err(|e| unreadable(&steps_dir, e))?;
         for entry in entries.flatten() {
             let path = entry.path();
             if path.extension().is_some_and(|e| e == "md") {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                steps.push((name, read(&path)?));
+                let text = std::fs::read_to_string(&path).map_err(|e| unreadable(&path, e))?;
+                steps.push((name, text));
             }
         }
         let mut assets = Vec::new();
-        collect_disk(&dir.join("assets"), "", &mut assets)?;
-        Walkthrough::from_files(steps, assets)
+        collect_disk(&dir.join("assets"), "", &mut assets).map_err(LoadError::Unreadable)?;
+        Ok(Walkthrough::from_files(steps, assets))
     }
 
-    fn from_files(
-        mut steps: Vec<(String, String)>,
-        assets: Vec<(String, String)>,
-    ) -> Result<Walkthrough, String> {
+    fn from_files(mut steps: Vec<(String, String)>, assets: Vec<(String, String)>) -> Read {
         steps.retain(|(name, _)| name.ends_with(".md") && !name.eq_ignore_ascii_case("README.md"));
         steps.sort();
-        let steps = steps
-            .iter()
-            .map(|(name, text)| {
-                let id = name.trim_end_matches(".md");
-                step::parse(id, text).map_err(|e| format!("steps/{name}: {e}"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if steps.is_empty() {
-            return Err("the walkthrough has no steps".into());
+        let mut read = Read::default();
+        for (name, text) in &steps {
+            match step::parse(name.trim_end_matches(".md"), text) {
+                Ok(step) => read.walkthrough.steps.push(step),
+                Err(problems) => {
+                    read.problems.extend(problems);
+                    read.unparsed.push(text.clone());
+                }
+            }
         }
-        Ok(Walkthrough {
-            steps,
-            assets: assets.into_iter().collect(),
-        })
+        read.walkthrough.assets = assets.into_iter().collect();
+        read
     }
 
     /// A step by number (1-based), id, or id prefix (`05`).

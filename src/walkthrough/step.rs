@@ -4,6 +4,9 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use toml::Spanned;
+
+use super::problem::{Problem, position};
 
 /// The AWS service a call goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +40,8 @@ pub struct Call {
     pub service: Service,
     pub operation: String,
     pub input: InputSource,
+    /// Line and column of `input` in the step file, where problems with the input are shown.
+    pub input_position: (usize, usize),
 }
 
 /// A call made after the step's own, and what its answer must hold (JSON pointer → value).
@@ -64,39 +69,75 @@ pub struct Step {
     pub id: String,
     pub title: String,
     pub kind: StepKind,
-    /// The Markdown after the front matter.
+    /// The Markdown after the front matter, without the presenter's notes.
     pub narrative: String,
+    /// For the presenter only (`meshwalk notes`): never on the main screen nor in handouts.
+    pub notes: String,
 }
+
+/// The line that starts a step's presenter notes; they run to the end of the file.
+pub const NOTES_MARKER: &str = "<!-- notes -->";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FrontMatter {
     title: String,
     kind: Option<String>,
-    call: Option<String>,
-    input: Option<toml::Value>,
-    verify: Option<VerifyMatter>,
+    call: Option<Spanned<String>>,
+    input: Option<Spanned<toml::Value>>,
+    verify: Option<Spanned<VerifyMatter>>,
     requests: Option<u32>,
+    notes: Option<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VerifyMatter {
-    call: String,
-    input: toml::Value,
+    call: Spanned<String>,
+    input: Spanned<toml::Value>,
     expect: BTreeMap<String, toml::Value>,
 }
 
-fn call(spec: &str, input: toml::Value) -> Result<Call, String> {
+/// Where a step file's front matter starts, to turn offsets in it into file positions.
+struct Located<'a> {
+    file: String,
+    matter: &'a str,
+    /// Lines before the front matter (the `+++` line).
+    lines_before: usize,
+}
+
+impl Located<'_> {
+    fn at(&self, offset: usize, message: impl Into<String>) -> Problem {
+        let (line, column) = self.position(offset);
+        Problem::new(&self.file, line, column, message)
+    }
+
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let (line, column) = position(self.matter, offset);
+        (line + self.lines_before, column)
+    }
+}
+
+fn call(
+    at: &Located<'_>,
+    spec: &Spanned<String>,
+    input: &Spanned<toml::Value>,
+) -> Result<Call, Problem> {
+    let start = spec.span().start;
+    let spec = spec.get_ref();
     let (service, operation) = spec.split_once(':').ok_or_else(|| {
-        format!("call '{spec}' must be service:Operation, e.g. appmesh:CreateMesh")
+        at.at(
+            start,
+            format!("call '{spec}' must be service:Operation, e.g. appmesh:CreateMesh"),
+        )
     })?;
     let service = match service {
         "appmesh" => Service::AppMesh,
         "ecs" => Service::Ecs,
         other => {
-            return Err(format!(
-                "call '{spec}': unknown service '{other}' (appmesh or ecs)"
+            return Err(at.at(
+                start,
+                format!("call '{spec}': unknown service '{other}' (appmesh or ecs)"),
             ));
         }
     };
@@ -109,18 +150,22 @@ fn call(spec: &str, input: toml::Value) -> Result<Call, String> {
             .any(|o| o.name == operation),
     };
     if !known {
-        return Err(format!(
-            "call '{spec}': {operation} is not an operation meshwalk can send"
+        return Err(at.at(
+            start,
+            format!("call '{spec}': {operation} is not an operation meshwalk can send"),
         ));
     }
-    let input = match input {
-        toml::Value::String(path) => InputSource::Asset(path),
+    let input_start = input.span().start;
+    let input = match input.get_ref() {
+        toml::Value::String(path) => InputSource::Asset(path.clone()),
         toml::Value::Table(table) => InputSource::Inline(
-            serde_json::to_value(table).map_err(|e| format!("input of {spec}: {e}"))?,
+            serde_json::to_value(table)
+                .map_err(|e| at.at(input_start, format!("input of {spec}: {e}")))?,
         ),
         other => {
-            return Err(format!(
-                "input of {spec} must be an asset path or a table, got {other}"
+            return Err(at.at(
+                input_start,
+                format!("input of {spec} must be an asset path or a table, got {other}"),
             ));
         }
     };
@@ -128,79 +173,146 @@ fn call(spec: &str, input: toml::Value) -> Result<Call, String> {
         service,
         operation: operation.to_string(),
         input,
+        input_position: at.position(input_start),
     })
 }
 
-/// Parses one step file. Errors name the line where the front matter is wrong.
-pub fn parse(id: &str, text: &str) -> Result<Step, String> {
+/// The narrative and the presenter's notes of a step's Markdown.
+fn split_notes(body: &str) -> (String, String) {
+    let marker = body
+        .match_indices(NOTES_MARKER)
+        .find(|(i, _)| *i == 0 || body[..*i].ends_with('\n'))
+        .map(|(i, _)| i);
+    match marker {
+        Some(i) => (
+            body[..i].trim_end().to_string(),
+            body[i + NOTES_MARKER.len()..].trim().to_string(),
+        ),
+        None => (body.trim_end().to_string(), String::new()),
+    }
+}
+
+/// Parses one step file (`steps/{id}.md`). Every problem found is returned, each with the
+/// line and column in the file where it is.
+pub fn parse(id: &str, text: &str) -> Result<Step, Vec<Problem>> {
+    let file = format!("steps/{id}.md");
     let text = text.trim_start_matches('\u{feff}');
     let rest = text
         .strip_prefix("+++\n")
         .or_else(|| text.strip_prefix("+++\r\n"))
-        .ok_or("a step starts with a '+++' line, then TOML front matter, then '+++'")?;
-    let end = rest
-        .find("\n+++")
-        .ok_or("the front matter has no closing '+++' line")?;
-    let (matter, body) = (&rest[..end], &rest[end + 4..]);
-    let narrative = body.trim_start_matches(['\r', '\n']).trim_end().to_string();
-    let fm: FrontMatter = toml::from_str(matter).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| matter[..s.start].matches('\n').count() + 2);
-        match line {
-            Some(line) => format!("front matter line {line}: {}", e.message()),
-            None => format!("front matter: {}", e.message()),
-        }
+        .ok_or_else(|| {
+            vec![Problem::new(
+                &file,
+                1,
+                1,
+                "a step starts with a '+++' line, then TOML front matter, then '+++'",
+            )]
+        })?;
+    let end = rest.find("\n+++").ok_or_else(|| {
+        vec![Problem::new(
+            &file,
+            1,
+            1,
+            "the front matter has no closing '+++' line",
+        )]
     })?;
-    let kind = match (fm.kind.as_deref(), fm.call) {
+    let (matter, body) = (&rest[..end], &rest[end + 4..]);
+    let at = Located {
+        file: file.clone(),
+        matter,
+        lines_before: 1,
+    };
+    let fm: FrontMatter = toml::from_str(matter).map_err(|e| {
+        let problem = match e.span() {
+            Some(span) => at.at(span.start, e.message()),
+            None => Problem::new(&file, 2, 0, e.message()),
+        };
+        vec![problem]
+    })?;
+    let (narrative, body_notes) = split_notes(body.trim_start_matches(['\r', '\n']));
+    let notes = [fm.notes.as_deref().unwrap_or_default().trim(), &body_notes]
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let mut problems = Vec::new();
+    let kind_start = matter
+        .match_indices("kind")
+        .find(|(i, _)| *i == 0 || matter[..*i].ends_with('\n'))
+        .map_or(0, |(i, _)| i);
+    let kind = match (fm.kind.as_deref(), &fm.call) {
         (None | Some("api"), Some(spec)) => {
-            let input = fm
-                .input
-                .ok_or_else(|| format!("call {spec} needs an input"))?;
-            let verify = match fm.verify {
-                Some(v) => Some(Verify {
-                    call: call(&v.call, v.input)?,
-                    expect: v
-                        .expect
-                        .into_iter()
-                        .map(|(pointer, value)| {
-                            let value = serde_json::to_value(value).map_err(|e| e.to_string())?;
-                            if !pointer.starts_with('/') {
-                                return Err(format!("verify.expect key '{pointer}' must be a JSON pointer (start with '/')"));
-                            }
-                            Ok((pointer, value))
-                        })
-                        .collect::<Result<_, String>>()?,
-                }),
-                None => None,
+            let verify = fm.verify.as_ref().and_then(|v| {
+                let verify_start = v.span().start;
+                let v = v.get_ref();
+                let call = call(&at, &v.call, &v.input)
+                    .map_err(|p| problems.push(p))
+                    .ok();
+                let mut expect = Vec::new();
+                for (pointer, value) in &v.expect {
+                    if !pointer.starts_with('/') {
+                        let offset = matter[verify_start..]
+                            .find(pointer.as_str())
+                            .map_or(verify_start, |i| verify_start + i);
+                        problems.push(at.at(offset, format!("verify.expect key '{pointer}' must be a JSON pointer (start with '/')")));
+                        continue;
+                    }
+                    match serde_json::to_value(value) {
+                        Ok(value) => expect.push((pointer.clone(), value)),
+                        Err(e) => problems.push(at.at(verify_start, e.to_string())),
+                    }
+                }
+                Some(Verify { call: call?, expect })
+            });
+            let call = match &fm.input {
+                Some(input) => call(&at, spec, input).map_err(|p| problems.push(p)).ok(),
+                None => {
+                    problems.push(at.at(
+                        spec.span().start,
+                        format!("call {} needs an input", spec.get_ref()),
+                    ));
+                    None
+                }
             };
-            StepKind::Api {
-                call: call(&spec, input)?,
-                verify,
+            match call {
+                Some(call) => StepKind::Api { call, verify },
+                None => StepKind::Info,
             }
         }
-        (Some("api"), None) => return Err("an api step needs call = \"service:Operation\"".into()),
+        (Some("api"), None) => {
+            problems.push(at.at(kind_start, "an api step needs call = \"service:Operation\""));
+            StepKind::Info
+        }
         (None | Some("info"), None) => StepKind::Info,
         (Some("traffic"), None) => StepKind::Traffic {
             requests: fm.requests.unwrap_or(200),
         },
         (Some("teardown"), None) => StepKind::Teardown,
         (Some(kind), Some(_)) if kind != "api" => {
-            return Err(format!(
-                "a '{kind}' step has no call; use kind = \"api\" for calls"
+            problems.push(at.at(
+                kind_start,
+                format!("a '{kind}' step has no call; use kind = \"api\" for calls"),
             ));
+            StepKind::Info
         }
         (Some(other), _) => {
-            return Err(format!(
-                "unknown kind '{other}' (api, info, traffic or teardown)"
+            problems.push(at.at(
+                kind_start,
+                format!("unknown kind '{other}' (api, info, traffic or teardown)"),
             ));
+            StepKind::Info
         }
     };
+    if !problems.is_empty() {
+        problems.sort();
+        return Err(problems);
+    }
     Ok(Step {
         id: id.to_string(),
         title: fm.title,
         kind,
         narrative,
+        notes,
     })
 }
 
@@ -237,17 +349,60 @@ mod tests {
     }
 
     #[test]
-    fn mistakes_are_named() {
+    fn mistakes_are_named_with_line_and_column() {
         let err = parse(
             "x",
             "+++\ntitle = \"t\"\ncall = \"appmesh:CreateMeshes\"\ninput = \"a.json\"\n+++\n",
         )
         .unwrap_err();
-        assert!(err.contains("CreateMeshes"), "{err}");
+        assert_eq!(err.len(), 1);
+        assert!(err[0].message.contains("CreateMeshes"), "{err:?}");
+        assert_eq!(
+            (err[0].file.as_str(), err[0].line, err[0].column),
+            ("steps/x.md", 3, 8)
+        );
         let err = parse("x", "+++\ntitle = \"t\"\ncolor = \"blue\"\n+++\n").unwrap_err();
-        assert!(err.contains("line 3") && err.contains("color"), "{err}");
+        assert!(
+            err[0].line == 3 && err[0].message.contains("color"),
+            "{err:?}"
+        );
         assert!(parse("x", "no front matter").is_err());
         let step = parse("x", "+++\ntitle = \"Watch\"\nkind = \"traffic\"\n+++\ntext").unwrap();
         assert_eq!(step.kind, StepKind::Traffic { requests: 200 });
+    }
+
+    #[test]
+    fn every_unknown_operation_of_a_step_is_reported() {
+        let text = "+++\ntitle = \"t\"\ncall = \"appmesh:CreateMeshes\"\ninput = \"a.json\"\n[verify]\ncall = \"appmesh:DescribeMeshes\"\ninput = { meshName = \"m\" }\nexpect = { \"status\" = 1 }\n+++\n";
+        let err = parse("x", text).unwrap_err();
+        let shown: Vec<String> = err.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 3, "{shown:#?}");
+        assert!(
+            shown[0].starts_with("steps/x.md:3:8: call 'appmesh:CreateMeshes'"),
+            "{shown:#?}"
+        );
+        assert!(
+            shown[1].starts_with("steps/x.md:6:8: call 'appmesh:DescribeMeshes'"),
+            "{shown:#?}"
+        );
+        assert!(
+            shown[2].starts_with("steps/x.md:8:13: verify.expect key 'status'"),
+            "{shown:#?}"
+        );
+    }
+
+    #[test]
+    fn presenter_notes_come_from_the_front_matter_and_the_marked_section() {
+        let text = "+++\ntitle = \"t\"\nnotes = \"Pause here.\"\n+++\n\nFor everyone.\n\n<!-- notes -->\nAsk who has used Envoy.\n";
+        let step = parse("x", text).unwrap();
+        assert_eq!(step.narrative, "For everyone.");
+        assert_eq!(step.notes, "Pause here.\n\nAsk who has used Envoy.");
+        let plain = parse(
+            "x",
+            "+++\ntitle = \"t\"\n+++\nJust text; <!-- notes --> inline is text.",
+        )
+        .unwrap();
+        assert_eq!(plain.notes, "");
+        assert!(plain.narrative.ends_with("inline is text."));
     }
 }

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use super::problem::position;
+
 /// Values for `${NAME}` placeholders.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Vars(pub BTreeMap<String, String>);
@@ -34,25 +36,33 @@ impl Vars {
 
     /// Replaces every `${NAME}`; an unknown name is an error naming it and where it is.
     pub fn substitute(&self, text: &str) -> Result<String, String> {
+        self.substitute_located(text).map_err(|(offset, message)| {
+            let (line, column) = position(text, offset);
+            format!("{message} at line {line}, column {column}")
+        })
+    }
+
+    /// As `substitute`, the error with the byte offset of the `${` it is about.
+    pub fn substitute_located(&self, text: &str) -> Result<String, (usize, String)> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(start) = rest.find("${") {
             out.push_str(&rest[..start]);
+            let offset = text.len() - rest.len() + start;
             let after = &rest[start + 2..];
             let Some(end) = after.find('}') else {
-                return Err(format!(
-                    "unclosed '${{' at {}",
-                    position(text, text.len() - rest.len() + start)
-                ));
+                return Err((offset, "unclosed '${'".into()));
             };
             let name = &after[..end];
             match self.get(name) {
                 Some(value) => out.push_str(value),
                 None => {
-                    return Err(format!(
-                        "unknown variable ${{{name}}} at {} (known: {})",
-                        position(text, text.len() - rest.len() + start),
-                        self.0.keys().cloned().collect::<Vec<_>>().join(", ")
+                    return Err((
+                        offset,
+                        format!(
+                            "unknown variable ${{{name}}} (known: {}; set it with --var {name}=VALUE)",
+                            self.0.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ),
                     ));
                 }
             }
@@ -61,14 +71,6 @@ impl Vars {
         out.push_str(rest);
         Ok(out)
     }
-}
-
-/// "line L, column C" of a byte offset.
-fn position(text: &str, offset: usize) -> String {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    format!("line {line}, column {column}")
 }
 
 #[cfg(test)]

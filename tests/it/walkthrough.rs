@@ -60,7 +60,7 @@ fn run_id() -> String {
 fn every_step_parses_and_every_asset_converts() {
     let w = Walkthrough::builtin().unwrap();
     assert!(w.steps.len() >= 20);
-    assert_eq!(check::problems(&w, &[]), Vec::<String>::new());
+    assert_eq!(check::problems(&w, &[]), Vec::new());
     let apis = w
         .steps
         .iter()

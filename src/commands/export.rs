@@ -1,0 +1,140 @@
+//! `meshwalk export`: the walkthrough as a runnable aws CLI script or a Markdown handout, for
+//! the target the flags name. Nothing is called, except STS to learn the account with --aws.
+
+use std::io::Write;
+
+use color_eyre::Result;
+use color_eyre::eyre::WrapErr;
+
+use super::target;
+use crate::api::target::{Target, TargetKind};
+use crate::cli::{ExportArgs, ExportFormat, TargetArgs};
+use crate::export::{handout, script};
+use crate::user_error::UserError;
+use crate::walkthrough::progress::{Progress, state_dir};
+use crate::walkthrough::recorded::Results;
+use crate::walkthrough::runner::Session;
+
+/// Where the script sends its calls without --endpoint-url or --aws: `meshwalk serve`'s
+/// default address (the embedded cloud of the terminal UI lives only as long as the UI).
+pub const SERVE_URL: &str = "http://127.0.0.1:4566";
+
+/// The walkthrough bound to the target the flags name, with the user's edits.
+pub async fn session(args: &TargetArgs) -> Result<Session> {
+    let walkthrough = target::walkthrough(args)?;
+    let region = args.region.clone().unwrap_or_else(|| "us-east-1".into());
+    let target = if args.aws {
+        Target::aws(args.profile.as_deref(), args.region.as_deref())
+            .await
+            .map_err(|e| {
+                UserError::new(
+                    e,
+                    "set up AWS credentials (`aws configure`, `aws sso login`, AWS_PROFILE or \
+                     --profile), or leave --aws out",
+                )
+            })?
+    } else if let Some(url) = &args.endpoint_url {
+        Target::endpoint(TargetKind::Endpoint, url, &region, "000000000000")
+    } else {
+        Target::endpoint(TargetKind::Embedded, SERVE_URL, &region, "000000000000")
+    };
+    let mut session = Session::new(walkthrough, target, &args.vars);
+    // Unreadable progress is told by the commands that use it; a handout goes on without edits.
+    if let Ok(loaded) = Progress::load(&state_dir()) {
+        session.edits = loaded.progress.edits;
+    }
+    Ok(session)
+}
+
+/// Writes the export of `session` to `out`; a handout shows `results` (recorded in the state
+/// directory by the terminal UI and `meshwalk run`).
+pub fn export(
+    session: &Session,
+    args: &ExportArgs,
+    results: &Results,
+    out: &mut impl Write,
+) -> Result<()> {
+    if args.chapter != 1 {
+        return Err(UserError::new(
+            format!("there is no chapter {}", args.chapter),
+            "this walkthrough has one chapter so far: leave --chapter out (or pass --chapter 1)",
+        )
+        .into());
+    }
+    let w = &session.walkthrough;
+    let last = match &args.to {
+        Some(which) => w.find(which).ok_or_else(|| {
+            UserError::new(
+                format!("there is no step '{which}'"),
+                format!(
+                    "give a step's number (1-{}) or the start of its name",
+                    w.steps.len()
+                ),
+            )
+        })?,
+        None => w.steps.len() - 1,
+    };
+    let target = match session.target.kind {
+        TargetKind::Embedded => format!(
+            "`meshwalk serve` at {SERVE_URL} ({})",
+            session.target.region
+        ),
+        _ => session.target.describe(),
+    };
+    let text = match args.format {
+        ExportFormat::Sh => {
+            let before = matches!(session.target.kind, TargetKind::Embedded)
+                .then_some("start the embedded cloud with `meshwalk serve` in another terminal.");
+            let preamble = script::Preamble {
+                target: &target,
+                before,
+            };
+            script::script(session, last, &preamble).map_err(|(i, e)| {
+                UserError::new(
+                    format!("step {} ({}) cannot be exported: {e}", i + 1, w.steps[i].title),
+                    "fix the step's input (press e on it in meshwalk), or export --to the step before",
+                )
+            })?
+        }
+        ExportFormat::Md => handout::handout(session, last, results, &target),
+    };
+    out.write_all(text.as_bytes())
+        .wrap_err("could not write the export")?;
+    Ok(())
+}
+
+/// `meshwalk export`: to the file `-o` names, or standard output.
+pub async fn run(target_args: &TargetArgs, args: &ExportArgs) -> Result<()> {
+    let session = session(target_args).await?;
+    let results = Results::load(&state_dir());
+    match &args.output {
+        Some(path) => {
+            let mut text = Vec::new();
+            export(&session, args, &results, &mut text)?;
+            std::fs::write(path, text).map_err(|e| {
+                UserError::new(
+                    format!("could not write {}: {e}", path.display()),
+                    "pick a file in a folder you can write to",
+                )
+            })?;
+            if matches!(args.format, crate::cli::ExportFormat::Sh) {
+                make_executable(path);
+            }
+            Ok(())
+        }
+        None => export(&session, args, &results, &mut std::io::stdout().lock()),
+    }
+}
+
+#[cfg(unix)]
+fn make_executable(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let mut perms = meta.permissions();
+        perms.set_mode(perms.mode() | 0o111);
+        let _ = std::fs::set_permissions(path, perms);
+    }
+}
+
+#[cfg(not(unix))]
+fn make_executable(_path: &std::path::Path) {}

@@ -1,0 +1,188 @@
+//! `meshwalk check` lists every problem of a broken walkthrough in one pass, located and
+//! counted; a user's mistakes print through the real binary as a plain message with what to
+//! do (exit 2), never color-eyre's report for bugs.
+
+use std::path::Path;
+use std::process::Command;
+
+use meshwalk::cli::TargetArgs;
+use meshwalk::commands::{check, target};
+
+/// A walkthrough with one of each mistake: an unknown operation in a step's front matter
+/// (twice in one step: call and verify), a missing asset, invalid JSON, an unknown ${VAR}.
+fn broken_walkthrough(dir: &Path) {
+    let steps = dir.join("steps");
+    let meshes = dir.join("assets/Meshes");
+    std::fs::create_dir_all(&steps).unwrap();
+    std::fs::create_dir_all(&meshes).unwrap();
+    let write = |path: &Path, text: &str| std::fs::write(path, text).unwrap();
+    write(
+        &steps.join("01-welcome.md"),
+        "+++\ntitle = \"Welcome\"\n+++\nHello.\n",
+    );
+    write(
+        &steps.join("02-mesh.md"),
+        "+++\ntitle = \"Mesh\"\ncall = \"appmesh:CreateMeshes\"\ninput = \"Meshes/mesh.json\"\n\n[verify]\ncall = \"appmesh:DescribeMeshes\"\ninput = { meshName = \"m\" }\nexpect = { \"/mesh/status/status\" = \"ACTIVE\" }\n+++\n",
+    );
+    write(
+        &steps.join("03-missing.md"),
+        "+++\ntitle = \"Missing\"\ncall = \"appmesh:CreateMesh\"\ninput = \"Meshes/nowhere.json\"\n+++\n",
+    );
+    write(
+        &steps.join("04-bad-json.md"),
+        "+++\ntitle = \"Bad JSON\"\ncall = \"appmesh:CreateMesh\"\ninput = \"Meshes/bad.json\"\n+++\n",
+    );
+    write(
+        &steps.join("05-unknown-var.md"),
+        "+++\ntitle = \"Var\"\ncall = \"appmesh:CreateMesh\"\ninput = \"Meshes/var.json\"\n+++\n",
+    );
+    write(&meshes.join("mesh.json"), "{\"meshName\": \"m\"}");
+    write(&meshes.join("bad.json"), "{\n  \"meshName\": \"m\",\n}\n");
+    write(
+        &meshes.join("var.json"),
+        "{\n  \"meshName\": \"${MESHY}\"\n}\n",
+    );
+}
+
+#[test]
+fn check_lists_every_problem_with_file_line_and_column_and_counts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    broken_walkthrough(dir.path());
+    let args = TargetArgs {
+        walkthrough: Some(dir.path().to_path_buf()),
+        ..TargetArgs::default()
+    };
+    let read = target::read_walkthrough(&args).unwrap();
+    let mut out = Vec::new();
+    let count = check::run(&read, &[], &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "✗ steps/02-mesh.md:3:8: call 'appmesh:CreateMeshes': CreateMeshes is not an operation meshwalk can send",
+            "✗ steps/02-mesh.md:7:8: call 'appmesh:DescribeMeshes': DescribeMeshes is not an operation meshwalk can send",
+            "✗ steps/03-missing.md:4:9: input 'Meshes/nowhere.json': there is no assets/Meshes/nowhere.json",
+            "✗ assets/Meshes/bad.json:3:1: trailing comma",
+            "✗ assets/Meshes/var.json:2:16: unknown variable ${MESHY} (known: ACCOUNT_ID, CLUSTER_NAME, MESH_NAME, REGION, SECURITY_GROUP_ID, SUBNET_IDS; set it with --var MESHY=VALUE)",
+            "5 problems",
+        ],
+        "{out}"
+    );
+    assert_eq!(count, 5);
+}
+
+#[test]
+fn one_problem_is_counted_in_good_english() {
+    let dir = tempfile::tempdir().unwrap();
+    broken_walkthrough(dir.path());
+    for broken in ["02-mesh.md", "03-missing.md", "04-bad-json.md"] {
+        std::fs::remove_file(dir.path().join("steps").join(broken)).unwrap();
+    }
+    let args = TargetArgs {
+        walkthrough: Some(dir.path().to_path_buf()),
+        ..TargetArgs::default()
+    };
+    let read = target::read_walkthrough(&args).unwrap();
+    let mut out = Vec::new();
+    // mesh.json and bad.json are now unused; --var fills the unknown variable.
+    let vars = [("MESHY".to_string(), "m".to_string())];
+    check::run(&read, &vars, &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.ends_with("\n2 problems\n"), "{out}");
+    std::fs::remove_file(dir.path().join("assets/Meshes/mesh.json")).unwrap();
+    std::fs::remove_file(dir.path().join("assets/Meshes/bad.json")).unwrap();
+    std::fs::write(dir.path().join("assets/Meshes/extra.json"), "{}").unwrap();
+    let read = target::read_walkthrough(&args).unwrap();
+    let mut out = Vec::new();
+    assert_eq!(check::run(&read, &vars, &mut out).unwrap(), 1);
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(
+        out,
+        "✗ assets/Meshes/extra.json: no step uses it\n1 problem\n"
+    );
+}
+
+/// The real binary, its state kept in `state` (never the user's).
+fn meshwalk(state: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_meshwalk"))
+        .args(args)
+        .env("MESHWALK_STATE_DIR", state)
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn assert_for_people(stderr: &str) {
+    assert!(
+        !stderr.contains("Location:") && !stderr.contains("src/") && !stderr.contains("BACKTRACE"),
+        "no report meant for bugs: {stderr}"
+    );
+    assert_eq!(
+        stderr.lines().count(),
+        2,
+        "the message and what to do: {stderr}"
+    );
+}
+
+#[test]
+fn a_missing_walkthrough_folder_is_told_plainly() {
+    let state = tempfile::tempdir().unwrap();
+    let missing = state.path().join("no-such-walkthrough");
+    let (code, stderr) = meshwalk(
+        state.path(),
+        &["check", "--walkthrough", missing.to_str().unwrap()],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("meshwalk: the walkthrough in "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\n  --walkthrough takes a folder holding steps/"),
+        "{stderr}"
+    );
+    assert_for_people(&stderr);
+}
+
+#[test]
+fn a_broken_walkthrough_points_to_check() {
+    let state = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    broken_walkthrough(dir.path());
+    let (code, stderr) = meshwalk(
+        state.path(),
+        &["run", "--walkthrough", dir.path().to_str().unwrap()],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("2 problems, the first: steps/02-mesh.md:3:8:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\n  run `meshwalk check --walkthrough "),
+        "{stderr}"
+    );
+    assert_for_people(&stderr);
+}
+
+#[test]
+fn an_unreachable_endpoint_is_told_plainly() {
+    let state = tempfile::tempdir().unwrap();
+    let (code, stderr) = meshwalk(
+        state.path(),
+        &["run", "--endpoint-url", "http://127.0.0.1:1", "--to", "2"],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("meshwalk: cannot reach http://127.0.0.1:1: "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\n  is `meshwalk serve`"), "{stderr}");
+    assert_for_people(&stderr);
+}

@@ -1,0 +1,207 @@
+//! `meshwalk export`: the script passes `bash -n` and its calls, parsed back from the script
+//! and replayed through the SDK (the aws CLI is not needed), build the walkthrough on an
+//! embedded cloud; the handout shows the session's recorded results, and says "not run yet"
+//! where there is none.
+
+use meshwalk::api::call::{CallRequest, send};
+use meshwalk::api::target::{Target, TargetKind};
+use meshwalk::cli::{ExportArgs, ExportFormat, RunArgs};
+use meshwalk::commands::{export, run, target::Connected};
+use meshwalk::dataplane::DataPlaneConfig;
+use meshwalk::embedded::EmbeddedCloud;
+use meshwalk::model::{appmesh, ecs};
+use meshwalk::walkthrough::Walkthrough;
+use meshwalk::walkthrough::cli_render::kebab;
+use meshwalk::walkthrough::progress::Progress;
+use meshwalk::walkthrough::recorded::Results;
+use meshwalk::walkthrough::runner::Session;
+
+use crate::support::test_config;
+
+async fn cloud_session() -> (EmbeddedCloud, Session) {
+    let cloud = EmbeddedCloud::start(
+        test_config(),
+        "127.0.0.1:0".parse().unwrap(),
+        DataPlaneConfig::default(),
+    )
+    .await
+    .unwrap();
+    let target = Target::endpoint(
+        TargetKind::Endpoint,
+        &cloud.endpoint(),
+        "us-east-1",
+        "000000000000",
+    );
+    let session = Session::new(Walkthrough::builtin().unwrap(), target, &[]);
+    (cloud, session)
+}
+
+fn exported(
+    session: &Session,
+    format: ExportFormat,
+    to: Option<&str>,
+    results: &Results,
+) -> String {
+    let args = ExportArgs {
+        format,
+        chapter: 1,
+        to: to.map(str::to_string),
+        output: None,
+    };
+    let mut out = Vec::new();
+    export::export(session, &args, results, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// One `aws [flags] SERVICE OPERATION --cli-input-json '...'` line, back into a typed request.
+fn parse_call(line: &str) -> (String, CallRequest) {
+    let (head, quoted) = line
+        .split_once(" --cli-input-json '")
+        .unwrap_or_else(|| panic!("no --cli-input-json in {line}"));
+    let json = quoted
+        .strip_suffix('\'')
+        .unwrap_or_else(|| panic!("unquoted JSON in {line}"))
+        .replace(r"'\''", "'");
+    let words: Vec<&str> = head.split(' ').collect();
+    let [.., service, operation] = words[..] else {
+        panic!("no service and operation in {line}")
+    };
+    let request = match service {
+        "appmesh" => {
+            let op = appmesh::OPERATIONS
+                .iter()
+                .find(|o| kebab(o.name) == operation)
+                .unwrap_or_else(|| panic!("unknown {operation}"));
+            CallRequest::AppMesh(appmesh::Request::decode_text(op.name, &json).unwrap())
+        }
+        "ecs" => {
+            let op = ecs::OPERATIONS
+                .iter()
+                .find(|o| kebab(o.name) == operation)
+                .unwrap_or_else(|| panic!("unknown {operation}"));
+            CallRequest::Ecs(ecs::Request::decode_text(op.name, &json).unwrap())
+        }
+        other => panic!("unknown service {other} in {line}"),
+    };
+    (format!("{service} {operation}"), request)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_script_is_valid_bash_and_its_calls_build_the_walkthrough() {
+    let (cloud, session) = cloud_session().await;
+    let script = exported(&session, ExportFormat::Sh, None, &Results::default());
+    assert!(script.starts_with("#!/usr/bin/env bash\n"), "{script}");
+    assert!(script.contains("\nset -euo pipefail\n"), "{script}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("walkthrough.sh");
+    std::fs::write(&path, &script).unwrap();
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        syntax.status.success(),
+        "bash -n: {}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
+
+    let calls: Vec<&str> = script.lines().filter(|l| l.starts_with("aws ")).collect();
+    let api_steps = session
+        .walkthrough
+        .steps
+        .iter()
+        .filter(|s| matches!(s.kind, meshwalk::walkthrough::StepKind::Api { .. }))
+        .count();
+    assert_eq!(calls.len(), api_steps, "one call per API step");
+    let flags = format!(
+        "aws --endpoint-url {} --region us-east-1 ",
+        cloud.endpoint()
+    );
+    for line in &calls {
+        assert!(line.starts_with(&flags), "the target is filled in: {line}");
+        let (name, request) = parse_call(line);
+        let (result, exchange) = send(&session.target, request).await;
+        assert!(
+            result.is_ok(),
+            "{name}: {result:?}\n{}",
+            exchange.response_body
+        );
+    }
+    // What the script built is the walkthrough's mesh, routed as its last shift says.
+    let route = session
+        .target
+        .appmesh
+        .describe_route()
+        .mesh_name("gophermesh")
+        .virtual_router_name("distributor")
+        .route_name("distributor-route")
+        .send()
+        .await
+        .unwrap();
+    let weights: Vec<i32> = route
+        .route()
+        .and_then(|r| r.spec())
+        .and_then(|s| s.http_route())
+        .and_then(|h| h.action())
+        .map(|a| a.weighted_targets().iter().map(|t| t.weight()).collect())
+        .unwrap_or_default();
+    assert_eq!(weights, [0, 100]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_handout_shows_recorded_results_and_says_what_has_not_run() {
+    let (_cloud, session) = cloud_session().await;
+    let state = tempfile::tempdir().unwrap();
+    let connected = Connected {
+        session: session.clone(),
+        embedded: None,
+        progress: Progress::default(),
+        notice: None,
+        state_dir: state.path().to_path_buf(),
+    };
+    let args = RunArgs {
+        to: Some("2".into()),
+        ..RunArgs::default()
+    };
+    run::run(connected, &Default::default(), &args, &mut Vec::new())
+        .await
+        .unwrap();
+
+    let results = Results::load(state.path());
+    let handout = exported(&session, ExportFormat::Md, Some("3"), &results);
+    let mesh = handout
+        .split("\n## ")
+        .find(|s| s.starts_with("2. Create the mesh"))
+        .expect("step 2's section");
+    assert!(mesh.contains("A **mesh** is the boundary"), "{mesh}");
+    assert!(
+        mesh.contains("```sh\naws --endpoint-url http://127.0.0.1:"),
+        "{mesh}"
+    );
+    assert!(mesh.contains("**Result** (your session, "), "{mesh}");
+    assert!(mesh.contains("HTTP 200): done"), "{mesh}");
+    assert!(
+        mesh.contains("\"meshName\": \"gophermesh\""),
+        "the response: {mesh}"
+    );
+    assert!(!mesh.contains("SigV4"), "presenter notes stay out: {mesh}");
+    let node = handout
+        .split("\n## ")
+        .find(|s| s.starts_with("3. "))
+        .expect("step 3's section");
+    assert!(node.contains("**Result:** not run yet."), "{node}");
+    assert!(!handout.contains("\n## 4. "), "--to 3 stops at step 3");
+}
+
+#[tokio::test]
+async fn only_chapter_one_exists() {
+    let (_cloud, session) = cloud_session().await;
+    let args = ExportArgs {
+        chapter: 2,
+        ..ExportArgs::default()
+    };
+    let err = export::export(&session, &args, &Results::default(), &mut Vec::new()).unwrap_err();
+    assert!(err.to_string().contains("there is no chapter 2"), "{err}");
+}
