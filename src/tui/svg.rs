@@ -10,6 +10,8 @@ use ratatui::style::{Color, Modifier};
 const CELL_W: f32 = 8.4;
 const CELL_H: f32 = 17.0;
 const BACKGROUND: &str = "#1e1e2e";
+/// Room around the cells, like a terminal window's padding (and no glyph clipped at an edge).
+const MARGIN: f32 = 10.0;
 const FOREGROUND: &str = "#d4d4d8";
 
 /// The picture of `buffer`: one background rectangle per run of same-coloured cells and one
@@ -17,8 +19,8 @@ const FOREGROUND: &str = "#d4d4d8";
 pub fn render(buffer: &Buffer) -> String {
     let area = buffer.area;
     let (w, h) = (
-        f32::from(area.width) * CELL_W,
-        f32::from(area.height) * CELL_H,
+        f32::from(area.width) * CELL_W + 2.0 * MARGIN,
+        f32::from(area.height) * CELL_H + 2.0 * MARGIN,
     );
     let mut out = String::new();
     let _ = writeln!(
@@ -29,6 +31,7 @@ pub fn render(buffer: &Buffer) -> String {
         out,
         r#"<rect width="100%" height="100%" fill="{BACKGROUND}"/>"#
     );
+    let _ = writeln!(out, r#"<g transform="translate({MARGIN},{MARGIN})">"#);
     for y in 0..area.height {
         let row: Vec<Cell> = (0..area.width)
             .map(|x| Cell::of(&buffer[(area.x + x, area.y + y)]))
@@ -36,7 +39,7 @@ pub fn render(buffer: &Buffer) -> String {
         backgrounds(&mut out, &row, y);
         texts(&mut out, &row, y);
     }
-    out.push_str("</svg>\n");
+    out.push_str("</g>\n</svg>\n");
     out
 }
 
@@ -162,7 +165,7 @@ mod tests {
         );
         let svg = render(&buffer);
         assert!(svg.starts_with("<svg "), "{svg}");
-        assert!(svg.contains(r#"width="84" height="34""#), "{svg}");
+        assert!(svg.contains(r#"width="104" height="54""#), "{svg}");
         assert!(svg.contains(r##"fill="#a6e3a1" textLength="25.2" lengthAdjust="spacingAndGlyphs" xml:space="preserve">a&lt;b</text>"##), "{svg}");
         assert!(
             svg.contains(

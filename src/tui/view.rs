@@ -199,11 +199,18 @@ fn pane(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         .divider("│");
     frame.render_widget(tabs, tabs_area);
     if narrative_scroll + narrative_rows < needed {
-        frame.render_widget(
-            Paragraph::new(Span::styled("↓ more text: PgDn ", theme.dim()))
-                .alignment(Alignment::Right),
-            tabs_area,
-        );
+        // Beside the tabs, never over them: the long hint, a short one, or none.
+        let tabs_width: usize = Tab::ALL.iter().map(|t| t.label().len() + 3).sum();
+        let room = usize::from(tabs_area.width).saturating_sub(tabs_width);
+        let hint = ["↓ more text: PgDn ", "↓ PgDn "]
+            .into_iter()
+            .find(|h| h.chars().count() <= room);
+        if let Some(hint) = hint {
+            frame.render_widget(
+                Paragraph::new(Span::styled(hint, theme.dim())).alignment(Alignment::Right),
+                tabs_area,
+            );
+        }
     }
     let input = app.inputs.get(app.selected);
     let report = app.reports.get(&app.selected);

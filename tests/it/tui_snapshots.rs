@@ -325,3 +325,49 @@ async fn sharing_the_cloud() {
         }
     });
 }
+
+/// The README's pictures: the real App drawn as SVG, in colour. A stale picture fails the test;
+/// `MESHWALK_UPDATE_PICTURES=1 cargo test --test it pictures` draws them anew.
+#[tokio::test]
+async fn readme_pictures_are_current() {
+    let (_cloud, session, mut app) = app((120, 36)).await;
+    let mut pictures = vec![("first-screen", picture(&app))];
+    app.selected = session.walkthrough.find("09-").unwrap();
+    app.tab = Tab::Cli;
+    pictures.push(("step-tabs", picture(&app)));
+    app.selected = session.walkthrough.find("19-").unwrap();
+    app.tab = Tab::Input;
+    app.update(weights(100, 0));
+    feed_traffic(&mut app, 1..=40);
+    pictures.push(("traffic-shift", picture(&app)));
+
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/pictures");
+    let update = std::env::var_os("MESHWALK_UPDATE_PICTURES").is_some();
+    let mut stale = Vec::new();
+    for (name, svg) in pictures {
+        let path = dir.join(format!("{name}.svg"));
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &svg).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(svg.as_str()) {
+            stale.push(path.display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale pictures {stale:?}: run `MESHWALK_UPDATE_PICTURES=1 cargo test --test it pictures`"
+    );
+}
+
+/// One frame of `app` as SVG; the embedded cloud's port (new every run) reads as 4566.
+fn picture(app: &App) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    terminal
+        .draw(|f| view::render(app, f, Theme { color: true }))
+        .unwrap();
+    let svg = meshwalk::tui::svg::render(terminal.backend().buffer());
+    regex::Regex::new(r"127\.0\.0\.1:[0-9]+")
+        .unwrap()
+        .replace_all(&svg, "127.0.0.1:4566")
+        .into_owned()
+}
