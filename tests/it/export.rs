@@ -4,36 +4,20 @@
 //! where there is none.
 
 use meshwalk::api::call::{CallRequest, send};
-use meshwalk::api::target::{Target, TargetKind};
+use meshwalk::api::target::TargetKind;
 use meshwalk::cli::{ExportArgs, ExportFormat, RunArgs};
 use meshwalk::commands::{export, run, target::Connected};
-use meshwalk::dataplane::DataPlaneConfig;
 use meshwalk::embedded::EmbeddedCloud;
 use meshwalk::model::{appmesh, ecs};
-use meshwalk::walkthrough::Walkthrough;
 use meshwalk::walkthrough::cli_render::kebab;
 use meshwalk::walkthrough::progress::Progress;
 use meshwalk::walkthrough::recorded::Results;
 use meshwalk::walkthrough::runner::Session;
 
-use crate::support::test_config;
+use crate::support::walkthrough_session;
 
 async fn cloud_session() -> (EmbeddedCloud, Session) {
-    let cloud = EmbeddedCloud::start(
-        test_config(),
-        "127.0.0.1:0".parse().unwrap(),
-        DataPlaneConfig::default(),
-    )
-    .await
-    .unwrap();
-    let target = Target::endpoint(
-        TargetKind::Endpoint,
-        &cloud.endpoint(),
-        "us-east-1",
-        "000000000000",
-    );
-    let session = Session::new(Walkthrough::builtin().unwrap(), target, &[]);
-    (cloud, session)
+    walkthrough_session(TargetKind::Endpoint).await
 }
 
 fn exported(

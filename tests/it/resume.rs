@@ -4,35 +4,20 @@
 
 use std::time::Duration;
 
-use meshwalk::api::target::{Target, TargetKind};
+use meshwalk::api::target::TargetKind;
 use meshwalk::cli::RunArgs;
 use meshwalk::commands::{run, target::Connected};
-use meshwalk::dataplane::DataPlaneConfig;
 use meshwalk::embedded::EmbeddedCloud;
 use meshwalk::tui::app::{App, Msg, StepStatus, Weights};
 use meshwalk::tui::effects::Effects;
+use meshwalk::walkthrough::StepKind;
 use meshwalk::walkthrough::progress::{Demo, Progress};
 use meshwalk::walkthrough::runner::Session;
-use meshwalk::walkthrough::{StepKind, Walkthrough};
 
-use crate::support::test_config;
+use crate::support::walkthrough_session;
 
 async fn embedded() -> (EmbeddedCloud, Session) {
-    let cloud = EmbeddedCloud::start(
-        test_config(),
-        "127.0.0.1:0".parse().unwrap(),
-        DataPlaneConfig::default(),
-    )
-    .await
-    .unwrap();
-    let target = Target::endpoint(
-        TargetKind::Embedded,
-        &cloud.endpoint(),
-        "us-east-1",
-        "000000000000",
-    );
-    let session = Session::new(Walkthrough::builtin().unwrap(), target, &[]);
-    (cloud, session)
+    walkthrough_session(TargetKind::Embedded).await
 }
 
 fn state_dir(name: &str) -> std::path::PathBuf {

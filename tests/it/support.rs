@@ -237,3 +237,29 @@ pub async fn build_tutorial_mesh(client: &aws_sdk_appmesh::Client) {
         .await
         .unwrap();
 }
+
+/// The whole embedded cloud (control and data plane) on 127.0.0.1:0, and a session of the
+/// built-in walkthrough on it, seen as a target of `kind`.
+pub async fn walkthrough_session(
+    kind: meshwalk::api::target::TargetKind,
+) -> (
+    meshwalk::embedded::EmbeddedCloud,
+    meshwalk::walkthrough::runner::Session,
+) {
+    let cloud = meshwalk::embedded::EmbeddedCloud::start(
+        test_config(),
+        "127.0.0.1:0".parse().unwrap(),
+        meshwalk::dataplane::DataPlaneConfig::default(),
+    )
+    .await
+    .unwrap();
+    let target = meshwalk::api::target::Target::endpoint(
+        kind,
+        &cloud.endpoint(),
+        "us-east-1",
+        "000000000000",
+    );
+    let walkthrough = meshwalk::walkthrough::Walkthrough::builtin().unwrap();
+    let session = meshwalk::walkthrough::runner::Session::new(walkthrough, target, &[]);
+    (cloud, session)
+}

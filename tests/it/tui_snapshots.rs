@@ -5,8 +5,7 @@
 
 use std::time::Duration;
 
-use meshwalk::api::target::{Target, TargetKind};
-use meshwalk::dataplane::DataPlaneConfig;
+use meshwalk::api::target::TargetKind;
 use meshwalk::dataplane::stats::{Summary, VersionStats};
 use meshwalk::dataplane::traffic::Sample;
 use meshwalk::embedded::EmbeddedCloud;
@@ -14,13 +13,12 @@ use meshwalk::tui::app::{App, Msg, Pane, Tab, Weights};
 use meshwalk::tui::effects::Effects;
 use meshwalk::tui::theme::Theme;
 use meshwalk::tui::view;
-use meshwalk::walkthrough::Walkthrough;
 use meshwalk::walkthrough::progress::Progress;
 use meshwalk::walkthrough::runner::Session;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use crate::support::test_config;
+use crate::support::walkthrough_session;
 
 fn draw(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
@@ -84,20 +82,7 @@ fn settings() -> insta::Settings {
 }
 
 async fn app(size: (u16, u16)) -> (EmbeddedCloud, Session, App) {
-    let cloud = EmbeddedCloud::start(
-        test_config(),
-        "127.0.0.1:0".parse().unwrap(),
-        DataPlaneConfig::default(),
-    )
-    .await
-    .unwrap();
-    let target = Target::endpoint(
-        TargetKind::Embedded,
-        &cloud.endpoint(),
-        "us-east-1",
-        "000000000000",
-    );
-    let session = Session::new(Walkthrough::builtin().unwrap(), target, &[]);
+    let (cloud, session) = walkthrough_session(TargetKind::Embedded).await;
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let effects = Effects::new(
         session.clone(),

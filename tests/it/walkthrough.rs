@@ -13,25 +13,11 @@ use meshwalk::walkthrough::runner::{Outcome, Session};
 use meshwalk::walkthrough::teardown::teardown;
 use meshwalk::walkthrough::{StepKind, Walkthrough, input};
 
-use crate::support::test_config;
+use crate::support::{test_config, walkthrough_session};
 
 async fn session() -> (EmbeddedCloud, Session) {
-    let cloud = EmbeddedCloud::start(
-        test_config(),
-        "127.0.0.1:0".parse().unwrap(),
-        DataPlaneConfig::default(),
-    )
-    .await
-    .unwrap();
     // An endpoint target: the same cloud for every run, as `meshwalk serve` would be.
-    let target = Target::endpoint(
-        TargetKind::Endpoint,
-        &cloud.endpoint(),
-        "us-east-1",
-        "000000000000",
-    );
-    let session = Session::new(Walkthrough::builtin().unwrap(), target, &[]);
-    (cloud, session)
+    walkthrough_session(TargetKind::Endpoint).await
 }
 
 fn connected(session: &Session) -> Connected {
