@@ -160,6 +160,10 @@ pub fn run_task(cx: &Ctx, state: &mut EcsState, input: RunTaskRequest) -> Result
                 tags: input.tags.clone().unwrap_or_default(),
             },
         );
+        // The runtime applies the containers' environment overrides.
+        if let (Some(overrides), Some(record)) = (&input.overrides, region.tasks.get_mut(&arn)) {
+            record.task.overrides = Some(overrides.clone());
+        }
         tasks.push(region.tasks[&arn].task.clone());
     }
     Ok(RunTaskResponse {
