@@ -235,6 +235,10 @@ async fn forward(
             }
             Err(()) => {
                 last = envoy_error(504, "upstream request timeout".into());
+                // Envoy retries a per-try timeout as a 504: only for server or gateway errors.
+                if !retryable_status(target.retry.as_ref(), StatusCode::GATEWAY_TIMEOUT) {
+                    return last;
+                }
             }
         }
     }

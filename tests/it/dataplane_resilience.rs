@@ -313,3 +313,42 @@ async fn dataplane_a_retry_after_a_dropped_connection_goes_to_another_task() {
         assert_ne!(task.as_deref(), Some(crashing.as_str()));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dataplane_per_retry_and_idle_timeouts_bound_a_slow_task() {
+    let t = start_tutorial().await;
+    let url = t.requester_url().await;
+    t.set_weights(0, 100).await;
+    let slow = run_v2_task(&t, &[("FAULT_DELAY_MS", "3000")]).await;
+    // A per-retry timeout on a gateway-error policy: the slow task's attempt is given up
+    // and retried on the other task.
+    let mut spec = retrying_route(0, 100, 1);
+    let route = spec.http_route.as_mut().unwrap();
+    route.retry_policy = Some(
+        HttpRetryPolicy::builder()
+            .max_retries(1)
+            .per_retry_timeout(ms(150))
+            .http_retry_events("gateway-error")
+            .build()
+            .unwrap(),
+    );
+    t.set_route(spec.clone()).await;
+    for (status, task) in answers(&t, &url, 20).await {
+        assert_eq!(status, 200);
+        assert_ne!(task.as_deref(), Some(slow.as_str()));
+    }
+    // No retries, an idle timeout: the slow task's requests end in 504 without waiting 3 s.
+    let route = spec.http_route.as_mut().unwrap();
+    route.retry_policy = None;
+    route.timeout = Some(
+        aws_sdk_appmesh::types::HttpTimeout::builder()
+            .idle(ms(150))
+            .build(),
+    );
+    t.set_route(spec).await;
+    let started = std::time::Instant::now();
+    let seen = answers(&t, &url, 10).await;
+    assert!(seen.iter().all(|(s, _)| [200, 504].contains(s)), "{seen:?}");
+    assert!(seen.iter().any(|(s, _)| *s == 504), "{seen:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+}
