@@ -12,8 +12,8 @@ use crate::model::appmesh as am;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct OutlierPolicy {
     pub max_server_errors: u32,
-    /// Envoy's sweep interval. Here an ejection ends exactly when its time is up, so the
-    /// interval only bounds nothing; it is kept for the view.
+    /// Envoy's sweep interval, at which it ends ejections whose time is up. Here an ejection
+    /// ends exactly when its time is up, so the interval is only recorded.
     pub interval: Duration,
     pub base_ejection: Duration,
     pub max_ejection_percent: u32,
