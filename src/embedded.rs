@@ -32,6 +32,11 @@ impl EmbeddedCloud {
         self.dataplane.faults()
     }
 
+    /// The data plane's hosts: health, ejections, and the log of both (read-only).
+    pub fn hosts(&self) -> std::sync::Arc<crate::dataplane::hosts::Hosts> {
+        self.dataplane.hosts()
+    }
+
     /// Stops the data plane's containers, then the control plane.
     pub async fn stop(self) -> std::io::Result<()> {
         drop(self.dataplane);

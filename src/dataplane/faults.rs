@@ -1,9 +1,9 @@
 //! Fault injection for demos: a distributor version fails a fraction of its requests with a
 //! 5xx and/or answers late, so that a route's retryPolicy can visibly hide the failures.
 //!
-//! A fault comes from the task definition's environment (`FAULT_ERROR_RATE`,
-//! `FAULT_ERROR_STATUS`, `FAULT_DELAY_MS`) or, overriding it, from the [`FaultSwitch`] that
-//! the terminal UI flips.
+//! A fault comes from the container's environment (`FAULT_ERROR_RATE`, `FAULT_ERROR_STATUS`,
+//! `FAULT_DELAY_MS`, `FAULT_RESET_RATE`; a RunTask container override can set them for one
+//! task) or, overriding it, from the [`FaultSwitch`] that the terminal UI flips.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -16,6 +16,9 @@ pub struct Fault {
     pub error_status: u16,
     /// Added to every answer.
     pub delay: Duration,
+    /// Fraction of requests (0.0–1.0) whose connection is dropped before any answer (a
+    /// crashed process, as a caller sees it: Envoy's "disconnect/reset before headers").
+    pub reset_rate: f64,
 }
 
 impl Fault {
@@ -23,6 +26,7 @@ impl Fault {
         error_rate: 0.0,
         error_status: 503,
         delay: Duration::ZERO,
+        reset_rate: 0.0,
     };
 
     /// The fault a container's environment asks for, if any.
@@ -36,6 +40,10 @@ impl Fault {
                     any = true;
                 }
                 "FAULT_ERROR_STATUS" => fault.error_status = value.parse().ok()?,
+                "FAULT_RESET_RATE" => {
+                    fault.reset_rate = value.parse::<f64>().ok()?.clamp(0.0, 1.0);
+                    any = true;
+                }
                 "FAULT_DELAY_MS" => {
                     fault.delay = Duration::from_millis(value.parse().ok()?);
                     any = true;
@@ -47,11 +55,12 @@ impl Fault {
     }
 }
 
-/// Faults set at run time, per distributor version (e.g. "v2"); they win over the
-/// environment's.
+/// Faults set at run time, per distributor version (e.g. "v2") or per task (its ECS task id,
+/// which wins over its version's); they win over the environment's.
 #[derive(Debug, Clone, Default)]
 pub struct FaultSwitch {
     by_version: Arc<RwLock<HashMap<String, Fault>>>,
+    by_task: Arc<RwLock<HashMap<String, Fault>>>,
 }
 
 impl FaultSwitch {
@@ -66,6 +75,24 @@ impl FaultSwitch {
     pub fn get(&self, version: &str) -> Option<Fault> {
         let map = self.by_version.read().unwrap_or_else(|p| p.into_inner());
         map.get(version).copied()
+    }
+
+    /// Breaks (or mends, with None) one task whatever its version's fault.
+    pub fn set_task(&self, task_id: &str, fault: Option<Fault>) {
+        let mut map = self.by_task.write().unwrap_or_else(|p| p.into_inner());
+        match fault {
+            Some(f) => map.insert(task_id.to_string(), f),
+            None => map.remove(task_id),
+        };
+    }
+
+    /// The fault a task of `version` has now: its own, else its version's.
+    pub fn of_task(&self, task_id: &str, version: &str) -> Option<Fault> {
+        let own = {
+            let map = self.by_task.read().unwrap_or_else(|p| p.into_inner());
+            map.get(task_id).copied()
+        };
+        own.or_else(|| self.get(version))
     }
 }
 
@@ -105,5 +132,20 @@ mod tests {
         assert_eq!(switch.get("v1"), None);
         switch.set("v2", None);
         assert_eq!(switch.get("v2"), None);
+    }
+
+    #[test]
+    fn a_task_fault_wins_over_its_version() {
+        let switch = FaultSwitch::default();
+        let half = Fault {
+            error_rate: 0.5,
+            ..Fault::NONE
+        };
+        switch.set("v2", Some(half));
+        switch.set_task("t1", Some(Fault::NONE));
+        assert_eq!(switch.of_task("t1", "v2"), Some(Fault::NONE));
+        assert_eq!(switch.of_task("t2", "v2"), Some(half));
+        switch.set_task("t1", None);
+        assert_eq!(switch.of_task("t1", "v2"), Some(half));
     }
 }

@@ -32,13 +32,22 @@ pub fn distributor(app: Distributor) -> Router {
 }
 
 async fn distribute(State(app): State<Arc<Distributor>>) -> Response {
-    let fault = app.faults.get(&app.version).or(app.env_fault);
-    let (gopher, fail) = {
+    let fault = app
+        .faults
+        .of_task(&app.task_id, &app.version)
+        .or(app.env_fault);
+    let (gopher, fail, reset) = {
         let mut rng = app.rng.lock().unwrap_or_else(|p| p.into_inner());
         let gopher = GOPHERS[rng.usize(0..GOPHERS.len())];
         let fail = fault.is_some_and(|f| f.error_rate > 0.0 && rng.f64() < f.error_rate);
-        (gopher, fail)
+        let reset = fault.is_some_and(|f| f.reset_rate > 0.0 && rng.f64() < f.reset_rate);
+        (gopher, fail, reset)
     };
+    if reset {
+        // Unwinding ends the connection's task, so the connection closes with no answer.
+        // resume_unwind, not panic!: an injected fault is not a bug to print.
+        std::panic::resume_unwind(Box::new("injected connection reset"));
+    }
     if let Some(delay) = fault.map(|f| f.delay).filter(|d| !d.is_zero()) {
         tokio::time::sleep(delay).await;
     }

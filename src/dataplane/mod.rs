@@ -8,7 +8,11 @@
 pub mod container;
 pub mod faults;
 pub mod gopher;
+pub mod health;
+pub mod hosts;
 pub mod images;
+pub mod outlier;
+pub mod pool;
 pub mod routing;
 pub mod runtime;
 pub mod sidecar;

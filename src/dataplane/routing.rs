@@ -11,6 +11,8 @@ use axum::http::uri::Authority;
 
 use regex::Regex;
 
+use super::outlier::OutlierPolicy;
+use super::pool::PoolLimits;
 use crate::emulator::appmesh::store::Mesh;
 use crate::emulator::ecs::store::{EcsRegion, TaskRecord};
 use crate::emulator::snapshot::CloudSnapshot;
@@ -111,13 +113,18 @@ impl Unroutable {
 pub struct Endpoint {
     pub addr: SocketAddr,
     pub authority: Authority,
+    /// The ECS task id (for health and ejection reports).
+    pub task: String,
 }
 
-/// A virtual node as a destination: its name and running tasks.
+/// A virtual node as a destination: its name, running tasks, and what its listener says about
+/// resilience.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Upstream {
     pub node: String,
     pub endpoints: Vec<Endpoint>,
+    pub outlier: Option<OutlierPolicy>,
+    pub pool: Option<PoolLimits>,
 }
 
 /// Where one request goes. Cheap: shared parts of the compiled table.
@@ -126,6 +133,8 @@ pub struct Target {
     pub upstream: Arc<Upstream>,
     pub retry: Option<Retry>,
     pub timeout: Option<Duration>,
+    /// The route's `timeout.idle`: the longest wait for an answer's headers on one attempt.
+    pub idle: Option<Duration>,
 }
 
 /// The most retries a sidecar makes for one request, whatever a route's `maxRetries` says
@@ -161,6 +170,7 @@ struct CompiledRoute {
     upstreams: Vec<Arc<Upstream>>,
     retry: Option<Retry>,
     timeout: Option<Duration>,
+    idle: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -207,14 +217,7 @@ pub struct Routing {
 
 impl Routing {
     pub fn compile(snapshot: &CloudSnapshot) -> Routing {
-        let mut endpoints: HashMap<NodeId, Vec<SocketAddr>> = HashMap::new();
-        for (region, r) in &snapshot.ecs.regions {
-            for record in r.tasks.values().filter(|t| t.last_status() == "RUNNING") {
-                if let Some((node, addr)) = endpoint(snapshot, region, r, record) {
-                    endpoints.entry(node).or_default().push(addr);
-                }
-            }
-        }
+        let endpoints = endpoints(snapshot);
         let mut routing = Routing {
             generation: snapshot.generation,
             ..Routing::default()
@@ -232,7 +235,7 @@ impl Routing {
         region: &str,
         mesh_name: &str,
         mesh: &Mesh,
-        endpoints: &HashMap<NodeId, Vec<SocketAddr>>,
+        endpoints: &HashMap<NodeId, Vec<(SocketAddr, String)>>,
     ) {
         let id = |node: &str| NodeId {
             region: region.into(),
@@ -244,16 +247,27 @@ impl Routing {
             addrs.sort();
             let endpoints = addrs
                 .into_iter()
-                .filter_map(|addr| {
+                .filter_map(|(addr, task)| {
                     Some(Endpoint {
                         addr,
                         authority: addr.to_string().parse().ok()?,
+                        task,
                     })
                 })
                 .collect();
+            let listener = mesh
+                .virtual_nodes
+                .get(node)
+                .and_then(|n| n.spec.listeners.iter().flatten().next());
             Arc::new(Upstream {
                 node: node.to_string(),
                 endpoints,
+                outlier: listener
+                    .and_then(|l| l.outlier_detection.as_ref())
+                    .and_then(OutlierPolicy::from_spec),
+                pool: listener
+                    .and_then(|l| l.connection_pool.as_ref())
+                    .and_then(PoolLimits::from_spec),
             })
         };
         let mut services: HashMap<&str, Arc<Provider>> = HashMap::new();
@@ -344,6 +358,7 @@ impl Routing {
                 upstream: upstream.clone(),
                 retry: None,
                 timeout: None,
+                idle: None,
             },
             Provider::Routes(routes) => {
                 let r = routes
@@ -374,6 +389,7 @@ impl Routing {
                     upstream: r.upstreams[index].clone(),
                     retry: r.retry,
                     timeout: r.timeout,
+                    idle: r.idle,
                 }
             }
         };
@@ -382,6 +398,20 @@ impl Routing {
         }
         Ok(target)
     }
+}
+
+/// The running tasks of every virtual node: (app address, task id), as its callers find them.
+pub fn endpoints(snapshot: &CloudSnapshot) -> HashMap<NodeId, Vec<(SocketAddr, String)>> {
+    let mut endpoints: HashMap<NodeId, Vec<(SocketAddr, String)>> = HashMap::new();
+    for (region, r) in &snapshot.ecs.regions {
+        for record in r.tasks.values().filter(|t| t.last_status() == "RUNNING") {
+            if let Some((node, addr)) = endpoint(snapshot, region, r, record) {
+                let task = record.id().to_string();
+                endpoints.entry(node).or_default().push((addr, task));
+            }
+        }
+    }
+    endpoints
 }
 
 /// The virtual node a running task joined, and the address of its app on the node's listener
@@ -430,7 +460,7 @@ fn endpoint(
     Some((node, address))
 }
 
-fn duration(d: &am::Duration) -> Option<Duration> {
+pub(crate) fn duration(d: &am::Duration) -> Option<Duration> {
     let value = u64::try_from(d.value?).ok()?;
     let duration = match d.unit.as_deref() {
         Some("s") => Duration::from_secs(value),
@@ -465,6 +495,7 @@ fn compile_route(name: &str, spec: &am::RouteSpec) -> Option<CompiledRoute> {
         upstreams: Vec::new(),
         retry: None,
         timeout: None,
+        idle: None,
     };
     if let Some(r) = http {
         let m = &r.r#match;
@@ -505,6 +536,11 @@ fn compile_route(name: &str, spec: &am::RouteSpec) -> Option<CompiledRoute> {
             .timeout
             .as_ref()
             .and_then(|t| t.per_request.as_ref())
+            .and_then(duration);
+        route.idle = r
+            .timeout
+            .as_ref()
+            .and_then(|t| t.idle.as_ref())
             .and_then(duration);
     }
     Some(route)

@@ -12,6 +12,8 @@ use tokio::task::JoinHandle;
 use super::container::Container;
 use super::faults::{Fault, FaultSwitch};
 use super::gopher::{self, Distributor, Requester};
+use super::health;
+use super::hosts::Hosts;
 use super::images::{self, Image};
 use super::routing::NodeId;
 use super::sidecar::{self, RoutingCache, Sidecar};
@@ -20,7 +22,7 @@ use crate::emulator::Cloud;
 use crate::emulator::ecs::runtime::{PortBinding, RuntimeEvent, RuntimeReporter, StartedContainer};
 use crate::emulator::ecs::store::TaskRecord;
 use crate::emulator::snapshot::CloudSnapshot;
-use crate::model::ecs::{ContainerDefinition, TaskDefinition};
+use crate::model::ecs::{ContainerDefinition, KeyValuePair, TaskDefinition};
 
 /// The sidecar's egress listener, as App Mesh's proxy configuration names it.
 pub const EGRESS_PORT: i32 = 15001;
@@ -33,31 +35,58 @@ pub struct DataPlaneConfig {
     /// Seeds every random choice (weighted targets, endpoints, injected faults), so that a
     /// run can be repeated.
     pub seed: u64,
+    /// Divides the mesh's resilience intervals and durations (health check interval and
+    /// timeout, ejection times): 1 in use, more in tests, which cannot wait App Mesh's
+    /// minimum of 5 s between health checks.
+    pub speedup: u32,
 }
 
 impl Default for DataPlaneConfig {
     fn default() -> Self {
-        DataPlaneConfig { seed: 0x6d65_7368 }
+        DataPlaneConfig {
+            seed: 0x6d65_7368,
+            speedup: 1,
+        }
     }
 }
 
 /// The running data plane; dropping it stops every container.
 pub struct DataPlane {
     faults: FaultSwitch,
+    hosts: Arc<Hosts>,
     task: JoinHandle<()>,
+    health: JoinHandle<()>,
 }
 
 impl DataPlane {
     pub fn start(cloud: &Arc<Cloud>, config: DataPlaneConfig) -> DataPlane {
         let faults = FaultSwitch::default();
+        let hosts = Arc::new(Hosts::new(config.speedup));
         let shared = Arc::new(Shared {
             routing: Arc::new(RoutingCache::new(cloud.subscribe())),
             client: http_client(),
             faults: faults.clone(),
+            hosts: hosts.clone(),
             seed: config.seed,
         });
+        let health = tokio::spawn(health::run(
+            cloud.subscribe(),
+            hosts.clone(),
+            shared.client.clone(),
+        ));
         let task = tokio::spawn(run(cloud.subscribe(), cloud.runtime_reporter(), shared));
-        DataPlane { faults, task }
+        DataPlane {
+            faults,
+            hosts,
+            task,
+            health,
+        }
+    }
+
+    /// What the data plane knows about each upstream host (health, ejections) and the log of
+    /// what resilience did; read-only.
+    pub fn hosts(&self) -> Arc<Hosts> {
+        self.hosts.clone()
     }
 
     /// The run-time fault switch (what the terminal UI's `f` key flips).
@@ -69,6 +98,7 @@ impl DataPlane {
 impl Drop for DataPlane {
     fn drop(&mut self) {
         self.task.abort();
+        self.health.abort();
     }
 }
 
@@ -76,6 +106,7 @@ struct Shared {
     routing: Arc<RoutingCache>,
     client: HttpClient,
     faults: FaultSwitch,
+    hosts: Arc<Hosts>,
     seed: u64,
 }
 
@@ -180,15 +211,39 @@ async fn run(
     }
 }
 
-fn env(c: &ContainerDefinition) -> impl Iterator<Item = (&str, &str)> {
-    c.environment
-        .iter()
+/// A container's environment: the task definition's, then the task's container overrides
+/// (RunTask `overrides.containerOverrides[].environment`), which win.
+fn environment(c: &ContainerDefinition, record: &TaskRecord) -> Vec<(String, String)> {
+    let pairs = |kvs: Option<&Vec<KeyValuePair>>| -> Vec<(String, String)> {
+        kvs.into_iter()
+            .flatten()
+            .filter_map(|kv| Some((kv.name.clone()?, kv.value.clone()?)))
+            .collect()
+    };
+    let mut env = pairs(c.environment.as_ref());
+    let overrides = record
+        .task
+        .overrides
+        .as_ref()
+        .and_then(|o| o.container_overrides.as_ref())
+        .into_iter()
         .flatten()
-        .filter_map(|kv| Some((kv.name.as_deref()?, kv.value.as_deref()?)))
+        .filter(|o| o.name.is_some() && o.name == c.name);
+    for o in overrides {
+        for (name, value) in pairs(o.environment.as_ref()) {
+            env.retain(|(n, _)| *n != name);
+            env.push((name, value));
+        }
+    }
+    env
 }
 
-fn env_value<'a>(c: &'a ContainerDefinition, name: &str) -> Option<&'a str> {
-    env(c).find(|(n, _)| *n == name).map(|(_, v)| v)
+fn env(env: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    env.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+}
+
+fn env_value<'a>(e: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    env(e).find(|(n, _)| *n == name).map(|(_, v)| v)
 }
 
 /// Starts every container of a task: the sidecar first (the apps need its egress address).
@@ -201,6 +256,8 @@ async fn start_task(
     let task_id = record.id().to_string();
     let definitions: Vec<&ContainerDefinition> =
         td.container_definitions.iter().flatten().collect();
+    let environments: Vec<Vec<(String, String)>> =
+        definitions.iter().map(|c| environment(c, record)).collect();
     let mut kinds = Vec::new();
     for c in &definitions {
         let image = c.image.as_deref().unwrap_or_default();
@@ -213,12 +270,12 @@ async fn start_task(
     let mut reported = Vec::new();
     let mut egress = None;
     // The sidecar first.
-    for (c, kind) in definitions.iter().zip(&kinds) {
+    for ((c, kind), e) in definitions.iter().zip(&kinds).zip(&environments) {
         if *kind != Image::Envoy {
             continue;
         }
         let name = c.name.clone().unwrap_or_default();
-        let Some(node) = NodeId::from_env(env(c), region) else {
+        let Some(node) = NodeId::from_env(env(e), region) else {
             return Err(format!(
                 "Container {name} ({}) needs APPMESH_RESOURCE_ARN or APPMESH_VIRTUAL_NODE_NAME to know its virtual node.",
                 c.image.as_deref().unwrap_or_default()
@@ -233,6 +290,7 @@ async fn start_task(
             routing: shared.routing.clone(),
             client: shared.client.clone(),
             rng,
+            hosts: shared.hosts.clone(),
         };
         let container = Container::serve(&name, sidecar::egress(sidecar))
             .await
@@ -247,13 +305,13 @@ async fn start_task(
         });
         task.containers.push(container);
     }
-    for (c, kind) in definitions.iter().zip(&kinds) {
+    for ((c, kind), e) in definitions.iter().zip(&kinds).zip(&environments) {
         let name = c.name.clone().unwrap_or_default();
         let router = match kind {
             Image::Envoy => continue,
             Image::Distributor => {
                 let image = c.image.as_deref().unwrap_or_default();
-                let version = env_value(c, "Tag")
+                let version = env_value(e, "Tag")
                     .or(images::split(image).1)
                     .unwrap_or("latest")
                     .to_string();
@@ -261,13 +319,13 @@ async fn start_task(
                 gopher::distributor(Distributor {
                     version,
                     task_id: task_id.clone(),
-                    env_fault: Fault::from_env(env(c)),
+                    env_fault: Fault::from_env(env(e)),
                     faults: shared.faults.clone(),
                     rng,
                 })
             }
             Image::Requester => {
-                let url = env_value(c, "DISTRIBUTOR_URL").unwrap_or(DEFAULT_DISTRIBUTOR_URL);
+                let url = env_value(e, "DISTRIBUTOR_URL").unwrap_or(DEFAULT_DISTRIBUTOR_URL);
                 let distributor_url: Uri = url
                     .parse()
                     .map_err(|e| format!("DISTRIBUTOR_URL '{url}': {e}"))?;

@@ -17,7 +17,9 @@ use axum::response::IntoResponse;
 use bytes::Bytes;
 use tokio::sync::watch;
 
-use super::routing::{NodeId, RequestFacts, Retry, Routing, Target, Unroutable};
+use super::hosts::Hosts;
+use super::pool::{OVERFLOW_BODY, Overflow, Pool};
+use super::routing::{NodeId, RequestFacts, Retry, Routing, Target, Unroutable, Upstream};
 use super::{HttpClient, full};
 use crate::emulator::snapshot::CloudSnapshot;
 
@@ -62,6 +64,7 @@ pub struct Sidecar {
     pub routing: Arc<RoutingCache>,
     pub client: HttpClient,
     pub rng: Mutex<fastrand::Rng>,
+    pub hosts: Arc<Hosts>,
 }
 
 pub fn egress(sidecar: Sidecar) -> Router {
@@ -144,7 +147,9 @@ fn unroutable_response(unroutable: &Unroutable) -> Response<Body> {
     envoy_error(unroutable.status(), unroutable.body())
 }
 
-/// Sends to an endpoint of the target node, retrying as the route's retryPolicy says.
+/// Sends to an endpoint of the target node, retrying as the route's retryPolicy says. The
+/// endpoint is drawn among the available ones (healthy, not ejected), another one than the
+/// last attempt's if there is one (App Mesh configures Envoy's previous-hosts predicate).
 async fn forward(
     sc: &Sidecar,
     target: &Target,
@@ -153,18 +158,21 @@ async fn forward(
     body: Bytes,
 ) -> Response<Body> {
     let attempts = 1 + target.retry.as_ref().map_or(0, |r| r.max_retries);
-    let per_try = target.retry.as_ref().map(|r| r.per_try_timeout);
-    let endpoints = &target.upstream.endpoints;
+    let per_try = match (
+        target.retry.as_ref().map(|r| r.per_try_timeout),
+        target.idle,
+    ) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let upstream = &target.upstream;
     let mut last = envoy_error(503, "no healthy upstream".into());
+    let mut previous: Option<usize> = None;
     for attempt in 0..attempts {
-        // One endpoint needs no draw (so the weighted choices use the same numbers each run).
-        let endpoint = match endpoints.len() {
-            1 => &endpoints[0],
-            n => {
-                let mut rng = sc.rng.lock().unwrap_or_else(|p| p.into_inner());
-                &endpoints[rng.usize(0..n)]
-            }
-        };
+        let index = pick_endpoint(sc, upstream, previous);
+        previous = Some(index);
+        let endpoint = &upstream.endpoints[index];
+        let host = sc.hosts.get(endpoint.addr, &endpoint.task, &upstream.node);
         let uri = Uri::builder()
             .scheme("http")
             .authority(endpoint.authority.clone())
@@ -172,6 +180,13 @@ async fn forward(
             .build();
         let Ok(uri) = uri else {
             return envoy_error(400, "bad request path".into());
+        };
+        let _connection = match upstream.pool {
+            Some(limits) => match Pool::of(&host, limits).enter().await {
+                Ok(permit) => Some(permit),
+                Err(Overflow) => return overflow(),
+            },
+            None => None,
         };
         let mut request = axum::http::Request::new(full(body.clone()));
         *request.method_mut() = parts.method.clone();
@@ -184,6 +199,20 @@ async fn forward(
                 .map_err(|_elapsed| ()),
             None => Ok(sent.await),
         };
+        let server_error = !matches!(&outcome, Ok(Ok(r)) if !r.status().is_server_error());
+        if let Some(policy) = &upstream.outlier {
+            policy.record(&sc.hosts, &host, server_error, || {
+                let ejected = upstream
+                    .endpoints
+                    .iter()
+                    .filter(|e| {
+                        sc.hosts
+                            .is_ejected(&sc.hosts.get(e.addr, &e.task, &upstream.node))
+                    })
+                    .count();
+                (ejected, upstream.endpoints.len())
+            });
+        }
         let last_attempt = attempt + 1 == attempts;
         match outcome {
             Ok(Ok(response)) => {
@@ -206,10 +235,67 @@ async fn forward(
             }
             Err(()) => {
                 last = envoy_error(504, "upstream request timeout".into());
+                // Envoy retries a per-try timeout as a 504: only for server or gateway errors.
+                if !retryable_status(target.retry.as_ref(), StatusCode::GATEWAY_TIMEOUT) {
+                    return last;
+                }
             }
         }
     }
     last
+}
+
+/// Envoy's answer when a connection pool and its queue are full.
+fn overflow() -> Response<Body> {
+    let mut response = envoy_error(503, OVERFLOW_BODY.into());
+    response
+        .headers_mut()
+        .insert("x-envoy-overloaded", HeaderValue::from_static("true"));
+    response
+}
+
+/// The index of the endpoint for the next attempt. Draws among the available endpoints
+/// (not the previous attempt's, when another is available); when fewer than half are
+/// available, among all of them, as Envoy's panic threshold (50%) does.
+fn pick_endpoint(sc: &Sidecar, upstream: &Upstream, previous: Option<usize>) -> usize {
+    let endpoints = &upstream.endpoints;
+    // One endpoint needs no draw (so the weighted choices use the same numbers each run).
+    if endpoints.len() == 1 {
+        return 0;
+    }
+    let available = |i: usize| {
+        let e = &endpoints[i];
+        sc.hosts
+            .available(&sc.hosts.get(e.addr, &e.task, &upstream.node))
+    };
+    let mut usable: u64 = 0;
+    for i in 0..endpoints.len().min(64) {
+        if available(i) {
+            usable |= 1 << i;
+        }
+    }
+    if (usable.count_ones() as usize) * 2 < endpoints.len().min(64) {
+        usable = u64::MAX >> (64 - endpoints.len().min(64));
+    }
+    if let Some(p) = previous.filter(|p| *p < 64)
+        && (usable & !(1 << p)) != 0
+    {
+        usable &= !(1 << p);
+    }
+    let n = usable.count_ones();
+    let mut draw = {
+        let mut rng = sc.rng.lock().unwrap_or_else(|p| p.into_inner());
+        rng.u32(0..n)
+    };
+    for i in 0..64 {
+        if usable & (1 << i) != 0 {
+            if draw == 0 {
+                return i;
+            }
+            draw -= 1;
+        }
+    }
+    0
 }
 
 fn retryable_status(retry: Option<&Retry>, status: StatusCode) -> bool {

@@ -13,6 +13,9 @@ pub struct Outcome {
     /// The distributor version that answered, if any did.
     pub version: Option<String>,
     pub success: bool,
+    /// Turned away by a connection pool (Envoy's `x-envoy-overloaded`, or its overflow body
+    /// as the requester relays it); also an error.
+    pub overflow: bool,
     pub latency: Duration,
 }
 
@@ -33,6 +36,8 @@ pub struct VersionStats {
 pub struct Summary {
     pub requests: u64,
     pub errors: u64,
+    /// Of the errors, those a connection pool turned away.
+    pub overflow: u64,
     pub duration_s: f64,
     pub rps: f64,
     pub versions: BTreeMap<String, VersionStats>,
@@ -42,6 +47,7 @@ pub struct Summary {
 struct Bucket {
     requests: u64,
     errors: u64,
+    overflow: u64,
     versions: BTreeMap<String, (u64, u64, Histogram<u64>)>,
 }
 
@@ -50,6 +56,7 @@ impl Bucket {
         Bucket {
             requests: 0,
             errors: 0,
+            overflow: 0,
             versions: BTreeMap::new(),
         }
     }
@@ -58,6 +65,9 @@ impl Bucket {
         self.requests += 1;
         if !outcome.success {
             self.errors += 1;
+        }
+        if outcome.overflow {
+            self.overflow += 1;
         }
         if let Some(version) = &outcome.version {
             let entry = self
@@ -78,6 +88,7 @@ impl Bucket {
     fn merge(&mut self, other: &Bucket) {
         self.requests += other.requests;
         self.errors += other.errors;
+        self.overflow += other.overflow;
         for (version, (count, ok, histogram)) in &other.versions {
             let entry = self
                 .versions
@@ -96,6 +107,7 @@ impl Bucket {
         Summary {
             requests: self.requests,
             errors: self.errors,
+            overflow: self.overflow,
             duration_s: seconds,
             rps: if seconds > 0.0 {
                 self.requests as f64 / seconds
@@ -192,6 +204,7 @@ mod tests {
         Outcome {
             version: Some(version.into()),
             success: ok,
+            overflow: false,
             latency: Duration::from_millis(ms),
         }
     }
@@ -209,11 +222,12 @@ mod tests {
         stats.record(&Outcome {
             version: None,
             success: false,
+            overflow: true,
             latency: Duration::from_millis(1),
         });
         let (window, total) = stats.tick(Duration::from_secs(1));
         assert_eq!(window, total);
-        assert_eq!((total.requests, total.errors), (101, 2));
+        assert_eq!((total.requests, total.errors, total.overflow), (101, 2, 1));
         let v1 = &total.versions["v1"];
         let v2 = &total.versions["v2"];
         assert_eq!((v1.count, v2.count), (90, 10));

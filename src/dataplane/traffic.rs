@@ -127,7 +127,7 @@ async fn drive(
                 while owed >= 1.0 {
                     owed -= 1.0;
                     if in_flight >= config.max_in_flight {
-                        stats.record(&Outcome { version: None, success: false, latency: Duration::ZERO });
+                        stats.record(&Outcome { version: None, success: false, overflow: false, latency: Duration::ZERO });
                         continue;
                     }
                     in_flight += 1;
@@ -178,27 +178,51 @@ async fn one_request(
 ) {
     let started = Instant::now();
     let outcome = match tokio::time::timeout(timeout, call(&client, url)).await {
-        Ok(Some((success, version))) => Outcome {
+        Ok(Some(Answer {
+            success,
+            overflow,
+            version,
+        })) => Outcome {
             version,
             success,
+            overflow,
             latency: started.elapsed(),
         },
         _ => Outcome {
             version: None,
             success: false,
+            overflow: false,
             latency: started.elapsed(),
         },
     };
     let _ = results.send(outcome);
 }
 
-/// (success, version) of one GET; None when there was no answer at all.
-async fn call(client: &HttpClient, url: Uri) -> Option<(bool, Option<String>)> {
+/// What one GET got.
+struct Answer {
+    success: bool,
+    overflow: bool,
+    version: Option<String>,
+}
+
+/// One GET; None when there was no answer at all.
+async fn call(client: &HttpClient, url: Uri) -> Option<Answer> {
     let request = Request::get(url).body(full(Vec::new())).ok()?;
     let response = client.request(request).await.ok()?;
     let success = response.status().is_success();
+    let overloaded = response.headers().contains_key("x-envoy-overloaded");
     let body = response.into_body().collect().await.ok()?.to_bytes();
-    Some((success, version_of(&body)))
+    Some(Answer {
+        success,
+        overflow: !success && (overloaded || is_overflow(&body)),
+        version: version_of(&body),
+    })
+}
+
+/// Whether a body is Envoy's overflow answer, whole or as the requester relays it.
+fn is_overflow(body: &[u8]) -> bool {
+    let needle = b"reset reason: overflow";
+    body.windows(needle.len()).any(|w| w == needle)
 }
 
 /// The distributor version in a requester's answer (or a distributor's own).
@@ -208,4 +232,18 @@ pub fn version_of(body: &[u8]) -> Option<String> {
         .pointer("/distributor/version")
         .or_else(|| json.get("version"))?;
     version.as_str().map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overflow_answers_are_told_apart() {
+        let envoy = super::super::pool::OVERFLOW_BODY.as_bytes();
+        assert!(is_overflow(envoy));
+        let relayed = serde_json::json!({"distributor": super::super::pool::OVERFLOW_BODY});
+        assert!(is_overflow(relayed.to_string().as_bytes()));
+        assert!(!is_overflow(b"upstream request timeout"));
+    }
 }

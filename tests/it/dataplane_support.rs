@@ -7,6 +7,10 @@ use meshwalk::api::target::endpoint_config;
 use meshwalk::dataplane::DataPlaneConfig;
 use meshwalk::embedded::EmbeddedCloud;
 
+/// How much faster than App Mesh spells them the tests' resilience intervals run (a 5 s
+/// health check interval is 200 ms).
+pub const SPEEDUP: u32 = 25;
+
 use crate::ecs_support::*;
 use crate::support::*;
 
@@ -53,7 +57,10 @@ pub async fn start_tutorial() -> Tutorial {
     let cloud = EmbeddedCloud::start(
         test_config(),
         "127.0.0.1:0".parse().unwrap(),
-        DataPlaneConfig { seed: 7 },
+        DataPlaneConfig {
+            seed: 7,
+            speedup: SPEEDUP,
+        },
     )
     .await
     .unwrap();

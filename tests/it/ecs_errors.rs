@@ -263,3 +263,34 @@ async fn service_errors() {
     let (code, _) = error_of(ecs.list_services().cluster("nope").send().await);
     assert_eq!(code, "ClusterNotFoundException");
 }
+
+#[tokio::test]
+async fn run_task_overrides_name_containers_of_the_task_definition() {
+    let cloud = start().await;
+    let ecs = &cloud.ecs;
+    register_tutorial_task_definitions(ecs).await;
+    ecs.create_cluster()
+        .cluster_name("gophermesh")
+        .send()
+        .await
+        .unwrap();
+    let (code, message) = error_of(
+        ecs.run_task()
+            .cluster("gophermesh")
+            .task_definition("gopher-distributor:2")
+            .launch_type(LaunchType::Fargate)
+            .network_configuration(awsvpc())
+            .overrides(
+                TaskOverride::builder()
+                    .container_overrides(ContainerOverride::builder().name("nginx").build())
+                    .build(),
+            )
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidParameterException");
+    assert!(
+        message.contains("named nginx is not a container"),
+        "{message}"
+    );
+}

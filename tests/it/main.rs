@@ -7,6 +7,7 @@ mod appmesh_tutorial;
 mod bounds;
 mod check_and_errors;
 mod dataplane;
+mod dataplane_resilience;
 mod dataplane_support;
 mod ecs_api;
 mod ecs_errors;

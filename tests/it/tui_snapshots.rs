@@ -217,6 +217,7 @@ fn summary(v1: u64, v2: u64, errors: u64, seconds: f64) -> Summary {
     Summary {
         requests: v1 + v2,
         errors,
+        overflow: 0,
         duration_s: seconds,
         rps: (v1 + v2) as f64 / seconds,
         versions,

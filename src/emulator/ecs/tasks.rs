@@ -141,6 +141,25 @@ pub fn run_task(cx: &Ctx, state: &mut EcsState, input: RunTaskRequest) -> Result
         input.network_configuration.as_ref(),
     )?;
     let family = td.family.clone().unwrap_or_default();
+    let overridden = input
+        .overrides
+        .as_ref()
+        .and_then(|o| o.container_overrides.as_ref())
+        .into_iter()
+        .flatten();
+    for o in overridden {
+        let name = o.name.as_deref().unwrap_or_default();
+        let known = td
+            .container_definitions
+            .iter()
+            .flatten()
+            .any(|c| c.name.as_deref() == Some(name));
+        if !known {
+            return Err(EcsError::invalid_parameter(format!(
+                "Override for container named {name} is not a container in the TaskDefinition."
+            )));
+        }
+    }
     let mut tasks = Vec::new();
     for _ in 0..count {
         let arn = launch(
@@ -160,6 +179,10 @@ pub fn run_task(cx: &Ctx, state: &mut EcsState, input: RunTaskRequest) -> Result
                 tags: input.tags.clone().unwrap_or_default(),
             },
         );
+        // The runtime applies the containers' environment overrides.
+        if let (Some(overrides), Some(record)) = (&input.overrides, region.tasks.get_mut(&arn)) {
+            record.task.overrides = Some(overrides.clone());
+        }
         tasks.push(region.tasks[&arn].task.clone());
     }
     Ok(RunTaskResponse {
