@@ -14,6 +14,7 @@ mod ecs_fidelity;
 mod ecs_support;
 mod export;
 mod fuzz;
+mod handler_coverage;
 mod hardening_front;
 mod notes;
 mod raw_http;
