@@ -3,9 +3,10 @@
 
     python3 tools/gen_model.py [MODELS_DIR]     # default: ../shared/aws-models
 
-Writes src/model/appmesh.rs (and src/model/ecs.rs for the ECS operations the emulator serves).
-The output is committed: a build never needs the models or Python. Run it again when the models
-change, then `cargo fmt`.
+Writes src/model/appmesh.rs and src/model/ecs.rs (for the ECS operations the emulator serves),
+and the SDK calls src/api/calls_appmesh.rs and src/api/calls_ecs.rs. The output is committed: a
+build never needs the models or Python. Run it again when the models or the generator change,
+then `cargo fmt --all`; CI (.ci/run) regenerates and fails if the committed files differ.
 
 Every structure becomes a serde struct (wire names kept with `rename`, unknown fields rejected,
 required members non-optional), every operation an entry in OPERATIONS and a variant of
@@ -15,6 +16,7 @@ required members non-optional), every operation an entry in OPERATIONS and a var
 import json
 import os
 import re
+import subprocess
 import sys
 
 RUST_KEYWORDS = {
@@ -531,16 +533,19 @@ def first_sentence(html):
 
 
 def sdk_source(root, package):
-    """The source of the SDK crate version in Cargo.lock (in cargo's registry): the generated
-    calls only use members that version has."""
-    lock = open(os.path.join(root, "Cargo.lock")).read()
-    version = re.search(r'name = "%s"\nversion = "([^"]+)"' % re.escape(package), lock).group(1)
-    registry = os.path.expanduser("~/.cargo/registry/src")
-    for index in os.listdir(registry):
-        path = os.path.join(registry, index, "%s-%s" % (package, version), "src")
-        if os.path.isdir(path):
-            return path
-    raise SystemExit("%s %s is not in cargo's registry: run cargo fetch first" % (package, version))
+    """The source of the SDK crate version in Cargo.lock, wherever cargo keeps it (asked of
+    `cargo metadata`, which fetches it if need be): the generated calls only use members that
+    version has."""
+    rustc = subprocess.run(["rustc", "-vV"], check=True, stdout=subprocess.PIPE, text=True).stdout
+    host = re.search(r"^host: (\S+)$", rustc, re.M).group(1)
+    out = subprocess.run(
+        ["cargo", "metadata", "--format-version", "1", "--locked", "--filter-platform", host],
+        cwd=root, check=True, stdout=subprocess.PIPE,
+    ).stdout
+    for p in json.loads(out)["packages"]:
+        if p["name"] == package and p["source"] and p["source"].startswith("registry+"):
+            return os.path.join(os.path.dirname(p["manifest_path"]), "src")
+    raise SystemExit("%s is not a dependency in Cargo.lock" % package)
 
 
 def main():

@@ -225,15 +225,10 @@ fn decode_component(raw: &str) -> String {
     percent_decode_str(raw).decode_utf8_lossy().into_owned()
 }
 
+/// The query string's pairs, names and values percent-decoded (`+` is a space).
 fn parse_query(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let plus = |s: &str| decode_component(&s.replace('+', " "));
-            (plus(k), plus(v))
-        })
+    form_urlencoded::parse(query.as_bytes())
+        .into_owned()
         .collect()
 }
 
@@ -277,6 +272,14 @@ mod tests {
                 ("resourceArn".to_string(), "arn:aws:appmesh".to_string()),
                 ("limit".to_string(), "5".to_string()),
                 ("x".to_string(), String::new()),
+            ]
+        );
+        // `+` is a space, `%2B` a plus, and an empty pair is skipped.
+        assert_eq!(
+            parse_query("nextToken=a+b%2Bc&&limit=%35"),
+            [
+                ("nextToken".to_string(), "a b+c".to_string()),
+                ("limit".to_string(), "5".to_string()),
             ]
         );
     }

@@ -15,6 +15,7 @@ mod ecs_fidelity;
 mod ecs_support;
 mod export;
 mod fuzz;
+mod handler_coverage;
 mod hardening_front;
 mod notes;
 mod raw_http;
