@@ -75,8 +75,8 @@ pub async fn run(
     } else {
         writeln!(
             out,
-            "\ntotal: {} requests in {:.1}s, {} errors",
-            summary.requests, summary.duration_s, summary.errors
+            "\ntotal: {} requests in {:.1}s, {} errors ({} turned away by a connection pool)",
+            summary.requests, summary.duration_s, summary.errors, summary.overflow
         )?;
         write_versions(out, &summary)?;
     }
