@@ -124,15 +124,7 @@ fn reconcile(snapshot: &CloudSnapshot, hosts: &Hosts, checked: &mut HashMap<Sock
 }
 
 fn policy_of(snapshot: &CloudSnapshot, node: &NodeId) -> Option<HealthPolicy> {
-    let spec = &snapshot
-        .appmesh
-        .regions
-        .get(&node.region)?
-        .meshes
-        .get(&node.mesh)?
-        .virtual_nodes
-        .get(&node.node)?
-        .spec;
+    let spec = routing::virtual_node_spec(snapshot, node)?;
     let listener = spec.listeners.iter().flatten().next()?;
     Some(HealthPolicy::from_spec(listener.health_check.as_ref()?))
 }

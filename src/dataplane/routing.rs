@@ -405,15 +405,7 @@ fn endpoint(
             .filter_map(|kv| Some((kv.name.as_deref()?, kv.value.as_deref()?)));
         NodeId::from_env(env, region)
     })?;
-    let spec = &snapshot
-        .appmesh
-        .regions
-        .get(&node.region)?
-        .meshes
-        .get(&node.mesh)?
-        .virtual_nodes
-        .get(&node.node)?
-        .spec;
+    let spec = virtual_node_spec(snapshot, &node)?;
     spec.service_discovery.as_ref()?;
     let port = spec.listeners.iter().flatten().next()?.port_mapping.port;
     let address = record.task.containers.iter().flatten().find_map(|c| {
@@ -647,6 +639,20 @@ impl CompiledRoute {
             }
         })
     }
+}
+
+/// The spec of the virtual node a sidecar joins, in the snapshot.
+pub fn virtual_node_spec<'a>(
+    snapshot: &'a CloudSnapshot,
+    node: &NodeId,
+) -> Option<&'a am::VirtualNodeSpec> {
+    let mesh = snapshot
+        .appmesh
+        .regions
+        .get(&node.region)?
+        .meshes
+        .get(&node.mesh)?;
+    Some(&mesh.virtual_nodes.get(&node.node)?.spec)
 }
 
 #[cfg(test)]

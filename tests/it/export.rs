@@ -14,7 +14,7 @@ use meshwalk::walkthrough::progress::Progress;
 use meshwalk::walkthrough::recorded::Results;
 use meshwalk::walkthrough::runner::Session;
 
-use crate::support::walkthrough_session;
+use crate::support::{route_targets, walkthrough_session};
 
 async fn cloud_session() -> (EmbeddedCloud, Session) {
     walkthrough_session(TargetKind::Endpoint).await
@@ -114,23 +114,11 @@ async fn the_script_is_valid_bash_and_its_calls_build_the_walkthrough() {
         );
     }
     // What the script built is the walkthrough's mesh, routed as its last shift says.
-    let route = session
-        .target
-        .appmesh
-        .describe_route()
-        .mesh_name("gophermesh")
-        .virtual_router_name("distributor")
-        .route_name("distributor-route")
-        .send()
+    let weights: Vec<i32> = route_targets(&session.target.appmesh)
         .await
-        .unwrap();
-    let weights: Vec<i32> = route
-        .route()
-        .and_then(|r| r.spec())
-        .and_then(|s| s.http_route())
-        .and_then(|h| h.action())
-        .map(|a| a.weighted_targets().iter().map(|t| t.weight()).collect())
-        .unwrap_or_default();
+        .into_iter()
+        .map(|(_, w)| w)
+        .collect();
     assert_eq!(weights, [0, 100]);
 }
 

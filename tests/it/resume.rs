@@ -14,7 +14,7 @@ use meshwalk::walkthrough::StepKind;
 use meshwalk::walkthrough::progress::{Demo, Progress};
 use meshwalk::walkthrough::runner::Session;
 
-use crate::support::walkthrough_session;
+use crate::support::{route_targets, walkthrough_session};
 
 async fn embedded() -> (EmbeddedCloud, Session) {
     walkthrough_session(TargetKind::Embedded).await
@@ -140,29 +140,7 @@ async fn resume_replays_restores_the_demo_and_restarts_traffic() {
         cloud.faults().get("v2").is_some(),
         "the fault switch is on again"
     );
-    let route = session
-        .target
-        .appmesh
-        .describe_route()
-        .mesh_name("gophermesh")
-        .virtual_router_name("distributor")
-        .route_name("distributor-route")
-        .send()
-        .await
-        .unwrap();
-    let targets: Vec<(String, i32)> = route
-        .route()
-        .and_then(|r| r.spec())
-        .and_then(|s| s.http_route())
-        .and_then(|h| h.action())
-        .map(|a| {
-            a.weighted_targets()
-                .iter()
-                .map(|t| (t.virtual_node().to_string(), t.weight()))
-                .collect()
-        })
-        .unwrap_or_default();
-    assert_eq!(targets, weights);
+    assert_eq!(route_targets(&session.target.appmesh).await, weights);
     effects.stop_traffic();
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -263,3 +263,27 @@ pub async fn walkthrough_session(
     let session = meshwalk::walkthrough::runner::Session::new(walkthrough, target, &[]);
     (cloud, session)
 }
+
+/// The tutorial route's weighted targets as App Mesh describes them: (virtual node, weight).
+pub async fn route_targets(appmesh: &aws_sdk_appmesh::Client) -> Vec<(String, i32)> {
+    let described = appmesh
+        .describe_route()
+        .mesh_name("gophermesh")
+        .virtual_router_name("distributor")
+        .route_name("distributor-route")
+        .send()
+        .await
+        .unwrap();
+    described
+        .route()
+        .and_then(|r| r.spec())
+        .and_then(|s| s.http_route())
+        .and_then(|h| h.action())
+        .map(|a| {
+            a.weighted_targets()
+                .iter()
+                .map(|t| (t.virtual_node().to_string(), t.weight()))
+                .collect()
+        })
+        .unwrap_or_default()
+}

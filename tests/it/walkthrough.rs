@@ -13,7 +13,7 @@ use meshwalk::walkthrough::runner::{Outcome, Session};
 use meshwalk::walkthrough::teardown::teardown;
 use meshwalk::walkthrough::{StepKind, Walkthrough, input};
 
-use crate::support::{test_config, walkthrough_session};
+use crate::support::{route_targets, test_config, walkthrough_session};
 
 async fn session() -> (EmbeddedCloud, Session) {
     // An endpoint target: the same cloud for every run, as `meshwalk serve` would be.
@@ -186,28 +186,8 @@ async fn a_changed_spec_is_reported_and_can_be_applied() {
     );
     let report = session.run(route, true).await;
     assert_eq!(report.outcome, Outcome::Updated);
-    let described = session
-        .target
-        .appmesh
-        .describe_route()
-        .mesh_name("gophermesh")
-        .virtual_router_name("distributor")
-        .route_name("distributor-route")
-        .send()
-        .await
-        .unwrap();
-    let weight = described
-        .route()
-        .unwrap()
-        .spec()
-        .unwrap()
-        .http_route()
-        .unwrap()
-        .action()
-        .unwrap()
-        .weighted_targets()[0]
-        .weight();
-    assert_eq!(weight, 70);
+    let targets = route_targets(&session.target.appmesh).await;
+    assert_eq!(targets[0].1, 70);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
