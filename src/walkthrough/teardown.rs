@@ -67,6 +67,11 @@ pub async fn teardown(session: &Session, mut progress: impl FnMut(&Deletion)) ->
                 };
                 record(Deletion { what, result }, &mut done);
             }
+            (Service::Ecs, "RunTask") => {
+                let what = format!("tasks started by {}", started_by(want));
+                let result = stop_started_tasks(session, want).await;
+                record(Deletion { what, result }, &mut done);
+            }
             (Service::Ecs, "CreateService") => {
                 let what = format!("ECS service {}", name_of(want));
                 let result = delete_service(session, want).await;
@@ -119,6 +124,72 @@ fn name_of(want: &Value) -> String {
 /// `CreateVirtualNode` → `virtual node`.
 fn kind_words(op: &str) -> String {
     super::cli_render::kebab(op.trim_start_matches("Create")).replace('-', " ")
+}
+
+fn started_by(want: &Value) -> &str {
+    want.get("startedBy")
+        .and_then(Value::as_str)
+        .unwrap_or("a RunTask step")
+}
+
+/// Stops the tasks a RunTask step started (found by its `startedBy`) and waits (bounded) until
+/// they are STOPPED, so that the cluster can go.
+async fn stop_started_tasks(session: &Session, want: &Value) -> Result<&'static str, String> {
+    let cluster = want.get("cluster").cloned().unwrap_or(json!("default"));
+    let Some(started_by) = want.get("startedBy").cloned() else {
+        return Err("the RunTask step sets no startedBy: stop its tasks by hand".into());
+    };
+    let ecs_json = |operation: &str, input: Value| {
+        let request = ecs::Request::decode(operation, input).map_err(|e| e.to_string());
+        async move {
+            match request {
+                Ok(r) => send_json(&session.target, CallRequest::Ecs(r)).await,
+                Err(e) => Err(CallError::input(&e)),
+            }
+        }
+    };
+    let listed = ecs_json(
+        "ListTasks",
+        json!({"cluster": cluster, "startedBy": started_by, "desiredStatus": "RUNNING"}),
+    )
+    .await;
+    let arns: Vec<Value> = match listed {
+        Ok(v) => v
+            .get("taskArns")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        Err(e) if e.code().is_some_and(|c| GONE.contains(&c)) => return Ok("already gone"),
+        Err(e) => return Err(e.to_string()),
+    };
+    if arns.is_empty() {
+        return Ok("already gone");
+    }
+    for arn in &arns {
+        let stop = json!({"cluster": cluster, "task": arn, "reason": "meshwalk teardown"});
+        ecs_json("StopTask", stop)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let described = ecs_json("DescribeTasks", json!({"cluster": cluster, "tasks": arns}))
+            .await
+            .map_err(|e| e.to_string())?;
+        let stopped = described
+            .get("tasks")
+            .and_then(Value::as_array)
+            .is_some_and(|tasks| {
+                tasks
+                    .iter()
+                    .all(|t| t.get("lastStatus").and_then(Value::as_str) == Some("STOPPED"))
+            });
+        if stopped {
+            return Ok("stopped");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err("its tasks are still stopping after 60 s".into())
 }
 
 /// Scales the service to 0, deletes it, and waits (bounded) until it is INACTIVE, so that the

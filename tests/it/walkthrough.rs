@@ -116,6 +116,13 @@ async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
 
     let deletions = teardown(&session, |_| {}).await;
     assert!(deletions.iter().all(|d| d.result.is_ok()), "{deletions:?}");
+    // The task the resilience section started outside any service is stopped too.
+    assert!(
+        deletions
+            .iter()
+            .any(|d| d.what.contains("meshwalk-resilience") && d.result == Ok("stopped")),
+        "{deletions:?}"
+    );
     let meshes = session.target.appmesh.list_meshes().send().await.unwrap();
     assert!(meshes.meshes().is_empty());
     // ECS still lists a deleted cluster for a while, as INACTIVE.
