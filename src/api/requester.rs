@@ -2,7 +2,7 @@
 
 use aws_sdk_ecs::types::DesiredStatus;
 
-use crate::dataplane::EGRESS_PORT;
+use crate::envoy::EGRESS_PORT;
 
 /// `http://IP:PORT/` of a RUNNING task of `service` in `cluster`.
 pub async fn find(

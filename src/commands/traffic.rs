@@ -12,8 +12,8 @@ use tokio::sync::mpsc;
 use crate::api::requester;
 use crate::api::target::endpoint_config;
 use crate::cli::TrafficArgs;
-use crate::dataplane::stats::Summary;
-use crate::dataplane::traffic::{Sample, Traffic, TrafficConfig};
+use crate::load::stats::Summary;
+use crate::load::traffic::{Sample, Traffic, TrafficConfig};
 
 /// Where to ask ECS for the requester: `--endpoint-url`, else `AWS_ENDPOINT_URL`.
 pub struct Endpoint {

@@ -13,7 +13,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{Value, json};
 
 use super::faults::{Fault, FaultSwitch};
-use super::{HttpClient, full};
+use crate::http_client::{HttpClient, full};
 
 const GOPHERS: [&str; 8] = [
     "Gordon", "Gloria", "Gus", "Greta", "Gizmo", "Goldie", "Gideon", "Gemma",

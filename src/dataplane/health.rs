@@ -15,8 +15,8 @@ use tokio::time::Instant;
 
 use super::hosts::Hosts;
 use super::routing::{self, NodeId};
-use super::{HttpClient, full};
 use crate::emulator::snapshot::CloudSnapshot;
+use crate::http_client::{HttpClient, full};
 use crate::model::appmesh as am;
 
 /// How often the checker looks for checks that are due.

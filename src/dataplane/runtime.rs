@@ -17,15 +17,14 @@ use super::hosts::Hosts;
 use super::images::{self, Image};
 use super::routing::NodeId;
 use super::sidecar::{self, RoutingCache, Sidecar};
-use super::{HttpClient, http_client};
 use crate::emulator::Cloud;
 use crate::emulator::ecs::runtime::{PortBinding, RuntimeEvent, RuntimeReporter, StartedContainer};
 use crate::emulator::ecs::store::TaskRecord;
 use crate::emulator::snapshot::CloudSnapshot;
+use crate::envoy::EGRESS_PORT;
+use crate::http_client::{HttpClient, http_client};
 use crate::model::ecs::{ContainerDefinition, KeyValuePair, TaskDefinition};
 
-/// The sidecar's egress listener, as App Mesh's proxy configuration names it.
-pub const EGRESS_PORT: i32 = 15001;
 /// Where the gopher apps listen, unless their port mappings say otherwise.
 pub const APP_PORT: i32 = 9080;
 const DEFAULT_DISTRIBUTOR_URL: &str = "http://distributor.gophers.local:9080/";

@@ -20,8 +20,8 @@ use tokio::sync::watch;
 use super::hosts::Hosts;
 use super::pool::{OVERFLOW_BODY, Overflow, Pool};
 use super::routing::{NodeId, RequestFacts, Retry, Routing, Target, Unroutable, Upstream};
-use super::{HttpClient, full};
 use crate::emulator::snapshot::CloudSnapshot;
+use crate::http_client::{HttpClient, full};
 
 /// Requests with bigger bodies are refused (they are buffered so that a retry can resend them).
 const MAX_BODY: usize = 4 << 20;

@@ -5,6 +5,7 @@
 mod admission;
 pub mod appmesh;
 pub mod aws_error;
+pub mod clock;
 pub mod ecs;
 pub mod http;
 mod hyper_errors;

@@ -11,7 +11,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::Span;
 
 use super::layout::{Areas, Shape};
-use crate::dataplane::traffic::Sample;
+use crate::load::traffic::Sample;
 use crate::walkthrough::runner::{Outcome, StepReport};
 
 /// Where a step stands.

@@ -4,7 +4,7 @@ use std::time::Duration;
 use ratatui::crossterm::event::{KeyEventState, MouseEvent};
 
 use super::*;
-use crate::dataplane::stats::Summary;
+use crate::load::stats::Summary;
 
 fn step(id: &str, kind: StepKindView) -> StepView {
     StepView {

@@ -18,7 +18,7 @@ use super::app::{
 use crate::api::call::{CallRequest, send, send_json};
 use crate::api::requester;
 use crate::dataplane::faults::{Fault, FaultSwitch};
-use crate::dataplane::traffic::{Traffic, TrafficConfig};
+use crate::load::traffic::{Traffic, TrafficConfig};
 use crate::model::{appmesh, ecs};
 use crate::walkthrough::progress::{Demo, Progress};
 use crate::walkthrough::runner::{Outcome, Session, StepError, StepReport};

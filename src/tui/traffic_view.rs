@@ -14,8 +14,8 @@ use std::collections::BTreeSet;
 use super::app::{App, Pane, StepKindView, Weights};
 use super::theme::Theme;
 use super::view::pane_block;
-use crate::dataplane::stats::VersionStats;
-use crate::dataplane::traffic::Sample;
+use crate::load::stats::VersionStats;
+use crate::load::traffic::Sample;
 
 /// The configured share (in %) of a version: the weight of the route target whose virtual
 /// node names it (`distributorV2` ↔ `v2`), over the total weight.

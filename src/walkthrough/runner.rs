@@ -17,8 +17,8 @@ use crate::api::capture::Exchange;
 use crate::api::error::CallError;
 use crate::api::requester;
 use crate::api::target::{Target, TargetKind};
-use crate::dataplane::stats::Summary;
-use crate::dataplane::traffic::{Traffic, TrafficConfig};
+use crate::load::stats::Summary;
+use crate::load::traffic::{Traffic, TrafficConfig};
 use crate::model::{appmesh, ecs};
 
 /// How long a verification waits for a resource to settle (an ECS service to run its tasks).

@@ -25,7 +25,7 @@ pub struct Tutorial {
 pub mod probe {
     use axum::http::{HeaderValue, Request, header};
     use http_body_util::BodyExt;
-    use meshwalk::dataplane::{HttpClient, full, http_client};
+    use meshwalk::http_client::{HttpClient, full, http_client};
 
     #[derive(Clone)]
     pub struct Probe(HttpClient);

@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use meshwalk::api::target::TargetKind;
-use meshwalk::dataplane::stats::{Summary, VersionStats};
-use meshwalk::dataplane::traffic::Sample;
 use meshwalk::embedded::EmbeddedCloud;
+use meshwalk::load::stats::{Summary, VersionStats};
+use meshwalk::load::traffic::Sample;
 use meshwalk::tui::app::{App, Msg, Pane, Tab, Weights};
 use meshwalk::tui::effects::Effects;
 use meshwalk::tui::theme::Theme;

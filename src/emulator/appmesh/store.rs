@@ -2,7 +2,6 @@
 //! and the small guards (lookups, pagination, metadata) that every handler shares.
 
 use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::model::appmesh::{
     GatewayRouteSpec, MeshSpec, ResourceMetadata, RouteSpec, TagRef, VirtualGatewaySpec,
@@ -10,6 +9,7 @@ use crate::model::appmesh::{
 };
 
 use super::error::{AppMeshError, Result};
+use crate::emulator::clock::now_epoch_seconds;
 
 /// The whole App Mesh state: what a snapshot carries. Regions are separate, as in AWS.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -283,14 +283,6 @@ impl Ctx {
 pub fn touch(metadata: &mut ResourceMetadata) {
     metadata.version += 1;
     metadata.last_updated_at = now_epoch_seconds().max(metadata.last_updated_at);
-}
-
-/// Epoch seconds with millisecond precision, as App Mesh sends timestamps.
-pub fn now_epoch_seconds() -> f64 {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    (since.as_millis() as f64) / 1000.0
 }
 
 /// Looks a resource up, or fails with NotFoundException naming it.

@@ -36,7 +36,7 @@ use tokio::sync::{Notify, mpsc};
 use crate::model::OutputBody;
 use crate::model::ecs::Request;
 
-use super::appmesh::store::now_epoch_seconds;
+use super::clock::now_epoch_seconds;
 use super::plane::{Idempotency, Plane};
 use error::{EcsError, Result};
 use runtime::RuntimeEvent;

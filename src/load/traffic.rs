@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::stats::{Outcome, Stats, Summary};
-use super::{HttpClient, full, http_client};
+use crate::http_client::{HttpClient, full, http_client};
 
 #[derive(Debug, Clone)]
 pub struct TrafficConfig {
@@ -240,9 +240,9 @@ mod tests {
 
     #[test]
     fn overflow_answers_are_told_apart() {
-        let envoy = super::super::pool::OVERFLOW_BODY.as_bytes();
+        let envoy = crate::dataplane::pool::OVERFLOW_BODY.as_bytes();
         assert!(is_overflow(envoy));
-        let relayed = serde_json::json!({"distributor": super::super::pool::OVERFLOW_BODY});
+        let relayed = serde_json::json!({"distributor": crate::dataplane::pool::OVERFLOW_BODY});
         assert!(is_overflow(relayed.to_string().as_bytes()));
         assert!(!is_overflow(b"upstream request timeout"));
     }

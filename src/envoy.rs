@@ -1,0 +1,7 @@
+//! Conventions of the Envoy proxy that App Mesh task definitions configure, known to both sides:
+//! the data plane runs these listeners; the client code that reads task definitions (on the
+//! embedded cloud or real AWS) must tell them apart from the app's own ports.
+
+/// The proxy's egress listener (`proxyConfiguration` `ProxyEgressPort`), where the app's
+/// outbound calls are redirected.
+pub const EGRESS_PORT: i32 = 15001;
