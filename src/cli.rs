@@ -68,6 +68,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Send traffic to the requester and show how it splits between distributor versions.
     Traffic(TrafficArgs),
+    /// Canary autopilot: shift the route's weight to the canary step by step, checking its
+    /// success rate and p99 before each step; promote, or roll back on a failed check.
+    /// Exits 0 on promotion, 3 on rollback, 1 when it could not finish.
+    Canary(CanaryArgs),
     /// Run walkthrough steps without the terminal UI, one line per step.
     Run(RunArgs),
     /// Check every step and asset offline, listing every problem.
@@ -142,6 +146,55 @@ pub struct TrafficArgs {
     #[arg(long, default_value_t = 30.0)]
     pub duration: f64,
     /// JSON lines (one per second) and a final summary object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CanaryArgs {
+    /// The mesh of the route.
+    #[arg(long, default_value = "gophermesh")]
+    pub mesh: String,
+    /// The virtual router of the route.
+    #[arg(long, default_value = "distributor")]
+    pub router: String,
+    /// The route whose two weighted targets are the primary and the canary.
+    #[arg(long, default_value = "distributor-route")]
+    pub route: String,
+    /// The primary's virtual node (default: the route's first weighted target).
+    #[arg(long)]
+    pub primary: Option<String>,
+    /// The canary's virtual node (default: the route's second weighted target).
+    #[arg(long)]
+    pub canary: Option<String>,
+    /// Weight moved to the canary per interval, in percentage points.
+    #[arg(long = "step", default_value_t = 10)]
+    pub step_weight: i32,
+    /// The canary's weight after which a passed check promotes it (100% on the canary).
+    #[arg(long, default_value_t = 50)]
+    pub max_weight: i32,
+    /// How long each weight is held and analysed (e.g. 5s, 1m).
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    pub interval: std::time::Duration,
+    /// The lowest canary success rate over an interval that passes, in %.
+    #[arg(long, default_value_t = 99.0)]
+    pub min_success: f64,
+    /// The highest canary p99 latency over an interval that passes, in ms.
+    #[arg(long = "max-p99-ms", default_value_t = 100.0)]
+    pub max_p99_ms: f64,
+    /// The ECS cluster of the requester service (the autopilot drives its traffic through it).
+    #[arg(long, default_value = "gophermesh")]
+    pub cluster: String,
+    /// The ECS service that runs the requester.
+    #[arg(long, default_value = "requester")]
+    pub service: String,
+    /// Send the traffic to this URL instead of looking the requester up.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Requests per second of the autopilot's traffic.
+    #[arg(long, default_value_t = 50.0)]
+    pub rps: f64,
+    /// One JSON object per stage instead of a line of text.
     #[arg(long)]
     pub json: bool,
 }

@@ -2,6 +2,7 @@
 //! (an App Mesh + ECS emulator) as its default target.
 
 pub mod api;
+pub mod canary;
 pub mod cli;
 pub mod commands;
 pub mod dataplane;

@@ -4,6 +4,7 @@ use clap::Parser;
 use color_eyre::Result;
 
 use meshwalk::api::target::TargetKind;
+use meshwalk::canary::Stage;
 use meshwalk::cli::{Cli, Command, TargetArgs};
 use meshwalk::commands::{self, target, traffic};
 
@@ -36,19 +37,17 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
     let done = match cli.command {
         Some(Command::Serve(args)) => commands::serve::run(args).await,
         Some(Command::Traffic(args)) => {
-            let endpoint = traffic::Endpoint {
-                url: cli
-                    .target
-                    .endpoint_url
-                    .clone()
-                    .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok()),
-                region: cli
-                    .target
-                    .region
-                    .clone()
-                    .unwrap_or_else(|| "us-east-1".into()),
-            };
+            let endpoint = endpoint_of(&cli.target);
             traffic::run(args, endpoint, &mut stdout).await.map(|_| ())
+        }
+        Some(Command::Canary(args)) => {
+            let endpoint = endpoint_of(&cli.target);
+            let stage = commands::canary::run(args, endpoint, &mut stdout).await?;
+            return Ok(match stage {
+                Stage::Promoted => ExitCode::SUCCESS,
+                Stage::RolledBack => ExitCode::from(commands::canary::ROLLED_BACK_EXIT_CODE),
+                _ => ExitCode::FAILURE,
+            });
         }
         Some(Command::Run(args)) => {
             let connected = target::connect(&cli.target, cli.reset).await?;
@@ -119,4 +118,16 @@ fn logging(tui: bool) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+}
+
+/// Where the headless client commands (traffic, canary) go: `--endpoint-url`, else
+/// `AWS_ENDPOINT_URL`.
+fn endpoint_of(target: &TargetArgs) -> traffic::Endpoint {
+    traffic::Endpoint {
+        url: target
+            .endpoint_url
+            .clone()
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok()),
+        region: target.region.clone().unwrap_or_else(|| "us-east-1".into()),
+    }
 }

@@ -7,6 +7,7 @@ pub mod calls_ecs;
 pub mod capture;
 pub mod error;
 pub mod requester;
+pub mod route_weights;
 pub mod target;
 use aws_sdk_appmesh::error::ProvideErrorMetadata;
 

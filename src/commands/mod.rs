@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod canary;
 pub mod check;
 pub mod export;
 pub mod notes;

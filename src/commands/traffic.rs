@@ -38,7 +38,7 @@ pub async fn run(
     }
     let url = match &args.url {
         Some(url) => url.clone(),
-        None => find_requester(&args, &endpoint).await?,
+        None => find_requester(&args.cluster, &args.service, &endpoint).await?,
     };
     let url: Uri = url
         .parse()
@@ -84,7 +84,7 @@ pub async fn run(
 }
 
 /// Asks ECS where the requester service's task listens.
-async fn find_requester(args: &TrafficArgs, endpoint: &Endpoint) -> Result<String> {
+pub async fn find_requester(cluster: &str, service: &str, endpoint: &Endpoint) -> Result<String> {
     let Some(url) = &endpoint.url else {
         bail!(
             "no endpoint to find the requester: start the embedded cloud with `meshwalk serve` and pass \
@@ -93,7 +93,7 @@ async fn find_requester(args: &TrafficArgs, endpoint: &Endpoint) -> Result<Strin
         );
     };
     let ecs = aws_sdk_ecs::Client::new(&endpoint_config(url, &endpoint.region));
-    requester::find(&ecs, &args.cluster, &args.service)
+    requester::find(&ecs, cluster, service)
         .await
         .map_err(|e| eyre!("{e} (asked {url})"))
 }

@@ -5,3 +5,16 @@
 
 pub mod stats;
 pub mod traffic;
+
+/// The version a route target stands for: the `v2` that ends `distributorV2`, or the
+/// virtual node's whole name when it ends in no version (so `configured_share` finds it).
+pub fn version_of_target(node: &str) -> String {
+    let lower = node.to_ascii_lowercase();
+    let digits = lower.len() - lower.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let before = lower.len() - digits;
+    if digits > 0 && before > 0 && lower.as_bytes()[before - 1] == b'v' {
+        lower[before - 1..].to_string()
+    } else {
+        node.to_string()
+    }
+}

@@ -2,6 +2,7 @@
 //! percentiles (HdrHistogram), over a sliding window and since the start.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
@@ -43,17 +44,37 @@ pub struct Summary {
     pub versions: BTreeMap<String, VersionStats>,
 }
 
-#[derive(Clone)]
-struct Bucket {
+/// Everything recorded over one span of time, in a form that adds up: tallies of consecutive
+/// intervals merge into the tally of their union (latency histograms included), so a reader
+/// can analyse exactly the span it cares about (the canary autopilot: one analysis interval).
+#[derive(Clone, PartialEq)]
+pub struct Tally {
     requests: u64,
     errors: u64,
     overflow: u64,
     versions: BTreeMap<String, (u64, u64, Histogram<u64>)>,
 }
 
-impl Bucket {
-    fn new() -> Bucket {
-        Bucket {
+impl std::fmt::Debug for Tally {
+    // The histograms are thousands of counters: show the counts only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tally")
+            .field("requests", &self.requests)
+            .field("errors", &self.errors)
+            .field("overflow", &self.overflow)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Tally {
+    fn default() -> Tally {
+        Tally::new()
+    }
+}
+
+impl Tally {
+    pub fn new() -> Tally {
+        Tally {
             requests: 0,
             errors: 0,
             overflow: 0,
@@ -61,7 +82,7 @@ impl Bucket {
         }
     }
 
-    fn record(&mut self, outcome: &Outcome) {
+    pub fn record(&mut self, outcome: &Outcome) {
         self.requests += 1;
         if !outcome.success {
             self.errors += 1;
@@ -85,7 +106,7 @@ impl Bucket {
         }
     }
 
-    fn merge(&mut self, other: &Bucket) {
+    pub fn merge(&mut self, other: &Tally) {
         self.requests += other.requests;
         self.errors += other.errors;
         self.overflow += other.overflow;
@@ -100,7 +121,8 @@ impl Bucket {
         }
     }
 
-    fn summary(&self, duration: Duration) -> Summary {
+    /// The figures of this tally, as if it spanned `duration`.
+    pub fn summary(&self, duration: Duration) -> Summary {
         let reached: u64 = self.versions.values().map(|v| v.0).sum();
         let seconds = duration.as_secs_f64();
         let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
@@ -150,10 +172,10 @@ fn new_histogram() -> Histogram<u64> {
 pub struct Stats {
     interval: Duration,
     window: usize,
-    total: Bucket,
+    total: Tally,
     total_time: Duration,
-    current: Bucket,
-    recent: VecDeque<Bucket>,
+    current: Tally,
+    recent: VecDeque<Arc<Tally>>,
 }
 
 impl Stats {
@@ -163,9 +185,9 @@ impl Stats {
         Stats {
             interval,
             window: window.max(1),
-            total: Bucket::new(),
+            total: Tally::new(),
             total_time: Duration::ZERO,
-            current: Bucket::new(),
+            current: Tally::new(),
             recent: VecDeque::new(),
         }
     }
@@ -178,17 +200,22 @@ impl Stats {
     /// Closes the current interval: returns (sliding window, since start).
     pub fn tick(&mut self, elapsed: Duration) -> (Summary, Summary) {
         self.total_time = elapsed;
-        let closed = std::mem::replace(&mut self.current, Bucket::new());
-        self.recent.push_back(closed);
+        let closed = std::mem::take(&mut self.current);
+        self.recent.push_back(Arc::new(closed));
         while self.recent.len() > self.window {
             self.recent.pop_front();
         }
-        let mut window = Bucket::new();
+        let mut window = Tally::new();
         for b in &self.recent {
             window.merge(b);
         }
         let span = self.interval * self.recent.len() as u32;
         (window.summary(span), self.total.summary(elapsed))
+    }
+
+    /// The interval the last [`Stats::tick`] closed (empty before the first).
+    pub fn last(&self) -> Arc<Tally> {
+        self.recent.back().cloned().unwrap_or_default()
     }
 
     pub fn total(&self) -> Summary {

@@ -2,6 +2,7 @@
 //! bounded in time, each answer attributed to the distributor version that gave it. One
 //! compact [`Sample`] per interval goes out on a channel (a UI drains it once per frame).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{Request, Uri};
@@ -11,7 +12,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::stats::{Outcome, Stats, Summary};
+use super::stats::{Outcome, Stats, Summary, Tally};
 use crate::http_client::{HttpClient, full, http_client};
 
 #[derive(Debug, Clone)]
@@ -51,6 +52,8 @@ pub struct Sample {
     pub window: Summary,
     pub total: Summary,
     pub in_flight: usize,
+    /// This interval alone, to be added up with others (see [`Tally`]).
+    pub last: Arc<Tally>,
 }
 
 /// A running generator.
@@ -140,7 +143,7 @@ async fn drive(
             }
             _ = report.tick() => {
                 let (window, total) = stats.tick(start.elapsed());
-                let _ = samples.try_send(Sample { elapsed: start.elapsed(), window, total, in_flight });
+                let _ = samples.try_send(Sample { elapsed: start.elapsed(), window, total, in_flight, last: stats.last() });
             }
             _ = &mut stopped => break,
         }
@@ -166,6 +169,7 @@ async fn drive(
         window,
         total: total.clone(),
         in_flight,
+        last: stats.last(),
     });
     total
 }

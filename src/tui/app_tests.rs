@@ -383,6 +383,7 @@ fn traffic_samples_build_the_history_and_markers() {
             window: summary.clone(),
             total: summary,
             in_flight: 0,
+            last: Default::default(),
         })
     };
     for t in 0..(HISTORY as u64 + 5) {

@@ -15,8 +15,9 @@ use super::app::{
     Cmd, InputView, Msg, Resources, Resumed, ServiceRow, StepKindView, StepStatus, StepView,
     Weights,
 };
-use crate::api::call::{CallRequest, send, send_json};
+use crate::api::call::{CallRequest, send_json};
 use crate::api::requester;
+use crate::api::route_weights::{self, RouteName};
 use crate::dataplane::faults::{Fault, FaultSwitch};
 use crate::load::traffic::{Traffic, TrafficConfig};
 use crate::model::{appmesh, ecs};
@@ -482,22 +483,21 @@ fn route_input(session: &Session) -> Option<Value> {
     Some(session.prepare(index)?.ok()?.json)
 }
 
+/// The route the weight keys (and the autopilot) move, by name.
+fn route_name(session: &Session) -> Option<RouteName> {
+    let route = route_input(session)?;
+    let text = |key: &str| Some(route.get(key)?.as_str()?.to_string());
+    Some(RouteName {
+        mesh: text("meshName")?,
+        router: text("virtualRouterName")?,
+        route: text("routeName")?,
+    })
+}
+
+/// Moves the route's weights and nothing else of it (a retry policy set since stays).
 async fn set_weights(session: &Session, weights: &Weights) -> Result<(), String> {
-    let mut input = route_input(session).ok_or("the walkthrough has no route")?;
-    let targets: Vec<Value> = weights
-        .targets
-        .iter()
-        .map(|(n, w)| json!({"virtualNode": n, "weight": w}))
-        .collect();
-    let route = input
-        .pointer_mut("/spec/httpRoute/action/weightedTargets")
-        .ok_or("the route is not an HTTP route")?;
-    *route = Value::Array(targets);
-    if let Some(o) = input.as_object_mut() {
-        o.remove("tags");
-    }
-    let request = appmesh::Request::decode("UpdateRoute", input).map_err(|e| e.to_string())?;
-    send(&session.target, CallRequest::AppMesh(request))
+    let name = route_name(session).ok_or("the walkthrough has no route")?;
+    route_weights::set(&session.target, &name, &weights.targets)
         .await
         .0
         .map_err(|e| e.to_string())

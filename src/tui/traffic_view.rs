@@ -16,6 +16,7 @@ use super::theme::Theme;
 use super::view::pane_block;
 use crate::load::stats::VersionStats;
 use crate::load::traffic::Sample;
+pub use crate::load::version_of_target;
 
 /// The configured share (in %) of a version: the weight of the route target whose virtual
 /// node names it (`distributorV2` ↔ `v2`), over the total weight.
@@ -39,19 +40,6 @@ pub fn margin(share: f64, n: u64) -> f64 {
     }
     let p = share.clamp(0.0, 1.0);
     1.96 * (p * (1.0 - p) / n as f64).sqrt() * 100.0
-}
-
-/// The version a route target stands for: the `v2` that ends `distributorV2`, or the
-/// virtual node's whole name when it ends in no version (so `configured_share` finds it).
-pub fn version_of_target(node: &str) -> String {
-    let lower = node.to_ascii_lowercase();
-    let digits = lower.len() - lower.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-    let before = lower.len() - digits;
-    if digits > 0 && before > 0 && lower.as_bytes()[before - 1] == b'v' {
-        lower[before - 1..].to_string()
-    } else {
-        node.to_string()
-    }
 }
 
 /// Every version the pane shows, in one order (its colour and row follow it): those seen in

@@ -5,6 +5,7 @@ mod appmesh_errors;
 mod appmesh_store_props;
 mod appmesh_tutorial;
 mod bounds;
+mod canary;
 mod check_and_errors;
 mod dataplane;
 mod dataplane_resilience;

@@ -243,6 +243,7 @@ fn feed_traffic(app: &mut App, ticks: std::ops::RangeInclusive<u64>) {
             window: summary(v1 * 20, v2 * 20, v2, 5.0),
             total: summary(v1 * i, v2 * i, 0, i as f64 / 4.0),
             in_flight: 1,
+            last: Default::default(),
         };
         app.update(Msg::Traffic(Box::new(sample)));
     }

@@ -1,0 +1,126 @@
+//! `meshwalk canary`: the canary autopilot, headless. It drives its own traffic through the
+//! requester (the autopilot judges the canary by what that traffic sees), prints one line or
+//! JSON object per stage, and ends on promotion, rollback or failure.
+
+use std::io::Write;
+use std::time::Duration;
+
+use axum::http::Uri;
+use color_eyre::Result;
+use color_eyre::eyre::{WrapErr, bail, eyre};
+use tokio::sync::{mpsc, watch};
+
+use super::traffic::{Endpoint, find_requester};
+use crate::api::route_weights::{self, RouteName};
+use crate::api::target::{Target, TargetKind};
+use crate::canary::pilot::{Pilot, longest_flight, pair_of};
+use crate::canary::{CanaryPlan, Stage};
+use crate::cli::CanaryArgs;
+use crate::load::traffic::{Traffic, TrafficConfig};
+
+/// The exit code of a rollback: the command worked, and its answer is "no".
+pub const ROLLED_BACK_EXIT_CODE: u8 = 3;
+
+/// Runs the autopilot against `endpoint`, writing stages to `out`; returns the final stage.
+pub async fn run(
+    args: CanaryArgs,
+    endpoint: Endpoint,
+    out: &mut (impl Write + Send),
+) -> Result<Stage> {
+    let plan = CanaryPlan {
+        step_weight: args.step_weight,
+        max_weight: args.max_weight,
+        interval: args.interval,
+        min_success: args.min_success,
+        max_p99_ms: args.max_p99_ms,
+    };
+    plan.validate().map_err(|e| eyre!("{e}"))?;
+    if !(args.rps > 0.0 && args.rps <= 20_000.0) {
+        bail!("--rps must be above 0 and at most 20000, got {}", args.rps);
+    }
+    let Some(endpoint_url) = endpoint.url.clone() else {
+        bail!(
+            "no endpoint: start the embedded cloud with `meshwalk serve` and pass --endpoint-url \
+             http://127.0.0.1:4566 (or set AWS_ENDPOINT_URL); in the terminal UI, press a instead"
+        );
+    };
+    let target = Target::endpoint(
+        TargetKind::Endpoint,
+        &endpoint_url,
+        &endpoint.region,
+        "000000000000",
+    );
+    let route = RouteName {
+        mesh: args.mesh.clone(),
+        router: args.router.clone(),
+        route: args.route.clone(),
+    };
+    let targets = route_weights::read(&target, &route)
+        .await
+        .map_err(|e| eyre!("DescribeRoute {}: {e}", args.route))?;
+    let pair = pair_of(&targets, args.primary.as_deref(), args.canary.as_deref())
+        .map_err(|e| eyre!("{e}"))?;
+
+    let url = match &args.url {
+        Some(url) => url.clone(),
+        None => find_requester(&args.cluster, &args.service, &endpoint).await?,
+    };
+    let url: Uri = url
+        .parse()
+        .wrap_err_with(|| format!("'{url}' is not a URL"))?;
+    let mut config = TrafficConfig::new(url.clone());
+    config.rps = args.rps;
+    // Longer than the flight can take, so that the traffic never ends first.
+    config.duration = Some(longest_flight(&plan) * 2 + Duration::from_secs(60));
+    let (tx, samples) = mpsc::channel(64);
+    let traffic = Traffic::start(config, tx);
+
+    if !args.json {
+        writeln!(
+            out,
+            "canary {} against primary {} on route {}: +{}% every {}, up to {}%, then promote; \
+             checks: success ≥ {}%, p99 ≤ {} ms ({} req/s to {url})",
+            pair.canary,
+            pair.primary,
+            route.route,
+            plan.step_weight,
+            humantime::format_duration(plan.interval),
+            plan.max_weight,
+            plan.min_success,
+            plan.max_p99_ms,
+            args.rps
+        )?;
+    }
+    let pilot = Pilot {
+        plan,
+        pair,
+        target,
+        route,
+    };
+    let (stop_tx, stop) = watch::channel(false);
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+        let _ = stop_tx.send(true);
+        std::future::pending::<()>().await
+    };
+    let mut write_error = None;
+    let flight = pilot.fly(samples, stop, |event| {
+        let line = if args.json {
+            serde_json::to_string(&event).unwrap_or_default()
+        } else {
+            event.line()
+        };
+        if let Err(e) = writeln!(out, "{line}") {
+            write_error.get_or_insert(e);
+        }
+    });
+    let stage = tokio::select! {
+        stage = flight => stage,
+        _ = ctrl_c => unreachable!("pending never completes"),
+    };
+    traffic.stop().await;
+    if let Some(e) = write_error {
+        return Err(e.into());
+    }
+    Ok(stage)
+}
