@@ -6,6 +6,8 @@ mod appmesh_store_props;
 mod appmesh_tutorial;
 mod bounds;
 mod check_and_errors;
+mod cloudmap_api;
+mod cloudmap_cbor;
 mod dataplane;
 mod dataplane_resilience;
 mod dataplane_support;
