@@ -555,6 +555,15 @@ async fn cloudmap_services_and_instances_through_the_sdk() {
             .await,
     );
     assert_eq!(code, "NamespaceNotFound");
+    let (code, message) = failure(
+        sd.discover_instances()
+            .namespace_name("gophers.local")
+            .service_name("-distributor")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidInput");
+    assert!(message.contains("at 'ServiceName'"), "{message}");
 }
 
 #[tokio::test]

@@ -247,6 +247,17 @@ async fn cloudmap_cbor_refusals_are_answered_in_cbor() {
         "com.amazonaws.servicediscovery#InvalidSignatureException"
     );
 
+    // A body larger than the endpoint takes (refused on its declared length).
+    let huge = String::from_utf8(rpc_v2_cbor("ListNamespaces", b""))
+        .unwrap()
+        .replace("Content-Length: 0", "Content-Length: 3000000");
+    let response = refused(huge.into_bytes()).await;
+    assert_eq!(response.status, 413);
+    assert_eq!(
+        error_type(&response),
+        "com.amazonaws.servicediscovery#RequestEntityTooLargeException"
+    );
+
     // Bytes that are not CBOR, an unknown operation, another service's name.
     let response = refused(rpc_v2_cbor("ListNamespaces", &[0xff, 0x00])).await;
     assert_eq!(response.status, 400);

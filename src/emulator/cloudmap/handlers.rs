@@ -361,6 +361,7 @@ fn discover_instances(
     registry: &Registry,
     r: m::DiscoverInstancesRequest,
 ) -> Result<Value> {
+    store::check_service_name(&r.service_name, "ServiceName")?;
     let namespace = registry
         .namespace_named(&r.namespace_name)
         .filter(|_| r.owner_account.as_ref().is_none_or(|a| *a == cx.account))

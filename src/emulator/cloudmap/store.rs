@@ -335,7 +335,7 @@ impl Registry {
         custom_health_check: bool,
     ) -> Result<String> {
         let namespace_id = self.namespace(namespace_id_or_arn)?.id.clone();
-        check_service_name(discovery_name)?;
+        check_service_name(discovery_name, "discoveryName")?;
         if let Some(existing) = self
             .services_in(&namespace_id)
             .find(|s| s.name == discovery_name)
@@ -471,9 +471,10 @@ pub fn check_namespace_name(name: &str) -> Result<()> {
 }
 
 /// A service name: DNS labels of letters, digits, `-` and `_` (no `-` at either end), 1 to 63
-/// characters each, joined by dots, 127 characters at most (the model's `ServiceName` pattern,
-/// which the generated validation cannot compile either).
-pub fn check_service_name(name: &str) -> Result<()> {
+/// characters each, joined by dots, 127 characters at most, or `.` alone (the model's
+/// `ServiceName` pattern, whose look-ahead the generated validation cannot compile either).
+/// `member` names the input member in the message.
+pub fn check_service_name(name: &str, member: &str) -> Result<()> {
     let label_ok = |label: &str| {
         !label.is_empty()
             && label.len() <= 63
@@ -483,9 +484,10 @@ pub fn check_service_name(name: &str) -> Result<()> {
             && !label.starts_with('-')
             && !label.ends_with('-')
     };
-    if name.is_empty() || name.len() > 127 || !name.split('.').all(label_ok) {
+    let valid = name == "." || (name.len() <= 127 && name.split('.').all(label_ok));
+    if !valid {
         return Err(CloudMapError::invalid_input(format!(
-            "1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: Member must be DNS labels of letters, digits, '-' and '_', at most 127 characters."
+            "1 validation error detected: Value '{name}' at '{member}' failed to satisfy constraint: Member must be DNS labels of letters, digits, '-' and '_' joined by dots, at most 127 characters."
         )));
     }
     Ok(())
