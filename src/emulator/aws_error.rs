@@ -60,13 +60,13 @@ pub fn error(
     code: &'static str,
     message: &str,
 ) -> Response {
-    if protocol == Protocol::RpcV2Cbor {
-        let mut members = Map::new();
-        members.insert("message".into(), Value::String(message.to_string()));
-        return error_shape(protocol, status, code, members);
-    }
     let mut response = match protocol {
-        Protocol::RestJson | Protocol::RpcV2Cbor => json(status, body(None, message)),
+        Protocol::RpcV2Cbor => {
+            let mut members = Map::new();
+            members.insert("message".into(), Value::String(message.to_string()));
+            return error_shape(protocol, status, code, members);
+        }
+        Protocol::RestJson => json(status, body(None, message)),
         Protocol::Json11 => {
             let mut response = json(status, body(Some(code), message));
             response
@@ -83,36 +83,36 @@ pub fn error(
     response
 }
 
-/// A modeled error with members of its own (`members` by wire name, its message among them) in
-/// a protocol that carries the code in the body: JSON 1.1 (`__type` the code) or RPC v2 CBOR
-/// (`__type` the absolute shape id, and no `x-amzn-ErrorType`, which the protocol says servers
-/// should not send).
+/// A modeled error with members of its own (`members` by wire name, its message among them):
+/// in JSON 1.1 `__type` is the code, in RPC v2 CBOR the absolute shape id (and there is no
+/// `x-amzn-ErrorType`, which that protocol says servers should not send); REST-JSON carries the
+/// code in `x-amzn-ErrorType` only.
 pub fn error_shape(
     protocol: Protocol,
     status: StatusCode,
     code: &str,
     mut members: Map<String, Value>,
 ) -> Response {
-    match protocol {
-        Protocol::RpcV2Cbor => {
-            members.insert(
-                "__type".into(),
-                Value::String(format!("{SHAPE_NAMESPACE}#{code}")),
-            );
-            rpc_v2_cbor(status, cbor::encode(&Value::Object(members)))
-        }
-        Protocol::Json11 | Protocol::RestJson => {
-            members.insert("__type".into(), Value::String(code.to_string()));
-            let body = serde_json::to_vec(&Value::Object(members)).unwrap_or_default();
-            let mut response = json(status, body);
-            let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_11));
-            if let Ok(code) = HeaderValue::from_str(code) {
-                headers.insert(X_AMZN_ERROR_TYPE, code);
-            }
-            response
-        }
+    if protocol == Protocol::RpcV2Cbor {
+        members.insert(
+            "__type".into(),
+            Value::String(format!("{SHAPE_NAMESPACE}#{code}")),
+        );
+        return rpc_v2_cbor(status, cbor::encode(&Value::Object(members)));
     }
+    if protocol == Protocol::Json11 {
+        members.insert("__type".into(), Value::String(code.to_string()));
+    }
+    let body = serde_json::to_vec(&Value::Object(members)).unwrap_or_default();
+    let mut response = json(status, body);
+    let headers = response.headers_mut();
+    if protocol == Protocol::Json11 {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_11));
+    }
+    if let Ok(code) = HeaderValue::from_str(code) {
+        headers.insert(X_AMZN_ERROR_TYPE, code);
+    }
+    response
 }
 
 /// An RPC v2 CBOR answer: the body, `application/cbor`, `smithy-protocol: rpc-v2-cbor` and a
