@@ -3,8 +3,8 @@
 
     python3 tools/gen_model.py [MODELS_DIR]     # default: ../shared/aws-models
 
-Writes src/model/appmesh.rs and src/model/ecs.rs (for the ECS operations the emulator serves),
-and the SDK calls src/api/calls_appmesh.rs and src/api/calls_ecs.rs. The output is committed: a
+Writes src/model/appmesh.rs, src/model/ecs.rs and src/model/servicediscovery.rs (for the ECS and
+Cloud Map operations the emulator serves), and the SDK calls src/api/calls_*.rs of each. The output is committed: a
 build never needs the models or Python. Run it again when the models or the generator change,
 then `cargo fmt --all`; CI (.ci/run) regenerates and fails if the committed files differ.
 
@@ -35,6 +35,12 @@ ECS_OPERATIONS = [
     "CreateService", "UpdateService", "DescribeServices", "ListServices", "DeleteService",
     "RunTask", "StopTask", "ListTasks", "DescribeTasks",
     "TagResource", "UntagResource", "ListTagsForResource",
+]
+
+# Cloud Map: the operations the emulator serves (what ECS Service Connect and its teardown use).
+SERVICEDISCOVERY_OPERATIONS = [
+    "CreateHttpNamespace", "GetNamespace", "ListNamespaces", "DeleteNamespace", "GetOperation",
+    "ListServices", "GetService", "DeleteService", "ListInstances", "DiscoverInstances",
 ]
 
 
@@ -79,6 +85,10 @@ class Gen:
         elif s["type"] == "map":
             self.walk(s["key"]["shape"])
             self.walk(s["value"]["shape"])
+
+    def binding(self):
+        """The name of protocol.rs's Operation here: Cloud Map has a shape named Operation too."""
+        return "OperationBinding" if "Operation" in self.used else "Operation"
 
     def find_boxed(self):
         """Members that would make a struct infinitely large (direct recursion) get a Box."""
@@ -228,7 +238,7 @@ class Gen:
 
     def operations(self):
         lines = ["/// Every operation of the model, with its HTTP binding.",
-                 "pub const OPERATIONS: &[Operation] = &["]
+                 "pub const OPERATIONS: &[%s] = &[" % self.binding()]
         for n, o in self.ops.items():
             http = o.get("http", {})
             params = []
@@ -246,8 +256,8 @@ class Gen:
                 p = self.shapes[o["output"]["shape"]].get("payload")
                 if p:
                     payload = "Some(%s)" % rust_str(p)
-            lines.append("    Operation { name: %s, method: %s, uri: %s, status: %d, payload: %s, params: &[%s] }," % (
-                rust_str(n), rust_str(http.get("method", "POST")), rust_str(http.get("requestUri", "/")),
+            lines.append("    %s { name: %s, method: %s, uri: %s, status: %d, payload: %s, params: &[%s] }," % (
+                self.binding(), rust_str(n), rust_str(http.get("method", "POST")), rust_str(http.get("requestUri", "/")),
                 http.get("responseCode", 200), payload, ", ".join(params)))
         lines.append("];")
         lines.append("")
@@ -320,7 +330,8 @@ class Gen:
             "",
             "use serde::{Deserialize, Serialize};",
             "",
-            "use super::protocol::{decode_str, decode_value, DecodeError, Location, Operation, OutputBody, Param, ParamKind};",
+            "use super::protocol::{decode_str, decode_value, DecodeError, Location, %s, OutputBody, Param, ParamKind};" % (
+                "Operation" if self.binding() == "Operation" else "Operation as %s" % self.binding()),
             "use super::validate::{Validate, Violations};",
             "",
         ]
@@ -328,7 +339,29 @@ class Gen:
             if self.shapes[n]["type"] == "structure":
                 lines.extend(self.struct(n))
         lines.extend(self.operations())
+        if "smithy-rpc-v2-cbor" in self.m["metadata"].get("protocols", []):
+            lines.extend(self.timestamp_members())
         return "\n".join(lines) + "\n"
+
+    def timestamp_members(self):
+        """RPC v2 CBOR sends timestamps as tag 1, so its encoder must know which members are
+        timestamps; the JSON value it starts from only has numbers. Listed by member name, which
+        is enough only while no member of that name is anything else: checked here."""
+        kinds = {}
+        for n in self.used:
+            s = self.shapes[n]
+            if s["type"] == "structure":
+                for mn, mm in s["members"].items():
+                    kinds.setdefault(mn, set()).add(self.shapes[mm["shape"]]["type"] == "timestamp")
+        mixed = sorted(mn for mn, k in kinds.items() if len(k) > 1)
+        if mixed:
+            raise SystemExit("members that are timestamps in one shape and not in another: %s" % mixed)
+        names = sorted(mn for mn, k in kinds.items() if True in k)
+        return [
+            "/// The members that are timestamps, wherever they occur (tag 1 in RPC v2 CBOR).",
+            "pub const TIMESTAMP_MEMBERS: &[&str] = &[%s];" % ", ".join(rust_str(n) for n in names),
+            "",
+        ]
 
 
 def pascal(name):
@@ -554,6 +587,8 @@ def main():
     jobs = [
         ("appmesh-2019-01-25.service-2.json", "appmesh.rs", None),
         ("ecs-2014-11-13.service-2.json", "ecs.rs", ECS_OPERATIONS),
+        ("servicediscovery-2017-03-14.service-2.json", "servicediscovery.rs",
+         SERVICEDISCOVERY_OPERATIONS),
     ]
     for src, dst, ops in jobs:
         with open(os.path.join(models, src)) as f:
@@ -563,7 +598,11 @@ def main():
             f.write(code)
         print("wrote src/model/%s" % dst)
         module = dst[:-3]
-        crate = {"appmesh": "aws_sdk_appmesh", "ecs": "aws_sdk_ecs"}[module]
+        crate = {
+            "appmesh": "aws_sdk_appmesh",
+            "ecs": "aws_sdk_ecs",
+            "servicediscovery": "aws_sdk_servicediscovery",
+        }[module]
         gen = Gen(model, ops)
         calls = SdkGen(gen, crate, sdk_source(root, crate.replace("_", "-"))).render(src, module)
         with open(os.path.join(root, "src", "api", "calls_%s.rs" % module), "w") as f:

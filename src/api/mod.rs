@@ -4,6 +4,7 @@
 pub mod call;
 pub mod calls_appmesh;
 pub mod calls_ecs;
+pub mod calls_servicediscovery;
 pub mod capture;
 pub mod error;
 pub mod requester;

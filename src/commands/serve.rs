@@ -63,7 +63,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
 
 fn banner(endpoint: &str, args: &ServeArgs) -> String {
     format!(
-        "meshwalk embedded cloud (App Mesh 2019-01-25, ECS 2014-11-13) on {endpoint}
+        "meshwalk embedded cloud (App Mesh 2019-01-25, ECS 2014-11-13, Cloud Map 2017-03-14) on {endpoint}
   region {region} (unsigned requests), account {account}
 
 Point the aws CLI or any SDK at it:

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
-use super::aws_error::{self, JSON_11, Protocol};
+use super::aws_error::{self, CBOR, JSON_11, Protocol, RPC_V2_CBOR, SMITHY_PROTOCOL, X_AMZ_TARGET};
 use super::http::signing_region;
 use super::regions::is_aws_region;
 use super::server::HttpLimits;
@@ -53,6 +53,46 @@ pub fn json11_content_type(headers: &HeaderMap) -> Result<(), Refusal> {
         code: "UnknownOperationException",
         message: format!(
             "A request naming its operation in X-Amz-Target must be sent as {JSON_11}, not {}.",
+            media.as_deref().unwrap_or("without a Content-Type")
+        ),
+    })
+}
+
+/// An RPC v2 CBOR request must say so (`smithy-protocol: rpc-v2-cbor`), must not name an
+/// operation in `X-Amz-Target` too (the specification requires servers to reject that), and
+/// must send its body as `application/cbor` (415 otherwise, as Smithy servers answer).
+pub fn rpc_v2_cbor(headers: &HeaderMap) -> Result<(), Refusal> {
+    let refuse = |message: String| Refusal {
+        status: StatusCode::BAD_REQUEST,
+        code: "BadRequestException",
+        message,
+    };
+    let declared = headers
+        .get(SMITHY_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if declared != RPC_V2_CBOR {
+        return Err(refuse(format!(
+            "An RPC v2 CBOR request must carry the header {SMITHY_PROTOCOL}: {RPC_V2_CBOR}."
+        )));
+    }
+    if headers.contains_key(X_AMZ_TARGET) || headers.contains_key("x-amzn-target") {
+        return Err(refuse(
+            "An RPC v2 CBOR request must not carry X-Amz-Target or X-Amzn-Target.".into(),
+        ));
+    }
+    let media = media_type(headers);
+    let bodiless = headers
+        .get(header::CONTENT_LENGTH)
+        .is_some_and(|v| v.as_bytes() == b"0");
+    if media.as_deref() == Some(CBOR) || (media.is_none() && bodiless) {
+        return Ok(());
+    }
+    Err(Refusal {
+        status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        code: "UnsupportedMediaTypeException",
+        message: format!(
+            "The request body must be sent as {CBOR}, not {}.",
             media.as_deref().unwrap_or("without a Content-Type")
         ),
     })

@@ -1,23 +1,31 @@
 //! AWS error responses in the protocol of the caller: App Mesh's REST-JSON (the status, the
-//! `x-amzn-ErrorType` header, `{"message"}`) or ECS's JSON 1.1 (`{"__type", "message"}`,
-//! `application/x-amz-json-1.1`). Every error the embedded cloud sends is built here, whatever
-//! layer decides it.
+//! `x-amzn-ErrorType` header, `{"message"}`), ECS's and Cloud Map's JSON 1.1 (`{"__type",
+//! "message"}`, `application/x-amz-json-1.1`) or Cloud Map's Smithy RPC v2 CBOR (a CBOR map with
+//! `__type` the error's absolute shape id, `application/cbor`, `smithy-protocol: rpc-v2-cbor`).
+//! Every error the embedded cloud sends is built here, whatever layer decides it.
 
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+use super::cloudmap::{SHAPE_NAMESPACE, cbor};
 
 /// The wire protocol a request speaks, which decides the shape of its answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
     /// App Mesh: the operation is in the method and path.
     RestJson,
-    /// ECS: `POST /` naming the operation in `X-Amz-Target`.
+    /// ECS and Cloud Map: `POST /` naming the operation in `X-Amz-Target`.
     Json11,
+    /// Cloud Map as botocore speaks it: `POST .../service/NAME/operation/OPERATION`.
+    RpcV2Cbor,
 }
 
 impl Protocol {
     pub fn of(method: &Method, path: &str, headers: &HeaderMap) -> Protocol {
-        if method == Method::POST && path == "/" && headers.contains_key(X_AMZ_TARGET) {
+        if method == Method::POST && rpc_v2_operation(path).is_some() {
+            Protocol::RpcV2Cbor
+        } else if method == Method::POST && path == "/" && headers.contains_key(X_AMZ_TARGET) {
             Protocol::Json11
         } else {
             Protocol::RestJson
@@ -25,8 +33,25 @@ impl Protocol {
     }
 }
 
+/// The service and operation names of an RPC v2 path: its last four segments are
+/// `service/NAME/operation/OPERATION`, whatever prefix comes before them (as the Smithy RPC v2
+/// specification routes).
+pub fn rpc_v2_operation(path: &str) -> Option<(&str, &str)> {
+    let mut last = path.rsplit('/');
+    let (operation, literal_operation, service, literal_service) =
+        (last.next()?, last.next()?, last.next()?, last.next()?);
+    (literal_service == "service"
+        && literal_operation == "operation"
+        && !service.is_empty()
+        && !operation.is_empty())
+    .then_some((service, operation))
+}
+
 pub const X_AMZ_TARGET: &str = "x-amz-target";
 pub const JSON_11: &str = "application/x-amz-json-1.1";
+pub const CBOR: &str = "application/cbor";
+pub const SMITHY_PROTOCOL: &str = "smithy-protocol";
+pub const RPC_V2_CBOR: &str = "rpc-v2-cbor";
 
 /// An error in `protocol`'s shape.
 pub fn error(
@@ -36,6 +61,11 @@ pub fn error(
     message: &str,
 ) -> Response {
     let mut response = match protocol {
+        Protocol::RpcV2Cbor => {
+            let mut members = Map::new();
+            members.insert("message".into(), Value::String(message.to_string()));
+            return error_shape(protocol, status, code, members);
+        }
         Protocol::RestJson => json(status, body(None, message)),
         Protocol::Json11 => {
             let mut response = json(status, body(Some(code), message));
@@ -50,6 +80,48 @@ pub fn error(
     response
         .headers_mut()
         .insert(X_AMZN_ERROR_TYPE, HeaderValue::from_static(code));
+    response
+}
+
+/// A modeled error with members of its own (`members` by wire name, its message among them):
+/// in JSON 1.1 `__type` is the code, in RPC v2 CBOR the absolute shape id (and there is no
+/// `x-amzn-ErrorType`, which that protocol says servers should not send); REST-JSON carries the
+/// code in `x-amzn-ErrorType` only.
+pub fn error_shape(
+    protocol: Protocol,
+    status: StatusCode,
+    code: &str,
+    mut members: Map<String, Value>,
+) -> Response {
+    if protocol == Protocol::RpcV2Cbor {
+        members.insert(
+            "__type".into(),
+            Value::String(format!("{SHAPE_NAMESPACE}#{code}")),
+        );
+        return rpc_v2_cbor(status, cbor::encode(&Value::Object(members)));
+    }
+    if protocol == Protocol::Json11 {
+        members.insert("__type".into(), Value::String(code.to_string()));
+    }
+    let body = serde_json::to_vec(&Value::Object(members)).unwrap_or_default();
+    let mut response = json(status, body);
+    let headers = response.headers_mut();
+    if protocol == Protocol::Json11 {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_11));
+    }
+    if let Ok(code) = HeaderValue::from_str(code) {
+        headers.insert(X_AMZN_ERROR_TYPE, code);
+    }
+    response
+}
+
+/// An RPC v2 CBOR answer: the body, `application/cbor`, `smithy-protocol: rpc-v2-cbor` and a
+/// request id.
+pub fn rpc_v2_cbor(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = json(status, body);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CBOR));
+    headers.insert(SMITHY_PROTOCOL, HeaderValue::from_static(RPC_V2_CBOR));
     response
 }
 
@@ -109,6 +181,38 @@ mod tests {
             Protocol::of(&Method::POST, "/", &HeaderMap::new()),
             Protocol::RestJson
         );
+    }
+
+    #[test]
+    fn rpc_v2_is_routed_by_the_last_four_segments() {
+        let path = "/service/Route53AutoNaming_v20170314/operation/ListNamespaces";
+        assert_eq!(
+            Protocol::of(&Method::POST, path, &HeaderMap::new()),
+            Protocol::RpcV2Cbor
+        );
+        assert_eq!(
+            rpc_v2_operation(&format!("/v1{path}")),
+            Some(("Route53AutoNaming_v20170314", "ListNamespaces"))
+        );
+        assert_eq!(rpc_v2_operation("/service/x/operation/"), None);
+        assert_eq!(rpc_v2_operation("/operation/ListNamespaces"), None);
+        assert_eq!(
+            Protocol::of(&Method::GET, path, &HeaderMap::new()),
+            Protocol::RestJson
+        );
+    }
+
+    #[test]
+    fn an_rpc_v2_error_is_cbor_with_the_absolute_shape_id() {
+        let response = error(
+            Protocol::RpcV2Cbor,
+            StatusCode::NOT_FOUND,
+            "NamespaceNotFound",
+            "no",
+        );
+        assert_eq!(response.headers()[SMITHY_PROTOCOL], RPC_V2_CBOR);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], CBOR);
+        assert!(response.headers().get(X_AMZN_ERROR_TYPE).is_none());
     }
 
     #[test]

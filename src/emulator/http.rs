@@ -1,5 +1,7 @@
 //! Routing of the embedded cloud's endpoint: REST-JSON paths `/v20190125/...` go to App Mesh;
-//! `POST /` with `X-Amz-Target: AmazonEC2ContainerServiceV20141113.*` goes to ECS.
+//! `POST /` with `X-Amz-Target: AmazonEC2ContainerServiceV20141113.*` goes to ECS, with
+//! `X-Amz-Target: Route53AutoNaming_v20170314.*` to Cloud Map, as does RPC v2 CBOR's
+//! `POST /service/Route53AutoNaming_v20170314/operation/*`.
 //!
 //! A REST-JSON input is spread over the URI, the query string and the body; it is merged into
 //! one JSON object keyed by member name and decoded into the operation's generated input type.
@@ -17,6 +19,7 @@ use super::Cloud;
 use super::admission;
 use super::appmesh::error::AppMeshError;
 use super::aws_error::{self, JSON_11, Protocol, X_AMZ_TARGET, json};
+use super::cloudmap::wire as cloudmap_wire;
 use super::ecs::error::EcsError;
 use crate::model::DecodeError;
 use crate::model::appmesh::{OPERATIONS, Request as AppMeshRequest};
@@ -32,8 +35,10 @@ async fn handle(State(cloud): State<Arc<Cloud>>, request: Request) -> Response {
     let protocol = Protocol::of(&parts.method, parts.uri.path(), &parts.headers);
     let admitted = async {
         let region = admission::region(&parts.headers, &cloud.config.region)?;
-        if protocol == Protocol::Json11 {
-            admission::json11_content_type(&parts.headers)?;
+        match protocol {
+            Protocol::Json11 => admission::json11_content_type(&parts.headers)?,
+            Protocol::RpcV2Cbor => admission::rpc_v2_cbor(&parts.headers)?,
+            Protocol::RestJson => {}
         }
         let body = admission::body(body, &parts.headers, &cloud.config.http).await?;
         Ok::<_, admission::Refusal>((region, body))
@@ -49,8 +54,12 @@ async fn handle(State(cloud): State<Arc<Cloud>>, request: Request) -> Response {
         Protocol::Json11 => {
             let target = parts.headers.get(X_AMZ_TARGET);
             let target = target.and_then(|t| t.to_str().ok()).unwrap_or_default();
-            ecs(&cloud, region, target, &body)
+            match target.strip_prefix(CLOUD_MAP_TARGET_PREFIX) {
+                Some(operation) => cloudmap_wire::json11(&cloud, region, operation, &body),
+                None => ecs(&cloud, region, target, &body),
+            }
         }
+        Protocol::RpcV2Cbor => cloudmap_wire::rpc_v2_cbor(&cloud, region, parts.uri.path(), &body),
         Protocol::RestJson => appmesh(
             &cloud,
             region,
@@ -164,7 +173,9 @@ fn ecs(cloud: &Cloud, region: &str, target: &str, body: &[u8]) -> Response {
     let Some(operation) = target.strip_prefix(ECS_TARGET_PREFIX) else {
         return json11_error(&EcsError {
             code: "UnknownOperationException",
-            message: format!("Unknown target {target}: this endpoint serves App Mesh and ECS."),
+            message: format!(
+                "Unknown target {target}: this endpoint serves App Mesh, ECS and Cloud Map."
+            ),
         });
     };
     let input = if body.iter().all(u8::is_ascii_whitespace) {
@@ -210,6 +221,7 @@ fn ecs(cloud: &Cloud, region: &str, target: &str, body: &[u8]) -> Response {
 }
 
 const ECS_TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113.";
+const CLOUD_MAP_TARGET_PREFIX: &str = "Route53AutoNaming_v20170314.";
 
 /// A JSON 1.1 error: `{"__type": ..., "message": ...}` (and the type in `x-amzn-ErrorType`).
 fn json11_error(e: &EcsError) -> Response {

@@ -1,11 +1,12 @@
 //! The embedded cloud's control plane: an HTTP server on loopback that speaks the App Mesh
-//! REST-JSON protocol (and, on the same endpoint, ECS's JSON 1.1), so that the AWS SDKs and
-//! the aws CLI work against it unchanged.
+//! REST-JSON protocol (and, on the same endpoint, ECS's JSON 1.1 and Cloud Map's JSON 1.1 and
+//! RPC v2 CBOR), so that the AWS SDKs and the aws CLI work against it unchanged.
 
 mod admission;
 pub mod appmesh;
 pub mod aws_error;
 pub mod clock;
+pub mod cloudmap;
 pub mod ecs;
 pub mod http;
 mod hyper_errors;
@@ -23,6 +24,8 @@ use tokio::task::JoinHandle;
 
 use appmesh::AppMesh;
 use appmesh::store::Limits;
+use cloudmap::CloudMap;
+use cloudmap::quotas::Quotas;
 use ecs::Ecs;
 use ecs::runtime::{RuntimeEvent, RuntimeReporter};
 use ecs::store::Timings;
@@ -59,6 +62,8 @@ pub struct Cloud {
     pub config: CloudConfig,
     pub appmesh: AppMesh,
     pub ecs: Ecs,
+    /// Cloud Map, with its documented default quotas.
+    pub cloudmap: CloudMap,
     publisher: Publisher,
     reporter: RuntimeReporter,
     /// Taken by the ECS scheduler when the cloud starts.
@@ -80,10 +85,12 @@ impl Cloud {
             move |s| ecs_publisher.publish_ecs(s),
         );
         let (tx, rx) = mpsc::unbounded_channel();
+        let cloudmap = CloudMap::new(config.account_id.clone(), Quotas::default());
         Arc::new(Cloud {
             config,
             appmesh,
             ecs,
+            cloudmap,
             publisher,
             reporter: RuntimeReporter::new(tx),
             runtime_events: Mutex::new(Some(rx)),

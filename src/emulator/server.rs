@@ -184,7 +184,7 @@ fn too_many_connections<B>(request: &hyper::Request<B>) -> Response {
             "TooManyRequestsException",
             message,
         ),
-        Protocol::Json11 => aws_error::error(
+        Protocol::Json11 | Protocol::RpcV2Cbor => aws_error::error(
             protocol,
             axum::http::StatusCode::BAD_REQUEST,
             "ThrottlingException",

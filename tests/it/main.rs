@@ -7,6 +7,8 @@ mod appmesh_tutorial;
 mod bounds;
 mod canary;
 mod check_and_errors;
+mod cloudmap_api;
+mod cloudmap_cbor;
 mod dataplane;
 mod dataplane_resilience;
 mod dataplane_support;

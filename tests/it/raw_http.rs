@@ -155,3 +155,16 @@ pub fn assert_json11_error(response: &RawResponse, code: &str) {
     assert_eq!(body["__type"], code, "{response:?}");
     assert!(body["message"].is_string(), "no message: {response:?}");
 }
+
+/// A Cloud Map (Smithy RPC v2 CBOR) request with a CBOR body, as botocore sends it.
+pub fn rpc_v2_cbor(operation: &str, body: &[u8]) -> Vec<u8> {
+    let mut request = format!(
+        "POST /service/Route53AutoNaming_v20170314/operation/{operation} HTTP/1.1\r\n\
+         Host: localhost\r\nContent-Type: application/cbor\r\nAccept: application/cbor\r\n\
+         Smithy-Protocol: rpc-v2-cbor\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(body);
+    request
+}
