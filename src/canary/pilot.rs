@@ -41,7 +41,7 @@ impl Stage {
 }
 
 /// One stage: what was decided, on which figures, and the call that applied it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StageEvent {
     pub stage: Stage,
     /// Seconds since the autopilot started.
@@ -68,26 +68,57 @@ pub struct StageEvent {
 }
 
 impl StageEvent {
-    /// One line for a person: "advanced: distributorV2 at 20% (success 100.0%, p99 3.1 ms)".
+    /// The autopilot could not start: `error` says why.
+    pub fn failed_to_start(error: String) -> StageEvent {
+        StageEvent {
+            stage: Stage::Failed,
+            elapsed_s: 0.0,
+            primary: String::new(),
+            canary: String::new(),
+            canary_weight: 0,
+            analysis: None,
+            breach: None,
+            update_route_status: None,
+            error: Some(error),
+            exchange: None,
+        }
+    }
+
+    /// One line for a person: "advanced: distributorV2 at 20% (success 100.0%, p99 3.1 ms over
+    /// 42 requests)".
     pub fn line(&self) -> String {
-        let what = match self.stage {
+        match self.reason() {
+            Some(reason) if self.error.is_some() || self.breach.is_some() => {
+                format!("{} — {reason}", self.headline())
+            }
+            Some(reason) => format!("{} ({reason})", self.headline()),
+            None => self.headline(),
+        }
+    }
+
+    /// What happened: "advanced: distributorV2 at 20%".
+    pub fn headline(&self) -> String {
+        match self.stage {
             Stage::Started => format!("started: {} at {}%", self.canary, self.canary_weight),
             Stage::Advanced => format!("advanced: {} at {}%", self.canary, self.canary_weight),
             Stage::Promoted => format!("promoted: 100% on {}", self.canary),
             Stage::RolledBack => format!("rolled back: 100% on {}", self.primary),
             Stage::Stopped => format!("stopped: {} stays at {}%", self.canary, self.canary_weight),
             Stage::Failed => "failed".to_string(),
-        };
-        let why = match (&self.analysis, &self.breach, &self.error) {
-            (_, _, Some(error)) => format!(" — {error}"),
-            (_, Some(breach), _) => format!(" — {breach}"),
-            (Some(a), _, _) => format!(
-                " (success {:.1}%, p99 {:.1} ms over {} requests)",
+        }
+    }
+
+    /// Why: the error, the failed check, or the figures that passed.
+    pub fn reason(&self) -> Option<String> {
+        match (&self.analysis, &self.breach, &self.error) {
+            (_, _, Some(error)) => Some(error.clone()),
+            (_, Some(breach), _) => Some(breach.to_string()),
+            (Some(a), _, _) => Some(format!(
+                "success {:.1}%, p99 {:.1} ms over {} requests",
                 a.success_pct, a.p99_ms, a.requests
-            ),
-            _ => String::new(),
-        };
-        format!("{what}{why}")
+            )),
+            _ => None,
+        }
     }
 }
 
@@ -226,7 +257,7 @@ impl Pilot {
             None => {}
         }
         let weights = match route_weights::read(&self.target, &self.route).await {
-            Ok(targets) => self.split(&targets, canary_weight),
+            Ok(targets) => split(&targets, &self.pair, canary_weight),
             Err(e) => return self.failed(event, format!("DescribeRoute: {e}")),
         };
         let (result, exchange) = route_weights::set(&self.target, &self.route, &weights).await;
@@ -243,24 +274,24 @@ impl Pilot {
         event.error = Some(error);
         event
     }
+}
 
-    /// The route's targets in their order, with the canary at `canary_weight`, the primary at
-    /// the rest, and any other target at 0.
-    fn split(&self, targets: &WeightedTargets, canary_weight: i32) -> WeightedTargets {
-        targets
-            .iter()
-            .map(|(node, _)| {
-                let weight = if *node == self.pair.canary {
-                    canary_weight
-                } else if *node == self.pair.primary {
-                    100 - canary_weight
-                } else {
-                    0
-                };
-                (node.clone(), weight)
-            })
-            .collect()
-    }
+/// The route's targets in their order, with the canary at `canary_weight`, the primary at the
+/// rest, and any other target at 0.
+pub fn split(targets: &WeightedTargets, pair: &Pair, canary_weight: i32) -> WeightedTargets {
+    targets
+        .iter()
+        .map(|(node, _)| {
+            let weight = if *node == pair.canary {
+                canary_weight
+            } else if *node == pair.primary {
+                100 - canary_weight
+            } else {
+                0
+            };
+            (node.clone(), weight)
+        })
+        .collect()
 }
 
 /// How long the autopilot takes at most, with every check passing (for a headless timeout).

@@ -83,6 +83,11 @@ impl Hosts {
         }
     }
 
+    /// How long since the data plane started (the clock of [`HostEvent::at`]).
+    pub fn elapsed(&self) -> Duration {
+        self.epoch.elapsed()
+    }
+
     /// A duration from the mesh's configuration, as this data plane applies it.
     pub fn scaled(&self, d: Duration) -> Duration {
         d / self.speedup

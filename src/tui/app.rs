@@ -11,6 +11,8 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::Span;
 
 use super::layout::{Areas, Shape};
+use crate::canary::{CanaryPlan, StageEvent};
+use crate::dataplane::hosts::HostView;
 use crate::load::traffic::Sample;
 use crate::walkthrough::runner::{Outcome, StepReport};
 
@@ -166,6 +168,47 @@ pub struct TrafficView {
     pub markers: Vec<f64>,
 }
 
+/// What resilience did to the hosts, as the embedded data plane last told it (nothing
+/// elsewhere: a remote data plane keeps that to itself).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResilienceView {
+    pub hosts: Vec<HostView>,
+    /// The newest events last: (traffic time in s, virtual node, task id, what happened).
+    pub events: Vec<ResilienceEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResilienceEvent {
+    /// How long before the poll that reported it.
+    pub ago: std::time::Duration,
+    pub node: String,
+    pub task: String,
+    pub what: String,
+}
+
+impl ResilienceView {
+    /// How many of a virtual node's tasks are ejected, and how many fail their health checks.
+    pub fn marks(&self, node: &str) -> (usize, usize) {
+        let of_node = || self.hosts.iter().filter(move |h| h.node == node);
+        (
+            of_node().filter(|h| h.ejected_for.is_some()).count(),
+            of_node().filter(|h| !h.healthy).count(),
+        )
+    }
+}
+
+/// The canary autopilot, as the traffic pane shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AutopilotView {
+    pub running: bool,
+    /// The latest stage.
+    pub last: Option<StageEvent>,
+    /// When it happened, in the traffic pane's time (s).
+    pub at: f64,
+    /// How long the autopilot holds each weight (s), for the countdown.
+    pub interval_s: f64,
+}
+
 /// How many samples the history keeps (at 4 a second: two minutes).
 pub const HISTORY: usize = 480;
 
@@ -183,6 +226,8 @@ pub enum Msg {
     Toast(String),
     FaultSet(bool),
     Resumed(Resumed),
+    Autopilot(Box<StageEvent>),
+    Resilience(ResilienceView),
 }
 
 /// What resuming replayed on a fresh embedded cloud, and what the presenter had set live then.
@@ -209,6 +254,10 @@ pub enum Cmd {
     StartTraffic,
     SetWeights(Weights),
     SetFault(bool),
+    /// Starts the canary autopilot with this plan on the route the weight keys move.
+    StartAutopilot(CanaryPlan),
+    /// Stops it, leaving the weights where they are.
+    StopAutopilot,
     Teardown,
     RefreshResources,
     MarkDone(String),
@@ -239,6 +288,8 @@ pub struct App {
     pub resources: Resources,
     pub weights: Option<Weights>,
     pub traffic: TrafficView,
+    pub autopilot: AutopilotView,
+    pub resilience: ResilienceView,
     pub fault: bool,
     pub toast: Option<String>,
     pub size: (u16, u16),
@@ -263,6 +314,8 @@ impl App {
             resources: Resources::default(),
             weights: None,
             traffic: TrafficView::default(),
+            autopilot: AutopilotView::default(),
+            resilience: ResilienceView::default(),
             fault: false,
             toast: None,
             size,
@@ -330,11 +383,7 @@ impl App {
             }
             Msg::Weights(weights) => {
                 if self.weights.as_ref() != Some(&weights) && self.traffic.running {
-                    let at = self
-                        .traffic
-                        .latest
-                        .as_ref()
-                        .map_or(0.0, |s| s.elapsed.as_secs_f64());
+                    let at = self.traffic_time();
                     self.traffic.markers.push(at);
                 }
                 self.weights = Some(weights);
@@ -371,7 +420,50 @@ impl App {
                 vec![]
             }
             Msg::Resumed(resumed) => self.resumed(resumed),
+            Msg::Autopilot(event) => {
+                self.autopilot.running = !event.stage.is_final();
+                self.autopilot.at = self.traffic_time();
+                if event.stage.is_final() {
+                    self.toast = Some(format!("autopilot {}", event.line()));
+                }
+                self.autopilot.last = Some(*event);
+                vec![]
+            }
+            Msg::Resilience(view) => {
+                self.resilience = view;
+                vec![]
+            }
         }
+    }
+
+    /// Now, in the traffic pane's time (s since its traffic started).
+    pub fn traffic_time(&self) -> f64 {
+        self.traffic
+            .latest
+            .as_ref()
+            .map_or(0.0, |s| s.elapsed.as_secs_f64())
+    }
+
+    /// `a`: starts the autopilot on the route's two targets, or stops it where it is.
+    fn autopilot_key(&mut self) -> Vec<Cmd> {
+        if self.autopilot.running {
+            self.autopilot.running = false;
+            self.toast = Some("autopilot stopped: the weights stay where they are".into());
+            return vec![Cmd::StopAutopilot];
+        }
+        if self.weights.as_ref().is_none_or(|w| w.targets.len() != 2) {
+            self.toast =
+                Some("the autopilot needs the route with its two targets: create it first".into());
+            return vec![];
+        }
+        let plan = CanaryPlan::default();
+        self.autopilot = AutopilotView {
+            running: true,
+            last: None,
+            at: self.traffic_time(),
+            interval_s: plan.interval.as_secs_f64(),
+        };
+        vec![Cmd::StartAutopilot(plan)]
     }
 
     /// After the replay: say what it did, then restore the demo and restart its traffic.
@@ -535,6 +627,7 @@ impl App {
             KeyCode::Char('+') | KeyCode::Char('=') => self.shift(10),
             KeyCode::Char('-') => self.shift(-10),
             KeyCode::Char('f') => vec![Cmd::SetFault(!self.fault)],
+            KeyCode::Char('a') => self.autopilot_key(),
             _ => vec![],
         }
     }

@@ -230,6 +230,51 @@ fn plus_and_minus_move_ten_points_clamped() {
 }
 
 #[test]
+fn a_starts_and_stops_the_autopilot_and_a_final_stage_lands_it() {
+    let mut a = app();
+    assert!(a.update(key(KeyCode::Char('a'))).is_empty());
+    assert!(
+        a.toast.as_deref().unwrap().contains("route"),
+        "no route yet"
+    );
+    a.update(Msg::Weights(Weights {
+        targets: vec![("distributorV1".into(), 100), ("distributorV2".into(), 0)],
+    }));
+    assert_eq!(
+        a.update(key(KeyCode::Char('a'))),
+        [Cmd::StartAutopilot(CanaryPlan::default())]
+    );
+    assert!(a.autopilot.running);
+    assert_eq!(a.autopilot.interval_s, 5.0);
+    assert_eq!(a.update(key(KeyCode::Char('a'))), [Cmd::StopAutopilot]);
+    assert!(!a.autopilot.running);
+
+    a.update(key(KeyCode::Char('a')));
+    let mut event = StageEvent::failed_to_start(String::new());
+    event.error = None;
+    event.stage = crate::canary::Stage::Advanced;
+    a.update(Msg::Autopilot(Box::new(event.clone())));
+    assert!(a.autopilot.running, "an advance is not the end");
+    event.stage = crate::canary::Stage::RolledBack;
+    event.primary = "distributorV1".into();
+    a.update(Msg::Autopilot(Box::new(event)));
+    assert!(!a.autopilot.running);
+    assert!(
+        a.toast
+            .as_deref()
+            .unwrap()
+            .starts_with("autopilot rolled back")
+    );
+    // Failing to start lands it too, with the reason.
+    a.update(key(KeyCode::Char('a')));
+    a.update(Msg::Autopilot(Box::new(StageEvent::failed_to_start(
+        "DescribeRoute: NotFoundException".into(),
+    ))));
+    assert!(!a.autopilot.running);
+    assert!(a.toast.as_deref().unwrap().contains("NotFoundException"));
+}
+
+#[test]
 fn f_toggles_faults() {
     let mut a = app();
     assert_eq!(a.update(key(KeyCode::Char('f'))), [Cmd::SetFault(true)]);

@@ -15,10 +15,14 @@ use super::app::{
     Cmd, InputView, Msg, Resources, Resumed, ServiceRow, StepKindView, StepStatus, StepView,
     Weights,
 };
+use super::autopilot::{self, Flight, SampleTap};
+use super::resilience::ResiliencePoll;
 use crate::api::call::{CallRequest, send_json};
 use crate::api::requester;
 use crate::api::route_weights::{self, RouteName};
+use crate::canary::{CanaryPlan, StageEvent};
 use crate::dataplane::faults::{Fault, FaultSwitch};
+use crate::dataplane::hosts::Hosts;
 use crate::load::traffic::{Traffic, TrafficConfig};
 use crate::model::{appmesh, ecs};
 use crate::walkthrough::progress::{Demo, Progress};
@@ -40,6 +44,10 @@ pub struct Effects {
     forwarder: Mutex<Option<JoinHandle<()>>>,
     progress: Arc<Mutex<Progress>>,
     state_dir: PathBuf,
+    /// The embedded data plane's hosts, whose ejections and health the panes show.
+    hosts: Option<Arc<Hosts>>,
+    autopilot: Mutex<Option<Flight>>,
+    tap: SampleTap,
 }
 
 impl Effects {
@@ -59,7 +67,16 @@ impl Effects {
             forwarder: Mutex::new(None),
             progress: Arc::new(Mutex::new(progress)),
             state_dir,
+            hosts: None,
+            autopilot: Mutex::new(None),
+            tap: SampleTap::default(),
         }
+    }
+
+    /// Shows what the embedded data plane's resilience does to these hosts.
+    pub fn watch_hosts(mut self, hosts: Arc<Hosts>) -> Effects {
+        self.hosts = Some(hosts);
+        self
     }
 
     fn session(&self) -> Session {
@@ -253,6 +270,17 @@ impl Effects {
                 });
             }
             Cmd::StartTraffic => self.start_traffic(),
+            Cmd::StartAutopilot(plan) => self.start_autopilot(plan),
+            Cmd::StopAutopilot => {
+                if let Some(flight) = self
+                    .autopilot
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take()
+                {
+                    flight.stop();
+                }
+            }
             Cmd::SetWeights(weights) => {
                 let session = self.session();
                 let tx = self.tx.clone();
@@ -385,6 +413,7 @@ impl Effects {
         let tx = self.tx.clone();
         let slot = self.traffic.clone();
         let rps = self.traffic_rps;
+        let (tap, hosts) = (self.tap.clone(), self.hosts.clone());
         let handle = tokio::spawn(async move {
             let cluster = session
                 .vars
@@ -412,13 +441,70 @@ impl Effects {
             let (samples_tx, mut samples) = tokio::sync::mpsc::channel(64);
             *slot.lock().unwrap_or_else(|p| p.into_inner()) =
                 Some(Traffic::start(config, samples_tx));
-            while let Some(sample) = samples.recv().await {
-                if tx.send(Msg::Traffic(Box::new(sample))).is_err() {
-                    break;
+            let mut resilience = ResiliencePoll::new(hosts);
+            let mut poll = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    sample = samples.recv() => {
+                        let Some(sample) = sample else { break };
+                        if let Some(autopilot) = tap.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+                            let _ = autopilot.try_send(sample.clone());
+                        }
+                        if tx.send(Msg::Traffic(Box::new(sample))).is_err() {
+                            break;
+                        }
+                    }
+                    _ = poll.tick() => {
+                        if let Some(view) = resilience.changed() {
+                            let _ = tx.send(Msg::Resilience(view));
+                        }
+                    }
                 }
             }
         });
         *self.forwarder.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
+    }
+
+    /// Flies the autopilot on the route the weight keys move, starting the traffic it judges
+    /// by when none runs yet.
+    fn start_autopilot(&self, plan: CanaryPlan) {
+        let session = self.session();
+        let Some(route) = route_name(&session) else {
+            let _ = self
+                .tx
+                .send(Msg::Autopilot(Box::new(StageEvent::failed_to_start(
+                    "the walkthrough has no route".into(),
+                ))));
+            return;
+        };
+        let traffic_runs = self
+            .forwarder
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(|f| !f.is_finished());
+        if !traffic_runs {
+            self.start_traffic();
+        }
+        let (progress, dir, tx) = (
+            self.progress.clone(),
+            self.state_dir.clone(),
+            self.tx.clone(),
+        );
+        let key = session.target.key();
+        let remember = move |split: Vec<(String, i32)>| {
+            remember_demo(&progress, &dir, &key, &tx, |d| d.weights = Some(split));
+        };
+        let flight = autopilot::start(
+            session,
+            route,
+            plan,
+            self.tap.clone(),
+            self.tx.clone(),
+            remember,
+        );
+        // A flight already in the air stops as its handle drops.
+        *self.autopilot.lock().unwrap_or_else(|p| p.into_inner()) = Some(flight);
     }
 
     pub fn stop_traffic(&self) {

@@ -148,6 +148,15 @@ pub const KEYS: &[KeyHelp] = &[
         },
     },
     KeyHelp {
+        keys: "a",
+        does: "canary autopilot: v2 step by step, checked; again stops",
+        footer: Footer::IfRoom {
+            key: "a",
+            word: "autopilot",
+            rank: 4,
+        },
+    },
+    KeyHelp {
         keys: "s",
         does: "point the aws CLI / SDKs at this cloud (c copies)",
         footer: Footer::IfRoom {

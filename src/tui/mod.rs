@@ -5,9 +5,11 @@
 //! an idle UI costs no CPU.
 
 pub mod app;
+pub mod autopilot;
 pub mod effects;
 pub mod keys;
 pub mod layout;
+pub mod resilience;
 pub mod svg;
 pub mod terminal;
 pub mod theme;
@@ -60,7 +62,11 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
             .map(|s| s.id.clone())
             .collect(),
     );
+    let hosts = embedded.as_ref().map(|e| e.hosts());
     let mut effects = Effects::new(session, progress, state_dir, faults, tx.clone());
+    if let Some(hosts) = hosts {
+        effects = effects.watch_hosts(hosts);
+    }
     effects.traffic_rps = traffic_rps.clamp(1.0, 20_000.0);
 
     let guard = TerminalGuard::new(Crossterm)?;

@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use super::app::{App, Pane, StepKindView, Weights};
 use super::theme::Theme;
 use super::view::pane_block;
+use crate::canary::Stage;
 use crate::load::stats::VersionStats;
 use crate::load::traffic::Sample;
 pub use crate::load::version_of_target;
@@ -289,6 +290,8 @@ fn summary(app: &App, sample: &Sample, theme: Theme) -> Vec<Line<'static>> {
             ),
         ]));
     }
+    lines.extend(autopilot_line(app, theme));
+    lines.extend(events_line(app, sample, theme));
     lines.push(Line::from(vec![
         Span::styled(format!("{:.1} req/s", w.rps), theme.title()),
         Span::styled(
@@ -300,6 +303,73 @@ fn summary(app: &App, sample: &Sample, theme: Theme) -> Vec<Line<'static>> {
         ),
     ]));
     lines
+}
+
+/// The autopilot's stage: what it did last, on which figures, and when it checks next.
+fn autopilot_line(app: &App, theme: Theme) -> Option<Line<'static>> {
+    let pilot = &app.autopilot;
+    if !pilot.running && pilot.last.is_none() {
+        return None;
+    }
+    let mark = if pilot.running { "▶" } else { "■" };
+    let mut spans = vec![Span::styled(format!("autopilot {mark} "), theme.dim())];
+    let Some(event) = &pilot.last else {
+        spans.push(Span::styled("starting…", theme.title()));
+        return Some(Line::from(spans));
+    };
+    let style = match event.stage {
+        Stage::Promoted => theme.ok(),
+        Stage::RolledBack | Stage::Failed => theme.bad(),
+        Stage::Stopped => theme.warn(),
+        Stage::Started | Stage::Advanced => theme.title(),
+    };
+    spans.push(Span::styled(event.headline(), style));
+    // The countdown before the figures: on a narrow pane the figures are what gets cut.
+    if pilot.running {
+        let next = (pilot.at + pilot.interval_s - app.traffic_time()).max(0.0);
+        spans.push(Span::styled(
+            format!(" · next check in {next:.0} s"),
+            theme.dim(),
+        ));
+    }
+    if let Some(reason) = event.reason() {
+        spans.push(Span::styled(format!(" · {reason}"), style));
+    }
+    Some(Line::from(spans))
+}
+
+/// What resilience did lately: the newest host event, and what a pool turned away.
+fn events_line(app: &App, sample: &Sample, theme: Theme) -> Option<Line<'static>> {
+    let newest = app.resilience.events.last();
+    let overflow = sample.window.overflow;
+    if newest.is_none() && overflow == 0 {
+        return None;
+    }
+    let mut spans = vec![Span::styled("events: ", theme.dim())];
+    // The overflow count first: it is short, and the event after it may be cut.
+    if overflow > 0 {
+        spans.push(Span::styled(
+            format!("{overflow} overflow (pool full)"),
+            theme.bad(),
+        ));
+        if newest.is_some() {
+            spans.push(Span::styled(" · ", theme.dim()));
+        }
+    }
+    if let Some(e) = newest {
+        spans.push(Span::styled(
+            format!("{} s ago ", e.ago.as_secs()),
+            theme.dim(),
+        ));
+        spans.push(Span::raw(format!("{} {} ", e.node, short_task(&e.task))));
+        spans.push(Span::styled(e.what.clone(), theme.warn()));
+    }
+    Some(Line::from(spans))
+}
+
+/// The first 8 characters of a task id, as the ECS console shortens them.
+pub fn short_task(task: &str) -> &str {
+    task.get(..8).unwrap_or(task)
 }
 
 /// The share of each version over time, each line labelled with its version at its end (the

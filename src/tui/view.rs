@@ -227,13 +227,26 @@ fn pane(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
                 theme.warn(),
             ),
         },
-        Tab::Wire => match report.and_then(|r| r.exchange.as_ref()) {
-            Some(e) => wire_text(e, theme),
-            None => Text::styled(
-                "Run the step (Enter) to see the HTTP request and response.",
-                theme.dim(),
-            ),
-        },
+        Tab::Wire => {
+            let mut text = match report.and_then(|r| r.exchange.as_ref()) {
+                Some(e) => wire_text(e, theme),
+                None => Text::styled(
+                    "Run the step (Enter) to see the HTTP request and response.",
+                    theme.dim(),
+                ),
+            };
+            // The autopilot's calls are nobody's step: its latest shows under every step's.
+            let autopilot = app.autopilot.last.as_ref();
+            if let Some((event, e)) = autopilot.and_then(|a| Some((a, a.exchange.as_ref()?))) {
+                text.lines.push(Line::default());
+                text.lines.push(Line::styled(
+                    format!("── the autopilot's last call: {} ──", event.line()),
+                    theme.dim(),
+                ));
+                text.lines.extend(wire_text(e, theme).lines);
+            }
+            text
+        }
         Tab::Result => match report {
             Some(r) => result_text(r, input.map(|i| i.call.as_str()).unwrap_or_default(), theme),
             None => Text::styled("Not run yet: press Enter.", theme.dim()),
@@ -469,10 +482,22 @@ fn resources(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         None => lines.push(Line::styled("no mesh yet", theme.dim())),
     }
     for node in &r.virtual_nodes {
-        lines.push(Line::from(vec![
+        let mut spans = vec![
             Span::styled(" ├ node ", theme.dim()),
             Span::raw(node.clone()),
-        ]));
+        ];
+        // What outlier detection and health checks did to the node's tasks.
+        let (ejected, unhealthy) = app.resilience.marks(node);
+        if ejected > 0 {
+            spans.push(Span::styled(format!(" ⊘{ejected} ejected"), theme.bad()));
+        }
+        if unhealthy > 0 {
+            spans.push(Span::styled(
+                format!(" ✗{unhealthy} unhealthy"),
+                theme.warn(),
+            ));
+        }
+        lines.push(Line::from(spans));
     }
     for (router, routes) in &r.routers {
         lines.push(Line::from(vec![

@@ -25,5 +25,6 @@ mod raw_http;
 mod resume;
 mod support;
 mod traffic_command;
+mod tui_autopilot;
 mod tui_snapshots;
 mod walkthrough;
