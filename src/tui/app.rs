@@ -426,8 +426,14 @@ impl App {
                 if event.stage.is_final() {
                     self.toast = Some(format!("autopilot {}", event.line()));
                 }
+                // The resource tree shows the route's weights too: ask it anew after a move.
+                let moved = event.update_route_status.is_some_and(|s| s < 300);
                 self.autopilot.last = Some(*event);
-                vec![]
+                if moved {
+                    vec![Cmd::RefreshResources]
+                } else {
+                    vec![]
+                }
             }
             Msg::Resilience(view) => {
                 self.resilience = view;

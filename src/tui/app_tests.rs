@@ -253,8 +253,17 @@ fn a_starts_and_stops_the_autopilot_and_a_final_stage_lands_it() {
     let mut event = StageEvent::failed_to_start(String::new());
     event.error = None;
     event.stage = crate::canary::Stage::Advanced;
-    a.update(Msg::Autopilot(Box::new(event.clone())));
+    assert!(
+        a.update(Msg::Autopilot(Box::new(event.clone()))).is_empty(),
+        "no call was made: nothing to refresh"
+    );
     assert!(a.autopilot.running, "an advance is not the end");
+    event.update_route_status = Some(200);
+    assert_eq!(
+        a.update(Msg::Autopilot(Box::new(event.clone()))),
+        [Cmd::RefreshResources],
+        "the resource tree shows the new weights"
+    );
     event.stage = crate::canary::Stage::RolledBack;
     event.primary = "distributorV1".into();
     a.update(Msg::Autopilot(Box::new(event)));
