@@ -32,6 +32,8 @@ pub struct HostState {
     /// Milliseconds since [`Hosts::epoch`] until which the host is ejected (0: not ejected).
     ejected_until: AtomicU64,
     pub(crate) pool: Mutex<Option<Arc<Pool>>>,
+    /// Requests its connection pool turned away (503 overflow), since the host appeared.
+    pub(crate) overflowed: AtomicU64,
 }
 
 impl HostState {
@@ -60,6 +62,8 @@ pub struct HostView {
     /// How much longer the host stays ejected, if it is.
     pub ejected_for: Option<Duration>,
     pub times_ejected: u32,
+    /// Requests its connection pool turned away, since the task appeared.
+    pub overflowed: u64,
 }
 
 /// Every host the sidecars have called or the health checker checks.
@@ -201,6 +205,7 @@ impl Hosts {
                     healthy: h.is_healthy(),
                     ejected_for: (until > now).then(|| Duration::from_millis(until - now)),
                     times_ejected: h.times_ejected.load(Ordering::Relaxed),
+                    overflowed: h.overflowed.load(Ordering::Relaxed),
                 }
             })
             .collect();
@@ -229,6 +234,7 @@ impl HostState {
             times_ejected: AtomicU32::new(0),
             ejected_until: AtomicU64::new(0),
             pool: Mutex::new(None),
+            overflowed: AtomicU64::new(0),
         }
     }
 }

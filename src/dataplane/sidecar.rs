@@ -184,7 +184,11 @@ async fn forward(
         let _connection = match upstream.pool {
             Some(limits) => match Pool::of(&host, limits).enter().await {
                 Ok(permit) => Some(permit),
-                Err(Overflow) => return overflow(),
+                Err(Overflow) => {
+                    host.overflowed
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    return overflow();
+                }
             },
             None => None,
         };

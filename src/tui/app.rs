@@ -195,6 +195,11 @@ impl ResilienceView {
             of_node().filter(|h| !h.healthy).count(),
         )
     }
+
+    /// Requests the connection pools turned away, all tasks together.
+    pub fn overflowed(&self) -> u64 {
+        self.hosts.iter().map(|h| h.overflowed).sum()
+    }
 }
 
 /// The canary autopilot, as the traffic pane shows it.

@@ -341,7 +341,13 @@ fn autopilot_line(app: &App, theme: Theme) -> Option<Line<'static>> {
 /// What resilience did lately: the newest host event, and what a pool turned away.
 fn events_line(app: &App, sample: &Sample, theme: Theme) -> Option<Line<'static>> {
     let newest = app.resilience.events.last();
-    let overflow = sample.window.overflow;
+    // The embedded data plane counts every request its pools turned away, whoever sent it (a
+    // `meshwalk traffic --rps 2000` burst from another terminal too); elsewhere only the
+    // pane's own traffic can tell.
+    let (overflow, since) = match app.resilience.overflowed() {
+        0 => (sample.window.overflow, "in the window"),
+        n => (n, "in all"),
+    };
     if newest.is_none() && overflow == 0 {
         return None;
     }
@@ -349,7 +355,7 @@ fn events_line(app: &App, sample: &Sample, theme: Theme) -> Option<Line<'static>
     // The overflow count first: it is short, and the event after it may be cut.
     if overflow > 0 {
         spans.push(Span::styled(
-            format!("{overflow} overflow (pool full)"),
+            format!("{overflow} overflow (pool full) {since}"),
             theme.bad(),
         ));
         if newest.is_some() {

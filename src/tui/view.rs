@@ -482,22 +482,26 @@ fn resources(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         None => lines.push(Line::styled("no mesh yet", theme.dim())),
     }
     for node in &r.virtual_nodes {
-        let mut spans = vec![
+        lines.push(Line::from(vec![
             Span::styled(" ├ node ", theme.dim()),
             Span::raw(node.clone()),
-        ];
-        // What outlier detection and health checks did to the node's tasks.
+        ]));
+        // What outlier detection and health checks did to the node's tasks, on a line of its
+        // own so that a long node name does not push it out of the pane.
         let (ejected, unhealthy) = app.resilience.marks(node);
+        let mut marks = vec![Span::styled(" │    ", theme.dim())];
         if ejected > 0 {
-            spans.push(Span::styled(format!(" ⊘{ejected} ejected"), theme.bad()));
+            marks.push(Span::styled(format!("⊘ {ejected} ejected "), theme.bad()));
         }
         if unhealthy > 0 {
-            spans.push(Span::styled(
-                format!(" ✗{unhealthy} unhealthy"),
+            marks.push(Span::styled(
+                format!("✗ {unhealthy} unhealthy"),
                 theme.warn(),
             ));
         }
-        lines.push(Line::from(spans));
+        if marks.len() > 1 {
+            lines.push(Line::from(marks));
+        }
     }
     for (router, routes) in &r.routers {
         lines.push(Line::from(vec![

@@ -286,6 +286,16 @@ async fn dataplane_a_connection_pool_answers_overflow_under_a_burst() {
     );
     assert!(overflow >= 1, "the rest overflow: {overflow}");
     assert_eq!(ok + overflow, 12);
+    // The data plane counts them on the host, for the UI's events line.
+    let counted: u64 = t
+        .cloud
+        .hosts()
+        .view()
+        .iter()
+        .filter(|h| h.node == "distributorV2")
+        .map(|h| h.overflowed)
+        .sum();
+    assert_eq!(counted, overflow as u64);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
