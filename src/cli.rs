@@ -130,6 +130,19 @@ pub struct RunArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct TrafficArgs {
+    #[command(flatten)]
+    pub requester: RequesterArgs,
+    /// How long to run, in seconds (Ctrl-C stops earlier).
+    #[arg(long, default_value_t = 30.0)]
+    pub duration: f64,
+    /// JSON lines (one per second) and a final summary object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Where the load generator sends its requests, and how many: the requester, found through ECS.
+#[derive(Debug, Clone, Args)]
+pub struct RequesterArgs {
     /// The ECS cluster of the requester service.
     #[arg(long, default_value = "gophermesh")]
     pub cluster: String,
@@ -142,12 +155,6 @@ pub struct TrafficArgs {
     /// Requests per second.
     #[arg(long, default_value_t = 50.0)]
     pub rps: f64,
-    /// How long to run, in seconds (Ctrl-C stops earlier).
-    #[arg(long, default_value_t = 30.0)]
-    pub duration: f64,
-    /// JSON lines (one per second) and a final summary object instead of a table.
-    #[arg(long)]
-    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -182,18 +189,9 @@ pub struct CanaryArgs {
     /// The highest canary p99 latency over an interval that passes, in ms.
     #[arg(long = "max-p99-ms", default_value_t = 100.0)]
     pub max_p99_ms: f64,
-    /// The ECS cluster of the requester service (the autopilot drives its traffic through it).
-    #[arg(long, default_value = "gophermesh")]
-    pub cluster: String,
-    /// The ECS service that runs the requester.
-    #[arg(long, default_value = "requester")]
-    pub service: String,
-    /// Send the traffic to this URL instead of looking the requester up.
-    #[arg(long)]
-    pub url: Option<String>,
-    /// Requests per second of the autopilot's traffic.
-    #[arg(long, default_value_t = 50.0)]
-    pub rps: f64,
+    /// The autopilot's own traffic, through the requester.
+    #[command(flatten)]
+    pub requester: RequesterArgs,
     /// One JSON object per stage instead of a line of text.
     #[arg(long)]
     pub json: bool,

@@ -5,12 +5,11 @@
 use std::io::Write;
 use std::time::Duration;
 
-use axum::http::Uri;
 use color_eyre::Result;
-use color_eyre::eyre::{WrapErr, bail, eyre};
+use color_eyre::eyre::{bail, eyre};
 use tokio::sync::{mpsc, watch};
 
-use super::traffic::{Endpoint, find_requester};
+use super::traffic::{Endpoint, requester_url};
 use crate::api::route_weights::{self, RouteName};
 use crate::api::target::{Target, TargetKind};
 use crate::canary::pilot::{Pilot, longest_flight, pair_of};
@@ -35,9 +34,6 @@ pub async fn run(
         max_p99_ms: args.max_p99_ms,
     };
     plan.validate().map_err(|e| eyre!("{e}"))?;
-    if !(args.rps > 0.0 && args.rps <= 20_000.0) {
-        bail!("--rps must be above 0 and at most 20000, got {}", args.rps);
-    }
     let Some(endpoint_url) = endpoint.url.clone() else {
         bail!(
             "no endpoint: start the embedded cloud with `meshwalk serve` and pass --endpoint-url \
@@ -61,15 +57,9 @@ pub async fn run(
     let pair = pair_of(&targets, args.primary.as_deref(), args.canary.as_deref())
         .map_err(|e| eyre!("{e}"))?;
 
-    let url = match &args.url {
-        Some(url) => url.clone(),
-        None => find_requester(&args.cluster, &args.service, &endpoint).await?,
-    };
-    let url: Uri = url
-        .parse()
-        .wrap_err_with(|| format!("'{url}' is not a URL"))?;
+    let url = requester_url(&args.requester, &endpoint).await?;
     let mut config = TrafficConfig::new(url.clone());
-    config.rps = args.rps;
+    config.rps = args.requester.rps;
     // Longer than the flight can take, so that the traffic never ends first.
     config.duration = Some(longest_flight(&plan) * 2 + Duration::from_secs(60));
     let (tx, samples) = mpsc::channel(64);
@@ -88,7 +78,7 @@ pub async fn run(
             plan.max_weight,
             plan.min_success,
             plan.max_p99_ms,
-            args.rps
+            args.requester.rps
         )?;
     }
     let pilot = Pilot {

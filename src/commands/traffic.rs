@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use crate::api::requester;
 use crate::api::target::endpoint_config;
-use crate::cli::TrafficArgs;
+use crate::cli::{RequesterArgs, TrafficArgs};
 use crate::load::stats::Summary;
 use crate::load::traffic::{Sample, Traffic, TrafficConfig};
 
@@ -27,24 +27,15 @@ pub async fn run(
     endpoint: Endpoint,
     out: &mut (impl Write + Send),
 ) -> Result<Summary> {
-    if !(args.rps > 0.0 && args.rps <= 20_000.0) {
-        bail!("--rps must be above 0 and at most 20000, got {}", args.rps);
-    }
     if !(args.duration > 0.0 && args.duration <= 24.0 * 3600.0) {
         bail!(
             "--duration must be above 0 and at most a day, got {}",
             args.duration
         );
     }
-    let url = match &args.url {
-        Some(url) => url.clone(),
-        None => find_requester(&args.cluster, &args.service, &endpoint).await?,
-    };
-    let url: Uri = url
-        .parse()
-        .wrap_err_with(|| format!("'{url}' is not a URL"))?;
+    let url = requester_url(&args.requester, &endpoint).await?;
     let mut config = TrafficConfig::new(url.clone());
-    config.rps = args.rps;
+    config.rps = args.requester.rps;
     config.duration = Some(Duration::from_secs_f64(args.duration));
     config.interval = Duration::from_secs(1);
     config.window = 1;
@@ -54,7 +45,7 @@ pub async fn run(
         writeln!(
             out,
             "sending {} req/s to {url} for {}s (Ctrl-C stops)",
-            args.rps, args.duration
+            args.requester.rps, args.duration
         )?;
     }
     let summary = loop {
@@ -83,8 +74,21 @@ pub async fn run(
     Ok(summary)
 }
 
+/// Where the load goes: `--url`, else the requester's task as ECS reports it; checks `--rps`.
+pub async fn requester_url(args: &RequesterArgs, endpoint: &Endpoint) -> Result<Uri> {
+    if !(args.rps > 0.0 && args.rps <= 20_000.0) {
+        bail!("--rps must be above 0 and at most 20000, got {}", args.rps);
+    }
+    let url = match &args.url {
+        Some(url) => url.clone(),
+        None => find_requester(&args.cluster, &args.service, endpoint).await?,
+    };
+    url.parse()
+        .wrap_err_with(|| format!("'{url}' is not a URL"))
+}
+
 /// Asks ECS where the requester service's task listens.
-pub async fn find_requester(cluster: &str, service: &str, endpoint: &Endpoint) -> Result<String> {
+async fn find_requester(cluster: &str, service: &str, endpoint: &Endpoint) -> Result<String> {
     let Some(url) = &endpoint.url else {
         bail!(
             "no endpoint to find the requester: start the embedded cloud with `meshwalk serve` and pass \

@@ -5,14 +5,14 @@
 use std::time::Duration;
 
 use meshwalk::canary::Stage;
-use meshwalk::cli::CanaryArgs;
+use meshwalk::cli::{CanaryArgs, RequesterArgs};
 use meshwalk::commands::canary;
 use meshwalk::commands::traffic::Endpoint;
 use meshwalk::dataplane::faults::Fault;
 use serde_json::Value;
 
 use crate::dataplane_support::{Tutorial, retrying_route, start_tutorial};
-use crate::support::route_targets;
+use crate::support::{route_targets, tutorial_route};
 
 fn args(step: i32, max_weight: i32) -> CanaryArgs {
     CanaryArgs {
@@ -26,10 +26,12 @@ fn args(step: i32, max_weight: i32) -> CanaryArgs {
         interval: Duration::from_secs(1),
         min_success: 99.0,
         max_p99_ms: 1000.0,
-        cluster: "gophermesh".into(),
-        service: "requester".into(),
-        url: None,
-        rps: 200.0,
+        requester: RequesterArgs {
+            cluster: "gophermesh".into(),
+            service: "requester".into(),
+            url: None,
+            rps: 200.0,
+        },
         json: true,
     }
 }
@@ -53,21 +55,6 @@ async fn fly(t: &Tutorial, args: CanaryArgs) -> (Stage, Vec<Value>) {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
     (stage, lines)
-}
-
-async fn route_now(t: &Tutorial) -> aws_sdk_appmesh::types::RouteSpec {
-    t.appmesh
-        .describe_route()
-        .mesh_name("gophermesh")
-        .virtual_router_name("distributor")
-        .route_name("distributor-route")
-        .send()
-        .await
-        .unwrap()
-        .route
-        .unwrap()
-        .spec
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,7 +101,7 @@ async fn a_healthy_canary_is_promoted_step_by_step() {
             ("distributorV2".to_string(), 100)
         ]
     );
-    let spec = route_now(&t).await;
+    let spec = tutorial_route(&t.appmesh).await;
     let retry = spec.http_route().unwrap().retry_policy().unwrap();
     assert_eq!(retry.max_retries(), 2);
 }

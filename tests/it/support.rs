@@ -264,20 +264,28 @@ pub async fn walkthrough_session(
     (cloud, session)
 }
 
-/// The tutorial route's weighted targets as App Mesh describes them: (virtual node, weight).
-pub async fn route_targets(appmesh: &aws_sdk_appmesh::Client) -> Vec<(String, i32)> {
-    let described = appmesh
+/// The tutorial route's spec as App Mesh describes it.
+pub async fn tutorial_route(
+    appmesh: &aws_sdk_appmesh::Client,
+) -> aws_sdk_appmesh::types::RouteSpec {
+    appmesh
         .describe_route()
         .mesh_name("gophermesh")
         .virtual_router_name("distributor")
         .route_name("distributor-route")
         .send()
         .await
-        .unwrap();
-    described
-        .route()
-        .and_then(|r| r.spec())
-        .and_then(|s| s.http_route())
+        .unwrap()
+        .route
+        .and_then(|r| r.spec)
+        .expect("the route has a spec")
+}
+
+/// The tutorial route's weighted targets as App Mesh describes them: (virtual node, weight).
+pub async fn route_targets(appmesh: &aws_sdk_appmesh::Client) -> Vec<(String, i32)> {
+    tutorial_route(appmesh)
+        .await
+        .http_route()
         .and_then(|h| h.action())
         .map(|a| {
             a.weighted_targets()

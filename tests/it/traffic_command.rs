@@ -1,17 +1,19 @@
 //! `meshwalk traffic` end to end: finds the requester through ECS, drives real traffic, and
 //! prints JSON lines ending with the summary object.
 
-use meshwalk::cli::TrafficArgs;
+use meshwalk::cli::{RequesterArgs, TrafficArgs};
 use meshwalk::commands::traffic::{self, Endpoint};
 
 use crate::dataplane_support::start_tutorial;
 
 fn args() -> TrafficArgs {
     TrafficArgs {
-        cluster: "gophermesh".into(),
-        service: "requester".into(),
-        url: None,
-        rps: 200.0,
+        requester: RequesterArgs {
+            cluster: "gophermesh".into(),
+            service: "requester".into(),
+            url: None,
+            rps: 200.0,
+        },
         duration: 1.0,
         json: true,
     }

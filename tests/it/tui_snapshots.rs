@@ -20,7 +20,7 @@ use ratatui::backend::TestBackend;
 
 use crate::support::walkthrough_session;
 
-fn draw(app: &App, width: u16, height: u16) -> String {
+pub(crate) fn draw(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
         .draw(|f| view::render(app, f, Theme { color: false }))
@@ -81,7 +81,7 @@ fn settings() -> insta::Settings {
     s
 }
 
-async fn app(size: (u16, u16)) -> (EmbeddedCloud, Session, App) {
+pub(crate) async fn app(size: (u16, u16)) -> (EmbeddedCloud, Session, App) {
     let (cloud, session) = walkthrough_session(TargetKind::Embedded).await;
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let effects = Effects::new(
