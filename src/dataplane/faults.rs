@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fault {
     /// Fraction of requests (0.0–1.0) answered with `error_status`.
     pub error_rate: f64,
@@ -19,6 +19,13 @@ pub struct Fault {
     /// Fraction of requests (0.0–1.0) whose connection is dropped before any answer (a
     /// crashed process, as a caller sees it: Envoy's "disconnect/reset before headers").
     pub reset_rate: f64,
+}
+
+impl Default for Fault {
+    /// No fault; an error, once a rate is set, is a 503 (as `NONE` says).
+    fn default() -> Fault {
+        Fault::NONE
+    }
 }
 
 impl Fault {

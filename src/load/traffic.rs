@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::http::{Request, Uri};
 use http_body_util::BodyExt;
 use serde_json::Value;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -58,26 +58,18 @@ pub struct Sample {
 
 /// A running generator.
 pub struct Traffic {
-    rate: watch::Sender<f64>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: JoinHandle<Summary>,
 }
 
 impl Traffic {
     pub fn start(config: TrafficConfig, samples: mpsc::Sender<Sample>) -> Traffic {
-        let (rate, rate_rx) = watch::channel(config.rps);
         let (stop, stopped) = tokio::sync::oneshot::channel();
-        let task = tokio::spawn(drive(config, rate_rx, stopped, samples));
+        let task = tokio::spawn(drive(config, stopped, samples));
         Traffic {
-            rate,
             stop: Some(stop),
             task,
         }
-    }
-
-    /// Changes the rate from now on.
-    pub fn set_rate(&self, rps: f64) {
-        let _ = self.rate.send(rps.max(0.0));
     }
 
     /// Stops starting requests, waits for those in flight, and returns the totals.
@@ -104,7 +96,6 @@ impl Drop for Traffic {
 
 async fn drive(
     config: TrafficConfig,
-    rate: watch::Receiver<f64>,
     mut stopped: tokio::sync::oneshot::Receiver<()>,
     samples: mpsc::Sender<Sample>,
 ) -> Summary {
@@ -125,7 +116,7 @@ async fn drive(
                 if end.is_some_and(|end| now >= end) {
                     break;
                 }
-                owed += *rate.borrow() * (now - last).as_secs_f64();
+                owed += config.rps * (now - last).as_secs_f64();
                 last = now;
                 while owed >= 1.0 {
                     owed -= 1.0;

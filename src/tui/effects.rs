@@ -1,12 +1,10 @@
 //! Runs the App's commands: each SDK call in its own task with a timeout, results sent back as
 //! messages. The UI task never waits on I/O.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use base64::Engine;
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
@@ -18,7 +16,6 @@ use super::app::{
 use super::autopilot::{self, Flight, SampleTap};
 use super::resilience::ResiliencePoll;
 use crate::api::call::{CallRequest, send_json};
-use crate::api::requester;
 use crate::api::route_weights::{self, RouteName};
 use crate::canary::{CanaryPlan, StageEvent};
 use crate::dataplane::faults::{Fault, FaultSwitch};
@@ -367,10 +364,10 @@ impl Effects {
             }
             Cmd::Copy(text) => {
                 // OSC 52: the terminal puts the text on the clipboard, even over SSH.
-                let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-                let mut out = std::io::stdout();
-                let _ = write!(out, "\x1b]52;c;{encoded}\x07");
-                let _ = out.flush();
+                let _ = crossterm::execute!(
+                    std::io::stdout(),
+                    crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+                );
             }
             Cmd::MarkDone(id) => {
                 let key = self.session().target.key();
@@ -415,26 +412,14 @@ impl Effects {
         let rps = self.traffic_rps;
         let (tap, hosts) = (self.tap.clone(), self.hosts.clone());
         let handle = tokio::spawn(async move {
-            let cluster = session
-                .vars
-                .get("CLUSTER_NAME")
-                .unwrap_or("gophermesh")
-                .to_string();
-            let mut url = None;
-            for _ in 0..150 {
-                match requester::find(&session.target.ecs, &cluster, "requester").await {
-                    Ok(u) => {
-                        url = Some(u);
-                        break;
-                    }
-                    Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            let uri = match session.requester_url(Duration::from_secs(30)).await {
+                Ok(uri) => uri,
+                Err(e) => {
+                    let _ = tx.send(Msg::TrafficStopped(format!(
+                        "{e}: run the service steps first"
+                    )));
+                    return;
                 }
-            }
-            let Some(uri) = url.and_then(|u| u.parse().ok()) else {
-                let _ = tx.send(Msg::TrafficStopped(
-                    "no requester is running: run the service steps first".into(),
-                ));
-                return;
             };
             let mut config = TrafficConfig::new(uri);
             config.rps = rps;

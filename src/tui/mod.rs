@@ -16,7 +16,7 @@ pub mod theme;
 pub mod traffic_view;
 pub mod view;
 
-use std::io;
+use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use color_eyre::Result;
@@ -169,22 +169,58 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
 }
 
 /// Opens `text` in $VISUAL / $EDITOR (like `kubectl edit`); returns the new text if it changed.
+/// The editor is a shell-style command line (`code --wait`, `"/opt/My Editor/bin/ed"`); the file
+/// is a fresh private temporary file, removed afterwards.
 fn edit(id: &str, text: &str) -> io::Result<Option<String>> {
-    let path = std::env::temp_dir().join(format!("meshwalk-{}-{id}.json", std::process::id()));
-    std::fs::write(&path, text)?;
     let editor = std::env::var("VISUAL")
         .or_else(|_| std::env::var("EDITOR"))
         .unwrap_or_else(|_| "vi".into());
-    let mut parts = editor.split_whitespace();
-    let program = parts.next().unwrap_or("vi");
+    edit_with(&editor, id, text)
+}
+
+fn edit_with(editor: &str, id: &str, text: &str) -> io::Result<Option<String>> {
+    let words = shell_words::split(editor)
+        .map_err(|e| io::Error::other(format!("$VISUAL/$EDITOR '{editor}': {e}")))?;
+    let Some((program, args)) = words.split_first() else {
+        return Err(io::Error::other("$VISUAL/$EDITOR is empty"));
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix(&format!("meshwalk-{id}-"))
+        .suffix(".json")
+        .tempfile()?;
+    file.write_all(text.as_bytes())?;
+    file.flush()?;
     let status = std::process::Command::new(program)
-        .args(parts)
-        .arg(&path)
+        .args(args)
+        .arg(file.path())
         .status()?;
-    let new_text = std::fs::read_to_string(&path)?;
-    let _ = std::fs::remove_file(&path);
+    // Many editors replace the file rather than write into it: read it by its path.
+    let new_text = std::fs::read_to_string(file.path())?;
     if !status.success() {
         return Err(io::Error::other(format!("{editor} exited with {status}")));
     }
     Ok((new_text != text).then_some(new_text))
+}
+
+#[cfg(test)]
+mod edit_tests {
+    use super::edit_with;
+
+    #[test]
+    fn a_quoted_editor_path_with_spaces_and_its_arguments_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("My Editor");
+        std::fs::create_dir(&folder).unwrap();
+        let script = folder.join("ed.sh");
+        // Writes its first argument, then the file it was given, into that file.
+        std::fs::write(&script, "#!/bin/sh\nprintf '%s' \"$1\" > \"$2\"\n").unwrap();
+        let editor = format!("sh '{}' '{{\"edited\": true}}'", script.display());
+        let changed = edit_with(&editor, "09-route", "{}").unwrap();
+        assert_eq!(changed.as_deref(), Some("{\"edited\": true}"));
+        // Unchanged text is no edit; a failing editor is an error naming it.
+        assert_eq!(edit_with("true", "09-route", "{}").unwrap(), None);
+        let err = edit_with("false", "09-route", "{}").unwrap_err();
+        assert!(err.to_string().contains("false exited"), "{err}");
+        assert!(edit_with("'unclosed", "09-route", "{}").is_err());
+    }
 }

@@ -176,8 +176,5 @@ fn locate(text: &str, key: &str) -> (usize, usize) {
     let Some(offset) = text.find(&needle) else {
         return (0, 0);
     };
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
+    super::problem::position(text, offset)
 }

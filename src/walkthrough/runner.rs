@@ -492,29 +492,33 @@ impl Session {
         }
     }
 
-    /// Sends requests through the requester and reports the split.
-    async fn traffic(&self, requests: u32) -> Outcome {
+    /// The requester's address as ECS reports it, asked again until `patience` runs out (its
+    /// task may still be starting).
+    pub async fn requester_url(&self, patience: Duration) -> Result<axum::http::Uri, String> {
         let cluster = self
             .vars
             .get("CLUSTER_NAME")
             .unwrap_or("gophermesh")
             .to_string();
-        let deadline = Instant::now() + VERIFY_PATIENCE;
+        let deadline = Instant::now() + patience;
         let url = loop {
             match requester::find(&self.target.ecs, &cluster, "requester").await {
                 Ok(url) => break url,
                 Err(e) if Instant::now() >= deadline => {
-                    return Outcome::Failed(StepError::plain(format!(
-                        "cannot find the requester: {e}"
-                    )));
+                    return Err(format!("cannot find the requester: {e}"));
                 }
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         };
-        let Ok(uri) = url.parse() else {
-            return Outcome::Failed(StepError::plain(format!(
-                "the requester's address '{url}' is not a URL"
-            )));
+        url.parse()
+            .map_err(|_| format!("the requester's address '{url}' is not a URL"))
+    }
+
+    /// Sends requests through the requester and reports the split.
+    async fn traffic(&self, requests: u32) -> Outcome {
+        let uri = match self.requester_url(VERIFY_PATIENCE).await {
+            Ok(uri) => uri,
+            Err(e) => return Outcome::Failed(StepError::plain(e)),
         };
         let mut config = TrafficConfig::new(uri);
         config.rps = 400.0;
