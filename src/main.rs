@@ -122,8 +122,8 @@ fn logging(tui: bool) {
 
 /// Where the headless client commands (traffic, canary) go: `--endpoint-url`, else
 /// `AWS_ENDPOINT_URL`.
-fn endpoint_of(target: &TargetArgs) -> traffic::Endpoint {
-    traffic::Endpoint {
+fn endpoint_of(target: &TargetArgs) -> traffic::ApiEndpoint {
+    traffic::ApiEndpoint {
         url: target
             .endpoint_url
             .clone()

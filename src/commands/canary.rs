@@ -9,7 +9,7 @@ use color_eyre::Result;
 use color_eyre::eyre::{bail, eyre};
 use tokio::sync::{mpsc, watch};
 
-use super::traffic::{Endpoint, requester_url};
+use super::traffic::{ApiEndpoint, requester_url};
 use crate::api::route_weights::{self, RouteName};
 use crate::api::target::{Target, TargetKind};
 use crate::canary::pilot::{Pilot, longest_flight, pair_of};
@@ -23,7 +23,7 @@ pub const ROLLED_BACK_EXIT_CODE: u8 = 3;
 /// Runs the autopilot against `endpoint`, writing stages to `out`; returns the final stage.
 pub async fn run(
     args: CanaryArgs,
-    endpoint: Endpoint,
+    endpoint: ApiEndpoint,
     out: &mut (impl Write + Send),
 ) -> Result<Stage> {
     let plan = CanaryPlan {

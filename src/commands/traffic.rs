@@ -16,7 +16,7 @@ use crate::load::stats::Summary;
 use crate::load::traffic::{Sample, Traffic, TrafficConfig};
 
 /// Where to ask ECS for the requester: `--endpoint-url`, else `AWS_ENDPOINT_URL`.
-pub struct Endpoint {
+pub struct ApiEndpoint {
     pub url: Option<String>,
     pub region: String,
 }
@@ -24,7 +24,7 @@ pub struct Endpoint {
 /// Runs the command, writing the table or JSON lines to `out`; returns the totals.
 pub async fn run(
     args: TrafficArgs,
-    endpoint: Endpoint,
+    endpoint: ApiEndpoint,
     out: &mut (impl Write + Send),
 ) -> Result<Summary> {
     if !(args.duration > 0.0 && args.duration <= 24.0 * 3600.0) {
@@ -75,7 +75,7 @@ pub async fn run(
 }
 
 /// Where the load goes: `--url`, else the requester's task as ECS reports it; checks `--rps`.
-pub async fn requester_url(args: &RequesterArgs, endpoint: &Endpoint) -> Result<Uri> {
+pub async fn requester_url(args: &RequesterArgs, endpoint: &ApiEndpoint) -> Result<Uri> {
     if !(args.rps > 0.0 && args.rps <= 20_000.0) {
         bail!("--rps must be above 0 and at most 20000, got {}", args.rps);
     }
@@ -88,7 +88,7 @@ pub async fn requester_url(args: &RequesterArgs, endpoint: &Endpoint) -> Result<
 }
 
 /// Asks ECS where the requester service's task listens.
-async fn find_requester(cluster: &str, service: &str, endpoint: &Endpoint) -> Result<String> {
+async fn find_requester(cluster: &str, service: &str, endpoint: &ApiEndpoint) -> Result<String> {
     let Some(url) = &endpoint.url else {
         bail!(
             "no endpoint to find the requester: start the embedded cloud with `meshwalk serve` and pass \

@@ -110,7 +110,7 @@ impl Unroutable {
 
 /// A running task of a virtual node, and its address as a URI authority (built once).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Endpoint {
+pub struct TaskEndpoint {
     pub addr: SocketAddr,
     pub authority: Authority,
     /// The ECS task id (for health and ejection reports).
@@ -122,14 +122,14 @@ pub struct Endpoint {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Upstream {
     pub node: String,
-    pub endpoints: Vec<Endpoint>,
+    pub endpoints: Vec<TaskEndpoint>,
     pub outlier: Option<OutlierPolicy>,
     pub pool: Option<PoolLimits>,
 }
 
 /// Where one request goes. Cheap: shared parts of the compiled table.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Target {
+pub struct Destination {
     pub upstream: Arc<Upstream>,
     pub retry: Option<Retry>,
     pub timeout: Option<Duration>,
@@ -248,7 +248,7 @@ impl Routing {
             let endpoints = addrs
                 .into_iter()
                 .filter_map(|(addr, task)| {
-                    Some(Endpoint {
+                    Some(TaskEndpoint {
                         addr,
                         authority: addr.to_string().parse().ok()?,
                         task,
@@ -323,7 +323,7 @@ impl Routing {
         from: &NodeId,
         request: &RequestFacts<'_>,
         pick: &mut dyn FnMut(u32) -> u32,
-    ) -> Result<Target, Unroutable> {
+    ) -> Result<Destination, Unroutable> {
         let backends = self
             .nodes
             .get(from)
@@ -345,7 +345,7 @@ impl Routing {
                     "(none: {host} has no provider)"
                 )));
             }
-            Provider::Node(upstream) => Target {
+            Provider::Node(upstream) => Destination {
                 upstream: upstream.clone(),
                 retry: None,
                 timeout: None,
@@ -353,7 +353,7 @@ impl Routing {
             },
             Provider::Routes(routes) => {
                 let (r, index) = choose(routes, request, pick)?;
-                Target {
+                Destination {
                     upstream: r.upstreams[index].clone(),
                     retry: r.retry,
                     timeout: r.timeout,

@@ -19,7 +19,7 @@ use tokio::sync::watch;
 
 use super::hosts::Hosts;
 use super::pool::{OVERFLOW_BODY, Overflow, Pool};
-use super::routing::{NodeId, RequestFacts, Retry, Routing, Target, Unroutable, Upstream};
+use super::routing::{Destination, NodeId, RequestFacts, Retry, Routing, Unroutable, Upstream};
 use crate::emulator::snapshot::CloudSnapshot;
 use crate::http_client::{HttpClient, full};
 
@@ -152,7 +152,7 @@ fn unroutable_response(unroutable: &Unroutable) -> Response<Body> {
 /// last attempt's if there is one (App Mesh configures Envoy's previous-hosts predicate).
 async fn forward(
     sc: &Sidecar,
-    target: &Target,
+    target: &Destination,
     parts: &axum::http::request::Parts,
     path: &PathAndQuery,
     body: Bytes,

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 /// One request's outcome, as the traffic generator saw it.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub struct RequestOutcome {
     /// The distributor version that answered, if any did.
     pub version: Option<String>,
     pub success: bool,
@@ -82,7 +82,7 @@ impl Tally {
         }
     }
 
-    pub fn record(&mut self, outcome: &Outcome) {
+    pub fn record(&mut self, outcome: &RequestOutcome) {
         self.requests += 1;
         if !outcome.success {
             self.errors += 1;
@@ -192,7 +192,7 @@ impl Stats {
         }
     }
 
-    pub fn record(&mut self, outcome: &Outcome) {
+    pub fn record(&mut self, outcome: &RequestOutcome) {
         self.current.record(outcome);
         self.total.record(outcome);
     }
@@ -227,8 +227,8 @@ impl Stats {
 mod tests {
     use super::*;
 
-    fn outcome(version: &str, ok: bool, ms: u64) -> Outcome {
-        Outcome {
+    fn outcome(version: &str, ok: bool, ms: u64) -> RequestOutcome {
+        RequestOutcome {
             version: Some(version.into()),
             success: ok,
             overflow: false,
@@ -246,7 +246,7 @@ mod tests {
             stats.record(&outcome("v2", true, 20));
         }
         stats.record(&outcome("v2", false, 20));
-        stats.record(&Outcome {
+        stats.record(&RequestOutcome {
             version: None,
             success: false,
             overflow: true,

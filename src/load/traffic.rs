@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::stats::{Outcome, Stats, Summary, Tally};
+use super::stats::{RequestOutcome, Stats, Summary, Tally};
 use crate::http_client::{HttpClient, full, http_client};
 
 #[derive(Debug, Clone)]
@@ -100,7 +100,7 @@ async fn drive(
     samples: mpsc::Sender<Sample>,
 ) -> Summary {
     let client = http_client();
-    let (results_tx, mut results) = mpsc::unbounded_channel::<Outcome>();
+    let (results_tx, mut results) = mpsc::unbounded_channel::<RequestOutcome>();
     let mut stats = Stats::new(config.interval, config.window);
     let start = Instant::now();
     let mut schedule = tokio::time::interval(Duration::from_millis(5));
@@ -121,7 +121,7 @@ async fn drive(
                 while owed >= 1.0 {
                     owed -= 1.0;
                     if in_flight >= config.max_in_flight {
-                        stats.record(&Outcome { version: None, success: false, overflow: false, latency: Duration::ZERO });
+                        stats.record(&RequestOutcome { version: None, success: false, overflow: false, latency: Duration::ZERO });
                         continue;
                     }
                     in_flight += 1;
@@ -169,7 +169,7 @@ async fn one_request(
     client: HttpClient,
     url: Uri,
     timeout: Duration,
-    results: mpsc::UnboundedSender<Outcome>,
+    results: mpsc::UnboundedSender<RequestOutcome>,
 ) {
     let started = Instant::now();
     let outcome = match tokio::time::timeout(timeout, call(&client, url)).await {
@@ -177,13 +177,13 @@ async fn one_request(
             success,
             overflow,
             version,
-        })) => Outcome {
+        })) => RequestOutcome {
             version,
             success,
             overflow,
             latency: started.elapsed(),
         },
-        _ => Outcome {
+        _ => RequestOutcome {
             version: None,
             success: false,
             overflow: false,

@@ -2,6 +2,7 @@
 //! messages. The UI task never waits on I/O.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -45,6 +46,9 @@ pub struct Effects {
     hosts: Option<Arc<Hosts>>,
     autopilot: Mutex<Option<Flight>>,
     tap: SampleTap,
+    /// Counts the weight changes sent. A refresh that read the route before the latest one
+    /// must not put its stale weights back on screen.
+    weights_sent: Arc<AtomicU64>,
 }
 
 impl Effects {
@@ -67,6 +71,7 @@ impl Effects {
             hosts: None,
             autopilot: Mutex::new(None),
             tap: SampleTap::default(),
+            weights_sent: Arc::default(),
         }
     }
 
@@ -255,12 +260,15 @@ impl Effects {
             Cmd::RefreshResources => {
                 let session = self.session();
                 let tx = self.tx.clone();
+                let weights_sent = self.weights_sent.clone();
+                let before = weights_sent.load(Ordering::Acquire);
                 tokio::spawn(async move {
                     if let Ok((resources, weights)) =
                         tokio::time::timeout(Duration::from_secs(20), refresh(&session)).await
                     {
                         let _ = tx.send(Msg::Resources(resources));
-                        if let Some(w) = weights {
+                        let current = weights_sent.load(Ordering::Acquire) == before;
+                        if let Some(w) = weights.filter(|_| current) {
                             let _ = tx.send(Msg::Weights(w));
                         }
                     }
@@ -279,12 +287,16 @@ impl Effects {
                 }
             }
             Cmd::SetWeights(weights) => {
+                self.weights_sent.fetch_add(1, Ordering::AcqRel);
                 let session = self.session();
                 let tx = self.tx.clone();
                 let (progress, dir) = (self.progress.clone(), self.state_dir.clone());
+                let weights_sent = self.weights_sent.clone();
                 tokio::spawn(async move {
                     match set_weights(&session, &weights).await {
                         Ok(()) => {
+                            // Once more now it is in: a refresh begun meanwhile read it before.
+                            weights_sent.fetch_add(1, Ordering::AcqRel);
                             let key = session.target.key();
                             remember_demo(&progress, &dir, &key, &tx, |d| {
                                 d.weights = Some(weights.targets.clone());
@@ -391,11 +403,14 @@ impl Effects {
             let _ = self.tx.send(Msg::FaultSet(fault));
         }
         let Some(weights) = weights else { return };
+        self.weights_sent.fetch_add(1, Ordering::AcqRel);
         let session = self.session();
         let tx = self.tx.clone();
+        let weights_sent = self.weights_sent.clone();
         tokio::spawn(async move {
             match set_weights(&session, &weights).await {
                 Ok(()) => {
+                    weights_sent.fetch_add(1, Ordering::AcqRel);
                     let _ = tx.send(Msg::Weights(weights));
                 }
                 Err(e) => {
@@ -477,7 +492,9 @@ impl Effects {
             self.tx.clone(),
         );
         let key = session.target.key();
+        let weights_sent = self.weights_sent.clone();
         let remember = move |split: Vec<(String, i32)>| {
+            weights_sent.fetch_add(1, Ordering::AcqRel);
             remember_demo(&progress, &dir, &key, &tx, |d| d.weights = Some(split));
         };
         let flight = autopilot::start(

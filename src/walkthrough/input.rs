@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::Walkthrough;
-use super::step::{Call, InputSource, Service};
+use super::step::{AwsService, Call, InputSource};
 use super::vars::Vars;
 pub use crate::api::call::CallRequest;
 use crate::model::{DecodeError, appmesh, ecs};
@@ -13,7 +13,7 @@ use crate::model::{DecodeError, appmesh, ecs};
 /// A call ready to send: its input as shown (substituted) and as typed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreparedCall {
-    pub service: Service,
+    pub service: AwsService,
     pub operation: String,
     /// `assets/VirtualNodes/...json`, or `the step's inline input`.
     pub source: String,
@@ -78,7 +78,7 @@ pub fn prepare(
 }
 
 pub fn prepare_text(
-    service: Service,
+    service: AwsService,
     operation: &str,
     source: &str,
     raw: &str,
@@ -106,10 +106,10 @@ pub fn prepare_text(
         return Err(err(line, column, message));
     }
     let decoded = match service {
-        Service::AppMesh => {
+        AwsService::AppMesh => {
             appmesh::Request::decode_text(operation, &text).map(CallRequest::AppMesh)
         }
-        Service::Ecs => ecs::Request::decode_text(operation, &text).map(CallRequest::Ecs),
+        AwsService::Ecs => ecs::Request::decode_text(operation, &text).map(CallRequest::Ecs),
     };
     let request = decoded.map_err(|e| match e {
         DecodeError::Invalid {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::runner::StepReport;
 use crate::api::call::output_json;
 use crate::presenter::state::now_ms;
-use crate::walkthrough::step::Service;
+use crate::walkthrough::step::AwsService;
 
 /// One run of a step, as recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,7 +33,7 @@ impl RecordedResult {
         let response = exchange.filter(|e| !e.response_body.is_empty()).map(|e| {
             let shaped = report.prepared.as_ref().and_then(|p| {
                 output_json(
-                    p.service == Service::AppMesh,
+                    p.service == AwsService::AppMesh,
                     &p.operation,
                     &e.response_body,
                 )

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::Walkthrough;
 use super::cli_render::{self, CliTarget};
 use super::input::{self, CallRequest, PreparedCall};
-use super::step::{Call, Service, StepKind};
+use super::step::{AwsService, Call, StepKind};
 use super::vars::Vars;
 use crate::api::call::{send, send_json};
 use crate::api::capture::Exchange;
@@ -250,7 +250,7 @@ impl Session {
         }
     }
 
-    fn classify(&self, service: Service, e: CallError) -> StepError {
+    fn classify(&self, service: AwsService, e: CallError) -> StepError {
         let code = e.code().map(str::to_string);
         let message = match &e {
             CallError::Service { message, .. } => message.clone(),
@@ -264,7 +264,7 @@ impl Session {
             "LimitExceededException",
         ];
         let eol = matches!(self.target.kind, TargetKind::Aws { .. })
-            && service == Service::AppMesh
+            && service == AwsService::AppMesh
             && !code.as_deref().is_some_and(|c| known.contains(&c));
         let message = if eol {
             format!(
@@ -279,7 +279,7 @@ impl Session {
 
     async fn call(&self, prepared: &PreparedCall, update: bool) -> (Outcome, Option<Exchange>) {
         let op = prepared.operation.as_str();
-        if prepared.service == Service::Ecs
+        if prepared.service == AwsService::Ecs
             && op == "RegisterTaskDefinition"
             && let Some(revision) = self.registered_revision(&prepared.json).await
         {
@@ -295,9 +295,9 @@ impl Session {
         let conflict = error.code() == Some("ConflictException") && op.starts_with("Create");
         let ecs_duplicate = error.code() == Some("InvalidParameterException")
             && error.to_string().contains("not idempotent");
-        let existing = if prepared.service == Service::AppMesh && conflict {
+        let existing = if prepared.service == AwsService::AppMesh && conflict {
             self.compare_appmesh(prepared).await
-        } else if prepared.service == Service::Ecs && op == "CreateService" && ecs_duplicate {
+        } else if prepared.service == AwsService::Ecs && op == "CreateService" && ecs_duplicate {
             self.compare_service(prepared).await
         } else {
             None
@@ -392,7 +392,7 @@ impl Session {
     async fn update(&self, prepared: &PreparedCall) -> Result<Exchange, StepError> {
         let mut input = prepared.json.clone();
         let request = match prepared.service {
-            Service::AppMesh => {
+            AwsService::AppMesh => {
                 if let Some(o) = input.as_object_mut() {
                     o.remove("tags");
                     o.remove("clientToken");
@@ -403,7 +403,7 @@ impl Session {
                         .map_err(|e| StepError::plain(e.to_string()))?,
                 )
             }
-            Service::Ecs => {
+            AwsService::Ecs => {
                 let w = &prepared.json;
                 let update = json!({
                     "cluster": w.get("cluster"), "service": w.get("serviceName"),

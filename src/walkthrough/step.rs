@@ -10,17 +10,17 @@ use super::problem::{Problem, position};
 
 /// The AWS service a call goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
+pub enum AwsService {
     AppMesh,
     Ecs,
 }
 
-impl Service {
+impl AwsService {
     /// The aws CLI's name for it.
     pub fn cli_name(self) -> &'static str {
         match self {
-            Service::AppMesh => "appmesh",
-            Service::Ecs => "ecs",
+            AwsService::AppMesh => "appmesh",
+            AwsService::Ecs => "ecs",
         }
     }
 }
@@ -37,7 +37,7 @@ pub enum InputSource {
 /// `service:Operation` with its input.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
-    pub service: Service,
+    pub service: AwsService,
     pub operation: String,
     pub input: InputSource,
     /// Line and column of `input` in the step file, where problems with the input are shown.
@@ -132,8 +132,8 @@ fn call(
         )
     })?;
     let service = match service {
-        "appmesh" => Service::AppMesh,
-        "ecs" => Service::Ecs,
+        "appmesh" => AwsService::AppMesh,
+        "ecs" => AwsService::Ecs,
         other => {
             return Err(at.at(
                 start,
@@ -142,10 +142,10 @@ fn call(
         }
     };
     let known = match service {
-        Service::AppMesh => crate::model::appmesh::OPERATIONS
+        AwsService::AppMesh => crate::model::appmesh::OPERATIONS
             .iter()
             .any(|o| o.name == operation),
-        Service::Ecs => crate::model::ecs::OPERATIONS
+        AwsService::Ecs => crate::model::ecs::OPERATIONS
             .iter()
             .any(|o| o.name == operation),
     };
@@ -331,7 +331,7 @@ mod tests {
         };
         assert_eq!(
             (call.service, call.operation.as_str()),
-            (Service::AppMesh, "CreateMesh")
+            (AwsService::AppMesh, "CreateMesh")
         );
         assert_eq!(call.input, InputSource::Asset("Meshes/mesh.json".into()));
         let verify = verify.unwrap();

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::input;
 use super::runner::{Session, identifiers};
-use super::step::{Service, StepKind};
+use super::step::{AwsService, StepKind};
 use crate::api::call::{CallRequest, send, send_json};
 use crate::api::error::CallError;
 use crate::model::{appmesh, ecs};
@@ -58,7 +58,7 @@ pub async fn teardown(session: &Session, mut progress: impl FnMut(&Deletion)) ->
         };
         let want = &prepared.json;
         match (call.service, call.operation.as_str()) {
-            (Service::AppMesh, op) if op.starts_with("Create") => {
+            (AwsService::AppMesh, op) if op.starts_with("Create") => {
                 let delete = op.replacen("Create", "Delete", 1);
                 let what = format!("{} {}", kind_words(op), name_of(want));
                 let result = match appmesh::Request::decode(&delete, identifiers(want)) {
@@ -67,17 +67,17 @@ pub async fn teardown(session: &Session, mut progress: impl FnMut(&Deletion)) ->
                 };
                 record(Deletion { what, result }, &mut done);
             }
-            (Service::Ecs, "RunTask") => {
+            (AwsService::Ecs, "RunTask") => {
                 let what = format!("tasks started by {}", started_by(want));
                 let result = stop_started_tasks(session, want).await;
                 record(Deletion { what, result }, &mut done);
             }
-            (Service::Ecs, "CreateService") => {
+            (AwsService::Ecs, "CreateService") => {
                 let what = format!("ECS service {}", name_of(want));
                 let result = delete_service(session, want).await;
                 record(Deletion { what, result }, &mut done);
             }
-            (Service::Ecs, "RegisterTaskDefinition") => {
+            (AwsService::Ecs, "RegisterTaskDefinition") => {
                 let family = want
                     .get("family")
                     .and_then(Value::as_str)
@@ -86,7 +86,7 @@ pub async fn teardown(session: &Session, mut progress: impl FnMut(&Deletion)) ->
                     record(result, &mut done);
                 }
             }
-            (Service::Ecs, "CreateCluster") => {
+            (AwsService::Ecs, "CreateCluster") => {
                 let what = format!("ECS cluster {}", name_of(want));
                 let result = match ecs::Request::decode(
                     "DeleteCluster",

@@ -7,7 +7,7 @@ use std::time::Duration;
 use meshwalk::canary::Stage;
 use meshwalk::cli::{CanaryArgs, RequesterArgs};
 use meshwalk::commands::canary;
-use meshwalk::commands::traffic::Endpoint;
+use meshwalk::commands::traffic::ApiEndpoint;
 use meshwalk::dataplane::faults::Fault;
 use serde_json::Value;
 
@@ -37,7 +37,7 @@ fn args(step: i32, max_weight: i32) -> CanaryArgs {
 }
 
 async fn fly(t: &Tutorial, args: CanaryArgs) -> (Stage, Vec<Value>) {
-    let endpoint = Endpoint {
+    let endpoint = ApiEndpoint {
         url: Some(t.cloud.endpoint()),
         region: "us-east-1".into(),
     };
@@ -141,7 +141,7 @@ async fn a_failing_canary_is_rolled_back_with_the_failed_check_and_its_figures()
 async fn settings_and_names_out_of_bounds_are_refused_before_anything_moves() {
     let t = start_tutorial().await;
     let before = route_targets(&t.appmesh).await;
-    let endpoint = || Endpoint {
+    let endpoint = || ApiEndpoint {
         url: Some(t.cloud.endpoint()),
         region: "us-east-1".into(),
     };

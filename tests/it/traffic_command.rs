@@ -2,7 +2,7 @@
 //! prints JSON lines ending with the summary object.
 
 use meshwalk::cli::{RequesterArgs, TrafficArgs};
-use meshwalk::commands::traffic::{self, Endpoint};
+use meshwalk::commands::traffic::{self, ApiEndpoint};
 
 use crate::dataplane_support::start_tutorial;
 
@@ -26,7 +26,7 @@ async fn traffic_prints_json_lines_and_a_summary() {
     let mut out = Vec::new();
     let summary = traffic::run(
         args(),
-        Endpoint {
+        ApiEndpoint {
             url: Some(t.cloud.endpoint()),
             region: "us-east-1".into(),
         },
@@ -64,7 +64,7 @@ async fn traffic_without_an_endpoint_says_how_to_get_one() {
     let mut out = Vec::new();
     let err = traffic::run(
         args(),
-        Endpoint {
+        ApiEndpoint {
             url: None,
             region: "us-east-1".into(),
         },
