@@ -6,23 +6,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 use super::app::{
-    Cmd, InputView, Msg, Resources, Resumed, ServiceRow, StepKindView, StepStatus, StepView,
-    Weights,
+    Cmd, InputView, Msg, Resources, Resumed, StepKindView, StepStatus, StepView, Weights,
 };
 use super::autopilot::{self, Flight, SampleTap};
 use super::resilience::ResiliencePoll;
-use crate::api::call::{CallRequest, send_json};
+use super::resource_tree;
 use crate::api::route_weights::{self, RouteName};
 use crate::canary::{CanaryPlan, StageEvent};
 use crate::dataplane::faults::{Fault, FaultSwitch};
 use crate::dataplane::hosts::Hosts;
 use crate::load::traffic::{Traffic, TrafficConfig};
-use crate::model::{appmesh, ecs};
 use crate::walkthrough::progress::{Demo, Progress};
 use crate::walkthrough::runner::{Outcome, Session, StepError, StepReport};
 use crate::walkthrough::step::StepKind;
@@ -591,181 +589,8 @@ async fn set_weights(session: &Session, weights: &Weights) -> Result<(), String>
         .map_err(|e| e.to_string())
 }
 
-async fn appmesh_json(session: &Session, op: &str, input: Value) -> Option<Value> {
-    send_json(
-        &session.target,
-        CallRequest::AppMesh(appmesh::Request::decode(op, input).ok()?),
-    )
-    .await
-    .ok()
-}
-
-async fn ecs_json(session: &Session, op: &str, input: Value) -> Option<Value> {
-    send_json(
-        &session.target,
-        CallRequest::Ecs(ecs::Request::decode(op, input).ok()?),
-    )
-    .await
-    .ok()
-}
-
-fn names(v: &Option<Value>, list: &str, key: &str) -> Vec<String> {
-    v.as_ref()
-        .and_then(|v| v.get(list)?.as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|i| i.get(key)?.as_str().map(str::to_string))
-        .collect()
-}
-
-/// The resource tree and the route's weights, through the same API as everything else.
+/// The resource tree and the weights of the route the keys move.
 async fn refresh(session: &Session) -> (Resources, Option<Weights>) {
-    let mut r = Resources::default();
-    let mesh = session
-        .vars
-        .get("MESH_NAME")
-        .unwrap_or("gophermesh")
-        .to_string();
-    let m = json!(mesh);
-    if appmesh_json(session, "DescribeMesh", json!({"meshName": m}))
-        .await
-        .is_some()
-    {
-        r.mesh = Some(mesh.clone());
-        r.virtual_nodes = names(
-            &appmesh_json(session, "ListVirtualNodes", json!({"meshName": m})).await,
-            "virtualNodes",
-            "virtualNodeName",
-        );
-        for router in names(
-            &appmesh_json(session, "ListVirtualRouters", json!({"meshName": m})).await,
-            "virtualRouters",
-            "virtualRouterName",
-        ) {
-            let mut routes = Vec::new();
-            for route in names(
-                &appmesh_json(
-                    session,
-                    "ListRoutes",
-                    json!({"meshName": m, "virtualRouterName": router}),
-                )
-                .await,
-                "routes",
-                "routeName",
-            ) {
-                let described = appmesh_json(
-                    session,
-                    "DescribeRoute",
-                    json!({"meshName": m, "virtualRouterName": router, "routeName": route}),
-                )
-                .await;
-                let targets = described
-                    .as_ref()
-                    .and_then(|d| {
-                        d.pointer("/route/spec/httpRoute/action/weightedTargets")?
-                            .as_array()
-                            .cloned()
-                    })
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|t| {
-                        Some((
-                            t.get("virtualNode")?.as_str()?.to_string(),
-                            t.get("weight")?.as_i64()? as i32,
-                        ))
-                    })
-                    .collect();
-                routes.push((route, targets));
-            }
-            r.routers.push((router, routes));
-        }
-        for service in names(
-            &appmesh_json(session, "ListVirtualServices", json!({"meshName": m})).await,
-            "virtualServices",
-            "virtualServiceName",
-        ) {
-            let d = appmesh_json(
-                session,
-                "DescribeVirtualService",
-                json!({"meshName": m, "virtualServiceName": service}),
-            )
-            .await;
-            let provider = d
-                .as_ref()
-                .and_then(|d| d.pointer("/virtualService/spec/provider").cloned())
-                .and_then(|p| {
-                    p.pointer("/virtualRouter/virtualRouterName")
-                        .map(|n| format!("router {}", n.as_str().unwrap_or_default()))
-                        .or_else(|| {
-                            p.pointer("/virtualNode/virtualNodeName")
-                                .map(|n| format!("node {}", n.as_str().unwrap_or_default()))
-                        })
-                })
-                .unwrap_or_else(|| "no provider".into());
-            r.virtual_services.push((service, provider));
-        }
-    }
-    let cluster = session
-        .vars
-        .get("CLUSTER_NAME")
-        .unwrap_or("gophermesh")
-        .to_string();
-    let described = ecs_json(session, "DescribeClusters", json!({"clusters": [cluster]})).await;
-    if described.as_ref().and_then(|d| {
-        d.pointer("/clusters/0/status")?
-            .as_str()
-            .map(|s| s == "ACTIVE")
-    }) == Some(true)
-    {
-        r.cluster = Some(cluster.clone());
-        let listed = ecs_json(session, "ListServices", json!({"cluster": cluster})).await;
-        let arns: Vec<Value> = listed
-            .and_then(|l| l.get("serviceArns")?.as_array().cloned())
-            .unwrap_or_default();
-        if !arns.is_empty() {
-            let d = ecs_json(
-                session,
-                "DescribeServices",
-                json!({"cluster": cluster, "services": arns}),
-            )
-            .await;
-            for s in d
-                .and_then(|d| d.get("services")?.as_array().cloned())
-                .unwrap_or_default()
-            {
-                let n = |k: &str| s.get(k).and_then(Value::as_i64).unwrap_or(0) as i32;
-                r.services.push(ServiceRow {
-                    name: s
-                        .get("serviceName")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                    status: s
-                        .get("status")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                    running: n("runningCount"),
-                    pending: n("pendingCount"),
-                    desired: n("desiredCount"),
-                    task_definition: s
-                        .get("taskDefinition")
-                        .and_then(Value::as_str)
-                        .and_then(|t| t.rsplit('/').next())
-                        .unwrap_or_default()
-                        .to_string(),
-                });
-            }
-        }
-    }
-    let weights = route_input(session).and_then(|route| {
-        let router = route.get("virtualRouterName")?.as_str()?;
-        let name = route.get("routeName")?.as_str()?;
-        let (_, routes) = r.routers.iter().find(|(n, _)| n == router)?;
-        let (_, targets) = routes.iter().find(|(n, _)| n == name)?;
-        Some(Weights {
-            targets: targets.clone(),
-        })
-    });
-    (r, weights)
+    let route = route_name(session).map(|r| (r.router, r.route));
+    resource_tree::read(session, route).await
 }

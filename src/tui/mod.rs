@@ -10,6 +10,7 @@ pub mod effects;
 pub mod keys;
 pub mod layout;
 pub mod resilience;
+pub mod resource_tree;
 pub mod svg;
 pub mod terminal;
 pub mod theme;

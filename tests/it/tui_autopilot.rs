@@ -89,6 +89,51 @@ async fn the_autopilot_promotes_then_rolls_back_with_f_on_through_the_real_effec
         !app.traffic.markers.is_empty(),
         "the autopilot's weight changes are marked on the chart"
     );
+    // The resource tree is read anew after each move: wait for the one that shows 0 / 100.
+    let tree_shows = |app: &App| {
+        app.resources
+            .routers
+            .iter()
+            .flat_map(|(_, routes)| routes)
+            .any(|(name, targets)| name == "distributor-route" && *targets == promoted)
+    };
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while !tree_shows(&app) {
+            let msg = rx.recv().await.unwrap();
+            for cmd in app.update(msg) {
+                effects.handle(cmd);
+            }
+        }
+    })
+    .await
+    .expect("the resource tree shows the promoted weights");
+    let tree = &app.resources;
+    assert_eq!(tree.mesh.as_deref(), Some("gophermesh"));
+    assert_eq!(tree.virtual_nodes.len(), 3, "{tree:?}");
+    assert_eq!(
+        tree.virtual_services,
+        [(
+            "distributor.gophers.local".to_string(),
+            "router distributor".to_string()
+        )]
+    );
+    assert_eq!(tree.cluster.as_deref(), Some("gophermesh"));
+    let services: Vec<(&str, &str, i32, i32)> = tree
+        .services
+        .iter()
+        .map(|s| (s.name.as_str(), s.status.as_str(), s.running, s.desired))
+        .collect();
+    assert_eq!(
+        services.len(),
+        3,
+        "requester and the two distributors: {services:?}"
+    );
+    assert!(
+        services
+            .iter()
+            .all(|&(_, status, running, desired)| status == "ACTIVE" && running == desired),
+        "{services:?}"
+    );
     // Its calls are in the Wire tab, under the selected step's.
     assert_eq!(
         app.autopilot.last.as_ref().unwrap().update_route_status,
