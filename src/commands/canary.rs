@@ -6,7 +6,6 @@ use std::io::Write;
 use std::time::Duration;
 
 use color_eyre::Result;
-use color_eyre::eyre::{bail, eyre};
 use tokio::sync::{mpsc, watch};
 
 use super::traffic::{ApiEndpoint, requester_url};
@@ -16,6 +15,7 @@ use crate::canary::pilot::{Pilot, longest_flight, pair_of};
 use crate::canary::{CanaryPlan, Stage};
 use crate::cli::CanaryArgs;
 use crate::load::traffic::{Traffic, TrafficConfig};
+use crate::user_error::UserError;
 
 /// The exit code of a rollback: the command worked, and its answer is "no".
 pub const ROLLED_BACK_EXIT_CODE: u8 = 3;
@@ -33,12 +33,15 @@ pub async fn run(
         min_success: args.min_success,
         max_p99_ms: args.max_p99_ms,
     };
-    plan.validate().map_err(|e| eyre!("{e}"))?;
+    plan.validate()
+        .map_err(|e| UserError::new(e, "see `meshwalk canary --help` for the bounds"))?;
     let Some(endpoint_url) = endpoint.url.clone() else {
-        bail!(
-            "no endpoint: start the embedded cloud with `meshwalk serve` and pass --endpoint-url \
-             http://127.0.0.1:4566 (or set AWS_ENDPOINT_URL); in the terminal UI, press a instead"
-        );
+        return Err(UserError::new(
+            "no endpoint to fly the autopilot against",
+            "start the embedded cloud with `meshwalk serve` and pass --endpoint-url \
+             http://127.0.0.1:4566 (or set AWS_ENDPOINT_URL); in the terminal UI, press a instead",
+        )
+        .into());
     };
     let target = Target::endpoint(
         TargetKind::Endpoint,
@@ -51,11 +54,14 @@ pub async fn run(
         router: args.router.clone(),
         route: args.route.clone(),
     };
-    let targets = route_weights::read(&target, &route)
-        .await
-        .map_err(|e| eyre!("DescribeRoute {}: {e}", args.route))?;
+    let targets = route_weights::read(&target, &route).await.map_err(|e| {
+        UserError::new(
+            format!("DescribeRoute {}: {e}", args.route),
+            "check --mesh, --router and --route, or run the walkthrough up to its route first",
+        )
+    })?;
     let pair = pair_of(&targets, args.primary.as_deref(), args.canary.as_deref())
-        .map_err(|e| eyre!("{e}"))?;
+        .map_err(|e| UserError::new(e, "name them with --primary and --canary"))?;
 
     let url = requester_url(&args.requester, &endpoint).await?;
     let mut config = TrafficConfig::new(url.clone());

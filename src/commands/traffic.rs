@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::http::Uri;
 use color_eyre::Result;
-use color_eyre::eyre::{WrapErr, bail, eyre};
+use color_eyre::eyre::{WrapErr, eyre};
 use tokio::sync::mpsc;
 
 use crate::api::requester;
@@ -14,6 +14,7 @@ use crate::api::target::endpoint_config;
 use crate::cli::{RequesterArgs, TrafficArgs};
 use crate::load::stats::Summary;
 use crate::load::traffic::{Sample, Traffic, TrafficConfig};
+use crate::user_error::UserError;
 
 /// Where to ask ECS for the requester: `--endpoint-url`, else `AWS_ENDPOINT_URL`.
 pub struct ApiEndpoint {
@@ -28,10 +29,14 @@ pub async fn run(
     out: &mut (impl Write + Send),
 ) -> Result<Summary> {
     if !(args.duration > 0.0 && args.duration <= 24.0 * 3600.0) {
-        bail!(
-            "--duration must be above 0 and at most a day, got {}",
-            args.duration
-        );
+        return Err(UserError::new(
+            format!(
+                "--duration {}: must be above 0 and at most a day",
+                args.duration
+            ),
+            "e.g. --duration 30 (seconds)",
+        )
+        .into());
     }
     let url = requester_url(&args.requester, &endpoint).await?;
     let mut config = TrafficConfig::new(url.clone());
@@ -77,7 +82,11 @@ pub async fn run(
 /// Where the load goes: `--url`, else the requester's task as ECS reports it; checks `--rps`.
 pub async fn requester_url(args: &RequesterArgs, endpoint: &ApiEndpoint) -> Result<Uri> {
     if !(args.rps > 0.0 && args.rps <= 20_000.0) {
-        bail!("--rps must be above 0 and at most 20000, got {}", args.rps);
+        return Err(UserError::new(
+            format!("--rps {}: must be above 0 and at most 20000", args.rps),
+            "e.g. --rps 50",
+        )
+        .into());
     }
     let url = match &args.url {
         Some(url) => url.clone(),
@@ -90,11 +99,13 @@ pub async fn requester_url(args: &RequesterArgs, endpoint: &ApiEndpoint) -> Resu
 /// Asks ECS where the requester service's task listens.
 async fn find_requester(cluster: &str, service: &str, endpoint: &ApiEndpoint) -> Result<String> {
     let Some(url) = &endpoint.url else {
-        bail!(
-            "no endpoint to find the requester: start the embedded cloud with `meshwalk serve` and pass \
-             --endpoint-url http://127.0.0.1:4566 (or set AWS_ENDPOINT_URL), run the walkthrough with \
-             `meshwalk`, or give the requester's address with --url"
-        );
+        return Err(UserError::new(
+            "no endpoint to find the requester at",
+            "start the embedded cloud with `meshwalk serve` and pass --endpoint-url \
+             http://127.0.0.1:4566 (or set AWS_ENDPOINT_URL), run the walkthrough with `meshwalk`, \
+             or give the requester's address with --url",
+        )
+        .into());
     };
     let ecs = aws_sdk_ecs::Client::new(&endpoint_config(url, &endpoint.region));
     requester::find(&ecs, cluster, service)

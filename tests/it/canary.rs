@@ -149,14 +149,19 @@ async fn settings_and_names_out_of_bounds_are_refused_before_anything_moves() {
     let err = canary::run(bad.clone(), endpoint(), &mut Vec::new())
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("step weight"), "{err}");
+    let said = meshwalk::user_error::for_people(&err).expect("a user error");
+    assert!(
+        said.contains("step weight") && said.contains("--help"),
+        "{said}"
+    );
     bad.step_weight = 10;
     bad.canary = Some("distributorV3".into());
     let err = canary::run(bad, endpoint(), &mut Vec::new())
         .await
         .unwrap_err();
     assert!(
-        err.to_string().contains("distributorV3 is not a target"),
+        meshwalk::user_error::for_people(&err)
+            .is_some_and(|s| s.contains("distributorV3 is not a target") && s.contains("--primary")),
         "{err}"
     );
     let mut missing = args(10, 50);
@@ -164,6 +169,10 @@ async fn settings_and_names_out_of_bounds_are_refused_before_anything_moves() {
     let err = canary::run(missing, endpoint(), &mut Vec::new())
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("NotFoundException"), "{err}");
+    let said = meshwalk::user_error::for_people(&err).expect("a user error");
+    assert!(
+        said.contains("NotFoundException") && said.contains("--route"),
+        "{said}"
+    );
     assert_eq!(route_targets(&t.appmesh).await, before);
 }

@@ -71,10 +71,13 @@ async fn traffic_without_an_endpoint_says_how_to_get_one() {
         &mut out,
     )
     .await
-    .unwrap_err()
-    .to_string();
+    .unwrap_err();
+    // A user's mistake: `meshwalk: …` and what to do, exit code 2.
+    let said = meshwalk::user_error::for_people(&err).expect("a user error");
     assert!(
-        err.contains("meshwalk serve") && err.contains("--url"),
-        "{err}"
+        said.starts_with("meshwalk: no endpoint")
+            && said.contains("meshwalk serve")
+            && said.contains("--url"),
+        "{said}"
     );
 }
