@@ -132,7 +132,8 @@ pub async fn run(
             tracing::warn!("could not record the result: {e}");
         }
         if ok {
-            if records_progress {
+            // A differing resource is reported and kept, not done: the UI shows it so too.
+            if records_progress && report.outcome.is_done() {
                 connected.progress.mark_done(&key, &step.id);
             }
         } else {
@@ -146,6 +147,21 @@ pub async fn run(
         reports.push(report);
         if failure.is_some() {
             break;
+        }
+    }
+    let differ = reports
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Differs(_)))
+        .count();
+    if !args.json && failure.is_none() {
+        let done = reports.iter().filter(|r| r.outcome.is_done()).count();
+        match differ {
+            0 => writeln!(out, "{done} steps done")?,
+            n => writeln!(
+                out,
+                "{done} steps done, {n} differ{} (kept as they are: --update applies the steps' spec)",
+                if n == 1 { "s" } else { "" }
+            )?,
         }
     }
     if records_progress && let Err(e) = connected.progress.save(&connected.state_dir) {

@@ -709,7 +709,10 @@ impl App {
         step.status = match &report.outcome {
             Outcome::Failed(_) => StepStatus::Failed,
             Outcome::Differs(_) => StepStatus::Differs,
-            _ => StepStatus::Done,
+            done => {
+                debug_assert!(done.is_done());
+                StepStatus::Done
+            }
         };
         let mut cmds = vec![Cmd::RefreshResources];
         if step.status == StepStatus::Done {

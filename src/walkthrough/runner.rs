@@ -49,6 +49,12 @@ impl Outcome {
         !matches!(self, Outcome::Failed(_))
     }
 
+    /// The step's resource is as the step says (a differing one is not): what the terminal
+    /// UI ticks and what saved progress records, for `run` and the UI alike.
+    pub fn is_done(&self) -> bool {
+        !matches!(self, Outcome::Failed(_) | Outcome::Differs(_))
+    }
+
     /// A few words for a status column.
     pub fn label(&self) -> String {
         match self {

@@ -70,6 +70,10 @@ async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
     let text = String::from_utf8(out).unwrap();
     assert!(reports.iter().all(|r| r.outcome.is_success()), "{text}");
     assert!(
+        text.ends_with(&format!("{} steps done\n", reports.len())),
+        "{text}"
+    );
+    assert!(
         reports
             .iter()
             .any(|r| matches!(&r.outcome, Outcome::Observed(s) if s.versions["v1"].share == 1.0)),
@@ -99,6 +103,16 @@ async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
         "{text}"
     );
     assert!(again.iter().all(|r| r.outcome.is_success()), "{text}");
+    // What differs is said, and not counted as done (the terminal UI does not tick it either).
+    let differ = again.iter().filter(|r| !r.outcome.is_done()).count();
+    assert!(
+        text.ends_with(&format!(
+            "{} steps done, {differ} differ{} (kept as they are: --update applies the steps' spec)\n",
+            again.len() - differ,
+            if differ == 1 { "s" } else { "" }
+        )),
+        "{text}"
+    );
     // One revision per task definition, not one per run.
     let tds = session
         .target
