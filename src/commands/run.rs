@@ -10,6 +10,7 @@ use super::target::{Connected, confirm_aws};
 use crate::api::target::TargetKind;
 use crate::cli::{RunArgs, TargetArgs};
 use crate::user_error::UserError;
+use crate::walkthrough::Step;
 use crate::walkthrough::StepKind;
 use crate::walkthrough::recorded::Results;
 use crate::walkthrough::runner::{Outcome, StepReport};
@@ -82,52 +83,8 @@ pub async fn run(
     for i in steps {
         let report = connected.session.run(i, args.update).await;
         let step = &connected.session.walkthrough.steps[i];
-        let call = match &step.kind {
-            StepKind::Api { call, .. } => format!("{}:{}", call.service.cli_name(), call.operation),
-            StepKind::Traffic { .. } => "traffic".into(),
-            StepKind::Info => "info".into(),
-            StepKind::Teardown => "teardown".into(),
-        };
-        let ms = report.elapsed.as_secs_f64() * 1000.0;
+        write_report(out, args.json, i, step, &report)?;
         let ok = report.outcome.is_success();
-        if args.json {
-            let error = match &report.outcome {
-                Outcome::Failed(e) => json!({"code": e.code, "message": e.message}),
-                Outcome::Differs(d) => {
-                    json!({"code": null, "message": "exists with another spec", "differences": d})
-                }
-                _ => serde_json::Value::Null,
-            };
-            writeln!(
-                out,
-                "{}",
-                json!({"step": i + 1, "id": step.id, "title": step.title, "call": call, "ok": ok, "outcome": report.outcome.label(), "ms": (ms * 10.0).round() / 10.0, "error": error})
-            )?;
-        } else {
-            let mark = match &report.outcome {
-                Outcome::Failed(_) => "✗",
-                Outcome::Differs(_) => "!",
-                _ => "✓",
-            };
-            writeln!(
-                out,
-                "{mark} {:>2}  {:<56} {:<30} {:>8.1} ms  {}",
-                i + 1,
-                step.title,
-                call,
-                ms,
-                report.outcome.label()
-            )?;
-            if let Outcome::Differs(diff) = &report.outcome {
-                for d in diff {
-                    writeln!(out, "       {d}")?;
-                }
-                writeln!(
-                    out,
-                    "       (run again with --update to apply the step's spec)"
-                )?;
-            }
-        }
         if let Err(e) = Results::record(&connected.state_dir, &key, &step.id, &report) {
             tracing::warn!("could not record the result: {e}");
         }
@@ -176,4 +133,60 @@ pub async fn run(
         .into()),
         None => Ok(reports),
     }
+}
+
+/// One step's line (or JSON object), with what differs under it.
+fn write_report(
+    out: &mut impl Write,
+    json: bool,
+    i: usize,
+    step: &Step,
+    report: &StepReport,
+) -> std::io::Result<()> {
+    let call = match &step.kind {
+        StepKind::Api { call, .. } => format!("{}:{}", call.service.cli_name(), call.operation),
+        StepKind::Traffic { .. } => "traffic".into(),
+        StepKind::Info => "info".into(),
+        StepKind::Teardown => "teardown".into(),
+    };
+    let ms = report.elapsed.as_secs_f64() * 1000.0;
+    if json {
+        let error = match &report.outcome {
+            Outcome::Failed(e) => json!({"code": e.code, "message": e.message}),
+            Outcome::Differs(d) => {
+                json!({"code": null, "message": "exists with another spec", "differences": d})
+            }
+            _ => serde_json::Value::Null,
+        };
+        writeln!(
+            out,
+            "{}",
+            json!({"step": i + 1, "id": step.id, "title": step.title, "call": call, "ok": report.outcome.is_success(), "outcome": report.outcome.label(), "ms": (ms * 10.0).round() / 10.0, "error": error})
+        )?;
+    } else {
+        let mark = match &report.outcome {
+            Outcome::Failed(_) => "✗",
+            Outcome::Differs(_) => "!",
+            _ => "✓",
+        };
+        writeln!(
+            out,
+            "{mark} {:>2}  {:<56} {:<30} {:>8.1} ms  {}",
+            i + 1,
+            step.title,
+            call,
+            ms,
+            report.outcome.label()
+        )?;
+        if let Outcome::Differs(diff) = &report.outcome {
+            for d in diff {
+                writeln!(out, "       {d}")?;
+            }
+            writeln!(
+                out,
+                "       (run again with --update to apply the step's spec)"
+            )?;
+        }
+    }
+    Ok(())
 }
