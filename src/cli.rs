@@ -216,6 +216,15 @@ pub struct ServeArgs {
     /// Connections served at once; more are answered with a throttling error.
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
+    /// How many times faster than real time the cloud's clock runs (1-3600): at 60 one API
+    /// minute (an ECS bake time) passes in one real second.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_clock_scale)]
+    pub clock_scale: f64,
+}
+
+fn parse_clock_scale(s: &str) -> Result<f64, String> {
+    let scale: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    crate::emulator::clock::check_scale(scale)
 }
 
 impl Default for ExportArgs {
@@ -237,6 +246,7 @@ impl Default for ServeArgs {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
             max_connections: 1024,
+            clock_scale: 1.0,
         }
     }
 }
