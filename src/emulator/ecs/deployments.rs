@@ -306,16 +306,10 @@ fn latest_revision_arn(
 /// at least 3 and at most 200 (BOUNDED_PERCENT 50); thresholdConfiguration may name another
 /// percentage (bounded or not) or a COUNT.
 pub fn breaker_threshold(breaker: &DeploymentCircuitBreaker, desired: i32) -> i32 {
-    let (kind, value) =
-        breaker
-            .threshold_configuration
-            .as_ref()
-            .map_or(("BOUNDED_PERCENT", 50), |t| {
-                (
-                    t.r#type.as_str(),
-                    t.value,
-                )
-            });
+    let (kind, value) = breaker
+        .threshold_configuration
+        .as_ref()
+        .map_or(("BOUNDED_PERCENT", 50), |t| (t.r#type.as_str(), t.value));
     let percent = ((desired.max(0) as i64 * value as i64 + 99) / 100) as i32;
     match kind {
         "COUNT" => value.max(1),
@@ -420,8 +414,26 @@ pub fn advance(cx: &Ctx, region: &mut EcsRegion, due: &mut Option<f64>) -> bool 
             continue;
         }
         let before = record.clone();
-        step(cx, record, &observe, due, &mut rollbacks);
+        // Every stage that can follow at once does (no pass comes unless something is due).
+        for _ in 0..8 {
+            let stage = (
+                record.deployment.status.clone(),
+                record.deployment.lifecycle_stage.clone(),
+            );
+            step(cx, record, &observe, due, &mut rollbacks);
+            if (
+                record.deployment.status.clone(),
+                record.deployment.lifecycle_stage.clone(),
+            ) == stage
+            {
+                break;
+            }
+        }
         changed |= *record != before;
+    }
+    if changed {
+        // What a stage asks of the scheduler (drain the old tasks) takes another pass.
+        earliest(due, cx.now);
     }
     for order in rollbacks {
         roll_back(cx, region, &order);
@@ -468,15 +480,15 @@ fn step(
     ) {
         record.deployment.status = Some("ROLLBACK_IN_PROGRESS".into());
         // Done once the target revision's tasks are gone and the source runs at full size.
+        let reason = record
+            .deployment
+            .status_reason
+            .clone()
+            .unwrap_or_else(|| "Service deployment rolled back.".into());
         if target.running + target.pending == 0
             && (record.source_id.is_none() || source.running >= desired)
         {
-            finish(
-                cx,
-                record,
-                "ROLLBACK_SUCCESSFUL",
-                "Service deployment rolled back.",
-            );
+            finish(cx, record, "ROLLBACK_SUCCESSFUL", &reason);
             set_stage(cx, record, "CLEAN_UP");
         }
         return;
@@ -523,6 +535,11 @@ fn step(
     let bake = cfg.bake_time_in_minutes.unwrap_or(0).max(0) as f64 * MINUTE;
     match (record.strategy(), record.stage()) {
         (_, "SCALE_UP") if !steady => {}
+        // A service's first deployment has no revision to shift traffic from.
+        (_, "SCALE_UP") if record.source_task_definition.is_none() => {
+            shift(cx, record, 100.0);
+            set_stage(cx, record, "CLEAN_UP");
+        }
         ("ROLLING", "SCALE_UP") => {
             // A rolling update shifts traffic with its tasks; it is done once the old tasks
             // are gone.
