@@ -612,15 +612,13 @@ fn step(
                 earliest(due, at);
             }
         }
-        (_, "CLEAN_UP") => {
-            if !source.exists || source.running + source.pending == 0 {
-                finish(
-                    cx,
-                    record,
-                    "SUCCESSFUL",
-                    "Service deployment completed successfully.",
-                );
-            }
+        (_, "CLEAN_UP") if !source.exists || source.running + source.pending == 0 => {
+            finish(
+                cx,
+                record,
+                "SUCCESSFUL",
+                "Service deployment completed successfully.",
+            );
         }
         _ => {}
     }
@@ -668,7 +666,7 @@ fn prune(region: &mut EcsRegion, cluster: &str, service: &str) {
         .filter(|(_, d)| d.cluster == cluster && d.service == service && !d.in_progress())
         .map(|(arn, d)| (d.deployment.created_at.unwrap_or(0.0), arn.clone()))
         .collect();
-    if finished.len() + 1 <= DEPLOYMENTS_KEPT {
+    if finished.len() < DEPLOYMENTS_KEPT {
         return;
     }
     finished.sort_by(|a, b| a.0.total_cmp(&b.0));

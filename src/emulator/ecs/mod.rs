@@ -5,9 +5,11 @@
 //! RegisterTaskDefinition, DescribeTaskDefinition, ListTaskDefinitions,
 //! ListTaskDefinitionFamilies, DeregisterTaskDefinition; CreateService, UpdateService,
 //! DescribeServices, ListServices, DeleteService; RunTask, StopTask, ListTasks, DescribeTasks;
-//! TagResource, UntagResource, ListTagsForResource.
+//! TagResource, UntagResource, ListTagsForResource; ListServiceDeployments,
+//! DescribeServiceDeployments, StopServiceDeployment, DescribeServiceRevisions (deployments.rs:
+//! ROLLING, CANARY and LINEAR strategies, rollback, the circuit breaker).
 //!
-//! Not implemented: container instances, capacity providers, task sets, service connect, load
+//! Not implemented: BLUE_GREEN deployments (refused), lifecycle hooks and alarms, container instances, capacity providers, task sets, service connect, load
 //! balancers and service registries (accepted and echoed, but nothing is registered), DAEMON
 //! services (rejected), placement (every task lands on the one local host), task overrides
 //! (accepted, not applied), IAM (roles are recorded, never assumed). Any other ECS operation
