@@ -259,4 +259,14 @@ mod tests {
     fn the_command_line_is_consistent() {
         super::Cli::command().debug_assert();
     }
+
+    #[test]
+    fn the_clock_scale_is_bounded() {
+        use super::parse_clock_scale;
+        assert_eq!(parse_clock_scale("60"), Ok(60.0));
+        assert_eq!(parse_clock_scale("3600"), Ok(3600.0));
+        for bad in ["0", "0.5", "3601", "inf", "NaN", "fast"] {
+            assert!(parse_clock_scale(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -980,3 +980,66 @@ pub fn roll_back(cx: &Ctx, region: &mut EcsRegion, order: &RollbackOrder) {
     }
     service.deployments = Some(deployments);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn breaker(threshold: Option<(&str, i32)>) -> DeploymentCircuitBreaker {
+        DeploymentCircuitBreaker {
+            enable: true,
+            rollback: true,
+            threshold_configuration: threshold.map(|(kind, value)| ThresholdConfiguration {
+                r#type: kind.into(),
+                value,
+            }),
+            ..DeploymentCircuitBreaker::default()
+        }
+    }
+
+    #[test]
+    fn the_circuit_breaker_threshold_is_ecs_rule() {
+        // Half the desired count, rounded up, at least 3 and at most 200.
+        let default = breaker(None);
+        assert_eq!(breaker_threshold(&default, 1), 3);
+        assert_eq!(breaker_threshold(&default, 7), 4);
+        assert_eq!(breaker_threshold(&default, 1000), 200);
+        assert_eq!(breaker_threshold(&breaker(Some(("COUNT", 1))), 50), 1);
+        assert_eq!(
+            breaker_threshold(&breaker(Some(("UNBOUNDED_PERCENT", 50))), 1000),
+            500
+        );
+    }
+
+    #[test]
+    fn strategies_get_their_documented_defaults_and_ranges() {
+        let mut linear = DeploymentConfiguration {
+            strategy: Some("LINEAR".into()),
+            ..DeploymentConfiguration::default()
+        };
+        check_configuration(&mut linear).unwrap();
+        let l = linear.linear_configuration.unwrap();
+        assert_eq!(
+            (l.step_percent, l.step_bake_time_in_minutes),
+            (Some(10.0), Some(6))
+        );
+        let mut off_grid = DeploymentConfiguration {
+            strategy: Some("CANARY".into()),
+            canary_configuration: Some(CanaryConfiguration {
+                canary_percent: Some(12.34),
+                canary_bake_time_in_minutes: None,
+            }),
+            ..DeploymentConfiguration::default()
+        };
+        assert_eq!(
+            check_configuration(&mut off_grid).unwrap_err().code,
+            "InvalidParameterException"
+        );
+        let mut rolling = DeploymentConfiguration::default();
+        check_configuration(&mut rolling).unwrap();
+        assert_eq!(
+            rolling.bake_time_in_minutes, None,
+            "ROLLING is left as given"
+        );
+    }
+}
