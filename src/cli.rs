@@ -214,6 +214,15 @@ pub struct ServeArgs {
     /// Connections served at once; more are answered with a throttling error.
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
+    /// How many times faster than real time the cloud's clock runs (1-3600): at 60 one API
+    /// minute (an ECS bake time) passes in one real second.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_clock_scale)]
+    pub clock_scale: f64,
+}
+
+fn parse_clock_scale(s: &str) -> Result<f64, String> {
+    let scale: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    crate::emulator::clock::check_scale(scale)
 }
 
 impl Default for ExportArgs {
@@ -235,6 +244,7 @@ impl Default for ServeArgs {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
             max_connections: 1024,
+            clock_scale: 1.0,
         }
     }
 }
@@ -246,5 +256,15 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_clock_scale_is_bounded() {
+        use super::parse_clock_scale;
+        assert_eq!(parse_clock_scale("60"), Ok(60.0));
+        assert_eq!(parse_clock_scale("3600"), Ok(3600.0));
+        for bad in ["0", "0.5", "3601", "inf", "NaN", "fast"] {
+            assert!(parse_clock_scale(bad).is_err(), "{bad}");
+        }
     }
 }

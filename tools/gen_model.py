@@ -35,6 +35,8 @@ ECS_OPERATIONS = [
     "CreateService", "UpdateService", "DescribeServices", "ListServices", "DeleteService",
     "RunTask", "StopTask", "ListTasks", "DescribeTasks",
     "TagResource", "UntagResource", "ListTagsForResource",
+    "ListServiceDeployments", "DescribeServiceDeployments", "StopServiceDeployment",
+    "DescribeServiceRevisions",
 ]
 
 # Cloud Map: the operations the emulator serves (what ECS Service Connect and its teardown use).

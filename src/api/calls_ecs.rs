@@ -481,6 +481,20 @@ fn sdk_container_restart_policy(
     b.build()
 }
 
+fn sdk_created_at(v: M::CreatedAt) -> Result<aws_sdk_ecs::types::CreatedAt, BuildError> {
+    #[allow(unused_mut)]
+    let mut b = aws_sdk_ecs::types::CreatedAt::builder();
+    b = b.set_after(match v.after {
+        Some(x) => Some(aws_sdk_ecs::primitives::DateTime::from_secs_f64(x)),
+        None => None,
+    });
+    b = b.set_before(match v.before {
+        Some(x) => Some(aws_sdk_ecs::primitives::DateTime::from_secs_f64(x)),
+        None => None,
+    });
+    Ok(b.build())
+}
+
 fn sdk_deployment_alarms(
     v: M::DeploymentAlarms,
 ) -> Result<aws_sdk_ecs::types::DeploymentAlarms, BuildError> {
@@ -2335,6 +2349,38 @@ pub async fn send(
                 .map(|_| ())
                 .map_err(|e| CallError::from_sdk(&e))
         }
+        M::Request::DescribeServiceDeployments(v) => {
+            let call = client
+                .describe_service_deployments()
+                .set_service_deployment_arns(Some(
+                    v.service_deployment_arns
+                        .into_iter()
+                        .map(|e0| Ok(e0))
+                        .collect::<Result<Vec<_>, BuildError>>()?,
+                ));
+            call.customize()
+                .interceptor(capture.clone())
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| CallError::from_sdk(&e))
+        }
+        M::Request::DescribeServiceRevisions(v) => {
+            let call = client
+                .describe_service_revisions()
+                .set_service_revision_arns(Some(
+                    v.service_revision_arns
+                        .into_iter()
+                        .map(|e0| Ok(e0))
+                        .collect::<Result<Vec<_>, BuildError>>()?,
+                ));
+            call.customize()
+                .interceptor(capture.clone())
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| CallError::from_sdk(&e))
+        }
         M::Request::DescribeServices(v) => {
             let call = client
                 .describe_services()
@@ -2421,6 +2467,45 @@ pub async fn send(
                 })
                 .set_next_token(match v.next_token {
                     Some(x) => Some(x),
+                    None => None,
+                });
+            call.customize()
+                .interceptor(capture.clone())
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| CallError::from_sdk(&e))
+        }
+        M::Request::ListServiceDeployments(v) => {
+            let call = client
+                .list_service_deployments()
+                .set_cluster(match v.cluster {
+                    Some(x) => Some(x),
+                    None => None,
+                })
+                .set_created_at(match v.created_at {
+                    Some(x) => Some(sdk_created_at(x)?),
+                    None => None,
+                })
+                .set_max_results(match v.max_results {
+                    Some(x) => Some(x),
+                    None => None,
+                })
+                .set_next_token(match v.next_token {
+                    Some(x) => Some(x),
+                    None => None,
+                })
+                .set_service(Some(v.service))
+                .set_status(match v.status {
+                    Some(x) => Some(
+                        x.into_iter()
+                            .map(|e0| {
+                                Ok(aws_sdk_ecs::types::ServiceDeploymentStatus::from(
+                                    e0.as_str(),
+                                ))
+                            })
+                            .collect::<Result<Vec<_>, BuildError>>()?,
+                    ),
                     None => None,
                 });
             call.customize()
@@ -2783,6 +2868,23 @@ pub async fn send(
                             .map(|e0| Ok(sdk_task_volume_configuration(e0)?))
                             .collect::<Result<Vec<_>, BuildError>>()?,
                     ),
+                    None => None,
+                });
+            call.customize()
+                .interceptor(capture.clone())
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| CallError::from_sdk(&e))
+        }
+        M::Request::StopServiceDeployment(v) => {
+            let call = client
+                .stop_service_deployment()
+                .set_service_deployment_arn(Some(v.service_deployment_arn))
+                .set_stop_type(match v.stop_type {
+                    Some(x) => Some(aws_sdk_ecs::types::StopServiceDeploymentStopType::from(
+                        x.as_str(),
+                    )),
                     None => None,
                 });
             call.customize()

@@ -27,6 +27,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     let config = CloudConfig {
         region: args.region.clone(),
         account_id: args.account_id.clone(),
+        clock_scale: args.clock_scale,
         http: HttpLimits {
             max_connections: args.max_connections as usize,
             ..HttpLimits::default()

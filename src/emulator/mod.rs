@@ -24,6 +24,7 @@ use tokio::task::JoinHandle;
 
 use appmesh::AppMesh;
 use appmesh::store::Limits;
+use clock::Clock;
 use cloudmap::CloudMap;
 use cloudmap::quotas::Quotas;
 use ecs::Ecs;
@@ -43,6 +44,9 @@ pub struct CloudConfig {
     pub ecs_timings: Timings,
     /// Timeouts and sizes of the HTTP front.
     pub http: HttpLimits,
+    /// How many times faster than real time the cloud's clock runs ([`clock::MIN_SCALE`] to
+    /// [`clock::MAX_SCALE`]; clamped); `Cloud::clock` is the clock itself.
+    pub clock_scale: f64,
 }
 
 impl Default for CloudConfig {
@@ -53,6 +57,7 @@ impl Default for CloudConfig {
             appmesh_limits: Limits::default(),
             ecs_timings: Timings::default(),
             http: HttpLimits::default(),
+            clock_scale: 1.0,
         }
     }
 }
@@ -60,6 +65,8 @@ impl Default for CloudConfig {
 /// The services of the control plane and the snapshot channel they publish on.
 pub struct Cloud {
     pub config: CloudConfig,
+    /// The one clock App Mesh, ECS and Cloud Map read.
+    pub clock: Clock,
     pub appmesh: AppMesh,
     pub ecs: Ecs,
     /// Cloud Map, with its documented default quotas.
@@ -73,21 +80,27 @@ pub struct Cloud {
 impl Cloud {
     pub fn new(config: CloudConfig) -> Arc<Cloud> {
         let publisher = Publisher::new();
+        let clock = Clock::new(config.clock_scale);
         let appmesh_publisher = publisher.clone();
-        let appmesh = AppMesh::new(config.account_id.clone(), config.appmesh_limits, move |s| {
-            appmesh_publisher.publish_appmesh(s)
-        });
+        let appmesh = AppMesh::new(
+            config.account_id.clone(),
+            config.appmesh_limits,
+            clock,
+            move |s| appmesh_publisher.publish_appmesh(s),
+        );
         let ecs_publisher = publisher.clone();
         let ecs = Ecs::new(
             config.account_id.clone(),
             config.region.clone(),
             config.ecs_timings,
+            clock,
             move |s| ecs_publisher.publish_ecs(s),
         );
         let (tx, rx) = mpsc::unbounded_channel();
-        let cloudmap = CloudMap::new(config.account_id.clone(), Quotas::default());
+        let cloudmap = CloudMap::new(config.account_id.clone(), Quotas::default(), clock);
         Arc::new(Cloud {
             config,
+            clock,
             appmesh,
             ecs,
             cloudmap,

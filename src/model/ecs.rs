@@ -1010,6 +1010,30 @@ impl Validate for ContainerDependency {
     }
 }
 
+/// The details about the container image a service revision uses.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerImage {
+    #[serde(
+        rename = "containerName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub container_name: Option<String>,
+    #[serde(rename = "image", default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(
+        rename = "imageDigest",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub image_digest: Option<String>,
+}
+
+impl Validate for ContainerImage {
+    fn validate(&self, _v: &mut Violations) {}
+}
+
 /// The overrides that are sent to a container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1508,6 +1532,20 @@ impl Validate for CreateServiceResponse {
             });
         }
     }
+}
+
+/// The optional filter to narrow the ListServiceDeployment results.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatedAt {
+    #[serde(rename = "after", default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<f64>,
+    #[serde(rename = "before", default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<f64>,
+}
+
+impl Validate for CreatedAt {
+    fn validate(&self, _v: &mut Violations) {}
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -2045,6 +2083,61 @@ impl Validate for DeploymentLifecycleHook {
     }
 }
 
+/// The details of a deployment lifecycle hook that is active during a service deployment.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentLifecycleHookDetail {
+    #[serde(rename = "expiresAt", default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<f64>,
+    #[serde(rename = "hookId", default, skip_serializing_if = "Option::is_none")]
+    pub hook_id: Option<String>,
+    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "targetArn", default, skip_serializing_if = "Option::is_none")]
+    pub target_arn: Option<String>,
+    #[serde(
+        rename = "targetType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub target_type: Option<String>,
+    #[serde(
+        rename = "timeoutAction",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub timeout_action: Option<String>,
+}
+
+impl Validate for DeploymentLifecycleHookDetail {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.status {
+            v.at("status", |v| {
+                v.one_of(
+                    x,
+                    &[
+                        "AWAITING_ACTION",
+                        "IN_PROGRESS",
+                        "SUCCEEDED",
+                        "FAILED",
+                        "TIMED_OUT",
+                    ],
+                );
+            });
+        }
+        if let Some(x) = &self.target_type {
+            v.at("targetType", |v| {
+                v.one_of(x, &["AWS_LAMBDA", "PAUSE"]);
+            });
+        }
+        if let Some(x) = &self.timeout_action {
+            v.at("timeoutAction", |v| {
+                v.one_of(x, &["ROLLBACK", "CONTINUE"]);
+            });
+        }
+    }
+}
+
 /// The timeout configuration for a deployment lifecycle hook.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -2160,6 +2253,100 @@ impl Validate for DescribeClustersResponse {
         }
         if let Some(x) = &self.failures {
             v.at("failures", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DescribeServiceDeploymentsRequest {
+    #[serde(rename = "serviceDeploymentArns")]
+    pub service_deployment_arns: Vec<String>,
+}
+
+impl Validate for DescribeServiceDeploymentsRequest {
+    fn validate(&self, _v: &mut Violations) {}
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DescribeServiceDeploymentsResponse {
+    #[serde(rename = "failures", default, skip_serializing_if = "Option::is_none")]
+    pub failures: Option<Vec<Failure>>,
+    #[serde(
+        rename = "serviceDeployments",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_deployments: Option<Vec<ServiceDeployment>>,
+}
+
+impl Validate for DescribeServiceDeploymentsResponse {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.failures {
+            v.at("failures", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+        if let Some(x) = &self.service_deployments {
+            v.at("serviceDeployments", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DescribeServiceRevisionsRequest {
+    #[serde(rename = "serviceRevisionArns")]
+    pub service_revision_arns: Vec<String>,
+}
+
+impl Validate for DescribeServiceRevisionsRequest {
+    fn validate(&self, _v: &mut Violations) {}
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DescribeServiceRevisionsResponse {
+    #[serde(rename = "failures", default, skip_serializing_if = "Option::is_none")]
+    pub failures: Option<Vec<Failure>>,
+    #[serde(
+        rename = "serviceRevisions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_revisions: Option<Vec<ServiceRevision>>,
+}
+
+impl Validate for DescribeServiceRevisionsResponse {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.failures {
+            v.at("failures", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+        if let Some(x) = &self.service_revisions {
+            v.at("serviceRevisions", |v| {
                 for (i, item0) in x.iter().enumerate() {
                     v.at_index(i, |v| {
                         item0.validate(v);
@@ -2448,6 +2635,100 @@ impl Validate for EBSTagSpecification {
     }
 }
 
+/// Represents the Amazon Web Services resources managed by Amazon ECS for an Express service, including ingress paths, auto-scaling policies, metric alarms, and security groups.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ECSManagedResources {
+    #[serde(
+        rename = "autoScaling",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub auto_scaling: Option<ManagedAutoScaling>,
+    #[serde(
+        rename = "gatewayConnections",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub gateway_connections: Option<Vec<GatewayConnection>>,
+    #[serde(
+        rename = "ingressPaths",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ingress_paths: Option<Vec<ManagedIngressPath>>,
+    #[serde(rename = "logGroups", default, skip_serializing_if = "Option::is_none")]
+    pub log_groups: Option<Vec<ManagedLogGroup>>,
+    #[serde(
+        rename = "metricAlarms",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub metric_alarms: Option<Vec<ManagedMetricAlarm>>,
+    #[serde(
+        rename = "serviceSecurityGroups",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_security_groups: Option<Vec<ManagedSecurityGroup>>,
+}
+
+impl Validate for ECSManagedResources {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.auto_scaling {
+            v.at("autoScaling", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.gateway_connections {
+            v.at("gatewayConnections", |v| {
+                v.length(x.len(), Some(0), Some(5));
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+        if let Some(x) = &self.ingress_paths {
+            v.at("ingressPaths", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+        if let Some(x) = &self.log_groups {
+            v.at("logGroups", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+        if let Some(x) = &self.metric_alarms {
+            v.at("metricAlarms", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+        if let Some(x) = &self.service_security_groups {
+            v.at("serviceSecurityGroups", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+    }
+}
+
 /// The authorization configuration details for the Amazon EFS file system.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -2688,6 +2969,159 @@ impl Validate for FirelensConfiguration {
             let x = &self.r#type;
             v.one_of(x, &["fluentd", "fluentbit"]);
         });
+    }
+}
+
+/// A gateway-managed connection for a service revision.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayConnection {
+    #[serde(
+        rename = "accessType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub access_type: Option<String>,
+    #[serde(
+        rename = "gatewayArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub gateway_arn: Option<String>,
+    #[serde(
+        rename = "gatewayRouteArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub gateway_route_arn: Option<String>,
+    #[serde(rename = "portName", default, skip_serializing_if = "Option::is_none")]
+    pub port_name: Option<String>,
+    #[serde(rename = "resources", default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<GatewayConnectionResources>,
+    #[serde(
+        rename = "serviceUrl",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_url: Option<String>,
+    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+impl Validate for GatewayConnection {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.access_type {
+            v.at("accessType", |v| {
+                v.one_of(x, &["PUBLIC", "PRIVATE"]);
+            });
+        }
+        if let Some(x) = &self.resources {
+            v.at("resources", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.status {
+            v.at("status", |v| {
+                v.one_of(
+                    x,
+                    &[
+                        "ACTIVE",
+                        "CREATE_IN_PROGRESS",
+                        "CREATE_FAILED",
+                        "UPDATE_IN_PROGRESS",
+                        "UPDATE_FAILED",
+                        "DELETE_IN_PROGRESS",
+                        "DELETE_FAILED",
+                    ],
+                );
+            });
+        }
+    }
+}
+
+/// The Application Load Balancer resources that a gateway created and manages for a connection.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayConnectionAlbResources {
+    #[serde(
+        rename = "acmCertificateArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub acm_certificate_arn: Option<String>,
+    #[serde(
+        rename = "alternateTargetGroupArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub alternate_target_group_arn: Option<String>,
+    #[serde(
+        rename = "listenerArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub listener_arn: Option<String>,
+    #[serde(
+        rename = "listenerRuleArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub listener_rule_arn: Option<String>,
+    #[serde(
+        rename = "loadBalancerArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub load_balancer_arn: Option<String>,
+    #[serde(
+        rename = "loadBalancerSecurityGroupArns",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub load_balancer_security_group_arns: Option<Vec<String>>,
+    #[serde(
+        rename = "targetGroupArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub target_group_arn: Option<String>,
+    #[serde(
+        rename = "testListenerRuleArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub test_listener_rule_arn: Option<String>,
+}
+
+impl Validate for GatewayConnectionAlbResources {
+    fn validate(&self, _v: &mut Violations) {}
+}
+
+/// The gateway-managed infrastructure resources for a connection, as a union keyed by gateway type.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayConnectionResources {
+    #[serde(
+        rename = "hostSharedAlb",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub host_shared_alb: Option<Vec<GatewayConnectionAlbResources>>,
+}
+
+impl Validate for GatewayConnectionResources {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.host_shared_alb {
+            v.at("hostSharedAlb", |v| {
+                v.length(x.len(), Some(0), Some(1));
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+        v.exactly_one(&[("hostSharedAlb", self.host_shared_alb.is_some())]);
     }
 }
 
@@ -3133,6 +3567,86 @@ impl Validate for ListClustersResponse {
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct ListServiceDeploymentsRequest {
+    #[serde(rename = "cluster", default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<CreatedAt>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_results: Option<i32>,
+    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "service")]
+    pub service: String,
+    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Vec<String>>,
+}
+
+impl Validate for ListServiceDeploymentsRequest {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.created_at {
+            v.at("createdAt", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.status {
+            v.at("status", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        v.one_of(
+                            item0,
+                            &[
+                                "PENDING",
+                                "SUCCESSFUL",
+                                "STOPPED",
+                                "STOP_REQUESTED",
+                                "IN_PROGRESS",
+                                "ROLLBACK_REQUESTED",
+                                "ROLLBACK_IN_PROGRESS",
+                                "ROLLBACK_SUCCESSFUL",
+                                "ROLLBACK_FAILED",
+                            ],
+                        );
+                    });
+                }
+            });
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListServiceDeploymentsResponse {
+    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(
+        rename = "serviceDeployments",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_deployments: Option<Vec<ServiceDeploymentBrief>>,
+}
+
+impl Validate for ListServiceDeploymentsResponse {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.service_deployments {
+            v.at("serviceDeployments", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListServicesRequest {
     #[serde(rename = "cluster", default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
@@ -3534,6 +4048,476 @@ impl Validate for ManagedAgent {
     }
 }
 
+/// The Application Auto Scaling policy created by Amazon ECS when you create an Express service.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedApplicationAutoScalingPolicy {
+    #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "metric")]
+    pub metric: String,
+    #[serde(rename = "policyType")]
+    pub policy_type: String,
+    #[serde(rename = "status")]
+    pub status: String,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status_reason: Option<String>,
+    #[serde(rename = "targetValue")]
+    pub target_value: f64,
+    #[serde(rename = "updatedAt")]
+    pub updated_at: f64,
+}
+
+impl Validate for ManagedApplicationAutoScalingPolicy {
+    fn validate(&self, v: &mut Violations) {
+        v.at("status", |v| {
+            let x = &self.status;
+            v.one_of(
+                x,
+                &[
+                    "PROVISIONING",
+                    "ACTIVE",
+                    "DEPROVISIONING",
+                    "DELETED",
+                    "FAILED",
+                ],
+            );
+        });
+    }
+}
+
+/// The auto scaling configuration created by Amazon ECS for an Express service.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedAutoScaling {
+    #[serde(
+        rename = "applicationAutoScalingPolicies",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub application_auto_scaling_policies: Option<Vec<ManagedApplicationAutoScalingPolicy>>,
+    #[serde(
+        rename = "scalableTarget",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub scalable_target: Option<ManagedScalableTarget>,
+}
+
+impl Validate for ManagedAutoScaling {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.application_auto_scaling_policies {
+            v.at("applicationAutoScalingPolicies", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+        if let Some(x) = &self.scalable_target {
+            v.at("scalableTarget", |v| {
+                x.validate(v);
+            });
+        }
+    }
+}
+
+/// The ACM certificate associated with the HTTPS domain created for the Express service.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedCertificate {
+    #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "domainName")]
+    pub domain_name: String,
+    #[serde(rename = "status")]
+    pub status: String,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status_reason: Option<String>,
+    #[serde(rename = "updatedAt")]
+    pub updated_at: f64,
+}
+
+impl Validate for ManagedCertificate {
+    fn validate(&self, v: &mut Violations) {
+        v.at("status", |v| {
+            let x = &self.status;
+            v.one_of(
+                x,
+                &[
+                    "PROVISIONING",
+                    "ACTIVE",
+                    "DEPROVISIONING",
+                    "DELETED",
+                    "FAILED",
+                ],
+            );
+        });
+    }
+}
+
+/// The entry point into the Express service.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedIngressPath {
+    #[serde(rename = "accessType")]
+    pub access_type: String,
+    #[serde(
+        rename = "certificate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub certificate: Option<ManagedCertificate>,
+    #[serde(rename = "endpoint")]
+    pub endpoint: String,
+    #[serde(rename = "listener", default, skip_serializing_if = "Option::is_none")]
+    pub listener: Option<ManagedListener>,
+    #[serde(
+        rename = "loadBalancer",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub load_balancer: Option<ManagedLoadBalancer>,
+    #[serde(
+        rename = "loadBalancerSecurityGroups",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub load_balancer_security_groups: Option<Vec<ManagedSecurityGroup>>,
+    #[serde(rename = "rule", default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<ManagedListenerRule>,
+    #[serde(
+        rename = "targetGroups",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub target_groups: Option<Vec<ManagedTargetGroup>>,
+}
+
+impl Validate for ManagedIngressPath {
+    fn validate(&self, v: &mut Violations) {
+        v.at("accessType", |v| {
+            let x = &self.access_type;
+            v.one_of(x, &["PUBLIC", "PRIVATE"]);
+        });
+        if let Some(x) = &self.certificate {
+            v.at("certificate", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.listener {
+            v.at("listener", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.load_balancer {
+            v.at("loadBalancer", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.load_balancer_security_groups {
+            v.at("loadBalancerSecurityGroups", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+        if let Some(x) = &self.rule {
+            v.at("rule", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.target_groups {
+            v.at("targetGroups", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+    }
+}
+
+/// The listeners associated with the Express service's Application Load Balancer.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedListener {
+    #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "status")]
+    pub status: String,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status_reason: Option<String>,
+    #[serde(rename = "updatedAt")]
+    pub updated_at: f64,
+}
+
+impl Validate for ManagedListener {
+    fn validate(&self, v: &mut Violations) {
+        v.at("status", |v| {
+            let x = &self.status;
+            v.one_of(
+                x,
+                &[
+                    "PROVISIONING",
+                    "ACTIVE",
+                    "DEPROVISIONING",
+                    "DELETED",
+                    "FAILED",
+                ],
+            );
+        });
+    }
+}
+
+/// The listener rule associated with the Express service's Application Load Balancer.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedListenerRule {
+    #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "status")]
+    pub status: String,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status_reason: Option<String>,
+    #[serde(rename = "updatedAt")]
+    pub updated_at: f64,
+}
+
+impl Validate for ManagedListenerRule {
+    fn validate(&self, v: &mut Violations) {
+        v.at("status", |v| {
+            let x = &self.status;
+            v.one_of(
+                x,
+                &[
+                    "PROVISIONING",
+                    "ACTIVE",
+                    "DEPROVISIONING",
+                    "DELETED",
+                    "FAILED",
+                ],
+            );
+        });
+    }
+}
+
+/// The Application Load Balancer associated with the Express service.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedLoadBalancer {
+    #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "scheme")]
+    pub scheme: String,
+    #[serde(
+        rename = "securityGroupIds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub security_group_ids: Option<Vec<String>>,
+    #[serde(rename = "status")]
+    pub status: String,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status_reason: Option<String>,
+    #[serde(rename = "subnetIds", default, skip_serializing_if = "Option::is_none")]
+    pub subnet_ids: Option<Vec<String>>,
+    #[serde(rename = "updatedAt")]
+    pub updated_at: f64,
+}
+
+impl Validate for ManagedLoadBalancer {
+    fn validate(&self, v: &mut Violations) {
+        v.at("status", |v| {
+            let x = &self.status;
+            v.one_of(
+                x,
+                &[
+                    "PROVISIONING",
+                    "ACTIVE",
+                    "DEPROVISIONING",
+                    "DELETED",
+                    "FAILED",
+                ],
+            );
+        });
+    }
+}
+
+/// The Cloudwatch Log Group created by Amazon ECS for an Express service.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedLogGroup {
+    #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "logGroupName")]
+    pub log_group_name: String,
+    #[serde(rename = "status")]
+    pub status: String,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status_reason: Option<String>,
+    #[serde(rename = "updatedAt")]
+    pub updated_at: f64,
+}
+
+impl Validate for ManagedLogGroup {
+    fn validate(&self, v: &mut Violations) {
+        v.at("status", |v| {
+            let x = &self.status;
+            v.one_of(
+                x,
+                &[
+                    "PROVISIONING",
+                    "ACTIVE",
+                    "DEPROVISIONING",
+                    "DELETED",
+                    "FAILED",
+                ],
+            );
+        });
+    }
+}
+
+/// The CloudWatch metric alarm associated with the Express service's scaling policy.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedMetricAlarm {
+    #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "status")]
+    pub status: String,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status_reason: Option<String>,
+    #[serde(rename = "updatedAt")]
+    pub updated_at: f64,
+}
+
+impl Validate for ManagedMetricAlarm {
+    fn validate(&self, v: &mut Violations) {
+        v.at("status", |v| {
+            let x = &self.status;
+            v.one_of(
+                x,
+                &[
+                    "PROVISIONING",
+                    "ACTIVE",
+                    "DEPROVISIONING",
+                    "DELETED",
+                    "FAILED",
+                ],
+            );
+        });
+    }
+}
+
+/// Represents a scalable target.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedScalableTarget {
+    #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "maxCapacity")]
+    pub max_capacity: i32,
+    #[serde(rename = "minCapacity")]
+    pub min_capacity: i32,
+    #[serde(rename = "status")]
+    pub status: String,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status_reason: Option<String>,
+    #[serde(rename = "updatedAt")]
+    pub updated_at: f64,
+}
+
+impl Validate for ManagedScalableTarget {
+    fn validate(&self, v: &mut Violations) {
+        v.at("status", |v| {
+            let x = &self.status;
+            v.one_of(
+                x,
+                &[
+                    "PROVISIONING",
+                    "ACTIVE",
+                    "DEPROVISIONING",
+                    "DELETED",
+                    "FAILED",
+                ],
+            );
+        });
+    }
+}
+
+/// A security group associated with the Express service.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedSecurityGroup {
+    #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "status")]
+    pub status: String,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status_reason: Option<String>,
+    #[serde(rename = "updatedAt")]
+    pub updated_at: f64,
+}
+
+impl Validate for ManagedSecurityGroup {
+    fn validate(&self, v: &mut Violations) {
+        v.at("status", |v| {
+            let x = &self.status;
+            v.one_of(
+                x,
+                &[
+                    "PROVISIONING",
+                    "ACTIVE",
+                    "DEPROVISIONING",
+                    "DELETED",
+                    "FAILED",
+                ],
+            );
+        });
+    }
+}
+
 /// The managed storage configuration for the cluster.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -3550,6 +4534,48 @@ pub struct ManagedStorageConfiguration {
 
 impl Validate for ManagedStorageConfiguration {
     fn validate(&self, _v: &mut Violations) {}
+}
+
+/// The target group associated with the Express service's Application Load Balancer.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedTargetGroup {
+    #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "healthCheckPath")]
+    pub health_check_path: String,
+    #[serde(rename = "healthCheckPort")]
+    pub health_check_port: i32,
+    #[serde(rename = "port")]
+    pub port: i32,
+    #[serde(rename = "status")]
+    pub status: String,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status_reason: Option<String>,
+    #[serde(rename = "updatedAt")]
+    pub updated_at: f64,
+}
+
+impl Validate for ManagedTargetGroup {
+    fn validate(&self, v: &mut Violations) {
+        v.at("status", |v| {
+            let x = &self.status;
+            v.one_of(
+                x,
+                &[
+                    "PROVISIONING",
+                    "ACTIVE",
+                    "DEPROVISIONING",
+                    "DELETED",
+                    "FAILED",
+                ],
+            );
+        });
+    }
 }
 
 /// The configuration for a specific set of metrics to collect for a service.
@@ -4135,6 +5161,47 @@ impl Validate for RepositoryCredentials {
     fn validate(&self, _v: &mut Violations) {}
 }
 
+/// The resolved configuration for a service revision, which contains the actual resources your service revision uses, such as which target groups serve traffic.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolvedConfiguration {
+    #[serde(
+        rename = "loadBalancers",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub load_balancers: Option<Vec<ServiceRevisionLoadBalancer>>,
+    #[serde(
+        rename = "vpcLatticeConfigurations",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub vpc_lattice_configurations: Option<Vec<ServiceRevisionVpcLatticeConfiguration>>,
+}
+
+impl Validate for ResolvedConfiguration {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.load_balancers {
+            v.at("loadBalancers", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+        if let Some(x) = &self.vpc_lattice_configurations {
+            v.at("vpcLatticeConfigurations", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+    }
+}
+
 /// The specified resource wasn't found.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -4175,6 +5242,26 @@ impl Validate for ResourceRequirement {
             v.one_of(x, &["GPU", "InferenceAccelerator", "NeuronDevice"]);
         });
     }
+}
+
+/// Information about the service deployment rollback.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rollback {
+    #[serde(rename = "reason", default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(
+        rename = "serviceRevisionArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_revision_arn: Option<String>,
+    #[serde(rename = "startedAt", default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<f64>,
+}
+
+impl Validate for Rollback {
+    fn validate(&self, _v: &mut Violations) {}
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -4416,6 +5503,22 @@ impl Validate for RuntimePlatform {
             });
         }
     }
+}
+
+/// The runtime platform that Amazon ECS applies to a service revision.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimePlatformOverride {
+    #[serde(
+        rename = "cpuArchitecture",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cpu_architecture: Option<String>,
+}
+
+impl Validate for RuntimePlatformOverride {
+    fn validate(&self, _v: &mut Violations) {}
 }
 
 /// This parameter is specified when you're using an Amazon S3 Files file system for task storage.
@@ -5156,6 +6259,322 @@ impl Validate for ServiceCurrentRevisionSummary {
     fn validate(&self, _v: &mut Violations) {}
 }
 
+/// Information about the service deployment.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceDeployment {
+    #[serde(rename = "alarms", default, skip_serializing_if = "Option::is_none")]
+    pub alarms: Option<ServiceDeploymentAlarms>,
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cluster_arn: Option<String>,
+    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<f64>,
+    #[serde(
+        rename = "deploymentCircuitBreaker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub deployment_circuit_breaker: Option<ServiceDeploymentCircuitBreaker>,
+    #[serde(
+        rename = "deploymentConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub deployment_configuration: Option<DeploymentConfiguration>,
+    #[serde(
+        rename = "finishedAt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub finished_at: Option<f64>,
+    #[serde(
+        rename = "lifecycleHookDetails",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub lifecycle_hook_details: Option<Vec<DeploymentLifecycleHookDetail>>,
+    #[serde(
+        rename = "lifecycleStage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub lifecycle_stage: Option<String>,
+    #[serde(rename = "rollback", default, skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<Rollback>,
+    #[serde(
+        rename = "serviceArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_arn: Option<String>,
+    #[serde(
+        rename = "serviceDeploymentArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_deployment_arn: Option<String>,
+    #[serde(
+        rename = "sourceServiceRevisions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_service_revisions: Option<Vec<ServiceRevisionSummary>>,
+    #[serde(rename = "startedAt", default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<f64>,
+    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status_reason: Option<String>,
+    #[serde(rename = "stoppedAt", default, skip_serializing_if = "Option::is_none")]
+    pub stopped_at: Option<f64>,
+    #[serde(
+        rename = "targetServiceRevision",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub target_service_revision: Option<ServiceRevisionSummary>,
+    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<f64>,
+}
+
+impl Validate for ServiceDeployment {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.alarms {
+            v.at("alarms", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.deployment_circuit_breaker {
+            v.at("deploymentCircuitBreaker", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.deployment_configuration {
+            v.at("deploymentConfiguration", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.lifecycle_hook_details {
+            v.at("lifecycleHookDetails", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+        if let Some(x) = &self.lifecycle_stage {
+            v.at("lifecycleStage", |v| {
+                v.one_of(
+                    x,
+                    &[
+                        "RECONCILE_SERVICE",
+                        "PRE_SCALE_UP",
+                        "SCALE_UP",
+                        "POST_SCALE_UP",
+                        "TEST_TRAFFIC_SHIFT",
+                        "POST_TEST_TRAFFIC_SHIFT",
+                        "PRODUCTION_TRAFFIC_SHIFT",
+                        "POST_PRODUCTION_TRAFFIC_SHIFT",
+                        "BAKE_TIME",
+                        "CLEAN_UP",
+                    ],
+                );
+            });
+        }
+        if let Some(x) = &self.rollback {
+            v.at("rollback", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.source_service_revisions {
+            v.at("sourceServiceRevisions", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+        if let Some(x) = &self.status {
+            v.at("status", |v| {
+                v.one_of(
+                    x,
+                    &[
+                        "PENDING",
+                        "SUCCESSFUL",
+                        "STOPPED",
+                        "STOP_REQUESTED",
+                        "IN_PROGRESS",
+                        "ROLLBACK_REQUESTED",
+                        "ROLLBACK_IN_PROGRESS",
+                        "ROLLBACK_SUCCESSFUL",
+                        "ROLLBACK_FAILED",
+                    ],
+                );
+            });
+        }
+        if let Some(x) = &self.target_service_revision {
+            v.at("targetServiceRevision", |v| {
+                x.validate(v);
+            });
+        }
+    }
+}
+
+/// The CloudWatch alarms used to determine a service deployment failed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceDeploymentAlarms {
+    #[serde(
+        rename = "alarmNames",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub alarm_names: Option<Vec<String>>,
+    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(
+        rename = "triggeredAlarmNames",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub triggered_alarm_names: Option<Vec<String>>,
+}
+
+impl Validate for ServiceDeploymentAlarms {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.status {
+            v.at("status", |v| {
+                v.one_of(
+                    x,
+                    &["TRIGGERED", "MONITORING", "MONITORING_COMPLETE", "DISABLED"],
+                );
+            });
+        }
+    }
+}
+
+/// The service deployment properties that are retured when you call ListServiceDeployments.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceDeploymentBrief {
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cluster_arn: Option<String>,
+    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<f64>,
+    #[serde(
+        rename = "finishedAt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub finished_at: Option<f64>,
+    #[serde(
+        rename = "serviceArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_arn: Option<String>,
+    #[serde(
+        rename = "serviceDeploymentArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_deployment_arn: Option<String>,
+    #[serde(rename = "startedAt", default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<f64>,
+    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status_reason: Option<String>,
+    #[serde(
+        rename = "targetServiceRevisionArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub target_service_revision_arn: Option<String>,
+}
+
+impl Validate for ServiceDeploymentBrief {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.status {
+            v.at("status", |v| {
+                v.one_of(
+                    x,
+                    &[
+                        "PENDING",
+                        "SUCCESSFUL",
+                        "STOPPED",
+                        "STOP_REQUESTED",
+                        "IN_PROGRESS",
+                        "ROLLBACK_REQUESTED",
+                        "ROLLBACK_IN_PROGRESS",
+                        "ROLLBACK_SUCCESSFUL",
+                        "ROLLBACK_FAILED",
+                    ],
+                );
+            });
+        }
+    }
+}
+
+/// Information about the circuit breaker used to determine when a service deployment has failed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceDeploymentCircuitBreaker {
+    #[serde(
+        rename = "failureCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub failure_count: Option<i32>,
+    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "threshold", default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<i32>,
+}
+
+impl Validate for ServiceDeploymentCircuitBreaker {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.status {
+            v.at("status", |v| {
+                v.one_of(
+                    x,
+                    &["TRIGGERED", "MONITORING", "MONITORING_COMPLETE", "DISABLED"],
+                );
+            });
+        }
+    }
+}
+
+/// The service deploy ARN that you specified in the ContinueServiceDeployment doesn't exist.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceDeploymentNotFoundException {
+    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl Validate for ServiceDeploymentNotFoundException {
+    fn validate(&self, _v: &mut Violations) {}
+}
+
 /// The details for an event that's associated with a service.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -5297,6 +6716,359 @@ impl Validate for ServiceRegistry {
     fn validate(&self, _v: &mut Violations) {}
 }
 
+/// Information about the service revision.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceRevision {
+    #[serde(
+        rename = "capacityProviderStrategy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub capacity_provider_strategy: Option<Vec<CapacityProviderStrategyItem>>,
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cluster_arn: Option<String>,
+    #[serde(
+        rename = "containerImages",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub container_images: Option<Vec<ContainerImage>>,
+    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<f64>,
+    #[serde(
+        rename = "ecsManagedResources",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ecs_managed_resources: Option<ECSManagedResources>,
+    #[serde(
+        rename = "fargateEphemeralStorage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub fargate_ephemeral_storage: Option<DeploymentEphemeralStorage>,
+    #[serde(
+        rename = "gatewayConnectors",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub gateway_connectors: Option<Vec<GatewayConnector>>,
+    #[serde(
+        rename = "guardDutyEnabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub guard_duty_enabled: Option<bool>,
+    #[serde(
+        rename = "launchType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub launch_type: Option<String>,
+    #[serde(
+        rename = "loadBalancers",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub load_balancers: Option<Vec<LoadBalancer>>,
+    #[serde(
+        rename = "monitoring",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub monitoring: Option<MonitoringConfiguration>,
+    #[serde(
+        rename = "networkConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub network_configuration: Option<NetworkConfiguration>,
+    #[serde(rename = "overrides", default, skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<ServiceRevisionOverrides>,
+    #[serde(
+        rename = "platformFamily",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub platform_family: Option<String>,
+    #[serde(
+        rename = "platformVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub platform_version: Option<String>,
+    #[serde(
+        rename = "resolvedConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resolved_configuration: Option<ResolvedConfiguration>,
+    #[serde(
+        rename = "serviceArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_arn: Option<String>,
+    #[serde(
+        rename = "serviceConnectConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_connect_configuration: Option<ServiceConnectConfiguration>,
+    #[serde(
+        rename = "serviceRegistries",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_registries: Option<Vec<ServiceRegistry>>,
+    #[serde(
+        rename = "serviceRevisionArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_revision_arn: Option<String>,
+    #[serde(
+        rename = "taskDefinition",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub task_definition: Option<String>,
+    #[serde(
+        rename = "volumeConfigurations",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub volume_configurations: Option<Vec<ServiceVolumeConfiguration>>,
+    #[serde(
+        rename = "vpcLatticeConfigurations",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub vpc_lattice_configurations: Option<Vec<VpcLatticeConfiguration>>,
+}
+
+impl Validate for ServiceRevision {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.capacity_provider_strategy {
+            v.at("capacityProviderStrategy", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+        if let Some(x) = &self.container_images {
+            v.at("containerImages", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+        if let Some(x) = &self.ecs_managed_resources {
+            v.at("ecsManagedResources", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.fargate_ephemeral_storage {
+            v.at("fargateEphemeralStorage", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.gateway_connectors {
+            v.at("gatewayConnectors", |v| {
+                v.length(x.len(), Some(0), Some(1));
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+        if let Some(x) = &self.launch_type {
+            v.at("launchType", |v| {
+                v.one_of(x, &["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"]);
+            });
+        }
+        if let Some(x) = &self.load_balancers {
+            v.at("loadBalancers", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+        if let Some(x) = &self.monitoring {
+            v.at("monitoring", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.network_configuration {
+            v.at("networkConfiguration", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.overrides {
+            v.at("overrides", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.resolved_configuration {
+            v.at("resolvedConfiguration", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.service_connect_configuration {
+            v.at("serviceConnectConfiguration", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.service_registries {
+            v.at("serviceRegistries", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+        if let Some(x) = &self.volume_configurations {
+            v.at("volumeConfigurations", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+        if let Some(x) = &self.vpc_lattice_configurations {
+            v.at("vpcLatticeConfigurations", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+    }
+}
+
+/// The resolved load balancer configuration for a service revision.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceRevisionLoadBalancer {
+    #[serde(
+        rename = "productionListenerRule",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub production_listener_rule: Option<String>,
+    #[serde(
+        rename = "targetGroupArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub target_group_arn: Option<String>,
+}
+
+impl Validate for ServiceRevisionLoadBalancer {
+    fn validate(&self, _v: &mut Violations) {}
+}
+
+/// Contains the runtime overrides that Amazon ECS automatically applies to a service revision when the effective runtime configuration differs from the task definition.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceRevisionOverrides {
+    #[serde(
+        rename = "runtimePlatform",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub runtime_platform: Option<RuntimePlatformOverride>,
+}
+
+impl Validate for ServiceRevisionOverrides {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.runtime_platform {
+            v.at("runtimePlatform", |v| {
+                x.validate(v);
+            });
+        }
+    }
+}
+
+/// The information about the number of requested, pending, and running tasks for a service revision.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceRevisionSummary {
+    #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(
+        rename = "pendingTaskCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pending_task_count: Option<i32>,
+    #[serde(
+        rename = "requestedProductionTrafficWeight",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub requested_production_traffic_weight: Option<f64>,
+    #[serde(
+        rename = "requestedTaskCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub requested_task_count: Option<i32>,
+    #[serde(
+        rename = "requestedTestTrafficWeight",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub requested_test_traffic_weight: Option<f64>,
+    #[serde(
+        rename = "runningTaskCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub running_task_count: Option<i32>,
+}
+
+impl Validate for ServiceRevisionSummary {
+    fn validate(&self, _v: &mut Violations) {}
+}
+
+/// The resolved VPC Lattice configuration for a service revision.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceRevisionVpcLatticeConfiguration {
+    #[serde(
+        rename = "productionListenerRule",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub production_listener_rule: Option<String>,
+    #[serde(
+        rename = "targetGroupArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub target_group_arn: Option<String>,
+}
+
+impl Validate for ServiceRevisionVpcLatticeConfiguration {
+    fn validate(&self, _v: &mut Violations) {}
+}
+
 /// The configuration for a volume specified in the task definition as a volume that is configured at launch time.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -5338,6 +7110,40 @@ impl Validate for SharingStrategy {
         }
         v.exactly_one(&[("nvidiaMps", self.nvidia_mps.is_some())]);
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopServiceDeploymentRequest {
+    #[serde(rename = "serviceDeploymentArn")]
+    pub service_deployment_arn: String,
+    #[serde(rename = "stopType", default, skip_serializing_if = "Option::is_none")]
+    pub stop_type: Option<String>,
+}
+
+impl Validate for StopServiceDeploymentRequest {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.stop_type {
+            v.at("stopType", |v| {
+                v.one_of(x, &["ABORT", "ROLLBACK"]);
+            });
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopServiceDeploymentResponse {
+    #[serde(
+        rename = "serviceDeploymentArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_deployment_arn: Option<String>,
+}
+
+impl Validate for StopServiceDeploymentResponse {
+    fn validate(&self, _v: &mut Violations) {}
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -7080,6 +8886,22 @@ pub const OPERATIONS: &[Operation] = &[
         params: &[],
     },
     Operation {
+        name: "DescribeServiceDeployments",
+        method: "POST",
+        uri: "/",
+        status: 200,
+        payload: None,
+        params: &[],
+    },
+    Operation {
+        name: "DescribeServiceRevisions",
+        method: "POST",
+        uri: "/",
+        status: 200,
+        payload: None,
+        params: &[],
+    },
+    Operation {
         name: "DescribeServices",
         method: "POST",
         uri: "/",
@@ -7105,6 +8927,14 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "ListClusters",
+        method: "POST",
+        uri: "/",
+        status: 200,
+        payload: None,
+        params: &[],
+    },
+    Operation {
+        name: "ListServiceDeployments",
         method: "POST",
         uri: "/",
         status: 200,
@@ -7168,6 +8998,14 @@ pub const OPERATIONS: &[Operation] = &[
         params: &[],
     },
     Operation {
+        name: "StopServiceDeployment",
+        method: "POST",
+        uri: "/",
+        status: 200,
+        payload: None,
+        params: &[],
+    },
+    Operation {
         name: "StopTask",
         method: "POST",
         uri: "/",
@@ -7210,10 +9048,13 @@ pub enum Request {
     DeleteService(DeleteServiceRequest),
     DeregisterTaskDefinition(DeregisterTaskDefinitionRequest),
     DescribeClusters(DescribeClustersRequest),
+    DescribeServiceDeployments(DescribeServiceDeploymentsRequest),
+    DescribeServiceRevisions(DescribeServiceRevisionsRequest),
     DescribeServices(DescribeServicesRequest),
     DescribeTaskDefinition(DescribeTaskDefinitionRequest),
     DescribeTasks(DescribeTasksRequest),
     ListClusters(ListClustersRequest),
+    ListServiceDeployments(ListServiceDeploymentsRequest),
     ListServices(ListServicesRequest),
     ListTagsForResource(ListTagsForResourceRequest),
     ListTaskDefinitionFamilies(ListTaskDefinitionFamiliesRequest),
@@ -7221,6 +9062,7 @@ pub enum Request {
     ListTasks(ListTasksRequest),
     RegisterTaskDefinition(RegisterTaskDefinitionRequest),
     RunTask(RunTaskRequest),
+    StopServiceDeployment(StopServiceDeploymentRequest),
     StopTask(StopTaskRequest),
     TagResource(TagResourceRequest),
     UntagResource(UntagResourceRequest),
@@ -7237,10 +9079,15 @@ impl Request {
             "DeleteService" => Request::DeleteService(decode_value(input)?),
             "DeregisterTaskDefinition" => Request::DeregisterTaskDefinition(decode_value(input)?),
             "DescribeClusters" => Request::DescribeClusters(decode_value(input)?),
+            "DescribeServiceDeployments" => {
+                Request::DescribeServiceDeployments(decode_value(input)?)
+            }
+            "DescribeServiceRevisions" => Request::DescribeServiceRevisions(decode_value(input)?),
             "DescribeServices" => Request::DescribeServices(decode_value(input)?),
             "DescribeTaskDefinition" => Request::DescribeTaskDefinition(decode_value(input)?),
             "DescribeTasks" => Request::DescribeTasks(decode_value(input)?),
             "ListClusters" => Request::ListClusters(decode_value(input)?),
+            "ListServiceDeployments" => Request::ListServiceDeployments(decode_value(input)?),
             "ListServices" => Request::ListServices(decode_value(input)?),
             "ListTagsForResource" => Request::ListTagsForResource(decode_value(input)?),
             "ListTaskDefinitionFamilies" => {
@@ -7250,6 +9097,7 @@ impl Request {
             "ListTasks" => Request::ListTasks(decode_value(input)?),
             "RegisterTaskDefinition" => Request::RegisterTaskDefinition(decode_value(input)?),
             "RunTask" => Request::RunTask(decode_value(input)?),
+            "StopServiceDeployment" => Request::StopServiceDeployment(decode_value(input)?),
             "StopTask" => Request::StopTask(decode_value(input)?),
             "TagResource" => Request::TagResource(decode_value(input)?),
             "UntagResource" => Request::UntagResource(decode_value(input)?),
@@ -7268,10 +9116,13 @@ impl Request {
             "DeleteService" => Request::DeleteService(decode_str(text)?),
             "DeregisterTaskDefinition" => Request::DeregisterTaskDefinition(decode_str(text)?),
             "DescribeClusters" => Request::DescribeClusters(decode_str(text)?),
+            "DescribeServiceDeployments" => Request::DescribeServiceDeployments(decode_str(text)?),
+            "DescribeServiceRevisions" => Request::DescribeServiceRevisions(decode_str(text)?),
             "DescribeServices" => Request::DescribeServices(decode_str(text)?),
             "DescribeTaskDefinition" => Request::DescribeTaskDefinition(decode_str(text)?),
             "DescribeTasks" => Request::DescribeTasks(decode_str(text)?),
             "ListClusters" => Request::ListClusters(decode_str(text)?),
+            "ListServiceDeployments" => Request::ListServiceDeployments(decode_str(text)?),
             "ListServices" => Request::ListServices(decode_str(text)?),
             "ListTagsForResource" => Request::ListTagsForResource(decode_str(text)?),
             "ListTaskDefinitionFamilies" => Request::ListTaskDefinitionFamilies(decode_str(text)?),
@@ -7279,6 +9130,7 @@ impl Request {
             "ListTasks" => Request::ListTasks(decode_str(text)?),
             "RegisterTaskDefinition" => Request::RegisterTaskDefinition(decode_str(text)?),
             "RunTask" => Request::RunTask(decode_str(text)?),
+            "StopServiceDeployment" => Request::StopServiceDeployment(decode_str(text)?),
             "StopTask" => Request::StopTask(decode_str(text)?),
             "TagResource" => Request::TagResource(decode_str(text)?),
             "UntagResource" => Request::UntagResource(decode_str(text)?),
@@ -7296,10 +9148,13 @@ impl Request {
             Request::DeleteService(_) => "DeleteService",
             Request::DeregisterTaskDefinition(_) => "DeregisterTaskDefinition",
             Request::DescribeClusters(_) => "DescribeClusters",
+            Request::DescribeServiceDeployments(_) => "DescribeServiceDeployments",
+            Request::DescribeServiceRevisions(_) => "DescribeServiceRevisions",
             Request::DescribeServices(_) => "DescribeServices",
             Request::DescribeTaskDefinition(_) => "DescribeTaskDefinition",
             Request::DescribeTasks(_) => "DescribeTasks",
             Request::ListClusters(_) => "ListClusters",
+            Request::ListServiceDeployments(_) => "ListServiceDeployments",
             Request::ListServices(_) => "ListServices",
             Request::ListTagsForResource(_) => "ListTagsForResource",
             Request::ListTaskDefinitionFamilies(_) => "ListTaskDefinitionFamilies",
@@ -7307,6 +9162,7 @@ impl Request {
             Request::ListTasks(_) => "ListTasks",
             Request::RegisterTaskDefinition(_) => "RegisterTaskDefinition",
             Request::RunTask(_) => "RunTask",
+            Request::StopServiceDeployment(_) => "StopServiceDeployment",
             Request::StopTask(_) => "StopTask",
             Request::TagResource(_) => "TagResource",
             Request::UntagResource(_) => "UntagResource",
@@ -7324,10 +9180,13 @@ impl Request {
             Request::DeleteService(input) => input.validate(&mut v),
             Request::DeregisterTaskDefinition(input) => input.validate(&mut v),
             Request::DescribeClusters(input) => input.validate(&mut v),
+            Request::DescribeServiceDeployments(input) => input.validate(&mut v),
+            Request::DescribeServiceRevisions(input) => input.validate(&mut v),
             Request::DescribeServices(input) => input.validate(&mut v),
             Request::DescribeTaskDefinition(input) => input.validate(&mut v),
             Request::DescribeTasks(input) => input.validate(&mut v),
             Request::ListClusters(input) => input.validate(&mut v),
+            Request::ListServiceDeployments(input) => input.validate(&mut v),
             Request::ListServices(input) => input.validate(&mut v),
             Request::ListTagsForResource(input) => input.validate(&mut v),
             Request::ListTaskDefinitionFamilies(input) => input.validate(&mut v),
@@ -7335,6 +9194,7 @@ impl Request {
             Request::ListTasks(input) => input.validate(&mut v),
             Request::RegisterTaskDefinition(input) => input.validate(&mut v),
             Request::RunTask(input) => input.validate(&mut v),
+            Request::StopServiceDeployment(input) => input.validate(&mut v),
             Request::StopTask(input) => input.validate(&mut v),
             Request::TagResource(input) => input.validate(&mut v),
             Request::UntagResource(input) => input.validate(&mut v),
@@ -7380,6 +9240,18 @@ impl OutputBody for DescribeClustersResponse {
     }
 }
 
+impl OutputBody for DescribeServiceDeploymentsResponse {
+    fn body(&self) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(self)
+    }
+}
+
+impl OutputBody for DescribeServiceRevisionsResponse {
+    fn body(&self) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(self)
+    }
+}
+
 impl OutputBody for DescribeServicesResponse {
     fn body(&self) -> serde_json::Result<Vec<u8>> {
         serde_json::to_vec(self)
@@ -7399,6 +9271,12 @@ impl OutputBody for DescribeTasksResponse {
 }
 
 impl OutputBody for ListClustersResponse {
+    fn body(&self) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(self)
+    }
+}
+
+impl OutputBody for ListServiceDeploymentsResponse {
     fn body(&self) -> serde_json::Result<Vec<u8>> {
         serde_json::to_vec(self)
     }
@@ -7441,6 +9319,12 @@ impl OutputBody for RegisterTaskDefinitionResponse {
 }
 
 impl OutputBody for RunTaskResponse {
+    fn body(&self) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(self)
+    }
+}
+
+impl OutputBody for StopServiceDeploymentResponse {
     fn body(&self) -> serde_json::Result<Vec<u8>> {
         serde_json::to_vec(self)
     }

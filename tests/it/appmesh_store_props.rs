@@ -128,7 +128,7 @@ proptest! {
 
     #[test]
     fn random_sequences_keep_the_store_consistent(ops in proptest::collection::vec(operation(), 1..60)) {
-        let app = AppMesh::new("000000000000", Limits::default(), |_| {});
+        let app = AppMesh::new("000000000000", Limits::default(), Default::default(), |_| {});
         for (op, input) in ops {
             let request = Request::decode(op, input).expect("generated inputs decode");
             prop_assert!(request.violations().is_empty(), "{op}: {}", request.violations());

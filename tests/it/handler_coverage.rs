@@ -203,6 +203,7 @@ async fn every_served_operation_has_a_handler() {
                     | "ResourceInUseException"
                     | "ClusterNotFoundException"
                     | "ServiceNotFoundException"
+                    | "ServiceDeploymentNotFoundException"
                     | "ClientException"
                     | "NamespaceNotFound"
                     | "NamespaceAlreadyExists"

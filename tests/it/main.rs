@@ -13,6 +13,7 @@ mod dataplane;
 mod dataplane_resilience;
 mod dataplane_support;
 mod ecs_api;
+mod ecs_deployments;
 mod ecs_errors;
 mod ecs_fidelity;
 mod ecs_support;

@@ -76,7 +76,7 @@ pub fn update_virtual_gateway(
         format!("Virtual gateway '{name}' in mesh '{}'", input.mesh_name)
     })?;
     e.spec = input.spec;
-    touch(&mut e.metadata);
+    touch(cx, &mut e.metadata);
     Ok(UpdateVirtualGatewayOutput {
         virtual_gateway: virtual_gateway_data(&input.mesh_name, name, e, Status::Active),
     })
@@ -186,7 +186,7 @@ pub fn update_gateway_route(
     validate::gateway_route(m, &input.spec)?;
     let e = m.gateway_routes.get_mut(&key).expect("found above");
     e.spec = input.spec;
-    touch(&mut e.metadata);
+    touch(cx, &mut e.metadata);
     Ok(UpdateGatewayRouteOutput {
         gateway_route: gateway_route_data(&input.mesh_name, gateway, name, e, Status::Active),
     })

@@ -108,7 +108,7 @@ pub fn update_mesh(
 ) -> Result<UpdateMeshOutput> {
     let m = mesh_mut(cx, state, &input.mesh_name, None)?;
     m.mesh.spec = input.spec.unwrap_or_default();
-    touch(&mut m.mesh.metadata);
+    touch(cx, &mut m.mesh.metadata);
     Ok(UpdateMeshOutput {
         mesh: mesh_data(&input.mesh_name, &m.mesh, Status::Active),
     })
@@ -208,7 +208,7 @@ pub fn update_virtual_node(
         format!("Virtual node '{name}' in mesh '{}'", input.mesh_name)
     })?;
     e.spec = input.spec;
-    touch(&mut e.metadata);
+    touch(cx, &mut e.metadata);
     Ok(UpdateVirtualNodeOutput {
         virtual_node: virtual_node_data(&input.mesh_name, name, e, Status::Active),
     })
@@ -302,7 +302,7 @@ pub fn update_virtual_router(
         format!("Virtual router '{name}' in mesh '{}'", input.mesh_name)
     })?;
     e.spec = input.spec;
-    touch(&mut e.metadata);
+    touch(cx, &mut e.metadata);
     Ok(UpdateVirtualRouterOutput {
         virtual_router: virtual_router_data(&input.mesh_name, name, e, Status::Active),
     })
@@ -419,7 +419,7 @@ pub fn update_route(
     validate::route(m, router, &input.spec)?;
     let e = m.routes.get_mut(&key).expect("found above");
     e.spec = input.spec;
-    touch(&mut e.metadata);
+    touch(cx, &mut e.metadata);
     Ok(UpdateRouteOutput {
         route: route_data(&input.mesh_name, router, name, e, Status::Active),
     })
@@ -512,7 +512,7 @@ pub fn update_virtual_service(
     validate::virtual_service(m, &input.spec)?;
     let e = m.virtual_services.get_mut(name).expect("found above");
     e.spec = input.spec;
-    touch(&mut e.metadata);
+    touch(cx, &mut e.metadata);
     Ok(UpdateVirtualServiceOutput {
         virtual_service: virtual_service_data(&input.mesh_name, name, e, Status::Active),
     })

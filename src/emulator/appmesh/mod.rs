@@ -18,6 +18,7 @@ mod tags;
 pub mod validate;
 pub mod views;
 
+use crate::emulator::clock::Clock;
 use std::sync::Arc;
 
 use crate::model::OutputBody;
@@ -32,6 +33,7 @@ use store::{AppMeshState, Ctx, Limits};
 pub struct AppMesh {
     account: String,
     limits: Limits,
+    clock: Clock,
     plane: Plane<AppMeshState>,
 }
 
@@ -39,11 +41,13 @@ impl AppMesh {
     pub fn new(
         account: impl Into<String>,
         limits: Limits,
+        clock: Clock,
         publish: impl Fn(Arc<AppMeshState>) + Send + Sync + 'static,
     ) -> AppMesh {
         AppMesh {
             account: account.into(),
             limits,
+            clock,
             plane: Plane::new(publish),
         }
     }
@@ -59,6 +63,7 @@ impl AppMesh {
             account: self.account.clone(),
             region: region.to_string(),
             limits: self.limits,
+            now: self.clock.now(),
         };
         if is_read(&request) {
             return read(&cx, &self.state(), request);

@@ -9,7 +9,6 @@ use crate::model::appmesh::{
 };
 
 use super::error::{AppMeshError, Result};
-use crate::emulator::clock::now_epoch_seconds;
 
 /// The whole App Mesh state: what a snapshot carries. Regions are separate, as in AWS.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -219,6 +218,8 @@ pub struct Ctx {
     pub account: String,
     pub region: String,
     pub limits: Limits,
+    /// The cloud's clock when the request came (every timestamp a request sets is this one).
+    pub now: f64,
 }
 
 /// App Mesh's default service quotas (LimitExceededException past them).
@@ -254,7 +255,7 @@ impl Default for Limits {
 impl Ctx {
     /// Fresh metadata (version 1) for a resource created now.
     pub fn new_metadata(&self, path: &ResourcePath) -> ResourceMetadata {
-        let now = now_epoch_seconds();
+        let now = self.now;
         ResourceMetadata {
             arn: path.arn(&self.region, &self.account),
             created_at: now,
@@ -280,9 +281,9 @@ impl Ctx {
 }
 
 /// Records an update: version + 1 and a new lastUpdatedAt.
-pub fn touch(metadata: &mut ResourceMetadata) {
+pub fn touch(cx: &Ctx, metadata: &mut ResourceMetadata) {
     metadata.version += 1;
-    metadata.last_updated_at = now_epoch_seconds().max(metadata.last_updated_at);
+    metadata.last_updated_at = cx.now.max(metadata.last_updated_at);
 }
 
 /// Looks a resource up, or fails with NotFoundException naming it.

@@ -18,6 +18,7 @@ pub mod quotas;
 pub mod store;
 pub mod wire;
 
+use crate::emulator::clock::Clock;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
@@ -37,14 +38,16 @@ pub const SHAPE_NAMESPACE: &str = "com.amazonaws.servicediscovery";
 pub struct CloudMap {
     account: String,
     quotas: Quotas,
+    clock: Clock,
     regions: Mutex<HashMap<String, Registry>>,
 }
 
 impl CloudMap {
-    pub fn new(account: impl Into<String>, quotas: Quotas) -> CloudMap {
+    pub fn new(account: impl Into<String>, quotas: Quotas, clock: Clock) -> CloudMap {
         CloudMap {
             account: account.into(),
             quotas,
+            clock,
             regions: Mutex::new(HashMap::new()),
         }
     }
@@ -53,7 +56,7 @@ impl CloudMap {
         Ctx {
             account: self.account.clone(),
             region: region.to_string(),
-            now: store::now(),
+            now: self.clock.now(),
         }
     }
 

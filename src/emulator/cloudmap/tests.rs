@@ -33,7 +33,7 @@ fn task(id: &str, ip: &str) -> InstanceRegistration {
 
 #[test]
 fn ensure_http_namespace_creates_once_and_is_listed() {
-    let cm = CloudMap::new("000000000000", Quotas::default());
+    let cm = CloudMap::new("000000000000", Quotas::default(), Default::default());
     let id = cm.ensure_http_namespace(REGION, "gophers.local").unwrap();
     assert!(id.starts_with("ns-") && id.len() == 19, "{id}");
     assert!(
@@ -61,7 +61,7 @@ fn ensure_http_namespace_creates_once_and_is_listed() {
 
 #[test]
 fn registered_instances_show_in_list_and_discover_instances() {
-    let cm = CloudMap::new("000000000000", Quotas::default());
+    let cm = CloudMap::new("000000000000", Quotas::default(), Default::default());
     let ns = cm.ensure_http_namespace(REGION, "gophers.local").unwrap();
     let srv = cm.create_service(REGION, &ns, "distributor", true).unwrap();
     assert!(srv.starts_with("srv-") && srv.len() == 20, "{srv}");
@@ -107,7 +107,7 @@ fn registered_instances_show_in_list_and_discover_instances() {
 
 #[test]
 fn deregistering_frees_the_service_for_deletion() {
-    let cm = CloudMap::new("000000000000", Quotas::default());
+    let cm = CloudMap::new("000000000000", Quotas::default(), Default::default());
     let ns = cm.ensure_http_namespace(REGION, "gophers.local").unwrap();
     let srv = cm.create_service(REGION, &ns, "requester", false).unwrap();
     cm.register_instance(REGION, &srv, task("t", "10.0.0.9"))
@@ -136,7 +136,7 @@ fn in_process_inputs_are_checked_and_bounded() {
         services_per_namespace: 1,
         ..Quotas::default()
     };
-    let cm = CloudMap::new("000000000000", quotas);
+    let cm = CloudMap::new("000000000000", quotas, Default::default());
     assert_eq!(
         cm.ensure_http_namespace(REGION, "arn:aws:x")
             .unwrap_err()

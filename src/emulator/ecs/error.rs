@@ -58,6 +58,14 @@ impl EcsError {
         EcsError::new("LimitExceededException", message)
     }
 
+    pub fn service_deployment_not_found(message: impl Into<String>) -> EcsError {
+        EcsError::new("ServiceDeploymentNotFoundException", message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> EcsError {
+        EcsError::new("ConflictException", message)
+    }
+
     pub fn server(message: impl Into<String>) -> EcsError {
         EcsError::new("ServerException", message)
     }

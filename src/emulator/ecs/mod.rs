@@ -5,15 +5,18 @@
 //! RegisterTaskDefinition, DescribeTaskDefinition, ListTaskDefinitions,
 //! ListTaskDefinitionFamilies, DeregisterTaskDefinition; CreateService, UpdateService,
 //! DescribeServices, ListServices, DeleteService; RunTask, StopTask, ListTasks, DescribeTasks;
-//! TagResource, UntagResource, ListTagsForResource.
+//! TagResource, UntagResource, ListTagsForResource; ListServiceDeployments,
+//! DescribeServiceDeployments, StopServiceDeployment, DescribeServiceRevisions (deployments.rs:
+//! ROLLING, CANARY and LINEAR strategies, rollback, the circuit breaker).
 //!
-//! Not implemented: container instances, capacity providers, task sets, service connect, load
+//! Not implemented: BLUE_GREEN deployments (refused), lifecycle hooks and alarms, container instances, capacity providers, task sets, service connect, load
 //! balancers and service registries (accepted and echoed, but nothing is registered), DAEMON
 //! services (rejected), placement (every task lands on the one local host), task overrides
 //! (accepted, not applied), IAM (roles are recorded, never assumed). Any other ECS operation
 //! answers UnknownOperationException.
 
 pub mod clusters;
+pub mod deployments;
 pub mod error;
 pub mod quotas;
 pub mod runtime;
@@ -36,7 +39,7 @@ use tokio::sync::{Notify, mpsc};
 use crate::model::OutputBody;
 use crate::model::ecs::Request;
 
-use super::clock::now_epoch_seconds;
+use super::clock::Clock;
 use super::plane::{Idempotency, Plane};
 use error::{EcsError, Result};
 use runtime::RuntimeEvent;
@@ -48,6 +51,7 @@ pub struct Ecs {
     account: String,
     default_region: String,
     timings: Timings,
+    clock: Clock,
     plane: Plane<EcsState>,
     wake: Notify,
     /// Why the scheduler last panicked, until the next ECS call has said so.
@@ -64,12 +68,14 @@ impl Ecs {
         account: impl Into<String>,
         default_region: impl Into<String>,
         timings: Timings,
+        clock: Clock,
         publish: impl Fn(Arc<EcsState>) + Send + Sync + 'static,
     ) -> Ecs {
         Ecs {
             account: account.into(),
             default_region: default_region.into(),
             timings,
+            clock,
             plane: Plane::new(publish),
             wake: Notify::new(),
             scheduler_fault: Mutex::new(None),
@@ -86,7 +92,7 @@ impl Ecs {
         Ctx {
             account: self.account.clone(),
             region: region.to_string(),
-            now: now_epoch_seconds(),
+            now: self.clock.now(),
             timings: self.timings,
         }
     }
@@ -150,9 +156,7 @@ impl Ecs {
         let mut reports = Vec::new();
         loop {
             let due = self.reconcile(std::mem::take(&mut reports));
-            let wait = due.map_or(Duration::from_secs(3600), |at| {
-                Duration::from_secs_f64((at - now_epoch_seconds()).max(0.0))
-            });
+            let wait = due.map_or(Duration::from_secs(3600), |at| self.clock.real_until(at));
             tokio::select! {
                 () = self.wake.notified() => {}
                 event = events.recv() => match event {
@@ -239,6 +243,11 @@ fn read(cx: &Ctx, s: &EcsState, request: Request) -> Result<Vec<u8>> {
         DescribeTasks(i) => body(&tasks::describe_tasks(cx, s, i)?),
         ListTasks(i) => body(&tasks::list_tasks(cx, s, i)?),
         ListTagsForResource(i) => body(&tags::list_tags_for_resource(cx, s, i)?),
+        ListServiceDeployments(i) => body(&deployments::list_service_deployments(cx, s, i)?),
+        DescribeServiceDeployments(i) => {
+            body(&deployments::describe_service_deployments(cx, s, i)?)
+        }
+        DescribeServiceRevisions(i) => body(&deployments::describe_service_revisions(cx, s, i)?),
         // Every operation is listed (no catch-all): one the model adds does not compile until it
         // has a handler. These are the writes, which `call` sends to `write`.
         CreateCluster(_)
@@ -251,7 +260,10 @@ fn read(cx: &Ctx, s: &EcsState, request: Request) -> Result<Vec<u8>> {
         | RunTask(_)
         | StopTask(_)
         | TagResource(_)
-        | UntagResource(_) => Err(EcsError::server(format!("{request_name} is not a read"))),
+        | UntagResource(_)
+        | StopServiceDeployment(_) => {
+            Err(EcsError::server(format!("{request_name} is not a read")))
+        }
     }
 }
 
@@ -272,6 +284,15 @@ fn write(cx: &Ctx, s: &mut EcsState, request: Request) -> Result<Vec<u8>> {
         StopTask(i) => body(&tasks::stop_task(cx, s, i)?),
         TagResource(i) => body(&tags::tag_resource(cx, s, i)?),
         UntagResource(i) => body(&tags::untag_resource(cx, s, i)?),
+        StopServiceDeployment(i) => {
+            let (out, order) = deployments::stop_service_deployment(cx, s, i)?;
+            if let Some(order) = order
+                && let Some(region) = s.regions.get_mut(&cx.region)
+            {
+                deployments::roll_back(cx, region, &order);
+            }
+            body(&out)
+        }
         // Every operation is listed (no catch-all): one the model adds does not compile until it
         // has a handler. These are the reads, which `call` sends to `read`.
         DescribeClusters(_)
@@ -283,7 +304,12 @@ fn write(cx: &Ctx, s: &mut EcsState, request: Request) -> Result<Vec<u8>> {
         | ListServices(_)
         | DescribeTasks(_)
         | ListTasks(_)
-        | ListTagsForResource(_) => Err(EcsError::server(format!("{request_name} is not a write"))),
+        | ListTagsForResource(_)
+        | ListServiceDeployments(_)
+        | DescribeServiceDeployments(_)
+        | DescribeServiceRevisions(_) => {
+            Err(EcsError::server(format!("{request_name} is not a write")))
+        }
     }
 }
 
@@ -302,7 +328,13 @@ mod tests {
             provisioning: 0.0,
             restart_backoff: 0.0,
         };
-        let ecs = Arc::new(Ecs::new("000000000000", "us-east-1", timings, |_| {}));
+        let ecs = Arc::new(Ecs::new(
+            "000000000000",
+            "us-east-1",
+            timings,
+            Clock::default(),
+            |_| {},
+        ));
         let (reports, events) = mpsc::unbounded_channel();
         ecs.panic_next_pass
             .store(true, std::sync::atomic::Ordering::SeqCst);

@@ -35,6 +35,7 @@ pub fn reconcile(cx: &Ctx, state: &mut EcsState) -> (bool, Option<f64>) {
         for key in services {
             changed |= reconcile_service(&cx, region, &mut pass, &key, &mut due);
         }
+        changed |= super::deployments::advance(&cx, region, &mut due);
         changed |= prune_stopped(region);
         changed |= prune_inactive_services(region);
     }
@@ -163,7 +164,9 @@ fn reconcile_service(
             .filter(|t| t.is_live())
             .filter_map(|t| t.task.task_arn.clone())
             .collect();
-        if live.len() < desired {
+        // A deployment the circuit breaker failed launches no more tasks.
+        let failed = primary.rollout_state.as_deref() == Some("FAILED");
+        if live.len() < desired && !failed {
             let last_failure = tasks_of(region, &mine, &id)
                 .filter(|t| t.task.stop_code.as_deref() == Some("TaskFailedToStart"))
                 .filter_map(|t| t.task.stopped_at)
@@ -254,11 +257,16 @@ fn reconcile_service(
         .iter()
         .find(|d| d.status.as_deref() == Some("PRIMARY"))
         .is_none_or(|d| counts(region, d.id.as_deref().unwrap_or_default()) == (desired as i32, 0));
+    // A CANARY or LINEAR deployment keeps the old revision's tasks until its CLEAN_UP stage.
+    let held = region
+        .service_deployments
+        .values()
+        .any(|d| d.cluster == key.0 && d.service == key.1 && d.holds_source());
     for d in deployments
         .iter()
         .filter(|d| d.status.as_deref() != Some("PRIMARY"))
     {
-        if !(primary_steady || draining) {
+        if !((primary_steady && !held) || draining) {
             continue;
         }
         let id = d.id.clone().unwrap_or_default();

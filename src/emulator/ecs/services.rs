@@ -5,7 +5,7 @@ use crate::model::ecs::*;
 
 use super::error::{EcsError, Result};
 use super::store::{Ctx, EcsRegion, EcsState, check_revision, page, service_name};
-use super::{quotas, validate};
+use super::{deployments, quotas, validate};
 
 fn region<'a>(cx: &Ctx, state: &'a mut EcsState) -> &'a mut EcsRegion {
     state.regions.entry(cx.region.clone()).or_default()
@@ -17,7 +17,7 @@ fn deployment_id() -> String {
     format!("ecs-svc/{n:019}")
 }
 
-fn deployment(cx: &Ctx, service: &Service, task_definition: &str) -> Deployment {
+pub(super) fn deployment(cx: &Ctx, service: &Service, task_definition: &str) -> Deployment {
     let id = deployment_id();
     Deployment {
         rollout_state_reason: Some(format!("ECS deployment {id} in progress.")),
@@ -170,6 +170,10 @@ pub fn create_service(
     }
     quotas::desired_count(desired)?;
     let role_arn = service_role(cx, &input)?;
+    let mut input = input;
+    if let Some(config) = input.deployment_configuration.as_mut() {
+        deployments::check_configuration(config)?;
+    }
     let td_arn = td.task_definition_arn.clone().unwrap_or_default();
     let key = (cluster.clone(), name.clone());
     if let Some(existing) = region.services.get(&key) {
@@ -242,7 +246,10 @@ pub fn create_service(
         enable_execute_command: Some(input.enable_execute_command.unwrap_or(false)),
         ..Service::default()
     };
-    service.deployments = Some(vec![deployment(cx, &service, &td_arn)]);
+    let first = deployment(cx, &service, &td_arn);
+    let first_id = first.id.clone().unwrap_or_default();
+    service.deployments = Some(vec![first]);
+    deployments::start(cx, region, &cluster, &mut service, &first_id, None);
     region.services.insert(key, service.clone());
     Ok(CreateServiceResponse {
         service: Some(service),
@@ -313,6 +320,10 @@ pub fn update_service(
         ));
     }
     input.desired_count.map(quotas::desired_count).transpose()?;
+    let mut input = input;
+    if let Some(config) = input.deployment_configuration.as_mut() {
+        deployments::check_configuration(config)?;
+    }
     let service = region
         .services
         .get_mut(&key)
@@ -325,19 +336,27 @@ pub fn update_service(
     }
     service.network_configuration = network;
     apply_service_changes(cx, service, &input);
-    let mut deployments = service.deployments.take().unwrap_or_default();
+    let mut ecs_deployments = service.deployments.take().unwrap_or_default();
+    let mut started = None;
     if let Some(td) = td {
         let arn = td.task_definition_arn.unwrap_or_default();
+        let source = ecs_deployments
+            .iter()
+            .find(|d| d.status.as_deref() == Some("PRIMARY"))
+            .and_then(|d| Some((d.id.clone()?, d.task_definition.clone()?)));
         service.task_definition = Some(arn.clone());
-        for d in deployments
+        for d in ecs_deployments
             .iter_mut()
             .filter(|d| d.status.as_deref() == Some("PRIMARY"))
         {
             d.status = Some("ACTIVE".into());
             d.updated_at = Some(cx.now);
         }
-        deployments.insert(0, deployment(cx, service, &arn));
+        let new = deployment(cx, service, &arn);
+        started = Some((new.id.clone().unwrap_or_default(), source));
+        ecs_deployments.insert(0, new);
     }
+    let mut deployments = ecs_deployments;
     if let Some(primary) = deployments
         .iter_mut()
         .find(|d| d.status.as_deref() == Some("PRIMARY"))
@@ -346,8 +365,13 @@ pub fn update_service(
         primary.updated_at = Some(cx.now);
     }
     service.deployments = Some(deployments);
+    if let Some((id, source)) = started {
+        let mut service = service.clone();
+        deployments::start(cx, region, &key.0, &mut service, &id, source);
+        region.services.insert(key.clone(), service);
+    }
     Ok(UpdateServiceResponse {
-        service: Some(service.clone()),
+        service: region.services.get(&key).cloned(),
     })
 }
 

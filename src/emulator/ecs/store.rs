@@ -3,7 +3,9 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::model::ecs::{Cluster, Service, Tag, Task, TaskDefinition};
+use crate::model::ecs::{Cluster, Service, ServiceRevision, Tag, Task, TaskDefinition};
+
+use super::deployments::ServiceDeploymentRecord;
 
 use super::error::{EcsError, Result};
 
@@ -28,6 +30,10 @@ pub struct EcsRegion {
     pub services: BTreeMap<(String, String), Service>,
     /// By task ARN.
     pub tasks: BTreeMap<String, TaskRecord>,
+    /// Service deployments by ARN (see deployments.rs).
+    pub service_deployments: BTreeMap<String, ServiceDeploymentRecord>,
+    /// Service revisions by ARN.
+    pub service_revisions: BTreeMap<String, ServiceRevision>,
 }
 
 /// A task and what the scheduler needs to know about it.

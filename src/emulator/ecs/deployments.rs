@@ -1,0 +1,1045 @@
+//! ECS service deployments and service revisions: what CreateService/UpdateService record when
+//! they start a deployment, how a deployment moves through its lifecycle stages under its
+//! strategy (ROLLING, CANARY, LINEAR), the traffic split between revisions over time, rollback
+//! (StopServiceDeployment ROLLBACK and the deployment circuit breaker), and the operations
+//! ListServiceDeployments, DescribeServiceDeployments, StopServiceDeployment and
+//! DescribeServiceRevisions.
+//!
+//! Times are the cloud's clock (clock.rs), so bake times in minutes pass in seconds at a large
+//! clock scale.
+
+use crate::model::ecs::*;
+
+use super::error::{EcsError, Result};
+use super::store::{Ctx, EcsRegion, EcsState, cluster_name, page, service_name};
+
+const MINUTE: f64 = 60.0;
+/// The documented bounds and defaults of canaryConfiguration and linearConfiguration.
+const MAX_BAKE_MINUTES: i32 = 1440;
+const DEFAULT_CANARY_PERCENT: f64 = 5.0;
+const DEFAULT_CANARY_BAKE: i32 = 10;
+const DEFAULT_STEP_PERCENT: f64 = 10.0;
+const DEFAULT_STEP_BAKE: i32 = 6;
+/// Service deployments kept per service (the oldest finished ones are forgotten beyond it).
+const DEPLOYMENTS_KEPT: usize = 50;
+
+/// A service deployment and what the scheduler needs to move it along.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceDeploymentRecord {
+    pub deployment: ServiceDeployment,
+    pub cluster: String,
+    pub service: String,
+    /// The ECS deployment (`ecs-svc/...`) running the target revision.
+    pub target_id: String,
+    pub target_task_definition: String,
+    /// The ECS deployment and task definition the service ran before, if any.
+    pub source_id: Option<String>,
+    pub source_task_definition: Option<String>,
+    /// The share of production traffic the target revision has, and since when.
+    pub target_percent: f64,
+    pub shifted_at: f64,
+}
+
+impl ServiceDeploymentRecord {
+    pub fn status(&self) -> &str {
+        self.deployment.status.as_deref().unwrap_or_default()
+    }
+
+    pub fn stage(&self) -> &str {
+        self.deployment
+            .lifecycle_stage
+            .as_deref()
+            .unwrap_or_default()
+    }
+
+    fn strategy(&self) -> &str {
+        strategy(self.deployment.deployment_configuration.as_ref())
+    }
+
+    /// Whether the deployment still runs (so the old revision's tasks are kept).
+    pub fn in_progress(&self) -> bool {
+        matches!(
+            self.status(),
+            "PENDING" | "IN_PROGRESS" | "ROLLBACK_REQUESTED" | "ROLLBACK_IN_PROGRESS"
+        )
+    }
+
+    /// Whether the scheduler must keep the source revision's tasks (a CANARY or LINEAR
+    /// deployment until its CLEAN_UP stage: both revisions run at full size while traffic
+    /// shifts, as in ECS's blue/green-based strategies).
+    pub fn holds_source(&self) -> bool {
+        matches!(self.status(), "PENDING" | "IN_PROGRESS")
+            && matches!(self.strategy(), "CANARY" | "LINEAR")
+            && self.stage() != "CLEAN_UP"
+    }
+}
+
+fn strategy(config: Option<&DeploymentConfiguration>) -> &str {
+    config
+        .and_then(|c| c.strategy.as_deref())
+        .unwrap_or("ROLLING")
+}
+
+fn multiple_of_tenth(x: f64) -> bool {
+    ((x * 10.0).round() - x * 10.0).abs() < 1e-6
+}
+
+/// deploymentConfiguration as CreateService and UpdateService check it, with the documented
+/// defaults of the chosen strategy filled in.
+pub fn check_configuration(config: &mut DeploymentConfiguration) -> Result<()> {
+    let strategy = strategy(Some(config)).to_string();
+    match strategy.as_str() {
+        "ROLLING" | "CANARY" | "LINEAR" => {}
+        // Deviation: the embedded cloud has no load balancers to swap listeners on.
+        "BLUE_GREEN" => {
+            return Err(EcsError::invalid_parameter(
+                "deploymentConfiguration.strategy: BLUE_GREEN is not supported by the embedded cloud; use ROLLING, CANARY or LINEAR.",
+            ));
+        }
+        other => {
+            return Err(EcsError::invalid_parameter(format!(
+                "deploymentConfiguration.strategy: '{other}' is not one of ROLLING, BLUE_GREEN, LINEAR, CANARY."
+            )));
+        }
+    }
+    if config.canary_configuration.is_some() && strategy != "CANARY" {
+        return Err(EcsError::invalid_parameter(
+            "canaryConfiguration is only valid with the CANARY deployment strategy.",
+        ));
+    }
+    if config.linear_configuration.is_some() && strategy != "LINEAR" {
+        return Err(EcsError::invalid_parameter(
+            "linearConfiguration is only valid with the LINEAR deployment strategy.",
+        ));
+    }
+    let bake = |name: &str, minutes: Option<i32>| match minutes {
+        Some(m) if !(0..=MAX_BAKE_MINUTES).contains(&m) => Err(EcsError::invalid_parameter(
+            format!("{name}: valid values are 0 to {MAX_BAKE_MINUTES} minutes."),
+        )),
+        _ => Ok(()),
+    };
+    bake("bakeTimeInMinutes", config.bake_time_in_minutes)?;
+    if strategy == "CANARY" {
+        let canary = config
+            .canary_configuration
+            .get_or_insert_with(Default::default);
+        let percent = *canary.canary_percent.get_or_insert(DEFAULT_CANARY_PERCENT);
+        if !(0.1..=100.0).contains(&percent) || !multiple_of_tenth(percent) {
+            return Err(EcsError::invalid_parameter(
+                "canaryConfiguration.canaryPercent: valid values are multiples of 0.1 from 0.1 to 100.0.",
+            ));
+        }
+        let minutes = *canary
+            .canary_bake_time_in_minutes
+            .get_or_insert(DEFAULT_CANARY_BAKE);
+        bake("canaryConfiguration.canaryBakeTimeInMinutes", Some(minutes))?;
+    }
+    if strategy == "LINEAR" {
+        let linear = config
+            .linear_configuration
+            .get_or_insert_with(Default::default);
+        let percent = *linear.step_percent.get_or_insert(DEFAULT_STEP_PERCENT);
+        if !(3.0..=100.0).contains(&percent) || !multiple_of_tenth(percent) {
+            return Err(EcsError::invalid_parameter(
+                "linearConfiguration.stepPercent: valid values are multiples of 0.1 from 3.0 to 100.0.",
+            ));
+        }
+        let minutes = *linear
+            .step_bake_time_in_minutes
+            .get_or_insert(DEFAULT_STEP_BAKE);
+        bake("linearConfiguration.stepBakeTimeInMinutes", Some(minutes))?;
+    }
+    if strategy != "ROLLING" {
+        // Deviation: ECS documents no default for CANARY/LINEAR; none (0) is what a missing one
+        // means here.
+        config.bake_time_in_minutes.get_or_insert(0);
+    }
+    Ok(())
+}
+
+/// 19 digits, as ECS writes the last part of service deployment and revision ARNs.
+fn numeric_id() -> String {
+    let n = uuid::Uuid::new_v4().as_u128() % 10u128.pow(19);
+    format!("{n:019}")
+}
+
+/// Records a service revision for `service` as it now is, and a service deployment from the
+/// service's previous revision (if any) to it. Called by CreateService/UpdateService when they
+/// start an ECS deployment `target_id`.
+pub fn start(
+    cx: &Ctx,
+    region: &mut EcsRegion,
+    cluster: &str,
+    service: &mut Service,
+    target_id: &str,
+    source: Option<(String, String)>,
+) {
+    let name = service.service_name.clone().unwrap_or_default();
+    let revision_arn = cx.arn(&format!(
+        "service-revision/{cluster}/{name}/{}",
+        numeric_id()
+    ));
+    let td = service.task_definition.clone().unwrap_or_default();
+    let revision = ServiceRevision {
+        service_revision_arn: Some(revision_arn.clone()),
+        service_arn: service.service_arn.clone(),
+        cluster_arn: service.cluster_arn.clone(),
+        task_definition: Some(td.clone()),
+        launch_type: service.launch_type.clone(),
+        platform_version: service.platform_version.clone(),
+        load_balancers: service.load_balancers.clone(),
+        service_registries: service.service_registries.clone(),
+        network_configuration: service.network_configuration.clone(),
+        created_at: Some(cx.now),
+        ..ServiceRevision::default()
+    };
+    region
+        .service_revisions
+        .insert(revision_arn.clone(), revision);
+    // A deployment still running is superseded by this one (ECS stops it).
+    for old in region
+        .service_deployments
+        .values_mut()
+        .filter(|d| d.cluster == cluster && d.service == name && d.in_progress())
+    {
+        finish(
+            cx,
+            old,
+            "STOPPED",
+            "Superseded by a newer service deployment.",
+        );
+    }
+    let (source_id, source_td) = source.unzip();
+    let source_revisions: Vec<ServiceRevisionSummary> = source_td
+        .iter()
+        .filter_map(|td| latest_revision_arn(region, cluster, &name, td))
+        .map(|arn| ServiceRevisionSummary {
+            arn: Some(arn),
+            ..ServiceRevisionSummary::default()
+        })
+        .collect();
+    let config = service.deployment_configuration.clone();
+    let breaker = config
+        .as_ref()
+        .and_then(|c| c.deployment_circuit_breaker.as_ref())
+        .filter(|b| b.enable);
+    let deployment_arn = cx.arn(&format!(
+        "service-deployment/{cluster}/{name}/{}",
+        numeric_id()
+    ));
+    let deployment = ServiceDeployment {
+        service_deployment_arn: Some(deployment_arn.clone()),
+        service_arn: service.service_arn.clone(),
+        cluster_arn: service.cluster_arn.clone(),
+        created_at: Some(cx.now),
+        started_at: Some(cx.now),
+        updated_at: Some(cx.now),
+        source_service_revisions: Some(source_revisions),
+        target_service_revision: Some(ServiceRevisionSummary {
+            arn: Some(revision_arn.clone()),
+            requested_task_count: service.desired_count,
+            ..ServiceRevisionSummary::default()
+        }),
+        status: Some("IN_PROGRESS".into()),
+        lifecycle_stage: Some("SCALE_UP".into()),
+        deployment_configuration: config.clone(),
+        deployment_circuit_breaker: Some(ServiceDeploymentCircuitBreaker {
+            status: Some(
+                if breaker.is_some() {
+                    "MONITORING"
+                } else {
+                    "DISABLED"
+                }
+                .into(),
+            ),
+            failure_count: Some(0),
+            threshold: Some(breaker.map_or(0, |b| {
+                breaker_threshold(b, service.desired_count.unwrap_or(0))
+            })),
+        }),
+        ..ServiceDeployment::default()
+    };
+    service.current_service_deployment = Some(deployment_arn.clone());
+    region.service_deployments.insert(
+        deployment_arn,
+        ServiceDeploymentRecord {
+            deployment,
+            cluster: cluster.to_string(),
+            service: name.clone(),
+            target_id: target_id.to_string(),
+            target_task_definition: td,
+            source_id,
+            source_task_definition: source_td,
+            target_percent: 0.0,
+            shifted_at: cx.now,
+        },
+    );
+    prune(region, cluster, &name);
+}
+
+/// The newest revision of a service that runs `td`.
+fn latest_revision_arn(
+    region: &EcsRegion,
+    cluster: &str,
+    service: &str,
+    td: &str,
+) -> Option<String> {
+    let prefix = format!("service-revision/{cluster}/{service}/");
+    region
+        .service_revisions
+        .values()
+        .filter(|r| {
+            r.task_definition.as_deref() == Some(td)
+                && r.service_revision_arn
+                    .as_deref()
+                    .is_some_and(|a| a.contains(&prefix))
+        })
+        .max_by(|a, b| {
+            a.created_at
+                .unwrap_or(0.0)
+                .total_cmp(&b.created_at.unwrap_or(0.0))
+        })
+        .and_then(|r| r.service_revision_arn.clone())
+}
+
+/// ECS's documented circuit breaker threshold: by default half the desired count (rounded up),
+/// at least 3 and at most 200 (BOUNDED_PERCENT 50); thresholdConfiguration may name another
+/// percentage (bounded or not) or a COUNT.
+pub fn breaker_threshold(breaker: &DeploymentCircuitBreaker, desired: i32) -> i32 {
+    let (kind, value) = breaker
+        .threshold_configuration
+        .as_ref()
+        .map_or(("BOUNDED_PERCENT", 50), |t| (t.r#type.as_str(), t.value));
+    let percent = ((desired.max(0) as i64 * value as i64 + 99) / 100) as i32;
+    match kind {
+        "COUNT" => value.max(1),
+        "UNBOUNDED_PERCENT" => percent.max(1),
+        _ => percent.clamp(3, 200),
+    }
+}
+
+fn finish(cx: &Ctx, record: &mut ServiceDeploymentRecord, status: &str, reason: &str) {
+    let d = &mut record.deployment;
+    d.status = Some(status.into());
+    d.status_reason = Some(reason.into());
+    d.finished_at = Some(cx.now);
+    if status == "STOPPED" {
+        d.stopped_at = Some(cx.now);
+    }
+    d.updated_at = Some(cx.now);
+    if let Some(b) = d.deployment_circuit_breaker.as_mut()
+        && b.status.as_deref() == Some("MONITORING")
+    {
+        b.status = Some("MONITORING_COMPLETE".into());
+    }
+}
+
+fn set_stage(cx: &Ctx, record: &mut ServiceDeploymentRecord, stage: &str) {
+    record.deployment.lifecycle_stage = Some(stage.into());
+    record.deployment.updated_at = Some(cx.now);
+}
+
+fn shift(cx: &Ctx, record: &mut ServiceDeploymentRecord, percent: f64) {
+    record.target_percent = percent.clamp(0.0, 100.0);
+    record.shifted_at = cx.now;
+    record.deployment.updated_at = Some(cx.now);
+}
+
+/// What the scheduler knows of one ECS deployment of a service.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Progress {
+    pub running: i32,
+    pub pending: i32,
+    pub failed: i32,
+    /// Whether the ECS deployment still exists (has live tasks or is PRIMARY).
+    pub exists: bool,
+}
+
+/// The ECS deployments of a region's services as the scheduler left them this pass.
+struct Observed<'a> {
+    services: &'a std::collections::BTreeMap<(String, String), Service>,
+}
+
+impl Observed<'_> {
+    fn service(&self, cluster: &str, service: &str) -> Option<&Service> {
+        self.services
+            .get(&(cluster.to_string(), service.to_string()))
+    }
+
+    fn progress(&self, cluster: &str, service: &str, ecs_deployment: &str) -> Progress {
+        self.service(cluster, service)
+            .and_then(|s| {
+                s.deployments
+                    .iter()
+                    .flatten()
+                    .find(|d| d.id.as_deref() == Some(ecs_deployment))
+            })
+            .map_or(Progress::default(), |d| Progress {
+                running: d.running_count.unwrap_or(0),
+                pending: d.pending_count.unwrap_or(0),
+                failed: d.failed_tasks.unwrap_or(0),
+                exists: true,
+            })
+    }
+
+    fn desired(&self, cluster: &str, service: &str) -> i32 {
+        self.service(cluster, service)
+            .and_then(|s| s.desired_count)
+            .unwrap_or(0)
+    }
+}
+
+/// What a deployment asks of the service after a pass: roll back to the source revision.
+pub struct RollbackOrder {
+    /// The service deployment that rolls back.
+    pub arn: String,
+    pub cluster: String,
+    pub service: String,
+    pub source_id: Option<String>,
+    pub source_task_definition: Option<String>,
+    pub target_id: String,
+}
+
+/// Moves every running service deployment of a region along (stages, traffic, bake times,
+/// circuit breaker). Returns whether anything changed, and the rollbacks the services must
+/// make; `due` gets the time of the next timed step.
+pub fn advance(cx: &Ctx, region: &mut EcsRegion, due: &mut Option<f64>) -> bool {
+    let mut changed = false;
+    let mut rollbacks = Vec::new();
+    let observe = Observed {
+        services: &region.services,
+    };
+    for record in region.service_deployments.values_mut() {
+        if !record.in_progress() {
+            continue;
+        }
+        let before = record.clone();
+        // Every stage that can follow at once does (no pass comes unless something is due).
+        for _ in 0..8 {
+            let stage = (
+                record.deployment.status.clone(),
+                record.deployment.lifecycle_stage.clone(),
+            );
+            step(cx, record, &observe, due, &mut rollbacks);
+            if (
+                record.deployment.status.clone(),
+                record.deployment.lifecycle_stage.clone(),
+            ) == stage
+            {
+                break;
+            }
+        }
+        changed |= *record != before;
+    }
+    if changed {
+        // What a stage asks of the scheduler (drain the old tasks) takes another pass.
+        earliest(due, cx.now);
+    }
+    for order in rollbacks {
+        roll_back(cx, region, &order);
+        changed = true;
+    }
+    changed
+}
+
+fn earliest(due: &mut Option<f64>, at: f64) {
+    *due = Some(due.map_or(at, |d| d.min(at)));
+}
+
+fn step(
+    cx: &Ctx,
+    record: &mut ServiceDeploymentRecord,
+    observe: &Observed,
+    due: &mut Option<f64>,
+    rollbacks: &mut Vec<RollbackOrder>,
+) {
+    let desired = observe.desired(&record.cluster, &record.service);
+    let target = observe.progress(&record.cluster, &record.service, &record.target_id);
+    let source = record
+        .source_id
+        .as_deref()
+        .map(|id| observe.progress(&record.cluster, &record.service, id))
+        .unwrap_or_default();
+    if let Some(summary) = record.deployment.target_service_revision.as_mut() {
+        summary.requested_task_count = Some(desired);
+        summary.running_task_count = Some(target.running);
+        summary.pending_task_count = Some(target.pending);
+    }
+    if let Some(summary) = record
+        .deployment
+        .source_service_revisions
+        .as_mut()
+        .and_then(|s| s.first_mut())
+    {
+        summary.running_task_count = Some(source.running);
+        summary.pending_task_count = Some(source.pending);
+    }
+    if matches!(
+        record.status(),
+        "ROLLBACK_REQUESTED" | "ROLLBACK_IN_PROGRESS"
+    ) {
+        record.deployment.status = Some("ROLLBACK_IN_PROGRESS".into());
+        // Done once the target revision's tasks are gone and the source runs at full size.
+        let reason = record
+            .deployment
+            .status_reason
+            .clone()
+            .unwrap_or_else(|| "Service deployment rolled back.".into());
+        if target.running + target.pending == 0
+            && (record.source_id.is_none() || source.running >= desired)
+        {
+            finish(cx, record, "ROLLBACK_SUCCESSFUL", &reason);
+            set_stage(cx, record, "CLEAN_UP");
+        }
+        return;
+    }
+    // The circuit breaker: enough of the target's tasks failed to start.
+    if let Some(b) = record.deployment.deployment_circuit_breaker.as_mut()
+        && b.status.as_deref() == Some("MONITORING")
+    {
+        b.failure_count = Some(target.failed);
+        if target.failed >= b.threshold.unwrap_or(i32::MAX) {
+            b.status = Some("TRIGGERED".into());
+            let rollback = record
+                .deployment
+                .deployment_configuration
+                .as_ref()
+                .and_then(|c| c.deployment_circuit_breaker.as_ref())
+                .is_some_and(|b| b.rollback);
+            let reason = "Service deployment rolled back because the circuit breaker threshold was exceeded.";
+            if rollback && record.source_task_definition.is_some() {
+                request_rollback(cx, record, reason);
+                rollbacks.push(order(record));
+            } else {
+                finish(
+                    cx,
+                    record,
+                    "STOPPED",
+                    "Service deployment failed because the circuit breaker threshold was exceeded.",
+                );
+                rollbacks.push(RollbackOrder {
+                    source_id: None,
+                    source_task_definition: None,
+                    ..order(record)
+                });
+            }
+            return;
+        }
+    }
+    let steady = target.running >= desired && target.pending == 0;
+    let cfg = record
+        .deployment
+        .deployment_configuration
+        .clone()
+        .unwrap_or_default();
+    let bake = cfg.bake_time_in_minutes.unwrap_or(0).max(0) as f64 * MINUTE;
+    match (record.strategy(), record.stage()) {
+        (_, "SCALE_UP") if !steady => {}
+        // A service's first deployment has no revision to shift traffic from.
+        (_, "SCALE_UP") if record.source_task_definition.is_none() => {
+            shift(cx, record, 100.0);
+            set_stage(cx, record, "CLEAN_UP");
+        }
+        ("ROLLING", "SCALE_UP") => {
+            // A rolling update shifts traffic with its tasks; it is done once the old tasks
+            // are gone.
+            set_stage(cx, record, "CLEAN_UP");
+            shift(cx, record, 100.0);
+        }
+        ("CANARY", "SCALE_UP") => {
+            let percent = cfg
+                .canary_configuration
+                .as_ref()
+                .and_then(|c| c.canary_percent)
+                .unwrap_or(DEFAULT_CANARY_PERCENT);
+            set_stage(cx, record, "PRODUCTION_TRAFFIC_SHIFT");
+            shift(cx, record, percent);
+        }
+        ("LINEAR", "SCALE_UP") => {
+            let percent = cfg
+                .linear_configuration
+                .as_ref()
+                .and_then(|c| c.step_percent)
+                .unwrap_or(DEFAULT_STEP_PERCENT);
+            set_stage(cx, record, "PRODUCTION_TRAFFIC_SHIFT");
+            shift(cx, record, percent);
+        }
+        ("CANARY", "PRODUCTION_TRAFFIC_SHIFT") => {
+            let wait = cfg
+                .canary_configuration
+                .as_ref()
+                .and_then(|c| c.canary_bake_time_in_minutes)
+                .unwrap_or(DEFAULT_CANARY_BAKE) as f64
+                * MINUTE;
+            let at = record.shifted_at + wait;
+            if cx.now >= at {
+                shift(cx, record, 100.0);
+                set_stage(cx, record, "BAKE_TIME");
+            } else {
+                earliest(due, at);
+            }
+        }
+        ("LINEAR", "PRODUCTION_TRAFFIC_SHIFT") => {
+            let linear = cfg.linear_configuration.clone().unwrap_or_default();
+            let wait = linear
+                .step_bake_time_in_minutes
+                .unwrap_or(DEFAULT_STEP_BAKE) as f64
+                * MINUTE;
+            let step = linear.step_percent.unwrap_or(DEFAULT_STEP_PERCENT);
+            if record.target_percent >= 100.0 {
+                // "This bake time is not applied after reaching 100 percent traffic."
+                set_stage(cx, record, "BAKE_TIME");
+            } else {
+                let at = record.shifted_at + wait;
+                if cx.now >= at {
+                    let next = ((record.target_percent + step) * 10.0).round() / 10.0;
+                    shift(cx, record, next.min(100.0));
+                    if record.target_percent >= 100.0 {
+                        set_stage(cx, record, "BAKE_TIME");
+                    } else {
+                        earliest(due, cx.now + wait);
+                    }
+                } else {
+                    earliest(due, at);
+                }
+            }
+        }
+        (_, "BAKE_TIME") => {
+            let at = record.shifted_at + bake;
+            if cx.now >= at {
+                set_stage(cx, record, "CLEAN_UP");
+            } else {
+                earliest(due, at);
+            }
+        }
+        (_, "CLEAN_UP") if !source.exists || source.running + source.pending == 0 => {
+            finish(
+                cx,
+                record,
+                "SUCCESSFUL",
+                "Service deployment completed successfully.",
+            );
+        }
+        _ => {}
+    }
+}
+
+fn order(record: &ServiceDeploymentRecord) -> RollbackOrder {
+    RollbackOrder {
+        arn: record
+            .deployment
+            .service_deployment_arn
+            .clone()
+            .unwrap_or_default(),
+        cluster: record.cluster.clone(),
+        service: record.service.clone(),
+        source_id: record.source_id.clone(),
+        source_task_definition: record.source_task_definition.clone(),
+        target_id: record.target_id.clone(),
+    }
+}
+
+fn request_rollback(cx: &Ctx, record: &mut ServiceDeploymentRecord, reason: &str) {
+    let source_revision = record
+        .deployment
+        .source_service_revisions
+        .iter()
+        .flatten()
+        .next()
+        .and_then(|s| s.arn.clone());
+    record.deployment.status = Some("ROLLBACK_REQUESTED".into());
+    record.deployment.status_reason = Some(reason.into());
+    record.deployment.rollback = Some(Rollback {
+        reason: Some(reason.into()),
+        started_at: Some(cx.now),
+        service_revision_arn: source_revision,
+    });
+    shift(cx, record, 0.0);
+    record.deployment.updated_at = Some(cx.now);
+}
+
+/// Forgets the oldest finished deployments of a service beyond [`DEPLOYMENTS_KEPT`].
+fn prune(region: &mut EcsRegion, cluster: &str, service: &str) {
+    let mut finished: Vec<(f64, String)> = region
+        .service_deployments
+        .iter()
+        .filter(|(_, d)| d.cluster == cluster && d.service == service && !d.in_progress())
+        .map(|(arn, d)| (d.deployment.created_at.unwrap_or(0.0), arn.clone()))
+        .collect();
+    if finished.len() < DEPLOYMENTS_KEPT {
+        return;
+    }
+    finished.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let excess = finished.len() + 1 - DEPLOYMENTS_KEPT;
+    for (_, arn) in finished.into_iter().take(excess) {
+        region.service_deployments.remove(&arn);
+    }
+}
+
+impl EcsState {
+    /// The share of a service's production traffic each revision gets now, as
+    /// `(task definition ARN, percent)`, the target revision first: what the data plane
+    /// weighs a service's tasks by. A service with no deployment under way sends all its
+    /// traffic to its one task definition; a CANARY or LINEAR deployment splits it as its
+    /// stage says; a ROLLING one by its running tasks; a rollback sends it all back.
+    pub fn traffic_shift(&self, region: &str, cluster: &str, service: &str) -> Vec<(String, f64)> {
+        let Some(region) = self.regions.get(region) else {
+            return vec![];
+        };
+        region.traffic_shift(cluster, service)
+    }
+}
+
+impl EcsRegion {
+    pub fn traffic_shift(&self, cluster: &str, service: &str) -> Vec<(String, f64)> {
+        let cluster = cluster_name(Some(cluster));
+        let service = service_name(service).to_string();
+        let Some(s) = self.services.get(&(cluster.clone(), service.clone())) else {
+            return vec![];
+        };
+        let current = s
+            .current_service_deployment
+            .as_ref()
+            .and_then(|arn| self.service_deployments.get(arn));
+        let td = s.task_definition.clone().unwrap_or_default();
+        let Some(d) = current.filter(|d| d.in_progress()) else {
+            return vec![(td, 100.0)];
+        };
+        let Some(source) = d.source_task_definition.clone() else {
+            return vec![(d.target_task_definition.clone(), 100.0)];
+        };
+        let target_percent = if d.strategy() == "ROLLING" && d.stage() == "SCALE_UP" {
+            // Traffic follows the running tasks of each deployment.
+            let running = |id: &str| {
+                s.deployments
+                    .iter()
+                    .flatten()
+                    .find(|x| x.id.as_deref() == Some(id))
+                    .and_then(|x| x.running_count)
+                    .unwrap_or(0) as f64
+            };
+            let (t, o) = (
+                running(&d.target_id),
+                d.source_id.as_deref().map_or(0.0, running),
+            );
+            if t + o == 0.0 {
+                0.0
+            } else {
+                (t * 1000.0 / (t + o)).round() / 10.0
+            }
+        } else {
+            d.target_percent
+        };
+        vec![
+            (d.target_task_definition.clone(), target_percent),
+            (source, ((100.0 - target_percent) * 10.0).round() / 10.0),
+        ]
+    }
+}
+
+fn region_of<'a>(cx: &Ctx, state: &'a EcsState, empty: &'a EcsRegion) -> &'a EcsRegion {
+    state.regions.get(&cx.region).unwrap_or(empty)
+}
+
+fn with_weights(record: &ServiceDeploymentRecord) -> ServiceDeployment {
+    let mut d = record.deployment.clone();
+    let target = record.target_percent;
+    if let Some(t) = d.target_service_revision.as_mut() {
+        t.requested_production_traffic_weight = Some(target);
+    }
+    for s in d.source_service_revisions.iter_mut().flatten() {
+        s.requested_production_traffic_weight = Some(((100.0 - target) * 10.0).round() / 10.0);
+    }
+    d
+}
+
+pub fn list_service_deployments(
+    cx: &Ctx,
+    state: &EcsState,
+    input: ListServiceDeploymentsRequest,
+) -> Result<ListServiceDeploymentsResponse> {
+    let empty = EcsRegion::default();
+    let region = region_of(cx, state, &empty);
+    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
+    let name = service_name(&input.service).to_string();
+    if !region
+        .services
+        .contains_key(&(cluster.clone(), name.clone()))
+    {
+        return Err(EcsError::service_not_found());
+    }
+    let statuses = input.status.clone().unwrap_or_default();
+    let mut found: Vec<&ServiceDeploymentRecord> = region
+        .service_deployments
+        .values()
+        .filter(|d| d.cluster == cluster && d.service == name)
+        .filter(|d| statuses.is_empty() || statuses.iter().any(|s| s == d.status()))
+        .filter(|d| {
+            let at = d.deployment.created_at.unwrap_or(0.0);
+            input
+                .created_at
+                .as_ref()
+                .is_none_or(|c| c.after.is_none_or(|a| at >= a) && c.before.is_none_or(|b| at <= b))
+        })
+        .collect();
+    // Newest first, as ECS lists them.
+    found.sort_by(|a, b| {
+        b.deployment
+            .created_at
+            .unwrap_or(0.0)
+            .total_cmp(&a.deployment.created_at.unwrap_or(0.0))
+    });
+    let briefs: Vec<ServiceDeploymentBrief> = found
+        .iter()
+        .map(|d| ServiceDeploymentBrief {
+            service_deployment_arn: d.deployment.service_deployment_arn.clone(),
+            service_arn: d.deployment.service_arn.clone(),
+            cluster_arn: d.deployment.cluster_arn.clone(),
+            started_at: d.deployment.started_at,
+            created_at: d.deployment.created_at,
+            finished_at: d.deployment.finished_at,
+            target_service_revision_arn: d
+                .deployment
+                .target_service_revision
+                .as_ref()
+                .and_then(|t| t.arn.clone()),
+            status: d.deployment.status.clone(),
+            status_reason: d.deployment.status_reason.clone(),
+        })
+        .collect();
+    let (service_deployments, next_token) =
+        page(&briefs, input.max_results, input.next_token.as_deref())?;
+    Ok(ListServiceDeploymentsResponse {
+        service_deployments: Some(service_deployments),
+        next_token,
+    })
+}
+
+fn check_arns(arns: &[String], what: &str) -> Result<()> {
+    if arns.is_empty() || arns.len() > 20 {
+        return Err(EcsError::invalid_parameter(format!(
+            "{what}: name between 1 and 20 ARNs."
+        )));
+    }
+    Ok(())
+}
+
+pub fn describe_service_deployments(
+    cx: &Ctx,
+    state: &EcsState,
+    input: DescribeServiceDeploymentsRequest,
+) -> Result<DescribeServiceDeploymentsResponse> {
+    check_arns(&input.service_deployment_arns, "serviceDeploymentArns")?;
+    let empty = EcsRegion::default();
+    let region = region_of(cx, state, &empty);
+    let (mut found, mut failures) = (Vec::new(), Vec::new());
+    for arn in &input.service_deployment_arns {
+        match region.service_deployments.get(arn) {
+            Some(d) => found.push(with_weights(d)),
+            None => failures.push(Failure {
+                arn: Some(arn.clone()),
+                reason: Some("MISSING".into()),
+                detail: None,
+            }),
+        }
+    }
+    Ok(DescribeServiceDeploymentsResponse {
+        service_deployments: Some(found),
+        failures: Some(failures),
+    })
+}
+
+pub fn describe_service_revisions(
+    cx: &Ctx,
+    state: &EcsState,
+    input: DescribeServiceRevisionsRequest,
+) -> Result<DescribeServiceRevisionsResponse> {
+    check_arns(&input.service_revision_arns, "serviceRevisionArns")?;
+    let empty = EcsRegion::default();
+    let region = region_of(cx, state, &empty);
+    let (mut found, mut failures) = (Vec::new(), Vec::new());
+    for arn in &input.service_revision_arns {
+        match region.service_revisions.get(arn) {
+            Some(r) => found.push(r.clone()),
+            None => failures.push(Failure {
+                arn: Some(arn.clone()),
+                reason: Some("MISSING".into()),
+                detail: None,
+            }),
+        }
+    }
+    Ok(DescribeServiceRevisionsResponse {
+        service_revisions: Some(found),
+        failures: Some(failures),
+    })
+}
+
+/// StopServiceDeployment: ROLLBACK (the default) returns the service to the source revision;
+/// the scheduler carries it out (see [`advance`]).
+pub fn stop_service_deployment(
+    cx: &Ctx,
+    state: &mut EcsState,
+    input: StopServiceDeploymentRequest,
+) -> Result<(StopServiceDeploymentResponse, Option<RollbackOrder>)> {
+    let region = state.regions.entry(cx.region.clone()).or_default();
+    let arn = input.service_deployment_arn.clone();
+    let record = region.service_deployments.get_mut(&arn).ok_or_else(|| {
+        EcsError::service_deployment_not_found(format!(
+            "The service deployment {arn} does not exist."
+        ))
+    })?;
+    match input.stop_type.as_deref().unwrap_or("ROLLBACK") {
+        "ROLLBACK" => {}
+        // Deviation: ECS documents only ROLLBACK; ABORT (in the model) is refused here.
+        "ABORT" => {
+            return Err(EcsError::invalid_parameter(
+                "stopType: ABORT is not supported by the embedded cloud; use ROLLBACK.",
+            ));
+        }
+        other => {
+            return Err(EcsError::invalid_parameter(format!(
+                "stopType: '{other}' is not one of ABORT, ROLLBACK."
+            )));
+        }
+    }
+    if !matches!(record.status(), "PENDING" | "IN_PROGRESS") {
+        return Err(EcsError::conflict(format!(
+            "The service deployment is {} and cannot be stopped.",
+            record.status()
+        )));
+    }
+    if record.source_task_definition.is_none() {
+        return Err(EcsError::invalid_parameter(
+            "The service deployment has no previous service revision to roll back to.",
+        ));
+    }
+    request_rollback(
+        cx,
+        record,
+        "Service deployment rolled back by StopServiceDeployment.",
+    );
+    let order = order(record);
+    Ok((
+        StopServiceDeploymentResponse {
+            service_deployment_arn: Some(arn),
+        },
+        Some(order),
+    ))
+}
+
+/// Carries out a rollback on the service: the source revision's ECS deployment becomes PRIMARY
+/// again (a new one if it is gone) and the target's is drained. With no source, the target
+/// just stops launching (its rollout FAILED).
+pub fn roll_back(cx: &Ctx, region: &mut EcsRegion, order: &RollbackOrder) {
+    let key = (order.cluster.clone(), order.service.clone());
+    let EcsRegion {
+        services,
+        service_deployments,
+        ..
+    } = region;
+    let Some(service) = services.get_mut(&key) else {
+        return;
+    };
+    let mut deployments = service.deployments.take().unwrap_or_default();
+    for d in deployments.iter_mut() {
+        if d.id.as_deref() == Some(order.target_id.as_str()) {
+            d.status = Some("ACTIVE".into());
+            d.rollout_state = Some("FAILED".into());
+            d.rollout_state_reason =
+                Some("ECS deployment circuit breaker: rolling back or stopped.".into());
+            d.updated_at = Some(cx.now);
+        }
+    }
+    if let Some(td) = &order.source_task_definition {
+        service.task_definition = Some(td.clone());
+        let existing = deployments
+            .iter_mut()
+            .find(|d| d.id.is_some() && d.id == order.source_id);
+        match existing {
+            Some(d) => {
+                d.status = Some("PRIMARY".into());
+                d.desired_count = service.desired_count;
+                d.updated_at = Some(cx.now);
+            }
+            None => {
+                // The source's tasks are gone (a finished rolling update): a new deployment
+                // runs it again, and the rollback waits for that one.
+                let d = super::services::deployment(cx, service, td);
+                if let Some(record) = service_deployments.get_mut(&order.arn) {
+                    record.source_id = d.id.clone();
+                }
+                deployments.insert(0, d);
+            }
+        }
+    } else if let Some(d) = deployments
+        .iter_mut()
+        .find(|d| d.id.as_deref() == Some(order.target_id.as_str()))
+    {
+        // No source: the failed deployment stays PRIMARY but launches no more tasks.
+        d.status = Some("PRIMARY".into());
+    }
+    service.deployments = Some(deployments);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn breaker(threshold: Option<(&str, i32)>) -> DeploymentCircuitBreaker {
+        DeploymentCircuitBreaker {
+            enable: true,
+            rollback: true,
+            threshold_configuration: threshold.map(|(kind, value)| ThresholdConfiguration {
+                r#type: kind.into(),
+                value,
+            }),
+            ..DeploymentCircuitBreaker::default()
+        }
+    }
+
+    #[test]
+    fn the_circuit_breaker_threshold_is_ecs_rule() {
+        // Half the desired count, rounded up, at least 3 and at most 200.
+        let default = breaker(None);
+        assert_eq!(breaker_threshold(&default, 1), 3);
+        assert_eq!(breaker_threshold(&default, 7), 4);
+        assert_eq!(breaker_threshold(&default, 1000), 200);
+        assert_eq!(breaker_threshold(&breaker(Some(("COUNT", 1))), 50), 1);
+        assert_eq!(
+            breaker_threshold(&breaker(Some(("UNBOUNDED_PERCENT", 50))), 1000),
+            500
+        );
+    }
+
+    #[test]
+    fn strategies_get_their_documented_defaults_and_ranges() {
+        let mut linear = DeploymentConfiguration {
+            strategy: Some("LINEAR".into()),
+            ..DeploymentConfiguration::default()
+        };
+        check_configuration(&mut linear).unwrap();
+        let l = linear.linear_configuration.unwrap();
+        assert_eq!(
+            (l.step_percent, l.step_bake_time_in_minutes),
+            (Some(10.0), Some(6))
+        );
+        let mut off_grid = DeploymentConfiguration {
+            strategy: Some("CANARY".into()),
+            canary_configuration: Some(CanaryConfiguration {
+                canary_percent: Some(12.34),
+                canary_bake_time_in_minutes: None,
+            }),
+            ..DeploymentConfiguration::default()
+        };
+        assert_eq!(
+            check_configuration(&mut off_grid).unwrap_err().code,
+            "InvalidParameterException"
+        );
+        let mut rolling = DeploymentConfiguration::default();
+        check_configuration(&mut rolling).unwrap();
+        assert_eq!(
+            rolling.bake_time_in_minutes, None,
+            "ROLLING is left as given"
+        );
+    }
+}
