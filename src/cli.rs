@@ -26,6 +26,10 @@ pub struct Cli {
     /// the endpoint the `s` key shows stays the same across restarts.
     #[arg(long)]
     pub port: Option<u16>,
+    /// How many times faster than real time the terminal UI's embedded cloud runs its clock
+    /// (1-3600): at 60 an ECS bake time of a minute passes in a second. Shown in the header.
+    #[arg(long, value_parser = parse_clock_scale)]
+    pub clock_scale: Option<f64>,
 }
 
 /// Where the walkthrough's calls go: the embedded cloud (default), any endpoint, or AWS.
@@ -55,6 +59,9 @@ pub struct TargetArgs {
     /// The embedded cloud's port (the terminal UI's `--port`); 0 or none picks a free one.
     #[arg(skip)]
     pub embedded_port: Option<u16>,
+    /// The embedded cloud's clock scale (the terminal UI's `--clock-scale`); none is 1.
+    #[arg(skip)]
+    pub embedded_clock_scale: Option<f64>,
 }
 
 fn parse_var(s: &str) -> Result<(String, String), String> {

@@ -28,6 +28,11 @@ impl EmbeddedCloud {
         self.control.endpoint()
     }
 
+    /// How many times faster than real time the cloud's clock runs.
+    pub fn clock_scale(&self) -> f64 {
+        self.control.cloud.clock.scale()
+    }
+
     pub fn faults(&self) -> FaultSwitch {
         self.dataplane.faults()
     }

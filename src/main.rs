@@ -76,6 +76,7 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
         None => {
             let target_args = TargetArgs {
                 embedded_port: cli.port,
+                embedded_clock_scale: cli.clock_scale,
                 ..cli.target.clone()
             };
             let connected = target::connect(&target_args, cli.reset).await?;

@@ -108,6 +108,7 @@ pub async fn connect(args: &TargetArgs, reset: bool) -> Result<Connected> {
     } else {
         let config = CloudConfig {
             region: region.clone(),
+            clock_scale: args.embedded_clock_scale.unwrap_or(1.0),
             ..CloudConfig::default()
         };
         let account = config.account_id.clone();

@@ -296,6 +296,8 @@ pub struct App {
     pub autopilot: AutopilotView,
     pub resilience: ResilienceView,
     pub fault: bool,
+    /// The embedded cloud's clock scale (1: real time), said in the header when it is not 1.
+    pub clock_scale: f64,
     pub toast: Option<String>,
     pub size: (u16, u16),
     pub quit: bool,
@@ -322,6 +324,7 @@ impl App {
             autopilot: AutopilotView::default(),
             resilience: ResilienceView::default(),
             fault: false,
+            clock_scale: 1.0,
             toast: None,
             size,
             quit: false,

@@ -46,6 +46,7 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
         state_dir,
     } = connected;
     let faults = embedded.as_ref().map(|e| e.faults());
+    let clock_scale = embedded.as_ref().map_or(1.0, |e| e.clock_scale());
     let embedded_target = matches!(session.target.kind, TargetKind::Embedded);
     let target = session.target.describe();
     let share = session.target.share_lines();
@@ -77,6 +78,7 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
     let mut app = App::new(target, effects.step_views(), (size.width, size.height));
     app.inputs = effects.inputs();
     app.share = share;
+    app.clock_scale = clock_scale;
     // Resume: on a fresh embedded cloud the steps done before are replayed.
     let done: Vec<usize> = app
         .steps

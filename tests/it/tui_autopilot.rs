@@ -274,7 +274,13 @@ async fn snapshot_of_an_ejection_and_an_autopilot_stage() {
         p99_ms: 3.1,
     });
     app.update(Msg::Autopilot(Box::new(event)));
+    // `meshwalk --clock-scale 60`: the header says the cloud's minutes pass in seconds.
+    app.clock_scale = 60.0;
     let frame = draw(&app, 140, 45);
+    assert!(
+        frame.lines().next().unwrap().contains("· clock ×60 ·"),
+        "{frame}"
+    );
     assert!(frame.contains("⊘ 1 ejected"), "{frame}");
     assert!(
         frame.contains("autopilot ▶ advanced: distributorV2 at 20%"),
