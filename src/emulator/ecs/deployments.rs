@@ -1,9 +1,8 @@
 //! ECS service deployments and service revisions: what CreateService/UpdateService record when
 //! they start a deployment, how a deployment moves through its lifecycle stages under its
 //! strategy (ROLLING, CANARY, LINEAR), the traffic split between revisions over time, rollback
-//! (StopServiceDeployment ROLLBACK and the deployment circuit breaker), and the operations
-//! ListServiceDeployments, DescribeServiceDeployments, StopServiceDeployment and
-//! DescribeServiceRevisions.
+//! (StopServiceDeployment ROLLBACK and the deployment circuit breaker). The operations that
+//! list, describe and stop them are in `service_deployments`.
 //!
 //! Times are the cloud's clock (clock.rs), so bake times in minutes pass in seconds at a large
 //! clock scale.
@@ -11,7 +10,7 @@
 use crate::model::ecs::*;
 
 use super::error::{EcsError, Result};
-use super::store::{Ctx, EcsRegion, EcsState, cluster_name, page, service_name};
+use super::store::{Ctx, EcsRegion, EcsState, cluster_name, service_name};
 
 const MINUTE: f64 = 60.0;
 /// The documented bounds and defaults of canaryConfiguration and linearConfiguration.
@@ -624,7 +623,7 @@ fn step(
     }
 }
 
-fn order(record: &ServiceDeploymentRecord) -> RollbackOrder {
+pub(super) fn order(record: &ServiceDeploymentRecord) -> RollbackOrder {
     RollbackOrder {
         arn: record
             .deployment
@@ -639,7 +638,7 @@ fn order(record: &ServiceDeploymentRecord) -> RollbackOrder {
     }
 }
 
-fn request_rollback(cx: &Ctx, record: &mut ServiceDeploymentRecord, reason: &str) {
+pub(super) fn request_rollback(cx: &Ctx, record: &mut ServiceDeploymentRecord, reason: &str) {
     let source_revision = record
         .deployment
         .source_service_revisions
@@ -735,196 +734,6 @@ impl EcsRegion {
             (source, ((100.0 - target_percent) * 10.0).round() / 10.0),
         ]
     }
-}
-
-fn region_of<'a>(cx: &Ctx, state: &'a EcsState, empty: &'a EcsRegion) -> &'a EcsRegion {
-    state.regions.get(&cx.region).unwrap_or(empty)
-}
-
-fn with_weights(record: &ServiceDeploymentRecord) -> ServiceDeployment {
-    let mut d = record.deployment.clone();
-    let target = record.target_percent;
-    if let Some(t) = d.target_service_revision.as_mut() {
-        t.requested_production_traffic_weight = Some(target);
-    }
-    for s in d.source_service_revisions.iter_mut().flatten() {
-        s.requested_production_traffic_weight = Some(((100.0 - target) * 10.0).round() / 10.0);
-    }
-    d
-}
-
-pub fn list_service_deployments(
-    cx: &Ctx,
-    state: &EcsState,
-    input: ListServiceDeploymentsRequest,
-) -> Result<ListServiceDeploymentsResponse> {
-    let empty = EcsRegion::default();
-    let region = region_of(cx, state, &empty);
-    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
-    let name = service_name(&input.service).to_string();
-    if !region
-        .services
-        .contains_key(&(cluster.clone(), name.clone()))
-    {
-        return Err(EcsError::service_not_found());
-    }
-    let statuses = input.status.clone().unwrap_or_default();
-    let mut found: Vec<&ServiceDeploymentRecord> = region
-        .service_deployments
-        .values()
-        .filter(|d| d.cluster == cluster && d.service == name)
-        .filter(|d| statuses.is_empty() || statuses.iter().any(|s| s == d.status()))
-        .filter(|d| {
-            let at = d.deployment.created_at.unwrap_or(0.0);
-            input
-                .created_at
-                .as_ref()
-                .is_none_or(|c| c.after.is_none_or(|a| at >= a) && c.before.is_none_or(|b| at <= b))
-        })
-        .collect();
-    // Newest first, as ECS lists them.
-    found.sort_by(|a, b| {
-        b.deployment
-            .created_at
-            .unwrap_or(0.0)
-            .total_cmp(&a.deployment.created_at.unwrap_or(0.0))
-    });
-    let briefs: Vec<ServiceDeploymentBrief> = found
-        .iter()
-        .map(|d| ServiceDeploymentBrief {
-            service_deployment_arn: d.deployment.service_deployment_arn.clone(),
-            service_arn: d.deployment.service_arn.clone(),
-            cluster_arn: d.deployment.cluster_arn.clone(),
-            started_at: d.deployment.started_at,
-            created_at: d.deployment.created_at,
-            finished_at: d.deployment.finished_at,
-            target_service_revision_arn: d
-                .deployment
-                .target_service_revision
-                .as_ref()
-                .and_then(|t| t.arn.clone()),
-            status: d.deployment.status.clone(),
-            status_reason: d.deployment.status_reason.clone(),
-        })
-        .collect();
-    let (service_deployments, next_token) =
-        page(&briefs, input.max_results, input.next_token.as_deref())?;
-    Ok(ListServiceDeploymentsResponse {
-        service_deployments: Some(service_deployments),
-        next_token,
-    })
-}
-
-fn check_arns(arns: &[String], what: &str) -> Result<()> {
-    if arns.is_empty() || arns.len() > 20 {
-        return Err(EcsError::invalid_parameter(format!(
-            "{what}: name between 1 and 20 ARNs."
-        )));
-    }
-    Ok(())
-}
-
-pub fn describe_service_deployments(
-    cx: &Ctx,
-    state: &EcsState,
-    input: DescribeServiceDeploymentsRequest,
-) -> Result<DescribeServiceDeploymentsResponse> {
-    check_arns(&input.service_deployment_arns, "serviceDeploymentArns")?;
-    let empty = EcsRegion::default();
-    let region = region_of(cx, state, &empty);
-    let (mut found, mut failures) = (Vec::new(), Vec::new());
-    for arn in &input.service_deployment_arns {
-        match region.service_deployments.get(arn) {
-            Some(d) => found.push(with_weights(d)),
-            None => failures.push(Failure {
-                arn: Some(arn.clone()),
-                reason: Some("MISSING".into()),
-                detail: None,
-            }),
-        }
-    }
-    Ok(DescribeServiceDeploymentsResponse {
-        service_deployments: Some(found),
-        failures: Some(failures),
-    })
-}
-
-pub fn describe_service_revisions(
-    cx: &Ctx,
-    state: &EcsState,
-    input: DescribeServiceRevisionsRequest,
-) -> Result<DescribeServiceRevisionsResponse> {
-    check_arns(&input.service_revision_arns, "serviceRevisionArns")?;
-    let empty = EcsRegion::default();
-    let region = region_of(cx, state, &empty);
-    let (mut found, mut failures) = (Vec::new(), Vec::new());
-    for arn in &input.service_revision_arns {
-        match region.service_revisions.get(arn) {
-            Some(r) => found.push(r.clone()),
-            None => failures.push(Failure {
-                arn: Some(arn.clone()),
-                reason: Some("MISSING".into()),
-                detail: None,
-            }),
-        }
-    }
-    Ok(DescribeServiceRevisionsResponse {
-        service_revisions: Some(found),
-        failures: Some(failures),
-    })
-}
-
-/// StopServiceDeployment: ROLLBACK (the default) returns the service to the source revision;
-/// the scheduler carries it out (see [`advance`]).
-pub fn stop_service_deployment(
-    cx: &Ctx,
-    state: &mut EcsState,
-    input: StopServiceDeploymentRequest,
-) -> Result<(StopServiceDeploymentResponse, Option<RollbackOrder>)> {
-    let region = state.regions.entry(cx.region.clone()).or_default();
-    let arn = input.service_deployment_arn.clone();
-    let record = region.service_deployments.get_mut(&arn).ok_or_else(|| {
-        EcsError::service_deployment_not_found(format!(
-            "The service deployment {arn} does not exist."
-        ))
-    })?;
-    match input.stop_type.as_deref().unwrap_or("ROLLBACK") {
-        "ROLLBACK" => {}
-        // Deviation: ECS documents only ROLLBACK; ABORT (in the model) is refused here.
-        "ABORT" => {
-            return Err(EcsError::invalid_parameter(
-                "stopType: ABORT is not supported by the embedded cloud; use ROLLBACK.",
-            ));
-        }
-        other => {
-            return Err(EcsError::invalid_parameter(format!(
-                "stopType: '{other}' is not one of ABORT, ROLLBACK."
-            )));
-        }
-    }
-    if !matches!(record.status(), "PENDING" | "IN_PROGRESS") {
-        return Err(EcsError::conflict(format!(
-            "The service deployment is {} and cannot be stopped.",
-            record.status()
-        )));
-    }
-    if record.source_task_definition.is_none() {
-        return Err(EcsError::invalid_parameter(
-            "The service deployment has no previous service revision to roll back to.",
-        ));
-    }
-    request_rollback(
-        cx,
-        record,
-        "Service deployment rolled back by StopServiceDeployment.",
-    );
-    let order = order(record);
-    Ok((
-        StopServiceDeploymentResponse {
-            service_deployment_arn: Some(arn),
-        },
-        Some(order),
-    ))
 }
 
 /// Carries out a rollback on the service: the source revision's ECS deployment becomes PRIMARY

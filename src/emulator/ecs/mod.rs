@@ -21,6 +21,7 @@ pub mod error;
 pub mod quotas;
 pub mod runtime;
 pub mod scheduler;
+pub mod service_deployments;
 pub mod services;
 pub mod store;
 pub mod tags;
@@ -243,11 +244,15 @@ fn read(cx: &Ctx, s: &EcsState, request: Request) -> Result<Vec<u8>> {
         DescribeTasks(i) => body(&tasks::describe_tasks(cx, s, i)?),
         ListTasks(i) => body(&tasks::list_tasks(cx, s, i)?),
         ListTagsForResource(i) => body(&tags::list_tags_for_resource(cx, s, i)?),
-        ListServiceDeployments(i) => body(&deployments::list_service_deployments(cx, s, i)?),
-        DescribeServiceDeployments(i) => {
-            body(&deployments::describe_service_deployments(cx, s, i)?)
+        ListServiceDeployments(i) => {
+            body(&service_deployments::list_service_deployments(cx, s, i)?)
         }
-        DescribeServiceRevisions(i) => body(&deployments::describe_service_revisions(cx, s, i)?),
+        DescribeServiceDeployments(i) => body(&service_deployments::describe_service_deployments(
+            cx, s, i,
+        )?),
+        DescribeServiceRevisions(i) => {
+            body(&service_deployments::describe_service_revisions(cx, s, i)?)
+        }
         // Every operation is listed (no catch-all): one the model adds does not compile until it
         // has a handler. These are the writes, which `call` sends to `write`.
         CreateCluster(_)
@@ -285,7 +290,7 @@ fn write(cx: &Ctx, s: &mut EcsState, request: Request) -> Result<Vec<u8>> {
         TagResource(i) => body(&tags::tag_resource(cx, s, i)?),
         UntagResource(i) => body(&tags::untag_resource(cx, s, i)?),
         StopServiceDeployment(i) => {
-            let (out, order) = deployments::stop_service_deployment(cx, s, i)?;
+            let (out, order) = service_deployments::stop_service_deployment(cx, s, i)?;
             if let Some(order) = order
                 && let Some(region) = s.regions.get_mut(&cx.region)
             {
