@@ -45,6 +45,7 @@ pub async fn run(
     config.interval = Duration::from_secs(1);
     config.window = 1;
     let (tx, mut samples) = mpsc::channel::<Sample>(16);
+    let max_in_flight = config.max_in_flight;
     let mut traffic = Traffic::start(config, tx);
     if !args.json {
         writeln!(
@@ -71,8 +72,13 @@ pub async fn run(
     } else {
         writeln!(
             out,
-            "\ntotal: {} requests in {:.1}s, {} errors ({} turned away by a connection pool)",
-            summary.requests, summary.duration_s, summary.errors, summary.overflow
+            "\ntotal: {} requests in {:.1}s, {} errors ({} turned away by a connection pool, {} not sent: {} were already in flight)",
+            summary.requests,
+            summary.duration_s,
+            summary.errors,
+            summary.overflow,
+            summary.not_sent,
+            max_in_flight
         )?;
         write_versions(out, &summary)?;
     }

@@ -17,6 +17,8 @@ pub struct RequestOutcome {
     /// Turned away by a connection pool (Envoy's `x-envoy-overloaded`, or its overflow body
     /// as the requester relays it); also an error.
     pub overflow: bool,
+    /// Never sent: the generator already had its most requests in flight (also an error).
+    pub not_sent: bool,
     pub latency: Duration,
 }
 
@@ -39,6 +41,8 @@ pub struct Summary {
     pub errors: u64,
     /// Of the errors, those a connection pool turned away.
     pub overflow: u64,
+    /// Of the errors, those the generator never sent (too many already in flight).
+    pub not_sent: u64,
     pub duration_s: f64,
     pub rps: f64,
     pub versions: BTreeMap<String, VersionStats>,
@@ -52,6 +56,7 @@ pub struct Tally {
     requests: u64,
     errors: u64,
     overflow: u64,
+    not_sent: u64,
     versions: BTreeMap<String, (u64, u64, Histogram<u64>)>,
 }
 
@@ -62,6 +67,7 @@ impl std::fmt::Debug for Tally {
             .field("requests", &self.requests)
             .field("errors", &self.errors)
             .field("overflow", &self.overflow)
+            .field("not_sent", &self.not_sent)
             .finish_non_exhaustive()
     }
 }
@@ -78,6 +84,7 @@ impl Tally {
             requests: 0,
             errors: 0,
             overflow: 0,
+            not_sent: 0,
             versions: BTreeMap::new(),
         }
     }
@@ -89,6 +96,9 @@ impl Tally {
         }
         if outcome.overflow {
             self.overflow += 1;
+        }
+        if outcome.not_sent {
+            self.not_sent += 1;
         }
         if let Some(version) = &outcome.version {
             let entry = self
@@ -110,6 +120,7 @@ impl Tally {
         self.requests += other.requests;
         self.errors += other.errors;
         self.overflow += other.overflow;
+        self.not_sent += other.not_sent;
         for (version, (count, ok, histogram)) in &other.versions {
             let entry = self
                 .versions
@@ -130,6 +141,7 @@ impl Tally {
             requests: self.requests,
             errors: self.errors,
             overflow: self.overflow,
+            not_sent: self.not_sent,
             duration_s: seconds,
             rps: if seconds > 0.0 {
                 self.requests as f64 / seconds
@@ -232,6 +244,7 @@ mod tests {
             version: Some(version.into()),
             success: ok,
             overflow: false,
+            not_sent: false,
             latency: Duration::from_millis(ms),
         }
     }
@@ -250,6 +263,7 @@ mod tests {
             version: None,
             success: false,
             overflow: true,
+            not_sent: false,
             latency: Duration::from_millis(1),
         });
         let (window, total) = stats.tick(Duration::from_secs(1));

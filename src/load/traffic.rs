@@ -121,7 +121,7 @@ async fn drive(
                 while owed >= 1.0 {
                     owed -= 1.0;
                     if in_flight >= config.max_in_flight {
-                        stats.record(&RequestOutcome { version: None, success: false, overflow: false, latency: Duration::ZERO });
+                        stats.record(&RequestOutcome { version: None, success: false, overflow: false, not_sent: true, latency: Duration::ZERO });
                         continue;
                     }
                     in_flight += 1;
@@ -181,12 +181,14 @@ async fn one_request(
             version,
             success,
             overflow,
+            not_sent: false,
             latency: started.elapsed(),
         },
         _ => RequestOutcome {
             version: None,
             success: false,
             overflow: false,
+            not_sent: false,
             latency: started.elapsed(),
         },
     };

@@ -428,6 +428,7 @@ fn traffic_samples_build_the_history_and_markers() {
             requests: 10,
             errors: 0,
             overflow: 0,
+            not_sent: 0,
             duration_s: 1.0,
             rps: 10.0,
             versions: Default::default(),

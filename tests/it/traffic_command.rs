@@ -81,3 +81,35 @@ async fn traffic_without_an_endpoint_says_how_to_get_one() {
         "{said}"
     );
 }
+
+/// Past `max_in_flight`, the generator sends nothing more and says so: those requests are
+/// errors of their own kind, not answers without a version.
+#[tokio::test]
+async fn requests_past_the_in_flight_bound_are_counted_as_not_sent() {
+    use meshwalk::load::traffic::{Traffic, TrafficConfig};
+    // A server that takes connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let mut config = TrafficConfig::new(format!("http://{addr}/").parse().unwrap());
+    config.rps = 200.0;
+    config.duration = Some(std::time::Duration::from_millis(300));
+    config.max_in_flight = 3;
+    config.request_timeout = std::time::Duration::from_millis(500);
+    let (tx, _rx) = tokio::sync::mpsc::channel(64);
+    let summary = Traffic::start(config, tx).finished().await;
+    silent.abort();
+    assert!(summary.requests >= 40, "{summary:?}");
+    assert_eq!(summary.errors, summary.requests, "nothing answered");
+    assert_eq!(
+        summary.not_sent,
+        summary.requests - 3,
+        "all but the three in flight were never sent: {summary:?}"
+    );
+    assert_eq!(summary.overflow, 0);
+}

@@ -226,6 +226,7 @@ async fn snapshot_of_an_ejection_and_an_autopilot_stage() {
             requests: 50,
             errors: 3,
             overflow: 2,
+            not_sent: 0,
             duration_s: 5.0,
             rps: 10.0,
             versions: [

@@ -218,6 +218,7 @@ fn summary(v1: u64, v2: u64, errors: u64, seconds: f64) -> Summary {
         requests: v1 + v2,
         errors,
         overflow: 0,
+        not_sent: 0,
         duration_s: seconds,
         rps: (v1 + v2) as f64 / seconds,
         versions,
