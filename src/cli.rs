@@ -105,7 +105,7 @@ pub enum ExportFormat {
 pub struct ExportArgs {
     #[arg(long, value_enum, default_value_t = ExportFormat::Sh)]
     pub format: ExportFormat,
-    /// The chapter to export. There is one so far, the whole walkthrough: 1.
+    /// The chapter to export (1: App Mesh, step by step; 2: after App Mesh).
     #[arg(long, default_value_t = 1)]
     pub chapter: u32,
     /// Export the steps up to and including STEP (a number or a name).
@@ -124,9 +124,14 @@ pub struct RunArgs {
     /// Run the steps up to and including STEP (a number or a name).
     #[arg(long, conflicts_with = "step")]
     pub to: Option<String>,
-    /// Run only STEP (on the embedded cloud, the steps before it are replayed first).
+    /// Run only STEP (on the embedded cloud, the steps before it in its chapter are
+    /// replayed first). STEP is a number, the start of a name, or CHAPTER:STEP (`2:canary`).
     #[arg(long)]
     pub step: Option<String>,
+    /// Run only chapter N (1: App Mesh, step by step; 2: after App Mesh, ECS Service
+    /// Connect). Each chapter stands on its own.
+    #[arg(long, value_name = "N")]
+    pub chapter: Option<usize>,
     /// Apply a step's spec to a resource that exists with another one.
     #[arg(long)]
     pub update: bool,

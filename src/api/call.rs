@@ -2,18 +2,20 @@
 
 use super::calls_appmesh;
 use super::calls_ecs;
+use super::calls_servicediscovery;
 use super::capture::{Capture, Exchange};
 use super::error::CallError;
 use super::target::Target;
-use crate::model::{appmesh, ecs};
+use crate::model::{appmesh, ecs, servicediscovery};
 
-/// A typed request for one of the two services.
-// Both variants are large (request enums of whole service models); boxing one would not help.
+/// A typed request for one of the services the walkthrough calls.
+// The variants are large (request enums of whole service models); boxing one would not help.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum CallRequest {
     AppMesh(appmesh::Request),
     Ecs(ecs::Request),
+    ServiceDiscovery(servicediscovery::Request),
 }
 
 /// Sends `request` to the target; returns the outcome and what went over the wire.
@@ -22,6 +24,9 @@ pub async fn send(target: &Target, request: CallRequest) -> (Result<(), CallErro
     let result = match request {
         CallRequest::AppMesh(r) => calls_appmesh::send(&target.appmesh, r, &capture).await,
         CallRequest::Ecs(r) => calls_ecs::send(&target.ecs, r, &capture).await,
+        CallRequest::ServiceDiscovery(r) => {
+            calls_servicediscovery::send(&target.servicediscovery, r, &capture).await
+        }
     };
     (result, capture.exchange())
 }
@@ -63,6 +68,7 @@ impl CallRequest {
         match self {
             CallRequest::AppMesh(r) => r.operation_name(),
             CallRequest::Ecs(r) => r.operation_name(),
+            CallRequest::ServiceDiscovery(r) => r.operation_name(),
         }
     }
 }

@@ -58,6 +58,7 @@ pub struct Target {
     pub account: String,
     pub appmesh: aws_sdk_appmesh::Client,
     pub ecs: aws_sdk_ecs::Client,
+    pub servicediscovery: aws_sdk_servicediscovery::Client,
 }
 
 impl Target {
@@ -71,6 +72,7 @@ impl Target {
             account: account.to_string(),
             appmesh: aws_sdk_appmesh::Client::new(&config),
             ecs: aws_sdk_ecs::Client::new(&config),
+            servicediscovery: aws_sdk_servicediscovery::Client::new(&config),
         }
     }
 
@@ -127,6 +129,7 @@ impl Target {
             account: identity.account().unwrap_or_default().to_string(),
             appmesh: aws_sdk_appmesh::Client::new(&config),
             ecs: aws_sdk_ecs::Client::new(&config),
+            servicediscovery: aws_sdk_servicediscovery::Client::new(&config),
         })
     }
 

@@ -29,6 +29,15 @@ pub fn all_problems(read: &Read, extra_vars: &[(String, String)]) -> Vec<Problem
     for (k, v) in extra_vars {
         vars.set(k, v);
     }
+    // What steps register is known only when they run: a stand-in revision checks the rest.
+    for step in &read.walkthrough.steps {
+        if let Some(name) = &step.revision_var {
+            vars.set(name, &format!("{}:1", name.to_lowercase()));
+        }
+        for (name, _) in &step.learn {
+            vars.set(name, &format!("(what step {} learns)", step.id));
+        }
+    }
     let mut found = read.problems.clone();
     let mut used = BTreeSet::new();
     for step in &walkthrough.steps {

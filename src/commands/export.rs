@@ -54,26 +54,40 @@ pub fn export(
     results: &Results,
     out: &mut impl Write,
 ) -> Result<()> {
-    if args.chapter != 1 {
+    let w = &session.walkthrough;
+    let chapters = w.chapters();
+    let Some(chapter) = (args.chapter as usize)
+        .checked_sub(1)
+        .and_then(|i| chapters.get(i))
+    else {
         return Err(UserError::new(
             format!("there is no chapter {}", args.chapter),
-            "this walkthrough has one chapter so far: leave --chapter out (or pass --chapter 1)",
+            format!("this walkthrough has chapters 1-{}", chapters.len()),
         )
         .into());
-    }
-    let w = &session.walkthrough;
-    let last = match &args.to {
-        Some(which) => w.find(which).ok_or_else(|| {
-            UserError::new(
-                format!("there is no step '{which}'"),
-                format!(
-                    "give a step's number (1-{}) or the start of its name",
-                    w.steps.len()
-                ),
-            )
-        })?,
-        None => w.steps.len() - 1,
     };
+    let last = match &args.to {
+        Some(which) => {
+            let qualified = if which.contains(':') {
+                which.clone()
+            } else {
+                format!("{}:{which}", chapter.number)
+            };
+            w.find(&qualified)
+                .filter(|i| chapter.steps.contains(i))
+                .ok_or_else(|| {
+                    UserError::new(
+                        format!("there is no step '{which}' in chapter {}", chapter.number),
+                        format!(
+                            "give a step's number in the chapter (1-{}) or the start of its name",
+                            chapter.steps.len()
+                        ),
+                    )
+                })?
+        }
+        None => chapter.steps.end - 1,
+    };
+    let steps = chapter.steps.start..last + 1;
     let target = match session.target.kind {
         TargetKind::Embedded => format!(
             "`meshwalk serve` at {SERVE_URL} ({})",
@@ -89,14 +103,14 @@ pub fn export(
                 target: &target,
                 before,
             };
-            script::script(session, last, &preamble).map_err(|(i, e)| {
+            script::script(session, steps, &preamble).map_err(|(i, e)| {
                 UserError::new(
                     format!("step {} ({}) cannot be exported: {e}", i + 1, w.steps[i].title),
                     "fix the step's input (press e on it in meshwalk), or export --to the step before",
                 )
             })?
         }
-        ExportFormat::Md => handout::handout(session, last, results, &target),
+        ExportFormat::Md => handout::handout(session, steps, results, &target),
     };
     out.write_all(text.as_bytes())
         .wrap_err("could not write the export")?;

@@ -18,14 +18,29 @@ use crate::walkthrough::runner::{Outcome, StepReport};
 /// Which steps a run covers: (replayed quietly first, run and reported).
 pub fn plan(connected: &Connected, args: &RunArgs) -> Result<(Vec<usize>, Vec<usize>)> {
     let w = &connected.session.walkthrough;
+    let chapters = w.chapters();
+    let chapter = match args.chapter {
+        Some(n) => Some(chapters.get(n.wrapping_sub(1)).ok_or_else(|| {
+            UserError::new(
+                format!("there is no chapter {n}"),
+                format!("this walkthrough has chapters 1-{}", chapters.len()),
+            )
+        })?),
+        None => None,
+    };
     let find = |which: &str| {
-        w.find(which).ok_or_else(|| {
+        let qualified = match chapter {
+            Some(c) if !which.contains(':') => format!("{}:{which}", c.number),
+            _ => which.to_string(),
+        };
+        w.find(&qualified).ok_or_else(|| {
             UserError::new(
                 format!("there is no step '{which}'"),
                 format!(
-                    "give a step's number (1-{}) or the start of its name (e.g. {})",
+                    "give a step's number (1-{}), the start of its name (e.g. {}), or CHAPTER:STEP (e.g. {}:1)",
                     w.steps.len(),
-                    w.steps.last().map_or("", |s| s.id.as_str())
+                    w.steps.last().map_or("", |s| s.id.as_str()),
+                    chapters.len()
                 ),
             )
         })
@@ -33,18 +48,38 @@ pub fn plan(connected: &Connected, args: &RunArgs) -> Result<(Vec<usize>, Vec<us
     let runnable = |i: &usize| !matches!(w.steps[*i].kind, StepKind::Teardown);
     if let Some(step) = &args.step {
         let n = find(step)?;
+        // A chapter stands on its own: replaying its earlier steps is enough.
+        let start = w.chapter_of(n).map_or(0, |c| c.steps.start);
         let replay = if matches!(connected.session.target.kind, TargetKind::Embedded) {
-            (0..n).filter(runnable).collect()
+            (start..n).filter(runnable).collect()
         } else {
             Vec::new()
         };
         return Ok((replay, vec![n]));
     }
+    let range = chapter.map_or(0..w.steps.len(), |c| c.steps.clone());
     let last = match &args.to {
         Some(step) => find(step)?,
-        None => w.steps.len() - 1,
+        None => range.end - 1,
     };
-    Ok((Vec::new(), (0..=last).filter(runnable).collect()))
+    let first = match chapter {
+        Some(c) => c.steps.start,
+        // Up to a step of a later chapter: from that chapter's start.
+        None if args.to.is_some() => w.chapter_of(last).map_or(0, |c| c.steps.start),
+        None => 0,
+    };
+    if last < first {
+        return Err(UserError::new(
+            format!(
+                "step '{}' is not in chapter {}",
+                args.to.as_deref().unwrap_or_default(),
+                args.chapter.unwrap_or(1)
+            ),
+            "leave --chapter out, or name a step of that chapter",
+        )
+        .into());
+    }
+    Ok((Vec::new(), (first..=last).filter(runnable).collect()))
 }
 
 pub async fn run(
@@ -146,6 +181,7 @@ fn write_report(
     let call = match &step.kind {
         StepKind::Api { call, .. } => format!("{}:{}", call.service.cli_name(), call.operation),
         StepKind::Traffic { .. } => "traffic".into(),
+        StepKind::Deployment { .. } => "deployment".into(),
         StepKind::Info => "info".into(),
         StepKind::Teardown => "teardown".into(),
     };

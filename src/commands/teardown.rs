@@ -21,7 +21,8 @@ pub async fn run(
     )?;
     let mut failed = 0;
     let mut lines = Vec::new();
-    let deletions = teardown(&connected.session, |d| {
+    let all = 0..connected.session.walkthrough.steps.len();
+    let deletions = teardown(&connected.session, all, |d| {
         lines.push(match &d.result {
             Ok(how) => format!("✓ {:<44} {how}", d.what),
             Err(e) => format!("✗ {:<44} {e}", d.what),

@@ -11,7 +11,12 @@ use crate::walkthrough::runner::Session;
 use crate::walkthrough::step::StepKind;
 
 /// The handout for steps `0..=last`, with `results` recorded for the session's target.
-pub fn handout(session: &Session, last: usize, results: &Results, target: &str) -> String {
+pub fn handout(
+    session: &Session,
+    steps: std::ops::Range<usize>,
+    results: &Results,
+    target: &str,
+) -> String {
     let key = session.target.key();
     let cli_target = session.cli_target();
     let mut out = String::new();
@@ -21,7 +26,14 @@ pub fn handout(session: &Session, last: usize, results: &Results, target: &str) 
         "Written by `meshwalk export` for {target}. The results are the ones your session \
          recorded; a step without one says so.\n"
     );
-    for (i, step) in session.walkthrough.steps.iter().enumerate().take(last + 1) {
+    for (i, step) in session
+        .walkthrough
+        .steps
+        .iter()
+        .enumerate()
+        .skip(steps.start)
+        .take(steps.len())
+    {
         let _ = writeln!(out, "## {}. {}\n", i + 1, step.title);
         if !step.narrative.is_empty() {
             let _ = writeln!(out, "{}\n", demote_headings(&step.narrative));
@@ -42,7 +54,9 @@ pub fn handout(session: &Session, last: usize, results: &Results, target: &str) 
                 }
                 write_result(&mut out, recorded);
             }
-            StepKind::Traffic { .. } | StepKind::Teardown => write_result(&mut out, recorded),
+            StepKind::Traffic { .. } | StepKind::Deployment { .. } | StepKind::Teardown => {
+                write_result(&mut out, recorded)
+            }
             StepKind::Info => {}
         }
     }

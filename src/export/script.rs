@@ -20,10 +20,11 @@ pub struct Preamble<'a> {
 /// that fails halfway helps nobody.
 pub fn script(
     session: &Session,
-    last: usize,
+    steps: std::ops::Range<usize>,
     preamble: &Preamble<'_>,
 ) -> Result<String, (usize, InputError)> {
     let mut out = String::new();
+    let session = &with_shell_variables(session);
     let cli_target = session.cli_target();
     let tail = meshwalk_flags(session);
     // Writing to a String cannot fail.
@@ -42,7 +43,14 @@ pub fn script(
         "# The aws CLI v2 pages long output; a script must not wait for a key."
     );
     let _ = writeln!(out, "export AWS_PAGER=\"\"");
-    for (i, step) in session.walkthrough.steps.iter().enumerate().take(last + 1) {
+    for (i, step) in session
+        .walkthrough
+        .steps
+        .iter()
+        .enumerate()
+        .skip(steps.start)
+        .take(steps.len())
+    {
         let _ = writeln!(out, "\n# Step {}: {}", i + 1, one_line(&step.title));
         match &step.kind {
             StepKind::Api { .. } => {
@@ -51,7 +59,8 @@ pub fn script(
                     Some(Err(e)) => return Err((i, e)),
                     None => continue,
                 };
-                let _ = writeln!(out, "{}", cli_render::render(&prepared, &cli_target));
+                let command = shell_variables_in(&cli_render::render(&prepared, &cli_target));
+                let _ = writeln!(out, "{}", captured(step, command));
                 if let Some(check) = super::verify_words(step) {
                     let _ = writeln!(out, "# meshwalk then waits for {}", check.replace('`', ""));
                 }
@@ -59,10 +68,27 @@ pub fn script(
             StepKind::Info => {
                 let _ = writeln!(out, "# (narrative only)");
             }
-            StepKind::Traffic { requests } => {
+            StepKind::Traffic { requests, .. } => {
                 let _ = writeln!(
                     out,
                     "# meshwalk sends {requests} requests through the requester here; to watch the split:\n#   meshwalk traffic{tail}"
+                );
+            }
+            StepKind::Deployment {
+                service, requester, ..
+            } => {
+                let cluster = session
+                    .vars()
+                    .substitute(&requester.cluster)
+                    .unwrap_or_else(|_| requester.cluster.clone());
+                let aws = cli_render::aws_prefix(&cli_target);
+                let _ = writeln!(
+                    out,
+                    "# Waits for {service}'s deployment to end (meshwalk shows its stages and the split meanwhile).\n\
+                     deployment=$({aws} ecs describe-services --cluster {cluster} --services {service} --query 'services[0].currentServiceDeployment' --output text)\n\
+                     while status=$({aws} ecs describe-service-deployments --service-deployment-arns \"$deployment\" --query 'serviceDeployments[0].status' --output text) && \\\n\
+                     \x20     case $status in PENDING|IN_PROGRESS|ROLLBACK_REQUESTED|ROLLBACK_IN_PROGRESS|STOP_REQUESTED) true;; *) false;; esac; do sleep 5; done\n\
+                     echo \"{service}: $status\""
                 );
             }
             StepKind::Teardown => {
@@ -74,6 +100,57 @@ pub fn script(
         }
     }
     Ok(out)
+}
+
+/// Stands in for a value a step learns when it runs (a revision number, a deployment ARN),
+/// which the script reads into a shell variable instead.
+const LEARNED: &str = "@@meshwalk-learned:";
+
+/// The session with every value steps learn set to a stand-in for its shell variable.
+fn with_shell_variables(session: &Session) -> Session {
+    let mut session = session.clone();
+    for step in &session.walkthrough.steps.clone() {
+        let names = step
+            .revision_var
+            .iter()
+            .chain(step.learn.iter().map(|(name, _)| name));
+        for name in names {
+            session.vars.set(name, &format!("{LEARNED}{name}@@"));
+        }
+    }
+    session
+}
+
+/// A command with each stand-in replaced by its shell variable (the JSON is single-quoted:
+/// the variable is spliced in double quotes between two single-quoted parts).
+fn shell_variables_in(command: &str) -> String {
+    let mut out = String::with_capacity(command.len());
+    let mut rest = command;
+    while let Some(start) = rest.find(LEARNED) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + LEARNED.len()..];
+        let Some(end) = after.find("@@") else { break };
+        let _ = write!(out, "'\"${}\"'", &after[..end]);
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The command, its answer read into the shell variables the step teaches later steps.
+fn captured(step: &crate::walkthrough::Step, command: String) -> String {
+    if let Some(name) = &step.revision_var {
+        return format!(
+            "{name}=$({command} --query \"join(':', [taskDefinition.family, to_string(taskDefinition.revision)])\" --output text)"
+        );
+    }
+    match step.learn.as_slice() {
+        [(name, pointer)] => {
+            let query = pointer.trim_start_matches('/').replace('/', ".");
+            format!("{name}=$({command} --query '{query}' --output text)")
+        }
+        _ => command,
+    }
 }
 
 /// The flags that point meshwalk's own commands (in comments) at the same target.

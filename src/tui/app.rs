@@ -41,6 +41,8 @@ pub enum StepKindView {
     Api,
     Info,
     Traffic,
+    /// Follows an ECS deployment while traffic flows (chapter 2).
+    Deployment,
     Teardown,
 }
 
@@ -263,7 +265,10 @@ pub enum Cmd {
     StartAutopilot(CanaryPlan),
     /// Stops it, leaving the weights where they are.
     StopAutopilot,
-    Teardown,
+    /// Runs the teardown step at `index`: it removes what its chapter created.
+    Teardown {
+        index: usize,
+    },
     RefreshResources,
     MarkDone(String),
     /// Puts back what the presenter had set live (no toasts: the resume note stays).
@@ -688,7 +693,7 @@ impl App {
                 self.select(index + 1);
                 vec![Cmd::MarkDone(id)]
             }
-            StepKindView::Traffic => {
+            StepKindView::Traffic | StepKindView::Deployment => {
                 step.status = StepStatus::Done;
                 let id = step.id.clone();
                 self.select(index + 1);
@@ -700,7 +705,7 @@ impl App {
             }
             StepKindView::Teardown => {
                 step.status = StepStatus::Running;
-                vec![Cmd::Teardown]
+                vec![Cmd::Teardown { index }]
             }
         }
     }

@@ -165,7 +165,7 @@ fn traffic_and_teardown_steps() {
         [Cmd::StartTraffic, Cmd::MarkDone("03-traffic".into())]
     );
     assert_eq!(a.selected, 3);
-    assert_eq!(a.update(key(KeyCode::Enter)), [Cmd::Teardown]);
+    assert_eq!(a.update(key(KeyCode::Enter)), [Cmd::Teardown { index: 3 }]);
 }
 
 #[test]

@@ -102,6 +102,7 @@ impl Effects {
                     StepKind::Api { .. } => StepKindView::Api,
                     StepKind::Info => StepKindView::Info,
                     StepKind::Traffic { .. } => StepKindView::Traffic,
+                    StepKind::Deployment { .. } => StepKindView::Deployment,
                     StepKind::Teardown => StepKindView::Teardown,
                 },
                 narrative: s.narrative.clone(),
@@ -337,19 +338,18 @@ impl Effects {
                     ));
                 }
             },
-            Cmd::Teardown => {
+            Cmd::Teardown { index } => {
                 let session = self.session();
                 let tx = self.tx.clone();
-                let index = session
+                // A chapter's teardown removes what that chapter's steps created.
+                let steps = session
                     .walkthrough
-                    .steps
-                    .iter()
-                    .position(|s| s.kind == StepKind::Teardown)
-                    .unwrap_or(0);
+                    .chapter_of(index)
+                    .map_or(0..session.walkthrough.steps.len(), |c| c.steps);
                 self.stop_traffic();
                 self.remember_demo(|d| *d = Demo::default());
                 tokio::spawn(async move {
-                    let deletions = teardown(&session, |_| {}).await;
+                    let deletions = teardown(&session, steps, |_| {}).await;
                     let failures: Vec<String> = deletions
                         .iter()
                         .filter_map(|d| d.result.as_ref().err().map(|e| format!("{}: {e}", d.what)))
@@ -425,7 +425,11 @@ impl Effects {
         let rps = self.traffic_rps;
         let (tap, hosts) = (self.tap.clone(), self.hosts.clone());
         let handle = tokio::spawn(async move {
-            let uri = match session.requester_url(Duration::from_secs(30)).await {
+            let requester = crate::walkthrough::step::RequesterRef::default();
+            let uri = match session
+                .requester_url(&requester, Duration::from_secs(30))
+                .await
+            {
                 Ok(uri) => uri,
                 Err(e) => {
                     let _ = tx.send(Msg::TrafficStopped(format!(

@@ -37,6 +37,16 @@ pub fn shell_word(s: &str) -> String {
 
 /// `aws [--endpoint-url U] [--region R] [--profile P] SERVICE OPERATION --cli-input-json '...'`
 pub fn render(call: &PreparedCall, target: &CliTarget) -> String {
+    let mut parts = vec![aws_prefix(target)];
+    parts.push(call.service.cli_name().to_string());
+    parts.push(kebab(&call.operation));
+    let compact = serde_json::to_string(&call.json).unwrap_or_default();
+    parts.push(format!("--cli-input-json {}", quote(&compact)));
+    parts.join(" ")
+}
+
+/// `aws [--endpoint-url U] [--region R] [--profile P]`
+pub fn aws_prefix(target: &CliTarget) -> String {
     let mut parts = vec!["aws".to_string()];
     if let Some(url) = &target.endpoint_url {
         parts.push(format!("--endpoint-url {}", shell_word(url)));
@@ -47,10 +57,6 @@ pub fn render(call: &PreparedCall, target: &CliTarget) -> String {
     if let Some(profile) = &target.profile {
         parts.push(format!("--profile {}", shell_word(profile)));
     }
-    parts.push(call.service.cli_name().to_string());
-    parts.push(kebab(&call.operation));
-    let compact = serde_json::to_string(&call.json).unwrap_or_default();
-    parts.push(format!("--cli-input-json {}", quote(&compact)));
     parts.join(" ")
 }
 

@@ -8,7 +8,7 @@ use super::Walkthrough;
 use super::step::{AwsService, Call, InputSource};
 use super::vars::Vars;
 pub use crate::api::call::CallRequest;
-use crate::model::{DecodeError, appmesh, ecs};
+use crate::model::{DecodeError, appmesh, ecs, servicediscovery};
 
 /// A call ready to send: its input as shown (substituted) and as typed.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +110,8 @@ pub fn prepare_text(
             appmesh::Request::decode_text(operation, &text).map(CallRequest::AppMesh)
         }
         AwsService::Ecs => ecs::Request::decode_text(operation, &text).map(CallRequest::Ecs),
+        AwsService::ServiceDiscovery => servicediscovery::Request::decode_text(operation, &text)
+            .map(CallRequest::ServiceDiscovery),
     };
     let request = decoded.map_err(|e| match e {
         DecodeError::Invalid {
@@ -130,6 +132,7 @@ pub fn prepare_text(
     let violations = match &request {
         CallRequest::AppMesh(r) => r.violations(),
         CallRequest::Ecs(r) => r.violations(),
+        CallRequest::ServiceDiscovery(r) => r.violations(),
     };
     if !violations.is_empty() {
         return Err(err(0, 0, violations.to_string()));

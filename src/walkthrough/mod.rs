@@ -6,6 +6,7 @@
 //! another one (a directory holding steps/ and assets/) without touching Rust.
 
 pub mod cli_render;
+pub mod deployment_watch;
 pub mod input;
 pub mod problem;
 pub mod progress;
@@ -132,18 +133,75 @@ impl Walkthrough {
         read
     }
 
-    /// A step by number (1-based), id, or id prefix (`05`).
+    /// A step by number (1-based), id, or id prefix (`05`); or chapter-qualified,
+    /// `CHAPTER:STEP`, where STEP is its number within the chapter, its id, or the start of
+    /// its id or of its name without the number (`2:3`, `2:canary`, `2:40-sc-canary`).
     pub fn find(&self, which: &str) -> Option<usize> {
-        if let Ok(n) = which.parse::<usize>()
-            && (1..=self.steps.len()).contains(&n)
+        if let Some((chapter, step)) = which.split_once(':')
+            && let Ok(n) = chapter.trim().parse::<usize>()
         {
-            return Some(n - 1);
+            let range = self.chapters().get(n.checked_sub(1)?)?.steps.clone();
+            return find_in(&self.steps[range.clone()], step.trim()).map(|i| range.start + i);
         }
-        self.steps
-            .iter()
-            .position(|s| s.id == which)
-            .or_else(|| self.steps.iter().position(|s| s.id.starts_with(which)))
+        find_in(&self.steps, which)
     }
+
+    /// The chapters: each starts at a step with a `chapter` title and runs to the next one.
+    /// Steps before the first title (or all, in a walkthrough without titles) are chapter 1.
+    pub fn chapters(&self) -> Vec<Chapter> {
+        let mut chapters: Vec<Chapter> = Vec::new();
+        for (i, step) in self.steps.iter().enumerate() {
+            match (&step.chapter, chapters.last_mut()) {
+                (None, Some(last)) => last.steps.end = i + 1,
+                (title, _) => chapters.push(Chapter {
+                    number: chapters.len() + 1,
+                    title: title.clone().unwrap_or_default(),
+                    steps: i..i + 1,
+                }),
+            }
+        }
+        chapters
+    }
+
+    /// The chapter step `index` is in.
+    pub fn chapter_of(&self, index: usize) -> Option<Chapter> {
+        self.chapters()
+            .into_iter()
+            .find(|c| c.steps.contains(&index))
+    }
+}
+
+/// A part of the walkthrough that stands on its own: it can be run without the others, and
+/// its teardown removes what its steps created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chapter {
+    /// 1-based.
+    pub number: usize,
+    /// Empty when the walkthrough names none.
+    pub title: String,
+    /// Indexes into `Walkthrough::steps`.
+    pub steps: std::ops::Range<usize>,
+}
+
+fn find_in(steps: &[Step], which: &str) -> Option<usize> {
+    if which.is_empty() {
+        return None;
+    }
+    if let Ok(n) = which.parse::<usize>()
+        && (1..=steps.len()).contains(&n)
+    {
+        return Some(n - 1);
+    }
+    let name = |id: &str| {
+        id.trim_start_matches(|c: char| c.is_ascii_digit())
+            .trim_start_matches('-')
+            .to_string()
+    };
+    steps
+        .iter()
+        .position(|s| s.id == which)
+        .or_else(|| steps.iter().position(|s| s.id.starts_with(which)))
+        .or_else(|| steps.iter().position(|s| name(&s.id).starts_with(which)))
 }
 
 fn collect_builtin(dir: &Dir<'_>, out: &mut Vec<(String, String)>) {

@@ -3,16 +3,18 @@
 //! can be applied. A failed call leaves the step pending with the AWS error code and message.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use super::Walkthrough;
 use super::cli_render::{self, CliTarget};
+use super::deployment_watch::{self, DeploymentReport};
 use super::input::{self, CallRequest, PreparedCall};
-use super::step::{AwsService, Call, StepKind};
+use super::step::{AwsService, Call, RequesterRef, StepKind};
 use super::vars::Vars;
-use crate::api::call::{send, send_json};
+use crate::api::call::{output_json, send, send_json};
 use crate::api::capture::Exchange;
 use crate::api::error::CallError;
 use crate::api::requester;
@@ -37,6 +39,8 @@ pub enum Outcome {
     Updated,
     /// Traffic flowed: what was observed.
     Observed(Summary),
+    /// A deployment was followed to its end, as the step expected.
+    Deployed(DeploymentReport),
     /// Nothing to call.
     Read,
     Failed(StepError),
@@ -63,6 +67,7 @@ impl Outcome {
             Outcome::Differs(d) => format!("differs ({} fields)", d.len()),
             Outcome::Updated => "updated".into(),
             Outcome::Observed(s) => observed(s),
+            Outcome::Deployed(d) => d.label(),
             Outcome::Read => "read".into(),
             Outcome::Failed(e) => e.to_string(),
         }
@@ -120,6 +125,9 @@ pub struct Session {
     pub edits: BTreeMap<String, String>,
     /// A tag added to everything created (on AWS, so that what meshwalk made can be found).
     pub tag: Option<(String, String)>,
+    /// What steps taught the session (the revisions their RegisterTaskDefinition registered,
+    /// see `Step::revision_var`), shared by the session's clones.
+    learned: Arc<Mutex<Vars>>,
 }
 
 impl Session {
@@ -138,6 +146,62 @@ impl Session {
             vars,
             edits: BTreeMap::new(),
             tag: None,
+            learned: Arc::default(),
+        }
+    }
+
+    /// The `${VAR}` values: the target's and the user's, and what earlier steps taught.
+    pub fn vars(&self) -> Vars {
+        let mut vars = self.vars.clone();
+        let learned = self.learned.lock().unwrap_or_else(|p| p.into_inner());
+        for (k, v) in &learned.0 {
+            vars.set(k, v);
+        }
+        vars
+    }
+
+    fn learn(&self, name: &str, value: String) {
+        let mut learned = self.learned.lock().unwrap_or_else(|p| p.into_inner());
+        learned.set(name, &value);
+    }
+
+    /// Finds the revisions that earlier steps registered (in a previous session, or before
+    /// a restart) and that this session has not learned yet.
+    async fn learn_registered_revisions(&self, before: usize) {
+        for (j, step) in self.walkthrough.steps.iter().enumerate().take(before) {
+            let Some(name) = &step.revision_var else {
+                continue;
+            };
+            if self.vars().get(name).is_some() {
+                continue;
+            }
+            let Some(Ok(prepared)) = self.prepare(j) else {
+                continue;
+            };
+            if let Some(revision) = self.registered_revision(&prepared.json).await {
+                self.learn(name, format!("{}:{revision}", family_of(&prepared.json)));
+            }
+        }
+    }
+
+    /// The input of an API step, prepared; a revision an earlier step registered is looked
+    /// up when the session has not learned it yet.
+    async fn prepare_learning(
+        &self,
+        index: usize,
+    ) -> Option<Result<PreparedCall, input::InputError>> {
+        match self.prepare(index)? {
+            Err(_)
+                if self.walkthrough.steps[..index].iter().any(|s| {
+                    s.revision_var
+                        .as_ref()
+                        .is_some_and(|n| self.vars().get(n).is_none())
+                }) =>
+            {
+                self.learn_registered_revisions(index).await;
+                self.prepare(index)
+            }
+            prepared => Some(prepared),
         }
     }
 
@@ -161,7 +225,7 @@ impl Session {
         Some(input::prepare(
             &self.walkthrough,
             call,
-            &self.vars,
+            &self.vars(),
             self.edits.get(&step.id).map(String::as_str),
         ))
     }
@@ -183,16 +247,20 @@ impl Session {
         };
         match &step.kind {
             StepKind::Info | StepKind::Teardown => {}
-            StepKind::Traffic { requests } => report.outcome = self.traffic(*requests).await,
-            StepKind::Api { call, verify } => {
-                let prepared = match input::prepare(
-                    &self.walkthrough,
-                    call,
-                    &self.vars,
-                    self.edits.get(&step.id).map(String::as_str),
-                ) {
-                    Ok(p) => self.tagged(p),
-                    Err(e) => {
+            StepKind::Traffic {
+                requests,
+                requester,
+            } => report.outcome = self.traffic(*requests, requester).await,
+            StepKind::Deployment {
+                service,
+                requester,
+                expect,
+            } => report.outcome = self.deployment(service, requester, expect).await,
+            StepKind::Api { verify, .. } => {
+                let prepared = match self.prepare_learning(index).await {
+                    Some(Ok(p)) => self.tagged(p),
+                    None => return report,
+                    Some(Err(e)) => {
                         report.outcome = Outcome::Failed(StepError::plain(e.to_string()));
                         report.elapsed = started.elapsed();
                         return report;
@@ -200,6 +268,12 @@ impl Session {
                 };
                 report.cli = Some(cli_render::render(&prepared, &self.cli_target()));
                 let (outcome, exchange) = self.call(&prepared, update).await;
+                if let Some(name) = &step.revision_var {
+                    self.learn_revision(name, &outcome, exchange.as_ref(), &prepared);
+                }
+                if matches!(outcome, Outcome::Done | Outcome::Updated) {
+                    self.learn_from_answer(&step.learn, exchange.as_ref(), &prepared);
+                }
                 report.exchange = exchange;
                 report.outcome = outcome;
                 // A resource that differs from the step's spec (kept so) cannot show what the
@@ -217,6 +291,57 @@ impl Session {
         }
         report.elapsed = started.elapsed();
         report
+    }
+
+    /// Remembers the revision a RegisterTaskDefinition step registered (or found registered).
+    fn learn_revision(
+        &self,
+        name: &str,
+        outcome: &Outcome,
+        exchange: Option<&Exchange>,
+        prepared: &PreparedCall,
+    ) {
+        let revision = match outcome {
+            Outcome::AlreadyDone(_) | Outcome::Done => exchange
+                .and_then(|e| serde_json::from_str::<Value>(&e.response_body).ok())
+                .and_then(|v| v.pointer("/taskDefinition/revision")?.as_i64())
+                .or_else(|| match outcome {
+                    Outcome::AlreadyDone(why) => why
+                        .strip_prefix("revision ")?
+                        .split(' ')
+                        .next()?
+                        .parse()
+                        .ok(),
+                    _ => None,
+                }),
+            _ => None,
+        };
+        if let Some(revision) = revision {
+            self.learn(name, format!("{}:{revision}", family_of(&prepared.json)));
+        }
+    }
+
+    /// Remembers what a step's `learn` pointers find in its answer.
+    fn learn_from_answer(
+        &self,
+        learn: &[(String, String)],
+        exchange: Option<&Exchange>,
+        prepared: &PreparedCall,
+    ) {
+        let Some(answer) = exchange.and_then(|e| {
+            output_json(
+                prepared.service == AwsService::AppMesh,
+                &prepared.operation,
+                &e.response_body,
+            )
+        }) else {
+            return;
+        };
+        for (name, pointer) in learn {
+            if let Some(value) = answer.pointer(pointer).and_then(Value::as_str) {
+                self.learn(name, value.to_string());
+            }
+        }
     }
 
     /// The call with the session's tag added, when its input takes tags and has none.
@@ -421,6 +546,12 @@ impl Session {
                         .map_err(|e| StepError::plain(e.to_string()))?,
                 )
             }
+            // Cloud Map resources are never compared (`call` only compares App Mesh and ECS).
+            AwsService::ServiceDiscovery => {
+                return Err(StepError::plain(
+                    "meshwalk does not update Cloud Map resources in place",
+                ));
+            }
         };
         let (result, exchange) = send(&self.target, request).await;
         result.map_err(|e| self.classify(prepared.service, e))?;
@@ -458,7 +589,7 @@ impl Session {
     /// Calls the verify operation until its answer holds what the step expects (resources such
     /// as ECS services settle over a few seconds), or fails with the last mismatch.
     async fn verify(&self, call: &Call, expect: &[(String, Value)]) -> Result<(), StepError> {
-        let prepared = input::prepare(&self.walkthrough, call, &self.vars, None)
+        let prepared = input::prepare(&self.walkthrough, call, &self.vars(), None)
             .map_err(|e| StepError::plain(format!("verify: {e}")))?;
         let deadline = Instant::now() + VERIFY_PATIENCE;
         loop {
@@ -474,7 +605,7 @@ impl Session {
             let mismatch = expect.iter().find_map(|(pointer, want)| {
                 let want = match want {
                     Value::String(s) => {
-                        Value::String(self.vars.substitute(s).unwrap_or_else(|_| s.clone()))
+                        Value::String(self.vars().substitute(s).unwrap_or_else(|_| s.clone()))
                     }
                     other => other.clone(),
                 };
@@ -500,15 +631,15 @@ impl Session {
 
     /// The requester's address as ECS reports it, asked again until `patience` runs out (its
     /// task may still be starting).
-    pub async fn requester_url(&self, patience: Duration) -> Result<axum::http::Uri, String> {
-        let cluster = self
-            .vars
-            .get("CLUSTER_NAME")
-            .unwrap_or("gophermesh")
-            .to_string();
+    pub async fn requester_url(
+        &self,
+        requester: &RequesterRef,
+        patience: Duration,
+    ) -> Result<axum::http::Uri, String> {
+        let cluster = self.vars().substitute(&requester.cluster)?;
         let deadline = Instant::now() + patience;
         let url = loop {
-            match requester::find(&self.target.ecs, &cluster, "requester").await {
+            match requester::find(&self.target.ecs, &cluster, &requester.service).await {
                 Ok(url) => break url,
                 Err(e) if Instant::now() >= deadline => {
                     return Err(format!("cannot find the requester: {e}"));
@@ -521,8 +652,8 @@ impl Session {
     }
 
     /// Sends requests through the requester and reports the split.
-    async fn traffic(&self, requests: u32) -> Outcome {
-        let uri = match self.requester_url(VERIFY_PATIENCE).await {
+    async fn traffic(&self, requests: u32, requester: &RequesterRef) -> Outcome {
+        let uri = match self.requester_url(requester, VERIFY_PATIENCE).await {
             Ok(uri) => uri,
             Err(e) => return Outcome::Failed(StepError::plain(e)),
         };
@@ -541,6 +672,41 @@ impl Session {
         }
         Outcome::Observed(summary)
     }
+
+    /// Follows `service`'s deployment to its end while traffic flows through the requester;
+    /// done when it ends as `expect`.
+    async fn deployment(&self, service: &str, requester: &RequesterRef, expect: &str) -> Outcome {
+        let uri = match self.requester_url(requester, VERIFY_PATIENCE).await {
+            Ok(uri) => uri,
+            Err(e) => return Outcome::Failed(StepError::plain(e)),
+        };
+        let cluster = match self.vars().substitute(&requester.cluster) {
+            Ok(c) => c,
+            Err(e) => return Outcome::Failed(StepError::plain(e)),
+        };
+        match deployment_watch::follow(&self.target.ecs, &cluster, service, uri).await {
+            Ok(report) if report.status == expect => Outcome::Deployed(report),
+            Ok(report) => Outcome::Failed(StepError::plain(format!(
+                "the deployment ended {}, not {expect}{}: {}",
+                report.status,
+                report
+                    .status_reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default(),
+                report.label()
+            ))),
+            Err(e) => Outcome::Failed(StepError::plain(e)),
+        }
+    }
+}
+
+/// The `family` a RegisterTaskDefinition input names.
+fn family_of(input: &Value) -> &str {
+    input
+        .get("family")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
 }
 
 /// The members that name a resource (for the Describe, Delete or Update of a Create).

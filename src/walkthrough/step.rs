@@ -13,6 +13,8 @@ use super::problem::{Problem, position};
 pub enum AwsService {
     AppMesh,
     Ecs,
+    /// Cloud Map, where ECS Service Connect keeps its namespaces (chapter 2).
+    ServiceDiscovery,
 }
 
 impl AwsService {
@@ -21,6 +23,7 @@ impl AwsService {
         match self {
             AwsService::AppMesh => "appmesh",
             AwsService::Ecs => "ecs",
+            AwsService::ServiceDiscovery => "servicediscovery",
         }
     }
 }
@@ -51,6 +54,26 @@ pub struct Verify {
     pub expect: Vec<(String, serde_json::Value)>,
 }
 
+/// The requester a traffic step sends through: an ECS service's running task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequesterRef {
+    /// The cluster (`${VAR}`s allowed); `${CLUSTER_NAME}` unless the step says otherwise.
+    pub cluster: String,
+    pub service: String,
+}
+
+impl Default for RequesterRef {
+    fn default() -> Self {
+        RequesterRef {
+            cluster: "${CLUSTER_NAME}".into(),
+            service: "requester".into(),
+        }
+    }
+}
+
+/// How a deployment a step watches must end for the step to be done.
+pub const DEPLOYMENT_STATUSES: [&str; 3] = ["SUCCESSFUL", "ROLLBACK_SUCCESSFUL", "STOPPED"];
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepKind {
     /// Narrative only.
@@ -58,7 +81,19 @@ pub enum StepKind {
     /// One API call (and optionally a verification).
     Api { call: Call, verify: Option<Verify> },
     /// Send traffic through the requester and watch the split.
-    Traffic { requests: u32 },
+    Traffic {
+        requests: u32,
+        requester: RequesterRef,
+    },
+    /// Follow an ECS service's current deployment to its end while traffic flows through the
+    /// requester: the split observed at each stage beside the one the deployment configures.
+    Deployment {
+        /// The deployed service, in the requester's cluster.
+        service: String,
+        requester: RequesterRef,
+        /// The status the deployment must end in (one of [`DEPLOYMENT_STATUSES`]).
+        expect: String,
+    },
     /// Delete everything the walkthrough created.
     Teardown,
 }
@@ -73,6 +108,15 @@ pub struct Step {
     pub narrative: String,
     /// For the presenter only (`meshwalk notes`): never on the main screen nor in handouts.
     pub notes: String,
+    /// The title of the chapter this step opens, if it opens one.
+    pub chapter: Option<String>,
+    /// A RegisterTaskDefinition step's `${NAME}` for the revision it registers
+    /// (`family:revision`), which later steps deploy by: revision numbers differ between
+    /// targets and runs, so assets cannot write them.
+    pub revision_var: Option<String>,
+    /// `${NAME}`s later steps use, read from this step's answer by JSON pointer (the ARN of
+    /// the deployment an UpdateService started, for StopServiceDeployment).
+    pub learn: Vec<(String, String)>,
 }
 
 /// The line that starts a step's presenter notes; they run to the end of the file.
@@ -88,6 +132,13 @@ struct FrontMatter {
     verify: Option<Spanned<VerifyMatter>>,
     requests: Option<u32>,
     notes: Option<String>,
+    chapter: Option<String>,
+    revision_var: Option<String>,
+    learn: Option<BTreeMap<String, String>>,
+    cluster: Option<String>,
+    requester: Option<String>,
+    service: Option<String>,
+    expect_status: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -134,10 +185,13 @@ fn call(
     let service = match service {
         "appmesh" => AwsService::AppMesh,
         "ecs" => AwsService::Ecs,
+        "servicediscovery" => AwsService::ServiceDiscovery,
         other => {
             return Err(at.at(
                 start,
-                format!("call '{spec}': unknown service '{other}' (appmesh or ecs)"),
+                format!(
+                    "call '{spec}': unknown service '{other}' (appmesh, ecs or servicediscovery)"
+                ),
             ));
         }
     };
@@ -146,6 +200,9 @@ fn call(
             .iter()
             .any(|o| o.name == operation),
         AwsService::Ecs => crate::model::ecs::OPERATIONS
+            .iter()
+            .any(|o| o.name == operation),
+        AwsService::ServiceDiscovery => crate::model::servicediscovery::OPERATIONS
             .iter()
             .any(|o| o.name == operation),
     };
@@ -236,10 +293,7 @@ pub fn parse(id: &str, text: &str) -> Result<Step, Vec<Problem>> {
         .collect::<Vec<_>>()
         .join("\n\n");
     let mut problems = Vec::new();
-    let kind_start = matter
-        .match_indices("kind")
-        .find(|(i, _)| *i == 0 || matter[..*i].ends_with('\n'))
-        .map_or(0, |(i, _)| i);
+    let kind_start = key_start(matter, "kind");
     let kind = match (fm.kind.as_deref(), &fm.call) {
         (None | Some("api"), Some(spec)) => {
             let verify = fm.verify.as_ref().and_then(|v| {
@@ -286,7 +340,34 @@ pub fn parse(id: &str, text: &str) -> Result<Step, Vec<Problem>> {
         (None | Some("info"), None) => StepKind::Info,
         (Some("traffic"), None) => StepKind::Traffic {
             requests: fm.requests.unwrap_or(200),
+            requester: requester_ref(&fm),
         },
+        (Some("deployment"), None) => {
+            let expect = fm.expect_status.clone().unwrap_or("SUCCESSFUL".into());
+            if !DEPLOYMENT_STATUSES.contains(&expect.as_str()) {
+                problems.push(at.at(
+                    key_start(matter, "expect_status"),
+                    format!(
+                        "expect_status '{expect}' is not a status a deployment ends in ({})",
+                        DEPLOYMENT_STATUSES.join(", ")
+                    ),
+                ));
+            }
+            match &fm.service {
+                Some(service) => StepKind::Deployment {
+                    service: service.clone(),
+                    requester: requester_ref(&fm),
+                    expect,
+                },
+                None => {
+                    problems.push(at.at(
+                        kind_start,
+                        "a deployment step needs service = \"the ECS service it watches\"",
+                    ));
+                    StepKind::Info
+                }
+            }
+        }
         (Some("teardown"), None) => StepKind::Teardown,
         (Some(kind), Some(_)) if kind != "api" => {
             problems.push(at.at(
@@ -298,11 +379,44 @@ pub fn parse(id: &str, text: &str) -> Result<Step, Vec<Problem>> {
         (Some(other), _) => {
             problems.push(at.at(
                 kind_start,
-                format!("unknown kind '{other}' (api, info, traffic or teardown)"),
+                format!("unknown kind '{other}' (api, info, traffic, deployment or teardown)"),
             ));
             StepKind::Info
         }
     };
+    let registers =
+        matches!(&kind, StepKind::Api { call, .. } if call.operation == "RegisterTaskDefinition");
+    if fm.revision_var.is_some() && !registers {
+        problems.push(at.at(
+            key_start(matter, "revision_var"),
+            "revision_var belongs on an ecs:RegisterTaskDefinition step",
+        ));
+    }
+    if let Some(name) = &fm.revision_var
+        && !is_var_name(name)
+    {
+        problems.push(at.at(
+            key_start(matter, "revision_var"),
+            format!("revision_var '{name}' must be a NAME in capitals, digits and '_'"),
+        ));
+    }
+    let learn: Vec<(String, String)> = fm.learn.clone().unwrap_or_default().into_iter().collect();
+    for (name, pointer) in &learn {
+        if !is_var_name(name) || !pointer.starts_with('/') {
+            problems.push(at.at(
+                key_start(matter, "learn"),
+                format!(
+                    "learn: '{name}' must be a NAME in capitals and '{pointer}' a JSON pointer"
+                ),
+            ));
+        }
+    }
+    if !learn.is_empty() && !matches!(kind, StepKind::Api { .. }) {
+        problems.push(at.at(
+            key_start(matter, "learn"),
+            "learn belongs on a step with a call",
+        ));
+    }
     if !problems.is_empty() {
         problems.sort();
         return Err(problems);
@@ -313,7 +427,33 @@ pub fn parse(id: &str, text: &str) -> Result<Step, Vec<Problem>> {
         kind,
         narrative,
         notes,
+        chapter: fm.chapter.filter(|c| !c.trim().is_empty()),
+        revision_var: fm.revision_var,
+        learn,
     })
+}
+
+fn is_var_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Where a top-level key of the front matter starts (0 when it is not there).
+fn key_start(matter: &str, key: &str) -> usize {
+    matter
+        .match_indices(key)
+        .find(|(i, _)| *i == 0 || matter[..*i].ends_with('\n'))
+        .map_or(0, |(i, _)| i)
+}
+
+fn requester_ref(fm: &FrontMatter) -> RequesterRef {
+    let default = RequesterRef::default();
+    RequesterRef {
+        cluster: fm.cluster.clone().unwrap_or(default.cluster),
+        service: fm.requester.clone().unwrap_or(default.service),
+    }
 }
 
 #[cfg(test)]
@@ -368,7 +508,13 @@ mod tests {
         );
         assert!(parse("x", "no front matter").is_err());
         let step = parse("x", "+++\ntitle = \"Watch\"\nkind = \"traffic\"\n+++\ntext").unwrap();
-        assert_eq!(step.kind, StepKind::Traffic { requests: 200 });
+        assert_eq!(
+            step.kind,
+            StepKind::Traffic {
+                requests: 200,
+                requester: RequesterRef::default()
+            }
+        );
     }
 
     #[test]

@@ -3,11 +3,13 @@
 //! cluster, then the App Mesh resources with the mesh last. Safe to repeat: what is already
 //! gone is reported as such.
 
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use super::input;
+mod cloud_map;
 use super::runner::{Session, identifiers};
 use super::step::{AwsService, StepKind};
 use crate::api::call::{CallRequest, send, send_json};
@@ -37,21 +39,30 @@ fn outcome(result: Result<(), CallError>) -> Result<&'static str, String> {
     }
 }
 
-/// Tears down; `progress` is told about each deletion as it happens.
-pub async fn teardown(session: &Session, mut progress: impl FnMut(&Deletion)) -> Vec<Deletion> {
+/// Tears down what the steps in `steps` (indexes: a chapter's, or all) create; `progress` is
+/// told about each deletion as it happens.
+pub async fn teardown(
+    session: &Session,
+    steps: Range<usize>,
+    mut progress: impl FnMut(&Deletion),
+) -> Vec<Deletion> {
     let mut done = Vec::new();
     let mut record = |d: Deletion, done: &mut Vec<Deletion>| {
         progress(&d);
         done.push(d);
     };
-    for step in session.walkthrough.steps.iter().rev() {
+    let all = &session.walkthrough.steps;
+    for step in all[steps.start.min(all.len())..steps.end.min(all.len())]
+        .iter()
+        .rev()
+    {
         let StepKind::Api { call, .. } = &step.kind else {
             continue;
         };
         let Ok(prepared) = input::prepare(
             &session.walkthrough,
             call,
-            &session.vars,
+            &session.vars(),
             session.edits.get(&step.id).map(String::as_str),
         ) else {
             continue;
@@ -96,6 +107,15 @@ pub async fn teardown(session: &Session, mut progress: impl FnMut(&Deletion)) ->
                     Err(e) => Err(e.to_string()),
                 };
                 record(Deletion { what, result }, &mut done);
+                // ECS made the Service Connect namespace for the cluster: it goes too.
+                if let Some(namespace) = want
+                    .pointer("/serviceConnectDefaults/namespace")
+                    .and_then(Value::as_str)
+                {
+                    for d in cloud_map::delete_namespace(session, namespace).await {
+                        record(d, &mut done);
+                    }
+                }
             }
             _ => {}
         }

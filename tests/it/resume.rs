@@ -46,7 +46,10 @@ async fn a_headless_run_on_the_embedded_cloud_leaves_the_ui_at_step_one() {
     let reports = run::run(
         connected,
         &Default::default(),
-        &RunArgs::default(),
+        &RunArgs {
+            chapter: Some(1),
+            ..RunArgs::default()
+        },
         &mut out,
     )
     .await

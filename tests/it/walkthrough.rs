@@ -58,11 +58,15 @@ fn every_step_parses_and_every_asset_converts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
     let (_cloud, session) = session().await;
+    let chapter_1 = RunArgs {
+        chapter: Some(1),
+        ..RunArgs::default()
+    };
     let mut out = Vec::new();
     let reports = run::run(
         connected(&session),
         &Default::default(),
-        &RunArgs::default(),
+        &chapter_1,
         &mut out,
     )
     .await
@@ -84,7 +88,7 @@ async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
     let again = run::run(
         connected(&session),
         &Default::default(),
-        &RunArgs::default(),
+        &chapter_1,
         &mut out,
     )
     .await
@@ -128,7 +132,8 @@ async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
         tds.task_definition_arns()
     );
 
-    let deletions = teardown(&session, |_| {}).await;
+    let chapter = session.walkthrough.chapters()[0].steps.clone();
+    let deletions = teardown(&session, chapter.clone(), |_| {}).await;
     assert!(deletions.iter().all(|d| d.result.is_ok()), "{deletions:?}");
     // The task the resilience section started outside any service is stopped too.
     assert!(
@@ -165,7 +170,7 @@ async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
         .unwrap();
     assert!(tds.task_definition_arns().is_empty());
     // Safe to repeat.
-    let again = teardown(&session, |_| {}).await;
+    let again = teardown(&session, chapter, |_| {}).await;
     assert!(
         again.iter().all(|d| d.result == Ok("already gone")),
         "{again:?}"
