@@ -14,6 +14,7 @@ use super::layout::{Areas, Shape};
 use crate::canary::{CanaryPlan, StageEvent};
 use crate::dataplane::hosts::HostView;
 use crate::load::traffic::Sample;
+use super::deployment::DeploymentView;
 use crate::walkthrough::runner::{Outcome, StepReport};
 
 /// Where a step stands.
@@ -34,6 +35,12 @@ pub struct StepView {
     pub kind: StepKindView,
     pub narrative: String,
     pub status: StepStatus,
+    /// The title of the chapter this step opens (a heading above it in the list).
+    pub chapter: Option<String>,
+    /// The requester a traffic or deployment step sends through (`cluster/service`).
+    pub requester: Option<String>,
+    /// Whether the step watches an ECS service's revisions (chapter 2's traffic steps).
+    pub watches: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,6 +175,9 @@ pub struct TrafficView {
     pub history: VecDeque<(f64, BTreeMap<String, f64>)>,
     /// When the weights changed (seconds since start).
     pub markers: Vec<f64>,
+    /// The requester the traffic goes through (`cluster/service`), as the step that started
+    /// it named it.
+    pub requester: Option<String>,
 }
 
 /// What resilience did to the hosts, as the embedded data plane last told it (nothing
@@ -235,6 +245,8 @@ pub enum Msg {
     Resumed(Resumed),
     Autopilot(Box<StageEvent>),
     Resilience(ResilienceView),
+    /// What the watcher of chapter 2's service saw.
+    Deployment(Box<DeploymentView>),
 }
 
 /// What resuming replayed on a fresh embedded cloud, and what the presenter had set live then.
@@ -258,7 +270,17 @@ pub enum Cmd {
         index: usize,
     },
     Copy(String),
-    StartTraffic,
+    /// Starts traffic through the requester of step `step` (stopping traffic through another),
+    /// and watches the service it names.
+    StartTraffic {
+        step: usize,
+    },
+    /// Watches the service step `step` names (a deployment step: until its deployment ends).
+    Watch {
+        step: usize,
+    },
+    /// StopServiceDeployment with ROLLBACK on the watched service's deployment.
+    RollBack,
     SetWeights(Weights),
     SetFault(bool),
     /// Starts the canary autopilot with this plan on the route the weight keys move.
@@ -300,6 +322,8 @@ pub struct App {
     pub traffic: TrafficView,
     pub autopilot: AutopilotView,
     pub resilience: ResilienceView,
+    /// Chapter 2: the watched service's revisions and deployment; none in chapter 1.
+    pub deployment: Option<DeploymentView>,
     pub fault: bool,
     /// The embedded cloud's clock scale (1: real time), said in the header when it is not 1.
     pub clock_scale: f64,
@@ -328,6 +352,7 @@ impl App {
             traffic: TrafficView::default(),
             autopilot: AutopilotView::default(),
             resilience: ResilienceView::default(),
+            deployment: None,
             fault: false,
             clock_scale: 1.0,
             toast: None,
@@ -363,10 +388,33 @@ impl App {
         let longest = self
             .steps
             .iter()
-            .map(|s| Span::raw(s.title.as_str()).width())
+            .map(|s| Span::raw(s.title.as_str()).width() + 7)
+            .chain(
+                // A chapter heading: `2  Title` within the borders.
+                self.steps
+                    .iter()
+                    .filter_map(|s| s.chapter.as_deref())
+                    .map(|c| Span::raw(c).width() + 5),
+            )
             .max()
             .unwrap_or(0);
-        u16::try_from(longest + 7).unwrap_or(u16::MAX)
+        u16::try_from(longest).unwrap_or(u16::MAX)
+    }
+
+    /// The step list's rows (chapter headings and steps), as drawn.
+    pub fn list_rows(&self) -> Vec<super::layout::ListRow> {
+        super::layout::list_rows(self.steps.iter().map(|s| s.chapter.clone()))
+    }
+
+    /// The row of the selected step, and the first row the list shows in `rows` rows.
+    pub fn list_window(&self, list: &[super::layout::ListRow], rows: usize) -> (usize, usize) {
+        let selected = list
+            .iter()
+            .position(|r| *r == super::layout::ListRow::Step(self.selected))
+            .unwrap_or(0);
+        // Keep the selected step's chapter heading in view when it opens the chapter.
+        let first = super::layout::first_visible(selected, rows);
+        (selected, first)
     }
 
     fn select(&mut self, index: usize) {
@@ -452,6 +500,61 @@ impl App {
                 self.resilience = view;
                 vec![]
             }
+            Msg::Deployment(view) => {
+                // A new stage is a marker on the chart, as a weight change is.
+                let stage = |v: &DeploymentView| {
+                    v.deployment
+                        .as_ref()
+                        .map(|d| (d.arn.clone(), d.stage.clone(), d.configured.clone()))
+                };
+                if self.traffic.running
+                    && let Some(old) = &self.deployment
+                    && stage(old).is_some()
+                    && stage(old) != stage(&view)
+                {
+                    let at = self.traffic_time();
+                    self.traffic.markers.push(at);
+                }
+                self.deployment = Some(*view);
+                vec![]
+            }
+        }
+    }
+
+    /// Traffic through the requester of step `index`: started when none runs, restarted
+    /// (with a fresh history) when it runs through another requester; and the watch of the
+    /// service the step names.
+    fn traffic_for(&mut self, index: usize) -> Vec<Cmd> {
+        let Some(step) = self.steps.get(index) else {
+            return vec![];
+        };
+        let (requester, watches) = (step.requester.clone(), step.watches);
+        let mut cmds = Vec::new();
+        if !self.traffic.running || self.traffic.requester != requester {
+            if self.traffic.requester != requester {
+                self.traffic = TrafficView::default();
+                self.deployment = None;
+            }
+            self.traffic.requester = requester;
+            cmds.push(Cmd::StartTraffic { step: index });
+        }
+        if watches {
+            cmds.push(Cmd::Watch { step: index });
+        }
+        cmds
+    }
+
+    /// `R`: rolls the watched service's deployment back.
+    fn roll_back_key(&mut self) -> Vec<Cmd> {
+        match self.deployment.as_ref().and_then(|d| d.in_progress()) {
+            Some(_) => {
+                self.toast = Some("rollback requested (StopServiceDeployment ROLLBACK)".into());
+                vec![Cmd::RollBack]
+            }
+            None => {
+                self.toast = Some("no deployment under way to roll back".into());
+                vec![]
+            }
         }
     }
 
@@ -505,9 +608,11 @@ impl App {
         let traffic_done = self
             .steps
             .iter()
-            .any(|s| s.kind == StepKindView::Traffic && s.status == StepStatus::Done);
-        if traffic_done && !self.traffic.running {
-            cmds.push(Cmd::StartTraffic);
+            .rposition(|s| s.kind == StepKindView::Traffic && s.status == StepStatus::Done);
+        if let Some(step) = traffic_done
+            && !self.traffic.running
+        {
+            cmds.extend(self.traffic_for(step));
         }
         cmds
     }
@@ -647,6 +752,7 @@ impl App {
             KeyCode::Char('-') => self.shift(-10),
             KeyCode::Char('f') => vec![Cmd::SetFault(!self.fault)],
             KeyCode::Char('a') => self.autopilot_key(),
+            KeyCode::Char('R') => self.roll_back_key(),
             _ => vec![],
         }
     }
@@ -693,15 +799,18 @@ impl App {
                 self.select(index + 1);
                 vec![Cmd::MarkDone(id)]
             }
-            StepKindView::Traffic | StepKindView::Deployment => {
+            StepKindView::Traffic => {
                 step.status = StepStatus::Done;
                 let id = step.id.clone();
                 self.select(index + 1);
-                let mut cmds = vec![Cmd::MarkDone(id)];
-                if !self.traffic.running {
-                    cmds.insert(0, Cmd::StartTraffic);
-                }
+                let mut cmds = self.traffic_for(index);
+                cmds.push(Cmd::MarkDone(id));
                 cmds
+            }
+            // Done when the deployment ends: the watcher says so.
+            StepKindView::Deployment => {
+                step.status = StepStatus::Running;
+                self.traffic_for(index)
             }
             StepKindView::Teardown => {
                 step.status = StepStatus::Running;
@@ -755,11 +864,18 @@ impl App {
                     && list.contains(at)
                 {
                     let row = mouse.row.saturating_sub(list.y + 1) as usize;
-                    let first = super::layout::first_visible(
-                        self.selected,
-                        list.height.saturating_sub(2) as usize,
-                    );
-                    self.select(first + row);
+                    let rows = self.list_rows();
+                    let (_, first) = self.list_window(&rows, list.height.saturating_sub(2) as usize);
+                    // A heading selects the chapter's first step.
+                    let step = rows[(first + row).min(rows.len().saturating_sub(1))..]
+                        .iter()
+                        .find_map(|r| match r {
+                            super::layout::ListRow::Step(i) => Some(*i),
+                            super::layout::ListRow::Chapter { .. } => None,
+                        });
+                    if let Some(step) = step {
+                        self.select(step);
+                    }
                 }
                 vec![]
             }

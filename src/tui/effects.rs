@@ -14,6 +14,7 @@ use super::app::{
     Cmd, InputView, Msg, Resources, Resumed, StepKindView, StepStatus, StepView, Weights,
 };
 use super::autopilot::{self, Flight, SampleTap};
+use super::deployment;
 use super::resilience::ResiliencePoll;
 use super::resource_tree;
 use crate::api::route_weights::{self, RouteName};
@@ -23,7 +24,7 @@ use crate::dataplane::hosts::Hosts;
 use crate::load::traffic::{Traffic, TrafficConfig};
 use crate::walkthrough::progress::{Demo, Progress};
 use crate::walkthrough::runner::{Outcome, Session, StepError, StepReport};
-use crate::walkthrough::step::StepKind;
+use crate::walkthrough::step::{RequesterRef, StepKind};
 use crate::walkthrough::teardown::teardown;
 use crate::walkthrough::{cli_render, input};
 
@@ -47,6 +48,11 @@ pub struct Effects {
     /// Counts the weight changes sent. A refresh that read the route before the latest one
     /// must not put its stale weights back on screen.
     weights_sent: Arc<AtomicU64>,
+    /// The embedded cloud's clock scale, for chapter 2's bake countdowns.
+    pub clock_scale: f64,
+    /// Chapter 2's service watcher, and the deployment it last saw (what `R` rolls back).
+    watch: Mutex<Option<JoinHandle<()>>>,
+    watched_deployment: Arc<Mutex<Option<String>>>,
 }
 
 impl Effects {
@@ -70,6 +76,9 @@ impl Effects {
             autopilot: Mutex::new(None),
             tap: SampleTap::default(),
             weights_sent: Arc::default(),
+            clock_scale: 1.0,
+            watch: Mutex::new(None),
+            watched_deployment: Arc::default(),
         }
     }
 
@@ -96,6 +105,24 @@ impl Effects {
             .steps
             .iter()
             .map(|s| StepView {
+                chapter: s.chapter.clone(),
+                requester: match &s.kind {
+                    StepKind::Traffic { requester, .. } | StepKind::Deployment { requester, .. } => {
+                        let cluster = session
+                            .vars()
+                            .substitute(&requester.cluster)
+                            .unwrap_or_else(|_| requester.cluster.clone());
+                        Some(format!("{cluster}/{}", requester.service))
+                    }
+                    _ => None,
+                },
+                watches: matches!(
+                    s.kind,
+                    StepKind::Traffic {
+                        service: Some(_),
+                        ..
+                    } | StepKind::Deployment { .. }
+                ),
                 id: s.id.clone(),
                 title: s.title.clone(),
                 kind: match s.kind {
@@ -273,7 +300,13 @@ impl Effects {
                     }
                 });
             }
-            Cmd::StartTraffic => self.start_traffic(),
+            Cmd::StartTraffic { step } => {
+                self.stop_traffic();
+                let requester = deployment::requester_of(&self.session(), step);
+                self.start_traffic(requester);
+            }
+            Cmd::Watch { step } => self.watch(step),
+            Cmd::RollBack => self.roll_back(),
             Cmd::StartAutopilot(plan) => self.start_autopilot(plan),
             Cmd::StopAutopilot => {
                 if let Some(flight) = self
@@ -418,14 +451,63 @@ impl Effects {
         });
     }
 
-    fn start_traffic(&self) {
+    /// Watches the service step `step` names, in place of what was watched before.
+    fn watch(&self, step: usize) {
+        let session = self.session();
+        let handle = deployment::Watch::of_step(&session, step).map(|watch| {
+            deployment::spawn(
+                session,
+                watch,
+                self.clock_scale,
+                self.tx.clone(),
+                self.watched_deployment.clone(),
+            )
+        });
+        if let Some(old) =
+            std::mem::replace(&mut *self.watch.lock().unwrap_or_else(|p| p.into_inner()), handle)
+        {
+            old.abort();
+        }
+    }
+
+    /// `R`: StopServiceDeployment with ROLLBACK on the deployment the watcher last saw.
+    fn roll_back(&self) {
+        let arn = self
+            .watched_deployment
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let (session, tx) = (self.session(), self.tx.clone());
+        tokio::spawn(async move {
+            let Some(arn) = arn else {
+                let _ = tx.send(Msg::Toast("no deployment to roll back".into()));
+                return;
+            };
+            let sent = session
+                .target
+                .ecs
+                .stop_service_deployment()
+                .service_deployment_arn(&arn)
+                .stop_type(aws_sdk_ecs::types::StopServiceDeploymentStopType::Rollback)
+                .send()
+                .await;
+            let _ = tx.send(Msg::Toast(match sent {
+                Ok(_) => "rolling back: StopServiceDeployment ROLLBACK accepted".into(),
+                Err(e) => format!(
+                    "StopServiceDeployment: {}",
+                    crate::api::describe_error(&e)
+                ),
+            }));
+        });
+    }
+
+    fn start_traffic(&self, requester: RequesterRef) {
         let session = self.session();
         let tx = self.tx.clone();
         let slot = self.traffic.clone();
         let rps = self.traffic_rps;
         let (tap, hosts) = (self.tap.clone(), self.hosts.clone());
         let handle = tokio::spawn(async move {
-            let requester = crate::walkthrough::step::RequesterRef::default();
             let uri = match session
                 .requester_url(&requester, Duration::from_secs(30))
                 .await
@@ -486,7 +568,7 @@ impl Effects {
             .as_ref()
             .is_some_and(|f| !f.is_finished());
         if !traffic_runs {
-            self.start_traffic();
+            self.start_traffic(RequesterRef::default());
         }
         let (progress, dir, tx) = (
             self.progress.clone(),
@@ -512,6 +594,9 @@ impl Effects {
     }
 
     pub fn stop_traffic(&self) {
+        if let Some(watch) = self.watch.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            watch.abort();
+        }
         if let Some(handle) = self
             .forwarder
             .lock()

@@ -157,6 +157,11 @@ pub const KEYS: &[KeyHelp] = &[
         },
     },
     KeyHelp {
+        keys: "R",
+        does: "roll the ECS deployment back (chapter 2)",
+        footer: Footer::Hidden,
+    },
+    KeyHelp {
         keys: "s",
         does: "point the aws CLI / SDKs at this cloud (c copies)",
         footer: Footer::IfRoom {

@@ -130,6 +130,28 @@ impl Areas {
     }
 }
 
+/// One row of the step list: a chapter's heading, or a step (its index).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListRow {
+    Chapter { number: usize, title: String },
+    Step(usize),
+}
+
+/// The step list's rows: each step, with a heading before each step that opens a titled
+/// chapter. Drawing and the mouse both use these rows.
+pub fn list_rows(chapters: impl IntoIterator<Item = Option<String>>) -> Vec<ListRow> {
+    let mut rows = Vec::new();
+    let mut number = 0;
+    for (i, chapter) in chapters.into_iter().enumerate() {
+        if let Some(title) = chapter {
+            number += 1;
+            rows.push(ListRow::Chapter { number, title });
+        }
+        rows.push(ListRow::Step(i));
+    }
+    rows
+}
+
 /// The first step row shown in a list of `rows` rows, keeping `selected` in view.
 pub fn first_visible(selected: usize, rows: usize) -> usize {
     if rows == 0 {
@@ -239,6 +261,23 @@ mod tests {
         };
         let a = Areas::new(Rect::new(0, 0, 140, 45), shape);
         assert_eq!(a.steps.unwrap().width, 38);
+    }
+
+    #[test]
+    fn chapters_head_their_first_steps() {
+        let rows = list_rows([Some("One".to_string()), None, Some("Two".to_string()), None]);
+        assert_eq!(
+            rows,
+            [
+                ListRow::Chapter { number: 1, title: "One".into() },
+                ListRow::Step(0),
+                ListRow::Step(1),
+                ListRow::Chapter { number: 2, title: "Two".into() },
+                ListRow::Step(2),
+                ListRow::Step(3),
+            ]
+        );
+        assert_eq!(list_rows([None, None]), [ListRow::Step(0), ListRow::Step(1)]);
     }
 
     #[test]

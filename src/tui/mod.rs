@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod autopilot;
+pub mod deployment;
 pub mod effects;
 pub mod keys;
 pub mod layout;
@@ -70,6 +71,7 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
         effects = effects.watch_hosts(hosts);
     }
     effects.traffic_rps = traffic_rps.clamp(1.0, 20_000.0);
+    effects.clock_scale = clock_scale;
 
     let guard = TerminalGuard::new(Crossterm)?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;

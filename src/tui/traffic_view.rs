@@ -12,6 +12,7 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
 use std::collections::BTreeSet;
 
 use super::app::{App, Pane, StepKindView, Weights};
+use super::deployment;
 use super::theme::Theme;
 use super::view::pane_block;
 use crate::canary::Stage;
@@ -32,6 +33,15 @@ pub fn configured_share(weights: &Weights, version: &str) -> Option<f64> {
     } else {
         0.0
     })
+}
+
+/// What is configured for `version` now: chapter 2's deployment shift for a revision, or
+/// chapter 1's route weight.
+pub fn configured(app: &App, version: &str) -> Option<f64> {
+    match &app.deployment {
+        Some(view) => deployment::configured_share(view, version),
+        None => configured_share(app.weights.as_ref()?, version),
+    }
 }
 
 /// The 95% margin (in percentage points) of an observed share over `n` requests.
@@ -56,7 +66,9 @@ pub fn versions(app: &App) -> Vec<String> {
     if let Some(sample) = &app.traffic.latest {
         all.extend(sample.window.versions.keys().cloned());
     }
-    if let Some(weights) = &app.weights {
+    if let Some(view) = &app.deployment {
+        all.extend(view.configured().into_iter().map(|(revision, _)| revision));
+    } else if let Some(weights) = &app.weights {
         for (node, _) in &weights.targets {
             let covered = all
                 .iter()
@@ -176,8 +188,19 @@ fn table(
 ) -> Vec<Line<'static>> {
     let w = &sample.window;
     let full = width >= 81;
+    // Revisions (`sc-distributor:2`) are longer than versions (`v2`).
+    let name_width = versions
+        .iter()
+        .map(|v| Span::raw(v.as_str()).width() + 1)
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    let (name, configured_label) = match app.deployment {
+        Some(_) => ("REVISION", "SHIFT"),
+        None => ("VERSION", "WEIGHT"),
+    };
     let mut header = vec![Span::styled(
-        format!("{:<8}{:>7} {:>8}", "VERSION", "WEIGHT", "OBSERVED"),
+        format!("{name:<name_width$}{configured_label:>7} {:>8}", "OBSERVED"),
         theme.dim(),
     )];
     if full {
@@ -196,12 +219,9 @@ fn table(
     }
     let mut lines = vec![Line::from(header)];
     for (i, version) in versions.iter().enumerate() {
-        let configured = app
-            .weights
-            .as_ref()
-            .and_then(|ws| configured_share(ws, version));
+        let configured = configured(app, version);
         let mut row = vec![
-            Span::styled(format!("{version:<8}"), theme.version(i)),
+            Span::styled(format!("{version:<name_width$}"), theme.version(i)),
             Span::raw(format!(
                 "{:>6}%",
                 configured.map_or("–".into(), |c| format!("{c:.0}"))
@@ -271,7 +291,7 @@ fn summary(app: &App, sample: &Sample, theme: Theme) -> Vec<Line<'static>> {
         .versions
         .iter()
         .filter_map(|(version, v)| {
-            let configured = configured_share(app.weights.as_ref()?, version)?;
+            let configured = configured(app, version)?;
             Some(format!(
                 "{version} {:.1}% ±{:.1} vs {configured:.0}%",
                 v.share * 100.0,
@@ -291,6 +311,7 @@ fn summary(app: &App, sample: &Sample, theme: Theme) -> Vec<Line<'static>> {
         ]));
     }
     lines.extend(autopilot_line(app, theme));
+    lines.extend(deployment::stage_line(app, theme));
     lines.extend(events_line(app, sample, theme));
     lines.push(Line::from(vec![
         Span::styled(format!("{:.1} req/s", w.rps), theme.title()),

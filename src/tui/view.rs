@@ -8,6 +8,7 @@ use ratatui::widgets::{
     Block, BorderType, Borders, Clear, List, ListItem, ListState, Paragraph, Tabs, Wrap,
 };
 
+use super::layout::ListRow;
 use super::app::{App, InputView, Pane, StepKindView, StepStatus, Tab};
 use super::keys::{self, KEYS};
 use super::layout::MIN;
@@ -134,22 +135,29 @@ fn status_mark(status: &StepStatus, theme: Theme) -> Span<'static> {
 }
 
 fn steps(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    let items: Vec<ListItem> = app
-        .steps
+    let list = app.list_rows();
+    let items: Vec<ListItem> = list
         .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            ListItem::new(Line::from(vec![
-                status_mark(&s.status, theme),
-                Span::raw(format!(" {:>2} ", i + 1)),
-                Span::raw(s.title.clone()),
-            ]))
+        .map(|row| match row {
+            ListRow::Chapter { number, title } => ListItem::new(Line::styled(
+                format!("{number}  {title}"),
+                theme.title(),
+            )),
+            ListRow::Step(i) => {
+                let s = &app.steps[*i];
+                ListItem::new(Line::from(vec![
+                    status_mark(&s.status, theme),
+                    Span::raw(format!(" {:>2} ", i + 1)),
+                    Span::raw(s.title.clone()),
+                ]))
+            }
         })
         .collect();
     let rows = area.height.saturating_sub(2) as usize;
+    let (selected, first) = app.list_window(&list, rows);
     let mut state = ListState::default()
-        .with_selected(Some(app.selected))
-        .with_offset(super::layout::first_visible(app.selected, rows));
+        .with_selected(Some(selected))
+        .with_offset(first);
     let list = List::new(items)
         .block(block("Steps", theme))
         .highlight_style(theme.selected());

@@ -88,6 +88,23 @@ impl DeploymentReport {
     }
 }
 
+/// What one look at the deployment found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Poll {
+    pub arn: String,
+    pub status: String,
+    /// ROLLING, CANARY or LINEAR.
+    pub strategy: String,
+    pub stage: String,
+    /// `(family:revision, percent)`, the target first.
+    pub configured: Vec<(String, f64)>,
+    pub target: String,
+    pub source: Option<String>,
+    pub status_reason: Option<String>,
+    /// The bake the stage waits through, in the API's minutes, if it is one.
+    pub bake_minutes: Option<f64>,
+}
+
 /// Follows `service`'s current deployment in `cluster` until it ends, sending traffic through
 /// the requester at `requester_url` meanwhile.
 pub async fn follow(
@@ -96,62 +113,62 @@ pub async fn follow(
     service: &str,
     requester_url: axum::http::Uri,
 ) -> Result<DeploymentReport, String> {
-    let arn = current_deployment(ecs, cluster, service).await?;
-    let mut names = RevisionNames::default();
     let mut config = TrafficConfig::new(requester_url);
     config.rps = RPS;
-    let (tx, mut samples) = tokio::sync::mpsc::channel(64);
+    let (tx, samples) = tokio::sync::mpsc::channel(64);
     let traffic = Traffic::start(config, tx);
+    let report = follow_with(ecs, cluster, service, Some(samples), |_| {}).await;
+    drop(traffic);
+    report
+}
+
+/// Follows the deployment, telling `on_poll` what each look found; the samples (of traffic
+/// someone else drives), when given, are tallied per stage.
+pub async fn follow_with(
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+    service: &str,
+    mut samples: Option<tokio::sync::mpsc::Receiver<crate::load::traffic::Sample>>,
+    mut on_poll: impl FnMut(&Poll),
+) -> Result<DeploymentReport, String> {
+    let arn = current_deployment(ecs, cluster, service).await?;
+    let mut names = RevisionNames::default();
     let deadline = Instant::now() + PATIENCE;
     let mut stages: Vec<(String, Vec<(String, f64)>, Tally)> = Vec::new();
     let mut poll = tokio::time::interval(POLL);
-    let deployment = loop {
+    let last = loop {
         tokio::select! {
-            Some(sample) = samples.recv() => {
+            Some(sample) = async { samples.as_mut()?.recv().await }, if samples.is_some() => {
                 if let Some((_, _, tally)) = stages.last_mut() {
                     tally.merge(&sample.last);
                 }
             }
             _ = poll.tick() => {
                 let d = describe(ecs, &arn).await?;
-                let stage = d.lifecycle_stage().map(|s| s.as_str().to_string()).unwrap_or_default();
-                let configured = names.configured(ecs, &d).await;
-                if stages.last().is_none_or(|(s, c, _)| *s != stage || *c != configured) {
-                    stages.push((stage, configured, Tally::new()));
+                let seen = names.poll(ecs, &arn, &d).await;
+                on_poll(&seen);
+                if stages.last().is_none_or(|(s, c, _)| *s != seen.stage || *c != seen.configured) {
+                    stages.push((seen.stage.clone(), seen.configured.clone(), Tally::new()));
                 }
-                let status = d.status().map(|s| s.as_str().to_string()).unwrap_or_default();
-                if FINAL_STATUSES.contains(&status.as_str()) {
-                    break d;
+                if FINAL_STATUSES.contains(&seen.status.as_str()) {
+                    break seen;
                 }
                 if Instant::now() >= deadline {
                     return Err(format!(
-                        "the deployment of {service} is still {status} after {} minutes",
+                        "the deployment of {service} is still {} after {} minutes",
+                        seen.status,
                         PATIENCE.as_secs() / 60
                     ));
                 }
             }
         }
     };
-    drop(traffic);
-    let target = deployment
-        .target_service_revision()
-        .and_then(|r| r.arn())
-        .map(|a| names.known(a))
-        .unwrap_or_default();
-    let source = deployment
-        .source_service_revisions()
-        .first()
-        .and_then(|r| r.arn())
-        .map(|a| names.known(a));
     Ok(DeploymentReport {
         service: service.to_string(),
-        status: deployment
-            .status()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default(),
-        status_reason: deployment.status_reason().map(str::to_string),
-        target,
-        source,
+        status: last.status,
+        status_reason: last.status_reason,
+        target: last.target,
+        source: last.source,
         stages: stages
             .into_iter()
             .map(|(name, configured, tally)| Stage {
@@ -161,6 +178,27 @@ pub async fn follow(
             })
             .collect(),
     })
+}
+
+/// The bake a deployment waits through in `stage` with the target at `target_percent`, in
+/// the API's minutes: the canary's, a linear step's, or the one after all traffic moved.
+pub fn bake_minutes(
+    config: Option<&aws_sdk_ecs::types::DeploymentConfiguration>,
+    stage: &str,
+    target_percent: f64,
+) -> Option<f64> {
+    let config = config?;
+    let minutes = match (config.strategy().map(|s| s.as_str()), stage) {
+        (_, "BAKE_TIME") => config.bake_time_in_minutes(),
+        (Some("CANARY"), "PRODUCTION_TRAFFIC_SHIFT") if target_percent < 100.0 => config
+            .canary_configuration()
+            .and_then(|c| c.canary_bake_time_in_minutes()),
+        (Some("LINEAR"), "PRODUCTION_TRAFFIC_SHIFT") if target_percent < 100.0 => config
+            .linear_configuration()
+            .and_then(|c| c.step_bake_time_in_minutes()),
+        _ => None,
+    }?;
+    Some(f64::from(minutes))
 }
 
 /// The ARN of the service's current deployment.
@@ -204,12 +242,40 @@ pub async fn describe(ecs: &aws_sdk_ecs::Client, arn: &str) -> Result<ServiceDep
 pub struct RevisionNames(BTreeMap<String, String>);
 
 impl RevisionNames {
+    /// What a look at deployment `d` (whose ARN is `arn`) found, revisions by name.
+    pub async fn poll(&mut self, ecs: &aws_sdk_ecs::Client, arn: &str, d: &ServiceDeployment) -> Poll {
+        let configured = self.configured(ecs, d).await;
+        let stage = d
+            .lifecycle_stage()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default();
+        let target_percent = configured.first().map_or(0.0, |(_, p)| *p);
+        Poll {
+            arn: arn.to_string(),
+            status: d.status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            bake_minutes: bake_minutes(d.deployment_configuration(), &stage, target_percent),
+            strategy: d
+                .deployment_configuration()
+                .and_then(|c| c.strategy())
+                .map_or("ROLLING".into(), |s| s.as_str().to_string()),
+            stage,
+            configured,
+            target: d
+                .target_service_revision()
+                .and_then(|r| r.arn())
+                .map(|a| self.known(a))
+                .unwrap_or_default(),
+            source: d
+                .source_service_revisions()
+                .first()
+                .and_then(|r| r.arn())
+                .map(|a| self.known(a)),
+            status_reason: d.status_reason().map(str::to_string),
+        }
+    }
+
     /// `(family:revision, requested production traffic %)` of the target, then the sources.
-    pub async fn configured(
-        &mut self,
-        ecs: &aws_sdk_ecs::Client,
-        d: &ServiceDeployment,
-    ) -> Vec<(String, f64)> {
+    async fn configured(&mut self, ecs: &aws_sdk_ecs::Client, d: &ServiceDeployment) -> Vec<(String, f64)> {
         let revisions = d
             .target_service_revision()
             .map(|t| (t.arn(), t.requested_production_traffic_weight()))

@@ -250,6 +250,7 @@ impl Session {
             StepKind::Traffic {
                 requests,
                 requester,
+                ..
             } => report.outcome = self.traffic(*requests, requester).await,
             StepKind::Deployment {
                 service,

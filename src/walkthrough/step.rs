@@ -84,6 +84,9 @@ pub enum StepKind {
     Traffic {
         requests: u32,
         requester: RequesterRef,
+        /// The ECS service whose revisions the terminal UI's traffic pane shows (chapter 2);
+        /// none: the route's targets (chapter 1).
+        service: Option<String>,
     },
     /// Follow an ECS service's current deployment to its end while traffic flows through the
     /// requester: the split observed at each stage beside the one the deployment configures.
@@ -341,6 +344,7 @@ pub fn parse(id: &str, text: &str) -> Result<Step, Vec<Problem>> {
         (Some("traffic"), None) => StepKind::Traffic {
             requests: fm.requests.unwrap_or(200),
             requester: requester_ref(&fm),
+            service: fm.service.clone(),
         },
         (Some("deployment"), None) => {
             let expect = fm.expect_status.clone().unwrap_or("SUCCESSFUL".into());
@@ -512,7 +516,8 @@ mod tests {
             step.kind,
             StepKind::Traffic {
                 requests: 200,
-                requester: RequesterRef::default()
+                requester: RequesterRef::default(),
+                service: None,
             }
         );
     }

@@ -1,0 +1,330 @@
+//! Chapter 2's traffic pane: the versions are an ECS service's revisions (task definition
+//! `family:revision`), and what is configured is the share its current deployment gives each,
+//! with the deployment's strategy, stage and bake countdown. A watcher polls the service while
+//! the pane shows it, and finishes a deployment step when its deployment ends.
+
+use std::time::{Duration, Instant};
+
+use ratatui::text::{Line, Span};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use super::app::{App, Msg};
+use super::theme::Theme;
+use crate::walkthrough::deployment_watch::{self, FINAL_STATUSES, Poll, RevisionNames};
+use crate::walkthrough::runner::{Outcome, Session, StepError, StepReport};
+use crate::walkthrough::step::{RequesterRef, StepKind};
+
+/// What the pane shows of the watched service.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeploymentView {
+    pub service: String,
+    /// The service's current deployment, when it has one.
+    pub deployment: Option<Poll>,
+    /// The revision serving everything when no deployment moves traffic.
+    pub settled: Option<String>,
+    /// Wall-clock seconds left in the stage's bake, as of when the watcher looked.
+    pub bake_left_s: Option<f64>,
+    pub error: Option<String>,
+}
+
+impl DeploymentView {
+    /// `(family:revision, percent)` of every revision the service's traffic goes to now.
+    pub fn configured(&self) -> Vec<(String, f64)> {
+        match &self.deployment {
+            Some(d) if !d.configured.is_empty() && !FINAL_STATUSES.contains(&d.status.as_str()) => {
+                d.configured.clone()
+            }
+            _ => self
+                .settled
+                .iter()
+                .map(|r| (r.clone(), 100.0))
+                .collect(),
+        }
+    }
+
+    /// The deployment that a rollback would stop: one still under way.
+    pub fn in_progress(&self) -> Option<&Poll> {
+        self.deployment
+            .as_ref()
+            .filter(|d| matches!(d.status.as_str(), "PENDING" | "IN_PROGRESS"))
+    }
+}
+
+/// The configured share (in %) of revision `version`.
+pub fn configured_share(view: &DeploymentView, version: &str) -> Option<f64> {
+    view.configured()
+        .into_iter()
+        .find(|(r, _)| r == version)
+        .map(|(_, p)| p)
+}
+
+/// "deployment ▶ CANARY to sc-distributor:2 · production traffic shift · bake 42 s left · R rolls back"
+pub fn stage_line(app: &App, theme: Theme) -> Option<Line<'static>> {
+    let view = app.deployment.as_ref()?;
+    if let Some(error) = &view.error {
+        return Some(Line::styled(
+            format!("deployment: {error}"),
+            theme.warn(),
+        ));
+    }
+    let Some(d) = &view.deployment else {
+        return Some(Line::styled(
+            format!("{}: no deployment yet", view.service),
+            theme.dim(),
+        ));
+    };
+    let running = !FINAL_STATUSES.contains(&d.status.as_str());
+    let mut spans = vec![
+        Span::styled("deployment ", theme.dim()),
+        Span::styled(
+            if running { "▶ " } else { "■ " },
+            if running { theme.ok() } else { theme.dim() },
+        ),
+        Span::raw(format!("{} to {}", d.strategy, d.target)),
+    ];
+    if running {
+        spans.push(Span::raw(format!(
+            " · {}",
+            d.stage.to_lowercase().replace('_', " ")
+        )));
+        if let Some(left) = view.bake_left_s {
+            spans.push(Span::raw(format!(" · bake {} left", countdown(left))));
+        }
+        spans.push(Span::styled(" · R rolls back", theme.dim()));
+    } else {
+        let style = if d.status == "SUCCESSFUL" {
+            theme.ok()
+        } else {
+            theme.warn()
+        };
+        spans.push(Span::styled(format!(" · {}", d.status), style));
+        if let Some(reason) = &d.status_reason {
+            spans.push(Span::styled(format!(" ({reason})"), theme.dim()));
+        }
+    }
+    Some(Line::from(spans))
+}
+
+fn countdown(seconds: f64) -> String {
+    let s = seconds.max(0.0).ceil() as u64;
+    if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s} s")
+    }
+}
+
+/// A deployment step the watcher finishes when the deployment it started on ends.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    pub index: usize,
+    pub expect: String,
+}
+
+/// What the watcher looks at: the service a traffic or deployment step names.
+pub struct Watch {
+    pub cluster: String,
+    pub service: String,
+    pub completion: Option<Completion>,
+}
+
+impl Watch {
+    /// The watch a step asks for, if it names a service.
+    pub fn of_step(session: &Session, index: usize) -> Option<Watch> {
+        let step = session.walkthrough.steps.get(index)?;
+        let (service, requester, completion) = match &step.kind {
+            StepKind::Traffic {
+                service: Some(service),
+                requester,
+                ..
+            } => (service, requester, None),
+            StepKind::Deployment {
+                service,
+                requester,
+                expect,
+            } => (
+                service,
+                requester,
+                Some(Completion {
+                    index,
+                    expect: expect.clone(),
+                }),
+            ),
+            _ => return None,
+        };
+        Some(Watch {
+            cluster: session
+                .vars()
+                .substitute(&requester.cluster)
+                .unwrap_or_else(|_| requester.cluster.clone()),
+            service: service.clone(),
+            completion,
+        })
+    }
+}
+
+/// The requester a step sends through (chapter 1's for any step that names none).
+pub fn requester_of(session: &Session, index: usize) -> RequesterRef {
+    match session.walkthrough.steps.get(index).map(|s| &s.kind) {
+        Some(StepKind::Traffic { requester, .. } | StepKind::Deployment { requester, .. }) => {
+            requester.clone()
+        }
+        _ => RequesterRef::default(),
+    }
+}
+
+/// How often the watcher looks.
+const POLL: Duration = Duration::from_millis(500);
+
+/// Polls the service until aborted, sending what it sees; finishes the completion's step
+/// when the deployment that was current at the start (or a later one) ends.
+pub fn spawn(
+    session: Session,
+    watch: Watch,
+    clock_scale: f64,
+    tx: UnboundedSender<Msg>,
+    current: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let ecs = &session.target.ecs;
+        let mut names = RevisionNames::default();
+        let mut stage_began = (String::new(), Vec::new(), Instant::now());
+        let started = Instant::now();
+        let mut completion = watch.completion.clone();
+        let mut ticks = tokio::time::interval(POLL);
+        loop {
+            ticks.tick().await;
+            let mut view = DeploymentView {
+                service: watch.service.clone(),
+                ..DeploymentView::default()
+            };
+            match look(ecs, &watch, &mut names).await {
+                Ok((settled, poll)) => {
+                    view.settled = settled;
+                    if let Some(p) = &poll {
+                        if stage_began.0 != p.stage || stage_began.1 != p.configured {
+                            stage_began = (p.stage.clone(), p.configured.clone(), Instant::now());
+                        }
+                        view.bake_left_s = p.bake_minutes.map(|m| {
+                            m * 60.0 / clock_scale.max(1.0) - stage_began.2.elapsed().as_secs_f64()
+                        });
+                    }
+                    *current.lock().unwrap_or_else(|p| p.into_inner()) =
+                        poll.as_ref().map(|p| p.arn.clone());
+                    view.deployment = poll;
+                }
+                Err(e) => view.error = Some(e),
+            }
+            let ended = view
+                .deployment
+                .as_ref()
+                .filter(|d| FINAL_STATUSES.contains(&d.status.as_str()))
+                .cloned();
+            let _ = tx.send(Msg::Deployment(Box::new(view)));
+            if let (Some(c), Some(d)) = (&completion, ended) {
+                let outcome = if d.status == c.expect {
+                    Outcome::Deployed(deployment_watch::DeploymentReport {
+                        service: watch.service.clone(),
+                        status: d.status.clone(),
+                        status_reason: d.status_reason.clone(),
+                        target: d.target.clone(),
+                        source: d.source.clone(),
+                        stages: Vec::new(),
+                    })
+                } else {
+                    Outcome::Failed(StepError {
+                        code: None,
+                        message: format!(
+                            "the deployment ended {}, not {}{}",
+                            d.status,
+                            c.expect,
+                            d.status_reason
+                                .map(|r| format!(" ({r})"))
+                                .unwrap_or_default()
+                        ),
+                    })
+                };
+                let report = StepReport {
+                    outcome,
+                    prepared: None,
+                    cli: None,
+                    exchange: None,
+                    elapsed: started.elapsed(),
+                };
+                let _ = tx.send(Msg::StepFinished(c.index, Box::new(report)));
+                completion = None;
+            }
+        }
+    })
+}
+
+/// The service's settled revision and its current deployment, if any.
+async fn look(
+    ecs: &aws_sdk_ecs::Client,
+    watch: &Watch,
+    names: &mut RevisionNames,
+) -> Result<(Option<String>, Option<Poll>), String> {
+    let out = ecs
+        .describe_services()
+        .cluster(&watch.cluster)
+        .services(&watch.service)
+        .send()
+        .await
+        .map_err(|e| format!("DescribeServices: {}", crate::api::describe_error(&e)))?;
+    let Some(s) = out.services().first() else {
+        return Err(format!(
+            "there is no service {} in cluster {} yet",
+            watch.service, watch.cluster
+        ));
+    };
+    let settled = s
+        .task_definition()
+        .map(deployment_watch::family_revision);
+    let Some(arn) = s.current_service_deployment() else {
+        return Ok((settled, None));
+    };
+    let d = deployment_watch::describe(ecs, arn).await?;
+    Ok((settled, Some(names.poll(ecs, arn, &d).await)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn poll(status: &str, configured: Vec<(&str, f64)>) -> Poll {
+        Poll {
+            arn: "arn".into(),
+            status: status.into(),
+            strategy: "CANARY".into(),
+            stage: "PRODUCTION_TRAFFIC_SHIFT".into(),
+            configured: configured
+                .into_iter()
+                .map(|(r, p)| (r.to_string(), p))
+                .collect(),
+            target: "d:2".into(),
+            source: Some("d:1".into()),
+            status_reason: None,
+            bake_minutes: Some(1.0),
+        }
+    }
+
+    #[test]
+    fn a_deployment_under_way_configures_its_split_and_an_ended_one_the_settled_revision() {
+        let mut view = DeploymentView {
+            service: "d".into(),
+            deployment: Some(poll("IN_PROGRESS", vec![("d:2", 10.0), ("d:1", 90.0)])),
+            settled: Some("d:2".into()),
+            ..DeploymentView::default()
+        };
+        assert_eq!(configured_share(&view, "d:2"), Some(10.0));
+        assert_eq!(configured_share(&view, "d:1"), Some(90.0));
+        assert!(view.in_progress().is_some());
+        view.deployment = Some(poll("SUCCESSFUL", vec![("d:2", 100.0), ("d:1", 0.0)]));
+        assert_eq!(configured_share(&view, "d:2"), Some(100.0));
+        assert_eq!(configured_share(&view, "d:1"), None);
+        assert!(view.in_progress().is_none());
+        assert_eq!(countdown(42.2), "43 s");
+        assert_eq!(countdown(125.0), "2m05s");
+    }
+}
