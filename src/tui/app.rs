@@ -10,11 +10,11 @@ use ratatui::layout::{Position, Rect};
 
 use ratatui::text::Span;
 
+use super::deployment::DeploymentView;
 use super::layout::{Areas, Shape};
 use crate::canary::{CanaryPlan, StageEvent};
 use crate::dataplane::hosts::HostView;
 use crate::load::traffic::Sample;
-use super::deployment::DeploymentView;
 use crate::walkthrough::runner::{Outcome, StepReport};
 
 /// Where a step stands.
@@ -865,7 +865,8 @@ impl App {
                 {
                     let row = mouse.row.saturating_sub(list.y + 1) as usize;
                     let rows = self.list_rows();
-                    let (_, first) = self.list_window(&rows, list.height.saturating_sub(2) as usize);
+                    let (_, first) =
+                        self.list_window(&rows, list.height.saturating_sub(2) as usize);
                     // A heading selects the chapter's first step.
                     let step = rows[(first + row).min(rows.len().saturating_sub(1))..]
                         .iter()

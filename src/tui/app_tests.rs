@@ -13,6 +13,10 @@ fn step(id: &str, kind: StepKindView) -> StepView {
         kind,
         narrative: String::new(),
         status: StepStatus::Pending,
+        chapter: None,
+        requester: matches!(kind, StepKindView::Traffic | StepKindView::Deployment)
+            .then(|| "gophermesh/requester".to_string()),
+        watches: kind == StepKindView::Deployment,
     }
 }
 
@@ -162,7 +166,10 @@ fn traffic_and_teardown_steps() {
     a.selected = 2;
     assert_eq!(
         a.update(key(KeyCode::Enter)),
-        [Cmd::StartTraffic, Cmd::MarkDone("03-traffic".into())]
+        [
+            Cmd::StartTraffic { step: 2 },
+            Cmd::MarkDone("03-traffic".into())
+        ]
     );
     assert_eq!(a.selected, 3);
     assert_eq!(a.update(key(KeyCode::Enter)), [Cmd::Teardown { index: 3 }]);
@@ -478,7 +485,7 @@ fn resuming_says_what_was_replayed_and_restores_the_demo() {
                 weights: Some(weights),
                 fault: true
             },
-            Cmd::StartTraffic
+            Cmd::StartTraffic { step: 2 }
         ]
     );
     assert_eq!(
@@ -531,4 +538,80 @@ fn s_shows_how_to_reach_the_cloud_and_c_copies_it() {
     assert_eq!(a.selected, 0);
     a.update(key(KeyCode::Char('s')));
     assert_eq!(a.update(key(KeyCode::Char('q'))), [Cmd::Quit]);
+}
+
+/// Chapter 2 in the App: a heading per chapter, traffic through the chapter's requester (a
+/// fresh history when it changes), a deployment step that runs until its deployment ends,
+/// and R rolling back only a deployment under way.
+#[test]
+fn chapter_2_switches_requester_watches_its_service_and_rolls_back() {
+    let mut steps = vec![
+        step("01-welcome", StepKindView::Info),
+        step("02-traffic", StepKindView::Traffic),
+        step("03-welcome", StepKindView::Info),
+        step("04-traffic", StepKindView::Traffic),
+        step("05-canary-watch", StepKindView::Deployment),
+    ];
+    steps[0].chapter = Some("App Mesh, step by step".into());
+    steps[2].chapter = Some("After App Mesh".into());
+    for s in &mut steps[3..] {
+        s.requester = Some("gophers-sc/sc-requester".into());
+        s.watches = true;
+    }
+    let mut a = App::new("test".into(), steps, (140, 45));
+    assert_eq!(
+        a.list_rows()[..3],
+        [
+            super::super::layout::ListRow::Chapter {
+                number: 1,
+                title: "App Mesh, step by step".into()
+            },
+            super::super::layout::ListRow::Step(0),
+            super::super::layout::ListRow::Step(1),
+        ]
+    );
+    a.selected = 1;
+    assert_eq!(
+        a.update(key(KeyCode::Enter))[0],
+        Cmd::StartTraffic { step: 1 }
+    );
+    a.traffic.running = true;
+    a.traffic.markers.push(1.0);
+    a.selected = 3;
+    // Another requester: its traffic starts afresh, and the pane watches the service.
+    let cmds = a.update(key(KeyCode::Enter));
+    assert_eq!(
+        cmds[..2],
+        [Cmd::StartTraffic { step: 3 }, Cmd::Watch { step: 3 }]
+    );
+    assert!(a.traffic.markers.is_empty() && !a.traffic.running);
+    a.traffic.running = true;
+    // The same requester: only the watch (with the deployment step to finish).
+    a.selected = 4;
+    assert_eq!(a.update(key(KeyCode::Enter)), [Cmd::Watch { step: 4 }]);
+    assert_eq!(a.steps[4].status, StepStatus::Running);
+    // R with nothing under way: a note, no call.
+    assert!(a.update(key(KeyCode::Char('R'))).is_empty());
+    let under_way = crate::walkthrough::deployment_watch::Poll {
+        arn: "arn:d".into(),
+        status: "IN_PROGRESS".into(),
+        strategy: "CANARY".into(),
+        stage: "PRODUCTION_TRAFFIC_SHIFT".into(),
+        configured: vec![
+            ("sc-distributor:2".into(), 10.0),
+            ("sc-distributor:1".into(), 90.0),
+        ],
+        target: "sc-distributor:2".into(),
+        source: Some("sc-distributor:1".into()),
+        status_reason: None,
+        bake_minutes: Some(1.0),
+    };
+    a.update(Msg::Deployment(Box::new(DeploymentView {
+        service: "sc-distributor".into(),
+        deployment: Some(under_way),
+        settled: Some("sc-distributor:2".into()),
+        bake_left_s: Some(30.0),
+        error: None,
+    })));
+    assert_eq!(a.update(key(KeyCode::Char('R'))), [Cmd::RollBack]);
 }

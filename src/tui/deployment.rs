@@ -35,11 +35,7 @@ impl DeploymentView {
             Some(d) if !d.configured.is_empty() && !FINAL_STATUSES.contains(&d.status.as_str()) => {
                 d.configured.clone()
             }
-            _ => self
-                .settled
-                .iter()
-                .map(|r| (r.clone(), 100.0))
-                .collect(),
+            _ => self.settled.iter().map(|r| (r.clone(), 100.0)).collect(),
         }
     }
 
@@ -63,10 +59,7 @@ pub fn configured_share(view: &DeploymentView, version: &str) -> Option<f64> {
 pub fn stage_line(app: &App, theme: Theme) -> Option<Line<'static>> {
     let view = app.deployment.as_ref()?;
     if let Some(error) = &view.error {
-        return Some(Line::styled(
-            format!("deployment: {error}"),
-            theme.warn(),
-        ));
+        return Some(Line::styled(format!("deployment: {error}"), theme.warn()));
     }
     let Some(d) = &view.deployment else {
         return Some(Line::styled(
@@ -278,9 +271,7 @@ async fn look(
             watch.service, watch.cluster
         ));
     };
-    let settled = s
-        .task_definition()
-        .map(deployment_watch::family_revision);
+    let settled = s.task_definition().map(deployment_watch::family_revision);
     let Some(arn) = s.current_service_deployment() else {
         return Ok((settled, None));
     };

@@ -107,7 +107,8 @@ impl Effects {
             .map(|s| StepView {
                 chapter: s.chapter.clone(),
                 requester: match &s.kind {
-                    StepKind::Traffic { requester, .. } | StepKind::Deployment { requester, .. } => {
+                    StepKind::Traffic { requester, .. }
+                    | StepKind::Deployment { requester, .. } => {
                         let cluster = session
                             .vars()
                             .substitute(&requester.cluster)
@@ -463,9 +464,10 @@ impl Effects {
                 self.watched_deployment.clone(),
             )
         });
-        if let Some(old) =
-            std::mem::replace(&mut *self.watch.lock().unwrap_or_else(|p| p.into_inner()), handle)
-        {
+        if let Some(old) = std::mem::replace(
+            &mut *self.watch.lock().unwrap_or_else(|p| p.into_inner()),
+            handle,
+        ) {
             old.abort();
         }
     }
@@ -493,10 +495,7 @@ impl Effects {
                 .await;
             let _ = tx.send(Msg::Toast(match sent {
                 Ok(_) => "rolling back: StopServiceDeployment ROLLBACK accepted".into(),
-                Err(e) => format!(
-                    "StopServiceDeployment: {}",
-                    crate::api::describe_error(&e)
-                ),
+                Err(e) => format!("StopServiceDeployment: {}", crate::api::describe_error(&e)),
             }));
         });
     }

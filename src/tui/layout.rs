@@ -269,15 +269,24 @@ mod tests {
         assert_eq!(
             rows,
             [
-                ListRow::Chapter { number: 1, title: "One".into() },
+                ListRow::Chapter {
+                    number: 1,
+                    title: "One".into()
+                },
                 ListRow::Step(0),
                 ListRow::Step(1),
-                ListRow::Chapter { number: 2, title: "Two".into() },
+                ListRow::Chapter {
+                    number: 2,
+                    title: "Two".into()
+                },
                 ListRow::Step(2),
                 ListRow::Step(3),
             ]
         );
-        assert_eq!(list_rows([None, None]), [ListRow::Step(0), ListRow::Step(1)]);
+        assert_eq!(
+            list_rows([None, None]),
+            [ListRow::Step(0), ListRow::Step(1)]
+        );
     }
 
     #[test]

@@ -8,9 +8,9 @@ use ratatui::widgets::{
     Block, BorderType, Borders, Clear, List, ListItem, ListState, Paragraph, Tabs, Wrap,
 };
 
-use super::layout::ListRow;
 use super::app::{App, InputView, Pane, StepKindView, StepStatus, Tab};
 use super::keys::{self, KEYS};
+use super::layout::ListRow;
 use super::layout::MIN;
 use super::theme::Theme;
 use super::traffic_view;
@@ -139,10 +139,9 @@ fn steps(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let items: Vec<ListItem> = list
         .iter()
         .map(|row| match row {
-            ListRow::Chapter { number, title } => ListItem::new(Line::styled(
-                format!("{number}  {title}"),
-                theme.title(),
-            )),
+            ListRow::Chapter { number, title } => {
+                ListItem::new(Line::styled(format!("{number}  {title}"), theme.title()))
+            }
             ListRow::Step(i) => {
                 let s = &app.steps[*i];
                 ListItem::new(Line::from(vec![

@@ -243,7 +243,12 @@ pub struct RevisionNames(BTreeMap<String, String>);
 
 impl RevisionNames {
     /// What a look at deployment `d` (whose ARN is `arn`) found, revisions by name.
-    pub async fn poll(&mut self, ecs: &aws_sdk_ecs::Client, arn: &str, d: &ServiceDeployment) -> Poll {
+    pub async fn poll(
+        &mut self,
+        ecs: &aws_sdk_ecs::Client,
+        arn: &str,
+        d: &ServiceDeployment,
+    ) -> Poll {
         let configured = self.configured(ecs, d).await;
         let stage = d
             .lifecycle_stage()
@@ -252,7 +257,10 @@ impl RevisionNames {
         let target_percent = configured.first().map_or(0.0, |(_, p)| *p);
         Poll {
             arn: arn.to_string(),
-            status: d.status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            status: d
+                .status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
             bake_minutes: bake_minutes(d.deployment_configuration(), &stage, target_percent),
             strategy: d
                 .deployment_configuration()
@@ -275,7 +283,11 @@ impl RevisionNames {
     }
 
     /// `(family:revision, requested production traffic %)` of the target, then the sources.
-    async fn configured(&mut self, ecs: &aws_sdk_ecs::Client, d: &ServiceDeployment) -> Vec<(String, f64)> {
+    async fn configured(
+        &mut self,
+        ecs: &aws_sdk_ecs::Client,
+        d: &ServiceDeployment,
+    ) -> Vec<(String, f64)> {
         let revisions = d
             .target_service_revision()
             .map(|t| (t.arn(), t.requested_production_traffic_weight()))

@@ -92,9 +92,9 @@ async fn the_script_is_valid_bash_and_its_calls_build_the_walkthrough() {
     );
 
     let calls: Vec<&str> = script.lines().filter(|l| l.starts_with("aws ")).collect();
-    let api_steps = session
-        .walkthrough
-        .steps
+    // The default chapter is chapter 1.
+    let chapter = session.walkthrough.chapters()[0].steps.clone();
+    let api_steps = session.walkthrough.steps[chapter]
         .iter()
         .filter(|s| matches!(s.kind, meshwalk::walkthrough::StepKind::Api { .. }))
         .count();
@@ -168,12 +168,46 @@ async fn the_handout_shows_recorded_results_and_says_what_has_not_run() {
 }
 
 #[tokio::test]
-async fn only_chapter_one_exists() {
+async fn chapter_2_exports_with_shell_variables_for_what_its_steps_learn() {
     let (_cloud, session) = cloud_session().await;
+    let args = ExportArgs {
+        chapter: 3,
+        ..ExportArgs::default()
+    };
+    let err = export::export(&session, &args, &Results::default(), &mut Vec::new()).unwrap_err();
+    assert!(err.to_string().contains("there is no chapter 3"), "{err}");
     let args = ExportArgs {
         chapter: 2,
         ..ExportArgs::default()
     };
-    let err = export::export(&session, &args, &Results::default(), &mut Vec::new()).unwrap_err();
-    assert!(err.to_string().contains("there is no chapter 2"), "{err}");
+    let mut out = Vec::new();
+    export::export(&session, &args, &Results::default(), &mut out).unwrap();
+    let script = String::from_utf8(out).unwrap();
+    assert!(!script.contains("create-mesh"), "chapter 2 only: {script}");
+    // The revision a step registers is read into a variable that later calls splice in.
+    assert!(script.contains("\nSC_DISTRIBUTOR_V1=$(aws "), "{script}");
+    assert!(
+        script.contains(r#""taskDefinition":"'"$SC_DISTRIBUTOR_V1"'""#),
+        "{script}"
+    );
+    assert!(script.contains("\nSC_V3_DEPLOYMENT=$(aws "), "{script}");
+    assert!(
+        script.contains("--query 'service.currentServiceDeployment' --output text)"),
+        "{script}"
+    );
+    // A deployment step waits for the deployment to end.
+    assert!(script.contains("describe-service-deployments"), "{script}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chapter2.sh");
+    std::fs::write(&path, &script).unwrap();
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        syntax.status.success(),
+        "{}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
 }

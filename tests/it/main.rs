@@ -6,6 +6,7 @@ mod appmesh_store_props;
 mod appmesh_tutorial;
 mod bounds;
 mod canary;
+mod chapter2;
 mod check_and_errors;
 mod cloudmap_api;
 mod cloudmap_cbor;

@@ -1,0 +1,362 @@
+//! Chapter 2 end to end: `meshwalk run --chapter 2` on the embedded cloud (clock ×60, so bake
+//! minutes pass in seconds) passes twice against the same cloud, as against `meshwalk serve`;
+//! its canary is observed at `canaryPercent` and then 100% on the new revision; its rollbacks
+//! end ROLLBACK_SUCCESSFUL; teardown leaves nothing in ECS nor in Cloud Map. And the terminal
+//! UI during a canary bake.
+
+use std::time::Duration;
+
+use meshwalk::api::target::{Target, TargetKind};
+use meshwalk::cli::RunArgs;
+use meshwalk::commands::{run, target::Connected};
+use meshwalk::embedded::EmbeddedCloud;
+use meshwalk::load::stats::{Summary, VersionStats};
+use meshwalk::load::traffic::Sample;
+use meshwalk::tui::app::{App, Msg};
+use meshwalk::tui::deployment::DeploymentView;
+use meshwalk::tui::effects::Effects;
+use meshwalk::walkthrough::Walkthrough;
+use meshwalk::walkthrough::deployment_watch::Poll;
+use meshwalk::walkthrough::progress::Progress;
+use meshwalk::walkthrough::runner::{Outcome, Session};
+use meshwalk::walkthrough::teardown::teardown;
+
+use crate::support::test_config;
+use crate::tui_snapshots::draw;
+
+async fn session(clock_scale: f64) -> (EmbeddedCloud, Session) {
+    let mut config = test_config();
+    config.clock_scale = clock_scale;
+    let cloud = EmbeddedCloud::start(
+        config,
+        "127.0.0.1:0".parse().unwrap(),
+        meshwalk::dataplane::DataPlaneConfig::default(),
+    )
+    .await
+    .unwrap();
+    // An endpoint target: the same cloud for every run, as `meshwalk serve` would be.
+    let target = Target::endpoint(
+        TargetKind::Endpoint,
+        &cloud.endpoint(),
+        "us-east-1",
+        "000000000000",
+    );
+    let session = Session::new(Walkthrough::builtin().unwrap(), target, &[]);
+    (cloud, session)
+}
+
+fn connected(session: &Session, dir: &std::path::Path) -> Connected {
+    Connected {
+        session: session.clone(),
+        embedded: None,
+        progress: Progress::default(),
+        notice: None,
+        state_dir: dir.to_path_buf(),
+    }
+}
+
+fn chapter_2() -> RunArgs {
+    RunArgs {
+        chapter: Some(2),
+        ..RunArgs::default()
+    }
+}
+
+#[test]
+fn the_walkthrough_has_two_chapters_and_chapter_qualified_names() {
+    let w = Walkthrough::builtin().unwrap();
+    let chapters = w.chapters();
+    assert_eq!(chapters.len(), 2);
+    assert_eq!(chapters[0].title, "App Mesh, step by step");
+    assert_eq!(chapters[1].title, "After App Mesh: ECS Service Connect");
+    assert_eq!(chapters[0].steps.end, chapters[1].steps.start);
+    let canary = w.find("2:sc-canary").unwrap();
+    assert_eq!(w.steps[canary].id, "40-sc-canary");
+    assert_eq!(w.find("2:1"), Some(chapters[1].steps.start));
+    assert_eq!(w.find("1:1"), Some(0));
+    assert_eq!(w.find("3:1"), None);
+    assert_eq!(w.find("2:no-such-step"), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
+    let (_cloud, session) = session(60.0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = Vec::new();
+    let reports = run::run(
+        connected(&session, dir.path()),
+        &Default::default(),
+        &chapter_2(),
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(reports.iter().all(|r| r.outcome.is_success()), "{text}");
+    // Chapter 1 did not run: chapter 2 stands on its own.
+    assert!(!text.contains("CreateMesh"), "{text}");
+
+    // The canary: about canaryPercent (10%) on v2 during its bake, then all of it.
+    let deployed: Vec<_> = reports
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            Outcome::Deployed(d) => Some(d.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(deployed.len(), 5, "{text}");
+    let canary = &deployed[0];
+    assert_eq!(canary.status, "SUCCESSFUL", "{text}");
+    let bake = canary
+        .stages
+        .iter()
+        .find(|s| {
+            s.configured
+                .first()
+                .is_some_and(|(r, p)| *r == canary.target && *p == 10.0)
+        })
+        .unwrap_or_else(|| panic!("no canary stage: {canary:#?}"));
+    let n = bake.observed.requests as f64;
+    let seen = bake
+        .observed
+        .versions
+        .get(&canary.target)
+        .map_or(0.0, |v| v.share);
+    // 4 standard deviations of a binomial share around 10%.
+    let bound = 4.0 * (0.1 * 0.9 / n).sqrt();
+    assert!(n >= 50.0, "too few requests in the bake: {bake:#?}");
+    assert!((seen - 0.1).abs() <= bound, "{seen} over {n}: {canary:#?}");
+    let after = canary
+        .stages
+        .iter()
+        .rev()
+        .find(|s| s.observed.requests > 0)
+        .unwrap();
+    assert_eq!(
+        after.observed.versions.get(&canary.target).map(|v| v.share),
+        Some(1.0),
+        "{canary:#?}"
+    );
+    // StopServiceDeployment ROLLBACK and the circuit breaker both go back to v2.
+    assert_eq!(deployed[3].status, "ROLLBACK_SUCCESSFUL", "{text}");
+    assert_eq!(deployed[4].status, "ROLLBACK_SUCCESSFUL", "{text}");
+    let v2 = &canary.target;
+    for rolled_back in &deployed[3..] {
+        let last = rolled_back
+            .stages
+            .iter()
+            .rev()
+            .find(|s| s.observed.requests > 0)
+            .unwrap();
+        assert_eq!(
+            last.observed.versions.get(v2).map(|v| v.share),
+            Some(1.0),
+            "{rolled_back:#?}"
+        );
+    }
+
+    // Again, on the same cloud: everything is in place, the deployments run again.
+    let mut out = Vec::new();
+    let again = run::run(
+        connected(&session, dir.path()),
+        &Default::default(),
+        &chapter_2(),
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(again.iter().all(|r| r.outcome.is_success()), "{text}");
+    // No second revision of the same content.
+    let tds = session
+        .target
+        .ecs
+        .list_task_definitions()
+        .family_prefix("sc-distributor")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tds.task_definition_arns().len(), 4, "{tds:?}");
+
+    let chapter = session.walkthrough.chapters()[1].steps.clone();
+    let deletions = teardown(&session, chapter.clone(), |_| {}).await;
+    assert!(deletions.iter().all(|d| d.result.is_ok()), "{deletions:#?}");
+    assert!(
+        deletions
+            .iter()
+            .any(|d| d.what == "Cloud Map namespace gophers.sc" && d.result == Ok("deleted")),
+        "{deletions:#?}"
+    );
+    let namespaces = session
+        .target
+        .servicediscovery
+        .list_namespaces()
+        .send()
+        .await
+        .unwrap();
+    assert!(namespaces.namespaces().is_empty(), "{namespaces:?}");
+    let services = session
+        .target
+        .servicediscovery
+        .list_services()
+        .send()
+        .await
+        .unwrap();
+    assert!(services.services().is_empty(), "{services:?}");
+    let tds = session
+        .target
+        .ecs
+        .list_task_definitions()
+        .send()
+        .await
+        .unwrap();
+    assert!(tds.task_definition_arns().is_empty(), "{tds:?}");
+    let tasks = session
+        .target
+        .ecs
+        .list_tasks()
+        .cluster("gophers-sc")
+        .send()
+        .await;
+    assert!(
+        tasks.is_err() || tasks.unwrap().task_arns().is_empty(),
+        "no task is left"
+    );
+    let again = teardown(&session, chapter, |_| {}).await;
+    assert!(
+        again.iter().all(|d| d.result == Ok("already gone")),
+        "{again:#?}"
+    );
+}
+
+/// The terminal UI's real Effects follow the canary: the watcher shows the split it
+/// configures, the deployment step finishes when it ends, and R rolls a deployment back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_terminal_ui_follows_a_canary_and_rolls_one_back() {
+    let (_cloud, session) = session(60.0).await;
+    let w = &session.walkthrough;
+    let canary = w.find("2:sc-canary").unwrap();
+    for index in w.chapters()[1].steps.start..=canary {
+        let report = session.run(index, false).await;
+        assert!(report.outcome.is_success(), "step {index}: {report:?}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut effects = Effects::new(
+        session.clone(),
+        Progress::default(),
+        dir.path().to_path_buf(),
+        None,
+        tx,
+    );
+    effects.clock_scale = 60.0;
+    let mut app = App::new("embedded".into(), effects.step_views(), (140, 45));
+    app.clock_scale = 60.0;
+    app.selected = canary + 1;
+    for cmd in app.update(Msg::Key(ratatui::crossterm::event::KeyCode::Enter.into())) {
+        effects.handle(cmd);
+    }
+    let mut saw_canary = false;
+    let finished = async {
+        loop {
+            let msg = rx.recv().await.expect("the effects keep sending");
+            let done = matches!(&msg, Msg::StepFinished(i, _) if *i == canary + 1);
+            for cmd in app.update(msg) {
+                effects.handle(cmd);
+            }
+            if let Some(d) = app.deployment.as_ref().and_then(|d| d.in_progress())
+                && d.configured.first().is_some_and(|(_, p)| *p == 10.0)
+            {
+                saw_canary = true;
+            }
+            if done {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), finished)
+        .await
+        .expect("the canary ends");
+    assert!(saw_canary, "the pane saw the 10% stage");
+    let step = &app.steps[canary + 1];
+    assert_eq!(step.status, meshwalk::tui::app::StepStatus::Done);
+    let frame = draw(&app, 140, 45);
+    assert!(frame.contains("REVISION"), "{frame}");
+    assert!(frame.contains("SUCCESSFUL"), "{frame}");
+}
+
+/// The traffic pane during a canary bake, at 140×45: revisions with the configured shift
+/// beside the observed share, the stage and the bake countdown.
+#[tokio::test]
+async fn snapshot_during_a_canary_bake() {
+    let (_cloud, session, mut app) = crate::tui_snapshots::app((140, 45)).await;
+    app.selected = session.walkthrough.find("2:sc-canary-watch").unwrap();
+    app.clock_scale = 60.0;
+    let stats = |count: u64, p99: f64| VersionStats {
+        count,
+        share: count as f64 / 100.0,
+        success: 1.0,
+        p50_ms: 0.9,
+        p95_ms: 1.8,
+        p99_ms: p99,
+    };
+    for i in 1..=40u64 {
+        let summary = Summary {
+            requests: 100,
+            errors: 0,
+            overflow: 0,
+            not_sent: 0,
+            duration_s: 5.0,
+            rps: 20.0,
+            versions: [
+                ("sc-distributor:1".to_string(), stats(91, 2.5)),
+                ("sc-distributor:2".to_string(), stats(9, 2.7)),
+            ]
+            .into(),
+        };
+        app.update(Msg::Traffic(Box::new(Sample {
+            elapsed: Duration::from_millis(250 * i),
+            window: summary.clone(),
+            total: summary,
+            in_flight: 1,
+            last: Default::default(),
+        })));
+    }
+    app.update(Msg::Deployment(Box::new(DeploymentView {
+        service: "sc-distributor".into(),
+        deployment: Some(Poll {
+            arn: "arn:aws:ecs:us-east-1:000000000000:service-deployment/gophers-sc/sc-distributor/abc".into(),
+            status: "IN_PROGRESS".into(),
+            strategy: "CANARY".into(),
+            stage: "PRODUCTION_TRAFFIC_SHIFT".into(),
+            configured: vec![
+                ("sc-distributor:2".into(), 10.0),
+                ("sc-distributor:1".into(), 90.0),
+            ],
+            target: "sc-distributor:2".into(),
+            source: Some("sc-distributor:1".into()),
+            status_reason: None,
+            bake_minutes: Some(1.0),
+        }),
+        settled: Some("sc-distributor:2".into()),
+        bake_left_s: Some(0.6),
+        error: None,
+    })));
+    let frame = draw(&app, 140, 45);
+    assert!(
+        frame.contains("After App Mesh: ECS Service Connect"),
+        "{frame}"
+    );
+    assert!(frame.contains("REVISION"), "{frame}");
+    assert!(
+        frame.contains("sc-distributor:2     10%     9.0%"),
+        "{frame}"
+    );
+    assert!(
+        frame.contains(
+            "deployment ▶ CANARY to sc-distributor:2 · production traffic shift · bake 1 s left"
+        ),
+        "{frame}"
+    );
+    insta::assert_snapshot!("chapter2_canary_bake_140x45", frame);
+}
