@@ -85,6 +85,7 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
                     &connected.session,
                     &cli.target,
                     "create the walkthrough's resources as you run the steps",
+                    0..connected.session.walkthrough.steps.len(),
                 )?;
             }
             meshwalk::tui::run(connected, cli.traffic_rps, started).await

@@ -133,6 +133,11 @@ impl Target {
         })
     }
 
+    /// Real AWS (not the embedded cloud nor another endpoint).
+    pub fn is_aws(&self) -> bool {
+        matches!(self.kind, TargetKind::Aws { .. })
+    }
+
     /// Identifies the target in saved progress.
     pub fn key(&self) -> String {
         match &self.kind {

@@ -89,10 +89,15 @@ pub async fn run(
     out: &mut impl Write,
 ) -> Result<Vec<StepReport>> {
     let (replay, steps) = plan(&connected, args)?;
+    let scope = match (replay.first(), steps.first(), steps.last()) {
+        (first, Some(start), Some(end)) => *first.unwrap_or(start)..end + 1,
+        _ => 0..0,
+    };
     confirm_aws(
         &connected.session,
         target_args,
         "create the walkthrough's resources",
+        scope,
     )?;
     let key = connected.session.target.key();
     // The embedded cloud dies with this process: what a headless run did there is not done for

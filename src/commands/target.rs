@@ -157,12 +157,29 @@ pub async fn connect(args: &TargetArgs, reset: bool) -> Result<Connected> {
     })
 }
 
-/// On AWS, says where resources will be created or deleted and asks (unless --yes).
-pub fn confirm_aws(session: &Session, args: &TargetArgs, doing: &str) -> Result<()> {
+/// On AWS, says where resources will be created or deleted, what the chapters among `steps`
+/// cost while they run, and asks (unless --yes).
+pub fn confirm_aws(
+    session: &Session,
+    args: &TargetArgs,
+    doing: &str,
+    steps: std::ops::Range<usize>,
+) -> Result<()> {
     if !matches!(session.target.kind, TargetKind::Aws { .. }) || args.yes {
         return Ok(());
     }
     eprintln!("This will {doing} in {}.", session.target.describe());
+    for chapter in session.walkthrough.chapters() {
+        if let Some(cost) = &chapter.aws_cost
+            && chapter.steps.start < steps.end
+            && steps.start < chapter.steps.end
+        {
+            eprintln!(
+                "Chapter {} ({}) costs {cost}; `meshwalk teardown` removes all of it.",
+                chapter.number, chapter.title
+            );
+        }
+    }
     if !std::io::stdin().is_terminal() {
         return Err(UserError::new(
             "not asking on a non-interactive input",

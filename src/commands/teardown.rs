@@ -18,6 +18,7 @@ pub async fn run(
         &connected.session,
         target_args,
         "delete the walkthrough's resources",
+        0..0,
     )?;
     let mut failed = 0;
     let mut lines = Vec::new();

@@ -374,7 +374,7 @@ impl App {
         Areas::new(
             area,
             Shape {
-                traffic_running: self.traffic.running,
+                traffic_running: self.traffic.running || self.deployment.is_some(),
                 focus: self.focus,
                 zoomed: self.zoomed,
                 list_width: self.list_width(),

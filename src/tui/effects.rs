@@ -303,8 +303,17 @@ impl Effects {
             }
             Cmd::StartTraffic { step } => {
                 self.stop_traffic();
-                let requester = deployment::requester_of(&self.session(), step);
-                self.start_traffic(requester);
+                let session = self.session();
+                if let Some(watch) = deployment::Watch::of_step(&session, step)
+                    && session.target.is_aws()
+                {
+                    // The requester's tasks are inside the VPC: the pane shows what the
+                    // deployment configures, and says where the split can be seen.
+                    let where_ = crate::walkthrough::runner::inside_the_vpc(&watch.service);
+                    let _ = self.tx.send(Msg::Toast(where_));
+                    return;
+                }
+                self.start_traffic(deployment::requester_of(&session, step));
             }
             Cmd::Watch { step } => self.watch(step),
             Cmd::RollBack => self.roll_back(),

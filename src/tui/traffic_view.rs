@@ -90,6 +90,42 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(sample) = &app.traffic.latest else {
+        if app.deployment.is_some() {
+            // On AWS: what the deployment configures, without an observed split.
+            let mut lines = vec![Line::styled(
+                format!("{:<24}{:>7}", "REVISION", "SHIFT"),
+                theme.dim(),
+            )];
+            let view = app
+                .deployment
+                .as_ref()
+                .map(|d| d.configured())
+                .unwrap_or_default();
+            for (i, (revision, share)) in view.iter().enumerate() {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{revision:<24}"), theme.version(i)),
+                    Span::raw(format!("{share:>6.0}%")),
+                ]));
+            }
+            lines.extend(deployment::stage_line(app, theme));
+            let service = app
+                .deployment
+                .as_ref()
+                .map(|d| d.service.as_str())
+                .unwrap_or_default();
+            lines.push(Line::styled(
+                format!(
+                    "observed: {}",
+                    crate::walkthrough::runner::inside_the_vpc(service)
+                ),
+                theme.dim(),
+            ));
+            frame.render_widget(
+                Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
+                inner,
+            );
+            return;
+        }
         let text = vec![
             Line::styled("No traffic yet.", theme.dim()),
             Line::raw(format!(

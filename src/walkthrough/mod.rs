@@ -157,6 +157,7 @@ impl Walkthrough {
                     number: chapters.len() + 1,
                     title: title.clone().unwrap_or_default(),
                     steps: i..i + 1,
+                    aws_cost: step.aws_cost.clone(),
                 }),
             }
         }
@@ -181,6 +182,8 @@ pub struct Chapter {
     pub title: String,
     /// Indexes into `Walkthrough::steps`.
     pub steps: std::ops::Range<usize>,
+    /// What running it on AWS costs, roughly.
+    pub aws_cost: Option<String>,
 }
 
 fn find_in(steps: &[Step], which: &str) -> Option<usize> {

@@ -43,6 +43,8 @@ pub enum Outcome {
     Deployed(DeploymentReport),
     /// Nothing to call.
     Read,
+    /// What the step shows can only be seen elsewhere (on AWS, inside the VPC): where.
+    Elsewhere(String),
     Failed(StepError),
 }
 
@@ -69,6 +71,7 @@ impl Outcome {
             Outcome::Observed(s) => observed(s),
             Outcome::Deployed(d) => d.label(),
             Outcome::Read => "read".into(),
+            Outcome::Elsewhere(where_) => where_.clone(),
             Outcome::Failed(e) => e.to_string(),
         }
     }
@@ -247,6 +250,12 @@ impl Session {
         };
         match &step.kind {
             StepKind::Info | StepKind::Teardown => {}
+            StepKind::Traffic {
+                service: Some(service),
+                ..
+            } if self.target.is_aws() => {
+                report.outcome = Outcome::Elsewhere(inside_the_vpc(service));
+            }
             StepKind::Traffic {
                 requests,
                 requester,
@@ -677,15 +686,22 @@ impl Session {
     /// Follows `service`'s deployment to its end while traffic flows through the requester;
     /// done when it ends as `expect`.
     async fn deployment(&self, service: &str, requester: &RequesterRef, expect: &str) -> Outcome {
-        let uri = match self.requester_url(requester, VERIFY_PATIENCE).await {
-            Ok(uri) => uri,
-            Err(e) => return Outcome::Failed(StepError::plain(e)),
-        };
         let cluster = match self.vars().substitute(&requester.cluster) {
             Ok(c) => c,
             Err(e) => return Outcome::Failed(StepError::plain(e)),
         };
-        match deployment_watch::follow(&self.target.ecs, &cluster, service, uri).await {
+        let ecs = &self.target.ecs;
+        // On AWS the requester's tasks are inside the VPC: the deployment is followed, the
+        // split is not observed from here.
+        let followed = if self.target.is_aws() {
+            deployment_watch::follow_with(ecs, &cluster, service, None, |_| {}).await
+        } else {
+            match self.requester_url(requester, VERIFY_PATIENCE).await {
+                Ok(uri) => deployment_watch::follow(ecs, &cluster, service, uri).await,
+                Err(e) => return Outcome::Failed(StepError::plain(e)),
+            }
+        };
+        match followed {
             Ok(report) if report.status == expect => Outcome::Deployed(report),
             Ok(report) => Outcome::Failed(StepError::plain(format!(
                 "the deployment ended {}, not {expect}{}: {}",
@@ -700,6 +716,15 @@ impl Session {
             Err(e) => Outcome::Failed(StepError::plain(e)),
         }
     }
+}
+
+/// Where to see a service's traffic split on AWS, where meshwalk cannot reach it.
+pub fn inside_the_vpc(service: &str) -> String {
+    format!(
+        "the split is observed inside the VPC: CloudWatch, namespace AWS/ECS, Service Connect \
+         metrics RequestCount and HTTPCode_Target_5XX_Count of ServiceName {service}; each \
+         answer's revision is in the requester's container log"
+    )
 }
 
 /// The `family` a RegisterTaskDefinition input names.

@@ -113,6 +113,8 @@ pub struct Step {
     pub notes: String,
     /// The title of the chapter this step opens, if it opens one.
     pub chapter: Option<String>,
+    /// What the chapter this step opens costs on AWS while it runs, said before it starts.
+    pub aws_cost: Option<String>,
     /// A RegisterTaskDefinition step's `${NAME}` for the revision it registers
     /// (`family:revision`), which later steps deploy by: revision numbers differ between
     /// targets and runs, so assets cannot write them.
@@ -136,6 +138,7 @@ struct FrontMatter {
     requests: Option<u32>,
     notes: Option<String>,
     chapter: Option<String>,
+    aws_cost: Option<String>,
     revision_var: Option<String>,
     learn: Option<BTreeMap<String, String>>,
     cluster: Option<String>,
@@ -415,6 +418,12 @@ pub fn parse(id: &str, text: &str) -> Result<Step, Vec<Problem>> {
             ));
         }
     }
+    if fm.aws_cost.is_some() && fm.chapter.is_none() {
+        problems.push(at.at(
+            key_start(matter, "aws_cost"),
+            "aws_cost belongs on the step that opens a chapter (with chapter = \"...\")",
+        ));
+    }
     if !learn.is_empty() && !matches!(kind, StepKind::Api { .. }) {
         problems.push(at.at(
             key_start(matter, "learn"),
@@ -432,6 +441,7 @@ pub fn parse(id: &str, text: &str) -> Result<Step, Vec<Problem>> {
         narrative,
         notes,
         chapter: fm.chapter.filter(|c| !c.trim().is_empty()),
+        aws_cost: fm.aws_cost,
         revision_var: fm.revision_var,
         learn,
     })
