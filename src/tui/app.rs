@@ -128,8 +128,8 @@ pub struct Resources {
     /// Routers with their routes and each route's weighted targets.
     pub routers: Vec<(String, Vec<RouteRow>)>,
     pub virtual_services: Vec<(String, String)>,
-    pub cluster: Option<String>,
-    pub services: Vec<ServiceRow>,
+    /// Each ACTIVE cluster the walkthrough creates (one per chapter), with its services.
+    pub clusters: Vec<(String, Vec<ServiceRow>)>,
     pub error: Option<String>,
 }
 

@@ -5,6 +5,7 @@
 use aws_sdk_appmesh::types::{RouteSpec, VirtualServiceProvider};
 
 use super::app::{Resources, RouteRow, ServiceRow, Weights};
+use crate::walkthrough::StepKind;
 use crate::walkthrough::runner::Session;
 
 /// The tree, and the weights of the route the weight keys move (as that route is now).
@@ -19,12 +20,9 @@ pub async fn read(
         .unwrap_or("gophermesh")
         .to_string();
     read_mesh(session, &mesh, &mut tree).await;
-    let cluster = session
-        .vars
-        .get("CLUSTER_NAME")
-        .unwrap_or("gophermesh")
-        .to_string();
-    read_cluster(session, &cluster, &mut tree).await;
+    for cluster in clusters(session) {
+        read_cluster(session, &cluster, &mut tree).await;
+    }
     let weights = route.and_then(|(router, name)| {
         let (_, routes) = tree.routers.iter().find(|(n, _)| *n == router)?;
         let (_, targets) = routes.iter().find(|(n, _)| *n == name)?;
@@ -131,6 +129,29 @@ fn provider_words(provider: &VirtualServiceProvider) -> String {
     }
 }
 
+/// The clusters the walkthrough's CreateCluster steps name, in step order.
+fn clusters(session: &Session) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for (i, step) in session.walkthrough.steps.iter().enumerate() {
+        let StepKind::Api { call, .. } = &step.kind else {
+            continue;
+        };
+        if call.operation != "CreateCluster" {
+            continue;
+        }
+        let name = session
+            .prepare(i)
+            .and_then(Result::ok)
+            .and_then(|p| p.json.get("clusterName")?.as_str().map(str::to_string));
+        if let Some(name) = name
+            && !names.contains(&name)
+        {
+            names.push(name);
+        }
+    }
+    names
+}
+
 async fn read_cluster(session: &Session, cluster: &str, tree: &mut Resources) {
     let ecs = &session.target.ecs;
     let active = ecs
@@ -143,13 +164,16 @@ async fn read_cluster(session: &Session, cluster: &str, tree: &mut Resources) {
     if !active {
         return;
     }
-    tree.cluster = Some(cluster.to_string());
+    tree.clusters.push((cluster.to_string(), Vec::new()));
     let Ok(listed) = ecs.list_services().cluster(cluster).send().await else {
         return;
     };
     if listed.service_arns().is_empty() {
         return;
     }
+    let Some((_, services)) = tree.clusters.last_mut() else {
+        return;
+    };
     let described = ecs
         .describe_services()
         .cluster(cluster)
@@ -157,7 +181,7 @@ async fn read_cluster(session: &Session, cluster: &str, tree: &mut Resources) {
         .send()
         .await;
     for s in described.iter().flat_map(|d| d.services()) {
-        tree.services.push(ServiceRow {
+        services.push(ServiceRow {
             name: s.service_name().unwrap_or_default().to_string(),
             status: s.status().unwrap_or_default().to_string(),
             running: s.running_count(),

@@ -543,36 +543,38 @@ fn resources(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         lines.push(Line::styled(format!("     → {provider}"), theme.dim()));
     }
     lines.push(Line::default());
-    match &r.cluster {
-        Some(c) => lines.push(Line::from(vec![
-            Span::styled("cluster ", theme.dim()),
-            Span::styled(c.clone(), theme.title()),
-        ])),
-        None => lines.push(Line::styled("no ECS cluster yet", theme.dim())),
+    if r.clusters.is_empty() {
+        lines.push(Line::styled("no ECS cluster yet", theme.dim()));
     }
-    for s in &r.services {
-        let style = if s.running == s.desired && s.pending == 0 {
-            theme.ok()
-        } else {
-            theme.warn()
-        };
+    for (cluster, services) in &r.clusters {
         lines.push(Line::from(vec![
-            Span::styled(" • ", theme.dim()),
-            Span::raw(format!("{} ", s.name)),
-            Span::styled(format!("{}/{}", s.running, s.desired), style),
-            Span::styled(
-                if s.pending > 0 {
-                    format!(" +{} pending", s.pending)
-                } else {
-                    String::new()
-                },
-                theme.warn(),
-            ),
+            Span::styled("cluster ", theme.dim()),
+            Span::styled(cluster.clone(), theme.title()),
         ]));
-        lines.push(Line::styled(
-            format!("   {} {}", s.status, s.task_definition),
-            theme.dim(),
-        ));
+        for s in services {
+            let style = if s.running == s.desired && s.pending == 0 {
+                theme.ok()
+            } else {
+                theme.warn()
+            };
+            lines.push(Line::from(vec![
+                Span::styled(" • ", theme.dim()),
+                Span::raw(format!("{} ", s.name)),
+                Span::styled(format!("{}/{}", s.running, s.desired), style),
+                Span::styled(
+                    if s.pending > 0 {
+                        format!(" +{} pending", s.pending)
+                    } else {
+                        String::new()
+                    },
+                    theme.warn(),
+                ),
+            ]));
+            lines.push(Line::styled(
+                format!("   {} {}", s.status, s.task_definition),
+                theme.dim(),
+            ));
+        }
     }
     if let Some(e) = &r.error {
         lines.push(Line::styled(e.clone(), theme.bad()));

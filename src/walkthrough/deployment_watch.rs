@@ -29,6 +29,9 @@ pub const FINAL_STATUSES: [&str; 4] = [
     "ROLLBACK_FAILED",
 ];
 
+/// `(family:revision, percent)`, the target first.
+pub type Split = Vec<(String, f64)>;
+
 /// One stretch of the deployment with the same lifecycle stage and configured split.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stage {
@@ -134,7 +137,8 @@ pub async fn follow_with(
     let arn = current_deployment(ecs, cluster, service).await?;
     let mut names = RevisionNames::default();
     let deadline = Instant::now() + PATIENCE;
-    let mut stages: Vec<(String, Vec<(String, f64)>, Tally)> = Vec::new();
+    // (stage, configured split, what was observed meanwhile)
+    let mut stages: Vec<(String, Split, Tally)> = Vec::new();
     let mut poll = tokio::time::interval(POLL);
     let last = loop {
         tokio::select! {
