@@ -90,7 +90,10 @@ mod tests {
     fn http_echo_takes_its_text_argument() {
         let text = |c: &[&str]| echo_text(&container(&[], c));
         assert_eq!(text(&["-text=v1", "-listen=:9080"]).as_deref(), Some("v1"));
-        assert_eq!(text(&["-listen=:9080", "--text=v 2"]).as_deref(), Some("v 2"));
+        assert_eq!(
+            text(&["-listen=:9080", "--text=v 2"]).as_deref(),
+            Some("v 2")
+        );
         assert_eq!(text(&["-text", "v3"]).as_deref(), Some("v3"));
         assert_eq!(text(&["-listen=:9080"]), None);
         assert_eq!(text(&[]), None);

@@ -368,6 +368,9 @@ mod tests {
             service: "c/s".into(),
             revisions: vec![revision("new", 0.0, &[2]), revision("old", 100.0, &[1])],
         };
-        assert_eq!(rolled_back.choose(0.0, &mut |_| 0).map(|a| a.port()), Some(1));
+        assert_eq!(
+            rolled_back.choose(0.0, &mut |_| 0).map(|a| a.port()),
+            Some(1)
+        );
     }
 }

@@ -172,9 +172,7 @@ pub fn distributor_sc() -> ServiceConnectConfiguration {
 
 /// A client-only configuration: `{"enabled": true}`.
 pub fn client_only() -> ServiceConnectConfiguration {
-    ServiceConnectConfiguration::builder()
-        .enabled(true)
-        .build()
+    ServiceConnectConfiguration::builder().enabled(true).build()
 }
 
 pub async fn create_service(
@@ -403,9 +401,12 @@ async fn service_connect_configurations_are_checked_as_ecs_checks_them() {
     assert_eq!(code, "InvalidParameterException");
 
     // A discovery name another service serves in the namespace is refused.
-    attempt("first", with(vec![server("distributor-http", "distributor")]))
-        .await
-        .unwrap();
+    attempt(
+        "first",
+        with(vec![server("distributor-http", "distributor")]),
+    )
+    .await
+    .unwrap();
     let (code, message) = error_of(
         attempt(
             "second",
@@ -442,7 +443,12 @@ async fn service_connect_configurations_are_checked_as_ecs_checks_them() {
     let deployment = &client.service().unwrap().deployments()[0];
     let config = deployment.service_connect_configuration().unwrap();
     assert!(config.enabled());
-    assert!(config.namespace().unwrap().starts_with("arn:aws:servicediscovery:"));
+    assert!(
+        config
+            .namespace()
+            .unwrap()
+            .starts_with("arn:aws:servicediscovery:")
+    );
     assert!(deployment.service_connect_resources().is_empty());
     let off = ServiceConnectConfiguration::builder()
         .enabled(false)
@@ -538,9 +544,15 @@ async fn service_connect_services_register_in_cloud_map_answer_through_aliases_a
     let proxy = tasks[0]
         .containers()
         .iter()
-        .find(|c| c.name().is_some_and(|n| n.starts_with("ecs-service-connect-")))
+        .find(|c| {
+            c.name()
+                .is_some_and(|n| n.starts_with("ecs-service-connect-"))
+        })
         .expect("a proxy container");
-    assert_eq!(proxy.image(), Some("ecs-service-connect-agent:interface-v1"));
+    assert_eq!(
+        proxy.image(),
+        Some("ecs-service-connect-agent:interface-v1")
+    );
     assert_eq!(proxy.last_status(), Some("RUNNING"));
     assert!(proxy.network_bindings().is_empty());
     let app_port = tasks[0]

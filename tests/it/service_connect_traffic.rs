@@ -132,7 +132,10 @@ async fn a_canary_splits_service_connect_traffic_by_its_percent_then_moves_it_al
     // ×60: the 10-minute canary bake lasts 10 s (time enough to sample), the 1-minute bake 1 s.
     let sc = start_sc(60.0).await;
     let (url, v1) = chapter_two(&sc, canary(20.0, 10, 1)).await;
-    assert_eq!(sample(&sc, &url, 50).await, BTreeMap::from([(V1.into(), 50)]));
+    assert_eq!(
+        sample(&sc, &url, 50).await,
+        BTreeMap::from([(V1.into(), 50)])
+    );
 
     let v2 = register_distributor(&sc.ecs, "v2", "hashicorp/http-echo:1.0").await;
     let arn = deploy(&sc, &v2).await;

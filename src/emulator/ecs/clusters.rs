@@ -5,8 +5,8 @@ use crate::model::ecs::*;
 use crate::emulator::cloudmap::CloudMap;
 
 use super::error::{EcsError, Result};
-use super::{quotas, service_connect};
 use super::store::{Ctx, EcsRegion, EcsState, cluster_name, page};
+use super::{quotas, service_connect};
 
 fn region<'a>(cx: &Ctx, state: &'a mut EcsState) -> &'a mut EcsRegion {
     state.regions.entry(cx.region.clone()).or_default()

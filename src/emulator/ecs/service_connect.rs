@@ -398,18 +398,14 @@ fn wanted(state: &EcsState) -> Vec<Wanted> {
 /// The 127.0.0.1 port a running task serves the port mapping `port_name` on (its container's
 /// network binding of that container port).
 fn host_port(td: &TaskDefinition, record: &TaskRecord, port_name: &str) -> Option<i32> {
-    let (container, port) = td
-        .container_definitions
-        .iter()
-        .flatten()
-        .find_map(|c| {
-            let p = c
-                .port_mappings
-                .iter()
-                .flatten()
-                .find(|p| p.name.as_deref() == Some(port_name))?;
-            Some((c.name.clone()?, p.container_port?))
-        })?;
+    let (container, port) = td.container_definitions.iter().flatten().find_map(|c| {
+        let p = c
+            .port_mappings
+            .iter()
+            .flatten()
+            .find(|p| p.name.as_deref() == Some(port_name))?;
+        Some((c.name.clone()?, p.container_port?))
+    })?;
     record
         .task
         .containers

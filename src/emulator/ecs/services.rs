@@ -140,7 +140,12 @@ fn check_service_connect(
     service: (&str, &str),
     td: &TaskDefinition,
     config: Option<ServiceConnectConfiguration>,
-) -> Result<Option<(ServiceConnectConfiguration, Option<service_connect::Resolved>)>> {
+) -> Result<
+    Option<(
+        ServiceConnectConfiguration,
+        Option<service_connect::Resolved>,
+    )>,
+> {
     let Some(config) = config else {
         return Ok(None);
     };
@@ -164,7 +169,10 @@ fn apply_service_connect(
     cx: &Ctx,
     cloudmap: &CloudMap,
     deployment: &mut Deployment,
-    checked: Option<(ServiceConnectConfiguration, Option<service_connect::Resolved>)>,
+    checked: Option<(
+        ServiceConnectConfiguration,
+        Option<service_connect::Resolved>,
+    )>,
 ) -> Result<()> {
     let Some((config, resolved)) = checked else {
         return Ok(());

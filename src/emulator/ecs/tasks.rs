@@ -58,7 +58,10 @@ pub fn launch(cx: &Ctx, region: &mut EcsRegion, launch: Launch<'_>) -> String {
     if service_connect {
         containers.push(service_connect::proxy_container(
             &arn,
-            cx.arn(&format!("container/{cluster}/{id}/{}", uuid::Uuid::new_v4())),
+            cx.arn(&format!(
+                "container/{cluster}/{id}/{}",
+                uuid::Uuid::new_v4()
+            )),
         ));
     }
     let task = Task {
