@@ -130,9 +130,14 @@ fn with_tags(service: &Service, include: Option<&Vec<String>>) -> Service {
     }
 }
 
-/// A Service Connect configuration checked for `service` (cluster, name) running `td`: what
-/// its deployments record (the namespace as an ARN when enabled) and the checked form, whose
-/// Cloud Map services are created once the rest of the request has passed.
+/// What a deployment records (the namespace as an ARN when enabled), and, when enabled, the
+/// checked form whose Cloud Map services are created once the rest of the request has passed.
+type CheckedServiceConnect = (
+    ServiceConnectConfiguration,
+    Option<service_connect::Resolved>,
+);
+
+/// A Service Connect configuration checked for `service` (cluster, name) running `td`.
 fn check_service_connect(
     cx: &Ctx,
     cloudmap: &CloudMap,
@@ -140,12 +145,7 @@ fn check_service_connect(
     service: (&str, &str),
     td: &TaskDefinition,
     config: Option<ServiceConnectConfiguration>,
-) -> Result<
-    Option<(
-        ServiceConnectConfiguration,
-        Option<service_connect::Resolved>,
-    )>,
-> {
+) -> Result<Option<CheckedServiceConnect>> {
     let Some(config) = config else {
         return Ok(None);
     };
@@ -169,10 +169,7 @@ fn apply_service_connect(
     cx: &Ctx,
     cloudmap: &CloudMap,
     deployment: &mut Deployment,
-    checked: Option<(
-        ServiceConnectConfiguration,
-        Option<service_connect::Resolved>,
-    )>,
+    checked: Option<CheckedServiceConnect>,
 ) -> Result<()> {
     let Some((config, resolved)) = checked else {
         return Ok(());
