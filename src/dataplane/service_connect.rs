@@ -373,4 +373,30 @@ mod tests {
             Some(1)
         );
     }
+
+    #[test]
+    fn aliases_are_found_by_name_and_port_in_their_namespace_only() {
+        let upstream = Arc::new(Upstream {
+            service: "c/s".into(),
+            revisions: vec![],
+        });
+        let mut table = AliasTable::default();
+        table
+            .namespaces
+            .entry("ns-a".into())
+            .or_default()
+            .entry("distributor".into())
+            .or_default()
+            .insert(9080, upstream);
+        assert!(table.lookup("ns-a", "distributor", 9080).is_some());
+        // `discoveryName.namespace`, the name AWS gives an alias without a dnsName.
+        assert!(
+            table
+                .lookup("ns-a", "distributor.gophers.sc", 9080)
+                .is_some()
+        );
+        assert!(table.lookup("ns-a", "distributor", 80).is_none());
+        assert!(table.lookup("ns-a", "other", 9080).is_none());
+        assert!(table.lookup("ns-b", "distributor", 9080).is_none());
+    }
 }

@@ -683,3 +683,107 @@ async fn an_unknown_client_alias_is_a_503_that_says_so() {
     assert!(said.contains("no client alias nobody:9080"), "{said}");
     assert!(said.contains("namespace/ns-"), "{said}");
 }
+
+#[tokio::test]
+async fn each_deployment_and_revision_keeps_its_own_service_connect_configuration() {
+    let sc = start_sc(1.0).await;
+    let v1 = register_distributor(&sc.ecs, "v1", "hashicorp/http-echo:1.0").await;
+    create_service(&sc.ecs, "sc-distributor", &v1, 1, distributor_sc(), None).await;
+    let alias = |dns: &str, port: i32| {
+        ServiceConnectClientAlias::builder()
+            .port(port)
+            .dns_name(dns)
+            .build()
+            .unwrap()
+    };
+    let two_aliases = ServiceConnectConfiguration::builder()
+        .enabled(true)
+        .namespace(NAMESPACE)
+        .services(
+            ServiceConnectService::builder()
+                .port_name("distributor-http")
+                .discovery_name("distributor")
+                .client_aliases(alias("distributor", 9080))
+                .client_aliases(alias("gophers", 80))
+                .build()
+                .unwrap(),
+        )
+        .build();
+    let update = |td: Option<&str>, config: Option<ServiceConnectConfiguration>| {
+        sc.ecs
+            .update_service()
+            .cluster(CLUSTER)
+            .service("sc-distributor")
+            .set_task_definition(td.map(str::to_string))
+            .set_service_connect_configuration(config)
+            .send()
+    };
+
+    // A new configuration alone starts a deployment that carries it; the old one keeps its own.
+    let updated = update(None, Some(two_aliases)).await.unwrap();
+    let deployments = updated.service().unwrap().deployments();
+    assert_eq!(deployments.len(), 2, "{deployments:?}");
+    let aliases = |d: &Deployment| {
+        d.service_connect_configuration().unwrap().services()[0]
+            .client_aliases()
+            .iter()
+            .map(|a| format!("{}:{}", a.dns_name().unwrap(), a.port()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(deployments[0].status(), Some("PRIMARY"));
+    assert_eq!(aliases(&deployments[0]), ["distributor:9080", "gophers:80"]);
+    assert_eq!(aliases(&deployments[1]), ["distributor:9080"]);
+    // The namespace given by name is recorded as its ARN; the Cloud Map service is the same.
+    let recorded = deployments[0].service_connect_configuration().unwrap();
+    assert!(
+        recorded
+            .namespace()
+            .unwrap()
+            .starts_with("arn:aws:servicediscovery:")
+    );
+    assert_eq!(
+        deployments[0].service_connect_resources(),
+        deployments[1].service_connect_resources()
+    );
+
+    // A new task definition alone keeps the service's configuration.
+    let v2 = register_distributor(&sc.ecs, "v2", "hashicorp/http-echo:1.0").await;
+    let updated = update(Some(&v2), None).await.unwrap();
+    let newest = &updated.service().unwrap().deployments()[0];
+    assert_eq!(newest.task_definition(), Some(v2.as_str()));
+    assert_eq!(aliases(newest), ["distributor:9080", "gophers:80"]);
+
+    // Each service revision has its deployment's configuration.
+    let listed = sc
+        .ecs
+        .list_service_deployments()
+        .cluster(CLUSTER)
+        .service("sc-distributor")
+        .send()
+        .await
+        .unwrap();
+    let revision_arns: Vec<String> = listed
+        .service_deployments()
+        .iter()
+        .filter_map(|d| d.target_service_revision_arn().map(str::to_string))
+        .collect();
+    assert_eq!(revision_arns.len(), 3, "{listed:?}");
+    let revisions = sc
+        .ecs
+        .describe_service_revisions()
+        .set_service_revision_arns(Some(revision_arns))
+        .send()
+        .await
+        .unwrap();
+    let mut alias_counts: Vec<usize> = revisions
+        .service_revisions()
+        .iter()
+        .map(|r| {
+            r.service_connect_configuration().unwrap().services()[0]
+                .client_aliases()
+                .len()
+        })
+        .collect();
+    alias_counts.sort();
+    assert_eq!(alias_counts, [1, 2, 2]);
+}
