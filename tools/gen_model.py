@@ -29,7 +29,7 @@ RUST_KEYWORDS = {
 
 # ECS is large; the emulator serves these operations only, so only their shapes are generated.
 ECS_OPERATIONS = [
-    "CreateCluster", "DescribeClusters", "ListClusters", "DeleteCluster",
+    "CreateCluster", "UpdateCluster", "DescribeClusters", "ListClusters", "DeleteCluster",
     "RegisterTaskDefinition", "DescribeTaskDefinition", "ListTaskDefinitions",
     "ListTaskDefinitionFamilies", "DeregisterTaskDefinition",
     "CreateService", "UpdateService", "DescribeServices", "ListServices", "DeleteService",

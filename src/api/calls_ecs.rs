@@ -2947,6 +2947,33 @@ pub async fn send(
                 .map(|_| ())
                 .map_err(|e| CallError::from_sdk(&e))
         }
+        M::Request::UpdateCluster(v) => {
+            let call = client
+                .update_cluster()
+                .set_cluster(Some(v.cluster))
+                .set_configuration(match v.configuration {
+                    Some(x) => Some(sdk_cluster_configuration(x)?),
+                    None => None,
+                })
+                .set_service_connect_defaults(match v.service_connect_defaults {
+                    Some(x) => Some(sdk_cluster_service_connect_defaults_request(x)?),
+                    None => None,
+                })
+                .set_settings(match v.settings {
+                    Some(x) => Some(
+                        x.into_iter()
+                            .map(|e0| Ok(sdk_cluster_setting(e0)?))
+                            .collect::<Result<Vec<_>, BuildError>>()?,
+                    ),
+                    None => None,
+                });
+            call.customize()
+                .interceptor(capture.clone())
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| CallError::from_sdk(&e))
+        }
         M::Request::UpdateService(v) => {
             let call = client
                 .update_service()

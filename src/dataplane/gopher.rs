@@ -21,6 +21,9 @@ const GOPHERS: [&str; 8] = [
 
 pub struct Distributor {
     pub version: String,
+    /// The task definition's `family:revision`, said in every answer when set (the
+    /// http-echo stand-in sets it, so that Service Connect traffic is told by revision).
+    pub revision: Option<String>,
     pub task_id: String,
     pub env_fault: Option<Fault>,
     pub faults: FaultSwitch,
@@ -55,11 +58,18 @@ async fn distribute(State(app): State<Arc<Distributor>>) -> Response {
         let status = fault
             .and_then(|f| StatusCode::from_u16(f.error_status).ok())
             .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-        let body = json!({"version": app.version, "task": app.task_id, "error": "injected fault"});
+        let mut body =
+            json!({"version": app.version, "task": app.task_id, "error": "injected fault"});
+        if let Some(revision) = &app.revision {
+            body["revision"] = json!(revision);
+        }
         return (status, axum::Json(body)).into_response();
     }
-    axum::Json(json!({"version": app.version, "task": app.task_id, "gopher": gopher}))
-        .into_response()
+    let mut body = json!({"version": app.version, "task": app.task_id, "gopher": gopher});
+    if let Some(revision) = &app.revision {
+        body["revision"] = json!(revision);
+    }
+    axum::Json(body).into_response()
 }
 
 pub struct Requester {

@@ -10,10 +10,17 @@ pub enum Image {
     Distributor,
     /// `*/aws-appmesh-envoy` (or any `*envoy*`): the Envoy-like sidecar.
     Envoy,
+    /// `hashicorp/http-echo` (any `*/http-echo`): answers its `-text` like a distributor, with
+    /// its task definition revision (http_echo.rs).
+    HttpEcho,
+    /// `curlimages/curl` (any `*/curl`): a requester calling the first URL of its command
+    /// (http_echo.rs).
+    Curl,
 }
 
 /// The repositories, as a person would read them in an error.
-pub const KNOWN: &str = "*/gopher-requester, */gopher-distributor, */aws-appmesh-envoy";
+pub const KNOWN: &str = "*/gopher-requester, */gopher-distributor, */aws-appmesh-envoy, \
+                         hashicorp/http-echo, curlimages/curl";
 
 /// `registry/path/repository:tag@digest` → (repository, tag).
 pub fn split(image: &str) -> (&str, Option<&str>) {
@@ -30,6 +37,8 @@ pub fn classify(image: &str) -> Option<Image> {
     match repository {
         "gopher-requester" => Some(Image::Requester),
         "gopher-distributor" => Some(Image::Distributor),
+        "http-echo" => Some(Image::HttpEcho),
+        "curl" => Some(Image::Curl),
         r if r.contains("envoy") => Some(Image::Envoy),
         _ => None,
     }
@@ -63,7 +72,15 @@ mod tests {
             ),
             Some(Image::Envoy)
         );
+        assert_eq!(classify("hashicorp/http-echo:1.0"), Some(Image::HttpEcho));
+        assert_eq!(classify("hashicorp/http-echo"), Some(Image::HttpEcho));
+        assert_eq!(classify("curlimages/curl:8.10.1"), Some(Image::Curl));
+        assert_eq!(
+            classify("public.ecr.aws/curlimages/curl:latest"),
+            Some(Image::Curl)
+        );
         assert_eq!(classify("nginx:latest"), None);
+        assert_eq!(classify("hashicorp/http-echo-nope"), None);
         assert_eq!(split("repo/gopher-distributor:v2@sha256:abc").1, Some("v2"));
         assert!(cannot_pull("web", "nginx:latest").starts_with("CannotPullContainerError"));
     }

@@ -1,5 +1,6 @@
 //! The embedded cloud's data plane: the container runtime that runs ECS tasks (the gopher
-//! apps and their Envoy-like sidecars on 127.0.0.1), the sidecars' routing by the mesh's
+//! apps and their Envoy-like sidecars, the http-echo and curl stand-ins and their Service
+//! Connect proxies, on 127.0.0.1), the sidecars' routing by the mesh's
 //! routes, their health checks, outlier detection and connection pools. The load generator
 //! that drives traffic through it lives beside it, in `crate::load`.
 //!
@@ -14,8 +15,10 @@ pub mod hosts;
 pub mod images;
 pub mod outlier;
 pub mod pool;
+pub mod public_images;
 pub mod routing;
 pub mod runtime;
+pub mod service_connect;
 pub mod sidecar;
 
 pub use runtime::{DataPlane, DataPlaneConfig};

@@ -15,11 +15,14 @@ use super::gopher::{self, Distributor, Requester};
 use super::health;
 use super::hosts::Hosts;
 use super::images::{self, Image};
+use super::public_images;
 use super::routing::NodeId;
+use super::service_connect::{self as sc, AliasCache};
 use super::sidecar::{self, RoutingCache, Sidecar};
 use crate::emulator::Cloud;
 use crate::emulator::ecs::runtime::{PortBinding, RuntimeEvent, RuntimeReporter, StartedContainer};
-use crate::emulator::ecs::store::TaskRecord;
+use crate::emulator::ecs::service_connect as ecs_sc;
+use crate::emulator::ecs::store::{EcsRegion, TaskRecord};
 use crate::emulator::snapshot::CloudSnapshot;
 use crate::envoy::EGRESS_PORT;
 use crate::http_client::{HttpClient, http_client};
@@ -63,6 +66,7 @@ impl DataPlane {
         let hosts = Arc::new(Hosts::new(config.speedup));
         let shared = Arc::new(Shared {
             routing: Arc::new(RoutingCache::new(cloud.subscribe())),
+            aliases: Arc::new(AliasCache::new(cloud.subscribe())),
             client: http_client(),
             faults: faults.clone(),
             hosts: hosts.clone(),
@@ -103,6 +107,7 @@ impl Drop for DataPlane {
 
 struct Shared {
     routing: Arc<RoutingCache>,
+    aliases: Arc<AliasCache>,
     client: HttpClient,
     faults: FaultSwitch,
     hosts: Arc<Hosts>,
@@ -166,7 +171,7 @@ async fn run(
                         .unwrap_or_default(),
                 );
                 let Some(td) = td else { continue };
-                match start_task(&shared, region_name, record, td).await {
+                match start_task(&shared, region_name, region, record, td).await {
                     Ok((task, containers)) => {
                         running.insert(arn.clone(), task);
                         reporter.report(RuntimeEvent::Started {
@@ -245,10 +250,12 @@ fn env_value<'a>(e: &'a [(String, String)], name: &str) -> Option<&'a str> {
     env(e).find(|(n, _)| *n == name).map(|(_, v)| v)
 }
 
-/// Starts every container of a task: the sidecar first (the apps need its egress address).
+/// Starts every container of a task: the sidecar and the Service Connect proxy first (the
+/// apps need their addresses).
 async fn start_task(
     shared: &Shared,
     region: &str,
+    ecs: &EcsRegion,
     record: &TaskRecord,
     td: &TaskDefinition,
 ) -> Result<(RunningTask, Vec<StartedContainer>), String> {
@@ -268,6 +275,35 @@ async fn start_task(
     };
     let mut reported = Vec::new();
     let mut egress = None;
+    // The Service Connect proxy ECS added to the task (DescribeTasks shows it): the apps'
+    // egress; it listens inside the task only, so it reports no port binding.
+    let mut service_connect = None;
+    let namespace = ecs_sc::of_task(ecs, record).and_then(|c| c.namespace.clone());
+    if let Some(namespace) = namespace {
+        let name = record
+            .task
+            .containers
+            .iter()
+            .flatten()
+            .find(|c| ecs_sc::is_proxy(c))
+            .and_then(|c| c.name.clone())
+            .unwrap_or_else(|| format!("{}proxy", ecs_sc::PROXY_CONTAINER_PREFIX));
+        let proxy = sc::Proxy {
+            rng: shared.rng(&format!("service connect {namespace} {task_id}")),
+            namespace,
+            aliases: shared.aliases.clone(),
+            client: shared.client.clone(),
+        };
+        let container = Container::serve(&name, sc::proxy(proxy))
+            .await
+            .map_err(|e| e.to_string())?;
+        service_connect = Some(container.addr);
+        reported.push(StartedContainer {
+            name,
+            bindings: vec![],
+        });
+        task.containers.push(container);
+    }
     // The sidecar first.
     for ((c, kind), e) in definitions.iter().zip(&kinds).zip(&environments) {
         if *kind != Image::Envoy {
@@ -294,7 +330,7 @@ async fn start_task(
         let container = Container::serve(&name, sidecar::egress(sidecar))
             .await
             .map_err(|e| e.to_string())?;
-        egress = Some(container.addr);
+        egress = egress.or(Some(container.addr));
         reported.push(StartedContainer {
             name,
             bindings: vec![PortBinding {
@@ -304,6 +340,13 @@ async fn start_task(
         });
         task.containers.push(container);
     }
+    // A Service Connect task's apps send through its proxy, else through the mesh's sidecar.
+    let egress = service_connect.or(egress);
+    let revision = format!(
+        "{}:{}",
+        td.family.as_deref().unwrap_or_default(),
+        td.revision.unwrap_or_default()
+    );
     for ((c, kind), e) in definitions.iter().zip(&kinds).zip(&environments) {
         let name = c.name.clone().unwrap_or_default();
         let router = match kind {
@@ -317,6 +360,7 @@ async fn start_task(
                 let rng = shared.rng(&format!("distributor {version}"));
                 gopher::distributor(Distributor {
                     version,
+                    revision: None,
                     task_id: task_id.clone(),
                     env_fault: Fault::from_env(env(e)),
                     faults: shared.faults.clone(),
@@ -328,6 +372,38 @@ async fn start_task(
                 let distributor_url: Uri = url
                     .parse()
                     .map_err(|e| format!("DISTRIBUTOR_URL '{url}': {e}"))?;
+                gopher::requester(Requester {
+                    task_id: task_id.clone(),
+                    distributor_url,
+                    egress,
+                    client: shared.client.clone(),
+                })
+            }
+            Image::HttpEcho => {
+                let version = public_images::echo_text(c).ok_or_else(|| {
+                    format!(
+                        "Container {name} (http-echo) exited: http-echo needs a -text argument in its command (e.g. [\"-text=v1\", \"-listen=:9080\"])."
+                    )
+                })?;
+                let rng = shared.rng(&format!("http-echo {revision} {version}"));
+                gopher::distributor(Distributor {
+                    version,
+                    revision: Some(revision.clone()),
+                    task_id: task_id.clone(),
+                    env_fault: Fault::from_env(env(e)),
+                    faults: shared.faults.clone(),
+                    rng,
+                })
+            }
+            Image::Curl => {
+                let url = public_images::first_url(c).ok_or_else(|| {
+                    format!(
+                        "Container {name} (curl) has no http:// URL in its command for the embedded cloud to call."
+                    )
+                })?;
+                let distributor_url: Uri = url
+                    .parse()
+                    .map_err(|e| format!("the URL '{url}' in {name}'s command: {e}"))?;
                 gopher::requester(Requester {
                     task_id: task_id.clone(),
                     distributor_url,

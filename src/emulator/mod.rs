@@ -69,8 +69,8 @@ pub struct Cloud {
     pub clock: Clock,
     pub appmesh: AppMesh,
     pub ecs: Ecs,
-    /// Cloud Map, with its documented default quotas.
-    pub cloudmap: CloudMap,
+    /// Cloud Map, with its documented default quotas (ECS Service Connect writes to it too).
+    pub cloudmap: Arc<CloudMap>,
     publisher: Publisher,
     reporter: RuntimeReporter,
     /// Taken by the ECS scheduler when the cloud starts.
@@ -88,16 +88,21 @@ impl Cloud {
             clock,
             move |s| appmesh_publisher.publish_appmesh(s),
         );
+        let cloudmap = Arc::new(CloudMap::new(
+            config.account_id.clone(),
+            Quotas::default(),
+            clock,
+        ));
         let ecs_publisher = publisher.clone();
         let ecs = Ecs::new(
             config.account_id.clone(),
             config.region.clone(),
             config.ecs_timings,
             clock,
+            cloudmap.clone(),
             move |s| ecs_publisher.publish_ecs(s),
         );
         let (tx, rx) = mpsc::unbounded_channel();
-        let cloudmap = CloudMap::new(config.account_id.clone(), Quotas::default(), clock);
         Arc::new(Cloud {
             config,
             clock,

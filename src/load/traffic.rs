@@ -222,11 +222,15 @@ fn is_overflow(body: &[u8]) -> bool {
     body.windows(needle.len()).any(|w| w == needle)
 }
 
-/// The distributor version in a requester's answer (or a distributor's own).
+/// The distributor version in a requester's answer (or a distributor's own): its task
+/// definition revision (`family:revision`) when it says one (Service Connect's http-echo
+/// answers do), else its version (the chapter 1 gophers').
 pub fn version_of(body: &[u8]) -> Option<String> {
     let json: Value = serde_json::from_slice(body).ok()?;
     let version = json
-        .pointer("/distributor/version")
+        .pointer("/distributor/revision")
+        .or_else(|| json.get("revision"))
+        .or_else(|| json.pointer("/distributor/version"))
         .or_else(|| json.get("version"))?;
     version.as_str().map(str::to_string)
 }
@@ -234,6 +238,17 @@ pub fn version_of(body: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_are_attributed_to_their_revision_else_their_version() {
+        let relayed = br#"{"distributor": {"version": "v1", "revision": "sc-distributor:2"}}"#;
+        assert_eq!(version_of(relayed).as_deref(), Some("sc-distributor:2"));
+        let own = br#"{"version": "v1", "revision": "sc-distributor:3"}"#;
+        assert_eq!(version_of(own).as_deref(), Some("sc-distributor:3"));
+        let gopher = br#"{"distributor": {"version": "v2", "task": "t"}}"#;
+        assert_eq!(version_of(gopher).as_deref(), Some("v2"));
+        assert_eq!(version_of(b"not json"), None);
+    }
 
     #[test]
     fn overflow_answers_are_told_apart() {

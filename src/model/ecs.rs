@@ -8407,6 +8407,68 @@ impl Validate for UntagResourceResponse {
     fn validate(&self, _v: &mut Violations) {}
 }
 
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateClusterRequest {
+    #[serde(rename = "cluster")]
+    pub cluster: String,
+    #[serde(
+        rename = "configuration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub configuration: Option<ClusterConfiguration>,
+    #[serde(
+        rename = "serviceConnectDefaults",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_connect_defaults: Option<ClusterServiceConnectDefaultsRequest>,
+    #[serde(rename = "settings", default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<Vec<ClusterSetting>>,
+}
+
+impl Validate for UpdateClusterRequest {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.configuration {
+            v.at("configuration", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.service_connect_defaults {
+            v.at("serviceConnectDefaults", |v| {
+                x.validate(v);
+            });
+        }
+        if let Some(x) = &self.settings {
+            v.at("settings", |v| {
+                for (i, item0) in x.iter().enumerate() {
+                    v.at_index(i, |v| {
+                        item0.validate(v);
+                    });
+                }
+            });
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateClusterResponse {
+    #[serde(rename = "cluster", default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<Cluster>,
+}
+
+impl Validate for UpdateClusterResponse {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.cluster {
+            v.at("cluster", |v| {
+                x.validate(v);
+            });
+        }
+    }
+}
+
 /// There's already a current Amazon ECS container agent update in progress on the container instance that's specified.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -9030,6 +9092,14 @@ pub const OPERATIONS: &[Operation] = &[
         params: &[],
     },
     Operation {
+        name: "UpdateCluster",
+        method: "POST",
+        uri: "/",
+        status: 200,
+        payload: None,
+        params: &[],
+    },
+    Operation {
         name: "UpdateService",
         method: "POST",
         uri: "/",
@@ -9066,6 +9136,7 @@ pub enum Request {
     StopTask(StopTaskRequest),
     TagResource(TagResourceRequest),
     UntagResource(UntagResourceRequest),
+    UpdateCluster(UpdateClusterRequest),
     UpdateService(UpdateServiceRequest),
 }
 
@@ -9101,6 +9172,7 @@ impl Request {
             "StopTask" => Request::StopTask(decode_value(input)?),
             "TagResource" => Request::TagResource(decode_value(input)?),
             "UntagResource" => Request::UntagResource(decode_value(input)?),
+            "UpdateCluster" => Request::UpdateCluster(decode_value(input)?),
             "UpdateService" => Request::UpdateService(decode_value(input)?),
             other => return Err(DecodeError::UnknownOperation(other.to_string())),
         })
@@ -9134,6 +9206,7 @@ impl Request {
             "StopTask" => Request::StopTask(decode_str(text)?),
             "TagResource" => Request::TagResource(decode_str(text)?),
             "UntagResource" => Request::UntagResource(decode_str(text)?),
+            "UpdateCluster" => Request::UpdateCluster(decode_str(text)?),
             "UpdateService" => Request::UpdateService(decode_str(text)?),
             other => return Err(DecodeError::UnknownOperation(other.to_string())),
         })
@@ -9166,6 +9239,7 @@ impl Request {
             Request::StopTask(_) => "StopTask",
             Request::TagResource(_) => "TagResource",
             Request::UntagResource(_) => "UntagResource",
+            Request::UpdateCluster(_) => "UpdateCluster",
             Request::UpdateService(_) => "UpdateService",
         }
     }
@@ -9198,6 +9272,7 @@ impl Request {
             Request::StopTask(input) => input.validate(&mut v),
             Request::TagResource(input) => input.validate(&mut v),
             Request::UntagResource(input) => input.validate(&mut v),
+            Request::UpdateCluster(input) => input.validate(&mut v),
             Request::UpdateService(input) => input.validate(&mut v),
         }
         v
@@ -9343,6 +9418,12 @@ impl OutputBody for TagResourceResponse {
 }
 
 impl OutputBody for UntagResourceResponse {
+    fn body(&self) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(self)
+    }
+}
+
+impl OutputBody for UpdateClusterResponse {
     fn body(&self) -> serde_json::Result<Vec<u8>> {
         serde_json::to_vec(self)
     }

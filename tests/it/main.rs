@@ -25,6 +25,8 @@ mod hardening_front;
 mod notes;
 mod raw_http;
 mod resume;
+mod service_connect;
+mod service_connect_traffic;
 mod support;
 mod traffic_command;
 mod tui_autopilot;

@@ -132,6 +132,32 @@ impl CloudMap {
         })
     }
 
+    /// The namespace a name, id or ARN names in `region`, if it exists.
+    pub fn find_namespace(&self, region: &str, reference: &str) -> Option<store::Namespace> {
+        self.with_registry(region, |_, registry| {
+            registry
+                .namespace(reference)
+                .ok()
+                .or_else(|| registry.namespace_named(reference))
+                .cloned()
+        })
+    }
+
+    /// The id and ARN of the service called `name` in a namespace (by id), if there is one.
+    pub fn find_service(
+        &self,
+        region: &str,
+        namespace_id: &str,
+        name: &str,
+    ) -> Option<(String, String)> {
+        self.with_registry(region, |_, registry| {
+            registry
+                .services_in(namespace_id)
+                .find(|s| s.name == name)
+                .map(|s| (s.id.clone(), s.arn.clone()))
+        })
+    }
+
     /// Deletes a service; ResourceInUse while it has instances.
     pub fn delete_service(&self, region: &str, service: &str) -> Result<()> {
         self.with_registry(region, |_, registry| registry.delete_service(service))

@@ -2,9 +2,11 @@
 
 use crate::model::ecs::*;
 
+use crate::emulator::cloudmap::CloudMap;
+
 use super::error::{EcsError, Result};
-use super::quotas;
 use super::store::{Ctx, EcsRegion, EcsState, cluster_name, page};
+use super::{quotas, service_connect};
 
 fn region<'a>(cx: &Ctx, state: &'a mut EcsState) -> &'a mut EcsRegion {
     state.regions.entry(cx.region.clone()).or_default()
@@ -41,6 +43,7 @@ pub fn view(region: &EcsRegion, cluster: &Cluster, with_tags: bool) -> Cluster {
 
 pub fn create_cluster(
     cx: &Ctx,
+    cloudmap: &CloudMap,
     state: &mut EcsState,
     input: CreateClusterRequest,
 ) -> Result<CreateClusterResponse> {
@@ -65,7 +68,13 @@ pub fn create_cluster(
             cluster: Some(view(region, existing, true)),
         });
     }
+    let service_connect_defaults = input
+        .service_connect_defaults
+        .as_ref()
+        .map(|d| service_connect::cluster_defaults(cloudmap, &cx.region, d))
+        .transpose()?;
     let cluster = Cluster {
+        service_connect_defaults,
         cluster_arn: Some(cx.cluster_arn(&name)),
         cluster_name: Some(name.clone()),
         status: Some("ACTIVE".into()),
@@ -87,6 +96,40 @@ pub fn create_cluster(
     };
     region.clusters.insert(name, cluster.clone());
     Ok(CreateClusterResponse {
+        cluster: Some(view(region, &cluster, true)),
+    })
+}
+
+/// UpdateCluster: the settings, configuration and Service Connect default namespace given
+/// replace the cluster's own.
+pub fn update_cluster(
+    cx: &Ctx,
+    cloudmap: &CloudMap,
+    state: &mut EcsState,
+    input: UpdateClusterRequest,
+) -> Result<UpdateClusterResponse> {
+    let region = region(cx, state);
+    let (name, _) = region.active_cluster(Some(&input.cluster))?;
+    let defaults = input
+        .service_connect_defaults
+        .as_ref()
+        .map(|d| service_connect::cluster_defaults(cloudmap, &cx.region, d))
+        .transpose()?;
+    let cluster = region
+        .clusters
+        .get_mut(&name)
+        .expect("active_cluster found it");
+    if let Some(settings) = input.settings {
+        cluster.settings = Some(settings);
+    }
+    if let Some(configuration) = input.configuration {
+        cluster.configuration = Some(configuration);
+    }
+    if let Some(defaults) = defaults {
+        cluster.service_connect_defaults = Some(defaults);
+    }
+    let cluster = cluster.clone();
+    Ok(UpdateClusterResponse {
         cluster: Some(view(region, &cluster, true)),
     })
 }
@@ -208,12 +251,17 @@ mod tests {
             timings: Timings::default(),
         };
         let mut state = EcsState::default();
+        let cloudmap = CloudMap::new(
+            "000000000000",
+            crate::emulator::cloudmap::quotas::Quotas::default(),
+            Default::default(),
+        );
         let mut cycle = |name: &str| {
             let create = CreateClusterRequest {
                 cluster_name: Some(name.into()),
                 ..Default::default()
             };
-            create_cluster(&cx, &mut state, create).unwrap();
+            create_cluster(&cx, &cloudmap, &mut state, create).unwrap();
             let delete = DeleteClusterRequest {
                 cluster: name.into(),
             };

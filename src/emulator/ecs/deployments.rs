@@ -189,6 +189,12 @@ pub fn start(
         load_balancers: service.load_balancers.clone(),
         service_registries: service.service_registries.clone(),
         network_configuration: service.network_configuration.clone(),
+        service_connect_configuration: service
+            .deployments
+            .iter()
+            .flatten()
+            .find(|d| d.id.as_deref() == Some(target_id))
+            .and_then(|d| d.service_connect_configuration.clone()),
         created_at: Some(cx.now),
         ..ServiceRevision::default()
     };
@@ -741,6 +747,14 @@ impl EcsRegion {
 /// just stops launching (its rollout FAILED).
 pub fn roll_back(cx: &Ctx, region: &mut EcsRegion, order: &RollbackOrder) {
     let key = (order.cluster.clone(), order.service.clone());
+    // The Service Connect configuration of the revision rolled back to, for a deployment
+    // that has to run it again.
+    let source_service_connect = order
+        .source_task_definition
+        .as_deref()
+        .and_then(|td| latest_revision_arn(region, &order.cluster, &order.service, td))
+        .and_then(|arn| region.service_revisions.get(&arn))
+        .and_then(|r| r.service_connect_configuration.clone());
     let EcsRegion {
         services,
         service_deployments,
@@ -773,7 +787,15 @@ pub fn roll_back(cx: &Ctx, region: &mut EcsRegion, order: &RollbackOrder) {
             None => {
                 // The source's tasks are gone (a finished rolling update): a new deployment
                 // runs it again, and the rollback waits for that one.
-                let d = super::services::deployment(cx, service, td);
+                let mut d = super::services::deployment(cx, service, td);
+                let resources = deployments
+                    .iter()
+                    .find(|x| x.id.as_deref() == Some(order.target_id.as_str()))
+                    .and_then(|x| x.service_connect_resources.clone());
+                if source_service_connect.is_some() {
+                    d.service_connect_configuration = source_service_connect;
+                    d.service_connect_resources = resources;
+                }
                 if let Some(record) = service_deployments.get_mut(&order.arn) {
                     record.source_id = d.id.clone();
                 }

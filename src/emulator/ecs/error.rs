@@ -62,6 +62,13 @@ impl EcsError {
         EcsError::new("ServiceDeploymentNotFoundException", message)
     }
 
+    pub fn namespace_not_found(namespace: &str) -> EcsError {
+        EcsError::new(
+            "NamespaceNotFoundException",
+            format!("The specified namespace wasn't found: {namespace}."),
+        )
+    }
+
     pub fn conflict(message: impl Into<String>) -> EcsError {
         EcsError::new("ConflictException", message)
     }

@@ -7,9 +7,11 @@
 //! DescribeServices, ListServices, DeleteService; RunTask, StopTask, ListTasks, DescribeTasks;
 //! TagResource, UntagResource, ListTagsForResource; ListServiceDeployments,
 //! DescribeServiceDeployments, StopServiceDeployment, DescribeServiceRevisions (deployments.rs:
-//! ROLLING, CANARY and LINEAR strategies, rollback, the circuit breaker).
+//! ROLLING, CANARY and LINEAR strategies, rollback, the circuit breaker); UpdateCluster; Service
+//! Connect (service_connect.rs: namespaces, Cloud Map services and instances, the proxy
+//! container).
 //!
-//! Not implemented: BLUE_GREEN deployments (refused), lifecycle hooks and alarms, container instances, capacity providers, task sets, service connect, load
+//! Not implemented: BLUE_GREEN deployments (refused), lifecycle hooks and alarms, container instances, capacity providers, task sets, load
 //! balancers and service registries (accepted and echoed, but nothing is registered), DAEMON
 //! services (rejected), placement (every task lands on the one local host), task overrides
 //! (accepted, not applied), IAM (roles are recorded, never assumed). Any other ECS operation
@@ -21,6 +23,7 @@ pub mod error;
 pub mod quotas;
 pub mod runtime;
 pub mod scheduler;
+pub mod service_connect;
 pub mod service_deployments;
 pub mod services;
 pub mod store;
@@ -41,6 +44,7 @@ use crate::model::OutputBody;
 use crate::model::ecs::Request;
 
 use super::clock::Clock;
+use super::cloudmap::CloudMap;
 use super::plane::{Idempotency, Plane};
 use error::{EcsError, Result};
 use runtime::RuntimeEvent;
@@ -53,6 +57,10 @@ pub struct Ecs {
     default_region: String,
     timings: Timings,
     clock: Clock,
+    /// Where Service Connect's namespaces, services and instances live.
+    cloudmap: Arc<CloudMap>,
+    /// The Cloud Map instances ECS registered for running tasks (see service_connect.rs).
+    registered: Mutex<service_connect::Registered>,
     plane: Plane<EcsState>,
     wake: Notify,
     /// Why the scheduler last panicked, until the next ECS call has said so.
@@ -70,6 +78,7 @@ impl Ecs {
         default_region: impl Into<String>,
         timings: Timings,
         clock: Clock,
+        cloudmap: Arc<CloudMap>,
         publish: impl Fn(Arc<EcsState>) + Send + Sync + 'static,
     ) -> Ecs {
         Ecs {
@@ -77,6 +86,8 @@ impl Ecs {
             default_region: default_region.into(),
             timings,
             clock,
+            cloudmap,
+            registered: Mutex::new(Default::default()),
             plane: Plane::new(publish),
             wake: Notify::new(),
             scheduler_fault: Mutex::new(None),
@@ -118,15 +129,23 @@ impl Ecs {
             .transpose()?;
         let body = self.plane.change(
             idempotency,
-            |state| write(&cx, state, request),
+            |state| write(&cx, &self.cloudmap, state, request),
             |_| {
                 EcsError::invalid_parameter(
                     "The clientToken was already used with different parameters.",
                 )
             },
         )?;
+        self.sync_service_connect();
         self.wake.notify_one();
         Ok(body)
+    }
+
+    /// Registers and deregisters the Cloud Map instances of Service Connect tasks after a
+    /// change (one sync at a time, on the newest state).
+    fn sync_service_connect(&self) {
+        let mut registered = self.registered.lock().unwrap_or_else(|p| p.into_inner());
+        service_connect::sync_instances(&self.cloudmap, &self.state(), &mut registered);
     }
 
     /// One scheduler pass after applying `reports` (what the runtime said since the last
@@ -141,14 +160,16 @@ impl Ecs {
             panic!("a planted scheduler bug");
         }
         let cx = self.ctx(&self.default_region);
-        self.plane.update(|state| {
+        let due = self.plane.update(|state| {
             let mut changed = false;
             for report in reports {
                 changed |= scheduler::apply(&cx, state, report);
             }
             let (reconciled, due) = scheduler::reconcile(&cx, state);
             (changed || reconciled, due)
-        })
+        });
+        self.sync_service_connect();
+        due
     }
 
     /// The scheduler: runs a pass after every change, every batch of runtime reports and
@@ -256,6 +277,7 @@ fn read(cx: &Ctx, s: &EcsState, request: Request) -> Result<Vec<u8>> {
         // Every operation is listed (no catch-all): one the model adds does not compile until it
         // has a handler. These are the writes, which `call` sends to `write`.
         CreateCluster(_)
+        | UpdateCluster(_)
         | DeleteCluster(_)
         | RegisterTaskDefinition(_)
         | DeregisterTaskDefinition(_)
@@ -272,18 +294,19 @@ fn read(cx: &Ctx, s: &EcsState, request: Request) -> Result<Vec<u8>> {
     }
 }
 
-fn write(cx: &Ctx, s: &mut EcsState, request: Request) -> Result<Vec<u8>> {
+fn write(cx: &Ctx, cloudmap: &CloudMap, s: &mut EcsState, request: Request) -> Result<Vec<u8>> {
     use Request::*;
     let request_name = request.operation_name();
     match request {
-        CreateCluster(i) => body(&clusters::create_cluster(cx, s, i)?),
+        CreateCluster(i) => body(&clusters::create_cluster(cx, cloudmap, s, i)?),
+        UpdateCluster(i) => body(&clusters::update_cluster(cx, cloudmap, s, i)?),
         DeleteCluster(i) => body(&clusters::delete_cluster(cx, s, i)?),
         RegisterTaskDefinition(i) => body(&task_definitions::register_task_definition(cx, s, i)?),
         DeregisterTaskDefinition(i) => {
             body(&task_definitions::deregister_task_definition(cx, s, i)?)
         }
-        CreateService(i) => body(&services::create_service(cx, s, i)?),
-        UpdateService(i) => body(&services::update_service(cx, s, i)?),
+        CreateService(i) => body(&services::create_service(cx, cloudmap, s, i)?),
+        UpdateService(i) => body(&services::update_service(cx, cloudmap, s, i)?),
         DeleteService(i) => body(&services::delete_service(cx, s, i)?),
         RunTask(i) => body(&tasks::run_task(cx, s, i)?),
         StopTask(i) => body(&tasks::stop_task(cx, s, i)?),
@@ -338,6 +361,11 @@ mod tests {
             "us-east-1",
             timings,
             Clock::default(),
+            Arc::new(CloudMap::new(
+                "000000000000",
+                crate::emulator::cloudmap::quotas::Quotas::default(),
+                Clock::default(),
+            )),
             |_| {},
         ));
         let (reports, events) = mpsc::unbounded_channel();

@@ -3,9 +3,11 @@
 
 use crate::model::ecs::*;
 
+use crate::emulator::cloudmap::CloudMap;
+
 use super::error::{EcsError, Result};
 use super::store::{Ctx, EcsRegion, EcsState, check_revision, page, service_name};
-use super::{deployments, quotas, validate};
+use super::{deployments, quotas, service_connect, validate};
 
 fn region<'a>(cx: &Ctx, state: &'a mut EcsState) -> &'a mut EcsRegion {
     state.regions.entry(cx.region.clone()).or_default()
@@ -128,8 +130,61 @@ fn with_tags(service: &Service, include: Option<&Vec<String>>) -> Service {
     }
 }
 
+/// What a deployment records (the namespace as an ARN when enabled), and, when enabled, the
+/// checked form whose Cloud Map services are created once the rest of the request has passed.
+type CheckedServiceConnect = (
+    ServiceConnectConfiguration,
+    Option<service_connect::Resolved>,
+);
+
+/// A Service Connect configuration checked for `service` (cluster, name) running `td`.
+fn check_service_connect(
+    cx: &Ctx,
+    cloudmap: &CloudMap,
+    region: &EcsRegion,
+    service: (&str, &str),
+    td: &TaskDefinition,
+    config: Option<ServiceConnectConfiguration>,
+) -> Result<Option<CheckedServiceConnect>> {
+    let Some(config) = config else {
+        return Ok(None);
+    };
+    let (_, cluster) = region.active_cluster(Some(service.0))?;
+    let resolved = service_connect::resolve(
+        cloudmap,
+        &cx.region,
+        region,
+        cluster,
+        service,
+        td,
+        config.clone(),
+    )?;
+    let recorded = resolved.as_ref().map_or(config, |r| r.config.clone());
+    Ok(Some((recorded, resolved)))
+}
+
+/// Records a checked Service Connect configuration on a new ECS deployment, creating the
+/// Cloud Map services it serves.
+fn apply_service_connect(
+    cx: &Ctx,
+    cloudmap: &CloudMap,
+    deployment: &mut Deployment,
+    checked: Option<CheckedServiceConnect>,
+) -> Result<()> {
+    let Some((config, resolved)) = checked else {
+        return Ok(());
+    };
+    deployment.service_connect_resources = match &resolved {
+        Some(r) => Some(service_connect::create_resources(cloudmap, &cx.region, r)?),
+        None => None,
+    };
+    deployment.service_connect_configuration = Some(config);
+    Ok(())
+}
+
 pub fn create_service(
     cx: &Ctx,
+    cloudmap: &CloudMap,
     state: &mut EcsState,
     input: CreateServiceRequest,
 ) -> Result<CreateServiceResponse> {
@@ -176,6 +231,14 @@ pub fn create_service(
     }
     let td_arn = td.task_definition_arn.clone().unwrap_or_default();
     let key = (cluster.clone(), name.clone());
+    let service_connect = check_service_connect(
+        cx,
+        cloudmap,
+        region,
+        (&cluster, &name),
+        &td,
+        input.service_connect_configuration.clone(),
+    )?;
     if let Some(existing) = region.services.get(&key) {
         match existing.status.as_deref() {
             Some("ACTIVE") => {
@@ -246,7 +309,8 @@ pub fn create_service(
         enable_execute_command: Some(input.enable_execute_command.unwrap_or(false)),
         ..Service::default()
     };
-    let first = deployment(cx, &service, &td_arn);
+    let mut first = deployment(cx, &service, &td_arn);
+    apply_service_connect(cx, cloudmap, &mut first, service_connect)?;
     let first_id = first.id.clone().unwrap_or_default();
     service.deployments = Some(vec![first]);
     deployments::start(cx, region, &cluster, &mut service, &first_id, None);
@@ -275,6 +339,7 @@ fn active_service<'a>(
 
 pub fn update_service(
     cx: &Ctx,
+    cloudmap: &CloudMap,
     state: &mut EcsState,
     input: UpdateServiceRequest,
 ) -> Result<UpdateServiceResponse> {
@@ -294,6 +359,7 @@ pub fn update_service(
         || input.network_configuration.is_some()
         || input.load_balancers.is_some()
         || input.service_registries.is_some()
+        || input.service_connect_configuration.is_some()
         || input.force_new_deployment == Some(true);
     let td_reference = input
         .task_definition
@@ -311,6 +377,17 @@ pub fn update_service(
         )?)
     } else {
         None
+    };
+    let service_connect = match &td {
+        Some(td) => check_service_connect(
+            cx,
+            cloudmap,
+            region,
+            (&key.0, &key.1),
+            td,
+            input.service_connect_configuration.clone(),
+        )?,
+        None => None,
     };
     if let Some(desired) = input.desired_count
         && desired < 0
@@ -340,10 +417,18 @@ pub fn update_service(
     let mut started = None;
     if let Some(td) = td {
         let arn = td.task_definition_arn.unwrap_or_default();
-        let source = ecs_deployments
+        let primary = ecs_deployments
             .iter()
-            .find(|d| d.status.as_deref() == Some("PRIMARY"))
-            .and_then(|d| Some((d.id.clone()?, d.task_definition.clone()?)));
+            .find(|d| d.status.as_deref() == Some("PRIMARY"));
+        let source = primary.and_then(|d| Some((d.id.clone()?, d.task_definition.clone()?)));
+        // A deployment keeps the service's Service Connect configuration unless the update
+        // gives a new one.
+        let inherited = primary.map(|d| {
+            (
+                d.service_connect_configuration.clone(),
+                d.service_connect_resources.clone(),
+            )
+        });
         service.task_definition = Some(arn.clone());
         for d in ecs_deployments
             .iter_mut()
@@ -352,7 +437,13 @@ pub fn update_service(
             d.status = Some("ACTIVE".into());
             d.updated_at = Some(cx.now);
         }
-        let new = deployment(cx, service, &arn);
+        let mut new = deployment(cx, service, &arn);
+        if service_connect.is_some() {
+            apply_service_connect(cx, cloudmap, &mut new, service_connect)?;
+        } else if let Some((config, resources)) = inherited {
+            new.service_connect_configuration = config;
+            new.service_connect_resources = resources;
+        }
         started = Some((new.id.clone().unwrap_or_default(), source));
         ecs_deployments.insert(0, new);
     }

@@ -4,6 +4,7 @@
 use crate::model::ecs::*;
 
 use super::error::{EcsError, Result};
+use super::service_connect;
 use super::services::runnable_task_definition;
 use super::store::{Ctx, EcsRegion, EcsState, TaskRecord, new_task_id, page, task_arn};
 
@@ -25,7 +26,7 @@ pub fn launch(cx: &Ctx, region: &mut EcsRegion, launch: Launch<'_>) -> String {
     let cluster = launch.cluster;
     let arn = cx.arn(&format!("task/{cluster}/{id}"));
     let td = launch.task_definition;
-    let containers = td
+    let mut containers: Vec<Container> = td
         .container_definitions
         .iter()
         .flatten()
@@ -47,6 +48,22 @@ pub fn launch(cx: &Ctx, region: &mut EcsRegion, launch: Launch<'_>) -> String {
             ..Container::default()
         })
         .collect();
+    // A Service Connect task gets the proxy container ECS adds.
+    let service_connect = launch
+        .service
+        .as_deref()
+        .zip(launch.deployment.as_deref())
+        .and_then(|(s, d)| service_connect::of_deployment(region, cluster, s, d))
+        .is_some();
+    if service_connect {
+        containers.push(service_connect::proxy_container(
+            &arn,
+            cx.arn(&format!(
+                "container/{cluster}/{id}/{}",
+                uuid::Uuid::new_v4()
+            )),
+        ));
+    }
     let task = Task {
         attachments: Some(vec![]),
         availability_zone: Some(format!("{}a", cx.region)),

@@ -1,0 +1,402 @@
+//! The Service Connect proxy of a task (what ECS's `ecs-service-connect-*` container does for
+//! it): the task's apps send it their requests for a client alias (`http://distributor:9080/`),
+//! and it forwards each one to a RUNNING task of the ECS service behind the alias, in the
+//! task's namespace. While a deployment shifts traffic (CANARY, LINEAR, a rollback), the
+//! revision is drawn by the service's traffic shift, then a task of that revision.
+//!
+//! The alias table is compiled once per snapshot (the first request that finds it stale does
+//! it), so a shift applies to the very next request; a request allocates nothing for its
+//! lookup.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Response, StatusCode, Uri, header};
+use axum::response::IntoResponse;
+use tokio::sync::watch;
+
+use crate::emulator::ecs::service_connect::discovery_name;
+use crate::emulator::ecs::store::EcsRegion;
+use crate::emulator::snapshot::CloudSnapshot;
+use crate::http_client::{HttpClient, full};
+use crate::model::ecs::{Service, TaskDefinition};
+
+/// How long the proxy waits for an upstream's answer (Service Connect's default
+/// `perRequestTimeoutSeconds` is 15 s).
+const TIMEOUT: Duration = Duration::from_secs(15);
+/// Requests with bigger bodies are refused (the proxy buffers them, as the sidecar does).
+const MAX_BODY: usize = 4 << 20;
+
+/// One revision of a service behind an alias: its share of the traffic and its tasks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
+    pub task_definition: String,
+    pub percent: f64,
+    pub endpoints: Vec<SocketAddr>,
+}
+
+/// An alias's ECS service: its revisions that have running tasks, the traffic shift's order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upstream {
+    /// `cluster/service`, for errors and headers.
+    pub service: String,
+    pub revisions: Vec<Revision>,
+}
+
+impl Upstream {
+    /// A task for one request: a revision by its share (`draw` in 0..1), then a task of it
+    /// (`pick` of its count). Revisions with no running task take no traffic: their share
+    /// goes to the others.
+    pub fn choose(&self, draw: f64, pick: &mut dyn FnMut(usize) -> usize) -> Option<SocketAddr> {
+        let total: f64 = self.revisions.iter().map(|r| r.percent).sum();
+        let revision = if total > 0.0 {
+            let mut left = draw * total;
+            self.revisions
+                .iter()
+                .filter(|r| r.percent > 0.0)
+                .find(|r| {
+                    left -= r.percent;
+                    left < 0.0
+                })
+                .or_else(|| self.revisions.iter().rfind(|r| r.percent > 0.0))
+        } else {
+            self.revisions.first()
+        }?;
+        let n = revision.endpoints.len();
+        (n > 0).then(|| revision.endpoints[pick(n).min(n - 1)])
+    }
+}
+
+/// The client aliases of every namespace: namespace ARN → dnsName → port → upstream.
+#[derive(Debug, Default)]
+pub struct AliasTable {
+    pub generation: u64,
+    namespaces: HashMap<String, HashMap<String, HashMap<u16, Arc<Upstream>>>>,
+}
+
+impl AliasTable {
+    pub fn compile(snapshot: &CloudSnapshot) -> AliasTable {
+        let mut table = AliasTable {
+            generation: snapshot.generation,
+            namespaces: HashMap::new(),
+        };
+        for region in snapshot.ecs.regions.values() {
+            for ((cluster, name), service) in &region.services {
+                if service.status.as_deref() != Some("ACTIVE") {
+                    continue;
+                }
+                table.add_service(region, cluster, name, service);
+            }
+        }
+        table
+    }
+
+    fn add_service(&mut self, region: &EcsRegion, cluster: &str, name: &str, service: &Service) {
+        // The aliases are the PRIMARY deployment's (the revision the service is going to).
+        let Some(config) = service
+            .deployments
+            .iter()
+            .flatten()
+            .find(|d| d.status.as_deref() == Some("PRIMARY"))
+            .and_then(|d| d.service_connect_configuration.as_ref())
+            .filter(|c| c.enabled)
+        else {
+            return;
+        };
+        let Some(namespace) = config.namespace.clone() else {
+            return;
+        };
+        let shift = region.traffic_shift(cluster, name);
+        for sc in config.services.iter().flatten() {
+            let revisions = shift
+                .iter()
+                .map(|(td, percent)| Revision {
+                    task_definition: td.clone(),
+                    percent: *percent,
+                    endpoints: endpoints(region, cluster, name, td, &sc.port_name),
+                })
+                .filter(|r| !r.endpoints.is_empty())
+                .collect();
+            let upstream = Arc::new(Upstream {
+                service: format!("{cluster}/{name}"),
+                revisions,
+            });
+            let aliases = self.namespaces.entry(namespace.clone()).or_default();
+            for alias in sc.client_aliases.iter().flatten() {
+                let Ok(port) = u16::try_from(alias.port) else {
+                    continue;
+                };
+                // Without a dnsName, AWS uses `discoveryName.namespaceName`; the snapshot
+                // knows the namespace by ARN only, so the bare discovery name stands for it
+                // (and any `discoveryName.*`, see `lookup`).
+                let dns = alias
+                    .dns_name
+                    .clone()
+                    .unwrap_or_else(|| discovery_name(sc).to_string());
+                // The first service to claim an alias keeps it (services in name order).
+                aliases
+                    .entry(dns)
+                    .or_default()
+                    .entry(port)
+                    .or_insert_with(|| upstream.clone());
+            }
+        }
+    }
+
+    /// The upstream of `host:port` in a namespace.
+    pub fn lookup(&self, namespace: &str, host: &str, port: u16) -> Option<&Arc<Upstream>> {
+        let aliases = self.namespaces.get(namespace)?;
+        let by_port = aliases.get(host).or_else(|| {
+            let (first, _) = host.split_once('.')?;
+            aliases.get(first)
+        })?;
+        by_port.get(&port)
+    }
+}
+
+/// The 127.0.0.1 addresses of the running tasks of a service's revision `td`, at the host
+/// port of the port mapping `port_name`.
+fn endpoints(
+    region: &EcsRegion,
+    cluster: &str,
+    service: &str,
+    td: &str,
+    port_name: &str,
+) -> Vec<SocketAddr> {
+    let Some(definition) = region.task_definition(td) else {
+        return vec![];
+    };
+    let Some((container, port)) = named_port(definition, port_name) else {
+        return vec![];
+    };
+    region
+        .tasks
+        .values()
+        .filter(|t| {
+            t.cluster == cluster
+                && t.service.as_deref() == Some(service)
+                && t.task.task_definition_arn.as_deref() == Some(td)
+                && t.last_status() == "RUNNING"
+                && t.desired_status() == "RUNNING"
+        })
+        .filter_map(|t| {
+            t.task
+                .containers
+                .iter()
+                .flatten()
+                .filter(|c| c.name.as_deref() == Some(container))
+                .flat_map(|c| c.network_bindings.iter().flatten())
+                .find(|b| b.container_port == Some(port))
+                .and_then(|b| u16::try_from(b.host_port?).ok())
+                .map(|p| SocketAddr::from(([127, 0, 0, 1], p)))
+        })
+        .collect()
+}
+
+/// The container and container port of the port mapping called `port_name`.
+fn named_port<'a>(td: &'a TaskDefinition, port_name: &str) -> Option<(&'a str, i32)> {
+    td.container_definitions.iter().flatten().find_map(|c| {
+        let p = c
+            .port_mappings
+            .iter()
+            .flatten()
+            .find(|p| p.name.as_deref() == Some(port_name))?;
+        Some((c.name.as_deref()?, p.container_port?))
+    })
+}
+
+/// The alias table of the newest snapshot, shared by every proxy.
+pub struct AliasCache {
+    snapshots: watch::Receiver<CloudSnapshot>,
+    current: RwLock<Arc<AliasTable>>,
+}
+
+impl AliasCache {
+    pub fn new(snapshots: watch::Receiver<CloudSnapshot>) -> AliasCache {
+        let table = AliasTable::compile(&snapshots.borrow());
+        AliasCache {
+            snapshots,
+            current: RwLock::new(Arc::new(table)),
+        }
+    }
+
+    /// The table for the newest snapshot, compiled now if the cached one is older.
+    pub fn current(&self) -> Arc<AliasTable> {
+        let generation = self.snapshots.borrow().generation;
+        {
+            let current = self.current.read().unwrap_or_else(|p| p.into_inner());
+            if current.generation == generation {
+                return current.clone();
+            }
+        }
+        let snapshot = self.snapshots.borrow().clone();
+        let compiled = Arc::new(AliasTable::compile(&snapshot));
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = compiled.clone();
+        compiled
+    }
+}
+
+/// One task's proxy.
+pub struct Proxy {
+    /// The task's namespace (its deployment's `serviceConnectConfiguration.namespace`, an ARN).
+    pub namespace: String,
+    pub aliases: Arc<AliasCache>,
+    pub client: HttpClient,
+    pub rng: Mutex<fastrand::Rng>,
+}
+
+pub fn proxy(proxy: Proxy) -> Router {
+    Router::new().fallback(forward).with_state(Arc::new(proxy))
+}
+
+fn proxy_error(status: StatusCode, body: String) -> Response<Body> {
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert("server", HeaderValue::from_static("envoy"));
+    response
+}
+
+async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response<Body> {
+    let (mut parts, body) = request.into_parts();
+    let authority = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .unwrap_or_default();
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse::<u16>().ok()),
+        None => (authority.as_str(), Some(80)),
+    };
+    let table = proxy.aliases.current();
+    let Some(upstream) = port.and_then(|port| table.lookup(&proxy.namespace, host, port)) else {
+        return proxy_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "Service Connect: no client alias {authority} in namespace {}",
+                proxy.namespace
+            ),
+        );
+    };
+    let chosen = {
+        let mut rng = proxy.rng.lock().unwrap_or_else(|p| p.into_inner());
+        let draw = rng.f64();
+        upstream.choose(draw, &mut |n| rng.usize(0..n))
+    };
+    let Some(addr) = chosen else {
+        return proxy_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "no healthy upstream: service {} has no RUNNING task for {authority}",
+                upstream.service
+            ),
+        );
+    };
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_string();
+    let Ok(uri) = format!("http://{addr}{path}").parse::<Uri>() else {
+        return proxy_error(StatusCode::BAD_REQUEST, "bad request path".into());
+    };
+    parts.uri = uri;
+    let Ok(body) = to_bytes(body, MAX_BODY).await else {
+        return proxy_error(StatusCode::PAYLOAD_TOO_LARGE, "payload too large".into());
+    };
+    let request = axum::http::Request::from_parts(parts, full(body));
+    match tokio::time::timeout(TIMEOUT, proxy.client.request(request)).await {
+        Ok(Ok(response)) => {
+            let (parts, body) = response.into_parts();
+            Response::from_parts(parts, Body::new(body))
+        }
+        Ok(Err(_)) => proxy_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "upstream connect error or disconnect/reset before headers".into(),
+        ),
+        Err(_) => proxy_error(
+            StatusCode::GATEWAY_TIMEOUT,
+            "upstream request timeout".into(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn revision(td: &str, percent: f64, ports: &[u16]) -> Revision {
+        Revision {
+            task_definition: td.into(),
+            percent,
+            endpoints: ports
+                .iter()
+                .map(|p| SocketAddr::from(([127, 0, 0, 1], *p)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_revision_is_drawn_by_its_share_then_a_task_of_it() {
+        let upstream = Upstream {
+            service: "c/s".into(),
+            revisions: vec![revision("new", 10.0, &[2]), revision("old", 90.0, &[1, 3])],
+        };
+        let port = |draw: f64, pick: usize| {
+            upstream
+                .choose(draw, &mut |n| pick.min(n - 1))
+                .map(|a| a.port())
+        };
+        assert_eq!(port(0.0, 0), Some(2));
+        assert_eq!(port(0.0999, 0), Some(2));
+        assert_eq!(port(0.1001, 0), Some(1));
+        assert_eq!(port(0.9999, 1), Some(3));
+        let empty = Upstream {
+            service: "c/s".into(),
+            revisions: vec![],
+        };
+        assert_eq!(empty.choose(0.5, &mut |_| 0), None);
+        // A revision at 0% takes nothing, even at the lowest draw.
+        let rolled_back = Upstream {
+            service: "c/s".into(),
+            revisions: vec![revision("new", 0.0, &[2]), revision("old", 100.0, &[1])],
+        };
+        assert_eq!(
+            rolled_back.choose(0.0, &mut |_| 0).map(|a| a.port()),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn aliases_are_found_by_name_and_port_in_their_namespace_only() {
+        let upstream = Arc::new(Upstream {
+            service: "c/s".into(),
+            revisions: vec![],
+        });
+        let mut table = AliasTable::default();
+        table
+            .namespaces
+            .entry("ns-a".into())
+            .or_default()
+            .entry("distributor".into())
+            .or_default()
+            .insert(9080, upstream);
+        assert!(table.lookup("ns-a", "distributor", 9080).is_some());
+        // `discoveryName.namespace`, the name AWS gives an alias without a dnsName.
+        assert!(
+            table
+                .lookup("ns-a", "distributor.gophers.sc", 9080)
+                .is_some()
+        );
+        assert!(table.lookup("ns-a", "distributor", 80).is_none());
+        assert!(table.lookup("ns-a", "other", 9080).is_none());
+        assert!(table.lookup("ns-b", "distributor", 9080).is_none());
+    }
+}
