@@ -132,6 +132,10 @@ pub struct RunArgs {
     /// Connect). Each chapter stands on its own.
     #[arg(long, value_name = "N")]
     pub chapter: Option<usize>,
+    /// How many times faster than real time the embedded cloud runs its clock (1-3600): at 60
+    /// chapter 2's bake minutes pass in seconds.
+    #[arg(long, value_parser = parse_clock_scale)]
+    pub clock_scale: Option<f64>,
     /// Apply a step's spec to a resource that exists with another one.
     #[arg(long)]
     pub update: bool,

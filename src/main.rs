@@ -50,7 +50,11 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
             });
         }
         Some(Command::Run(args)) => {
-            let connected = target::connect(&cli.target, cli.reset).await?;
+            let target_args = TargetArgs {
+                embedded_clock_scale: args.clock_scale,
+                ..cli.target.clone()
+            };
+            let connected = target::connect(&target_args, cli.reset).await?;
             commands::run::run(connected, &cli.target, &args, &mut stdout)
                 .await
                 .map(|_| ())

@@ -19,7 +19,7 @@ pub const PATIENCE: Duration = Duration::from_secs(20 * 60);
 /// How often the deployment is described.
 const POLL: Duration = Duration::from_millis(250);
 /// The requests per second sent through the requester meanwhile.
-const RPS: f64 = 100.0;
+const RPS: f64 = 200.0;
 
 /// The statuses a service deployment ends in (the model's `ServiceDeploymentStatus`).
 pub const FINAL_STATUSES: [&str; 4] = [
@@ -56,12 +56,18 @@ pub struct DeploymentReport {
 }
 
 impl DeploymentReport {
-    /// One line: the status, then each stage's observed share of the target revision.
+    /// One line: the status, then each stage's share of the revision that matters — the
+    /// target, or after a rollback the source it went back to — configured and observed.
     pub fn label(&self) -> String {
         let mut out = format!("{} {}", self.status, self.target);
         if let Some(source) = &self.source {
             let _ = write!(out, " (from {source})");
         }
+        let rolled_back = self.status.starts_with("ROLLBACK");
+        let focus = match (&self.source, rolled_back) {
+            (Some(source), true) => source.as_str(),
+            _ => self.target.as_str(),
+        };
         let stages: Vec<String> = self
             .stages
             .iter()
@@ -70,16 +76,13 @@ impl DeploymentReport {
                 let want = s
                     .configured
                     .iter()
-                    .find(|(r, _)| *r == self.target)
-                    .map_or(0.0, |(_, p)| *p);
-                let seen = s
-                    .observed
-                    .versions
-                    .get(&self.target)
-                    .map_or(0.0, |v| v.share);
+                    .find(|(r, _)| r == focus)
+                    .map(|(_, p)| format!("{p:.0}%"));
+                let seen = s.observed.versions.get(focus).map_or(0.0, |v| v.share);
                 format!(
-                    "{} {want:.0}% → {:.0}% seen",
+                    "{} {focus} {}{:.0}% seen",
                     s.name.to_lowercase().replace('_', " "),
+                    want.map(|w| format!("{w} → ")).unwrap_or_default(),
                     seen * 100.0
                 )
             })
@@ -108,6 +111,19 @@ pub struct Poll {
     pub bake_minutes: Option<f64>,
 }
 
+/// How often the traffic is sampled while a deployment is followed: short, so that a stage
+/// of a second (a minute of bake at clock ×60) still gets whole samples.
+const SAMPLE: Duration = Duration::from_millis(100);
+/// How long traffic is still observed after the deployment ended: where it goes then.
+const AFTER: Duration = Duration::from_secs(1);
+
+/// Traffic to tally per stage: the samples, and when the traffic started (their clock).
+pub struct Observed {
+    pub samples: tokio::sync::mpsc::Receiver<crate::load::traffic::Sample>,
+    pub started: tokio::time::Instant,
+    pub interval: Duration,
+}
+
 /// Follows `service`'s current deployment in `cluster` until it ends, sending traffic through
 /// the requester at `requester_url` meanwhile.
 pub async fn follow(
@@ -118,44 +134,113 @@ pub async fn follow(
 ) -> Result<DeploymentReport, String> {
     let mut config = TrafficConfig::new(requester_url);
     config.rps = RPS;
-    let (tx, samples) = tokio::sync::mpsc::channel(64);
+    config.interval = SAMPLE;
+    let (tx, samples) = tokio::sync::mpsc::channel(256);
+    let started = tokio::time::Instant::now();
     let traffic = Traffic::start(config, tx);
-    let report = follow_with(ecs, cluster, service, Some(samples), |_| {}).await;
+    let observed = Observed {
+        samples,
+        started,
+        interval: SAMPLE,
+    };
+    let report = follow_with(ecs, cluster, service, Some(observed), |_| {}).await;
     drop(traffic);
     report
 }
 
-/// Follows the deployment, telling `on_poll` what each look found; the samples (of traffic
-/// someone else drives), when given, are tallied per stage.
+/// The traffic each stage saw. A sample counts for a stage only when its whole interval lies
+/// between two looks that both saw that stage: one that straddles a change is left out, so a
+/// stage's share is not blurred by its neighbours'.
+#[derive(Default)]
+struct StageLog {
+    stages: Vec<(String, Split, Tally)>,
+    /// When the newest stage was first seen (traffic time).
+    since: Duration,
+    /// Samples not yet known to lie within one stage: (start, end, tally).
+    held: Vec<(Duration, Duration, std::sync::Arc<Tally>)>,
+}
+
+impl StageLog {
+    fn sample(&mut self, sample: &crate::load::traffic::Sample, interval: Duration) {
+        let end = sample.elapsed;
+        self.held
+            .push((end.saturating_sub(interval), end, sample.last.clone()));
+    }
+
+    /// A look at `at` (traffic time) saw `stage` with `configured`.
+    fn look(&mut self, at: Duration, stage: &str, configured: &Split) {
+        let same = self
+            .stages
+            .last()
+            .is_some_and(|(s, c, _)| s == stage && c == configured);
+        if same {
+            let since = self.since;
+            let (done, later): (Vec<_>, Vec<_>) =
+                self.held.drain(..).partition(|(_, end, _)| *end <= at);
+            if let Some((_, _, tally)) = self.stages.last_mut() {
+                for (_, _, t) in done.iter().filter(|(start, _, _)| *start >= since) {
+                    tally.merge(t);
+                }
+            }
+            self.held = later;
+        } else {
+            self.held.retain(|(_, end, _)| *end > at);
+            self.stages
+                .push((stage.to_string(), configured.clone(), Tally::new()));
+            self.since = at;
+        }
+    }
+
+    fn into_stages(self) -> Vec<Stage> {
+        self.stages
+            .into_iter()
+            .map(|(name, configured, tally)| Stage {
+                name,
+                configured,
+                observed: tally.summary(Duration::ZERO),
+            })
+            .collect()
+    }
+}
+
+/// Follows the deployment, telling `on_poll` what each look found; the traffic someone else
+/// drives, when given, is tallied per stage (and for a second after the end).
 pub async fn follow_with(
     ecs: &aws_sdk_ecs::Client,
     cluster: &str,
     service: &str,
-    mut samples: Option<tokio::sync::mpsc::Receiver<crate::load::traffic::Sample>>,
+    mut observed: Option<Observed>,
     mut on_poll: impl FnMut(&Poll),
 ) -> Result<DeploymentReport, String> {
     let arn = current_deployment(ecs, cluster, service).await?;
     let mut names = RevisionNames::default();
     let deadline = Instant::now() + PATIENCE;
-    // (stage, configured split, what was observed meanwhile)
-    let mut stages: Vec<(String, Split, Tally)> = Vec::new();
-    let mut poll = tokio::time::interval(POLL);
-    let last = loop {
+    let mut log = StageLog::default();
+    let mut poll = tokio::time::interval(if observed.is_some() { SAMPLE } else { POLL });
+    let mut ended: Option<(Poll, Instant)> = None;
+    let now = |o: &Option<Observed>| o.as_ref().map_or(Duration::ZERO, |o| o.started.elapsed());
+    loop {
         tokio::select! {
-            Some(sample) = async { samples.as_mut()?.recv().await }, if samples.is_some() => {
-                if let Some((_, _, tally)) = stages.last_mut() {
-                    tally.merge(&sample.last);
-                }
+            Some(sample) = async { observed.as_mut()?.samples.recv().await }, if observed.is_some() => {
+                let interval = observed.as_ref().map_or(SAMPLE, |o| o.interval);
+                log.sample(&sample, interval);
             }
             _ = poll.tick() => {
+                if let Some((seen, at)) = &ended {
+                    // After the end: where the traffic goes now, then done.
+                    log.look(now(&observed), &seen.stage, &seen.configured);
+                    if observed.is_none() || at.elapsed() >= AFTER {
+                        break;
+                    }
+                    continue;
+                }
                 let d = describe(ecs, &arn).await?;
                 let seen = names.poll(ecs, &arn, &d).await;
                 on_poll(&seen);
-                if stages.last().is_none_or(|(s, c, _)| *s != seen.stage || *c != seen.configured) {
-                    stages.push((seen.stage.clone(), seen.configured.clone(), Tally::new()));
-                }
+                log.look(now(&observed), &seen.stage, &seen.configured);
                 if FINAL_STATUSES.contains(&seen.status.as_str()) {
-                    break seen;
+                    ended = Some((seen, Instant::now()));
+                    continue;
                 }
                 if Instant::now() >= deadline {
                     return Err(format!(
@@ -166,6 +251,9 @@ pub async fn follow_with(
                 }
             }
         }
+    }
+    let Some((last, _)) = ended else {
+        return Err("the deployment was not followed to its end".into());
     };
     Ok(DeploymentReport {
         service: service.to_string(),
@@ -173,14 +261,7 @@ pub async fn follow_with(
         status_reason: last.status_reason,
         target: last.target,
         source: last.source,
-        stages: stages
-            .into_iter()
-            .map(|(name, configured, tally)| Stage {
-                name,
-                configured,
-                observed: tally.summary(Duration::ZERO),
-            })
-            .collect(),
+        stages: log.into_stages(),
     })
 }
 
@@ -344,6 +425,49 @@ pub fn family_revision(task_definition_arn: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sample(end_ms: u64, version: &str, n: u64) -> crate::load::traffic::Sample {
+        let mut tally = Tally::new();
+        for _ in 0..n {
+            tally.record(&crate::load::stats::RequestOutcome {
+                version: Some(version.into()),
+                success: true,
+                overflow: false,
+                not_sent: false,
+                latency: Duration::from_millis(1),
+            });
+        }
+        crate::load::traffic::Sample {
+            elapsed: Duration::from_millis(end_ms),
+            window: Tally::new().summary(Duration::ZERO),
+            total: Tally::new().summary(Duration::ZERO),
+            in_flight: 0,
+            last: std::sync::Arc::new(tally),
+        }
+    }
+
+    #[test]
+    fn a_sample_counts_for_a_stage_only_when_two_looks_saw_that_stage_around_it() {
+        let interval = Duration::from_millis(100);
+        let canary: Split = vec![("d:2".into(), 10.0), ("d:1".into(), 90.0)];
+        let all: Split = vec![("d:2".into(), 100.0), ("d:1".into(), 0.0)];
+        let mut log = StageLog::default();
+        let ms = Duration::from_millis;
+        log.look(ms(0), "PRODUCTION_TRAFFIC_SHIFT", &canary);
+        log.sample(&sample(100, "d:1", 9), interval);
+        log.sample(&sample(200, "d:2", 1), interval);
+        log.look(ms(200), "PRODUCTION_TRAFFIC_SHIFT", &canary);
+        // This one straddles the change seen at 300 ms: nobody's.
+        log.sample(&sample(300, "d:2", 5), interval);
+        log.look(ms(250), "BAKE_TIME", &all);
+        log.sample(&sample(400, "d:2", 7), interval);
+        log.look(ms(400), "BAKE_TIME", &all);
+        let stages = log.into_stages();
+        assert_eq!(stages.len(), 2);
+        assert_eq!(stages[0].observed.requests, 10);
+        assert_eq!(stages[0].observed.versions["d:2"].count, 1);
+        assert_eq!(stages[1].observed.requests, 7);
+    }
 
     #[test]
     fn a_task_definition_arn_reads_as_family_and_revision() {
