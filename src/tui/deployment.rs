@@ -47,12 +47,19 @@ impl DeploymentView {
     }
 }
 
-/// The configured share (in %) of revision `version`.
+/// The configured share (in %) of revision `version`: what the deployment gives it, 0 for a
+/// revision it gives nothing (the one a finished deployment replaced).
 pub fn configured_share(view: &DeploymentView, version: &str) -> Option<f64> {
-    view.configured()
-        .into_iter()
-        .find(|(r, _)| r == version)
-        .map(|(_, p)| p)
+    let configured = view.configured();
+    if configured.is_empty() {
+        return None;
+    }
+    Some(
+        configured
+            .into_iter()
+            .find(|(r, _)| r == version)
+            .map_or(0.0, |(_, p)| p),
+    )
 }
 
 /// "deployment ▶ CANARY to sc-distributor:2 · production traffic shift · bake 42 s left · R rolls back"
@@ -313,7 +320,7 @@ mod tests {
         assert!(view.in_progress().is_some());
         view.deployment = Some(poll("SUCCESSFUL", vec![("d:2", 100.0), ("d:1", 0.0)]));
         assert_eq!(configured_share(&view, "d:2"), Some(100.0));
-        assert_eq!(configured_share(&view, "d:1"), None);
+        assert_eq!(configured_share(&view, "d:1"), Some(0.0));
         assert!(view.in_progress().is_none());
         assert_eq!(countdown(42.2), "43 s");
         assert_eq!(countdown(125.0), "2m05s");

@@ -145,51 +145,37 @@ impl Effects {
 
     /// Every step's input as shown: prepared, or the text and why it cannot be sent.
     pub fn inputs(&self) -> Vec<InputView> {
-        let session = self.session();
-        let cli_target = session.cli_target();
-        session
-            .walkthrough
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let StepKind::Api { call, .. } = &s.kind else {
-                    return InputView::default();
-                };
-                let name = format!("{}:{}", call.service.cli_name(), call.operation);
-                match session.prepare(i) {
-                    Some(Ok(p)) => InputView {
-                        call: name,
-                        source: p.source.clone(),
-                        text: serde_json::to_string_pretty(&p.json).unwrap_or(p.text.clone()),
-                        error: None,
-                        cli: Some(cli_render::render(&p, &cli_target)),
-                    },
-                    Some(Err(e)) => InputView {
-                        call: name,
-                        source: e.source_name.clone(),
-                        text: self.edit_text(&session, i),
-                        error: Some(e.to_string()),
-                        cli: None,
-                    },
-                    None => InputView::default(),
-                }
-            })
-            .collect()
+        inputs_of(&self.session())
+    }
+
+    /// Looks up the revisions earlier sessions registered (chapter 2's steps deploy by them),
+    /// then sends the inputs anew; nothing to do where none was registered.
+    pub fn learn_registered_revisions(&self) {
+        let (session, tx) = (self.session(), self.tx.clone());
+        let unlearned = session.walkthrough.steps.iter().any(|s| {
+            s.revision_var
+                .as_ref()
+                .is_some_and(|n| session.vars().get(n).is_none())
+        });
+        if !unlearned {
+            return;
+        }
+        tokio::spawn(async move {
+            let all = session.walkthrough.steps.len();
+            let learned = tokio::time::timeout(
+                Duration::from_secs(20),
+                session.learn_registered_revisions(all),
+            )
+            .await;
+            if learned.is_ok() {
+                let _ = tx.send(Msg::Inputs(inputs_of(&session)));
+            }
+        });
     }
 
     /// The text the editor opens: the user's edit, or the asset (with its `${VAR}`s).
     pub fn edit_text(&self, session: &Session, index: usize) -> String {
-        let step = &session.walkthrough.steps[index];
-        if let Some(edit) = session.edits.get(&step.id) {
-            return edit.clone();
-        }
-        match &step.kind {
-            StepKind::Api { call, .. } => input::raw_text(&session.walkthrough, call)
-                .map(|(_, t)| t)
-                .unwrap_or_default(),
-            _ => String::new(),
-        }
+        edit_text_of(session, index)
     }
 
     pub fn text_for_edit(&self, index: usize) -> (String, String) {
@@ -282,6 +268,11 @@ impl Effects {
                         Err(_) => failed(format!("no answer within {} s", STEP_TIMEOUT.as_secs())),
                     };
                     let _ = tx.send(Msg::StepFinished(index, Box::new(report)));
+                    // What the step learned (a revision, an ARN) fills later steps' inputs.
+                    let step = &session.walkthrough.steps[index];
+                    if step.revision_var.is_some() || !step.learn.is_empty() {
+                        let _ = tx.send(Msg::Inputs(inputs_of(&session)));
+                    }
                 });
             }
             Cmd::RefreshResources => {
@@ -619,6 +610,54 @@ impl Effects {
                 .unwrap_or_else(|p| p.into_inner())
                 .take(),
         );
+    }
+}
+
+/// Every step's input as the step pane shows it, with the values steps learned so far.
+fn inputs_of(session: &Session) -> Vec<InputView> {
+    let cli_target = session.cli_target();
+    session
+        .walkthrough
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let StepKind::Api { call, .. } = &s.kind else {
+                return InputView::default();
+            };
+            let name = format!("{}:{}", call.service.cli_name(), call.operation);
+            match session.prepare(i) {
+                Some(Ok(p)) => InputView {
+                    call: name,
+                    source: p.source.clone(),
+                    text: serde_json::to_string_pretty(&p.json).unwrap_or(p.text.clone()),
+                    error: None,
+                    cli: Some(cli_render::render(&p, &cli_target)),
+                },
+                Some(Err(e)) => InputView {
+                    call: name,
+                    source: e.source_name.clone(),
+                    text: edit_text_of(session, i),
+                    error: Some(e.to_string()),
+                    cli: None,
+                },
+                None => InputView::default(),
+            }
+        })
+        .collect()
+}
+
+/// The text the editor opens: the user's edit, or the asset (with its `${VAR}`s).
+fn edit_text_of(session: &Session, index: usize) -> String {
+    let step = &session.walkthrough.steps[index];
+    if let Some(edit) = session.edits.get(&step.id) {
+        return edit.clone();
+    }
+    match &step.kind {
+        StepKind::Api { call, .. } => input::raw_text(&session.walkthrough, call)
+            .map(|(_, t)| t)
+            .unwrap_or_default(),
+        _ => String::new(),
     }
 }
 

@@ -79,6 +79,7 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
     let theme = Theme::from_env();
     let mut app = App::new(target, effects.step_views(), (size.width, size.height));
     app.inputs = effects.inputs();
+    effects.learn_registered_revisions();
     app.share = share;
     app.clock_scale = clock_scale;
     // Resume: on a fresh embedded cloud the steps done before are replayed.

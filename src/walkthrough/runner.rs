@@ -170,7 +170,7 @@ impl Session {
 
     /// Finds the revisions that earlier steps registered (in a previous session, or before
     /// a restart) and that this session has not learned yet.
-    async fn learn_registered_revisions(&self, before: usize) {
+    pub async fn learn_registered_revisions(&self, before: usize) {
         for (j, step) in self.walkthrough.steps.iter().enumerate().take(before) {
             let Some(name) = &step.revision_var else {
                 continue;
@@ -219,18 +219,46 @@ impl Session {
         }
     }
 
-    /// The input of an API step, prepared (with the user's edit, if any).
+    /// The input of an API step, prepared (with the user's edit, if any). A value an earlier
+    /// step learns, not learned yet, is said so: which step to run first.
     pub fn prepare(&self, index: usize) -> Option<Result<PreparedCall, input::InputError>> {
         let step = self.walkthrough.steps.get(index)?;
         let StepKind::Api { call, .. } = &step.kind else {
             return None;
         };
-        Some(input::prepare(
-            &self.walkthrough,
-            call,
-            &self.vars(),
-            self.edits.get(&step.id).map(String::as_str),
-        ))
+        let vars = self.vars();
+        Some(
+            input::prepare(
+                &self.walkthrough,
+                call,
+                &vars,
+                self.edits.get(&step.id).map(String::as_str),
+            )
+            .map_err(|mut e| {
+                let unlearned =
+                    self.walkthrough.steps[..index]
+                        .iter()
+                        .enumerate()
+                        .find_map(|(j, s)| {
+                            s.revision_var
+                                .iter()
+                                .chain(s.learn.iter().map(|(n, _)| n))
+                                .find(|n| {
+                                    vars.get(n).is_none()
+                                        && e.message.contains(&format!("${{{n}}}"))
+                                })
+                                .map(|n| (j, n.clone()))
+                        });
+                if let Some((j, name)) = unlearned {
+                    e.message = format!(
+                        "${{{name}}} is what step {} ({}) learns when it runs: run it first",
+                        j + 1,
+                        self.walkthrough.steps[j].title
+                    );
+                }
+                e
+            }),
+        )
     }
 
     /// Runs step `index`. With `update`, a resource that differs is updated to the step's spec.
