@@ -132,7 +132,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
                 "It starts at {}, once the services run.",
                 traffic_step(app)
             )),
-            Line::raw("Then + and - move the weights, and f injects faults into v2."),
+            Line::raw(if weights_chapter(app) {
+                "Then + and - move the weights, and f injects faults into v2."
+            } else {
+                "Then each ECS deployment moves it; R rolls one back."
+            }),
         ];
         frame.render_widget(Paragraph::new(text), inner);
         return;
@@ -158,11 +162,34 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     }
 }
 
-/// "step 18 "Watch the traffic"" — where traffic starts in this walkthrough.
+/// The chapter of the selected step: from its opening step to the next chapter's.
+fn selected_chapter(app: &App) -> std::ops::Range<usize> {
+    let opens = |i: &usize| app.steps[*i].chapter.is_some();
+    let start = (0..=app.selected.min(app.steps.len().saturating_sub(1)))
+        .rev()
+        .find(opens)
+        .unwrap_or(0);
+    let end = (start + 1..app.steps.len())
+        .find(opens)
+        .unwrap_or(app.steps.len());
+    start..end
+}
+
+/// Whether the selected step's chapter moves route weights (chapter 1), rather than ECS
+/// deployments.
+fn weights_chapter(app: &App) -> bool {
+    !app.steps[selected_chapter(app)]
+        .iter()
+        .any(|s| s.kind == StepKindView::Deployment)
+}
+
+/// "step 18 "Watch the traffic"" — where traffic starts in the selected step's chapter.
 fn traffic_step(app: &App) -> String {
-    app.steps
+    let chapter = selected_chapter(app);
+    app.steps[chapter.clone()]
         .iter()
         .position(|s| s.kind == StepKindView::Traffic)
+        .map(|i| i + chapter.start)
         .map_or("the traffic step".into(), |i| {
             format!("step {} \"{}\"", i + 1, app.steps[i].title)
         })
@@ -190,11 +217,16 @@ fn strip(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         }
         None => {
             let step = traffic_step(app);
+            let then = if weights_chapter(app) {
+                "; then + - move the weights"
+            } else {
+                "; then ECS deployments move it"
+            };
             vec![
                 vec![
                     Span::styled(" · not running: ", theme.dim()),
                     Span::raw(format!("{step} starts it")),
-                    Span::styled("; then + - move the weights", theme.dim()),
+                    Span::styled(then, theme.dim()),
                 ],
                 vec![
                     Span::styled(" · not running: ", theme.dim()),
