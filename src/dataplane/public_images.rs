@@ -26,14 +26,35 @@ fn arguments(c: &ContainerDefinition) -> impl Iterator<Item = &str> {
 /// http-echo's `-text` (`-text=v1`, `--text=v1`, or `-text v1`); http-echo requires one, so a
 /// container without it does not start.
 pub fn echo_text(c: &ContainerDefinition) -> Option<String> {
+    flag(c, "text")
+}
+
+/// http-echo's `-status-code` (v1.0 and later): the status of every answer, 200 without it.
+/// `Err` names a value that is not an HTTP status.
+pub fn echo_status(c: &ContainerDefinition) -> Result<u16, String> {
+    match flag(c, "status-code") {
+        None => Ok(200),
+        Some(code) => code
+            .parse::<u16>()
+            .ok()
+            .filter(|s| (100..=599).contains(s))
+            .ok_or_else(|| format!("-status-code {code} is not an HTTP status")),
+    }
+}
+
+/// A Go-style flag's value: `-name=value`, `--name=value` or `-name value`.
+fn flag(c: &ContainerDefinition, name: &str) -> Option<String> {
     let mut args = arguments(c);
     while let Some(arg) = args.next() {
-        let flag = arg.trim_start_matches('-');
+        let given = arg.trim_start_matches('-');
         if arg.starts_with('-') {
-            if let Some(text) = flag.strip_prefix("text=") {
-                return Some(text.to_string());
+            if let Some(value) = given
+                .strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('='))
+            {
+                return Some(value.to_string());
             }
-            if flag == "text" {
+            if given == name {
                 return args.next().map(str::to_string);
             }
         }
@@ -84,6 +105,25 @@ mod tests {
             command: list(command),
             ..ContainerDefinition::default()
         }
+    }
+
+    #[test]
+    fn http_echo_answers_with_its_status_code_argument() {
+        assert_eq!(echo_status(&container(&[], &["-text=v3"])), Ok(200));
+        assert_eq!(
+            echo_status(&container(&[], &["-text=v3", "-status-code=503"])),
+            Ok(503)
+        );
+        assert_eq!(
+            echo_status(&container(&[], &["-status-code", "418", "-text=t"])),
+            Ok(418)
+        );
+        assert!(echo_status(&container(&[], &["-status-code=abc"])).is_err());
+        // `-text` is not read from `-text-size=` nor `-status-code` from `-status-codes`.
+        assert_eq!(
+            flag(&container(&[], &["-text-size=3", "-text=x"]), "text").as_deref(),
+            Some("x")
+        );
     }
 
     #[test]

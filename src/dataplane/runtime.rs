@@ -385,12 +385,23 @@ async fn start_task(
                         "Container {name} (http-echo) exited: http-echo needs a -text argument in its command (e.g. [\"-text=v1\", \"-listen=:9080\"])."
                     )
                 })?;
+                let status = public_images::echo_status(c)
+                    .map_err(|why| format!("Container {name} (http-echo) exited: {why}."))?;
+                // `-status-code=503` answers everything with 503: a fault on every request.
+                let env_fault = match status {
+                    200..=299 => Fault::from_env(env(e)),
+                    _ => Some(Fault {
+                        error_rate: 1.0,
+                        error_status: status,
+                        ..Fault::NONE
+                    }),
+                };
                 let rng = shared.rng(&format!("http-echo {revision} {version}"));
                 gopher::distributor(Distributor {
                     version,
                     revision: Some(revision.clone()),
                     task_id: task_id.clone(),
-                    env_fault: Fault::from_env(env(e)),
+                    env_fault,
                     faults: shared.faults.clone(),
                     rng,
                 })

@@ -360,3 +360,45 @@ async fn snapshot_during_a_canary_bake() {
     );
     insta::assert_snapshot!("chapter2_canary_bake_140x45", frame);
 }
+
+/// Chapter 2's failing revision really fails: during its canary about a fifth of the answers
+/// are http-echo's `-status-code=503` from v3, the rest v2's 200s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_failing_revision_answers_503_to_its_canary_share() {
+    let (_cloud, session) = session(60.0).await;
+    let w = &session.walkthrough;
+    let canary_v3 = w.find("2:sc-canary-v3").unwrap();
+    for index in w.chapters()[1].steps.start..=canary_v3 {
+        let report = session.run(index, false).await;
+        assert!(report.outcome.is_success(), "step {index}: {report:?}");
+    }
+    let requester = match &w.steps[w.find("2:sc-watch-traffic").unwrap()].kind {
+        meshwalk::walkthrough::StepKind::Traffic { requester, .. } => requester.clone(),
+        other => panic!("{other:?}"),
+    };
+    let url = session
+        .requester_url(&requester, Duration::from_secs(10))
+        .await
+        .unwrap();
+    // The canary stage begins once v3's tasks run; its bake is 10 s at clock ×60.
+    let mut config = meshwalk::load::traffic::TrafficConfig::new(url);
+    config.rps = 200.0;
+    config.duration = Some(Duration::from_secs(4));
+    let (tx, _rx) = tokio::sync::mpsc::channel(64);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let summary = meshwalk::load::traffic::Traffic::start(config, tx)
+        .finished()
+        .await;
+    let v3 = summary
+        .versions
+        .get("sc-distributor:3")
+        .expect("v3 answered");
+    assert_eq!(v3.success, 0.0, "{summary:?}");
+    let share = v3.share;
+    let bound = 4.0 * (0.2 * 0.8 / summary.requests as f64).sqrt();
+    assert!((share - 0.2).abs() <= bound, "{share}: {summary:?}");
+    assert_eq!(
+        summary.versions["sc-distributor:2"].success, 1.0,
+        "{summary:?}"
+    );
+}
