@@ -234,7 +234,7 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_terminal_ui_follows_a_canary_and_rolls_one_back() {
     let (_cloud, session) = session(60.0).await;
-    let w = &session.walkthrough;
+    let w = &session.walkthrough.clone();
     let canary = w.find("2:sc-canary").unwrap();
     for index in w.chapters()[1].steps.start..=canary {
         let report = session.run(index, false).await;
@@ -283,6 +283,62 @@ async fn the_terminal_ui_follows_a_canary_and_rolls_one_back() {
     let frame = draw(&app, 140, 45);
     assert!(frame.contains("REVISION"), "{frame}");
     assert!(frame.contains("SUCCESSFUL"), "{frame}");
+
+    // Up to the failing revision's canary, then its watch step: R rolls it back.
+    let canary_v3 = w.find("2:sc-canary-v3").unwrap();
+    for index in canary + 2..=canary_v3 {
+        let report = session.run(index, false).await;
+        assert!(report.outcome.is_success(), "step {index}: {report:?}");
+    }
+    let watch = w.find("2:sc-rollback-watch").unwrap();
+    app.selected = watch;
+    let key = |c| Msg::Key(ratatui::crossterm::event::KeyCode::Char(c).into());
+    for cmd in app.update(Msg::Key(ratatui::crossterm::event::KeyCode::Enter.into())) {
+        effects.handle(cmd);
+    }
+    let rolled_back = async {
+        let mut asked = false;
+        loop {
+            let msg = rx.recv().await.expect("the effects keep sending");
+            let done = matches!(&msg, Msg::StepFinished(i, _) if *i == watch);
+            for cmd in app.update(msg) {
+                effects.handle(cmd);
+            }
+            if !asked
+                && app
+                    .deployment
+                    .as_ref()
+                    .and_then(|d| d.in_progress())
+                    .is_some_and(|d| d.target.ends_with(":3"))
+            {
+                let cmds = app.update(key('R'));
+                assert_eq!(cmds, [meshwalk::tui::app::Cmd::RollBack]);
+                for cmd in cmds {
+                    effects.handle(cmd);
+                }
+                asked = true;
+            }
+            if done {
+                return asked;
+            }
+        }
+    };
+    let asked = tokio::time::timeout(Duration::from_secs(60), rolled_back)
+        .await
+        .expect("the rollback ends");
+    assert!(asked, "R was pressed while v3's canary baked");
+    assert_eq!(
+        app.steps[watch].status,
+        meshwalk::tui::app::StepStatus::Done,
+        "{:?}",
+        app.deployment
+    );
+    let d = app
+        .deployment
+        .as_ref()
+        .and_then(|d| d.deployment.clone())
+        .unwrap();
+    assert_eq!(d.status, "ROLLBACK_SUCCESSFUL", "{d:?}");
 }
 
 /// The traffic pane during a canary bake, at 140×45: revisions with the configured shift
