@@ -20,7 +20,13 @@ pub fn handout(
     let key = session.target.key();
     let cli_target = session.cli_target();
     let mut out = String::new();
-    let _ = writeln!(out, "# AWS App Mesh, step by step: handout\n");
+    let title = session
+        .walkthrough
+        .chapter_of(steps.start)
+        .map(|c| c.title)
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "AWS App Mesh, step by step".into());
+    let _ = writeln!(out, "# {title}: handout\n");
     let _ = writeln!(
         out,
         "Written by `meshwalk export` for {target}. The results are the ones your session \
