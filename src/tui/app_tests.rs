@@ -1,7 +1,9 @@
 //! `App::update` for every key path.
 use std::time::Duration;
 
-use ratatui::crossterm::event::{KeyEventState, MouseEvent};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEventState, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 
 use super::*;
 use crate::load::stats::Summary;

@@ -15,6 +15,7 @@ use super::app::{
 };
 use super::autopilot::{self, Flight, SampleTap};
 use super::deployment;
+use super::inputs::{edit_text_of, inputs_of};
 use super::resilience::ResiliencePoll;
 use super::resource_tree;
 use crate::api::route_weights::{self, RouteName};
@@ -26,7 +27,6 @@ use crate::walkthrough::progress::{Demo, Progress};
 use crate::walkthrough::runner::{Outcome, Session, StepError, StepReport};
 use crate::walkthrough::step::{RequesterRef, StepKind};
 use crate::walkthrough::teardown::teardown;
-use crate::walkthrough::{cli_render, input};
 
 /// How long one step may take before the UI calls it failed.
 const STEP_TIMEOUT: Duration = Duration::from_secs(90);
@@ -610,54 +610,6 @@ impl Effects {
                 .unwrap_or_else(|p| p.into_inner())
                 .take(),
         );
-    }
-}
-
-/// Every step's input as the step pane shows it, with the values steps learned so far.
-fn inputs_of(session: &Session) -> Vec<InputView> {
-    let cli_target = session.cli_target();
-    session
-        .walkthrough
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let StepKind::Api { call, .. } = &s.kind else {
-                return InputView::default();
-            };
-            let name = format!("{}:{}", call.service.cli_name(), call.operation);
-            match session.prepare(i) {
-                Some(Ok(p)) => InputView {
-                    call: name,
-                    source: p.source.clone(),
-                    text: serde_json::to_string_pretty(&p.json).unwrap_or(p.text.clone()),
-                    error: None,
-                    cli: Some(cli_render::render(&p, &cli_target)),
-                },
-                Some(Err(e)) => InputView {
-                    call: name,
-                    source: e.source_name.clone(),
-                    text: edit_text_of(session, i),
-                    error: Some(e.to_string()),
-                    cli: None,
-                },
-                None => InputView::default(),
-            }
-        })
-        .collect()
-}
-
-/// The text the editor opens: the user's edit, or the asset (with its `${VAR}`s).
-fn edit_text_of(session: &Session, index: usize) -> String {
-    let step = &session.walkthrough.steps[index];
-    if let Some(edit) = session.edits.get(&step.id) {
-        return edit.clone();
-    }
-    match &step.kind {
-        StepKind::Api { call, .. } => input::raw_text(&session.walkthrough, call)
-            .map(|(_, t)| t)
-            .unwrap_or_default(),
-        _ => String::new(),
     }
 }
 

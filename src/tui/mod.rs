@@ -8,6 +8,7 @@ pub mod app;
 pub mod autopilot;
 pub mod deployment;
 pub mod effects;
+pub mod inputs;
 pub mod keys;
 pub mod layout;
 pub mod resilience;

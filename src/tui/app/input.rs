@@ -1,0 +1,261 @@
+//! The App's input: keys (the share overlay's, the help's, the panes') and the mouse, each
+//! turned into state changes and commands.
+
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::Position;
+
+use super::*;
+
+impl App {
+    /// In the share overlay: `c` copies the lines, q quits, any other key closes it.
+    fn share_key(&mut self, key: KeyEvent, ctrl: bool) -> Vec<Cmd> {
+        match key.code {
+            KeyCode::Char('c') if ctrl => self.quit(),
+            KeyCode::Char('q') => self.quit(),
+            KeyCode::Char('c') => {
+                self.toast = Some("copied the lines that point the aws CLI here".into());
+                self.share.clone().map(Cmd::Copy).into_iter().collect()
+            }
+            _ => {
+                self.sharing = false;
+                vec![]
+            }
+        }
+    }
+
+    pub(super) fn key(&mut self, key: KeyEvent) -> Vec<Cmd> {
+        self.toast = None;
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if self.sharing {
+            return self.share_key(key, ctrl);
+        }
+        if self.help {
+            // Any key closes the overlay; q and Ctrl-C still quit.
+            self.help = false;
+            let quits = key.code == KeyCode::Char('q') || (ctrl && key.code == KeyCode::Char('c'));
+            if !quits {
+                return vec![];
+            }
+        }
+        match key.code {
+            KeyCode::Char('q') => self.quit(),
+            KeyCode::Char('c') if ctrl => self.quit(),
+            KeyCode::Char('?') => {
+                self.help = true;
+                vec![]
+            }
+            KeyCode::Char('s') => {
+                match self.share {
+                    Some(_) => self.sharing = true,
+                    None => {
+                        self.toast = Some(
+                            "on AWS, the aws CLI uses your own credentials and region already"
+                                .into(),
+                        )
+                    }
+                }
+                vec![]
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.select(self.selected.saturating_sub(1));
+                vec![]
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.select(self.selected + 1);
+                vec![]
+            }
+            KeyCode::Home | KeyCode::Char('g') => {
+                self.select(0);
+                vec![]
+            }
+            KeyCode::End | KeyCode::Char('G') => {
+                self.select(self.steps.len().saturating_sub(1));
+                vec![]
+            }
+            KeyCode::Tab => {
+                self.tab = self.tab.next();
+                self.scroll = 0;
+                vec![]
+            }
+            KeyCode::BackTab => {
+                self.tab = self.tab.previous();
+                self.scroll = 0;
+                vec![]
+            }
+            KeyCode::Right => {
+                self.focus = self.focus.next();
+                vec![]
+            }
+            KeyCode::Left => {
+                self.focus = self.focus.previous();
+                vec![]
+            }
+            KeyCode::Char('z') => {
+                self.zoomed = !self.zoomed;
+                vec![]
+            }
+            KeyCode::Esc => {
+                self.zoomed = false;
+                vec![]
+            }
+            KeyCode::PageDown => {
+                self.scroll = self.scroll.saturating_add(10);
+                vec![]
+            }
+            KeyCode::PageUp => {
+                self.scroll = self.scroll.saturating_sub(10);
+                vec![]
+            }
+            KeyCode::Enter => self.enter(),
+            KeyCode::Char('u') => match self.steps.get(self.selected) {
+                Some(s) if s.status == StepStatus::Differs => {
+                    self.steps[self.selected].status = StepStatus::Running;
+                    vec![Cmd::RunStep {
+                        index: self.selected,
+                        update: true,
+                    }]
+                }
+                _ => vec![],
+            },
+            KeyCode::Char('e') => match self.steps.get(self.selected) {
+                Some(s) if s.kind == StepKindView::Api => vec![Cmd::Edit {
+                    index: self.selected,
+                }],
+                _ => {
+                    self.toast = Some("this step has no input to edit".into());
+                    vec![]
+                }
+            },
+            KeyCode::Char('c') => {
+                match self.inputs.get(self.selected).and_then(|i| i.cli.clone()) {
+                    Some(cli) => {
+                        self.toast = Some("copied the aws CLI command".into());
+                        vec![Cmd::Copy(cli)]
+                    }
+                    None => {
+                        self.toast = Some("this step has no aws CLI command".into());
+                        vec![]
+                    }
+                }
+            }
+            KeyCode::Char('+') | KeyCode::Char('=') => self.shift(10),
+            KeyCode::Char('-') => self.shift(-10),
+            KeyCode::Char('f') => vec![Cmd::SetFault(!self.fault)],
+            KeyCode::Char('a') => self.autopilot_key(),
+            KeyCode::Char('R') => self.roll_back_key(),
+            _ => vec![],
+        }
+    }
+
+    fn quit(&mut self) -> Vec<Cmd> {
+        self.quit = true;
+        vec![Cmd::Quit]
+    }
+
+    fn shift(&mut self, points: i32) -> Vec<Cmd> {
+        match self.weights.as_ref().map(|w| w.shifted(points)) {
+            Some(Some(next)) => vec![Cmd::SetWeights(next)],
+            Some(None) => {
+                self.toast = Some("the weights are already at the limit".into());
+                vec![]
+            }
+            None => {
+                self.toast =
+                    Some("create the route first: there are no weights to move yet".into());
+                vec![]
+            }
+        }
+    }
+
+    fn enter(&mut self) -> Vec<Cmd> {
+        let index = self.selected;
+        let Some(step) = self.steps.get_mut(index) else {
+            return vec![];
+        };
+        if step.status == StepStatus::Running {
+            return vec![];
+        }
+        match step.kind {
+            StepKindView::Api => {
+                step.status = StepStatus::Running;
+                vec![Cmd::RunStep {
+                    index,
+                    update: false,
+                }]
+            }
+            StepKindView::Info => {
+                step.status = StepStatus::Done;
+                let id = step.id.clone();
+                self.select(index + 1);
+                vec![Cmd::MarkDone(id)]
+            }
+            StepKindView::Traffic => {
+                step.status = StepStatus::Done;
+                let id = step.id.clone();
+                self.select(index + 1);
+                let mut cmds = self.traffic_for(index);
+                cmds.push(Cmd::MarkDone(id));
+                cmds
+            }
+            // Done when the deployment ends: the watcher says so.
+            StepKindView::Deployment => {
+                step.status = StepStatus::Running;
+                self.traffic_for(index)
+            }
+            StepKindView::Teardown => {
+                step.status = StepStatus::Running;
+                vec![Cmd::Teardown { index }]
+            }
+        }
+    }
+
+    pub(super) fn mouse(&mut self, mouse: MouseEvent) -> Vec<Cmd> {
+        let areas = self.areas(Rect::new(0, 0, self.size.0, self.size.1));
+        match mouse.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                let at = Position::new(mouse.column, mouse.row);
+                let panes = [
+                    (areas.pane, Pane::Step),
+                    (areas.resources, Pane::Resources),
+                    (areas.traffic, Pane::Traffic),
+                ];
+                if let Some((_, pane)) = panes
+                    .iter()
+                    .find(|(area, _)| area.is_some_and(|a| a.contains(at)))
+                {
+                    self.focus = *pane;
+                }
+                if let Some(list) = areas.steps
+                    && list.contains(at)
+                {
+                    let row = mouse.row.saturating_sub(list.y + 1) as usize;
+                    let rows = self.list_rows();
+                    let (_, first) =
+                        self.list_window(&rows, list.height.saturating_sub(2) as usize);
+                    // A heading selects the chapter's first step.
+                    let step = rows[(first + row).min(rows.len().saturating_sub(1))..]
+                        .iter()
+                        .find_map(|r| match r {
+                            super::super::layout::ListRow::Step(i) => Some(*i),
+                            super::super::layout::ListRow::Chapter { .. } => None,
+                        });
+                    if let Some(step) = step {
+                        self.select(step);
+                    }
+                }
+                vec![]
+            }
+            MouseEventKind::ScrollDown => {
+                self.scroll = self.scroll.saturating_add(3);
+                vec![]
+            }
+            MouseEventKind::ScrollUp => {
+                self.scroll = self.scroll.saturating_sub(3);
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+}
