@@ -7,6 +7,7 @@
 //! It reads the cloud's state only from the snapshot channel and reports what became of
 //! tasks on the runtime channel: it never calls the API.
 
+pub mod compiled;
 pub mod container;
 pub mod faults;
 pub mod gopher;

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -18,8 +18,8 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Response, StatusCode, Uri, header};
 use axum::response::IntoResponse;
-use tokio::sync::watch;
 
+use super::compiled::{Compiled, CompiledCache};
 use crate::emulator::ecs::service_connect::discovery_name;
 use crate::emulator::ecs::store::EcsRegion;
 use crate::emulator::snapshot::CloudSnapshot;
@@ -211,33 +211,15 @@ fn named_port<'a>(td: &'a TaskDefinition, port_name: &str) -> Option<(&'a str, i
 }
 
 /// The alias table of the newest snapshot, shared by every proxy.
-pub struct AliasCache {
-    snapshots: watch::Receiver<CloudSnapshot>,
-    current: RwLock<Arc<AliasTable>>,
-}
+pub type AliasCache = CompiledCache<AliasTable>;
 
-impl AliasCache {
-    pub fn new(snapshots: watch::Receiver<CloudSnapshot>) -> AliasCache {
-        let table = AliasTable::compile(&snapshots.borrow());
-        AliasCache {
-            snapshots,
-            current: RwLock::new(Arc::new(table)),
-        }
+impl Compiled for AliasTable {
+    fn compile(snapshot: &CloudSnapshot) -> AliasTable {
+        AliasTable::compile(snapshot)
     }
 
-    /// The table for the newest snapshot, compiled now if the cached one is older.
-    pub fn current(&self) -> Arc<AliasTable> {
-        let generation = self.snapshots.borrow().generation;
-        {
-            let current = self.current.read().unwrap_or_else(|p| p.into_inner());
-            if current.generation == generation {
-                return current.clone();
-            }
-        }
-        let snapshot = self.snapshots.borrow().clone();
-        let compiled = Arc::new(AliasTable::compile(&snapshot));
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = compiled.clone();
-        compiled
+    fn generation(&self) -> u64 {
+        self.generation
     }
 }
 

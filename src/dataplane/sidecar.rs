@@ -5,7 +5,7 @@
 //! The routing table is compiled from the newest snapshot when a request finds it stale, so a
 //! weight change applies to the very next request, with no restart and no dropped request.
 
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -15,8 +15,8 @@ use axum::http::uri::PathAndQuery;
 use axum::http::{HeaderValue, Response, StatusCode, Uri, header};
 use axum::response::IntoResponse;
 use bytes::Bytes;
-use tokio::sync::watch;
 
+use super::compiled::{Compiled, CompiledCache};
 use super::hosts::Hosts;
 use super::pool::{OVERFLOW_BODY, Overflow, Pool};
 use super::routing::{Destination, NodeId, RequestFacts, Retry, Routing, Unroutable, Upstream};
@@ -29,33 +29,15 @@ const MAX_BODY: usize = 4 << 20;
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The routing table of the newest snapshot, shared by all sidecars.
-pub struct RoutingCache {
-    snapshots: watch::Receiver<CloudSnapshot>,
-    current: RwLock<Arc<Routing>>,
-}
+pub type RoutingCache = CompiledCache<Routing>;
 
-impl RoutingCache {
-    pub fn new(snapshots: watch::Receiver<CloudSnapshot>) -> RoutingCache {
-        let routing = Routing::compile(&snapshots.borrow());
-        RoutingCache {
-            snapshots,
-            current: RwLock::new(Arc::new(routing)),
-        }
+impl Compiled for Routing {
+    fn compile(snapshot: &CloudSnapshot) -> Routing {
+        Routing::compile(snapshot)
     }
 
-    /// The table for the newest snapshot, compiled now if the cached one is older.
-    pub fn current(&self) -> Arc<Routing> {
-        let generation = self.snapshots.borrow().generation;
-        {
-            let current = self.current.read().unwrap_or_else(|p| p.into_inner());
-            if current.generation == generation {
-                return current.clone();
-            }
-        }
-        let snapshot = self.snapshots.borrow().clone();
-        let compiled = Arc::new(Routing::compile(&snapshot));
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = compiled.clone();
-        compiled
+    fn generation(&self) -> u64 {
+        self.generation
     }
 }
 
