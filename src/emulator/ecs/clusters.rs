@@ -8,10 +8,6 @@ use super::error::{EcsError, Result};
 use super::store::{Ctx, EcsRegion, EcsState, cluster_name, page};
 use super::{quotas, service_connect};
 
-fn region<'a>(cx: &Ctx, state: &'a mut EcsState) -> &'a mut EcsRegion {
-    state.regions.entry(cx.region.clone()).or_default()
-}
-
 /// The cluster as the API shows it: counts from the tasks and services it holds.
 pub fn view(region: &EcsRegion, cluster: &Cluster, with_tags: bool) -> Cluster {
     let name = cluster.cluster_name.as_deref().unwrap_or_default();
@@ -58,7 +54,7 @@ pub fn create_cluster(
             "clusterName: '{name}' is not valid: up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed."
         )));
     }
-    let region = region(cx, state);
+    let region = state.region_mut(cx);
     quotas::new_cluster(region, &name)?;
     // CreateCluster is idempotent: an ACTIVE cluster of that name is returned as it is.
     if let Some(existing) = region.clusters.get(&name)
@@ -108,7 +104,7 @@ pub fn update_cluster(
     state: &mut EcsState,
     input: UpdateClusterRequest,
 ) -> Result<UpdateClusterResponse> {
-    let region = region(cx, state);
+    let region = state.region_mut(cx);
     let (name, _) = region.active_cluster(Some(&input.cluster))?;
     let defaults = input
         .service_connect_defaults
@@ -139,15 +135,14 @@ pub fn describe_clusters(
     state: &EcsState,
     input: DescribeClustersRequest,
 ) -> Result<DescribeClustersResponse> {
-    let empty = EcsRegion::default();
-    let region = state.regions.get(&cx.region).unwrap_or(&empty);
+    let region = state.region(cx);
     let with_tags = input.include.iter().flatten().any(|i| i == "TAGS");
     let references = input.clusters.unwrap_or_else(|| vec!["default".into()]);
     let (mut clusters, mut failures) = (Vec::new(), Vec::new());
     for reference in references {
         let name = cluster_name(Some(&reference));
-        match region.clusters.get(&name) {
-            Some(c) => clusters.push(view(region, c, with_tags)),
+        match region.and_then(|r| Some((r, r.clusters.get(&name)?))) {
+            Some((region, c)) => clusters.push(view(region, c, with_tags)),
             None => failures.push(Failure {
                 arn: Some(cx.cluster_arn(&name)),
                 reason: Some("MISSING".into()),
@@ -170,8 +165,7 @@ pub fn list_clusters(
     input: ListClustersRequest,
 ) -> Result<ListClustersResponse> {
     let arns: Vec<String> = state
-        .regions
-        .get(&cx.region)
+        .region(cx)
         .into_iter()
         .flat_map(|r| r.clusters.values())
         .filter_map(|c| c.cluster_arn.clone())
@@ -210,7 +204,7 @@ pub fn delete_cluster(
     state: &mut EcsState,
     input: DeleteClusterRequest,
 ) -> Result<DeleteClusterResponse> {
-    let region = region(cx, state);
+    let region = state.region_mut(cx);
     let (name, _) = region.active_cluster(Some(&input.cluster))?;
     let has_services = region.services.iter().any(|((c, _), s)| {
         c == &name && matches!(s.status.as_deref(), Some("ACTIVE" | "DRAINING"))

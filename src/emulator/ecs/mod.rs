@@ -314,10 +314,8 @@ fn write(cx: &Ctx, cloudmap: &CloudMap, s: &mut EcsState, request: Request) -> R
         UntagResource(i) => body(&tags::untag_resource(cx, s, i)?),
         StopServiceDeployment(i) => {
             let (out, order) = service_deployments::stop_service_deployment(cx, s, i)?;
-            if let Some(order) = order
-                && let Some(region) = s.regions.get_mut(&cx.region)
-            {
-                deployments::roll_back(cx, region, &order);
+            if let Some(order) = order {
+                deployments::roll_back(cx, s.region_mut(cx), &order);
             }
             body(&out)
         }

@@ -6,11 +6,7 @@ use crate::model::ecs::*;
 
 use super::deployments::{RollbackOrder, ServiceDeploymentRecord, order, request_rollback};
 use super::error::{EcsError, Result};
-use super::store::{Ctx, EcsRegion, EcsState, page, service_name};
-
-fn region_of<'a>(cx: &Ctx, state: &'a EcsState, empty: &'a EcsRegion) -> &'a EcsRegion {
-    state.regions.get(&cx.region).unwrap_or(empty)
-}
+use super::store::{Ctx, EcsState, page, service_name};
 
 fn with_weights(record: &ServiceDeploymentRecord) -> ServiceDeployment {
     let mut d = record.deployment.clone();
@@ -29,9 +25,7 @@ pub fn list_service_deployments(
     state: &EcsState,
     input: ListServiceDeploymentsRequest,
 ) -> Result<ListServiceDeploymentsResponse> {
-    let empty = EcsRegion::default();
-    let region = region_of(cx, state, &empty);
-    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
+    let (region, cluster) = state.cluster_region(cx, input.cluster.as_deref())?;
     let name = service_name(&input.service).to_string();
     if !region
         .services
@@ -101,11 +95,10 @@ pub fn describe_service_deployments(
     input: DescribeServiceDeploymentsRequest,
 ) -> Result<DescribeServiceDeploymentsResponse> {
     check_arns(&input.service_deployment_arns, "serviceDeploymentArns")?;
-    let empty = EcsRegion::default();
-    let region = region_of(cx, state, &empty);
+    let region = state.region(cx);
     let (mut found, mut failures) = (Vec::new(), Vec::new());
     for arn in &input.service_deployment_arns {
-        match region.service_deployments.get(arn) {
+        match region.and_then(|r| r.service_deployments.get(arn)) {
             Some(d) => found.push(with_weights(d)),
             None => failures.push(Failure {
                 arn: Some(arn.clone()),
@@ -126,11 +119,10 @@ pub fn describe_service_revisions(
     input: DescribeServiceRevisionsRequest,
 ) -> Result<DescribeServiceRevisionsResponse> {
     check_arns(&input.service_revision_arns, "serviceRevisionArns")?;
-    let empty = EcsRegion::default();
-    let region = region_of(cx, state, &empty);
+    let region = state.region(cx);
     let (mut found, mut failures) = (Vec::new(), Vec::new());
     for arn in &input.service_revision_arns {
-        match region.service_revisions.get(arn) {
+        match region.and_then(|r| r.service_revisions.get(arn)) {
             Some(r) => found.push(r.clone()),
             None => failures.push(Failure {
                 arn: Some(arn.clone()),
@@ -152,7 +144,7 @@ pub fn stop_service_deployment(
     state: &mut EcsState,
     input: StopServiceDeploymentRequest,
 ) -> Result<(StopServiceDeploymentResponse, Option<RollbackOrder>)> {
-    let region = state.regions.entry(cx.region.clone()).or_default();
+    let region = state.region_mut(cx);
     let arn = input.service_deployment_arn.clone();
     let record = region.service_deployments.get_mut(&arn).ok_or_else(|| {
         EcsError::service_deployment_not_found(format!(

@@ -9,10 +9,6 @@ use super::error::{EcsError, Result};
 use super::store::{Ctx, EcsRegion, EcsState, check_revision, page, service_name};
 use super::{deployments, quotas, service_connect, validate};
 
-fn region<'a>(cx: &Ctx, state: &'a mut EcsState) -> &'a mut EcsRegion {
-    state.regions.entry(cx.region.clone()).or_default()
-}
-
 /// `ecs-svc/` and 19 digits, as ECS names deployments.
 fn deployment_id() -> String {
     let n = uuid::Uuid::new_v4().as_u128() % 10u128.pow(19);
@@ -188,7 +184,7 @@ pub fn create_service(
     state: &mut EcsState,
     input: CreateServiceRequest,
 ) -> Result<CreateServiceResponse> {
-    let region = region(cx, state);
+    let region = state.region_mut(cx);
     let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
     let name = input.service_name.clone();
     if name.is_empty()
@@ -343,7 +339,7 @@ pub fn update_service(
     state: &mut EcsState,
     input: UpdateServiceRequest,
 ) -> Result<UpdateServiceResponse> {
-    let region = region(cx, state);
+    let region = state.region_mut(cx);
     let (cluster, service) = active_service(region, input.cluster.as_deref(), &input.service)?;
     if service.status.as_deref() != Some("ACTIVE") {
         return Err(EcsError::service_not_active());
@@ -494,7 +490,7 @@ pub fn delete_service(
     state: &mut EcsState,
     input: DeleteServiceRequest,
 ) -> Result<DeleteServiceResponse> {
-    let region = region(cx, state);
+    let region = state.region_mut(cx);
     let (_, service) = active_service(region, input.cluster.as_deref(), &input.service)?;
     if service.desired_count.unwrap_or(0) > 0 && input.force != Some(true) {
         return Err(EcsError::invalid_parameter(
@@ -517,9 +513,7 @@ pub fn describe_services(
     state: &EcsState,
     input: DescribeServicesRequest,
 ) -> Result<DescribeServicesResponse> {
-    let empty = EcsRegion::default();
-    let region = state.regions.get(&cx.region).unwrap_or(&empty);
-    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
+    let (region, cluster) = state.cluster_region(cx, input.cluster.as_deref())?;
     if input.services.is_empty() || input.services.len() > 10 {
         return Err(EcsError::invalid_parameter(
             "services: name between 1 and 10 services.",
@@ -559,9 +553,7 @@ pub fn list_services(
     state: &EcsState,
     input: ListServicesRequest,
 ) -> Result<ListServicesResponse> {
-    let empty = EcsRegion::default();
-    let region = state.regions.get(&cx.region).unwrap_or(&empty);
-    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
+    let (region, cluster) = state.cluster_region(cx, input.cluster.as_deref())?;
     let arns: Vec<String> = region
         .services
         .iter()

@@ -36,6 +36,30 @@ pub struct EcsRegion {
     pub service_revisions: BTreeMap<String, ServiceRevision>,
 }
 
+impl EcsState {
+    /// The request's region, created by its first write.
+    pub fn region_mut(&mut self, cx: &Ctx) -> &mut EcsRegion {
+        self.regions.entry(cx.region.clone()).or_default()
+    }
+
+    /// The request's region; `None` until something was written there.
+    pub fn region(&self, cx: &Ctx) -> Option<&EcsRegion> {
+        self.regions.get(&cx.region)
+    }
+
+    /// The request's region and the name of the ACTIVE cluster `reference` names in it, else
+    /// ClusterNotFoundException (a region never written to has no clusters).
+    pub fn cluster_region(
+        &self,
+        cx: &Ctx,
+        reference: Option<&str>,
+    ) -> Result<(&EcsRegion, String)> {
+        let region = self.region(cx).ok_or_else(EcsError::cluster_not_found)?;
+        let (cluster, _) = region.active_cluster(reference)?;
+        Ok((region, cluster))
+    }
+}
+
 /// A task and what the scheduler needs to know about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskRecord {

@@ -13,7 +13,7 @@ pub fn register_task_definition(
     input: RegisterTaskDefinitionRequest,
 ) -> Result<RegisterTaskDefinitionResponse> {
     validate::task_definition(&input)?;
-    let region = state.regions.entry(cx.region.clone()).or_default();
+    let region = state.region_mut(cx);
     quotas::new_revision(region, &input)?;
     let revisions = region
         .task_definitions
@@ -118,7 +118,7 @@ pub fn describe_task_definition(
     input: DescribeTaskDefinitionRequest,
 ) -> Result<DescribeTaskDefinitionResponse> {
     check_revision(&input.task_definition)?;
-    let region = state.regions.get(&cx.region).ok_or_else(not_found)?;
+    let region = state.region(cx).ok_or_else(not_found)?;
     let td = region
         .task_definition(&input.task_definition)
         .ok_or_else(not_found)?;
@@ -144,8 +144,7 @@ pub fn list_task_definitions(
 ) -> Result<ListTaskDefinitionsResponse> {
     let status = input.status.as_deref().unwrap_or("ACTIVE");
     let mut arns: Vec<String> = state
-        .regions
-        .get(&cx.region)
+        .region(cx)
         .into_iter()
         .flat_map(|r| r.task_definitions.iter())
         .filter(|(family, _)| input.family_prefix.as_ref().is_none_or(|f| f == *family))
@@ -171,8 +170,7 @@ pub fn list_task_definition_families(
 ) -> Result<ListTaskDefinitionFamiliesResponse> {
     let status = input.status.as_deref().unwrap_or("ACTIVE");
     let families: Vec<String> = state
-        .regions
-        .get(&cx.region)
+        .region(cx)
         .into_iter()
         .flat_map(|r| r.task_definitions.iter())
         .filter(|(family, _)| {
@@ -214,7 +212,7 @@ pub fn deregister_task_definition(
         return Err(EcsError::client("Revision is missing."));
     }
     check_revision(&reference)?;
-    let region = state.regions.get_mut(&cx.region).ok_or_else(not_found)?;
+    let region = state.region_mut(cx);
     let arn = region
         .task_definition(&reference)
         .and_then(|td| td.task_definition_arn.clone())

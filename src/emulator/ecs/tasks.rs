@@ -142,7 +142,7 @@ pub fn mark_stopped(cx: &Ctx, record: &mut TaskRecord, exit_code: Option<i32>) {
 }
 
 pub fn run_task(cx: &Ctx, state: &mut EcsState, input: RunTaskRequest) -> Result<RunTaskResponse> {
-    let region = state.regions.entry(cx.region.clone()).or_default();
+    let region = state.region_mut(cx);
     let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
     let count = input.count.unwrap_or(1);
     if !(1..=10).contains(&count) {
@@ -213,7 +213,7 @@ pub fn stop_task(
     state: &mut EcsState,
     input: StopTaskRequest,
 ) -> Result<StopTaskResponse> {
-    let region = state.regions.entry(cx.region.clone()).or_default();
+    let region = state.region_mut(cx);
     let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
     let arn = task_arn(cx, &cluster, &input.task);
     let record = region
@@ -233,9 +233,7 @@ pub fn list_tasks(
     state: &EcsState,
     input: ListTasksRequest,
 ) -> Result<ListTasksResponse> {
-    let empty = EcsRegion::default();
-    let region = state.regions.get(&cx.region).unwrap_or(&empty);
-    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
+    let (region, cluster) = state.cluster_region(cx, input.cluster.as_deref())?;
     let desired = input.desired_status.as_deref().unwrap_or("RUNNING");
     let family_of = |t: &TaskRecord| {
         let arn = t.task.task_definition_arn.as_deref().unwrap_or_default();
@@ -295,9 +293,7 @@ pub fn describe_tasks(
     state: &EcsState,
     input: DescribeTasksRequest,
 ) -> Result<DescribeTasksResponse> {
-    let empty = EcsRegion::default();
-    let region = state.regions.get(&cx.region).unwrap_or(&empty);
-    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
+    let (region, cluster) = state.cluster_region(cx, input.cluster.as_deref())?;
     if input.tasks.is_empty() {
         return Err(EcsError::invalid_parameter("Tasks cannot be empty."));
     }
