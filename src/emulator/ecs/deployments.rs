@@ -10,6 +10,10 @@
 use crate::model::ecs::*;
 
 use super::error::{EcsError, Result};
+use super::status::{
+    CircuitBreakerStatus, DeploymentStatus, DeploymentStrategy, HasRolloutState, HasStatus,
+    LifecycleStage, RolloutState, ServiceDeploymentStatus, WireEnum,
+};
 use super::store::{Ctx, EcsRegion, EcsState, cluster_name, service_name};
 
 const MINUTE: f64 = 60.0;
@@ -40,43 +44,54 @@ pub struct ServiceDeploymentRecord {
 }
 
 impl ServiceDeploymentRecord {
-    pub fn status(&self) -> &str {
-        self.deployment.status.as_deref().unwrap_or_default()
+    pub fn status(&self) -> Option<ServiceDeploymentStatus> {
+        self.deployment.status()
     }
 
-    pub fn stage(&self) -> &str {
-        self.deployment
-            .lifecycle_stage
-            .as_deref()
-            .unwrap_or_default()
+    pub fn stage(&self) -> Option<LifecycleStage> {
+        LifecycleStage::of(self.deployment.lifecycle_stage.as_deref())
     }
 
-    fn strategy(&self) -> &str {
-        strategy(self.deployment.deployment_configuration.as_ref())
+    /// The strategy (checked by [`check_configuration`] when the deployment started).
+    fn strategy(&self) -> Option<DeploymentStrategy> {
+        DeploymentStrategy::of(Some(strategy_name(
+            self.deployment.deployment_configuration.as_ref(),
+        )))
     }
 
     /// Whether the deployment still runs (so the old revision's tasks are kept).
     pub fn in_progress(&self) -> bool {
+        use ServiceDeploymentStatus::*;
         matches!(
             self.status(),
-            "PENDING" | "IN_PROGRESS" | "ROLLBACK_REQUESTED" | "ROLLBACK_IN_PROGRESS"
+            Some(Pending | InProgress | RollbackRequested | RollbackInProgress)
         )
+    }
+
+    /// Whether the deployment goes forward: started and neither finished nor rolling back.
+    pub fn rolls_forward(&self) -> bool {
+        use ServiceDeploymentStatus::*;
+        matches!(self.status(), Some(Pending | InProgress))
     }
 
     /// Whether the scheduler must keep the source revision's tasks (a CANARY or LINEAR
     /// deployment until its CLEAN_UP stage: both revisions run at full size while traffic
     /// shifts, as in ECS's blue/green-based strategies).
     pub fn holds_source(&self) -> bool {
-        matches!(self.status(), "PENDING" | "IN_PROGRESS")
-            && matches!(self.strategy(), "CANARY" | "LINEAR")
-            && self.stage() != "CLEAN_UP"
+        self.rolls_forward()
+            && matches!(
+                self.strategy(),
+                Some(DeploymentStrategy::Canary | DeploymentStrategy::Linear)
+            )
+            && self.stage() != Some(LifecycleStage::CleanUp)
     }
 }
 
-fn strategy(config: Option<&DeploymentConfiguration>) -> &str {
+/// deploymentConfiguration.strategy as given (ROLLING when none is).
+fn strategy_name(config: Option<&DeploymentConfiguration>) -> &str {
     config
         .and_then(|c| c.strategy.as_deref())
-        .unwrap_or("ROLLING")
+        .unwrap_or(DeploymentStrategy::Rolling.as_str())
 }
 
 fn multiple_of_tenth(x: f64) -> bool {
@@ -86,27 +101,27 @@ fn multiple_of_tenth(x: f64) -> bool {
 /// deploymentConfiguration as CreateService and UpdateService check it, with the documented
 /// defaults of the chosen strategy filled in.
 pub fn check_configuration(config: &mut DeploymentConfiguration) -> Result<()> {
-    let strategy = strategy(Some(config)).to_string();
-    match strategy.as_str() {
-        "ROLLING" | "CANARY" | "LINEAR" => {}
+    let name = strategy_name(Some(config));
+    let strategy = match DeploymentStrategy::parse(name) {
         // Deviation: the embedded cloud has no load balancers to swap listeners on.
-        "BLUE_GREEN" => {
+        Some(DeploymentStrategy::BlueGreen) => {
             return Err(EcsError::invalid_parameter(
                 "deploymentConfiguration.strategy: BLUE_GREEN is not supported by the embedded cloud; use ROLLING, CANARY or LINEAR.",
             ));
         }
-        other => {
+        Some(strategy) => strategy,
+        None => {
             return Err(EcsError::invalid_parameter(format!(
-                "deploymentConfiguration.strategy: '{other}' is not one of ROLLING, BLUE_GREEN, LINEAR, CANARY."
+                "deploymentConfiguration.strategy: '{name}' is not one of ROLLING, BLUE_GREEN, LINEAR, CANARY."
             )));
         }
-    }
-    if config.canary_configuration.is_some() && strategy != "CANARY" {
+    };
+    if config.canary_configuration.is_some() && strategy != DeploymentStrategy::Canary {
         return Err(EcsError::invalid_parameter(
             "canaryConfiguration is only valid with the CANARY deployment strategy.",
         ));
     }
-    if config.linear_configuration.is_some() && strategy != "LINEAR" {
+    if config.linear_configuration.is_some() && strategy != DeploymentStrategy::Linear {
         return Err(EcsError::invalid_parameter(
             "linearConfiguration is only valid with the LINEAR deployment strategy.",
         ));
@@ -118,7 +133,7 @@ pub fn check_configuration(config: &mut DeploymentConfiguration) -> Result<()> {
         _ => Ok(()),
     };
     bake("bakeTimeInMinutes", config.bake_time_in_minutes)?;
-    if strategy == "CANARY" {
+    if strategy == DeploymentStrategy::Canary {
         let canary = config
             .canary_configuration
             .get_or_insert_with(Default::default);
@@ -133,7 +148,7 @@ pub fn check_configuration(config: &mut DeploymentConfiguration) -> Result<()> {
             .get_or_insert(DEFAULT_CANARY_BAKE);
         bake("canaryConfiguration.canaryBakeTimeInMinutes", Some(minutes))?;
     }
-    if strategy == "LINEAR" {
+    if strategy == DeploymentStrategy::Linear {
         let linear = config
             .linear_configuration
             .get_or_insert_with(Default::default);
@@ -148,7 +163,7 @@ pub fn check_configuration(config: &mut DeploymentConfiguration) -> Result<()> {
             .get_or_insert(DEFAULT_STEP_BAKE);
         bake("linearConfiguration.stepBakeTimeInMinutes", Some(minutes))?;
     }
-    if strategy != "ROLLING" {
+    if strategy != DeploymentStrategy::Rolling {
         // Deviation: ECS documents no default for CANARY/LINEAR; none (0) is what a missing one
         // means here.
         config.bake_time_in_minutes.get_or_insert(0);
@@ -210,7 +225,7 @@ pub fn start(
         finish(
             cx,
             old,
-            "STOPPED",
+            ServiceDeploymentStatus::Stopped,
             "Superseded by a newer service deployment.",
         );
     }
@@ -245,18 +260,16 @@ pub fn start(
             requested_task_count: service.desired_count,
             ..ServiceRevisionSummary::default()
         }),
-        status: Some("IN_PROGRESS".into()),
-        lifecycle_stage: Some("SCALE_UP".into()),
+        status: ServiceDeploymentStatus::InProgress.wire(),
+        lifecycle_stage: LifecycleStage::ScaleUp.wire(),
         deployment_configuration: config.clone(),
         deployment_circuit_breaker: Some(ServiceDeploymentCircuitBreaker {
-            status: Some(
-                if breaker.is_some() {
-                    "MONITORING"
-                } else {
-                    "DISABLED"
-                }
-                .into(),
-            ),
+            status: if breaker.is_some() {
+                CircuitBreakerStatus::Monitoring
+            } else {
+                CircuitBreakerStatus::Disabled
+            }
+            .wire(),
             failure_count: Some(0),
             threshold: Some(breaker.map_or(0, |b| {
                 breaker_threshold(b, service.desired_count.unwrap_or(0))
@@ -323,24 +336,29 @@ pub fn breaker_threshold(breaker: &DeploymentCircuitBreaker, desired: i32) -> i3
     }
 }
 
-fn finish(cx: &Ctx, record: &mut ServiceDeploymentRecord, status: &str, reason: &str) {
+fn finish(
+    cx: &Ctx,
+    record: &mut ServiceDeploymentRecord,
+    status: ServiceDeploymentStatus,
+    reason: &str,
+) {
     let d = &mut record.deployment;
-    d.status = Some(status.into());
+    d.set_status(status);
     d.status_reason = Some(reason.into());
     d.finished_at = Some(cx.now);
-    if status == "STOPPED" {
+    if status == ServiceDeploymentStatus::Stopped {
         d.stopped_at = Some(cx.now);
     }
     d.updated_at = Some(cx.now);
     if let Some(b) = d.deployment_circuit_breaker.as_mut()
-        && b.status.as_deref() == Some("MONITORING")
+        && b.status() == Some(CircuitBreakerStatus::Monitoring)
     {
-        b.status = Some("MONITORING_COMPLETE".into());
+        b.set_status(CircuitBreakerStatus::MonitoringComplete);
     }
 }
 
-fn set_stage(cx: &Ctx, record: &mut ServiceDeploymentRecord, stage: &str) {
-    record.deployment.lifecycle_stage = Some(stage.into());
+fn set_stage(cx: &Ctx, record: &mut ServiceDeploymentRecord, stage: LifecycleStage) {
+    record.deployment.lifecycle_stage = stage.wire();
     record.deployment.updated_at = Some(cx.now);
 }
 
@@ -481,9 +499,14 @@ fn step(
     }
     if matches!(
         record.status(),
-        "ROLLBACK_REQUESTED" | "ROLLBACK_IN_PROGRESS"
+        Some(
+            ServiceDeploymentStatus::RollbackRequested
+                | ServiceDeploymentStatus::RollbackInProgress
+        )
     ) {
-        record.deployment.status = Some("ROLLBACK_IN_PROGRESS".into());
+        record
+            .deployment
+            .set_status(ServiceDeploymentStatus::RollbackInProgress);
         // Done once the target revision's tasks are gone and the source runs at full size.
         let reason = record
             .deployment
@@ -493,18 +516,23 @@ fn step(
         if target.running + target.pending == 0
             && (record.source_id.is_none() || source.running >= desired)
         {
-            finish(cx, record, "ROLLBACK_SUCCESSFUL", &reason);
-            set_stage(cx, record, "CLEAN_UP");
+            finish(
+                cx,
+                record,
+                ServiceDeploymentStatus::RollbackSuccessful,
+                &reason,
+            );
+            set_stage(cx, record, LifecycleStage::CleanUp);
         }
         return;
     }
     // The circuit breaker: enough of the target's tasks failed to start.
     if let Some(b) = record.deployment.deployment_circuit_breaker.as_mut()
-        && b.status.as_deref() == Some("MONITORING")
+        && b.status() == Some(CircuitBreakerStatus::Monitoring)
     {
         b.failure_count = Some(target.failed);
         if target.failed >= b.threshold.unwrap_or(i32::MAX) {
-            b.status = Some("TRIGGERED".into());
+            b.set_status(CircuitBreakerStatus::Triggered);
             let rollback = record
                 .deployment
                 .deployment_configuration
@@ -519,7 +547,7 @@ fn step(
                 finish(
                     cx,
                     record,
-                    "STOPPED",
+                    ServiceDeploymentStatus::Stopped,
                     "Service deployment failed because the circuit breaker threshold was exceeded.",
                 );
                 rollbacks.push(RollbackOrder {
@@ -538,38 +566,40 @@ fn step(
         .clone()
         .unwrap_or_default();
     let bake = cfg.bake_time_in_minutes.unwrap_or(0).max(0) as f64 * MINUTE;
+    use DeploymentStrategy::{Canary, Linear, Rolling};
+    use LifecycleStage::{BakeTime, CleanUp, ProductionTrafficShift, ScaleUp};
     match (record.strategy(), record.stage()) {
-        (_, "SCALE_UP") if !steady => {}
+        (_, Some(ScaleUp)) if !steady => {}
         // A service's first deployment has no revision to shift traffic from.
-        (_, "SCALE_UP") if record.source_task_definition.is_none() => {
+        (_, Some(ScaleUp)) if record.source_task_definition.is_none() => {
             shift(cx, record, 100.0);
-            set_stage(cx, record, "CLEAN_UP");
+            set_stage(cx, record, LifecycleStage::CleanUp);
         }
-        ("ROLLING", "SCALE_UP") => {
+        (Some(Rolling), Some(ScaleUp)) => {
             // A rolling update shifts traffic with its tasks; it is done once the old tasks
             // are gone.
-            set_stage(cx, record, "CLEAN_UP");
+            set_stage(cx, record, LifecycleStage::CleanUp);
             shift(cx, record, 100.0);
         }
-        ("CANARY", "SCALE_UP") => {
+        (Some(Canary), Some(ScaleUp)) => {
             let percent = cfg
                 .canary_configuration
                 .as_ref()
                 .and_then(|c| c.canary_percent)
                 .unwrap_or(DEFAULT_CANARY_PERCENT);
-            set_stage(cx, record, "PRODUCTION_TRAFFIC_SHIFT");
+            set_stage(cx, record, LifecycleStage::ProductionTrafficShift);
             shift(cx, record, percent);
         }
-        ("LINEAR", "SCALE_UP") => {
+        (Some(Linear), Some(ScaleUp)) => {
             let percent = cfg
                 .linear_configuration
                 .as_ref()
                 .and_then(|c| c.step_percent)
                 .unwrap_or(DEFAULT_STEP_PERCENT);
-            set_stage(cx, record, "PRODUCTION_TRAFFIC_SHIFT");
+            set_stage(cx, record, LifecycleStage::ProductionTrafficShift);
             shift(cx, record, percent);
         }
-        ("CANARY", "PRODUCTION_TRAFFIC_SHIFT") => {
+        (Some(Canary), Some(ProductionTrafficShift)) => {
             let wait = cfg
                 .canary_configuration
                 .as_ref()
@@ -579,12 +609,12 @@ fn step(
             let at = record.shifted_at + wait;
             if cx.now >= at {
                 shift(cx, record, 100.0);
-                set_stage(cx, record, "BAKE_TIME");
+                set_stage(cx, record, LifecycleStage::BakeTime);
             } else {
                 earliest(due, at);
             }
         }
-        ("LINEAR", "PRODUCTION_TRAFFIC_SHIFT") => {
+        (Some(Linear), Some(ProductionTrafficShift)) => {
             let linear = cfg.linear_configuration.clone().unwrap_or_default();
             let wait = linear
                 .step_bake_time_in_minutes
@@ -593,14 +623,14 @@ fn step(
             let step = linear.step_percent.unwrap_or(DEFAULT_STEP_PERCENT);
             if record.target_percent >= 100.0 {
                 // "This bake time is not applied after reaching 100 percent traffic."
-                set_stage(cx, record, "BAKE_TIME");
+                set_stage(cx, record, LifecycleStage::BakeTime);
             } else {
                 let at = record.shifted_at + wait;
                 if cx.now >= at {
                     let next = ((record.target_percent + step) * 10.0).round() / 10.0;
                     shift(cx, record, next.min(100.0));
                     if record.target_percent >= 100.0 {
-                        set_stage(cx, record, "BAKE_TIME");
+                        set_stage(cx, record, LifecycleStage::BakeTime);
                     } else {
                         earliest(due, cx.now + wait);
                     }
@@ -609,19 +639,19 @@ fn step(
                 }
             }
         }
-        (_, "BAKE_TIME") => {
+        (_, Some(BakeTime)) => {
             let at = record.shifted_at + bake;
             if cx.now >= at {
-                set_stage(cx, record, "CLEAN_UP");
+                set_stage(cx, record, LifecycleStage::CleanUp);
             } else {
                 earliest(due, at);
             }
         }
-        (_, "CLEAN_UP") if !source.exists || source.running + source.pending == 0 => {
+        (_, Some(CleanUp)) if !source.exists || source.running + source.pending == 0 => {
             finish(
                 cx,
                 record,
-                "SUCCESSFUL",
+                ServiceDeploymentStatus::Successful,
                 "Service deployment completed successfully.",
             );
         }
@@ -652,7 +682,9 @@ pub(super) fn request_rollback(cx: &Ctx, record: &mut ServiceDeploymentRecord, r
         .flatten()
         .next()
         .and_then(|s| s.arn.clone());
-    record.deployment.status = Some("ROLLBACK_REQUESTED".into());
+    record
+        .deployment
+        .set_status(ServiceDeploymentStatus::RollbackRequested);
     record.deployment.status_reason = Some(reason.into());
     record.deployment.rollback = Some(Rollback {
         reason: Some(reason.into()),
@@ -713,7 +745,9 @@ impl EcsRegion {
         let Some(source) = d.source_task_definition.clone() else {
             return vec![(d.target_task_definition.clone(), 100.0)];
         };
-        let target_percent = if d.strategy() == "ROLLING" && d.stage() == "SCALE_UP" {
+        let target_percent = if d.strategy() == Some(DeploymentStrategy::Rolling)
+            && d.stage() == Some(LifecycleStage::ScaleUp)
+        {
             // Traffic follows the running tasks of each deployment.
             let running = |id: &str| {
                 s.deployments
@@ -766,8 +800,8 @@ pub fn roll_back(cx: &Ctx, region: &mut EcsRegion, order: &RollbackOrder) {
     let mut deployments = service.deployments.take().unwrap_or_default();
     for d in deployments.iter_mut() {
         if d.id.as_deref() == Some(order.target_id.as_str()) {
-            d.status = Some("ACTIVE".into());
-            d.rollout_state = Some("FAILED".into());
+            d.set_status(DeploymentStatus::Active);
+            d.set_rollout(RolloutState::Failed);
             d.rollout_state_reason =
                 Some("ECS deployment circuit breaker: rolling back or stopped.".into());
             d.updated_at = Some(cx.now);
@@ -780,7 +814,7 @@ pub fn roll_back(cx: &Ctx, region: &mut EcsRegion, order: &RollbackOrder) {
             .find(|d| d.id.is_some() && d.id == order.source_id);
         match existing {
             Some(d) => {
-                d.status = Some("PRIMARY".into());
+                d.set_status(DeploymentStatus::Primary);
                 d.desired_count = service.desired_count;
                 d.updated_at = Some(cx.now);
             }
@@ -807,7 +841,7 @@ pub fn roll_back(cx: &Ctx, region: &mut EcsRegion, order: &RollbackOrder) {
         .find(|d| d.id.as_deref() == Some(order.target_id.as_str()))
     {
         // No source: the failed deployment stays PRIMARY but launches no more tasks.
-        d.status = Some("PRIMARY".into());
+        d.set_status(DeploymentStatus::Primary);
     }
     service.deployments = Some(deployments);
 }

@@ -26,6 +26,7 @@ pub mod scheduler;
 pub mod service_connect;
 pub mod service_deployments;
 pub mod services;
+pub mod status;
 pub mod store;
 pub mod tags;
 pub mod task_definitions;
@@ -343,6 +344,7 @@ fn write(cx: &Ctx, cloudmap: &CloudMap, s: &mut EcsState, request: Request) -> R
 mod tests {
     use super::*;
     use serde_json::json;
+    use status::TaskStatus;
 
     fn call(ecs: &Ecs, operation: &str, input: serde_json::Value) -> Result<Vec<u8>> {
         ecs.call("us-east-1", Request::decode(operation, input).unwrap())
@@ -396,12 +398,11 @@ mod tests {
             json!({"cluster": "c", "serviceName": "s", "taskDefinition": "f", "desiredCount": 1}),
         )
         .unwrap();
-        while !ecs
-            .state()
-            .regions
-            .values()
-            .any(|r| r.tasks.values().any(|t| t.last_status() == "PENDING"))
-        {
+        while !ecs.state().regions.values().any(|r| {
+            r.tasks
+                .values()
+                .any(|t| t.last_status() == Some(TaskStatus::Pending))
+        }) {
             assert!(tokio::time::Instant::now() < deadline, "a task is started");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }

@@ -6,6 +6,7 @@ use crate::model::ecs::*;
 
 use super::deployments::{RollbackOrder, ServiceDeploymentRecord, order, request_rollback};
 use super::error::{EcsError, Result};
+use super::status::WireEnum;
 use super::store::{Ctx, EcsState, page, service_name};
 
 fn with_weights(record: &ServiceDeploymentRecord) -> ServiceDeployment {
@@ -38,7 +39,11 @@ pub fn list_service_deployments(
         .service_deployments
         .values()
         .filter(|d| d.cluster == cluster && d.service == name)
-        .filter(|d| statuses.is_empty() || statuses.iter().any(|s| s == d.status()))
+        .filter(|d| {
+            statuses.is_empty()
+                || d.status()
+                    .is_some_and(|status| statuses.iter().any(|s| s == status.as_str()))
+        })
         .filter(|d| {
             let at = d.deployment.created_at.unwrap_or(0.0);
             input
@@ -165,10 +170,10 @@ pub fn stop_service_deployment(
             )));
         }
     }
-    if !matches!(record.status(), "PENDING" | "IN_PROGRESS") {
+    if !record.rolls_forward() {
         return Err(EcsError::conflict(format!(
             "The service deployment is {} and cannot be stopped.",
-            record.status()
+            record.status().map_or("", WireEnum::as_str)
         )));
     }
     if record.source_task_definition.is_none() {

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 use crate::model::ecs::{Cluster, Service, ServiceRevision, Tag, Task, TaskDefinition};
 
 use super::deployments::ServiceDeploymentRecord;
+use super::status::{ClusterStatus, HasStatus, TaskDefinitionStatus, TaskStatus, WireEnum};
 
 use super::error::{EcsError, Result};
 
@@ -73,17 +74,30 @@ pub struct TaskRecord {
 }
 
 impl TaskRecord {
-    pub fn last_status(&self) -> &str {
-        self.task.last_status.as_deref().unwrap_or_default()
+    pub fn last_status(&self) -> Option<TaskStatus> {
+        TaskStatus::of(self.task.last_status.as_deref())
     }
 
-    pub fn desired_status(&self) -> &str {
-        self.task.desired_status.as_deref().unwrap_or_default()
+    pub fn desired_status(&self) -> Option<TaskStatus> {
+        TaskStatus::of(self.task.desired_status.as_deref())
+    }
+
+    pub fn set_last_status(&mut self, status: TaskStatus) {
+        self.task.last_status = status.wire();
+    }
+
+    pub fn set_desired_status(&mut self, status: TaskStatus) {
+        self.task.desired_status = status.wire();
+    }
+
+    /// Whether the task has reached its final state, STOPPED.
+    pub fn is_stopped(&self) -> bool {
+        self.last_status() == Some(TaskStatus::Stopped)
     }
 
     /// Counted by runningCount/pendingCount and kept by a service: not stopped or stopping.
     pub fn is_live(&self) -> bool {
-        self.desired_status() == "RUNNING" && self.last_status() != "STOPPED"
+        self.desired_status() == Some(TaskStatus::Running) && !self.is_stopped()
     }
 
     pub fn id(&self) -> &str {
@@ -143,7 +157,7 @@ impl EcsRegion {
     pub fn active_cluster(&self, reference: Option<&str>) -> Result<(String, &Cluster)> {
         let name = cluster_name(reference);
         match self.clusters.get(&name) {
-            Some(c) if c.status.as_deref() == Some("ACTIVE") => Ok((name, c)),
+            Some(c) if c.status() == Some(ClusterStatus::Active) => Ok((name, c)),
             _ => Err(EcsError::cluster_not_found()),
         }
     }
@@ -166,7 +180,7 @@ impl EcsRegion {
                 .get(reference)?
                 .iter()
                 .rev()
-                .find(|td| td.status.as_deref() == Some("ACTIVE")),
+                .find(|td| td.status() == Some(TaskDefinitionStatus::Active)),
         }
     }
 
@@ -249,11 +263,11 @@ pub fn new_task_id() -> String {
 mod tests {
     use super::*;
 
-    fn td(family: &str, revision: i32, status: &str) -> TaskDefinition {
+    fn td(family: &str, revision: i32, status: TaskDefinitionStatus) -> TaskDefinition {
         TaskDefinition {
             family: Some(family.into()),
             revision: Some(revision),
-            status: Some(status.into()),
+            status: status.wire(),
             task_definition_arn: Some(format!(
                 "arn:aws:ecs:us-east-1:000000000000:task-definition/{family}:{revision}"
             )),
@@ -267,9 +281,9 @@ mod tests {
         region.task_definitions.insert(
             "gopher-distributor".into(),
             vec![
-                td("gopher-distributor", 1, "ACTIVE"),
-                td("gopher-distributor", 2, "ACTIVE"),
-                td("gopher-distributor", 3, "INACTIVE"),
+                td("gopher-distributor", 1, TaskDefinitionStatus::Active),
+                td("gopher-distributor", 2, TaskDefinitionStatus::Active),
+                td("gopher-distributor", 3, TaskDefinitionStatus::Inactive),
             ],
         );
         let rev = |r: &str| region.task_definition(r).and_then(|t| t.revision);

@@ -4,6 +4,7 @@
 use crate::model::ecs::*;
 
 use super::error::{EcsError, Result};
+use super::status::{ClusterStatus, HasStatus};
 use super::store::{Ctx, EcsState};
 
 const MAX_TAGS: usize = 50;
@@ -57,7 +58,7 @@ fn tags_mut<'a>(cx: &Ctx, state: &'a mut EcsState, arn: &str) -> Result<&'a mut 
     let region = state.regions.get_mut(region).ok_or_else(not_found)?;
     let tags = match target {
         Target::Cluster(name) => match region.clusters.get_mut(name) {
-            Some(c) if c.status.as_deref() == Some("INACTIVE") => {
+            Some(c) if c.status() == Some(ClusterStatus::Inactive) => {
                 return Err(EcsError::invalid_parameter(
                     "The specified cluster is inactive. Specify an active cluster and try again.",
                 ));

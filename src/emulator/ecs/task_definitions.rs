@@ -4,6 +4,7 @@
 use crate::model::ecs::*;
 
 use super::error::{EcsError, Result};
+use super::status::{HasStatus, TaskDefinitionStatus, WireEnum};
 use super::store::{Ctx, EcsState, check_revision, page};
 use super::{quotas, validate};
 
@@ -50,7 +51,7 @@ pub fn register_task_definition(
         network_mode: Some(network_mode),
         revision: Some(revision),
         volumes: Some(input.volumes.unwrap_or_default()),
-        status: Some("ACTIVE".into()),
+        status: TaskDefinitionStatus::Active.wire(),
         placement_constraints: Some(input.placement_constraints.unwrap_or_default()),
         compatibilities: Some(compatibilities),
         requires_compatibilities: input.requires_compatibilities,
@@ -137,19 +138,28 @@ pub fn describe_task_definition(
     })
 }
 
+/// The status a list asks for: ACTIVE unless one is given; `None` for one that is not a
+/// revision's status (ALL).
+fn listed_status(status: Option<&str>) -> Option<TaskDefinitionStatus> {
+    status.map_or(
+        Some(TaskDefinitionStatus::Active),
+        TaskDefinitionStatus::parse,
+    )
+}
+
 pub fn list_task_definitions(
     cx: &Ctx,
     state: &EcsState,
     input: ListTaskDefinitionsRequest,
 ) -> Result<ListTaskDefinitionsResponse> {
-    let status = input.status.as_deref().unwrap_or("ACTIVE");
+    let status = listed_status(input.status.as_deref());
     let mut arns: Vec<String> = state
         .region(cx)
         .into_iter()
         .flat_map(|r| r.task_definitions.iter())
         .filter(|(family, _)| input.family_prefix.as_ref().is_none_or(|f| f == *family))
         .flat_map(|(_, revisions)| revisions.iter())
-        .filter(|td| td.status.as_deref() == Some(status))
+        .filter(|td| status.is_some() && td.status() == status)
         .filter_map(|td| td.task_definition_arn.clone())
         .collect();
     if input.sort.as_deref() == Some("DESC") {
@@ -168,7 +178,8 @@ pub fn list_task_definition_families(
     state: &EcsState,
     input: ListTaskDefinitionFamiliesRequest,
 ) -> Result<ListTaskDefinitionFamiliesResponse> {
-    let status = input.status.as_deref().unwrap_or("ACTIVE");
+    // ALL (none of a revision's statuses) lists every family.
+    let status = listed_status(input.status.as_deref());
     let families: Vec<String> = state
         .region(cx)
         .into_iter()
@@ -182,10 +193,10 @@ pub fn list_task_definition_families(
         .filter(|(_, revisions)| {
             let active = revisions
                 .iter()
-                .any(|td| td.status.as_deref() == Some("ACTIVE"));
+                .any(|td| td.status() == Some(TaskDefinitionStatus::Active));
             match status {
-                "ACTIVE" => active,
-                "INACTIVE" => !active,
+                Some(TaskDefinitionStatus::Active) => active,
+                Some(TaskDefinitionStatus::Inactive) => !active,
                 _ => true,
             }
         })
@@ -218,8 +229,8 @@ pub fn deregister_task_definition(
         .and_then(|td| td.task_definition_arn.clone())
         .ok_or_else(not_found)?;
     let td = region.task_definition_mut(&arn).ok_or_else(not_found)?;
-    if td.status.as_deref() == Some("ACTIVE") {
-        td.status = Some("INACTIVE".into());
+    if td.status() == Some(TaskDefinitionStatus::Active) {
+        td.set_status(TaskDefinitionStatus::Inactive);
         td.deregistered_at = Some(cx.now);
     }
     Ok(DeregisterTaskDefinitionResponse {

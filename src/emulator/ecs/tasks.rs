@@ -6,6 +6,7 @@ use crate::model::ecs::*;
 use super::error::{EcsError, Result};
 use super::service_connect;
 use super::services::runnable_task_definition;
+use super::status::{TaskStatus, WireEnum};
 use super::store::{Ctx, EcsRegion, EcsState, TaskRecord, new_task_id, page, task_arn};
 
 /// How a task comes to be: by RunTask, or by a service's deployment.
@@ -38,7 +39,7 @@ pub fn launch(cx: &Ctx, region: &mut EcsRegion, launch: Launch<'_>) -> String {
             task_arn: Some(arn.clone()),
             name: c.name.clone(),
             image: c.image.clone(),
-            last_status: Some("PENDING".into()),
+            last_status: TaskStatus::Pending.wire(),
             network_bindings: Some(vec![]),
             network_interfaces: Some(vec![]),
             health_status: Some("UNKNOWN".into()),
@@ -72,8 +73,8 @@ pub fn launch(cx: &Ctx, region: &mut EcsRegion, launch: Launch<'_>) -> String {
         cpu: td.cpu.clone(),
         memory: td.memory.clone(),
         created_at: Some(cx.now),
-        desired_status: Some("RUNNING".into()),
-        last_status: Some("PROVISIONING".into()),
+        desired_status: TaskStatus::Running.wire(),
+        last_status: TaskStatus::Provisioning.wire(),
         enable_execute_command: Some(false),
         group: Some(launch.group),
         health_status: Some("UNKNOWN".into()),
@@ -106,20 +107,18 @@ pub fn launch(cx: &Ctx, region: &mut EcsRegion, launch: Launch<'_>) -> String {
 /// Asks a task to stop. One that never ran stops at once; a running one goes to STOPPING and
 /// is STOPPED when the runtime says its containers are gone.
 pub fn stop(cx: &Ctx, record: &mut TaskRecord, reason: &str, code: &str) {
-    let task = &mut record.task;
-    if task.desired_status.as_deref() == Some("STOPPED")
-        || task.last_status.as_deref() == Some("STOPPED")
-    {
+    if record.desired_status() == Some(TaskStatus::Stopped) || record.is_stopped() {
         return;
     }
-    task.desired_status = Some("STOPPED".into());
+    record.set_desired_status(TaskStatus::Stopped);
+    let task = &mut record.task;
     task.stopped_reason = Some(reason.into());
     task.stop_code = Some(code.into());
     task.stopping_at = Some(cx.now);
     task.version = Some(task.version.unwrap_or(1) + 1);
     record.due_at = None;
-    if task.last_status.as_deref() == Some("RUNNING") {
-        task.last_status = Some("STOPPING".into());
+    if record.last_status() == Some(TaskStatus::Running) {
+        record.set_last_status(TaskStatus::Stopping);
     } else {
         mark_stopped(cx, record, None);
     }
@@ -127,14 +126,14 @@ pub fn stop(cx: &Ctx, record: &mut TaskRecord, reason: &str, code: &str) {
 
 /// The final state of a task: STOPPED, with its containers.
 pub fn mark_stopped(cx: &Ctx, record: &mut TaskRecord, exit_code: Option<i32>) {
+    record.set_last_status(TaskStatus::Stopped);
+    record.set_desired_status(TaskStatus::Stopped);
     let task = &mut record.task;
-    task.last_status = Some("STOPPED".into());
-    task.desired_status = Some("STOPPED".into());
     task.stopped_at = Some(cx.now);
     task.execution_stopped_at = Some(cx.now);
     task.version = Some(task.version.unwrap_or(1) + 1);
     for c in task.containers.iter_mut().flatten() {
-        c.last_status = Some("STOPPED".into());
+        c.last_status = TaskStatus::Stopped.wire();
         c.exit_code = exit_code;
         c.network_bindings = Some(vec![]);
     }
@@ -234,7 +233,11 @@ pub fn list_tasks(
     input: ListTasksRequest,
 ) -> Result<ListTasksResponse> {
     let (region, cluster) = state.cluster_region(cx, input.cluster.as_deref())?;
-    let desired = input.desired_status.as_deref().unwrap_or("RUNNING");
+    // A status that is not a task's lists none.
+    let desired = input
+        .desired_status
+        .as_deref()
+        .map_or(Some(TaskStatus::Running), TaskStatus::parse);
     let family_of = |t: &TaskRecord| {
         let arn = t.task.task_definition_arn.as_deref().unwrap_or_default();
         arn.rsplit_once('/')
@@ -245,7 +248,7 @@ pub fn list_tasks(
         .tasks
         .values()
         .filter(|t| t.cluster == cluster)
-        .filter(|t| t.desired_status() == desired)
+        .filter(|t| desired.is_some() && t.desired_status() == desired)
         .filter(|t| {
             input
                 .service_name
