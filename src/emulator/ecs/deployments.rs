@@ -897,7 +897,7 @@ mod tests {
             ..DeploymentConfiguration::default()
         };
         assert_eq!(
-            check_configuration(&mut off_grid).unwrap_err().code,
+            check_configuration(&mut off_grid).unwrap_err().code(),
             "InvalidParameterException"
         );
         let mut rolling = DeploymentConfiguration::default();

@@ -382,8 +382,8 @@ mod tests {
         }
 
         let told = call(&ecs, "ListClusters", json!({})).unwrap_err();
-        assert_eq!(told.code, "ServerException");
-        assert!(told.message.contains("a planted scheduler bug"), "{told}");
+        assert_eq!(told.code(), "ServerException");
+        assert!(told.message().contains("a planted scheduler bug"), "{told}");
         // Said once; then ECS works, and the restarted scheduler starts a service's task.
         call(&ecs, "CreateCluster", json!({"clusterName": "c"})).unwrap();
         call(
