@@ -14,6 +14,7 @@ use regex::Regex;
 use super::outlier::OutlierPolicy;
 use super::pool::PoolLimits;
 use crate::emulator::appmesh::store::Mesh;
+use crate::emulator::arn::Arn;
 use crate::emulator::ecs::status::TaskStatus;
 use crate::emulator::ecs::store::{EcsRegion, TaskRecord};
 use crate::emulator::snapshot::CloudSnapshot;
@@ -38,9 +39,8 @@ impl NodeId {
         for (name, value) in env {
             let (region, resource) = match name {
                 "APPMESH_RESOURCE_ARN" => {
-                    let mut parts = value.splitn(6, ':');
-                    let region = parts.nth(3)?;
-                    (region, parts.nth(1)?)
+                    let arn = Arn::parse(value)?;
+                    (arn.region, arn.resource)
                 }
                 "APPMESH_VIRTUAL_NODE_NAME" => (task_region, value),
                 _ => continue,

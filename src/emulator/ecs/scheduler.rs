@@ -11,7 +11,7 @@ use super::runtime::RuntimeEvent;
 use super::status::{
     DeploymentStatus, HasRolloutState, HasStatus, RolloutState, ServiceStatus, TaskStatus, WireEnum,
 };
-use super::store::{Ctx, EcsRegion, EcsState, TaskRecord};
+use super::store::{Ctx, EcsRegion, EcsState, TaskRecord, task_id};
 use super::tasks::{self, Launch};
 
 /// Stopped tasks kept per region for DescribeTasks (ECS keeps them about an hour).
@@ -207,10 +207,7 @@ fn reconcile_service(
                             );
                             started.push(arn);
                         }
-                        let ids: Vec<&str> = started
-                            .iter()
-                            .filter_map(|a| a.rsplit('/').next())
-                            .collect();
+                        let ids: Vec<&str> = started.iter().map(|a| task_id(a)).collect();
                         events.push(event(
                             cx,
                             format!(
@@ -235,7 +232,7 @@ fn reconcile_service(
                     tasks::stop(cx, record, &reason, "ServiceSchedulerInitiated");
                 }
             }
-            let ids: Vec<&str> = extra.iter().filter_map(|a| a.rsplit('/').next()).collect();
+            let ids: Vec<&str> = extra.iter().map(|a| task_id(a)).collect();
             events.push(event(
                 cx,
                 format!(

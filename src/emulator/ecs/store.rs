@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use crate::emulator::arn::Arn;
 use crate::model::ecs::{Cluster, Service, ServiceRevision, Tag, Task, TaskDefinition};
 
 use super::deployments::ServiceDeploymentRecord;
@@ -101,8 +102,7 @@ impl TaskRecord {
     }
 
     pub fn id(&self) -> &str {
-        let arn = self.task.task_arn.as_deref().unwrap_or_default();
-        arn.rsplit('/').next().unwrap_or(arn)
+        task_id(self.task.task_arn.as_deref().unwrap_or_default())
     }
 }
 
@@ -135,7 +135,7 @@ impl Default for Timings {
 
 impl Ctx {
     pub fn arn(&self, resource: &str) -> String {
-        format!("arn:aws:ecs:{}:{}:{resource}", self.region, self.account)
+        Arn::aws("ecs", &self.region, &self.account, resource).to_string()
     }
 
     pub fn cluster_arn(&self, cluster: &str) -> String {
@@ -146,10 +146,17 @@ impl Ctx {
 /// The cluster a `cluster` member names (a name or an ARN; absent means "default").
 pub fn cluster_name(reference: Option<&str>) -> String {
     let reference = reference.unwrap_or("default");
-    match reference.rsplit_once(":cluster/") {
-        Some((_, name)) => name.to_string(),
-        None => reference.to_string(),
-    }
+    Arn::parse(reference)
+        .and_then(|arn| arn.resource_of("cluster"))
+        .unwrap_or(reference)
+        .to_string()
+}
+
+/// `family:revision` or `family` from a task definition reference that may be an ARN.
+pub fn task_definition_name(reference: &str) -> &str {
+    Arn::parse(reference)
+        .and_then(|arn| arn.resource_of("task-definition"))
+        .unwrap_or(reference)
 }
 
 impl EcsRegion {
@@ -165,9 +172,7 @@ impl EcsRegion {
     /// A task definition by `family`, `family:revision` or ARN; `family` alone is the latest
     /// ACTIVE revision.
     pub fn task_definition(&self, reference: &str) -> Option<&TaskDefinition> {
-        let reference = reference
-            .rsplit_once(":task-definition/")
-            .map_or(reference, |(_, r)| r);
+        let reference = task_definition_name(reference);
         match reference.rsplit_once(':') {
             Some((family, revision)) => {
                 let revision: usize = revision.parse().ok()?;
@@ -185,7 +190,9 @@ impl EcsRegion {
     }
 
     pub fn task_definition_mut(&mut self, arn: &str) -> Option<&mut TaskDefinition> {
-        let (family, revision) = arn.rsplit_once(":task-definition/")?.1.rsplit_once(':')?;
+        let (family, revision) = Arn::parse(arn)?
+            .resource_of("task-definition")?
+            .rsplit_once(':')?;
         let revision: usize = revision.parse().ok()?;
         self.task_definitions
             .get_mut(family)?
@@ -196,10 +203,7 @@ impl EcsRegion {
 /// ECS refuses a `family:revision` (or ARN) whose revision is not a number before it looks
 /// anything up.
 pub fn check_revision(reference: &str) -> Result<()> {
-    let named = reference
-        .rsplit_once(":task-definition/")
-        .map_or(reference, |(_, r)| r);
-    match named.rsplit_once(':') {
+    match task_definition_name(reference).rsplit_once(':') {
         Some((_, revision)) if revision.parse::<u32>().is_err() => {
             Err(EcsError::invalid_parameter("Invalid revision number."))
         }
@@ -207,13 +211,18 @@ pub fn check_revision(reference: &str) -> Result<()> {
     }
 }
 
-/// A service by name or ARN within a cluster.
+/// A service by name or ARN within a cluster (`service/CLUSTER/NAME` or the older
+/// `service/NAME`).
 pub fn service_name(reference: &str) -> &str {
-    if reference.starts_with("arn:") {
-        reference.rsplit('/').next().unwrap_or(reference)
-    } else {
-        reference
+    match Arn::parse(reference) {
+        Some(arn) => arn.resource.rsplit('/').next().unwrap_or(arn.resource),
+        None => reference,
     }
+}
+
+/// A task's id: the last part of its ARN (`task/CLUSTER/ID`).
+pub fn task_id(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
 }
 
 /// A task's ARN from an id or ARN.

@@ -1,6 +1,7 @@
 //! TagResource, UntagResource, ListTagsForResource for clusters, services, task definitions
 //! and tasks, by ARN.
 
+use crate::emulator::arn::Arn;
 use crate::model::ecs::*;
 
 use super::error::{EcsError, Result};
@@ -23,15 +24,13 @@ enum Target<'a> {
 
 /// (region, target) of an ECS ARN in this account.
 fn parse<'a>(cx: &Ctx, arn: &'a str) -> Result<(&'a str, Target<'a>)> {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(_), Some("ecs"), Some(region), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let Some(Arn {
+        region,
+        account,
+        resource,
+        ..
+    }) = Arn::of_service(arn, "ecs")
+    else {
         return Err(EcsError::invalid_parameter(format!(
             "resourceArn: '{arn}' is not an ECS ARN."
         )));

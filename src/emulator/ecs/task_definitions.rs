@@ -5,7 +5,7 @@ use crate::model::ecs::*;
 
 use super::error::{EcsError, Result};
 use super::status::{HasStatus, TaskDefinitionStatus, WireEnum};
-use super::store::{Ctx, EcsState, check_revision, page};
+use super::store::{Ctx, EcsState, check_revision, page, task_definition_name};
 use super::{quotas, validate};
 
 pub fn register_task_definition(
@@ -215,11 +215,8 @@ pub fn deregister_task_definition(
     input: DeregisterTaskDefinitionRequest,
 ) -> Result<DeregisterTaskDefinitionResponse> {
     let reference = input.task_definition;
-    let named = reference
-        .rsplit_once(":task-definition/")
-        .map_or(reference.as_str(), |(_, r)| r);
     // DeregisterTaskDefinition never picks a revision for the caller.
-    if !named.contains(':') {
+    if !task_definition_name(&reference).contains(':') {
         return Err(EcsError::client("Revision is missing."));
     }
     check_revision(&reference)?;

@@ -7,7 +7,9 @@ use super::error::{EcsError, Result};
 use super::service_connect;
 use super::services::runnable_task_definition;
 use super::status::{TaskStatus, WireEnum};
-use super::store::{Ctx, EcsRegion, EcsState, TaskRecord, new_task_id, page, task_arn};
+use super::store::{
+    Ctx, EcsRegion, EcsState, TaskRecord, new_task_id, page, task_arn, task_definition_name,
+};
 
 /// How a task comes to be: by RunTask, or by a service's deployment.
 pub struct Launch<'a> {
@@ -240,9 +242,8 @@ pub fn list_tasks(
         .map_or(Some(TaskStatus::Running), TaskStatus::parse);
     let family_of = |t: &TaskRecord| {
         let arn = t.task.task_definition_arn.as_deref().unwrap_or_default();
-        arn.rsplit_once('/')
-            .and_then(|(_, fr)| fr.rsplit_once(':'))
-            .map(|(f, _)| f.to_string())
+        let (family, _revision) = task_definition_name(arn).rsplit_once(':')?;
+        Some(family.to_string())
     };
     let mut records: Vec<&TaskRecord> = region
         .tasks
