@@ -89,7 +89,8 @@ impl Pass {
     }
 }
 
-fn earliest(due: &mut Option<f64>, at: f64) {
+/// Keeps in `due` the earlier of it and `at` (when the next pass is wanted).
+pub(super) fn earliest(due: &mut Option<f64>, at: f64) {
     *due = Some(due.map_or(at, |d| d.min(at)));
 }
 
