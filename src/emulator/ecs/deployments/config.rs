@@ -9,16 +9,52 @@ use super::super::status::{DeploymentStrategy, WireEnum};
 
 /// The documented bounds and defaults of canaryConfiguration and linearConfiguration.
 const MAX_BAKE_MINUTES: i32 = 1440;
-pub(super) const DEFAULT_CANARY_PERCENT: f64 = 5.0;
-pub(super) const DEFAULT_CANARY_BAKE: i32 = 10;
-pub(super) const DEFAULT_STEP_PERCENT: f64 = 10.0;
-pub(super) const DEFAULT_STEP_BAKE: i32 = 6;
+const DEFAULT_CANARY_PERCENT: f64 = 5.0;
+const DEFAULT_CANARY_BAKE: i32 = 10;
+const DEFAULT_STEP_PERCENT: f64 = 10.0;
+const DEFAULT_STEP_BAKE: i32 = 6;
 
 /// deploymentConfiguration.strategy as given (ROLLING when none is).
 pub(super) fn strategy_name(config: Option<&DeploymentConfiguration>) -> &str {
     config
         .and_then(|c| c.strategy.as_deref())
         .unwrap_or(DeploymentStrategy::Rolling.as_str())
+}
+
+/// The share of the traffic a CANARY deployment's canary gets, in percent.
+pub(super) fn canary_percent(config: &DeploymentConfiguration) -> f64 {
+    config
+        .canary_configuration
+        .as_ref()
+        .and_then(|c| c.canary_percent)
+        .unwrap_or(DEFAULT_CANARY_PERCENT)
+}
+
+/// How long a CANARY deployment's canary bakes before the rest of the traffic moves.
+pub(super) fn canary_bake_minutes(config: &DeploymentConfiguration) -> i32 {
+    config
+        .canary_configuration
+        .as_ref()
+        .and_then(|c| c.canary_bake_time_in_minutes)
+        .unwrap_or(DEFAULT_CANARY_BAKE)
+}
+
+/// The share of the traffic a LINEAR deployment moves at each step, in percent.
+pub(super) fn step_percent(config: &DeploymentConfiguration) -> f64 {
+    config
+        .linear_configuration
+        .as_ref()
+        .and_then(|c| c.step_percent)
+        .unwrap_or(DEFAULT_STEP_PERCENT)
+}
+
+/// How long each step of a LINEAR deployment bakes before the next.
+pub(super) fn step_bake_minutes(config: &DeploymentConfiguration) -> i32 {
+    config
+        .linear_configuration
+        .as_ref()
+        .and_then(|c| c.step_bake_time_in_minutes)
+        .unwrap_or(DEFAULT_STEP_BAKE)
 }
 
 fn multiple_of_tenth(x: f64) -> bool {

@@ -9,9 +9,7 @@ use super::super::status::{
     CircuitBreakerStatus, DeploymentStrategy, HasStatus, LifecycleStage, ServiceDeploymentStatus,
 };
 use super::super::store::{Ctx, EcsRegion};
-use super::config::{
-    DEFAULT_CANARY_BAKE, DEFAULT_CANARY_PERCENT, DEFAULT_STEP_BAKE, DEFAULT_STEP_PERCENT,
-};
+use super::config::{canary_bake_minutes, canary_percent, step_bake_minutes, step_percent};
 use super::rollback::{RollbackOrder, order, request_rollback, roll_back};
 use super::{ServiceDeploymentRecord, finish, set_stage, shift};
 
@@ -162,22 +160,8 @@ fn step(
             set_stage(cx, record, CleanUp);
             shift(cx, record, 100.0);
         }
-        (Some(Canary), Some(ScaleUp)) => {
-            let percent = cfg
-                .canary_configuration
-                .as_ref()
-                .and_then(|c| c.canary_percent)
-                .unwrap_or(DEFAULT_CANARY_PERCENT);
-            start_traffic_shift(cx, record, percent);
-        }
-        (Some(Linear), Some(ScaleUp)) => {
-            let percent = cfg
-                .linear_configuration
-                .as_ref()
-                .and_then(|c| c.step_percent)
-                .unwrap_or(DEFAULT_STEP_PERCENT);
-            start_traffic_shift(cx, record, percent);
-        }
+        (Some(Canary), Some(ScaleUp)) => start_traffic_shift(cx, record, canary_percent(&cfg)),
+        (Some(Linear), Some(ScaleUp)) => start_traffic_shift(cx, record, step_percent(&cfg)),
         (Some(Canary), Some(ProductionTrafficShift)) => canary_bake(cx, record, &cfg, due),
         (Some(Linear), Some(ProductionTrafficShift)) => linear_step(cx, record, &cfg, due),
         (_, Some(BakeTime)) => bake(cx, record, &cfg, due),
@@ -295,18 +279,9 @@ fn canary_bake(
     cfg: &DeploymentConfiguration,
     due: &mut Option<f64>,
 ) {
-    let wait = cfg
-        .canary_configuration
-        .as_ref()
-        .and_then(|c| c.canary_bake_time_in_minutes)
-        .unwrap_or(DEFAULT_CANARY_BAKE) as f64
-        * MINUTE;
-    let at = record.shifted_at + wait;
-    if cx.now >= at {
+    if baked(cx, record, canary_bake_minutes(cfg), due) {
         shift(cx, record, 100.0);
         set_stage(cx, record, LifecycleStage::BakeTime);
-    } else {
-        earliest(due, at);
     }
 }
 
@@ -318,28 +293,21 @@ fn linear_step(
     cfg: &DeploymentConfiguration,
     due: &mut Option<f64>,
 ) {
-    let linear = cfg.linear_configuration.clone().unwrap_or_default();
-    let wait = linear
-        .step_bake_time_in_minutes
-        .unwrap_or(DEFAULT_STEP_BAKE) as f64
-        * MINUTE;
-    let step = linear.step_percent.unwrap_or(DEFAULT_STEP_PERCENT);
     if record.target_percent >= 100.0 {
         // "This bake time is not applied after reaching 100 percent traffic."
         set_stage(cx, record, LifecycleStage::BakeTime);
         return;
     }
-    let at = record.shifted_at + wait;
-    if cx.now < at {
-        earliest(due, at);
+    let minutes = step_bake_minutes(cfg);
+    if !baked(cx, record, minutes, due) {
         return;
     }
-    let next = ((record.target_percent + step) * 10.0).round() / 10.0;
+    let next = ((record.target_percent + step_percent(cfg)) * 10.0).round() / 10.0;
     shift(cx, record, next.min(100.0));
     if record.target_percent >= 100.0 {
         set_stage(cx, record, LifecycleStage::BakeTime);
     } else {
-        earliest(due, cx.now + wait);
+        earliest(due, cx.now + minutes as f64 * MINUTE);
     }
 }
 
@@ -350,11 +318,19 @@ fn bake(
     cfg: &DeploymentConfiguration,
     due: &mut Option<f64>,
 ) {
-    let bake = cfg.bake_time_in_minutes.unwrap_or(0).max(0) as f64 * MINUTE;
-    let at = record.shifted_at + bake;
-    if cx.now >= at {
+    let minutes = cfg.bake_time_in_minutes.unwrap_or(0).max(0);
+    if baked(cx, record, minutes, due) {
         set_stage(cx, record, LifecycleStage::CleanUp);
-    } else {
-        earliest(due, at);
     }
+}
+
+/// Whether `minutes` have passed since the traffic last shifted; if not, `due` asks for a pass
+/// when they will have.
+fn baked(cx: &Ctx, record: &ServiceDeploymentRecord, minutes: i32, due: &mut Option<f64>) -> bool {
+    let at = record.shifted_at + minutes as f64 * MINUTE;
+    if cx.now < at {
+        earliest(due, at);
+        return false;
+    }
+    true
 }
