@@ -9,7 +9,8 @@ use crate::model::ecs::ServiceEvent;
 use super::quotas::PROVISIONING_TASKS_PER_CLUSTER;
 use super::runtime::RuntimeEvent;
 use super::status::{
-    DeploymentStatus, HasRolloutState, HasStatus, RolloutState, ServiceStatus, TaskStatus, WireEnum,
+    DeploymentStatus, HasRolloutState, HasStatus, RolloutState, ServiceStatus, TaskStatus,
+    TaskStopCode, WireEnum,
 };
 use super::store::{Ctx, EcsRegion, EcsState, TaskRecord, task_id};
 use super::tasks::{self, Launch};
@@ -172,7 +173,7 @@ fn reconcile_service(
         let failed = primary.rollout() == Some(RolloutState::Failed);
         if live.len() < desired && !failed {
             let last_failure = tasks_of(region, &mine, &id)
-                .filter(|t| t.task.stop_code.as_deref() == Some("TaskFailedToStart"))
+                .filter(|t| t.stop_code() == Some(TaskStopCode::TaskFailedToStart))
                 .filter_map(|t| t.task.stopped_at)
                 .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))));
             let retry_at = last_failure.map(|t| t + cx.timings.restart_backoff);
@@ -230,7 +231,7 @@ fn reconcile_service(
             let reason = format!("Scaling activity initiated by (deployment {id})");
             for arn in &extra {
                 if let Some(record) = region.tasks.get_mut(arn) {
-                    tasks::stop(cx, record, &reason, "ServiceSchedulerInitiated");
+                    tasks::stop(cx, record, &reason, TaskStopCode::ServiceSchedulerInitiated);
                 }
             }
             let ids: Vec<&str> = extra.iter().map(|a| task_id(a)).collect();
@@ -284,7 +285,7 @@ fn reconcile_service(
                     cx,
                     record,
                     &format!("Task stopped by deployment replacement ({id})"),
-                    "ServiceSchedulerInitiated",
+                    TaskStopCode::ServiceSchedulerInitiated,
                 );
                 tasks_changed = true;
             }
@@ -301,7 +302,7 @@ fn reconcile_service(
         let id = d.id.clone().unwrap_or_default();
         let (r, p) = counts(region, &id);
         let failed = tasks_of(region, &mine, &id)
-            .filter(|t| t.task.stop_code.as_deref() == Some("TaskFailedToStart"))
+            .filter(|t| t.stop_code() == Some(TaskStopCode::TaskFailedToStart))
             .count() as i32;
         if d.running_count != Some(r)
             || d.pending_count != Some(p)
@@ -462,7 +463,7 @@ pub fn apply(cx: &Ctx, state: &mut EcsState, event: RuntimeEvent) -> bool {
         }
         RuntimeEvent::Failed { reason, .. } => {
             record.task.stopped_reason = Some(reason.clone());
-            record.task.stop_code = Some("TaskFailedToStart".into());
+            record.task.stop_code = TaskStopCode::TaskFailedToStart.wire();
             for c in record.task.containers.iter_mut().flatten() {
                 c.reason = Some(reason.clone());
             }
@@ -472,7 +473,7 @@ pub fn apply(cx: &Ctx, state: &mut EcsState, event: RuntimeEvent) -> bool {
             exit_code, reason, ..
         } => {
             if record.desired_status() == Some(TaskStatus::Running) {
-                record.task.stop_code = Some("EssentialContainerExited".into());
+                record.task.stop_code = TaskStopCode::EssentialContainerExited.wire();
                 record.task.stopped_reason =
                     Some(reason.unwrap_or_else(|| "Essential container in task exited".into()));
             }

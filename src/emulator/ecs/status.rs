@@ -71,6 +71,19 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// Why a task stopped (its stopCode).
+    TaskStopCode {
+        /// It never ran: a service waits its restart backoff before replacing it.
+        TaskFailedToStart = "TaskFailedToStart",
+        EssentialContainerExited = "EssentialContainerExited",
+        UserInitiated = "UserInitiated",
+        ServiceSchedulerInitiated = "ServiceSchedulerInitiated",
+        SpotInterruption = "SpotInterruption",
+        TerminationNotice = "TerminationNotice",
+    }
+}
+
+wire_enum! {
     /// A cluster's status.
     ClusterStatus {
         Active = "ACTIVE",

@@ -7,7 +7,9 @@ use crate::emulator::arn::Arn;
 use crate::model::ecs::{Cluster, Service, ServiceRevision, Tag, Task, TaskDefinition};
 
 use super::deployments::ServiceDeploymentRecord;
-use super::status::{ClusterStatus, HasStatus, TaskDefinitionStatus, TaskStatus, WireEnum};
+use super::status::{
+    ClusterStatus, HasStatus, TaskDefinitionStatus, TaskStatus, TaskStopCode, WireEnum,
+};
 
 use super::error::{EcsError, Result};
 
@@ -89,6 +91,10 @@ impl TaskRecord {
 
     pub fn set_desired_status(&mut self, status: TaskStatus) {
         self.task.desired_status = status.wire();
+    }
+
+    pub fn stop_code(&self) -> Option<TaskStopCode> {
+        TaskStopCode::of(self.task.stop_code.as_deref())
     }
 
     /// Whether the task has reached its final state, STOPPED.

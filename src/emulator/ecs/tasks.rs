@@ -6,7 +6,7 @@ use crate::model::ecs::*;
 use super::error::{EcsError, Result};
 use super::service_connect;
 use super::services::runnable_task_definition;
-use super::status::{TaskStatus, WireEnum};
+use super::status::{TaskStatus, TaskStopCode, WireEnum};
 use super::store::{
     Ctx, EcsRegion, EcsState, TaskRecord, new_task_id, page, task_arn, task_definition_name,
 };
@@ -108,14 +108,14 @@ pub fn launch(cx: &Ctx, region: &mut EcsRegion, launch: Launch<'_>) -> String {
 
 /// Asks a task to stop. One that never ran stops at once; a running one goes to STOPPING and
 /// is STOPPED when the runtime says its containers are gone.
-pub fn stop(cx: &Ctx, record: &mut TaskRecord, reason: &str, code: &str) {
+pub fn stop(cx: &Ctx, record: &mut TaskRecord, reason: &str, code: TaskStopCode) {
     if record.desired_status() == Some(TaskStatus::Stopped) || record.is_stopped() {
         return;
     }
     record.set_desired_status(TaskStatus::Stopped);
     let task = &mut record.task;
     task.stopped_reason = Some(reason.into());
-    task.stop_code = Some(code.into());
+    task.stop_code = code.wire();
     task.stopping_at = Some(cx.now);
     task.version = Some(task.version.unwrap_or(1) + 1);
     record.due_at = None;
@@ -223,7 +223,7 @@ pub fn stop_task(
         .filter(|t| t.cluster == cluster)
         .ok_or_else(|| EcsError::invalid_parameter("The referenced task was not found."))?;
     let reason = input.reason.as_deref().unwrap_or("Task stopped by user");
-    stop(cx, record, reason, "UserInitiated");
+    stop(cx, record, reason, TaskStopCode::UserInitiated);
     Ok(StopTaskResponse {
         task: Some(record.task.clone()),
     })
