@@ -6,7 +6,7 @@
 //! ListTaskDefinitionFamilies, DeregisterTaskDefinition; CreateService, UpdateService,
 //! DescribeServices, ListServices, DeleteService; RunTask, StopTask, ListTasks, DescribeTasks;
 //! TagResource, UntagResource, ListTagsForResource; ListServiceDeployments,
-//! DescribeServiceDeployments, StopServiceDeployment, DescribeServiceRevisions (deployments.rs:
+//! DescribeServiceDeployments, StopServiceDeployment, DescribeServiceRevisions (deployments/:
 //! ROLLING, CANARY and LINEAR strategies, rollback, the circuit breaker); UpdateCluster; Service
 //! Connect (service_connect.rs: namespaces, Cloud Map services and instances, the proxy
 //! container).

@@ -143,7 +143,7 @@ pub fn describe_service_revisions(
 }
 
 /// StopServiceDeployment: ROLLBACK (the default) returns the service to the source revision;
-/// the scheduler carries it out (see [`advance`]).
+/// the scheduler carries it out (see `deployments::advance`).
 pub fn stop_service_deployment(
     cx: &Ctx,
     state: &mut EcsState,

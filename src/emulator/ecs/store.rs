@@ -34,7 +34,7 @@ pub struct EcsRegion {
     pub services: BTreeMap<(String, String), Service>,
     /// By task ARN.
     pub tasks: BTreeMap<String, TaskRecord>,
-    /// Service deployments by ARN (see deployments.rs).
+    /// Service deployments by ARN (see deployments/).
     pub service_deployments: BTreeMap<String, ServiceDeploymentRecord>,
     /// Service revisions by ARN.
     pub service_revisions: BTreeMap<String, ServiceRevision>,
