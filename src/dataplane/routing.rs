@@ -14,6 +14,8 @@ use regex::Regex;
 use super::outlier::OutlierPolicy;
 use super::pool::PoolLimits;
 use crate::emulator::appmesh::store::Mesh;
+use crate::emulator::arn::Arn;
+use crate::emulator::ecs::status::TaskStatus;
 use crate::emulator::ecs::store::{EcsRegion, TaskRecord};
 use crate::emulator::snapshot::CloudSnapshot;
 use crate::model::appmesh as am;
@@ -37,9 +39,8 @@ impl NodeId {
         for (name, value) in env {
             let (region, resource) = match name {
                 "APPMESH_RESOURCE_ARN" => {
-                    let mut parts = value.splitn(6, ':');
-                    let region = parts.nth(3)?;
-                    (region, parts.nth(1)?)
+                    let arn = Arn::parse(value)?;
+                    (arn.region, arn.resource)
                 }
                 "APPMESH_VIRTUAL_NODE_NAME" => (task_region, value),
                 _ => continue,
@@ -372,7 +373,11 @@ impl Routing {
 pub fn endpoints(snapshot: &CloudSnapshot) -> HashMap<NodeId, Vec<(SocketAddr, String)>> {
     let mut endpoints: HashMap<NodeId, Vec<(SocketAddr, String)>> = HashMap::new();
     for (region, r) in &snapshot.ecs.regions {
-        for record in r.tasks.values().filter(|t| t.last_status() == "RUNNING") {
+        for record in r
+            .tasks
+            .values()
+            .filter(|t| t.last_status() == Some(TaskStatus::Running))
+        {
             if let Some((node, addr)) = endpoint(snapshot, region, r, record) {
                 let task = record.id().to_string();
                 endpoints.entry(node).or_default().push((addr, task));

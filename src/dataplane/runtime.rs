@@ -22,6 +22,7 @@ use super::sidecar::{self, RoutingCache, Sidecar};
 use crate::emulator::Cloud;
 use crate::emulator::ecs::runtime::{PortBinding, RuntimeEvent, RuntimeReporter, StartedContainer};
 use crate::emulator::ecs::service_connect as ecs_sc;
+use crate::emulator::ecs::status::TaskStatus;
 use crate::emulator::ecs::store::{EcsRegion, TaskRecord};
 use crate::emulator::snapshot::CloudSnapshot;
 use crate::envoy::EGRESS_PORT;
@@ -151,13 +152,16 @@ async fn run(
         for (region_name, region) in &snapshot.ecs.regions {
             for record in region.tasks.values() {
                 let arn = record.task.task_arn.clone().unwrap_or_default();
-                let should_run = record.desired_status() == "RUNNING"
-                    && matches!(record.last_status(), "PENDING" | "RUNNING");
+                let should_run = record.desired_status() == Some(TaskStatus::Running)
+                    && matches!(
+                        record.last_status(),
+                        Some(TaskStatus::Pending | TaskStatus::Running)
+                    );
                 if !should_run {
                     continue;
                 }
                 wanted.insert(arn.clone());
-                if record.last_status() != "PENDING"
+                if record.last_status() != Some(TaskStatus::Pending)
                     || running.contains_key(&arn)
                     || failed.contains(&arn)
                 {

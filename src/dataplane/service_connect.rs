@@ -21,6 +21,7 @@ use axum::response::IntoResponse;
 
 use super::compiled::{Compiled, CompiledCache};
 use crate::emulator::ecs::service_connect::discovery_name;
+use crate::emulator::ecs::status::TaskStatus;
 use crate::emulator::ecs::store::EcsRegion;
 use crate::emulator::snapshot::CloudSnapshot;
 use crate::http_client::{HttpClient, full};
@@ -181,8 +182,8 @@ fn endpoints(
             t.cluster == cluster
                 && t.service.as_deref() == Some(service)
                 && t.task.task_definition_arn.as_deref() == Some(td)
-                && t.last_status() == "RUNNING"
-                && t.desired_status() == "RUNNING"
+                && t.last_status() == Some(TaskStatus::Running)
+                && t.desired_status() == Some(TaskStatus::Running)
         })
         .filter_map(|t| {
             t.task

@@ -171,12 +171,9 @@ fn decode(
 /// An ECS call: JSON 1.1, the operation named by `X-Amz-Target`.
 fn ecs(cloud: &Cloud, region: &str, target: &str, body: &[u8]) -> Response {
     let Some(operation) = target.strip_prefix(ECS_TARGET_PREFIX) else {
-        return json11_error(&EcsError {
-            code: "UnknownOperationException",
-            message: format!(
-                "Unknown target {target}: this endpoint serves App Mesh, ECS and Cloud Map."
-            ),
-        });
+        return json11_error(&EcsError::unknown_operation(format!(
+            "Unknown target {target}: this endpoint serves App Mesh, ECS and Cloud Map."
+        )));
     };
     let input = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Map::new())
@@ -184,20 +181,18 @@ fn ecs(cloud: &Cloud, region: &str, target: &str, body: &[u8]) -> Response {
         match serde_json::from_slice::<Value>(body) {
             Ok(v) => v,
             Err(e) => {
-                return json11_error(&EcsError {
-                    code: "SerializationException",
-                    message: format!("The request body is not valid JSON: {e}"),
-                });
+                return json11_error(&EcsError::serialization(format!(
+                    "The request body is not valid JSON: {e}"
+                )));
             }
         }
     };
     let request = match EcsRequest::decode(operation, input) {
         Ok(r) => r,
         Err(DecodeError::UnknownOperation(op)) => {
-            return json11_error(&EcsError {
-                code: "UnknownOperationException",
-                message: format!("ECS operation {op} is not implemented by the embedded cloud."),
-            });
+            return json11_error(&EcsError::unknown_operation(format!(
+                "ECS operation {op} is not implemented by the embedded cloud."
+            )));
         }
         Err(e) => return json11_error(&EcsError::invalid_parameter(e.to_string())),
     };
@@ -226,7 +221,7 @@ const CLOUD_MAP_TARGET_PREFIX: &str = "Route53AutoNaming_v20170314.";
 /// A JSON 1.1 error: `{"__type": ..., "message": ...}` (and the type in `x-amzn-ErrorType`).
 fn json11_error(e: &EcsError) -> Response {
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    aws_error::error(Protocol::Json11, status, e.code, &e.message)
+    aws_error::error(Protocol::Json11, status, e.code(), e.message())
 }
 
 fn bad(message: &str) -> AppMeshError {

@@ -4,6 +4,7 @@
 
 mod admission;
 pub mod appmesh;
+pub mod arn;
 pub mod aws_error;
 pub mod clock;
 pub mod cloudmap;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use aws_sdk_ecs::types::*;
 use meshwalk::emulator::Cloud;
 use meshwalk::emulator::ecs::runtime::{RuntimeEvent, StartedContainer};
+use meshwalk::emulator::ecs::status::TaskStatus;
 use tokio::task::JoinHandle;
 
 use crate::support::*;
@@ -26,8 +27,8 @@ fn runtime(cloud: &Arc<Cloud>) -> JoinHandle<()> {
             for region in snapshot.ecs.regions.values() {
                 for record in region.tasks.values() {
                     let arn = record.task.task_arn.clone().unwrap_or_default();
-                    if record.last_status() == "PENDING"
-                        && record.desired_status() == "RUNNING"
+                    if record.last_status() == Some(TaskStatus::Pending)
+                        && record.desired_status() == Some(TaskStatus::Running)
                         && seen.insert(arn.clone())
                     {
                         let image = record
@@ -56,7 +57,9 @@ fn runtime(cloud: &Arc<Cloud>) -> JoinHandle<()> {
                             }
                         });
                     }
-                    if record.last_status() == "STOPPING" && stopped.insert(arn.clone()) {
+                    if record.last_status() == Some(TaskStatus::Stopping)
+                        && stopped.insert(arn.clone())
+                    {
                         reporter.report(RuntimeEvent::Stopped {
                             task_arn: arn,
                             exit_code: Some(0),

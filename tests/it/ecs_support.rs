@@ -7,6 +7,7 @@ use std::sync::Arc;
 use aws_sdk_ecs::types::*;
 use meshwalk::emulator::Cloud;
 use meshwalk::emulator::ecs::runtime::{PortBinding, RuntimeEvent, StartedContainer};
+use meshwalk::emulator::ecs::status::TaskStatus;
 use tokio::task::JoinHandle;
 
 /// Starts every PENDING task at once (one fake host port per container port, from 41000) and
@@ -23,8 +24,8 @@ pub fn stand_in_runtime(cloud: &Arc<Cloud>) -> JoinHandle<()> {
             for region in snapshot.ecs.regions.values() {
                 for record in region.tasks.values() {
                     let arn = record.task.task_arn.clone().unwrap_or_default();
-                    if record.last_status() == "PENDING"
-                        && record.desired_status() == "RUNNING"
+                    if record.last_status() == Some(TaskStatus::Pending)
+                        && record.desired_status() == Some(TaskStatus::Running)
                         && started.insert(arn.clone())
                     {
                         let td = region
@@ -61,7 +62,9 @@ pub fn stand_in_runtime(cloud: &Arc<Cloud>) -> JoinHandle<()> {
                             containers,
                         });
                     }
-                    if record.last_status() == "STOPPING" && stopped.insert(arn.clone()) {
+                    if record.last_status() == Some(TaskStatus::Stopping)
+                        && stopped.insert(arn.clone())
+                    {
                         reporter.report(RuntimeEvent::Stopped {
                             task_arn: arn,
                             exit_code: Some(0),

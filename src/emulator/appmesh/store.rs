@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::emulator::arn::Arn;
 use crate::model::appmesh::{
     GatewayRouteSpec, MeshSpec, ResourceMetadata, RouteSpec, TagRef, VirtualGatewaySpec,
     VirtualNodeSpec, VirtualRouterSpec, VirtualServiceSpec,
@@ -164,22 +165,18 @@ impl ResourcePath {
     }
 
     pub fn arn(&self, region: &str, account: &str) -> String {
-        format!("arn:aws:appmesh:{region}:{account}:{}", self.resource())
+        Arn::aws("appmesh", region, account, &self.resource()).to_string()
     }
 
     /// Parses an App Mesh ARN into (region, account, path).
     pub fn parse_arn(arn: &str) -> Option<(String, String, ResourcePath)> {
-        let mut parts = arn.splitn(6, ':');
-        let (Some("arn"), Some(_partition), Some("appmesh"), Some(region), Some(account)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return None;
-        };
-        let segments: Vec<String> = parts.next()?.split('/').map(str::to_string).collect();
+        let Arn {
+            region,
+            account,
+            resource,
+            ..
+        } = Arn::of_service(arn, "appmesh")?;
+        let segments: Vec<String> = resource.split('/').map(str::to_string).collect();
         let path = match segments.as_slice() {
             [k, m] if k == "mesh" => ResourcePath::Mesh(m.clone()),
             [k, m, kind, n] if k == "mesh" => match kind.as_str() {

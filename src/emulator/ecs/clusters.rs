@@ -5,28 +5,25 @@ use crate::model::ecs::*;
 use crate::emulator::cloudmap::CloudMap;
 
 use super::error::{EcsError, Result};
+use super::status::{ClusterStatus, HasStatus, ServiceStatus, TaskStatus, WireEnum};
 use super::store::{Ctx, EcsRegion, EcsState, cluster_name, page};
 use super::{quotas, service_connect};
-
-fn region<'a>(cx: &Ctx, state: &'a mut EcsState) -> &'a mut EcsRegion {
-    state.regions.entry(cx.region.clone()).or_default()
-}
 
 /// The cluster as the API shows it: counts from the tasks and services it holds.
 pub fn view(region: &EcsRegion, cluster: &Cluster, with_tags: bool) -> Cluster {
     let name = cluster.cluster_name.as_deref().unwrap_or_default();
     let tasks = region.tasks.values().filter(|t| t.cluster == name);
     let (mut running, mut pending) = (0, 0);
-    for t in tasks.filter(|t| t.last_status() != "STOPPED") {
+    for t in tasks.filter(|t| !t.is_stopped()) {
         match t.last_status() {
-            "RUNNING" => running += 1,
+            Some(TaskStatus::Running) => running += 1,
             _ => pending += 1,
         }
     }
     let services = region
         .services
         .iter()
-        .filter(|((c, _), s)| c == name && s.status.as_deref() == Some("ACTIVE"))
+        .filter(|((c, _), s)| c == name && s.status() == Some(ServiceStatus::Active))
         .count();
     Cluster {
         running_tasks_count: Some(running),
@@ -58,11 +55,11 @@ pub fn create_cluster(
             "clusterName: '{name}' is not valid: up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed."
         )));
     }
-    let region = region(cx, state);
+    let region = state.region_mut(cx);
     quotas::new_cluster(region, &name)?;
     // CreateCluster is idempotent: an ACTIVE cluster of that name is returned as it is.
     if let Some(existing) = region.clusters.get(&name)
-        && existing.status.as_deref() == Some("ACTIVE")
+        && existing.status() == Some(ClusterStatus::Active)
     {
         return Ok(CreateClusterResponse {
             cluster: Some(view(region, existing, true)),
@@ -77,7 +74,7 @@ pub fn create_cluster(
         service_connect_defaults,
         cluster_arn: Some(cx.cluster_arn(&name)),
         cluster_name: Some(name.clone()),
-        status: Some("ACTIVE".into()),
+        status: ClusterStatus::Active.wire(),
         registered_container_instances_count: Some(0),
         statistics: Some(vec![]),
         tags: Some(input.tags.unwrap_or_default()),
@@ -108,7 +105,7 @@ pub fn update_cluster(
     state: &mut EcsState,
     input: UpdateClusterRequest,
 ) -> Result<UpdateClusterResponse> {
-    let region = region(cx, state);
+    let region = state.region_mut(cx);
     let (name, _) = region.active_cluster(Some(&input.cluster))?;
     let defaults = input
         .service_connect_defaults
@@ -139,15 +136,14 @@ pub fn describe_clusters(
     state: &EcsState,
     input: DescribeClustersRequest,
 ) -> Result<DescribeClustersResponse> {
-    let empty = EcsRegion::default();
-    let region = state.regions.get(&cx.region).unwrap_or(&empty);
+    let region = state.region(cx);
     let with_tags = input.include.iter().flatten().any(|i| i == "TAGS");
     let references = input.clusters.unwrap_or_else(|| vec!["default".into()]);
     let (mut clusters, mut failures) = (Vec::new(), Vec::new());
     for reference in references {
         let name = cluster_name(Some(&reference));
-        match region.clusters.get(&name) {
-            Some(c) => clusters.push(view(region, c, with_tags)),
+        match region.and_then(|r| Some((r, r.clusters.get(&name)?))) {
+            Some((region, c)) => clusters.push(view(region, c, with_tags)),
             None => failures.push(Failure {
                 arn: Some(cx.cluster_arn(&name)),
                 reason: Some("MISSING".into()),
@@ -170,8 +166,7 @@ pub fn list_clusters(
     input: ListClustersRequest,
 ) -> Result<ListClustersResponse> {
     let arns: Vec<String> = state
-        .regions
-        .get(&cx.region)
+        .region(cx)
         .into_iter()
         .flat_map(|r| r.clusters.values())
         .filter_map(|c| c.cluster_arn.clone())
@@ -198,7 +193,7 @@ fn forget_old_inactive(region: &mut EcsRegion, name: String) {
         if region
             .clusters
             .get(&oldest)
-            .is_some_and(|c| c.status.as_deref() == Some("INACTIVE"))
+            .is_some_and(|c| c.status() == Some(ClusterStatus::Inactive))
         {
             region.clusters.remove(&oldest);
         }
@@ -210,10 +205,14 @@ pub fn delete_cluster(
     state: &mut EcsState,
     input: DeleteClusterRequest,
 ) -> Result<DeleteClusterResponse> {
-    let region = region(cx, state);
+    let region = state.region_mut(cx);
     let (name, _) = region.active_cluster(Some(&input.cluster))?;
     let has_services = region.services.iter().any(|((c, _), s)| {
-        c == &name && matches!(s.status.as_deref(), Some("ACTIVE" | "DRAINING"))
+        c == &name
+            && matches!(
+                s.status(),
+                Some(ServiceStatus::Active | ServiceStatus::Draining)
+            )
     });
     if has_services {
         return Err(EcsError::cluster_contains_services());
@@ -221,7 +220,7 @@ pub fn delete_cluster(
     if region
         .tasks
         .values()
-        .any(|t| t.cluster == name && t.last_status() != "STOPPED")
+        .any(|t| t.cluster == name && !t.is_stopped())
     {
         return Err(EcsError::cluster_contains_tasks());
     }
@@ -229,7 +228,7 @@ pub fn delete_cluster(
         .clusters
         .get_mut(&name)
         .expect("active_cluster found it");
-    cluster.status = Some("INACTIVE".into());
+    cluster.set_status(ClusterStatus::Inactive);
     let cluster = cluster.clone();
     forget_old_inactive(region, name);
     Ok(DeleteClusterResponse {

@@ -6,7 +6,7 @@
 //! ListTaskDefinitionFamilies, DeregisterTaskDefinition; CreateService, UpdateService,
 //! DescribeServices, ListServices, DeleteService; RunTask, StopTask, ListTasks, DescribeTasks;
 //! TagResource, UntagResource, ListTagsForResource; ListServiceDeployments,
-//! DescribeServiceDeployments, StopServiceDeployment, DescribeServiceRevisions (deployments.rs:
+//! DescribeServiceDeployments, StopServiceDeployment, DescribeServiceRevisions (deployments/:
 //! ROLLING, CANARY and LINEAR strategies, rollback, the circuit breaker); UpdateCluster; Service
 //! Connect (service_connect.rs: namespaces, Cloud Map services and instances, the proxy
 //! container).
@@ -26,6 +26,7 @@ pub mod scheduler;
 pub mod service_connect;
 pub mod service_deployments;
 pub mod services;
+pub mod status;
 pub mod store;
 pub mod tags;
 pub mod task_definitions;
@@ -314,10 +315,8 @@ fn write(cx: &Ctx, cloudmap: &CloudMap, s: &mut EcsState, request: Request) -> R
         UntagResource(i) => body(&tags::untag_resource(cx, s, i)?),
         StopServiceDeployment(i) => {
             let (out, order) = service_deployments::stop_service_deployment(cx, s, i)?;
-            if let Some(order) = order
-                && let Some(region) = s.regions.get_mut(&cx.region)
-            {
-                deployments::roll_back(cx, region, &order);
+            if let Some(order) = order {
+                deployments::roll_back(cx, s.region_mut(cx), &order);
             }
             body(&out)
         }
@@ -345,6 +344,7 @@ fn write(cx: &Ctx, cloudmap: &CloudMap, s: &mut EcsState, request: Request) -> R
 mod tests {
     use super::*;
     use serde_json::json;
+    use status::TaskStatus;
 
     fn call(ecs: &Ecs, operation: &str, input: serde_json::Value) -> Result<Vec<u8>> {
         ecs.call("us-east-1", Request::decode(operation, input).unwrap())
@@ -382,8 +382,8 @@ mod tests {
         }
 
         let told = call(&ecs, "ListClusters", json!({})).unwrap_err();
-        assert_eq!(told.code, "ServerException");
-        assert!(told.message.contains("a planted scheduler bug"), "{told}");
+        assert_eq!(told.code(), "ServerException");
+        assert!(told.message().contains("a planted scheduler bug"), "{told}");
         // Said once; then ECS works, and the restarted scheduler starts a service's task.
         call(&ecs, "CreateCluster", json!({"clusterName": "c"})).unwrap();
         call(
@@ -398,12 +398,11 @@ mod tests {
             json!({"cluster": "c", "serviceName": "s", "taskDefinition": "f", "desiredCount": 1}),
         )
         .unwrap();
-        while !ecs
-            .state()
-            .regions
-            .values()
-            .any(|r| r.tasks.values().any(|t| t.last_status() == "PENDING"))
-        {
+        while !ecs.state().regions.values().any(|r| {
+            r.tasks
+                .values()
+                .any(|t| t.last_status() == Some(TaskStatus::Pending))
+        }) {
             assert!(tokio::time::Instant::now() < deadline, "a task is started");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }

@@ -5,6 +5,7 @@
 use crate::model::ecs::RegisterTaskDefinitionRequest;
 
 use super::error::{EcsError, Result};
+use super::status::{ClusterStatus, HasStatus, ServiceStatus};
 use super::store::EcsRegion;
 
 /// Clusters per account (and Region).
@@ -28,7 +29,7 @@ pub const SERVICES_PER_REGION: usize = 10_000;
 
 /// A new cluster named `name` fits (re-creating an ACTIVE one is not new).
 pub fn new_cluster(region: &EcsRegion, name: &str) -> Result<()> {
-    let active = |c: &crate::model::ecs::Cluster| c.status.as_deref() == Some("ACTIVE");
+    let active = |c: &crate::model::ecs::Cluster| c.status() == Some(ClusterStatus::Active);
     if region.clusters.get(name).is_some_and(active) {
         return Ok(());
     }
@@ -42,7 +43,7 @@ pub fn new_cluster(region: &EcsRegion, name: &str) -> Result<()> {
 
 /// A new service fits in `cluster`.
 pub fn new_service(region: &EcsRegion, cluster: &str) -> Result<()> {
-    let live = |s: &&crate::model::ecs::Service| s.status.as_deref() != Some("INACTIVE");
+    let live = |s: &&crate::model::ecs::Service| s.status() != Some(ServiceStatus::Inactive);
     let in_cluster = region
         .services
         .iter()

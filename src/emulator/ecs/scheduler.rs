@@ -8,7 +8,11 @@ use crate::model::ecs::ServiceEvent;
 
 use super::quotas::PROVISIONING_TASKS_PER_CLUSTER;
 use super::runtime::RuntimeEvent;
-use super::store::{Ctx, EcsRegion, EcsState, TaskRecord};
+use super::status::{
+    DeploymentStatus, HasRolloutState, HasStatus, RolloutState, ServiceStatus, TaskStatus,
+    TaskStopCode, WireEnum,
+};
+use super::store::{Ctx, EcsRegion, EcsState, TaskRecord, task_id};
 use super::tasks::{self, Launch};
 
 /// Stopped tasks kept per region for DescribeTasks (ECS keeps them about an hour).
@@ -60,7 +64,7 @@ impl Pass {
                     .or_default()
                     .push(arn.clone());
             }
-            if t.last_status() == "PROVISIONING" {
+            if t.last_status() == Some(TaskStatus::Provisioning) {
                 *provisioning.entry(t.cluster.clone()).or_default() += 1;
             }
         }
@@ -86,7 +90,8 @@ impl Pass {
     }
 }
 
-fn earliest(due: &mut Option<f64>, at: f64) {
+/// Keeps in `due` the earlier of it and `at` (when the next pass is wanted).
+pub(super) fn earliest(due: &mut Option<f64>, at: f64) {
     *due = Some(due.map_or(at, |d| d.min(at)));
 }
 
@@ -95,11 +100,11 @@ fn advance_timed(cx: &Ctx, region: &mut EcsRegion, due: &mut Option<f64>) -> boo
     let mut changed = false;
     for record in region.tasks.values_mut() {
         let Some(at) = record.due_at else { continue };
-        if record.last_status() != "PROVISIONING" {
+        if record.last_status() != Some(TaskStatus::Provisioning) {
             continue;
         }
         if at <= cx.now {
-            record.task.last_status = Some("PENDING".into());
+            record.set_last_status(TaskStatus::Pending);
             record.task.pull_started_at = Some(cx.now);
             record.task.version = Some(record.task.version.unwrap_or(1) + 1);
             record.due_at = None;
@@ -140,11 +145,11 @@ fn reconcile_service(
 ) -> bool {
     let before = region.services[key].clone();
     let mut mine = pass.tasks(key).to_vec();
-    if before.status.as_deref() == Some("INACTIVE") {
+    if before.status() == Some(ServiceStatus::Inactive) {
         return false;
     }
     let name = &key.1;
-    let draining = before.status.as_deref() == Some("DRAINING");
+    let draining = before.status() == Some(ServiceStatus::Draining);
     let desired = if draining {
         0
     } else {
@@ -157,7 +162,7 @@ fn reconcile_service(
     // The primary deployment: start or stop tasks to reach the desired count.
     if let Some(primary) = deployments
         .iter()
-        .find(|d| d.status.as_deref() == Some("PRIMARY"))
+        .find(|d| d.status() == Some(DeploymentStatus::Primary))
     {
         let id = primary.id.clone().unwrap_or_default();
         let mut live: Vec<String> = tasks_of(region, &mine, &id)
@@ -165,10 +170,10 @@ fn reconcile_service(
             .filter_map(|t| t.task.task_arn.clone())
             .collect();
         // A deployment the circuit breaker failed launches no more tasks.
-        let failed = primary.rollout_state.as_deref() == Some("FAILED");
+        let failed = primary.rollout() == Some(RolloutState::Failed);
         if live.len() < desired && !failed {
             let last_failure = tasks_of(region, &mine, &id)
-                .filter(|t| t.task.stop_code.as_deref() == Some("TaskFailedToStart"))
+                .filter(|t| t.stop_code() == Some(TaskStopCode::TaskFailedToStart))
                 .filter_map(|t| t.task.stopped_at)
                 .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))));
             let retry_at = last_failure.map(|t| t + cx.timings.restart_backoff);
@@ -204,10 +209,7 @@ fn reconcile_service(
                             );
                             started.push(arn);
                         }
-                        let ids: Vec<&str> = started
-                            .iter()
-                            .filter_map(|a| a.rsplit('/').next())
-                            .collect();
+                        let ids: Vec<&str> = started.iter().map(|a| task_id(a)).collect();
                         events.push(event(
                             cx,
                             format!(
@@ -229,10 +231,10 @@ fn reconcile_service(
             let reason = format!("Scaling activity initiated by (deployment {id})");
             for arn in &extra {
                 if let Some(record) = region.tasks.get_mut(arn) {
-                    tasks::stop(cx, record, &reason, "ServiceSchedulerInitiated");
+                    tasks::stop(cx, record, &reason, TaskStopCode::ServiceSchedulerInitiated);
                 }
             }
-            let ids: Vec<&str> = extra.iter().filter_map(|a| a.rsplit('/').next()).collect();
+            let ids: Vec<&str> = extra.iter().map(|a| task_id(a)).collect();
             events.push(event(
                 cx,
                 format!(
@@ -250,12 +252,15 @@ fn reconcile_service(
         let live: Vec<&TaskRecord> = tasks_of(region, &mine, id)
             .filter(|t| t.is_live())
             .collect();
-        let running = live.iter().filter(|t| t.last_status() == "RUNNING").count() as i32;
+        let running = live
+            .iter()
+            .filter(|t| t.last_status() == Some(TaskStatus::Running))
+            .count() as i32;
         (running, live.len() as i32 - running)
     };
     let primary_steady = deployments
         .iter()
-        .find(|d| d.status.as_deref() == Some("PRIMARY"))
+        .find(|d| d.status() == Some(DeploymentStatus::Primary))
         .is_none_or(|d| counts(region, d.id.as_deref().unwrap_or_default()) == (desired as i32, 0));
     // A CANARY or LINEAR deployment keeps the old revision's tasks until its CLEAN_UP stage.
     let held = region
@@ -264,7 +269,7 @@ fn reconcile_service(
         .any(|d| d.cluster == key.0 && d.service == key.1 && d.holds_source());
     for d in deployments
         .iter()
-        .filter(|d| d.status.as_deref() != Some("PRIMARY"))
+        .filter(|d| d.status() != Some(DeploymentStatus::Primary))
     {
         if !((primary_steady && !held) || draining) {
             continue;
@@ -280,17 +285,16 @@ fn reconcile_service(
                     cx,
                     record,
                     &format!("Task stopped by deployment replacement ({id})"),
-                    "ServiceSchedulerInitiated",
+                    TaskStopCode::ServiceSchedulerInitiated,
                 );
                 tasks_changed = true;
             }
         }
     }
-    let in_flight = |region: &EcsRegion, id: &str| {
-        tasks_of(region, &mine, id).any(|t| t.last_status() != "STOPPED")
-    };
+    let in_flight =
+        |region: &EcsRegion, id: &str| tasks_of(region, &mine, id).any(|t| !t.is_stopped());
     deployments.retain(|d| {
-        d.status.as_deref() == Some("PRIMARY")
+        d.status() == Some(DeploymentStatus::Primary)
             || in_flight(region, d.id.as_deref().unwrap_or_default())
     });
     let (mut running, mut pending) = (0, 0);
@@ -298,7 +302,7 @@ fn reconcile_service(
         let id = d.id.clone().unwrap_or_default();
         let (r, p) = counts(region, &id);
         let failed = tasks_of(region, &mine, &id)
-            .filter(|t| t.task.stop_code.as_deref() == Some("TaskFailedToStart"))
+            .filter(|t| t.stop_code() == Some(TaskStopCode::TaskFailedToStart))
             .count() as i32;
         if d.running_count != Some(r)
             || d.pending_count != Some(p)
@@ -315,11 +319,11 @@ fn reconcile_service(
     let steady = deployments.len() == 1 && running == desired as i32 && pending == 0;
     if let Some(primary) = deployments
         .iter_mut()
-        .find(|d| d.status.as_deref() == Some("PRIMARY"))
+        .find(|d| d.status() == Some(DeploymentStatus::Primary))
         && steady
-        && primary.rollout_state.as_deref() != Some("COMPLETED")
+        && primary.rollout() != Some(RolloutState::Completed)
     {
-        primary.rollout_state = Some("COMPLETED".into());
+        primary.set_rollout(RolloutState::Completed);
         primary.rollout_state_reason = Some(format!(
             "ECS deployment {} completed.",
             primary.id.as_deref().unwrap_or_default()
@@ -347,9 +351,9 @@ fn reconcile_service(
         && !mine
             .iter()
             .filter_map(|arn| region.tasks.get(arn))
-            .any(|t| t.last_status() != "STOPPED")
+            .any(|t| !t.is_stopped())
     {
-        service.status = Some("INACTIVE".into());
+        service.set_status(ServiceStatus::Inactive);
         deployments.clear();
     }
     service.deployments = Some(deployments);
@@ -369,7 +373,7 @@ fn prune_stopped(region: &mut EcsRegion) -> bool {
     let mut stopped: Vec<(f64, String)> = region
         .tasks
         .values()
-        .filter(|t| t.last_status() == "STOPPED")
+        .filter(|t| t.is_stopped())
         .map(|t| {
             (
                 t.task.stopped_at.unwrap_or(0.0),
@@ -394,7 +398,7 @@ fn prune_inactive_services(region: &mut EcsRegion) -> bool {
     let mut inactive: Vec<(f64, (String, String))> = region
         .services
         .iter()
-        .filter(|(_, s)| s.status.as_deref() == Some("INACTIVE"))
+        .filter(|(_, s)| s.status() == Some(ServiceStatus::Inactive))
         .map(|(key, s)| (s.created_at.unwrap_or(0.0), key.clone()))
         .collect();
     if inactive.len() <= INACTIVE_SERVICES_KEPT {
@@ -418,16 +422,18 @@ pub fn apply(cx: &Ctx, state: &mut EcsState, event: RuntimeEvent) -> bool {
     else {
         return false;
     };
-    if record.last_status() == "STOPPED" {
+    if record.is_stopped() {
         return false;
     }
     match event {
         RuntimeEvent::Started { containers, .. } => {
-            if record.last_status() != "PENDING" || record.desired_status() != "RUNNING" {
+            if record.last_status() != Some(TaskStatus::Pending)
+                || record.desired_status() != Some(TaskStatus::Running)
+            {
                 return false;
             }
+            record.set_last_status(TaskStatus::Running);
             let task = &mut record.task;
-            task.last_status = Some("RUNNING".into());
             task.started_at = Some(cx.now);
             task.pull_stopped_at = Some(cx.now);
             task.connectivity = Some("CONNECTED".into());
@@ -435,7 +441,7 @@ pub fn apply(cx: &Ctx, state: &mut EcsState, event: RuntimeEvent) -> bool {
             task.version = Some(task.version.unwrap_or(1) + 1);
             for c in task.containers.iter_mut().flatten() {
                 let started = containers.iter().find(|s| Some(&s.name) == c.name.as_ref());
-                c.last_status = Some("RUNNING".into());
+                c.last_status = TaskStatus::Running.wire();
                 c.runtime_id = Some(uuid::Uuid::new_v4().simple().to_string());
                 c.network_bindings = Some(
                     started
@@ -457,7 +463,7 @@ pub fn apply(cx: &Ctx, state: &mut EcsState, event: RuntimeEvent) -> bool {
         }
         RuntimeEvent::Failed { reason, .. } => {
             record.task.stopped_reason = Some(reason.clone());
-            record.task.stop_code = Some("TaskFailedToStart".into());
+            record.task.stop_code = TaskStopCode::TaskFailedToStart.wire();
             for c in record.task.containers.iter_mut().flatten() {
                 c.reason = Some(reason.clone());
             }
@@ -466,8 +472,8 @@ pub fn apply(cx: &Ctx, state: &mut EcsState, event: RuntimeEvent) -> bool {
         RuntimeEvent::Stopped {
             exit_code, reason, ..
         } => {
-            if record.desired_status() == "RUNNING" {
-                record.task.stop_code = Some("EssentialContainerExited".into());
+            if record.desired_status() == Some(TaskStatus::Running) {
+                record.task.stop_code = TaskStopCode::EssentialContainerExited.wire();
                 record.task.stopped_reason =
                     Some(reason.unwrap_or_else(|| "Essential container in task exited".into()));
             }
@@ -485,18 +491,21 @@ mod tests {
     #[test]
     fn the_oldest_inactive_services_are_purged_beyond_the_bound() {
         let mut region = EcsRegion::default();
-        let service = |status: &str, created_at: f64| Service {
-            status: Some(status.into()),
+        let service = |status: ServiceStatus, created_at: f64| Service {
+            status: status.wire(),
             created_at: Some(created_at),
             ..Service::default()
         };
         for i in 0..INACTIVE_SERVICES_KEPT + 3 {
             let key = ("c".to_string(), format!("s{i}"));
-            region.services.insert(key, service("INACTIVE", i as f64));
+            region
+                .services
+                .insert(key, service(ServiceStatus::Inactive, i as f64));
         }
-        region
-            .services
-            .insert(("c".into(), "live".into()), service("ACTIVE", 0.0));
+        region.services.insert(
+            ("c".into(), "live".into()),
+            service(ServiceStatus::Active, 0.0),
+        );
         assert!(prune_inactive_services(&mut region));
         assert_eq!(region.services.len(), INACTIVE_SERVICES_KEPT + 1);
         assert!(region.services.contains_key(&("c".into(), "live".into())));

@@ -13,6 +13,7 @@ use crate::emulator::cloudmap::store::{HealthStatus, InstanceRegistration};
 use crate::model::ecs::*;
 
 use super::error::{EcsError, Result};
+use super::status::{HasStatus, ServiceStatus, TaskStatus, WireEnum};
 use super::store::{EcsRegion, EcsState, TaskRecord};
 
 /// The name every Service Connect proxy container starts with; ECS adds a random suffix.
@@ -154,7 +155,10 @@ fn user_of(
         .iter()
         .filter(|((c, n), s)| {
             (c.as_str(), n.as_str()) != me
-                && matches!(s.status.as_deref(), Some("ACTIVE" | "DRAINING"))
+                && matches!(
+                    s.status(),
+                    Some(ServiceStatus::Active | ServiceStatus::Draining)
+                )
         })
         .find(|(_, s)| {
             s.deployments.iter().flatten().any(|d| {
@@ -248,7 +252,7 @@ pub fn proxy_container(task_arn: &str, container_arn: String) -> Container {
         task_arn: Some(task_arn.to_string()),
         name: Some(format!("{PROXY_CONTAINER_PREFIX}{}", suffix())),
         image: Some(PROXY_IMAGE.into()),
-        last_status: Some("PENDING".into()),
+        last_status: TaskStatus::Pending.wire(),
         network_bindings: Some(vec![]),
         network_interfaces: Some(vec![]),
         health_status: Some("UNKNOWN".into()),
@@ -321,7 +325,8 @@ fn wanted(state: &EcsState) -> Vec<Wanted> {
     let mut out = Vec::new();
     for (region_name, region) in &state.regions {
         for record in region.tasks.values() {
-            if record.last_status() != "RUNNING" || record.desired_status() != "RUNNING" {
+            let running = Some(TaskStatus::Running);
+            if record.last_status() != running || record.desired_status() != running {
                 continue;
             }
             let Some(service) = record

@@ -6,11 +6,8 @@ use crate::model::ecs::*;
 
 use super::deployments::{RollbackOrder, ServiceDeploymentRecord, order, request_rollback};
 use super::error::{EcsError, Result};
-use super::store::{Ctx, EcsRegion, EcsState, page, service_name};
-
-fn region_of<'a>(cx: &Ctx, state: &'a EcsState, empty: &'a EcsRegion) -> &'a EcsRegion {
-    state.regions.get(&cx.region).unwrap_or(empty)
-}
+use super::status::WireEnum;
+use super::store::{Ctx, EcsState, page, service_name};
 
 fn with_weights(record: &ServiceDeploymentRecord) -> ServiceDeployment {
     let mut d = record.deployment.clone();
@@ -29,9 +26,7 @@ pub fn list_service_deployments(
     state: &EcsState,
     input: ListServiceDeploymentsRequest,
 ) -> Result<ListServiceDeploymentsResponse> {
-    let empty = EcsRegion::default();
-    let region = region_of(cx, state, &empty);
-    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
+    let (region, cluster) = state.cluster_region(cx, input.cluster.as_deref())?;
     let name = service_name(&input.service).to_string();
     if !region
         .services
@@ -44,7 +39,11 @@ pub fn list_service_deployments(
         .service_deployments
         .values()
         .filter(|d| d.cluster == cluster && d.service == name)
-        .filter(|d| statuses.is_empty() || statuses.iter().any(|s| s == d.status()))
+        .filter(|d| {
+            statuses.is_empty()
+                || d.status()
+                    .is_some_and(|status| statuses.iter().any(|s| s == status.as_str()))
+        })
         .filter(|d| {
             let at = d.deployment.created_at.unwrap_or(0.0);
             input
@@ -101,11 +100,10 @@ pub fn describe_service_deployments(
     input: DescribeServiceDeploymentsRequest,
 ) -> Result<DescribeServiceDeploymentsResponse> {
     check_arns(&input.service_deployment_arns, "serviceDeploymentArns")?;
-    let empty = EcsRegion::default();
-    let region = region_of(cx, state, &empty);
+    let region = state.region(cx);
     let (mut found, mut failures) = (Vec::new(), Vec::new());
     for arn in &input.service_deployment_arns {
-        match region.service_deployments.get(arn) {
+        match region.and_then(|r| r.service_deployments.get(arn)) {
             Some(d) => found.push(with_weights(d)),
             None => failures.push(Failure {
                 arn: Some(arn.clone()),
@@ -126,11 +124,10 @@ pub fn describe_service_revisions(
     input: DescribeServiceRevisionsRequest,
 ) -> Result<DescribeServiceRevisionsResponse> {
     check_arns(&input.service_revision_arns, "serviceRevisionArns")?;
-    let empty = EcsRegion::default();
-    let region = region_of(cx, state, &empty);
+    let region = state.region(cx);
     let (mut found, mut failures) = (Vec::new(), Vec::new());
     for arn in &input.service_revision_arns {
-        match region.service_revisions.get(arn) {
+        match region.and_then(|r| r.service_revisions.get(arn)) {
             Some(r) => found.push(r.clone()),
             None => failures.push(Failure {
                 arn: Some(arn.clone()),
@@ -146,13 +143,13 @@ pub fn describe_service_revisions(
 }
 
 /// StopServiceDeployment: ROLLBACK (the default) returns the service to the source revision;
-/// the scheduler carries it out (see [`advance`]).
+/// the scheduler carries it out (see `deployments::advance`).
 pub fn stop_service_deployment(
     cx: &Ctx,
     state: &mut EcsState,
     input: StopServiceDeploymentRequest,
 ) -> Result<(StopServiceDeploymentResponse, Option<RollbackOrder>)> {
-    let region = state.regions.entry(cx.region.clone()).or_default();
+    let region = state.region_mut(cx);
     let arn = input.service_deployment_arn.clone();
     let record = region.service_deployments.get_mut(&arn).ok_or_else(|| {
         EcsError::service_deployment_not_found(format!(
@@ -173,10 +170,10 @@ pub fn stop_service_deployment(
             )));
         }
     }
-    if !matches!(record.status(), "PENDING" | "IN_PROGRESS") {
+    if !record.rolls_forward() {
         return Err(EcsError::conflict(format!(
             "The service deployment is {} and cannot be stopped.",
-            record.status()
+            record.status().map_or("", WireEnum::as_str)
         )));
     }
     if record.source_task_definition.is_none() {

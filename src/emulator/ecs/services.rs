@@ -6,12 +6,11 @@ use crate::model::ecs::*;
 use crate::emulator::cloudmap::CloudMap;
 
 use super::error::{EcsError, Result};
+use super::status::{
+    DeploymentStatus, HasStatus, RolloutState, ServiceStatus, TaskDefinitionStatus, WireEnum,
+};
 use super::store::{Ctx, EcsRegion, EcsState, check_revision, page, service_name};
 use super::{deployments, quotas, service_connect, validate};
-
-fn region<'a>(cx: &Ctx, state: &'a mut EcsState) -> &'a mut EcsRegion {
-    state.regions.entry(cx.region.clone()).or_default()
-}
 
 /// `ecs-svc/` and 19 digits, as ECS names deployments.
 fn deployment_id() -> String {
@@ -24,7 +23,7 @@ pub(super) fn deployment(cx: &Ctx, service: &Service, task_definition: &str) -> 
     Deployment {
         rollout_state_reason: Some(format!("ECS deployment {id} in progress.")),
         id: Some(id),
-        status: Some("PRIMARY".into()),
+        status: DeploymentStatus::Primary.wire(),
         task_definition: Some(task_definition.into()),
         desired_count: service.desired_count,
         pending_count: Some(0),
@@ -35,7 +34,7 @@ pub(super) fn deployment(cx: &Ctx, service: &Service, task_definition: &str) -> 
         launch_type: service.launch_type.clone(),
         platform_version: service.platform_version.clone(),
         network_configuration: service.network_configuration.clone(),
-        rollout_state: Some("IN_PROGRESS".into()),
+        rollout_state: RolloutState::InProgress.wire(),
         ..Deployment::default()
     }
 }
@@ -54,7 +53,7 @@ pub(super) fn runnable_task_definition(
     let td = region
         .task_definition(reference)
         .ok_or_else(|| EcsError::invalid_parameter("TaskDefinition not found."))?;
-    if td.status.as_deref() != Some("ACTIVE") {
+    if td.status() != Some(TaskDefinitionStatus::Active) {
         return Err(EcsError::invalid_parameter("TaskDefinition is inactive"));
     }
     let compatible = td
@@ -188,7 +187,7 @@ pub fn create_service(
     state: &mut EcsState,
     input: CreateServiceRequest,
 ) -> Result<CreateServiceResponse> {
-    let region = region(cx, state);
+    let region = state.region_mut(cx);
     let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
     let name = input.service_name.clone();
     if name.is_empty()
@@ -240,8 +239,8 @@ pub fn create_service(
         input.service_connect_configuration.clone(),
     )?;
     if let Some(existing) = region.services.get(&key) {
-        match existing.status.as_deref() {
-            Some("ACTIVE") => {
+        match existing.status() {
+            Some(ServiceStatus::Active) => {
                 // ECS answers a repeated identical create with the existing service.
                 let same = existing.task_definition.as_deref() == Some(td_arn.as_str())
                     && existing.desired_count == Some(desired)
@@ -256,7 +255,7 @@ pub fn create_service(
                     ))
                 };
             }
-            Some("DRAINING") => {
+            Some(ServiceStatus::Draining) => {
                 return Err(EcsError::invalid_parameter(
                     "Unable to Start a service that is still Draining.",
                 ));
@@ -271,7 +270,7 @@ pub fn create_service(
         cluster_arn: Some(cx.cluster_arn(&cluster)),
         load_balancers: Some(input.load_balancers.unwrap_or_default()),
         service_registries: Some(input.service_registries.unwrap_or_default()),
-        status: Some("ACTIVE".into()),
+        status: ServiceStatus::Active.wire(),
         desired_count: Some(desired),
         running_count: Some(0),
         pending_count: Some(0),
@@ -331,7 +330,7 @@ fn active_service<'a>(
         .services
         .get_mut(&key)
         .ok_or_else(EcsError::service_not_found)?;
-    if service.status.as_deref() == Some("INACTIVE") {
+    if service.status() == Some(ServiceStatus::Inactive) {
         return Err(EcsError::service_not_found());
     }
     Ok((cluster, service))
@@ -343,9 +342,9 @@ pub fn update_service(
     state: &mut EcsState,
     input: UpdateServiceRequest,
 ) -> Result<UpdateServiceResponse> {
-    let region = region(cx, state);
+    let region = state.region_mut(cx);
     let (cluster, service) = active_service(region, input.cluster.as_deref(), &input.service)?;
-    if service.status.as_deref() != Some("ACTIVE") {
+    if service.status() != Some(ServiceStatus::Active) {
         return Err(EcsError::service_not_active());
     }
     let launch_type = service.launch_type.clone().unwrap_or_else(|| "EC2".into());
@@ -419,7 +418,7 @@ pub fn update_service(
         let arn = td.task_definition_arn.unwrap_or_default();
         let primary = ecs_deployments
             .iter()
-            .find(|d| d.status.as_deref() == Some("PRIMARY"));
+            .find(|d| d.status() == Some(DeploymentStatus::Primary));
         let source = primary.and_then(|d| Some((d.id.clone()?, d.task_definition.clone()?)));
         // A deployment keeps the service's Service Connect configuration unless the update
         // gives a new one.
@@ -432,9 +431,9 @@ pub fn update_service(
         service.task_definition = Some(arn.clone());
         for d in ecs_deployments
             .iter_mut()
-            .filter(|d| d.status.as_deref() == Some("PRIMARY"))
+            .filter(|d| d.status() == Some(DeploymentStatus::Primary))
         {
-            d.status = Some("ACTIVE".into());
+            d.set_status(DeploymentStatus::Active);
             d.updated_at = Some(cx.now);
         }
         let mut new = deployment(cx, service, &arn);
@@ -450,7 +449,7 @@ pub fn update_service(
     let mut deployments = ecs_deployments;
     if let Some(primary) = deployments
         .iter_mut()
-        .find(|d| d.status.as_deref() == Some("PRIMARY"))
+        .find(|d| d.status() == Some(DeploymentStatus::Primary))
     {
         primary.desired_count = service.desired_count;
         primary.updated_at = Some(cx.now);
@@ -494,14 +493,14 @@ pub fn delete_service(
     state: &mut EcsState,
     input: DeleteServiceRequest,
 ) -> Result<DeleteServiceResponse> {
-    let region = region(cx, state);
+    let region = state.region_mut(cx);
     let (_, service) = active_service(region, input.cluster.as_deref(), &input.service)?;
     if service.desired_count.unwrap_or(0) > 0 && input.force != Some(true) {
         return Err(EcsError::invalid_parameter(
             "The service cannot be stopped while it is scaled above 0.",
         ));
     }
-    service.status = Some("DRAINING".into());
+    service.set_status(ServiceStatus::Draining);
     service.desired_count = Some(0);
     for d in service.deployments.iter_mut().flatten() {
         d.desired_count = Some(0);
@@ -517,9 +516,7 @@ pub fn describe_services(
     state: &EcsState,
     input: DescribeServicesRequest,
 ) -> Result<DescribeServicesResponse> {
-    let empty = EcsRegion::default();
-    let region = state.regions.get(&cx.region).unwrap_or(&empty);
-    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
+    let (region, cluster) = state.cluster_region(cx, input.cluster.as_deref())?;
     if input.services.is_empty() || input.services.len() > 10 {
         return Err(EcsError::invalid_parameter(
             "services: name between 1 and 10 services.",
@@ -559,14 +556,16 @@ pub fn list_services(
     state: &EcsState,
     input: ListServicesRequest,
 ) -> Result<ListServicesResponse> {
-    let empty = EcsRegion::default();
-    let region = state.regions.get(&cx.region).unwrap_or(&empty);
-    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
+    let (region, cluster) = state.cluster_region(cx, input.cluster.as_deref())?;
     let arns: Vec<String> = region
         .services
         .iter()
         .filter(|((c, _), s)| {
-            c == &cluster && matches!(s.status.as_deref(), Some("ACTIVE" | "DRAINING"))
+            c == &cluster
+                && matches!(
+                    s.status(),
+                    Some(ServiceStatus::Active | ServiceStatus::Draining)
+                )
         })
         .filter(|(_, s)| {
             input

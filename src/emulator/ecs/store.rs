@@ -3,9 +3,13 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use crate::emulator::arn::Arn;
 use crate::model::ecs::{Cluster, Service, ServiceRevision, Tag, Task, TaskDefinition};
 
 use super::deployments::ServiceDeploymentRecord;
+use super::status::{
+    ClusterStatus, HasStatus, TaskDefinitionStatus, TaskStatus, TaskStopCode, WireEnum,
+};
 
 use super::error::{EcsError, Result};
 
@@ -30,10 +34,34 @@ pub struct EcsRegion {
     pub services: BTreeMap<(String, String), Service>,
     /// By task ARN.
     pub tasks: BTreeMap<String, TaskRecord>,
-    /// Service deployments by ARN (see deployments.rs).
+    /// Service deployments by ARN (see deployments/).
     pub service_deployments: BTreeMap<String, ServiceDeploymentRecord>,
     /// Service revisions by ARN.
     pub service_revisions: BTreeMap<String, ServiceRevision>,
+}
+
+impl EcsState {
+    /// The request's region, created by its first write.
+    pub fn region_mut(&mut self, cx: &Ctx) -> &mut EcsRegion {
+        self.regions.entry(cx.region.clone()).or_default()
+    }
+
+    /// The request's region; `None` until something was written there.
+    pub fn region(&self, cx: &Ctx) -> Option<&EcsRegion> {
+        self.regions.get(&cx.region)
+    }
+
+    /// The request's region and the name of the ACTIVE cluster `reference` names in it, else
+    /// ClusterNotFoundException (a region never written to has no clusters).
+    pub fn cluster_region(
+        &self,
+        cx: &Ctx,
+        reference: Option<&str>,
+    ) -> Result<(&EcsRegion, String)> {
+        let region = self.region(cx).ok_or_else(EcsError::cluster_not_found)?;
+        let (cluster, _) = region.active_cluster(reference)?;
+        Ok((region, cluster))
+    }
 }
 
 /// A task and what the scheduler needs to know about it.
@@ -49,22 +77,38 @@ pub struct TaskRecord {
 }
 
 impl TaskRecord {
-    pub fn last_status(&self) -> &str {
-        self.task.last_status.as_deref().unwrap_or_default()
+    pub fn last_status(&self) -> Option<TaskStatus> {
+        TaskStatus::of(self.task.last_status.as_deref())
     }
 
-    pub fn desired_status(&self) -> &str {
-        self.task.desired_status.as_deref().unwrap_or_default()
+    pub fn desired_status(&self) -> Option<TaskStatus> {
+        TaskStatus::of(self.task.desired_status.as_deref())
+    }
+
+    pub fn set_last_status(&mut self, status: TaskStatus) {
+        self.task.last_status = status.wire();
+    }
+
+    pub fn set_desired_status(&mut self, status: TaskStatus) {
+        self.task.desired_status = status.wire();
+    }
+
+    pub fn stop_code(&self) -> Option<TaskStopCode> {
+        TaskStopCode::of(self.task.stop_code.as_deref())
+    }
+
+    /// Whether the task has reached its final state, STOPPED.
+    pub fn is_stopped(&self) -> bool {
+        self.last_status() == Some(TaskStatus::Stopped)
     }
 
     /// Counted by runningCount/pendingCount and kept by a service: not stopped or stopping.
     pub fn is_live(&self) -> bool {
-        self.desired_status() == "RUNNING" && self.last_status() != "STOPPED"
+        self.desired_status() == Some(TaskStatus::Running) && !self.is_stopped()
     }
 
     pub fn id(&self) -> &str {
-        let arn = self.task.task_arn.as_deref().unwrap_or_default();
-        arn.rsplit('/').next().unwrap_or(arn)
+        task_id(self.task.task_arn.as_deref().unwrap_or_default())
     }
 }
 
@@ -97,7 +141,7 @@ impl Default for Timings {
 
 impl Ctx {
     pub fn arn(&self, resource: &str) -> String {
-        format!("arn:aws:ecs:{}:{}:{resource}", self.region, self.account)
+        Arn::aws("ecs", &self.region, &self.account, resource).to_string()
     }
 
     pub fn cluster_arn(&self, cluster: &str) -> String {
@@ -108,10 +152,17 @@ impl Ctx {
 /// The cluster a `cluster` member names (a name or an ARN; absent means "default").
 pub fn cluster_name(reference: Option<&str>) -> String {
     let reference = reference.unwrap_or("default");
-    match reference.rsplit_once(":cluster/") {
-        Some((_, name)) => name.to_string(),
-        None => reference.to_string(),
-    }
+    Arn::parse(reference)
+        .and_then(|arn| arn.resource_of("cluster"))
+        .unwrap_or(reference)
+        .to_string()
+}
+
+/// `family:revision` or `family` from a task definition reference that may be an ARN.
+pub fn task_definition_name(reference: &str) -> &str {
+    Arn::parse(reference)
+        .and_then(|arn| arn.resource_of("task-definition"))
+        .unwrap_or(reference)
 }
 
 impl EcsRegion {
@@ -119,7 +170,7 @@ impl EcsRegion {
     pub fn active_cluster(&self, reference: Option<&str>) -> Result<(String, &Cluster)> {
         let name = cluster_name(reference);
         match self.clusters.get(&name) {
-            Some(c) if c.status.as_deref() == Some("ACTIVE") => Ok((name, c)),
+            Some(c) if c.status() == Some(ClusterStatus::Active) => Ok((name, c)),
             _ => Err(EcsError::cluster_not_found()),
         }
     }
@@ -127,9 +178,7 @@ impl EcsRegion {
     /// A task definition by `family`, `family:revision` or ARN; `family` alone is the latest
     /// ACTIVE revision.
     pub fn task_definition(&self, reference: &str) -> Option<&TaskDefinition> {
-        let reference = reference
-            .rsplit_once(":task-definition/")
-            .map_or(reference, |(_, r)| r);
+        let reference = task_definition_name(reference);
         match reference.rsplit_once(':') {
             Some((family, revision)) => {
                 let revision: usize = revision.parse().ok()?;
@@ -142,12 +191,14 @@ impl EcsRegion {
                 .get(reference)?
                 .iter()
                 .rev()
-                .find(|td| td.status.as_deref() == Some("ACTIVE")),
+                .find(|td| td.status() == Some(TaskDefinitionStatus::Active)),
         }
     }
 
     pub fn task_definition_mut(&mut self, arn: &str) -> Option<&mut TaskDefinition> {
-        let (family, revision) = arn.rsplit_once(":task-definition/")?.1.rsplit_once(':')?;
+        let (family, revision) = Arn::parse(arn)?
+            .resource_of("task-definition")?
+            .rsplit_once(':')?;
         let revision: usize = revision.parse().ok()?;
         self.task_definitions
             .get_mut(family)?
@@ -158,10 +209,7 @@ impl EcsRegion {
 /// ECS refuses a `family:revision` (or ARN) whose revision is not a number before it looks
 /// anything up.
 pub fn check_revision(reference: &str) -> Result<()> {
-    let named = reference
-        .rsplit_once(":task-definition/")
-        .map_or(reference, |(_, r)| r);
-    match named.rsplit_once(':') {
+    match task_definition_name(reference).rsplit_once(':') {
         Some((_, revision)) if revision.parse::<u32>().is_err() => {
             Err(EcsError::invalid_parameter("Invalid revision number."))
         }
@@ -169,13 +217,18 @@ pub fn check_revision(reference: &str) -> Result<()> {
     }
 }
 
-/// A service by name or ARN within a cluster.
+/// A service by name or ARN within a cluster (`service/CLUSTER/NAME` or the older
+/// `service/NAME`).
 pub fn service_name(reference: &str) -> &str {
-    if reference.starts_with("arn:") {
-        reference.rsplit('/').next().unwrap_or(reference)
-    } else {
-        reference
+    match Arn::parse(reference) {
+        Some(arn) => arn.resource.rsplit('/').next().unwrap_or(arn.resource),
+        None => reference,
     }
+}
+
+/// A task's id: the last part of its ARN (`task/CLUSTER/ID`).
+pub fn task_id(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
 }
 
 /// A task's ARN from an id or ARN.
@@ -225,11 +278,11 @@ pub fn new_task_id() -> String {
 mod tests {
     use super::*;
 
-    fn td(family: &str, revision: i32, status: &str) -> TaskDefinition {
+    fn td(family: &str, revision: i32, status: TaskDefinitionStatus) -> TaskDefinition {
         TaskDefinition {
             family: Some(family.into()),
             revision: Some(revision),
-            status: Some(status.into()),
+            status: status.wire(),
             task_definition_arn: Some(format!(
                 "arn:aws:ecs:us-east-1:000000000000:task-definition/{family}:{revision}"
             )),
@@ -243,9 +296,9 @@ mod tests {
         region.task_definitions.insert(
             "gopher-distributor".into(),
             vec![
-                td("gopher-distributor", 1, "ACTIVE"),
-                td("gopher-distributor", 2, "ACTIVE"),
-                td("gopher-distributor", 3, "INACTIVE"),
+                td("gopher-distributor", 1, TaskDefinitionStatus::Active),
+                td("gopher-distributor", 2, TaskDefinitionStatus::Active),
+                td("gopher-distributor", 3, TaskDefinitionStatus::Inactive),
             ],
         );
         let rev = |r: &str| region.task_definition(r).and_then(|t| t.revision);

@@ -1,9 +1,11 @@
 //! TagResource, UntagResource, ListTagsForResource for clusters, services, task definitions
 //! and tasks, by ARN.
 
+use crate::emulator::arn::Arn;
 use crate::model::ecs::*;
 
 use super::error::{EcsError, Result};
+use super::status::{ClusterStatus, HasStatus};
 use super::store::{Ctx, EcsState};
 
 const MAX_TAGS: usize = 50;
@@ -22,15 +24,13 @@ enum Target<'a> {
 
 /// (region, target) of an ECS ARN in this account.
 fn parse<'a>(cx: &Ctx, arn: &'a str) -> Result<(&'a str, Target<'a>)> {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(_), Some("ecs"), Some(region), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let Some(Arn {
+        region,
+        account,
+        resource,
+        ..
+    }) = Arn::of_service(arn, "ecs")
+    else {
         return Err(EcsError::invalid_parameter(format!(
             "resourceArn: '{arn}' is not an ECS ARN."
         )));
@@ -57,7 +57,7 @@ fn tags_mut<'a>(cx: &Ctx, state: &'a mut EcsState, arn: &str) -> Result<&'a mut 
     let region = state.regions.get_mut(region).ok_or_else(not_found)?;
     let tags = match target {
         Target::Cluster(name) => match region.clusters.get_mut(name) {
-            Some(c) if c.status.as_deref() == Some("INACTIVE") => {
+            Some(c) if c.status() == Some(ClusterStatus::Inactive) => {
                 return Err(EcsError::invalid_parameter(
                     "The specified cluster is inactive. Specify an active cluster and try again.",
                 ));

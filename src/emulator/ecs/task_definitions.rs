@@ -4,7 +4,8 @@
 use crate::model::ecs::*;
 
 use super::error::{EcsError, Result};
-use super::store::{Ctx, EcsState, check_revision, page};
+use super::status::{HasStatus, TaskDefinitionStatus, WireEnum};
+use super::store::{Ctx, EcsState, check_revision, page, task_definition_name};
 use super::{quotas, validate};
 
 pub fn register_task_definition(
@@ -13,7 +14,7 @@ pub fn register_task_definition(
     input: RegisterTaskDefinitionRequest,
 ) -> Result<RegisterTaskDefinitionResponse> {
     validate::task_definition(&input)?;
-    let region = state.regions.entry(cx.region.clone()).or_default();
+    let region = state.region_mut(cx);
     quotas::new_revision(region, &input)?;
     let revisions = region
         .task_definitions
@@ -50,7 +51,7 @@ pub fn register_task_definition(
         network_mode: Some(network_mode),
         revision: Some(revision),
         volumes: Some(input.volumes.unwrap_or_default()),
-        status: Some("ACTIVE".into()),
+        status: TaskDefinitionStatus::Active.wire(),
         placement_constraints: Some(input.placement_constraints.unwrap_or_default()),
         compatibilities: Some(compatibilities),
         requires_compatibilities: input.requires_compatibilities,
@@ -118,7 +119,7 @@ pub fn describe_task_definition(
     input: DescribeTaskDefinitionRequest,
 ) -> Result<DescribeTaskDefinitionResponse> {
     check_revision(&input.task_definition)?;
-    let region = state.regions.get(&cx.region).ok_or_else(not_found)?;
+    let region = state.region(cx).ok_or_else(not_found)?;
     let td = region
         .task_definition(&input.task_definition)
         .ok_or_else(not_found)?;
@@ -137,20 +138,28 @@ pub fn describe_task_definition(
     })
 }
 
+/// The status a list asks for: ACTIVE unless one is given; `None` for one that is not a
+/// revision's status (ALL).
+fn listed_status(status: Option<&str>) -> Option<TaskDefinitionStatus> {
+    status.map_or(
+        Some(TaskDefinitionStatus::Active),
+        TaskDefinitionStatus::parse,
+    )
+}
+
 pub fn list_task_definitions(
     cx: &Ctx,
     state: &EcsState,
     input: ListTaskDefinitionsRequest,
 ) -> Result<ListTaskDefinitionsResponse> {
-    let status = input.status.as_deref().unwrap_or("ACTIVE");
+    let status = listed_status(input.status.as_deref());
     let mut arns: Vec<String> = state
-        .regions
-        .get(&cx.region)
+        .region(cx)
         .into_iter()
         .flat_map(|r| r.task_definitions.iter())
         .filter(|(family, _)| input.family_prefix.as_ref().is_none_or(|f| f == *family))
         .flat_map(|(_, revisions)| revisions.iter())
-        .filter(|td| td.status.as_deref() == Some(status))
+        .filter(|td| status.is_some() && td.status() == status)
         .filter_map(|td| td.task_definition_arn.clone())
         .collect();
     if input.sort.as_deref() == Some("DESC") {
@@ -169,10 +178,10 @@ pub fn list_task_definition_families(
     state: &EcsState,
     input: ListTaskDefinitionFamiliesRequest,
 ) -> Result<ListTaskDefinitionFamiliesResponse> {
-    let status = input.status.as_deref().unwrap_or("ACTIVE");
+    // ALL (none of a revision's statuses) lists every family.
+    let status = listed_status(input.status.as_deref());
     let families: Vec<String> = state
-        .regions
-        .get(&cx.region)
+        .region(cx)
         .into_iter()
         .flat_map(|r| r.task_definitions.iter())
         .filter(|(family, _)| {
@@ -184,10 +193,10 @@ pub fn list_task_definition_families(
         .filter(|(_, revisions)| {
             let active = revisions
                 .iter()
-                .any(|td| td.status.as_deref() == Some("ACTIVE"));
+                .any(|td| td.status() == Some(TaskDefinitionStatus::Active));
             match status {
-                "ACTIVE" => active,
-                "INACTIVE" => !active,
+                Some(TaskDefinitionStatus::Active) => active,
+                Some(TaskDefinitionStatus::Inactive) => !active,
                 _ => true,
             }
         })
@@ -206,22 +215,19 @@ pub fn deregister_task_definition(
     input: DeregisterTaskDefinitionRequest,
 ) -> Result<DeregisterTaskDefinitionResponse> {
     let reference = input.task_definition;
-    let named = reference
-        .rsplit_once(":task-definition/")
-        .map_or(reference.as_str(), |(_, r)| r);
     // DeregisterTaskDefinition never picks a revision for the caller.
-    if !named.contains(':') {
+    if !task_definition_name(&reference).contains(':') {
         return Err(EcsError::client("Revision is missing."));
     }
     check_revision(&reference)?;
-    let region = state.regions.get_mut(&cx.region).ok_or_else(not_found)?;
+    let region = state.region_mut(cx);
     let arn = region
         .task_definition(&reference)
         .and_then(|td| td.task_definition_arn.clone())
         .ok_or_else(not_found)?;
     let td = region.task_definition_mut(&arn).ok_or_else(not_found)?;
-    if td.status.as_deref() == Some("ACTIVE") {
-        td.status = Some("INACTIVE".into());
+    if td.status() == Some(TaskDefinitionStatus::Active) {
+        td.set_status(TaskDefinitionStatus::Inactive);
         td.deregistered_at = Some(cx.now);
     }
     Ok(DeregisterTaskDefinitionResponse {

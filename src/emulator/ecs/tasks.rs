@@ -6,7 +6,10 @@ use crate::model::ecs::*;
 use super::error::{EcsError, Result};
 use super::service_connect;
 use super::services::runnable_task_definition;
-use super::store::{Ctx, EcsRegion, EcsState, TaskRecord, new_task_id, page, task_arn};
+use super::status::{TaskStatus, TaskStopCode, WireEnum};
+use super::store::{
+    Ctx, EcsRegion, EcsState, TaskRecord, new_task_id, page, task_arn, task_definition_name,
+};
 
 /// How a task comes to be: by RunTask, or by a service's deployment.
 pub struct Launch<'a> {
@@ -38,7 +41,7 @@ pub fn launch(cx: &Ctx, region: &mut EcsRegion, launch: Launch<'_>) -> String {
             task_arn: Some(arn.clone()),
             name: c.name.clone(),
             image: c.image.clone(),
-            last_status: Some("PENDING".into()),
+            last_status: TaskStatus::Pending.wire(),
             network_bindings: Some(vec![]),
             network_interfaces: Some(vec![]),
             health_status: Some("UNKNOWN".into()),
@@ -72,8 +75,8 @@ pub fn launch(cx: &Ctx, region: &mut EcsRegion, launch: Launch<'_>) -> String {
         cpu: td.cpu.clone(),
         memory: td.memory.clone(),
         created_at: Some(cx.now),
-        desired_status: Some("RUNNING".into()),
-        last_status: Some("PROVISIONING".into()),
+        desired_status: TaskStatus::Running.wire(),
+        last_status: TaskStatus::Provisioning.wire(),
         enable_execute_command: Some(false),
         group: Some(launch.group),
         health_status: Some("UNKNOWN".into()),
@@ -105,21 +108,19 @@ pub fn launch(cx: &Ctx, region: &mut EcsRegion, launch: Launch<'_>) -> String {
 
 /// Asks a task to stop. One that never ran stops at once; a running one goes to STOPPING and
 /// is STOPPED when the runtime says its containers are gone.
-pub fn stop(cx: &Ctx, record: &mut TaskRecord, reason: &str, code: &str) {
-    let task = &mut record.task;
-    if task.desired_status.as_deref() == Some("STOPPED")
-        || task.last_status.as_deref() == Some("STOPPED")
-    {
+pub fn stop(cx: &Ctx, record: &mut TaskRecord, reason: &str, code: TaskStopCode) {
+    if record.desired_status() == Some(TaskStatus::Stopped) || record.is_stopped() {
         return;
     }
-    task.desired_status = Some("STOPPED".into());
+    record.set_desired_status(TaskStatus::Stopped);
+    let task = &mut record.task;
     task.stopped_reason = Some(reason.into());
-    task.stop_code = Some(code.into());
+    task.stop_code = code.wire();
     task.stopping_at = Some(cx.now);
     task.version = Some(task.version.unwrap_or(1) + 1);
     record.due_at = None;
-    if task.last_status.as_deref() == Some("RUNNING") {
-        task.last_status = Some("STOPPING".into());
+    if record.last_status() == Some(TaskStatus::Running) {
+        record.set_last_status(TaskStatus::Stopping);
     } else {
         mark_stopped(cx, record, None);
     }
@@ -127,14 +128,14 @@ pub fn stop(cx: &Ctx, record: &mut TaskRecord, reason: &str, code: &str) {
 
 /// The final state of a task: STOPPED, with its containers.
 pub fn mark_stopped(cx: &Ctx, record: &mut TaskRecord, exit_code: Option<i32>) {
+    record.set_last_status(TaskStatus::Stopped);
+    record.set_desired_status(TaskStatus::Stopped);
     let task = &mut record.task;
-    task.last_status = Some("STOPPED".into());
-    task.desired_status = Some("STOPPED".into());
     task.stopped_at = Some(cx.now);
     task.execution_stopped_at = Some(cx.now);
     task.version = Some(task.version.unwrap_or(1) + 1);
     for c in task.containers.iter_mut().flatten() {
-        c.last_status = Some("STOPPED".into());
+        c.last_status = TaskStatus::Stopped.wire();
         c.exit_code = exit_code;
         c.network_bindings = Some(vec![]);
     }
@@ -142,7 +143,7 @@ pub fn mark_stopped(cx: &Ctx, record: &mut TaskRecord, exit_code: Option<i32>) {
 }
 
 pub fn run_task(cx: &Ctx, state: &mut EcsState, input: RunTaskRequest) -> Result<RunTaskResponse> {
-    let region = state.regions.entry(cx.region.clone()).or_default();
+    let region = state.region_mut(cx);
     let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
     let count = input.count.unwrap_or(1);
     if !(1..=10).contains(&count) {
@@ -213,7 +214,7 @@ pub fn stop_task(
     state: &mut EcsState,
     input: StopTaskRequest,
 ) -> Result<StopTaskResponse> {
-    let region = state.regions.entry(cx.region.clone()).or_default();
+    let region = state.region_mut(cx);
     let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
     let arn = task_arn(cx, &cluster, &input.task);
     let record = region
@@ -222,7 +223,7 @@ pub fn stop_task(
         .filter(|t| t.cluster == cluster)
         .ok_or_else(|| EcsError::invalid_parameter("The referenced task was not found."))?;
     let reason = input.reason.as_deref().unwrap_or("Task stopped by user");
-    stop(cx, record, reason, "UserInitiated");
+    stop(cx, record, reason, TaskStopCode::UserInitiated);
     Ok(StopTaskResponse {
         task: Some(record.task.clone()),
     })
@@ -233,21 +234,22 @@ pub fn list_tasks(
     state: &EcsState,
     input: ListTasksRequest,
 ) -> Result<ListTasksResponse> {
-    let empty = EcsRegion::default();
-    let region = state.regions.get(&cx.region).unwrap_or(&empty);
-    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
-    let desired = input.desired_status.as_deref().unwrap_or("RUNNING");
+    let (region, cluster) = state.cluster_region(cx, input.cluster.as_deref())?;
+    // A status that is not a task's lists none.
+    let desired = input
+        .desired_status
+        .as_deref()
+        .map_or(Some(TaskStatus::Running), TaskStatus::parse);
     let family_of = |t: &TaskRecord| {
         let arn = t.task.task_definition_arn.as_deref().unwrap_or_default();
-        arn.rsplit_once('/')
-            .and_then(|(_, fr)| fr.rsplit_once(':'))
-            .map(|(f, _)| f.to_string())
+        let (family, _revision) = task_definition_name(arn).rsplit_once(':')?;
+        Some(family.to_string())
     };
     let mut records: Vec<&TaskRecord> = region
         .tasks
         .values()
         .filter(|t| t.cluster == cluster)
-        .filter(|t| t.desired_status() == desired)
+        .filter(|t| desired.is_some() && t.desired_status() == desired)
         .filter(|t| {
             input
                 .service_name
@@ -295,9 +297,7 @@ pub fn describe_tasks(
     state: &EcsState,
     input: DescribeTasksRequest,
 ) -> Result<DescribeTasksResponse> {
-    let empty = EcsRegion::default();
-    let region = state.regions.get(&cx.region).unwrap_or(&empty);
-    let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
+    let (region, cluster) = state.cluster_region(cx, input.cluster.as_deref())?;
     if input.tasks.is_empty() {
         return Err(EcsError::invalid_parameter("Tasks cannot be empty."));
     }

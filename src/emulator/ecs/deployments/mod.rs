@@ -1,0 +1,293 @@
+//! ECS service deployments and service revisions: what CreateService/UpdateService record when
+//! they start a deployment (here), the deploymentConfiguration they accept (`config`), how a
+//! deployment moves through its lifecycle stages under its strategy (`lifecycle`: ROLLING,
+//! CANARY, LINEAR), the traffic split between revisions (`traffic`), and rollback
+//! (`rollback`: StopServiceDeployment ROLLBACK and the deployment circuit breaker). The
+//! operations that list, describe and stop them are in `service_deployments`.
+//!
+//! Times are the cloud's clock (clock.rs), so bake times in minutes pass in seconds at a large
+//! clock scale.
+
+mod config;
+mod lifecycle;
+mod rollback;
+mod traffic;
+
+pub use config::{breaker_threshold, check_configuration};
+pub use lifecycle::advance;
+pub use rollback::{RollbackOrder, order, request_rollback, roll_back};
+
+use crate::model::ecs::*;
+
+use super::status::{
+    CircuitBreakerStatus, DeploymentStrategy, HasStatus, LifecycleStage, ServiceDeploymentStatus,
+    WireEnum,
+};
+use super::store::{Ctx, EcsRegion};
+use config::strategy_name;
+
+/// Service deployments kept per service (the oldest finished ones are forgotten beyond it).
+const DEPLOYMENTS_KEPT: usize = 50;
+
+/// A service deployment and what the scheduler needs to move it along.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceDeploymentRecord {
+    pub deployment: ServiceDeployment,
+    pub cluster: String,
+    pub service: String,
+    /// The ECS deployment (`ecs-svc/...`) running the target revision.
+    pub target_id: String,
+    pub target_task_definition: String,
+    /// The ECS deployment and task definition the service ran before, if any.
+    pub source_id: Option<String>,
+    pub source_task_definition: Option<String>,
+    /// The share of production traffic the target revision has, and since when.
+    pub target_percent: f64,
+    pub shifted_at: f64,
+}
+
+impl ServiceDeploymentRecord {
+    pub fn status(&self) -> Option<ServiceDeploymentStatus> {
+        self.deployment.status()
+    }
+
+    pub fn stage(&self) -> Option<LifecycleStage> {
+        LifecycleStage::of(self.deployment.lifecycle_stage.as_deref())
+    }
+
+    /// The strategy (checked by [`check_configuration`] when the deployment started).
+    fn strategy(&self) -> Option<DeploymentStrategy> {
+        DeploymentStrategy::of(Some(strategy_name(
+            self.deployment.deployment_configuration.as_ref(),
+        )))
+    }
+
+    /// Whether the deployment still runs (so the old revision's tasks are kept).
+    pub fn in_progress(&self) -> bool {
+        use ServiceDeploymentStatus::*;
+        matches!(
+            self.status(),
+            Some(Pending | InProgress | RollbackRequested | RollbackInProgress)
+        )
+    }
+
+    /// Whether the deployment goes forward: started and neither finished nor rolling back.
+    pub fn rolls_forward(&self) -> bool {
+        use ServiceDeploymentStatus::*;
+        matches!(self.status(), Some(Pending | InProgress))
+    }
+
+    /// Whether the scheduler must keep the source revision's tasks (a CANARY or LINEAR
+    /// deployment until its CLEAN_UP stage: both revisions run at full size while traffic
+    /// shifts, as in ECS's blue/green-based strategies).
+    pub fn holds_source(&self) -> bool {
+        self.rolls_forward()
+            && matches!(
+                self.strategy(),
+                Some(DeploymentStrategy::Canary | DeploymentStrategy::Linear)
+            )
+            && self.stage() != Some(LifecycleStage::CleanUp)
+    }
+}
+
+/// 19 digits, as ECS writes the last part of service deployment and revision ARNs.
+fn numeric_id() -> String {
+    let n = uuid::Uuid::new_v4().as_u128() % 10u128.pow(19);
+    format!("{n:019}")
+}
+
+/// Records a service revision for `service` as it now is, and a service deployment from the
+/// service's previous revision (if any) to it. Called by CreateService/UpdateService when they
+/// start an ECS deployment `target_id`.
+pub fn start(
+    cx: &Ctx,
+    region: &mut EcsRegion,
+    cluster: &str,
+    service: &mut Service,
+    target_id: &str,
+    source: Option<(String, String)>,
+) {
+    let name = service.service_name.clone().unwrap_or_default();
+    let revision_arn = cx.arn(&format!(
+        "service-revision/{cluster}/{name}/{}",
+        numeric_id()
+    ));
+    let td = service.task_definition.clone().unwrap_or_default();
+    let revision = ServiceRevision {
+        service_revision_arn: Some(revision_arn.clone()),
+        service_arn: service.service_arn.clone(),
+        cluster_arn: service.cluster_arn.clone(),
+        task_definition: Some(td.clone()),
+        launch_type: service.launch_type.clone(),
+        platform_version: service.platform_version.clone(),
+        load_balancers: service.load_balancers.clone(),
+        service_registries: service.service_registries.clone(),
+        network_configuration: service.network_configuration.clone(),
+        service_connect_configuration: service
+            .deployments
+            .iter()
+            .flatten()
+            .find(|d| d.id.as_deref() == Some(target_id))
+            .and_then(|d| d.service_connect_configuration.clone()),
+        created_at: Some(cx.now),
+        ..ServiceRevision::default()
+    };
+    region
+        .service_revisions
+        .insert(revision_arn.clone(), revision);
+    // A deployment still running is superseded by this one (ECS stops it).
+    for old in region
+        .service_deployments
+        .values_mut()
+        .filter(|d| d.cluster == cluster && d.service == name && d.in_progress())
+    {
+        finish(
+            cx,
+            old,
+            ServiceDeploymentStatus::Stopped,
+            "Superseded by a newer service deployment.",
+        );
+    }
+    let (source_id, source_td) = source.unzip();
+    let source_revisions: Vec<ServiceRevisionSummary> = source_td
+        .iter()
+        .filter_map(|td| latest_revision_arn(region, cluster, &name, td))
+        .map(|arn| ServiceRevisionSummary {
+            arn: Some(arn),
+            ..ServiceRevisionSummary::default()
+        })
+        .collect();
+    let config = service.deployment_configuration.clone();
+    let breaker = config
+        .as_ref()
+        .and_then(|c| c.deployment_circuit_breaker.as_ref())
+        .filter(|b| b.enable);
+    let deployment_arn = cx.arn(&format!(
+        "service-deployment/{cluster}/{name}/{}",
+        numeric_id()
+    ));
+    let deployment = ServiceDeployment {
+        service_deployment_arn: Some(deployment_arn.clone()),
+        service_arn: service.service_arn.clone(),
+        cluster_arn: service.cluster_arn.clone(),
+        created_at: Some(cx.now),
+        started_at: Some(cx.now),
+        updated_at: Some(cx.now),
+        source_service_revisions: Some(source_revisions),
+        target_service_revision: Some(ServiceRevisionSummary {
+            arn: Some(revision_arn.clone()),
+            requested_task_count: service.desired_count,
+            ..ServiceRevisionSummary::default()
+        }),
+        status: ServiceDeploymentStatus::InProgress.wire(),
+        lifecycle_stage: LifecycleStage::ScaleUp.wire(),
+        deployment_configuration: config.clone(),
+        deployment_circuit_breaker: Some(ServiceDeploymentCircuitBreaker {
+            status: if breaker.is_some() {
+                CircuitBreakerStatus::Monitoring
+            } else {
+                CircuitBreakerStatus::Disabled
+            }
+            .wire(),
+            failure_count: Some(0),
+            threshold: Some(breaker.map_or(0, |b| {
+                breaker_threshold(b, service.desired_count.unwrap_or(0))
+            })),
+        }),
+        ..ServiceDeployment::default()
+    };
+    service.current_service_deployment = Some(deployment_arn.clone());
+    region.service_deployments.insert(
+        deployment_arn,
+        ServiceDeploymentRecord {
+            deployment,
+            cluster: cluster.to_string(),
+            service: name.clone(),
+            target_id: target_id.to_string(),
+            target_task_definition: td,
+            source_id,
+            source_task_definition: source_td,
+            target_percent: 0.0,
+            shifted_at: cx.now,
+        },
+    );
+    prune(region, cluster, &name);
+}
+
+/// The newest revision of a service that runs `td`.
+fn latest_revision_arn(
+    region: &EcsRegion,
+    cluster: &str,
+    service: &str,
+    td: &str,
+) -> Option<String> {
+    let prefix = format!("service-revision/{cluster}/{service}/");
+    region
+        .service_revisions
+        .values()
+        .filter(|r| {
+            r.task_definition.as_deref() == Some(td)
+                && r.service_revision_arn
+                    .as_deref()
+                    .is_some_and(|a| a.contains(&prefix))
+        })
+        .max_by(|a, b| {
+            a.created_at
+                .unwrap_or(0.0)
+                .total_cmp(&b.created_at.unwrap_or(0.0))
+        })
+        .and_then(|r| r.service_revision_arn.clone())
+}
+
+/// Ends the deployment with `status` (its circuit breaker stops monitoring).
+fn finish(
+    cx: &Ctx,
+    record: &mut ServiceDeploymentRecord,
+    status: ServiceDeploymentStatus,
+    reason: &str,
+) {
+    let d = &mut record.deployment;
+    d.set_status(status);
+    d.status_reason = Some(reason.into());
+    d.finished_at = Some(cx.now);
+    if status == ServiceDeploymentStatus::Stopped {
+        d.stopped_at = Some(cx.now);
+    }
+    d.updated_at = Some(cx.now);
+    if let Some(b) = d.deployment_circuit_breaker.as_mut()
+        && b.status() == Some(CircuitBreakerStatus::Monitoring)
+    {
+        b.set_status(CircuitBreakerStatus::MonitoringComplete);
+    }
+}
+
+/// Moves the deployment to its next lifecycle stage.
+fn set_stage(cx: &Ctx, record: &mut ServiceDeploymentRecord, stage: LifecycleStage) {
+    record.deployment.lifecycle_stage = stage.wire();
+    record.deployment.updated_at = Some(cx.now);
+}
+
+/// Gives the target revision `percent` of the production traffic, from now.
+fn shift(cx: &Ctx, record: &mut ServiceDeploymentRecord, percent: f64) {
+    record.target_percent = percent.clamp(0.0, 100.0);
+    record.shifted_at = cx.now;
+    record.deployment.updated_at = Some(cx.now);
+}
+
+/// Forgets the oldest finished deployments of a service beyond [`DEPLOYMENTS_KEPT`].
+fn prune(region: &mut EcsRegion, cluster: &str, service: &str) {
+    let mut finished: Vec<(f64, String)> = region
+        .service_deployments
+        .iter()
+        .filter(|(_, d)| d.cluster == cluster && d.service == service && !d.in_progress())
+        .map(|(arn, d)| (d.deployment.created_at.unwrap_or(0.0), arn.clone()))
+        .collect();
+    if finished.len() < DEPLOYMENTS_KEPT {
+        return;
+    }
+    finished.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let excess = finished.len() + 1 - DEPLOYMENTS_KEPT;
+    for (_, arn) in finished.into_iter().take(excess) {
+        region.service_deployments.remove(&arn);
+    }
+}
