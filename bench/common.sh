@@ -4,8 +4,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-4588}
 ENDPOINT="http://127.0.0.1:$PORT"
-BIN=./target/release/meshwalk
-cargo build --release --quiet
+# BIN=path/to/meshwalk measures another build (e.g. an older commit's) side by side.
+if [ -z "${BIN:-}" ]; then
+  BIN=./target/release/meshwalk
+  cargo build --release --quiet
+fi
 STATE=$(mktemp -d)
 export MESHWALK_STATE_DIR=$STATE
 $BIN serve --port "$PORT" >/dev/null 2>&1 &

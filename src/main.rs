@@ -8,11 +8,6 @@ use meshwalk::canary::Stage;
 use meshwalk::cli::{Cli, Command, TargetArgs};
 use meshwalk::commands::{self, target, traffic};
 
-// The data plane allocates per request on every worker thread; mimalloc's thread-local heaps
-// serve that better than glibc's arenas (see README, Performance).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let started = std::time::Instant::now();
