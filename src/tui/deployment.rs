@@ -106,6 +106,22 @@ pub fn stage_line(app: &App, theme: Theme) -> Option<Line<'static>> {
     Some(Line::from(spans))
 }
 
+/// The deployment in a few words, for the traffic pane's title: "CANARY ▶ 10% on
+/// sc-distributor:2 · bake 42 s left", or how it ended.
+pub fn title(app: &App) -> Option<String> {
+    let view = app.deployment.as_ref()?;
+    let d = view.deployment.as_ref()?;
+    if FINAL_STATUSES.contains(&d.status.as_str()) {
+        return Some(format!("{} ■ {}", d.strategy, d.status));
+    }
+    let share = d.configured.first().map_or(0.0, |(_, p)| *p);
+    let mut title = format!("{} ▶ {share:.0}% on {}", d.strategy, d.target);
+    if let Some(left) = view.bake_left_s {
+        title.push_str(&format!(" · bake {} left", countdown(left)));
+    }
+    Some(title)
+}
+
 fn countdown(seconds: f64) -> String {
     let s = seconds.max(0.0).ceil() as u64;
     if s >= 60 {

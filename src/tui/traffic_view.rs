@@ -86,7 +86,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         strip(app, frame, area, theme);
         return;
     }
-    let block = pane_block(app, Pane::Traffic, "Traffic", theme);
+    // The deployment's stage and countdown in the title: it shows however short the pane.
+    let title = match deployment::title(app) {
+        Some(stage) => format!("Traffic · {stage}"),
+        None => "Traffic".to_string(),
+    };
+    let block = pane_block(app, Pane::Traffic, &title, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(sample) = &app.traffic.latest else {
