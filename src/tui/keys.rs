@@ -16,8 +16,18 @@ pub struct KeyHelp {
     pub keys: &'static str,
     /// What they do, in a phrase short enough for the help overlay.
     pub does: &'static str,
+    /// The chapters where the key does something (none: everywhere).
+    pub moves: Option<Moves>,
     /// Whether and how the footer shows the row.
     pub footer: Footer,
+}
+
+/// What moves the traffic in a chapter: the route's weights (chapter 1) or ECS deployments
+/// (chapter 2). The footer shows a key only where it does something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moves {
+    Weights,
+    Deployments,
 }
 
 /// The footer's short form of a row: (key, word).
@@ -39,6 +49,7 @@ pub const KEYS: &[KeyHelp] = &[
     KeyHelp {
         keys: "↑ ↓  j k",
         does: "move between steps",
+        moves: None,
         footer: Footer::IfRoom {
             key: "↑↓",
             word: "move",
@@ -48,11 +59,13 @@ pub const KEYS: &[KeyHelp] = &[
     KeyHelp {
         keys: "g G  Home End",
         does: "first / last step",
+        moves: None,
         footer: Footer::Hidden,
     },
     KeyHelp {
         keys: "Enter",
         does: "run the step (on success the next one is selected)",
+        moves: None,
         footer: Footer::IfRoom {
             key: "⏎",
             word: "run",
@@ -62,11 +75,13 @@ pub const KEYS: &[KeyHelp] = &[
     KeyHelp {
         keys: "u",
         does: "apply the step's spec to a resource that differs",
+        moves: None,
         footer: Footer::Hidden,
     },
     KeyHelp {
         keys: "e",
         does: "edit the step's input in $VISUAL / $EDITOR",
+        moves: None,
         footer: Footer::IfRoom {
             key: "e",
             word: "edit",
@@ -76,6 +91,7 @@ pub const KEYS: &[KeyHelp] = &[
     KeyHelp {
         keys: "c",
         does: "copy the aws CLI command (OSC 52)",
+        moves: None,
         footer: Footer::IfRoom {
             key: "c",
             word: "copy",
@@ -85,6 +101,7 @@ pub const KEYS: &[KeyHelp] = &[
     KeyHelp {
         keys: "Tab  Shift-Tab",
         does: "the step's tabs: Input · CLI · Wire · Result",
+        moves: None,
         footer: Footer::IfRoom {
             key: "⇥",
             word: "tab",
@@ -94,11 +111,13 @@ pub const KEYS: &[KeyHelp] = &[
     KeyHelp {
         keys: "PgUp PgDn  wheel",
         does: "scroll the step pane (a long text first)",
+        moves: None,
         footer: Footer::Hidden,
     },
     KeyHelp {
         keys: "← →",
         does: "focus the next pane: step, resources, traffic",
+        moves: None,
         footer: Footer::IfRoom {
             key: "←→",
             word: "pane",
@@ -108,6 +127,7 @@ pub const KEYS: &[KeyHelp] = &[
     KeyHelp {
         keys: "z",
         does: "zoom the focused pane to the whole screen",
+        moves: None,
         footer: Footer::IfRoom {
             key: "z",
             word: "zoom",
@@ -117,16 +137,19 @@ pub const KEYS: &[KeyHelp] = &[
     KeyHelp {
         keys: "Esc",
         does: "back from the zoom (z also does)",
+        moves: None,
         footer: Footer::Hidden,
     },
     KeyHelp {
         keys: "click",
         does: "select a step, or focus a pane",
+        moves: None,
         footer: Footer::Hidden,
     },
     KeyHelp {
         keys: "+",
         does: "move 10 points of weight from v1 to v2",
+        moves: Some(Moves::Weights),
         footer: Footer::IfRoom {
             key: "+/-",
             word: "weights",
@@ -136,11 +159,13 @@ pub const KEYS: &[KeyHelp] = &[
     KeyHelp {
         keys: "-",
         does: "move 10 points back to v1",
+        moves: Some(Moves::Weights),
         footer: Footer::Hidden,
     },
     KeyHelp {
         keys: "f",
         does: "fault injection on v2: 30% of its requests fail",
+        moves: Some(Moves::Weights),
         footer: Footer::IfRoom {
             key: "f",
             word: "fault",
@@ -150,6 +175,7 @@ pub const KEYS: &[KeyHelp] = &[
     KeyHelp {
         keys: "a",
         does: "canary autopilot: v2 step by step, checked; again stops",
+        moves: Some(Moves::Weights),
         footer: Footer::IfRoom {
             key: "a",
             word: "autopilot",
@@ -159,11 +185,17 @@ pub const KEYS: &[KeyHelp] = &[
     KeyHelp {
         keys: "R",
         does: "roll the ECS deployment back (chapter 2)",
-        footer: Footer::Hidden,
+        moves: Some(Moves::Deployments),
+        footer: Footer::IfRoom {
+            key: "R",
+            word: "roll back",
+            rank: 2,
+        },
     },
     KeyHelp {
         keys: "s",
         does: "point the aws CLI / SDKs at this cloud (c copies)",
+        moves: None,
         footer: Footer::IfRoom {
             key: "s",
             word: "share",
@@ -173,11 +205,13 @@ pub const KEYS: &[KeyHelp] = &[
     KeyHelp {
         keys: "?",
         does: "this help (any key closes it)",
+        moves: None,
         footer: Footer::Always("?", "help"),
     },
     KeyHelp {
         keys: "q  Ctrl-C",
         does: "quit (the embedded cloud stops with meshwalk)",
+        moves: None,
         footer: Footer::Always("q", "quit"),
     },
 ];
@@ -201,10 +235,11 @@ pub fn help_width() -> u16 {
 
 /// The footer's entries that fit in `columns`: every `Always` entry, then the `IfRoom` ones
 /// by rank while they fit; shown in table order.
-pub fn footer_entries(columns: u16) -> Vec<(&'static str, &'static str)> {
+pub fn footer_entries(columns: u16, moves: Moves) -> Vec<(&'static str, &'static str)> {
     let cost = |key: &str, word: &str| width(key) + width(word) + 3;
     let mut room = usize::from(columns);
     let mut shown = vec![false; KEYS.len()];
+    let applies = |row: &KeyHelp| row.moves.is_none_or(|m| m == moves);
     for (i, row) in KEYS.iter().enumerate() {
         if let Footer::Always(key, word) = row.footer {
             room = room.saturating_sub(cost(key, word));
@@ -214,6 +249,7 @@ pub fn footer_entries(columns: u16) -> Vec<(&'static str, &'static str)> {
     let mut by_rank: Vec<(u8, usize, usize)> = KEYS
         .iter()
         .enumerate()
+        .filter(|(_, row)| applies(row))
         .filter_map(|(i, row)| match row.footer {
             Footer::IfRoom { key, word, rank } => Some((rank, i, cost(key, word))),
             _ => None,
@@ -278,23 +314,27 @@ mod tests {
     #[test]
     fn the_footer_keeps_help_and_quit_at_every_width() {
         for columns in 0..=200 {
-            let shown = footer_entries(columns);
+            let shown = footer_entries(columns, Moves::Weights);
             assert!(shown.contains(&("?", "help")) && shown.contains(&("q", "quit")));
             if columns >= 20 {
                 let used: usize = shown.iter().map(|(k, w)| width(k) + width(w) + 3).sum();
                 assert!(used <= usize::from(columns), "{columns}: {shown:?}");
             }
         }
-        let all = KEYS.iter().filter(|k| k.footer != Footer::Hidden).count();
+        let all = KEYS
+            .iter()
+            .filter(|k| k.footer != Footer::Hidden && k.moves != Some(Moves::Deployments))
+            .count();
         assert_eq!(
-            footer_entries(140).len(),
+            footer_entries(140, Moves::Weights).len(),
             all,
             "a projector shows every footer key"
         );
-        let at_80 = footer_entries(80);
+        let at_80 = footer_entries(80, Moves::Weights);
         assert!(at_80.len() < all, "80 columns drop some");
         assert!(
-            at_80.contains(&("+/-", "weights")) && footer_entries(60).contains(&("z", "zoom")),
+            at_80.contains(&("+/-", "weights"))
+                && footer_entries(60, Moves::Weights).contains(&("z", "zoom")),
             "what a presenter needs on stage goes first"
         );
     }
@@ -306,6 +346,20 @@ mod tests {
         assert!(
             KEYS.len() + 3 <= 24,
             "rows, the note and borders fit 24 rows"
+        );
+    }
+
+    #[test]
+    fn the_footer_shows_the_keys_of_the_chapter_the_step_is_in() {
+        let weights = footer_entries(140, Moves::Weights);
+        assert!(weights.contains(&("+/-", "weights")) && weights.contains(&("a", "autopilot")));
+        assert!(!weights.contains(&("R", "roll back")));
+        let deployments = footer_entries(140, Moves::Deployments);
+        assert!(deployments.contains(&("R", "roll back")), "{deployments:?}");
+        assert!(
+            !deployments
+                .iter()
+                .any(|(k, _)| ["+/-", "f", "a"].contains(k))
         );
     }
 }

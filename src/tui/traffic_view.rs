@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 
 use super::app::{App, Pane, StepKindView, Weights};
 use super::deployment;
+use super::keys::Moves;
 use super::theme::Theme;
 use super::view::pane_block;
 use crate::canary::Stage;
@@ -183,9 +184,22 @@ fn selected_chapter(app: &App) -> std::ops::Range<usize> {
 /// Whether the selected step's chapter moves route weights (chapter 1), rather than ECS
 /// deployments.
 fn weights_chapter(app: &App) -> bool {
-    !app.steps[selected_chapter(app)]
+    moves(app) == Moves::Weights
+}
+
+/// What moves the traffic in the selected step's chapter.
+pub fn moves(app: &App) -> Moves {
+    if app.steps.is_empty() {
+        return Moves::Weights;
+    }
+    let deploys = app.steps[selected_chapter(app)]
         .iter()
-        .any(|s| s.kind == StepKindView::Deployment)
+        .any(|s| s.kind == StepKindView::Deployment);
+    if deploys {
+        Moves::Deployments
+    } else {
+        Moves::Weights
+    }
 }
 
 /// "step 18 "Watch the traffic"" — where traffic starts in the selected step's chapter.

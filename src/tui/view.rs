@@ -594,7 +594,7 @@ fn footer(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         return;
     }
     let mut spans = Vec::new();
-    for (k, what) in keys::footer_entries(area.width) {
+    for (k, what) in keys::footer_entries(area.width, traffic_view::moves(app)) {
         spans.push(Span::styled(format!(" {k}"), theme.key()));
         spans.push(Span::styled(format!(" {what} "), theme.dim()));
     }
