@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::http::HeaderValue;
 use axum::http::uri::Authority;
 
 use regex::Regex;
@@ -123,6 +124,8 @@ pub struct TaskEndpoint {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Upstream {
     pub node: String,
+    /// The node's name as the sidecar's `x-meshwalk-virtual-node` answer header (built once).
+    pub node_header: HeaderValue,
     pub endpoints: Vec<TaskEndpoint>,
     pub outlier: Option<OutlierPolicy>,
     pub pool: Option<PoolLimits>,
@@ -262,6 +265,8 @@ impl Routing {
                 .and_then(|n| n.spec.listeners.iter().flatten().next());
             Arc::new(Upstream {
                 node: node.to_string(),
+                node_header: HeaderValue::from_str(node)
+                    .unwrap_or_else(|_| HeaderValue::from_static("?")),
                 endpoints,
                 outlier: listener
                     .and_then(|l| l.outlier_detection.as_ref())

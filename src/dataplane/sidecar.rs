@@ -65,18 +65,15 @@ fn envoy_error(status: u16, body: String) -> Response<Body> {
 async fn route(State(sc): State<Arc<Sidecar>>, request: Request) -> Response<Body> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
+    // Borrowed from the request: routing a request allocates nothing for its host.
+    let authority = parts.uri.authority().map(|a| a.as_str());
     let host_header = parts
         .headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .or(authority)
         .unwrap_or_default();
-    let host = host_header
-        .split(':')
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    let host = host_header.split(':').next().unwrap_or_default();
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
         return envoy_error(413, "payload too large".into());
     };
@@ -90,7 +87,7 @@ async fn route(State(sc): State<Arc<Sidecar>>, request: Request) -> Response<Bod
                 .map(str::to_string)
         };
         let facts = RequestFacts {
-            host: &host,
+            host,
             method: parts.method.as_str(),
             path: parts.uri.path(),
             query: parts.uri.query(),
@@ -109,19 +106,18 @@ async fn route(State(sc): State<Arc<Sidecar>>, request: Request) -> Response<Bod
         .cloned()
         .unwrap_or_else(|| PathAndQuery::from_static("/"));
     let deadline = target.timeout.unwrap_or(DEFAULT_TIMEOUT);
-    let forwarded =
-        tokio::time::timeout(deadline, forward(&sc, &target, &parts, &path, body)).await;
+    let forwarded = tokio::time::timeout(deadline, forward(&sc, &target, parts, &path, body)).await;
     let mut response = match forwarded {
         Ok(response) => response,
         Err(_) => envoy_error(504, "upstream request timeout".into()),
     };
     let headers = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&target.upstream.node) {
-        headers.insert("x-meshwalk-virtual-node", v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&started.elapsed().as_millis().to_string()) {
-        headers.insert("x-envoy-upstream-service-time", v);
-    }
+    headers.insert(
+        "x-meshwalk-virtual-node",
+        target.upstream.node_header.clone(),
+    );
+    let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    headers.insert("x-envoy-upstream-service-time", HeaderValue::from(millis));
     response
 }
 
@@ -135,7 +131,7 @@ fn unroutable_response(unroutable: &Unroutable) -> Response<Body> {
 async fn forward(
     sc: &Sidecar,
     target: &Destination,
-    parts: &axum::http::request::Parts,
+    mut parts: axum::http::request::Parts,
     path: &PathAndQuery,
     body: Bytes,
 ) -> Response<Body> {
@@ -177,7 +173,11 @@ async fn forward(
         let mut request = axum::http::Request::new(full(body.clone()));
         *request.method_mut() = parts.method.clone();
         *request.uri_mut() = uri;
-        *request.headers_mut() = parts.headers.clone();
+        *request.headers_mut() = if attempt + 1 == attempts {
+            std::mem::take(&mut parts.headers)
+        } else {
+            parts.headers.clone()
+        };
         let sent = sc.client.request(request);
         let outcome = match per_try {
             Some(limit) => tokio::time::timeout(limit, sent)
