@@ -12,7 +12,7 @@ pub mod envoy;
 pub mod export;
 pub mod http_client;
 pub mod load;
-pub mod model;
+pub use meshwalk_model as model;
 pub mod presenter;
 pub mod tui;
 pub mod user_error;

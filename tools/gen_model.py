@@ -3,7 +3,7 @@
 
     python3 tools/gen_model.py [MODELS_DIR]     # default: ../shared/aws-models
 
-Writes src/model/appmesh.rs, src/model/ecs.rs and src/model/servicediscovery.rs (for the ECS and
+Writes crates/model/src/appmesh.rs, ecs.rs and servicediscovery.rs (for the ECS and
 Cloud Map operations the emulator serves), and the SDK calls src/api/calls_*.rs of each. The output is committed: a
 build never needs the models or Python. Run it again when the models or the generator change,
 then `cargo fmt --all`; CI (.ci/run) regenerates and fails if the committed files differ.
@@ -596,9 +596,9 @@ def main():
         with open(os.path.join(models, src)) as f:
             model = json.load(f)
         code = Gen(model, ops).render(src)
-        with open(os.path.join(root, "src", "model", dst), "w") as f:
+        with open(os.path.join(root, "crates", "model", "src", dst), "w") as f:
             f.write(code)
-        print("wrote src/model/%s" % dst)
+        print("wrote crates/model/src/%s" % dst)
         module = dst[:-3]
         crate = {
             "appmesh": "aws_sdk_appmesh",

@@ -22,6 +22,7 @@ mod export;
 mod fuzz;
 mod handler_coverage;
 mod hardening_front;
+mod model;
 mod notes;
 mod raw_http;
 mod resume;
