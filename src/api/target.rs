@@ -9,16 +9,27 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_appmesh::config::{Credentials, SharedCredentialsProvider};
+use aws_sdk_appmesh::config::{Credentials, SharedCredentialsProvider, SharedHttpClient};
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 
 /// Static credentials for endpoints that do not check them.
 pub const STATIC_ACCESS_KEY: &str = "meshwalk";
+
+/// The HTTP(S) client of every SDK client: rustls on ring. The SDKs' default features would
+/// build two TLS stacks (rustls 0.21 for their legacy client, rustls 0.23 on aws-lc, whose C
+/// build alone took 37 s of a fresh build); Cargo.toml turns them off and this is the one left.
+pub fn sdk_http_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
 
 /// An SdkConfig that sends every call to `endpoint_url` in `region`, with static credentials,
 /// short timeouts and a single retry.
 pub fn endpoint_config(endpoint_url: &str, region: &str) -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(sdk_http_client())
         .region(Region::new(region.to_string()))
         .endpoint_url(endpoint_url)
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
@@ -93,6 +104,7 @@ impl Target {
     /// the account from STS GetCallerIdentity.
     pub async fn aws(profile: Option<&str>, region: Option<&str>) -> Result<Target, String> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(sdk_http_client())
             .retry_config(RetryConfig::standard().with_max_attempts(3))
             .timeout_config(
                 TimeoutConfig::builder()
