@@ -400,13 +400,7 @@ fn endpoint(
     r: &EcsRegion,
     record: &TaskRecord,
 ) -> Option<(NodeId, SocketAddr)> {
-    let td = r.task_definition(
-        record
-            .task
-            .task_definition_arn
-            .as_deref()
-            .unwrap_or_default(),
-    )?;
+    let td = r.task_definition_of(record)?;
     let node = td.container_definitions.iter().flatten().find_map(|c| {
         let env = c
             .environment

@@ -167,13 +167,7 @@ async fn run(
                 {
                     continue;
                 }
-                let td = region.task_definition(
-                    record
-                        .task
-                        .task_definition_arn
-                        .as_deref()
-                        .unwrap_or_default(),
-                );
+                let td = region.task_definition_of(record);
                 let Some(td) = td else { continue };
                 match start_task(&shared, region_name, region, record, td).await {
                     Ok((task, containers)) => {

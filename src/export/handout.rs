@@ -32,14 +32,7 @@ pub fn handout(
         "Written by `meshwalk export` for {target}. The results are the ones your session \
          recorded; a step without one says so.\n"
     );
-    for (i, step) in session
-        .walkthrough
-        .steps
-        .iter()
-        .enumerate()
-        .skip(steps.start)
-        .take(steps.len())
-    {
+    for (i, step) in session.walkthrough.steps_in(steps.clone()) {
         let _ = writeln!(out, "## {}. {}\n", i + 1, step.title);
         if !step.narrative.is_empty() {
             let _ = writeln!(out, "{}\n", demote_headings(&step.narrative));

@@ -43,14 +43,7 @@ pub fn script(
         "# The aws CLI v2 pages long output; a script must not wait for a key."
     );
     let _ = writeln!(out, "export AWS_PAGER=\"\"");
-    for (i, step) in session
-        .walkthrough
-        .steps
-        .iter()
-        .enumerate()
-        .skip(steps.start)
-        .take(steps.len())
-    {
+    for (i, step) in session.walkthrough.steps_in(steps.clone()) {
         let _ = writeln!(out, "\n# Step {}: {}", i + 1, one_line(&step.title));
         match &step.kind {
             StepKind::Api { .. } => {

@@ -75,6 +75,15 @@ impl Read {
 }
 
 impl Walkthrough {
+    /// The steps in `range` (indices into `steps`), each with its index.
+    pub fn steps_in(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = (usize, &Step)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .skip(range.start)
+            .take(range.len())
+    }
+
     /// The walkthrough built into meshwalk.
     pub fn builtin() -> Result<Walkthrough, LoadError> {
         Walkthrough::read_builtin().into_result()

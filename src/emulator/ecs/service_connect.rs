@@ -351,13 +351,7 @@ fn wanted(state: &EcsState) -> Vec<Wanted> {
             else {
                 continue;
             };
-            let td = region.task_definition(
-                record
-                    .task
-                    .task_definition_arn
-                    .as_deref()
-                    .unwrap_or_default(),
-            );
+            let td = region.task_definition_of(record);
             for sc in config.services.iter().flatten() {
                 let name = discovery_name(sc);
                 let Some(discovery_arn) = deployment

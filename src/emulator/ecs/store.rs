@@ -195,6 +195,17 @@ impl EcsRegion {
         }
     }
 
+    /// The task definition a task runs.
+    pub fn task_definition_of(&self, record: &TaskRecord) -> Option<&TaskDefinition> {
+        self.task_definition(
+            record
+                .task
+                .task_definition_arn
+                .as_deref()
+                .unwrap_or_default(),
+        )
+    }
+
     pub fn task_definition_mut(&mut self, arn: &str) -> Option<&mut TaskDefinition> {
         let (family, revision) = Arn::parse(arn)?
             .resource_of("task-definition")?
