@@ -2,78 +2,12 @@
 //! traffic shifts and bake times on a scaled clock, StopServiceDeployment ROLLBACK, the
 //! deployment circuit breaker, service revisions, and the clock scale's timestamps.
 
-use std::collections::HashSet;
-use std::sync::Arc;
-
 use aws_sdk_ecs::types::*;
-use meshwalk::emulator::Cloud;
-use meshwalk::emulator::ecs::runtime::{RuntimeEvent, StartedContainer};
-use meshwalk::emulator::ecs::status::TaskStatus;
-use tokio::task::JoinHandle;
 
+use crate::ecs_support::stand_in_runtime;
 use crate::support::*;
 
 const REGION: &str = "us-east-1";
-
-/// Starts every PENDING task, except those of an image the cloud "cannot pull" (a name with
-/// `unpullable`), which fail as the data plane fails them; stops every STOPPING one.
-fn runtime(cloud: &Arc<Cloud>) -> JoinHandle<()> {
-    let mut snapshots = cloud.subscribe();
-    let reporter = cloud.runtime_reporter();
-    tokio::spawn(async move {
-        let (mut seen, mut stopped) = (HashSet::new(), HashSet::new());
-        loop {
-            let snapshot = snapshots.borrow_and_update().clone();
-            for region in snapshot.ecs.regions.values() {
-                for record in region.tasks.values() {
-                    let arn = record.task.task_arn.clone().unwrap_or_default();
-                    if record.last_status() == Some(TaskStatus::Pending)
-                        && record.desired_status() == Some(TaskStatus::Running)
-                        && seen.insert(arn.clone())
-                    {
-                        let image = record
-                            .task
-                            .task_definition_arn
-                            .as_deref()
-                            .and_then(|td| region.task_definition(td))
-                            .and_then(|td| td.container_definitions.as_ref())
-                            .and_then(|c| c.first())
-                            .and_then(|c| c.image.clone())
-                            .unwrap_or_default();
-                        reporter.report(if image.contains("unpullable") {
-                            RuntimeEvent::Failed {
-                                task_arn: arn.clone(),
-                                reason: format!(
-                                    "CannotPullContainerError: pull image manifest has been retried 1 time(s): {image}: not found"
-                                ),
-                            }
-                        } else {
-                            RuntimeEvent::Started {
-                                task_arn: arn.clone(),
-                                containers: vec![StartedContainer {
-                                    name: "web".into(),
-                                    bindings: vec![],
-                                }],
-                            }
-                        });
-                    }
-                    if record.last_status() == Some(TaskStatus::Stopping)
-                        && stopped.insert(arn.clone())
-                    {
-                        reporter.report(RuntimeEvent::Stopped {
-                            task_arn: arn,
-                            exit_code: Some(0),
-                            reason: None,
-                        });
-                    }
-                }
-            }
-            if snapshots.changed().await.is_err() {
-                return;
-            }
-        }
-    })
-}
 
 async fn cloud_at(scale: f64) -> TestCloud {
     let mut config = test_config();
@@ -196,7 +130,7 @@ async fn live_tasks(ecs: &aws_sdk_ecs::Client) -> usize {
 async fn a_canary_deployment_shifts_its_percent_bakes_then_succeeds_and_drains_the_old_tasks() {
     // ×60: the 2-minute canary bake passes in 2 s, the 1-minute bake in 1 s.
     let cloud = cloud_at(60.0).await;
-    let _runtime = runtime(&cloud.running.cloud);
+    let _runtime = stand_in_runtime(&cloud.running.cloud);
     let v1 = register(&cloud.ecs, "app:v1").await;
     let v2 = register(&cloud.ecs, "app:v2").await;
     let service = create(&cloud.ecs, &v1, canary(10.0, 2, 1)).await;
@@ -296,7 +230,7 @@ async fn a_canary_deployment_shifts_its_percent_bakes_then_succeeds_and_drains_t
 #[tokio::test]
 async fn a_linear_deployment_moves_its_step_every_step_bake_time() {
     let cloud = cloud_at(60.0).await;
-    let _runtime = runtime(&cloud.running.cloud);
+    let _runtime = stand_in_runtime(&cloud.running.cloud);
     let v1 = register(&cloud.ecs, "app:v1").await;
     let v2 = register(&cloud.ecs, "app:v2").await;
     let linear = DeploymentConfiguration::builder()
@@ -341,7 +275,7 @@ async fn a_linear_deployment_moves_its_step_every_step_bake_time() {
 #[tokio::test]
 async fn stop_service_deployment_rolls_back_to_the_old_revision() {
     let cloud = cloud_at(60.0).await;
-    let _runtime = runtime(&cloud.running.cloud);
+    let _runtime = stand_in_runtime(&cloud.running.cloud);
     let v1 = register(&cloud.ecs, "app:v1").await;
     let v2 = register(&cloud.ecs, "app:v2").await;
     // A canary bake of a day: the deployment waits at 20% until stopped.
@@ -414,7 +348,7 @@ async fn stop_service_deployment_rolls_back_to_the_old_revision() {
 #[tokio::test]
 async fn the_circuit_breaker_rolls_back_a_revision_whose_tasks_cannot_start() {
     let cloud = cloud_at(1.0).await;
-    let _runtime = runtime(&cloud.running.cloud);
+    let _runtime = stand_in_runtime(&cloud.running.cloud);
     let v1 = register(&cloud.ecs, "app:v1").await;
     let broken = register(&cloud.ecs, "registry.invalid/unpullable:v2").await;
     let config = DeploymentConfiguration::builder()

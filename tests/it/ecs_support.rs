@@ -11,7 +11,9 @@ use meshwalk::emulator::ecs::status::TaskStatus;
 use tokio::task::JoinHandle;
 
 /// Starts every PENDING task at once (one fake host port per container port, from 41000) and
-/// stops every STOPPING one: just enough runtime to watch the control plane's lifecycle.
+/// stops every STOPPING one: just enough runtime to watch the control plane's lifecycle. A task
+/// whose image the cloud "cannot pull" (a name with `unpullable`) fails instead, as the data
+/// plane fails it.
 pub fn stand_in_runtime(cloud: &Arc<Cloud>) -> JoinHandle<()> {
     let mut snapshots = cloud.subscribe();
     let reporter = cloud.runtime_reporter();
@@ -28,15 +30,22 @@ pub fn stand_in_runtime(cloud: &Arc<Cloud>) -> JoinHandle<()> {
                         && record.desired_status() == Some(TaskStatus::Running)
                         && started.insert(arn.clone())
                     {
-                        let td = region
-                            .task_definition(
-                                record
-                                    .task
-                                    .task_definition_arn
-                                    .as_deref()
-                                    .unwrap_or_default(),
-                            )
-                            .unwrap();
+                        let td = region.task_definition_of(record).unwrap();
+                        let image = td
+                            .container_definitions
+                            .iter()
+                            .flatten()
+                            .find_map(|c| c.image.as_deref())
+                            .unwrap_or_default();
+                        if image.contains("unpullable") {
+                            reporter.report(RuntimeEvent::Failed {
+                                task_arn: arn.clone(),
+                                reason: format!(
+                                    "CannotPullContainerError: pull image manifest has been retried 1 time(s): {image}: not found"
+                                ),
+                            });
+                            continue;
+                        }
                         let containers = td
                             .container_definitions
                             .iter()

@@ -4,9 +4,6 @@
 //! real HTTP through a client alias, and a teardown that leaves nothing behind. The shapes
 //! are chapter 2's (cluster gophers-sc, namespace gophers.sc, sc-distributor / sc-requester).
 
-use std::future::Future;
-use std::time::Duration;
-
 use aws_sdk_ecs::types::*;
 use meshwalk::api::target::endpoint_config;
 use meshwalk::dataplane::DataPlaneConfig;
@@ -14,6 +11,7 @@ use meshwalk::embedded::EmbeddedCloud;
 
 use crate::dataplane_support::probe::Probe;
 use crate::ecs_support::awsvpc;
+pub use crate::support::within;
 use crate::support::{error_of, test_config};
 
 pub const CLUSTER: &str = "gophers-sc";
@@ -59,25 +57,6 @@ pub async fn start_sc(scale: f64) -> Sc {
         .await
         .unwrap();
     sc
-}
-
-/// Polls `check` until it yields a value, failing after `secs` seconds.
-pub async fn within<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// sc-distributor: hashicorp/http-echo answering `text`, port mapping distributor-http.

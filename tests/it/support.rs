@@ -45,13 +45,22 @@ pub async fn start_with(config: CloudConfig) -> TestCloud {
     }
 }
 
-/// Polls `check` until it yields a value, failing after a deadline (never a fixed sleep).
-pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+/// Polls `check` until it yields a value, failing after 10 s (never a fixed sleep).
+pub async fn eventually<T, F, Fut>(what: &str, check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    within(10, what, check).await
+}
+
+/// Polls `check` until it yields a value, failing after `secs` seconds.
+pub async fn within<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     loop {
         if let Some(value) = check().await {
             return value;
