@@ -11,7 +11,6 @@ use meshwalk::cli::RunArgs;
 use meshwalk::commands::{run, target::Connected};
 use meshwalk::embedded::EmbeddedCloud;
 use meshwalk::load::stats::{Summary, VersionStats};
-use meshwalk::load::traffic::Sample;
 use meshwalk::tui::app::{App, Msg};
 use meshwalk::tui::deployment::DeploymentView;
 use meshwalk::tui::effects::Effects;
@@ -22,7 +21,7 @@ use meshwalk::walkthrough::runner::{Outcome, Session};
 use meshwalk::walkthrough::teardown::teardown;
 
 use crate::support::test_config;
-use crate::tui_snapshots::draw;
+use crate::tui_snapshots::{draw, feed_steady_traffic};
 
 async fn session(clock_scale: f64) -> (EmbeddedCloud, Session) {
     let mut config = test_config();
@@ -356,28 +355,20 @@ async fn snapshot_during_a_canary_bake() {
         p95_ms: 1.8,
         p99_ms: p99,
     };
-    for i in 1..=40u64 {
-        let summary = Summary {
-            requests: 100,
-            errors: 0,
-            overflow: 0,
-            not_sent: 0,
-            duration_s: 5.0,
-            rps: 20.0,
-            versions: [
-                ("sc-distributor:1".to_string(), stats(91, 2.5)),
-                ("sc-distributor:2".to_string(), stats(9, 2.7)),
-            ]
-            .into(),
-        };
-        app.update(Msg::Traffic(Box::new(Sample {
-            elapsed: Duration::from_millis(250 * i),
-            window: summary.clone(),
-            total: summary,
-            in_flight: 1,
-            last: Default::default(),
-        })));
-    }
+    let summary = Summary {
+        requests: 100,
+        errors: 0,
+        overflow: 0,
+        not_sent: 0,
+        duration_s: 5.0,
+        rps: 20.0,
+        versions: [
+            ("sc-distributor:1".to_string(), stats(91, 2.5)),
+            ("sc-distributor:2".to_string(), stats(9, 2.7)),
+        ]
+        .into(),
+    };
+    feed_steady_traffic(&mut app, &summary);
     app.update(Msg::Deployment(Box::new(DeploymentView {
         service: "sc-distributor".into(),
         deployment: Some(Poll {

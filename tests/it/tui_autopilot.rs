@@ -8,14 +8,13 @@ use meshwalk::api::target::TargetKind;
 use meshwalk::canary::{CanaryPlan, Stage, StageEvent};
 use meshwalk::dataplane::hosts::HostView;
 use meshwalk::load::stats::{Summary, VersionStats};
-use meshwalk::load::traffic::Sample;
 use meshwalk::tui::app::{App, Cmd, Msg, ResilienceEvent, ResilienceView, Tab, Weights};
 use meshwalk::tui::effects::Effects;
 use meshwalk::walkthrough::progress::Progress;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::support::walkthrough_session;
-use crate::tui_snapshots::{app, draw};
+use crate::tui_snapshots::{app, draw, feed_steady_traffic};
 
 /// Feeds the App what the effects send (running the commands it answers with) until the
 /// autopilot lands.
@@ -223,28 +222,20 @@ async fn snapshot_of_an_ejection_and_an_autopilot_stage() {
         p95_ms: 2.4,
         p99_ms: 3.6,
     };
-    for i in 1..=40u64 {
-        let summary = Summary {
-            requests: 50,
-            errors: 3,
-            overflow: 2,
-            not_sent: 0,
-            duration_s: 5.0,
-            rps: 10.0,
-            versions: [
-                ("v1".to_string(), stats(40, 1.0)),
-                ("v2".to_string(), stats(10, 0.9)),
-            ]
-            .into(),
-        };
-        app.update(Msg::Traffic(Box::new(Sample {
-            elapsed: Duration::from_millis(250 * i),
-            window: summary.clone(),
-            total: summary,
-            in_flight: 1,
-            last: Default::default(),
-        })));
-    }
+    let summary = Summary {
+        requests: 50,
+        errors: 3,
+        overflow: 2,
+        not_sent: 0,
+        duration_s: 5.0,
+        rps: 10.0,
+        versions: [
+            ("v1".to_string(), stats(40, 1.0)),
+            ("v2".to_string(), stats(10, 0.9)),
+        ]
+        .into(),
+    };
+    feed_steady_traffic(&mut app, &summary);
     let host = |port: u16, ejected: bool| HostView {
         addr: ([127, 0, 0, 1], port).into(),
         task: format!("{port}abcdef0123456789"),

@@ -250,6 +250,19 @@ fn feed_traffic(app: &mut App, ticks: std::ops::RangeInclusive<u64>) {
     }
 }
 
+/// Ten seconds of samples (four a second) whose window and total are both `summary`.
+pub fn feed_steady_traffic(app: &mut App, summary: &Summary) {
+    for i in 1..=40u64 {
+        app.update(Msg::Traffic(Box::new(Sample {
+            elapsed: Duration::from_millis(250 * i),
+            window: summary.clone(),
+            total: summary.clone(),
+            in_flight: 1,
+            last: Default::default(),
+        })));
+    }
+}
+
 #[tokio::test]
 async fn with_traffic() {
     let (_cloud, session, mut app) = app((140, 45)).await;
