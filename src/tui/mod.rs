@@ -20,7 +20,7 @@ pub mod traffic_view;
 pub mod view;
 
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use color_eyre::Result;
@@ -32,7 +32,9 @@ use tokio::sync::mpsc;
 
 use crate::api::target::TargetKind;
 use crate::commands::target::Connected;
+use crate::embedded::EmbeddedCloud;
 use crate::presenter::Publisher;
+use crate::walkthrough::progress::Progress;
 use crate::walkthrough::recorded::Recorder;
 use crate::walkthrough::runner::Session;
 use app::{App, Cmd, Msg, StepStatus};
@@ -49,7 +51,6 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
         notice,
         state_dir,
     } = connected;
-    let clock_scale = embedded.as_ref().map_or(1.0, |e| e.clock_scale());
     let embedded_target = matches!(session.target.kind, TargetKind::Embedded);
     let target = session.target.describe();
     let share = session.target.share_lines();
@@ -57,28 +58,20 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
     // `meshwalk notes` in another terminal follows the selected step.
     let mut presenter = Publisher::start(&session.walkthrough, state_dir.clone());
     let recorder = start_recorder(&session, &state_dir);
-    let mut effects = Effects::new(
+    let effects = effects_of(
         session,
         progress,
         state_dir,
-        embedded.as_ref().map(|e| e.faults()),
+        embedded.as_ref(),
+        traffic_rps,
         tx.clone(),
     );
-    if let Some(hosts) = embedded.as_ref().map(|e| e.hosts()) {
-        effects = effects.watch_hosts(hosts);
-    }
-    effects.traffic_rps = traffic_rps.clamp(1.0, 20_000.0);
-    effects.clock_scale = clock_scale;
 
     let guard = TerminalGuard::new(Crossterm)?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
     let theme = Theme::from_env();
-    let mut app = App::new(target, effects.step_views(), (size.width, size.height));
-    app.inputs = effects.inputs();
-    effects.learn_registered_revisions();
-    app.share = share;
-    app.clock_scale = clock_scale;
+    let mut app = open_app(target, share, (size.width, size.height), &effects);
     resume(&mut app, &effects, embedded_target);
     show_notice(&mut app, notice);
     effects.handle(Cmd::RefreshResources);
@@ -116,6 +109,41 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
         let _ = tokio::time::timeout(Duration::from_secs(3), cloud.stop()).await;
     }
     Ok(())
+}
+
+/// The effects on the session; with the embedded cloud, its fault switch, hosts and clock.
+fn effects_of(
+    session: Session,
+    progress: Progress,
+    state_dir: PathBuf,
+    embedded: Option<&EmbeddedCloud>,
+    traffic_rps: f64,
+    tx: mpsc::UnboundedSender<Msg>,
+) -> Effects {
+    let clock_scale = embedded.map_or(1.0, |e| e.clock_scale());
+    let mut effects = Effects::new(
+        session,
+        progress,
+        state_dir,
+        embedded.map(|e| e.faults()),
+        tx,
+    );
+    if let Some(hosts) = embedded.map(|e| e.hosts()) {
+        effects = effects.watch_hosts(hosts);
+    }
+    effects.traffic_rps = traffic_rps.clamp(1.0, 20_000.0);
+    effects.clock_scale = clock_scale;
+    effects
+}
+
+/// The App as the first frame shows it: the steps, their inputs, the lines to share.
+fn open_app(target: String, share: Option<String>, size: (u16, u16), effects: &Effects) -> App {
+    let mut app = App::new(target, effects.step_views(), size);
+    app.inputs = effects.inputs();
+    effects.learn_registered_revisions();
+    app.share = share;
+    app.clock_scale = effects.clock_scale;
+    app
 }
 
 /// Results are kept for `meshwalk export --format md`.
