@@ -5,16 +5,17 @@
 use std::io::Write;
 use std::time::Duration;
 
+use axum::http::Uri;
 use color_eyre::Result;
 use tokio::sync::{mpsc, watch};
 
 use super::traffic::{ApiEndpoint, requester_url};
 use crate::api::route_weights::{self, RouteName};
 use crate::api::target::{Target, TargetKind};
-use crate::canary::pilot::{Pilot, longest_flight, pair_of};
+use crate::canary::pilot::{Pair, Pilot, longest_flight, pair_of};
 use crate::canary::{CanaryPlan, Stage};
 use crate::cli::CanaryArgs;
-use crate::load::traffic::{Traffic, TrafficConfig};
+use crate::load::traffic::{Sample, Traffic, TrafficConfig};
 use crate::user_error::UserError;
 
 /// The exit code of a rollback: the command worked, and its answer is "no".
@@ -26,6 +27,36 @@ pub async fn run(
     endpoint: ApiEndpoint,
     out: &mut (impl Write + Send),
 ) -> Result<Stage> {
+    let plan = plan_of(&args)?;
+    let target = target_of(&endpoint)?;
+    let route = RouteName {
+        mesh: args.mesh.clone(),
+        router: args.router.clone(),
+        route: args.route.clone(),
+    };
+    let pair = pair_on_route(&target, &route, &args).await?;
+
+    let url = requester_url(&args.requester, &endpoint).await?;
+    let (traffic, samples) = start_traffic(url.clone(), args.requester.rps, &plan);
+
+    if !args.json {
+        announce(out, &args, &plan, &pair, &route, &url)?;
+    }
+    let pilot = Pilot {
+        plan,
+        pair,
+        target,
+        route,
+    };
+    let (stage, write_error) = fly(&pilot, samples, args.json, out).await;
+    traffic.stop().await;
+    if let Some(e) = write_error {
+        return Err(e.into());
+    }
+    Ok(stage)
+}
+
+fn plan_of(args: &CanaryArgs) -> Result<CanaryPlan> {
     let plan = CanaryPlan {
         step_weight: args.step_weight,
         max_weight: args.max_weight,
@@ -35,6 +66,11 @@ pub async fn run(
     };
     plan.validate()
         .map_err(|e| UserError::new(e, "see `meshwalk canary --help` for the bounds"))?;
+    Ok(plan)
+}
+
+/// The endpoint's cloud: the autopilot flies against an endpoint only, never AWS itself.
+fn target_of(endpoint: &ApiEndpoint) -> Result<Target> {
     let Some(endpoint_url) = endpoint.url.clone() else {
         return Err(UserError::new(
             "no endpoint to fly the autopilot against",
@@ -43,18 +79,17 @@ pub async fn run(
         )
         .into());
     };
-    let target = Target::endpoint(
+    Ok(Target::endpoint(
         TargetKind::Endpoint,
         &endpoint_url,
         &endpoint.region,
         "000000000000",
-    );
-    let route = RouteName {
-        mesh: args.mesh.clone(),
-        router: args.router.clone(),
-        route: args.route.clone(),
-    };
-    let targets = route_weights::read(&target, &route).await.map_err(|e| {
+    ))
+}
+
+/// The primary and the canary among the route's weighted targets.
+async fn pair_on_route(target: &Target, route: &RouteName, args: &CanaryArgs) -> Result<Pair> {
+    let targets = route_weights::read(target, route).await.map_err(|e| {
         UserError::new(
             format!("DescribeRoute {}: {e}", args.route),
             "check --mesh, --router and --route, or run the walkthrough up to its route first",
@@ -62,37 +97,53 @@ pub async fn run(
     })?;
     let pair = pair_of(&targets, args.primary.as_deref(), args.canary.as_deref())
         .map_err(|e| UserError::new(e, "name them with --primary and --canary"))?;
+    Ok(pair)
+}
 
-    let url = requester_url(&args.requester, &endpoint).await?;
-    let mut config = TrafficConfig::new(url.clone());
-    config.rps = args.requester.rps;
+/// The traffic the autopilot judges the canary by, and its samples.
+fn start_traffic(url: Uri, rps: f64, plan: &CanaryPlan) -> (Traffic, mpsc::Receiver<Sample>) {
+    let mut config = TrafficConfig::new(url);
+    config.rps = rps;
     // Longer than the flight can take, so that the traffic never ends first.
-    config.duration = Some(longest_flight(&plan) * 2 + Duration::from_secs(60));
+    config.duration = Some(longest_flight(plan) * 2 + Duration::from_secs(60));
     let (tx, samples) = mpsc::channel(64);
-    let traffic = Traffic::start(config, tx);
+    (Traffic::start(config, tx), samples)
+}
 
-    if !args.json {
-        writeln!(
-            out,
-            "canary {} against primary {} on route {}: +{}% every {}, up to {}%, then promote; \
-             checks: success ≥ {}%, p99 ≤ {} ms ({} req/s to {url})",
-            pair.canary,
-            pair.primary,
-            route.route,
-            plan.step_weight,
-            humantime::format_duration(plan.interval),
-            plan.max_weight,
-            plan.min_success,
-            plan.max_p99_ms,
-            args.requester.rps
-        )?;
-    }
-    let pilot = Pilot {
-        plan,
-        pair,
-        target,
-        route,
-    };
+/// The line that says what the flight will do, before its first stage.
+fn announce(
+    out: &mut impl Write,
+    args: &CanaryArgs,
+    plan: &CanaryPlan,
+    pair: &Pair,
+    route: &RouteName,
+    url: &Uri,
+) -> Result<()> {
+    writeln!(
+        out,
+        "canary {} against primary {} on route {}: +{}% every {}, up to {}%, then promote; \
+         checks: success ≥ {}%, p99 ≤ {} ms ({} req/s to {url})",
+        pair.canary,
+        pair.primary,
+        route.route,
+        plan.step_weight,
+        humantime::format_duration(plan.interval),
+        plan.max_weight,
+        plan.min_success,
+        plan.max_p99_ms,
+        args.requester.rps
+    )?;
+    Ok(())
+}
+
+/// Flies until the final stage (Ctrl-C stops the flight), writing each stage to `out`; also
+/// returns the first write that failed.
+async fn fly(
+    pilot: &Pilot,
+    samples: mpsc::Receiver<Sample>,
+    json: bool,
+    out: &mut (impl Write + Send),
+) -> (Stage, Option<std::io::Error>) {
     let (stop_tx, stop) = watch::channel(false);
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -101,7 +152,7 @@ pub async fn run(
     };
     let mut write_error = None;
     let flight = pilot.fly(samples, stop, |event| {
-        let line = if args.json {
+        let line = if json {
             serde_json::to_string(&event).unwrap_or_default()
         } else {
             event.line()
@@ -114,9 +165,5 @@ pub async fn run(
         stage = flight => stage,
         _ = ctrl_c => unreachable!("pending never completes"),
     };
-    traffic.stop().await;
-    if let Some(e) = write_error {
-        return Err(e.into());
-    }
-    Ok(stage)
+    (stage, write_error)
 }

@@ -89,22 +89,46 @@ pub async fn run(
     out: &mut impl Write,
 ) -> Result<Vec<StepReport>> {
     let (replay, steps) = plan(&connected, args)?;
-    let scope = match (replay.first(), steps.first(), steps.last()) {
-        (first, Some(start), Some(end)) => *first.unwrap_or(start)..end + 1,
-        _ => 0..0,
-    };
     confirm_aws(
         &connected.session,
         target_args,
         "create the walkthrough's resources",
-        scope,
+        scope_of(&replay, &steps),
     )?;
-    let key = connected.session.target.key();
     // The embedded cloud dies with this process: what a headless run did there is not done for
     // the next session (the terminal UI would otherwise skip steps a fresh cloud never saw).
     let records_progress = !matches!(connected.session.target.kind, TargetKind::Embedded);
+    replay_quietly(&connected, replay, args.update).await?;
+    let (reports, failure) = run_steps(&mut connected, steps, args, records_progress, out).await?;
+    if !args.json && failure.is_none() {
+        write_summary(out, &reports)?;
+    }
+    if records_progress && let Err(e) = connected.progress.save(&connected.state_dir) {
+        tracing::warn!("could not save progress: {e}");
+    }
+    match failure {
+        // The call's own error says what is wrong (an input, the endpoint, the account).
+        Some(f) => Err(UserError::new(
+            f,
+            "fix the cause and run again: steps already done are safe to repeat",
+        )
+        .into()),
+        None => Ok(reports),
+    }
+}
+
+/// The steps the run may create resources for: from the first replayed to the last run.
+fn scope_of(replay: &[usize], steps: &[usize]) -> std::ops::Range<usize> {
+    match (replay.first(), steps.first(), steps.last()) {
+        (first, Some(start), Some(end)) => *first.unwrap_or(start)..end + 1,
+        _ => 0..0,
+    }
+}
+
+/// Replays the steps a chapter's step stands on, reporting nothing unless one fails.
+async fn replay_quietly(connected: &Connected, replay: Vec<usize>, update: bool) -> Result<()> {
     for i in replay {
-        let report = connected.session.run(i, args.update).await;
+        let report = connected.session.run(i, update).await;
         if !report.outcome.is_success() {
             return Err(UserError::new(
                 format!(
@@ -118,6 +142,19 @@ pub async fn run(
             .into());
         }
     }
+    Ok(())
+}
+
+/// Runs the steps in order, reporting and recording each, up to the first that fails; returns
+/// the reports and what failed.
+async fn run_steps(
+    connected: &mut Connected,
+    steps: Vec<usize>,
+    args: &RunArgs,
+    records_progress: bool,
+    out: &mut impl Write,
+) -> Result<(Vec<StepReport>, Option<String>)> {
+    let key = connected.session.target.key();
     let mut reports = Vec::new();
     let mut failure = None;
     for i in steps {
@@ -146,32 +183,23 @@ pub async fn run(
             break;
         }
     }
+    Ok((reports, failure))
+}
+
+/// The line after the steps: how many are done, and how many differ.
+fn write_summary(out: &mut impl Write, reports: &[StepReport]) -> std::io::Result<()> {
     let differ = reports
         .iter()
         .filter(|r| matches!(r.outcome, Outcome::Differs(_)))
         .count();
-    if !args.json && failure.is_none() {
-        let done = reports.iter().filter(|r| r.outcome.is_done()).count();
-        match differ {
-            0 => writeln!(out, "{done} steps done")?,
-            n => writeln!(
-                out,
-                "{done} steps done, {n} differ{} (kept as they are: --update applies the steps' spec)",
-                if n == 1 { "s" } else { "" }
-            )?,
-        }
-    }
-    if records_progress && let Err(e) = connected.progress.save(&connected.state_dir) {
-        tracing::warn!("could not save progress: {e}");
-    }
-    match failure {
-        // The call's own error says what is wrong (an input, the endpoint, the account).
-        Some(f) => Err(UserError::new(
-            f,
-            "fix the cause and run again: steps already done are safe to repeat",
-        )
-        .into()),
-        None => Ok(reports),
+    let done = reports.iter().filter(|r| r.outcome.is_done()).count();
+    match differ {
+        0 => writeln!(out, "{done} steps done"),
+        n => writeln!(
+            out,
+            "{done} steps done, {n} differ{} (kept as they are: --update applies the steps' spec)",
+            if n == 1 { "s" } else { "" }
+        ),
     }
 }
 

@@ -427,98 +427,102 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
         match msg {
             Msg::Key(key) if key.kind == KeyEventKind::Press => self.key(key),
-            Msg::Key(_) => vec![],
             Msg::Mouse(mouse) => self.mouse(mouse),
-            Msg::Resize(w, h) => {
-                self.size = (w, h);
-                vec![]
-            }
-            Msg::Inputs(inputs) => {
-                self.inputs = inputs;
-                vec![]
-            }
             Msg::StepFinished(index, report) => self.finished(index, *report),
-            Msg::Resources(resources) => {
-                self.resources = resources;
-                vec![]
-            }
-            Msg::Weights(weights) => {
-                if self.weights.as_ref() != Some(&weights) && self.traffic.running {
-                    let at = self.traffic_time();
-                    self.traffic.markers.push(at);
-                }
-                self.weights = Some(weights);
-                vec![]
-            }
-            Msg::Traffic(sample) => {
-                self.traffic.running = true;
-                let shares = sample
-                    .window
-                    .versions
-                    .iter()
-                    .map(|(v, s)| (v.clone(), s.share * 100.0))
-                    .collect();
-                self.traffic
-                    .history
-                    .push_back((sample.elapsed.as_secs_f64(), shares));
-                while self.traffic.history.len() > HISTORY {
-                    self.traffic.history.pop_front();
-                }
-                self.traffic.latest = Some(*sample);
-                vec![]
-            }
-            Msg::TrafficStopped(why) => {
-                self.traffic.running = false;
-                self.toast = Some(why);
-                vec![]
-            }
-            Msg::Toast(text) => {
-                self.toast = Some(text);
-                vec![]
-            }
-            Msg::FaultSet(on) => {
-                self.fault = on;
-                vec![]
-            }
             Msg::Resumed(resumed) => self.resumed(resumed),
-            Msg::Autopilot(event) => {
-                self.autopilot.running = !event.stage.is_final();
-                self.autopilot.at = self.traffic_time();
-                if event.stage.is_final() {
-                    self.toast = Some(format!("autopilot {}", event.line()));
-                }
-                // The resource tree shows the route's weights too: ask it anew after a move.
-                let moved = event.update_route_status.is_some_and(|s| s < 300);
-                self.autopilot.last = Some(*event);
-                if moved {
-                    vec![Cmd::RefreshResources]
-                } else {
-                    vec![]
-                }
-            }
-            Msg::Resilience(view) => {
-                self.resilience = view;
-                vec![]
-            }
-            Msg::Deployment(view) => {
-                // A new stage is a marker on the chart, as a weight change is.
-                let stage = |v: &DeploymentView| {
-                    v.deployment
-                        .as_ref()
-                        .map(|d| (d.arn.clone(), d.stage.clone(), d.configured.clone()))
-                };
-                if self.traffic.running
-                    && let Some(old) = &self.deployment
-                    && stage(old).is_some()
-                    && stage(old) != stage(&view)
-                {
-                    let at = self.traffic_time();
-                    self.traffic.markers.push(at);
-                }
-                self.deployment = Some(*view);
+            Msg::Autopilot(event) => self.autopilot_event(*event),
+            other => {
+                self.show(other);
                 vec![]
             }
         }
+    }
+
+    /// The messages that only change what is shown.
+    fn show(&mut self, msg: Msg) {
+        match msg {
+            Msg::Resize(w, h) => self.size = (w, h),
+            Msg::Inputs(inputs) => self.inputs = inputs,
+            Msg::Resources(resources) => self.resources = resources,
+            Msg::Weights(weights) => self.show_weights(weights),
+            Msg::Traffic(sample) => self.show_sample(*sample),
+            Msg::TrafficStopped(why) => {
+                self.traffic.running = false;
+                self.toast = Some(why);
+            }
+            Msg::Toast(text) => self.toast = Some(text),
+            Msg::FaultSet(on) => self.fault = on,
+            Msg::Resilience(view) => self.resilience = view,
+            Msg::Deployment(view) => self.show_deployment(*view),
+            // Keys other than presses; the rest are `update`'s.
+            Msg::Key(_)
+            | Msg::Mouse(_)
+            | Msg::StepFinished(..)
+            | Msg::Resumed(_)
+            | Msg::Autopilot(_) => {}
+        }
+    }
+
+    /// New weights, marked on the traffic chart when they changed while traffic runs.
+    fn show_weights(&mut self, weights: Weights) {
+        if self.weights.as_ref() != Some(&weights) && self.traffic.running {
+            let at = self.traffic_time();
+            self.traffic.markers.push(at);
+        }
+        self.weights = Some(weights);
+    }
+
+    /// A traffic sample: the latest numbers, and each version's share in the chart's history.
+    fn show_sample(&mut self, sample: Sample) {
+        self.traffic.running = true;
+        let shares = sample
+            .window
+            .versions
+            .iter()
+            .map(|(v, s)| (v.clone(), s.share * 100.0))
+            .collect();
+        self.traffic
+            .history
+            .push_back((sample.elapsed.as_secs_f64(), shares));
+        while self.traffic.history.len() > HISTORY {
+            self.traffic.history.pop_front();
+        }
+        self.traffic.latest = Some(sample);
+    }
+
+    /// What the autopilot did; a weight move it made refreshes the resource tree.
+    fn autopilot_event(&mut self, event: StageEvent) -> Vec<Cmd> {
+        self.autopilot.running = !event.stage.is_final();
+        self.autopilot.at = self.traffic_time();
+        if event.stage.is_final() {
+            self.toast = Some(format!("autopilot {}", event.line()));
+        }
+        // The resource tree shows the route's weights too: ask it anew after a move.
+        let moved = event.update_route_status.is_some_and(|s| s < 300);
+        self.autopilot.last = Some(event);
+        if moved {
+            vec![Cmd::RefreshResources]
+        } else {
+            vec![]
+        }
+    }
+
+    fn show_deployment(&mut self, view: DeploymentView) {
+        // A new stage is a marker on the chart, as a weight change is.
+        let stage = |v: &DeploymentView| {
+            v.deployment
+                .as_ref()
+                .map(|d| (d.arn.clone(), d.stage.clone(), d.configured.clone()))
+        };
+        if self.traffic.running
+            && let Some(old) = &self.deployment
+            && stage(old).is_some()
+            && stage(old) != stage(&view)
+        {
+            let at = self.traffic_time();
+            self.traffic.markers.push(at);
+        }
+        self.deployment = Some(view);
     }
 
     /// Traffic through the requester of step `index`: started when none runs, restarted

@@ -254,180 +254,171 @@ impl Effects {
 
     pub fn handle(&self, cmd: Cmd) {
         match cmd {
-            Cmd::RunStep { index, update } => {
-                let session = self.session();
-                let tx = self.tx.clone();
-                tokio::spawn(async move {
-                    let report = match tokio::time::timeout(
-                        STEP_TIMEOUT,
-                        session.run(index, update),
-                    )
-                    .await
-                    {
-                        Ok(report) => report,
-                        Err(_) => failed(format!("no answer within {} s", STEP_TIMEOUT.as_secs())),
-                    };
-                    let _ = tx.send(Msg::StepFinished(index, Box::new(report)));
-                    // What the step learned (a revision, an ARN) fills later steps' inputs.
-                    let step = &session.walkthrough.steps[index];
-                    if step.revision_var.is_some() || !step.learn.is_empty() {
-                        let _ = tx.send(Msg::Inputs(inputs_of(&session)));
-                    }
-                });
-            }
-            Cmd::RefreshResources => {
-                let session = self.session();
-                let tx = self.tx.clone();
-                let weights_sent = self.weights_sent.clone();
-                let before = weights_sent.load(Ordering::Acquire);
-                tokio::spawn(async move {
-                    if let Ok((resources, weights)) =
-                        tokio::time::timeout(Duration::from_secs(20), refresh(&session)).await
-                    {
-                        let _ = tx.send(Msg::Resources(resources));
-                        let current = weights_sent.load(Ordering::Acquire) == before;
-                        if let Some(w) = weights.filter(|_| current) {
-                            let _ = tx.send(Msg::Weights(w));
-                        }
-                    }
-                });
-            }
-            Cmd::StartTraffic { step } => {
-                self.stop_traffic();
-                let session = self.session();
-                if let Some(watch) = deployment::Watch::of_step(&session, step)
-                    && session.target.is_aws()
-                {
-                    // The requester's tasks are inside the VPC: the pane shows what the
-                    // deployment configures, and says where the split can be seen.
-                    let where_ = crate::walkthrough::runner::inside_the_vpc(&watch.service);
-                    let _ = self.tx.send(Msg::Toast(where_));
-                    return;
-                }
-                self.start_traffic(deployment::requester_of(&session, step));
-            }
+            Cmd::RunStep { index, update } => self.run_step(index, update),
+            Cmd::RefreshResources => self.refresh_resources(),
+            Cmd::StartTraffic { step } => self.start_traffic_of_step(step),
             Cmd::Watch { step } => self.watch(step),
             Cmd::RollBack => self.roll_back(),
             Cmd::StartAutopilot(plan) => self.start_autopilot(plan),
-            Cmd::StopAutopilot => {
-                if let Some(flight) = self
-                    .autopilot
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .take()
-                {
-                    flight.stop();
-                }
-            }
-            Cmd::SetWeights(weights) => {
-                self.weights_sent.fetch_add(1, Ordering::AcqRel);
-                let session = self.session();
-                let tx = self.tx.clone();
-                let (progress, dir) = (self.progress.clone(), self.state_dir.clone());
-                let weights_sent = self.weights_sent.clone();
-                tokio::spawn(async move {
-                    match set_weights(&session, &weights).await {
-                        Ok(()) => {
-                            // Once more now it is in: a refresh begun meanwhile read it before.
-                            weights_sent.fetch_add(1, Ordering::AcqRel);
-                            let key = session.target.key();
-                            remember_demo(&progress, &dir, &key, &tx, |d| {
-                                d.weights = Some(weights.targets.clone());
-                            });
-                            if let Ok((resources, _)) =
-                                tokio::time::timeout(Duration::from_secs(20), refresh(&session))
-                                    .await
-                            {
-                                let _ = tx.send(Msg::Resources(resources));
-                            }
-                            let split: Vec<String> = weights
-                                .targets
-                                .iter()
-                                .map(|(n, w)| format!("{n} {w}"))
-                                .collect();
-                            let _ = tx.send(Msg::Weights(weights));
-                            let _ =
-                                tx.send(Msg::Toast(format!("UpdateRoute: {}", split.join(" / "))));
-                        }
-                        Err(e) => {
-                            let _ = tx.send(Msg::Toast(format!("UpdateRoute failed: {e}")));
-                        }
-                    }
-                });
-            }
-            Cmd::SetFault(on) => match &self.faults {
-                Some(switch) => {
-                    set_fault(switch, on);
-                    self.remember_demo(|d| d.fault = on);
-                    let _ = self.tx.send(Msg::FaultSet(on));
-                    let _ = self.tx.send(Msg::Toast(if on {
-                        "v2 now fails 30% of its requests (503)".into()
-                    } else {
-                        "v2 faults off".into()
-                    }));
-                }
-                None => {
-                    let _ = self.tx.send(Msg::Toast(
-                        "fault injection needs the embedded cloud".into(),
-                    ));
-                }
-            },
-            Cmd::Teardown { index } => {
-                let session = self.session();
-                let tx = self.tx.clone();
-                // A chapter's teardown removes what that chapter's steps created.
-                let steps = session
-                    .walkthrough
-                    .chapter_of(index)
-                    .map_or(0..session.walkthrough.steps.len(), |c| c.steps);
-                self.stop_traffic();
-                self.remember_demo(|d| *d = Demo::default());
-                tokio::spawn(async move {
-                    let deletions = teardown(&session, steps, |_| {}).await;
-                    let failures: Vec<String> = deletions
-                        .iter()
-                        .filter_map(|d| d.result.as_ref().err().map(|e| format!("{}: {e}", d.what)))
-                        .collect();
-                    let report = if failures.is_empty() {
-                        StepReport {
-                            outcome: Outcome::Done,
-                            prepared: None,
-                            cli: None,
-                            exchange: None,
-                            elapsed: Duration::ZERO,
-                        }
-                    } else {
-                        failed(failures.join("\n"))
-                    };
-                    let _ = tx.send(Msg::TrafficStopped(format!(
-                        "teardown: {} deletions",
-                        deletions.len()
-                    )));
-                    let _ = tx.send(Msg::StepFinished(index, Box::new(report)));
-                });
-            }
-            Cmd::Copy(text) => {
-                // OSC 52: the terminal puts the text on the clipboard, even over SSH.
-                let _ = crossterm::execute!(
-                    std::io::stdout(),
-                    crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
-                );
-            }
-            Cmd::MarkDone(id) => {
-                let key = self.session().target.key();
-                let mut progress = self.progress.lock().unwrap_or_else(|p| p.into_inner());
-                progress.mark_done(&key, &id);
-                if let Err(e) = progress.save(&self.state_dir) {
-                    let _ = self
-                        .tx
-                        .send(Msg::Toast(format!("could not save progress: {e}")));
-                }
-            }
+            Cmd::StopAutopilot => self.stop_autopilot(),
+            Cmd::SetWeights(weights) => self.move_weights(weights),
+            Cmd::SetFault(on) => self.switch_fault(on),
+            Cmd::Teardown { index } => self.tear_down_chapter(index),
+            Cmd::Copy(text) => copy_to_clipboard(text),
+            Cmd::MarkDone(id) => self.mark_done(&id),
             Cmd::RestoreDemo { weights, fault } => self.restore_demo(weights, fault),
             Cmd::Edit { .. } | Cmd::Quit => {}
         }
     }
 
+    /// Runs step `index` within the step timeout and reports it.
+    fn run_step(&self, index: usize, update: bool) {
+        let session = self.session();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let report = match tokio::time::timeout(STEP_TIMEOUT, session.run(index, update)).await
+            {
+                Ok(report) => report,
+                Err(_) => failed(format!("no answer within {} s", STEP_TIMEOUT.as_secs())),
+            };
+            let _ = tx.send(Msg::StepFinished(index, Box::new(report)));
+            // What the step learned (a revision, an ARN) fills later steps' inputs.
+            let step = &session.walkthrough.steps[index];
+            if step.revision_var.is_some() || !step.learn.is_empty() {
+                let _ = tx.send(Msg::Inputs(inputs_of(&session)));
+            }
+        });
+    }
+
+    /// Reads the resource tree anew, and the route's weights unless a change was sent since.
+    fn refresh_resources(&self) {
+        let session = self.session();
+        let tx = self.tx.clone();
+        let weights_sent = self.weights_sent.clone();
+        let before = weights_sent.load(Ordering::Acquire);
+        tokio::spawn(async move {
+            if let Ok((resources, weights)) =
+                tokio::time::timeout(Duration::from_secs(20), refresh(&session)).await
+            {
+                let _ = tx.send(Msg::Resources(resources));
+                let current = weights_sent.load(Ordering::Acquire) == before;
+                if let Some(w) = weights.filter(|_| current) {
+                    let _ = tx.send(Msg::Weights(w));
+                }
+            }
+        });
+    }
+
+    /// Sends traffic to the requester step `step` names, in place of the traffic before.
+    fn start_traffic_of_step(&self, step: usize) {
+        self.stop_traffic();
+        let session = self.session();
+        if let Some(watch) = deployment::Watch::of_step(&session, step)
+            && session.target.is_aws()
+        {
+            // The requester's tasks are inside the VPC: the pane shows what the
+            // deployment configures, and says where the split can be seen.
+            let where_ = crate::walkthrough::runner::inside_the_vpc(&watch.service);
+            let _ = self.tx.send(Msg::Toast(where_));
+            return;
+        }
+        self.start_traffic(deployment::requester_of(&session, step));
+    }
+
+    fn stop_autopilot(&self) {
+        if let Some(flight) = self
+            .autopilot
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            flight.stop();
+        }
+    }
+
+    /// UpdateRoute with the presenter's weights; once in, remembered and shown.
+    fn move_weights(&self, weights: Weights) {
+        self.weights_sent.fetch_add(1, Ordering::AcqRel);
+        let session = self.session();
+        let tx = self.tx.clone();
+        let (progress, dir) = (self.progress.clone(), self.state_dir.clone());
+        let weights_sent = self.weights_sent.clone();
+        tokio::spawn(async move {
+            match set_weights(&session, &weights).await {
+                Ok(()) => {
+                    // Once more now it is in: a refresh begun meanwhile read it before.
+                    weights_sent.fetch_add(1, Ordering::AcqRel);
+                    let key = session.target.key();
+                    remember_demo(&progress, &dir, &key, &tx, |d| {
+                        d.weights = Some(weights.targets.clone());
+                    });
+                    show_moved_weights(&session, &tx, weights).await;
+                }
+                Err(e) => {
+                    let _ = tx.send(Msg::Toast(format!("UpdateRoute failed: {e}")));
+                }
+            }
+        });
+    }
+
+    /// The `f` key: v2's faults on or off, where the embedded cloud can inject them.
+    fn switch_fault(&self, on: bool) {
+        let Some(switch) = &self.faults else {
+            let _ = self.tx.send(Msg::Toast(
+                "fault injection needs the embedded cloud".into(),
+            ));
+            return;
+        };
+        set_fault(switch, on);
+        self.remember_demo(|d| d.fault = on);
+        let _ = self.tx.send(Msg::FaultSet(on));
+        let _ = self.tx.send(Msg::Toast(if on {
+            "v2 now fails 30% of its requests (503)".into()
+        } else {
+            "v2 faults off".into()
+        }));
+    }
+
+    /// The teardown step `index`: deletes what its chapter created, then reports as a step.
+    fn tear_down_chapter(&self, index: usize) {
+        let session = self.session();
+        let tx = self.tx.clone();
+        // A chapter's teardown removes what that chapter's steps created.
+        let steps = session
+            .walkthrough
+            .chapter_of(index)
+            .map_or(0..session.walkthrough.steps.len(), |c| c.steps);
+        self.stop_traffic();
+        self.remember_demo(|d| *d = Demo::default());
+        tokio::spawn(async move {
+            let deletions = teardown(&session, steps, |_| {}).await;
+            let failures: Vec<String> = deletions
+                .iter()
+                .filter_map(|d| d.result.as_ref().err().map(|e| format!("{}: {e}", d.what)))
+                .collect();
+            let report = if failures.is_empty() {
+                done()
+            } else {
+                failed(failures.join("\n"))
+            };
+            let _ = tx.send(Msg::TrafficStopped(format!(
+                "teardown: {} deletions",
+                deletions.len()
+            )));
+            let _ = tx.send(Msg::StepFinished(index, Box::new(report)));
+        });
+    }
+
+    fn mark_done(&self, id: &str) {
+        let key = self.session().target.key();
+        let mut progress = self.progress.lock().unwrap_or_else(|p| p.into_inner());
+        progress.mark_done(&key, id);
+        if let Err(e) = progress.save(&self.state_dir) {
+            let _ = self
+                .tx
+                .send(Msg::Toast(format!("could not save progress: {e}")));
+        }
+    }
     /// Puts the route's weights and the fault switch back as the presenter had them.
     fn restore_demo(&self, weights: Option<Weights>, fault: bool) {
         if let Some(switch) = &self.faults {
@@ -633,6 +624,40 @@ fn remember_demo(
     change(progress.demo.entry(key.to_string()).or_default());
     if let Err(e) = progress.save(dir) {
         let _ = tx.send(Msg::Toast(format!("could not save progress: {e}")));
+    }
+}
+
+/// OSC 52: the terminal puts the text on the clipboard, even over SSH.
+fn copy_to_clipboard(text: String) {
+    let _ = crossterm::execute!(
+        std::io::stdout(),
+        crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+    );
+}
+
+/// After an UpdateRoute: the tree as it now stands, the weights, and the split in a toast.
+async fn show_moved_weights(session: &Session, tx: &UnboundedSender<Msg>, weights: Weights) {
+    if let Ok((resources, _)) =
+        tokio::time::timeout(Duration::from_secs(20), refresh(session)).await
+    {
+        let _ = tx.send(Msg::Resources(resources));
+    }
+    let split: Vec<String> = weights
+        .targets
+        .iter()
+        .map(|(n, w)| format!("{n} {w}"))
+        .collect();
+    let _ = tx.send(Msg::Weights(weights));
+    let _ = tx.send(Msg::Toast(format!("UpdateRoute: {}", split.join(" / "))));
+}
+
+fn done() -> StepReport {
+    StepReport {
+        outcome: Outcome::Done,
+        prepared: None,
+        cli: None,
+        exchange: None,
+        elapsed: Duration::ZERO,
     }
 }
 

@@ -20,6 +20,7 @@ pub mod traffic_view;
 pub mod view;
 
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use color_eyre::Result;
@@ -31,8 +32,11 @@ use tokio::sync::mpsc;
 
 use crate::api::target::TargetKind;
 use crate::commands::target::Connected;
+use crate::embedded::EmbeddedCloud;
 use crate::presenter::Publisher;
+use crate::walkthrough::progress::Progress;
 use crate::walkthrough::recorded::Recorder;
+use crate::walkthrough::runner::Session;
 use app::{App, Cmd, Msg, StepStatus};
 use effects::Effects;
 use terminal::{Crossterm, TerminalGuard};
@@ -47,17 +51,105 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
         notice,
         state_dir,
     } = connected;
-    let faults = embedded.as_ref().map(|e| e.faults());
-    let clock_scale = embedded.as_ref().map_or(1.0, |e| e.clock_scale());
     let embedded_target = matches!(session.target.kind, TargetKind::Embedded);
     let target = session.target.describe();
     let share = session.target.share_lines();
     let (tx, mut rx) = mpsc::unbounded_channel();
     // `meshwalk notes` in another terminal follows the selected step.
     let mut presenter = Publisher::start(&session.walkthrough, state_dir.clone());
-    // Results are kept for `meshwalk export --format md`.
-    let recorder = Recorder::start(
-        state_dir.clone(),
+    let recorder = start_recorder(&session, &state_dir);
+    let effects = effects_of(
+        session,
+        progress,
+        state_dir,
+        embedded.as_ref(),
+        traffic_rps,
+        tx.clone(),
+    );
+
+    let guard = TerminalGuard::new(Crossterm)?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let size = terminal.size()?;
+    let theme = Theme::from_env();
+    let mut app = open_app(target, share, (size.width, size.height), &effects);
+    resume(&mut app, &effects, embedded_target);
+    show_notice(&mut app, notice);
+    effects.handle(Cmd::RefreshResources);
+
+    let mut events = EventStream::new();
+    presenter.follow(app.selected);
+    terminal.draw(|f| view::render(&app, f, theme))?;
+    tracing::info!(ms = started.elapsed().as_secs_f64() * 1000.0, "first frame");
+    while let Some(pending) = next_messages(&mut events, &mut rx).await? {
+        for msg in pending {
+            if let Msg::StepFinished(index, report) = &msg {
+                recorder.record(*index, report);
+            }
+            for cmd in app.update(msg) {
+                match cmd {
+                    Cmd::Edit { index } => {
+                        events =
+                            edit_step(index, &effects, &mut app, &guard, &mut terminal, events)?
+                    }
+                    other => effects.handle(other),
+                }
+            }
+        }
+        if app.quit {
+            break;
+        }
+        presenter.follow(app.selected);
+        let frame = Instant::now();
+        terminal.draw(|f| view::render(&app, f, theme))?;
+        tracing::debug!(us = frame.elapsed().as_micros() as u64, "frame");
+    }
+    effects.stop_traffic();
+    drop(guard);
+    if let Some(cloud) = embedded {
+        let _ = tokio::time::timeout(Duration::from_secs(3), cloud.stop()).await;
+    }
+    Ok(())
+}
+
+/// The effects on the session; with the embedded cloud, its fault switch, hosts and clock.
+fn effects_of(
+    session: Session,
+    progress: Progress,
+    state_dir: PathBuf,
+    embedded: Option<&EmbeddedCloud>,
+    traffic_rps: f64,
+    tx: mpsc::UnboundedSender<Msg>,
+) -> Effects {
+    let clock_scale = embedded.map_or(1.0, |e| e.clock_scale());
+    let mut effects = Effects::new(
+        session,
+        progress,
+        state_dir,
+        embedded.map(|e| e.faults()),
+        tx,
+    );
+    if let Some(hosts) = embedded.map(|e| e.hosts()) {
+        effects = effects.watch_hosts(hosts);
+    }
+    effects.traffic_rps = traffic_rps.clamp(1.0, 20_000.0);
+    effects.clock_scale = clock_scale;
+    effects
+}
+
+/// The App as the first frame shows it: the steps, their inputs, the lines to share.
+fn open_app(target: String, share: Option<String>, size: (u16, u16), effects: &Effects) -> App {
+    let mut app = App::new(target, effects.step_views(), size);
+    app.inputs = effects.inputs();
+    effects.learn_registered_revisions();
+    app.share = share;
+    app.clock_scale = effects.clock_scale;
+    app
+}
+
+/// Results are kept for `meshwalk export --format md`.
+fn start_recorder(session: &Session, state_dir: &Path) -> Recorder {
+    Recorder::start(
+        state_dir.to_path_buf(),
         session.target.key(),
         session
             .walkthrough
@@ -65,25 +157,12 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
             .iter()
             .map(|s| s.id.clone())
             .collect(),
-    );
-    let hosts = embedded.as_ref().map(|e| e.hosts());
-    let mut effects = Effects::new(session, progress, state_dir, faults, tx.clone());
-    if let Some(hosts) = hosts {
-        effects = effects.watch_hosts(hosts);
-    }
-    effects.traffic_rps = traffic_rps.clamp(1.0, 20_000.0);
-    effects.clock_scale = clock_scale;
+    )
+}
 
-    let guard = TerminalGuard::new(Crossterm)?;
-    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    let size = terminal.size()?;
-    let theme = Theme::from_env();
-    let mut app = App::new(target, effects.step_views(), (size.width, size.height));
-    app.inputs = effects.inputs();
-    effects.learn_registered_revisions();
-    app.share = share;
-    app.clock_scale = clock_scale;
-    // Resume: on a fresh embedded cloud the steps done before are replayed.
+/// Selects the first step not done. On a fresh embedded cloud the steps done before are
+/// replayed, to resume where the presenter left off.
+fn resume(app: &mut App, effects: &Effects, embedded_target: bool) {
     let done: Vec<usize> = app
         .steps
         .iter()
@@ -104,75 +183,69 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
         ));
         effects.replay(done);
     }
+}
+
+/// What the user must be told about their saved progress, ahead of the resuming toast.
+fn show_notice(app: &mut App, notice: Option<String>) {
     if let Some(notice) = notice {
         app.toast = Some(match app.toast.take() {
             Some(resuming) => format!("{notice} · {resuming}"),
             None => notice,
         });
     }
-    effects.handle(Cmd::RefreshResources);
+}
 
-    let mut events = EventStream::new();
-    presenter.follow(app.selected);
-    terminal.draw(|f| view::render(&app, f, theme))?;
-    tracing::info!(ms = started.elapsed().as_secs_f64() * 1000.0, "first frame");
-    loop {
-        let msg = tokio::select! {
+/// Waits for a terminal event or a message, then takes every message already waiting (e.g.
+/// several traffic samples): one frame's worth. `None` once the terminal's events end.
+async fn next_messages(
+    events: &mut EventStream,
+    rx: &mut mpsc::UnboundedReceiver<Msg>,
+) -> Result<Option<Vec<Msg>>> {
+    let msg = loop {
+        break tokio::select! {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => Msg::Key(key),
                 Some(Ok(Event::Mouse(mouse))) => Msg::Mouse(mouse),
                 Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e.into()),
-                None => break,
+                None => return Ok(None),
             },
             Some(msg) = rx.recv() => msg,
         };
-        let mut pending = vec![msg];
-        // Everything already waiting (e.g. several traffic samples) goes into this one frame.
-        while let Ok(more) = rx.try_recv() {
-            pending.push(more);
-        }
-        for msg in pending {
-            if let Msg::StepFinished(index, report) = &msg {
-                recorder.record(*index, report);
-            }
-            for cmd in app.update(msg) {
-                match cmd {
-                    Cmd::Edit { index } => {
-                        let (id, text) = effects.text_for_edit(index);
-                        drop(events);
-                        guard.suspend();
-                        let edited = edit(&id, &text);
-                        guard.resume()?;
-                        // A new terminal draws everything afresh (Terminal::clear would query
-                        // the cursor position, which the terminal may not answer in time).
-                        terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-                        events = EventStream::new();
-                        match edited {
-                            Ok(Some(new_text)) => effects.store_edit(index, new_text),
-                            Ok(None) => app.toast = Some("no change".into()),
-                            Err(e) => app.toast = Some(format!("could not run the editor: {e}")),
-                        }
-                    }
-                    other => effects.handle(other),
-                }
-            }
-        }
-        if app.quit {
-            break;
-        }
-        presenter.follow(app.selected);
-        let frame = Instant::now();
-        terminal.draw(|f| view::render(&app, f, theme))?;
-        tracing::debug!(us = frame.elapsed().as_micros() as u64, "frame");
+    };
+    let mut pending = vec![msg];
+    while let Ok(more) = rx.try_recv() {
+        pending.push(more);
     }
-    effects.stop_traffic();
-    drop(guard);
-    if let Some(cloud) = embedded {
-        let _ = tokio::time::timeout(Duration::from_secs(3), cloud.stop()).await;
+    Ok(Some(pending))
+}
+
+/// Hands the terminal to the editor for step `index`'s input, then takes it back. The event
+/// stream must not read the keys meant for the editor: it is dropped, and a new one returned.
+fn edit_step(
+    index: usize,
+    effects: &Effects,
+    app: &mut App,
+    guard: &TerminalGuard,
+    terminal: &mut Terminal<CrosstermBackend<io::Stdout>>,
+    events: EventStream,
+) -> Result<EventStream> {
+    let (id, text) = effects.text_for_edit(index);
+    drop(events);
+    guard.suspend();
+    let edited = edit(&id, &text);
+    guard.resume()?;
+    // A new terminal draws everything afresh (Terminal::clear would query
+    // the cursor position, which the terminal may not answer in time).
+    *terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let events = EventStream::new();
+    match edited {
+        Ok(Some(new_text)) => effects.store_edit(index, new_text),
+        Ok(None) => app.toast = Some("no change".into()),
+        Err(e) => app.toast = Some(format!("could not run the editor: {e}")),
     }
-    Ok(())
+    Ok(events)
 }
 
 /// Opens `text` in $VISUAL / $EDITOR (like `kubectl edit`); returns the new text if it changed.

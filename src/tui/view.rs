@@ -8,7 +8,9 @@ use ratatui::widgets::{
     Block, BorderType, Borders, Clear, List, ListItem, ListState, Paragraph, Tabs, Wrap,
 };
 
-use super::app::{App, InputView, Pane, StepKindView, StepStatus, Tab};
+use super::app::{
+    App, InputView, Pane, RouteRow, ServiceRow, StepKindView, StepStatus, StepView, Tab,
+};
 use super::keys::{self, KEYS};
 use super::layout::ListRow;
 use super::layout::MIN;
@@ -172,22 +174,7 @@ fn pane(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     if step.kind != StepKindView::Api {
-        let mut text = markdown(&step.narrative);
-        if step.kind == StepKindView::Traffic || step.kind == StepKindView::Teardown {
-            text.lines.push(Line::default());
-            let hint = if step.kind == StepKindView::Traffic {
-                "Enter starts the traffic."
-            } else {
-                "Enter deletes everything this walkthrough created."
-            };
-            text.lines.push(Line::styled(hint, theme.key()));
-        }
-        frame.render_widget(
-            Paragraph::new(text)
-                .wrap(Wrap { trim: false })
-                .scroll((app.scroll, 0)),
-            inner,
-        );
+        narrated_step(app, step, frame, inner, theme);
         return;
     }
     // The narrative takes the rows it needs, up to a quarter of the pane, so the tab below
@@ -205,73 +192,117 @@ fn pane(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     ])
     .areas(inner);
     frame.render_widget(narrative.scroll((narrative_scroll, 0)), top);
+    tab_bar(app, frame, tabs_area, theme);
+    if narrative_scroll + narrative_rows < needed {
+        more_text_hint(frame, tabs_area, theme);
+    }
+    frame.render_widget(
+        Paragraph::new(tab_text(app, theme))
+            .wrap(Wrap { trim: false })
+            .scroll((tab_scroll, 0)),
+        body,
+    );
+}
+
+/// A step without an input: its narrative, and what Enter does where it does something.
+fn narrated_step(app: &App, step: &StepView, frame: &mut Frame, area: Rect, theme: Theme) {
+    let mut text = markdown(&step.narrative);
+    if step.kind == StepKindView::Traffic || step.kind == StepKindView::Teardown {
+        text.lines.push(Line::default());
+        let hint = if step.kind == StepKindView::Traffic {
+            "Enter starts the traffic."
+        } else {
+            "Enter deletes everything this walkthrough created."
+        };
+        text.lines.push(Line::styled(hint, theme.key()));
+    }
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .scroll((app.scroll, 0)),
+        area,
+    );
+}
+
+fn tab_bar(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let selected = Tab::ALL.iter().position(|t| *t == app.tab).unwrap_or(0);
     let tabs = Tabs::new(Tab::ALL.iter().map(|t| t.label()))
         .select(selected)
         .style(theme.dim())
         .highlight_style(theme.title().add_modifier(Modifier::REVERSED))
         .divider("│");
-    frame.render_widget(tabs, tabs_area);
-    if narrative_scroll + narrative_rows < needed {
-        // Beside the tabs, never over them: the long hint, a short one, or none.
-        let tabs_width: usize = Tab::ALL.iter().map(|t| t.label().len() + 3).sum();
-        let room = usize::from(tabs_area.width).saturating_sub(tabs_width);
-        let hint = ["↓ more text: PgDn ", "↓ PgDn "]
-            .into_iter()
-            .find(|h| h.chars().count() <= room);
-        if let Some(hint) = hint {
-            frame.render_widget(
-                Paragraph::new(Span::styled(hint, theme.dim())).alignment(Alignment::Right),
-                tabs_area,
-            );
-        }
+    frame.render_widget(tabs, area);
+}
+
+/// Says the narrative goes on below. Beside the tabs, never over them: the long hint, a
+/// short one, or none.
+fn more_text_hint(frame: &mut Frame, tabs_area: Rect, theme: Theme) {
+    let tabs_width: usize = Tab::ALL.iter().map(|t| t.label().len() + 3).sum();
+    let room = usize::from(tabs_area.width).saturating_sub(tabs_width);
+    let hint = ["↓ more text: PgDn ", "↓ PgDn "]
+        .into_iter()
+        .find(|h| h.chars().count() <= room);
+    if let Some(hint) = hint {
+        frame.render_widget(
+            Paragraph::new(Span::styled(hint, theme.dim())).alignment(Alignment::Right),
+            tabs_area,
+        );
     }
+}
+
+/// What the selected tab shows of the selected step.
+fn tab_text(app: &App, theme: Theme) -> Text<'static> {
     let input = app.inputs.get(app.selected);
     let report = app.reports.get(&app.selected);
-    let content: Text = match app.tab {
+    match app.tab {
         Tab::Input => input.map_or_else(|| Text::raw("…"), |i| input_text(i, theme)),
-        Tab::Cli => match input.and_then(|i| i.cli.clone()) {
-            Some(cli) => Text::from(vec![
-                Line::styled("The same call with the aws CLI (c copies it):", theme.dim()),
-                Line::default(),
-                Line::raw(cli),
-            ]),
-            None => Text::styled(
-                "Fix the input first: there is no command to show.",
-                theme.warn(),
-            ),
-        },
-        Tab::Wire => {
-            let mut text = match report.and_then(|r| r.exchange.as_ref()) {
-                Some(e) => wire_text(e, theme),
-                None => Text::styled(
-                    "Run the step (Enter) to see the HTTP request and response.",
-                    theme.dim(),
-                ),
-            };
-            // The autopilot's calls are nobody's step: its latest shows under every step's.
-            let autopilot = app.autopilot.last.as_ref();
-            if let Some((event, e)) = autopilot.and_then(|a| Some((a, a.exchange.as_ref()?))) {
-                text.lines.push(Line::default());
-                text.lines.push(Line::styled(
-                    format!("── the autopilot's last call: {} ──", event.line()),
-                    theme.dim(),
-                ));
-                text.lines.extend(wire_text(e, theme).lines);
-            }
-            text
-        }
+        Tab::Cli => cli_text(input, theme),
+        Tab::Wire => wire_tab_text(app, report.and_then(|r| r.exchange.as_ref()), theme),
         Tab::Result => match report {
             Some(r) => result_text(r, input.map(|i| i.call.as_str()).unwrap_or_default(), theme),
             None => Text::styled("Not run yet: press Enter.", theme.dim()),
         },
+    }
+}
+
+fn cli_text(input: Option<&InputView>, theme: Theme) -> Text<'static> {
+    match input.and_then(|i| i.cli.clone()) {
+        Some(cli) => Text::from(vec![
+            Line::styled("The same call with the aws CLI (c copies it):", theme.dim()),
+            Line::default(),
+            Line::raw(cli),
+        ]),
+        None => Text::styled(
+            "Fix the input first: there is no command to show.",
+            theme.warn(),
+        ),
+    }
+}
+
+/// The step's HTTP exchange, then the autopilot's latest call.
+fn wire_tab_text(
+    app: &App,
+    exchange: Option<&crate::api::capture::Exchange>,
+    theme: Theme,
+) -> Text<'static> {
+    let mut text = match exchange {
+        Some(e) => wire_text(e, theme),
+        None => Text::styled(
+            "Run the step (Enter) to see the HTTP request and response.",
+            theme.dim(),
+        ),
     };
-    frame.render_widget(
-        Paragraph::new(content)
-            .wrap(Wrap { trim: false })
-            .scroll((tab_scroll, 0)),
-        body,
-    );
+    // The autopilot's calls are nobody's step: its latest shows under every step's.
+    let autopilot = app.autopilot.last.as_ref();
+    if let Some((event, e)) = autopilot.and_then(|a| Some((a, a.exchange.as_ref()?))) {
+        text.lines.push(Line::default());
+        text.lines.push(Line::styled(
+            format!("── the autopilot's last call: {} ──", event.line()),
+            theme.dim(),
+        ));
+        text.lines.extend(wire_text(e, theme).lines);
+    }
+    text
 }
 
 fn markdown(source: &str) -> Text<'static> {
@@ -487,53 +518,18 @@ fn result_text(
 
 fn resources(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let r = &app.resources;
-    let mut lines = Vec::new();
-    match &r.mesh {
-        Some(mesh) => lines.push(Line::from(vec![
+    let mut lines = match &r.mesh {
+        Some(mesh) => vec![Line::from(vec![
             Span::styled("mesh ", theme.dim()),
             Span::styled(mesh.clone(), theme.title()),
-        ])),
-        None => lines.push(Line::styled("no mesh yet", theme.dim())),
-    }
+        ])],
+        None => vec![Line::styled("no mesh yet", theme.dim())],
+    };
     for node in &r.virtual_nodes {
-        lines.push(Line::from(vec![
-            Span::styled(" ├ node ", theme.dim()),
-            Span::raw(node.clone()),
-        ]));
-        // What outlier detection and health checks did to the node's tasks, on a line of its
-        // own so that a long node name does not push it out of the pane.
-        let (ejected, unhealthy) = app.resilience.marks(node);
-        let mut marks = vec![Span::styled(" │    ", theme.dim())];
-        if ejected > 0 {
-            marks.push(Span::styled(format!("⊘ {ejected} ejected "), theme.bad()));
-        }
-        if unhealthy > 0 {
-            marks.push(Span::styled(
-                format!("✗ {unhealthy} unhealthy"),
-                theme.warn(),
-            ));
-        }
-        if marks.len() > 1 {
-            lines.push(Line::from(marks));
-        }
+        lines.extend(node_lines(app, node, theme));
     }
     for (router, routes) in &r.routers {
-        lines.push(Line::from(vec![
-            Span::styled(" ├ router ", theme.dim()),
-            Span::raw(router.clone()),
-        ]));
-        for (route, targets) in routes {
-            lines.push(Line::from(vec![
-                Span::styled(" │  └ route ", theme.dim()),
-                Span::raw(route.clone()),
-            ]));
-            for (node, weight) in targets {
-                lines.push(Line::from(vec![
-                    Span::styled(format!(" │     {weight:>3} "), theme.json_number()),
-                    Span::raw(node.clone()),
-                ]));
-            }
-        }
+        lines.extend(router_lines(router, routes, theme));
     }
     for (service, provider) in &r.virtual_services {
         lines.push(Line::from(vec![
@@ -551,30 +547,7 @@ fn resources(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
             Span::styled("cluster ", theme.dim()),
             Span::styled(cluster.clone(), theme.title()),
         ]));
-        for s in services {
-            let style = if s.running == s.desired && s.pending == 0 {
-                theme.ok()
-            } else {
-                theme.warn()
-            };
-            lines.push(Line::from(vec![
-                Span::styled(" • ", theme.dim()),
-                Span::raw(format!("{} ", s.name)),
-                Span::styled(format!("{}/{}", s.running, s.desired), style),
-                Span::styled(
-                    if s.pending > 0 {
-                        format!(" +{} pending", s.pending)
-                    } else {
-                        String::new()
-                    },
-                    theme.warn(),
-                ),
-            ]));
-            lines.push(Line::styled(
-                format!("   {} {}", s.status, s.task_definition),
-                theme.dim(),
-            ));
-        }
+        lines.extend(services.iter().flat_map(|s| service_lines(s, theme)));
     }
     if let Some(e) = &r.error {
         lines.push(Line::styled(e.clone(), theme.bad()));
@@ -583,6 +556,80 @@ fn resources(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         Paragraph::new(lines).block(pane_block(app, Pane::Resources, "Resources", theme)),
         area,
     );
+}
+
+/// A virtual node, and what outlier detection and health checks did to its tasks: on a line
+/// of its own so that a long node name does not push it out of the pane.
+fn node_lines(app: &App, node: &str, theme: Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(vec![
+        Span::styled(" ├ node ", theme.dim()),
+        Span::raw(node.to_string()),
+    ])];
+    let (ejected, unhealthy) = app.resilience.marks(node);
+    let mut marks = vec![Span::styled(" │    ", theme.dim())];
+    if ejected > 0 {
+        marks.push(Span::styled(format!("⊘ {ejected} ejected "), theme.bad()));
+    }
+    if unhealthy > 0 {
+        marks.push(Span::styled(
+            format!("✗ {unhealthy} unhealthy"),
+            theme.warn(),
+        ));
+    }
+    if marks.len() > 1 {
+        lines.push(Line::from(marks));
+    }
+    lines
+}
+
+/// A virtual router, its routes, and each route's weighted targets.
+fn router_lines(router: &str, routes: &[RouteRow], theme: Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(vec![
+        Span::styled(" ├ router ", theme.dim()),
+        Span::raw(router.to_string()),
+    ])];
+    for (route, targets) in routes {
+        lines.push(Line::from(vec![
+            Span::styled(" │  └ route ", theme.dim()),
+            Span::raw(route.clone()),
+        ]));
+        for (node, weight) in targets {
+            lines.push(Line::from(vec![
+                Span::styled(format!(" │     {weight:>3} "), theme.json_number()),
+                Span::raw(node.clone()),
+            ]));
+        }
+    }
+    lines
+}
+
+/// An ECS service: its tasks running of desired (and pending), then its status and task
+/// definition.
+fn service_lines(s: &ServiceRow, theme: Theme) -> [Line<'static>; 2] {
+    let style = if s.running == s.desired && s.pending == 0 {
+        theme.ok()
+    } else {
+        theme.warn()
+    };
+    [
+        Line::from(vec![
+            Span::styled(" • ", theme.dim()),
+            Span::raw(format!("{} ", s.name)),
+            Span::styled(format!("{}/{}", s.running, s.desired), style),
+            Span::styled(
+                if s.pending > 0 {
+                    format!(" +{} pending", s.pending)
+                } else {
+                    String::new()
+                },
+                theme.warn(),
+            ),
+        ]),
+        Line::styled(
+            format!("   {} {}", s.status, s.task_definition),
+            theme.dim(),
+        ),
+    ]
 }
 
 fn footer(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {

@@ -259,39 +259,13 @@ fn split_notes(body: &str) -> (String, String) {
 /// line and column in the file where it is.
 pub fn parse(id: &str, text: &str) -> Result<Step, Vec<Problem>> {
     let file = format!("steps/{id}.md");
-    let text = text.trim_start_matches('\u{feff}');
-    let rest = text
-        .strip_prefix("+++\n")
-        .or_else(|| text.strip_prefix("+++\r\n"))
-        .ok_or_else(|| {
-            vec![Problem::new(
-                &file,
-                1,
-                1,
-                "a step starts with a '+++' line, then TOML front matter, then '+++'",
-            )]
-        })?;
-    let end = rest.find("\n+++").ok_or_else(|| {
-        vec![Problem::new(
-            &file,
-            1,
-            1,
-            "the front matter has no closing '+++' line",
-        )]
-    })?;
-    let (matter, body) = (&rest[..end], &rest[end + 4..]);
+    let (matter, body) = split_front_matter(&file, text)?;
     let at = Located {
-        file: file.clone(),
+        file,
         matter,
         lines_before: 1,
     };
-    let fm: FrontMatter = toml::from_str(matter).map_err(|e| {
-        let problem = match e.span() {
-            Some(span) => at.at(span.start, e.message()),
-            None => Problem::new(&file, 2, 0, e.message()),
-        };
-        vec![problem]
-    })?;
+    let fm = front_matter(&at)?;
     let (narrative, body_notes) = split_notes(body.trim_start_matches(['\r', '\n']));
     let notes = [fm.notes.as_deref().unwrap_or_default().trim(), &body_notes]
         .into_iter()
@@ -299,135 +273,14 @@ pub fn parse(id: &str, text: &str) -> Result<Step, Vec<Problem>> {
         .collect::<Vec<_>>()
         .join("\n\n");
     let mut problems = Vec::new();
-    let kind_start = key_start(matter, "kind");
-    let kind = match (fm.kind.as_deref(), &fm.call) {
-        (None | Some("api"), Some(spec)) => {
-            let verify = fm.verify.as_ref().and_then(|v| {
-                let verify_start = v.span().start;
-                let v = v.get_ref();
-                let call = call(&at, &v.call, &v.input)
-                    .map_err(|p| problems.push(p))
-                    .ok();
-                let mut expect = Vec::new();
-                for (pointer, value) in &v.expect {
-                    if !pointer.starts_with('/') {
-                        let offset = matter[verify_start..]
-                            .find(pointer.as_str())
-                            .map_or(verify_start, |i| verify_start + i);
-                        problems.push(at.at(offset, format!("verify.expect key '{pointer}' must be a JSON pointer (start with '/')")));
-                        continue;
-                    }
-                    match serde_json::to_value(value) {
-                        Ok(value) => expect.push((pointer.clone(), value)),
-                        Err(e) => problems.push(at.at(verify_start, e.to_string())),
-                    }
-                }
-                Some(Verify { call: call?, expect })
-            });
-            let call = match &fm.input {
-                Some(input) => call(&at, spec, input).map_err(|p| problems.push(p)).ok(),
-                None => {
-                    problems.push(at.at(
-                        spec.span().start,
-                        format!("call {} needs an input", spec.get_ref()),
-                    ));
-                    None
-                }
-            };
-            match call {
-                Some(call) => StepKind::Api { call, verify },
-                None => StepKind::Info,
-            }
-        }
-        (Some("api"), None) => {
-            problems.push(at.at(kind_start, "an api step needs call = \"service:Operation\""));
-            StepKind::Info
-        }
-        (None | Some("info"), None) => StepKind::Info,
-        (Some("traffic"), None) => StepKind::Traffic {
-            requests: fm.requests.unwrap_or(200),
-            requester: requester_ref(&fm),
-            service: fm.service.clone(),
-        },
-        (Some("deployment"), None) => {
-            let expect = fm.expect_status.clone().unwrap_or("SUCCESSFUL".into());
-            if !DEPLOYMENT_STATUSES.contains(&expect.as_str()) {
-                problems.push(at.at(
-                    key_start(matter, "expect_status"),
-                    format!(
-                        "expect_status '{expect}' is not a status a deployment ends in ({})",
-                        DEPLOYMENT_STATUSES.join(", ")
-                    ),
-                ));
-            }
-            match &fm.service {
-                Some(service) => StepKind::Deployment {
-                    service: service.clone(),
-                    requester: requester_ref(&fm),
-                    expect,
-                },
-                None => {
-                    problems.push(at.at(
-                        kind_start,
-                        "a deployment step needs service = \"the ECS service it watches\"",
-                    ));
-                    StepKind::Info
-                }
-            }
-        }
-        (Some("teardown"), None) => StepKind::Teardown,
-        (Some(kind), Some(_)) if kind != "api" => {
-            problems.push(at.at(
-                kind_start,
-                format!("a '{kind}' step has no call; use kind = \"api\" for calls"),
-            ));
-            StepKind::Info
-        }
-        (Some(other), _) => {
-            problems.push(at.at(
-                kind_start,
-                format!("unknown kind '{other}' (api, info, traffic, deployment or teardown)"),
-            ));
-            StepKind::Info
-        }
-    };
-    let registers =
-        matches!(&kind, StepKind::Api { call, .. } if call.operation == "RegisterTaskDefinition");
-    if fm.revision_var.is_some() && !registers {
-        problems.push(at.at(
-            key_start(matter, "revision_var"),
-            "revision_var belongs on an ecs:RegisterTaskDefinition step",
-        ));
-    }
-    if let Some(name) = &fm.revision_var
-        && !is_var_name(name)
-    {
-        problems.push(at.at(
-            key_start(matter, "revision_var"),
-            format!("revision_var '{name}' must be a NAME in capitals, digits and '_'"),
-        ));
-    }
+    let kind = kind_of(&at, &fm, &mut problems);
+    check_revision_var(&at, &fm, &kind, &mut problems);
     let learn: Vec<(String, String)> = fm.learn.clone().unwrap_or_default().into_iter().collect();
-    for (name, pointer) in &learn {
-        if !is_var_name(name) || !pointer.starts_with('/') {
-            problems.push(at.at(
-                key_start(matter, "learn"),
-                format!(
-                    "learn: '{name}' must be a NAME in capitals and '{pointer}' a JSON pointer"
-                ),
-            ));
-        }
-    }
+    check_learn(&at, &learn, &kind, &mut problems);
     if fm.aws_cost.is_some() && fm.chapter.is_none() {
         problems.push(at.at(
             key_start(matter, "aws_cost"),
             "aws_cost belongs on the step that opens a chapter (with chapter = \"...\")",
-        ));
-    }
-    if !learn.is_empty() && !matches!(kind, StepKind::Api { .. }) {
-        problems.push(at.at(
-            key_start(matter, "learn"),
-            "learn belongs on a step with a call",
         ));
     }
     if !problems.is_empty() {
@@ -445,6 +298,208 @@ pub fn parse(id: &str, text: &str) -> Result<Step, Vec<Problem>> {
         revision_var: fm.revision_var,
         learn,
     })
+}
+
+/// The front matter between the `+++` lines, and the Markdown after it.
+fn split_front_matter<'t>(file: &str, text: &'t str) -> Result<(&'t str, &'t str), Vec<Problem>> {
+    let text = text.trim_start_matches('\u{feff}');
+    let rest = text
+        .strip_prefix("+++\n")
+        .or_else(|| text.strip_prefix("+++\r\n"))
+        .ok_or_else(|| {
+            vec![Problem::new(
+                file,
+                1,
+                1,
+                "a step starts with a '+++' line, then TOML front matter, then '+++'",
+            )]
+        })?;
+    let end = rest.find("\n+++").ok_or_else(|| {
+        vec![Problem::new(
+            file,
+            1,
+            1,
+            "the front matter has no closing '+++' line",
+        )]
+    })?;
+    Ok((&rest[..end], &rest[end + 4..]))
+}
+
+fn front_matter(at: &Located<'_>) -> Result<FrontMatter, Vec<Problem>> {
+    toml::from_str(at.matter).map_err(|e| {
+        let problem = match e.span() {
+            Some(span) => at.at(span.start, e.message()),
+            None => Problem::new(&at.file, 2, 0, e.message()),
+        };
+        vec![problem]
+    })
+}
+
+/// What the step does, by its `kind` and `call`; a step in error is an info step.
+fn kind_of(at: &Located<'_>, fm: &FrontMatter, problems: &mut Vec<Problem>) -> StepKind {
+    let kind_start = key_start(at.matter, "kind");
+    match (fm.kind.as_deref(), &fm.call) {
+        (None | Some("api"), Some(spec)) => api_kind(at, fm, spec, problems),
+        (Some("api"), None) => {
+            problems.push(at.at(kind_start, "an api step needs call = \"service:Operation\""));
+            StepKind::Info
+        }
+        (None | Some("info"), None) => StepKind::Info,
+        (Some("traffic"), None) => StepKind::Traffic {
+            requests: fm.requests.unwrap_or(200),
+            requester: requester_ref(fm),
+            service: fm.service.clone(),
+        },
+        (Some("deployment"), None) => deployment_kind(at, fm, problems),
+        (Some("teardown"), None) => StepKind::Teardown,
+        (Some(kind), Some(_)) if kind != "api" => {
+            problems.push(at.at(
+                kind_start,
+                format!("a '{kind}' step has no call; use kind = \"api\" for calls"),
+            ));
+            StepKind::Info
+        }
+        (Some(other), _) => {
+            problems.push(at.at(
+                kind_start,
+                format!("unknown kind '{other}' (api, info, traffic, deployment or teardown)"),
+            ));
+            StepKind::Info
+        }
+    }
+}
+
+/// A step with a call, and the call that verifies it.
+fn api_kind(
+    at: &Located<'_>,
+    fm: &FrontMatter,
+    spec: &Spanned<String>,
+    problems: &mut Vec<Problem>,
+) -> StepKind {
+    let verify = fm.verify.as_ref().and_then(|v| verify_of(at, v, problems));
+    let call = match &fm.input {
+        Some(input) => call(at, spec, input).map_err(|p| problems.push(p)).ok(),
+        None => {
+            problems.push(at.at(
+                spec.span().start,
+                format!("call {} needs an input", spec.get_ref()),
+            ));
+            None
+        }
+    };
+    match call {
+        Some(call) => StepKind::Api { call, verify },
+        None => StepKind::Info,
+    }
+}
+
+fn verify_of(
+    at: &Located<'_>,
+    v: &Spanned<VerifyMatter>,
+    problems: &mut Vec<Problem>,
+) -> Option<Verify> {
+    let verify_start = v.span().start;
+    let v = v.get_ref();
+    let call = call(at, &v.call, &v.input)
+        .map_err(|p| problems.push(p))
+        .ok();
+    let mut expect = Vec::new();
+    for (pointer, value) in &v.expect {
+        if !pointer.starts_with('/') {
+            let offset = at.matter[verify_start..]
+                .find(pointer.as_str())
+                .map_or(verify_start, |i| verify_start + i);
+            problems.push(at.at(
+                offset,
+                format!("verify.expect key '{pointer}' must be a JSON pointer (start with '/')"),
+            ));
+            continue;
+        }
+        match serde_json::to_value(value) {
+            Ok(value) => expect.push((pointer.clone(), value)),
+            Err(e) => problems.push(at.at(verify_start, e.to_string())),
+        }
+    }
+    Some(Verify {
+        call: call?,
+        expect,
+    })
+}
+
+/// A step that watches an ECS service's deployment end in the status it expects.
+fn deployment_kind(at: &Located<'_>, fm: &FrontMatter, problems: &mut Vec<Problem>) -> StepKind {
+    let expect = fm.expect_status.clone().unwrap_or("SUCCESSFUL".into());
+    if !DEPLOYMENT_STATUSES.contains(&expect.as_str()) {
+        problems.push(at.at(
+            key_start(at.matter, "expect_status"),
+            format!(
+                "expect_status '{expect}' is not a status a deployment ends in ({})",
+                DEPLOYMENT_STATUSES.join(", ")
+            ),
+        ));
+    }
+    match &fm.service {
+        Some(service) => StepKind::Deployment {
+            service: service.clone(),
+            requester: requester_ref(fm),
+            expect,
+        },
+        None => {
+            problems.push(at.at(
+                key_start(at.matter, "kind"),
+                "a deployment step needs service = \"the ECS service it watches\"",
+            ));
+            StepKind::Info
+        }
+    }
+}
+
+fn check_revision_var(
+    at: &Located<'_>,
+    fm: &FrontMatter,
+    kind: &StepKind,
+    problems: &mut Vec<Problem>,
+) {
+    let registers =
+        matches!(kind, StepKind::Api { call, .. } if call.operation == "RegisterTaskDefinition");
+    if fm.revision_var.is_some() && !registers {
+        problems.push(at.at(
+            key_start(at.matter, "revision_var"),
+            "revision_var belongs on an ecs:RegisterTaskDefinition step",
+        ));
+    }
+    if let Some(name) = &fm.revision_var
+        && !is_var_name(name)
+    {
+        problems.push(at.at(
+            key_start(at.matter, "revision_var"),
+            format!("revision_var '{name}' must be a NAME in capitals, digits and '_'"),
+        ));
+    }
+}
+
+fn check_learn(
+    at: &Located<'_>,
+    learn: &[(String, String)],
+    kind: &StepKind,
+    problems: &mut Vec<Problem>,
+) {
+    for (name, pointer) in learn {
+        if !is_var_name(name) || !pointer.starts_with('/') {
+            problems.push(at.at(
+                key_start(at.matter, "learn"),
+                format!(
+                    "learn: '{name}' must be a NAME in capitals and '{pointer}' a JSON pointer"
+                ),
+            ));
+        }
+    }
+    if !learn.is_empty() && !matches!(kind, StepKind::Api { .. }) {
+        problems.push(at.at(
+            key_start(at.matter, "learn"),
+            "learn belongs on a step with a call",
+        ));
+    }
 }
 
 fn is_var_name(name: &str) -> bool {

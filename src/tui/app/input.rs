@@ -42,110 +42,99 @@ impl App {
         match key.code {
             KeyCode::Char('q') => self.quit(),
             KeyCode::Char('c') if ctrl => self.quit(),
-            KeyCode::Char('?') => {
-                self.help = true;
-                vec![]
-            }
-            KeyCode::Char('s') => {
-                match self.share {
-                    Some(_) => self.sharing = true,
-                    None => {
-                        self.toast = Some(
-                            "on AWS, the aws CLI uses your own credentials and region already"
-                                .into(),
-                        )
-                    }
-                }
-                vec![]
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                self.select(self.selected.saturating_sub(1));
-                vec![]
-            }
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.select(self.selected + 1);
-                vec![]
-            }
-            KeyCode::Home | KeyCode::Char('g') => {
-                self.select(0);
-                vec![]
-            }
-            KeyCode::End | KeyCode::Char('G') => {
-                self.select(self.steps.len().saturating_sub(1));
-                vec![]
-            }
-            KeyCode::Tab => {
-                self.tab = self.tab.next();
-                self.scroll = 0;
-                vec![]
-            }
-            KeyCode::BackTab => {
-                self.tab = self.tab.previous();
-                self.scroll = 0;
-                vec![]
-            }
-            KeyCode::Right => {
-                self.focus = self.focus.next();
-                vec![]
-            }
-            KeyCode::Left => {
-                self.focus = self.focus.previous();
-                vec![]
-            }
-            KeyCode::Char('z') => {
-                self.zoomed = !self.zoomed;
-                vec![]
-            }
-            KeyCode::Esc => {
-                self.zoomed = false;
-                vec![]
-            }
-            KeyCode::PageDown => {
-                self.scroll = self.scroll.saturating_add(10);
-                vec![]
-            }
-            KeyCode::PageUp => {
-                self.scroll = self.scroll.saturating_sub(10);
-                vec![]
-            }
             KeyCode::Enter => self.enter(),
-            KeyCode::Char('u') => match self.steps.get(self.selected) {
-                Some(s) if s.status == StepStatus::Differs => {
-                    self.steps[self.selected].status = StepStatus::Running;
-                    vec![Cmd::RunStep {
-                        index: self.selected,
-                        update: true,
-                    }]
-                }
-                _ => vec![],
-            },
-            KeyCode::Char('e') => match self.steps.get(self.selected) {
-                Some(s) if s.kind == StepKindView::Api => vec![Cmd::Edit {
-                    index: self.selected,
-                }],
-                _ => {
-                    self.toast = Some("this step has no input to edit".into());
-                    vec![]
-                }
-            },
-            KeyCode::Char('c') => {
-                match self.inputs.get(self.selected).and_then(|i| i.cli.clone()) {
-                    Some(cli) => {
-                        self.toast = Some("copied the aws CLI command".into());
-                        vec![Cmd::Copy(cli)]
-                    }
-                    None => {
-                        self.toast = Some("this step has no aws CLI command".into());
-                        vec![]
-                    }
-                }
-            }
+            KeyCode::Char('u') => self.update_key(),
+            KeyCode::Char('e') => self.edit_key(),
+            KeyCode::Char('c') => self.copy_cli_key(),
             KeyCode::Char('+') | KeyCode::Char('=') => self.shift(10),
             KeyCode::Char('-') => self.shift(-10),
             KeyCode::Char('f') => vec![Cmd::SetFault(!self.fault)],
             KeyCode::Char('a') => self.autopilot_key(),
             KeyCode::Char('R') => self.roll_back_key(),
+            code => {
+                self.navigate(code);
+                vec![]
+            }
+        }
+    }
+
+    /// The keys that only change what is shown: overlays, the selected step, tabs, focus,
+    /// zoom and scrolling.
+    fn navigate(&mut self, code: KeyCode) {
+        match code {
+            KeyCode::Char('?') => self.help = true,
+            KeyCode::Char('s') => self.open_share(),
+            KeyCode::Up | KeyCode::Char('k') => self.select(self.selected.saturating_sub(1)),
+            KeyCode::Down | KeyCode::Char('j') => self.select(self.selected + 1),
+            KeyCode::Home | KeyCode::Char('g') => self.select(0),
+            KeyCode::End | KeyCode::Char('G') => self.select(self.steps.len().saturating_sub(1)),
+            KeyCode::Tab => {
+                self.tab = self.tab.next();
+                self.scroll = 0;
+            }
+            KeyCode::BackTab => {
+                self.tab = self.tab.previous();
+                self.scroll = 0;
+            }
+            KeyCode::Right => self.focus = self.focus.next(),
+            KeyCode::Left => self.focus = self.focus.previous(),
+            KeyCode::Char('z') => self.zoomed = !self.zoomed,
+            KeyCode::Esc => self.zoomed = false,
+            KeyCode::PageDown => self.scroll = self.scroll.saturating_add(10),
+            KeyCode::PageUp => self.scroll = self.scroll.saturating_sub(10),
+            _ => {}
+        }
+    }
+
+    /// `s`: the share overlay, where there are lines to share.
+    fn open_share(&mut self) {
+        match self.share {
+            Some(_) => self.sharing = true,
+            None => {
+                self.toast =
+                    Some("on AWS, the aws CLI uses your own credentials and region already".into())
+            }
+        }
+    }
+
+    /// `u`: sends the step's input again where the cloud's resource differs from it.
+    fn update_key(&mut self) -> Vec<Cmd> {
+        match self.steps.get(self.selected) {
+            Some(s) if s.status == StepStatus::Differs => {
+                self.steps[self.selected].status = StepStatus::Running;
+                vec![Cmd::RunStep {
+                    index: self.selected,
+                    update: true,
+                }]
+            }
             _ => vec![],
+        }
+    }
+
+    /// `e`: opens the step's input in the editor; only API steps have one.
+    fn edit_key(&mut self) -> Vec<Cmd> {
+        match self.steps.get(self.selected) {
+            Some(s) if s.kind == StepKindView::Api => vec![Cmd::Edit {
+                index: self.selected,
+            }],
+            _ => {
+                self.toast = Some("this step has no input to edit".into());
+                vec![]
+            }
+        }
+    }
+
+    /// `c`: copies the step's aws CLI command.
+    fn copy_cli_key(&mut self) -> Vec<Cmd> {
+        match self.inputs.get(self.selected).and_then(|i| i.cli.clone()) {
+            Some(cli) => {
+                self.toast = Some("copied the aws CLI command".into());
+                vec![Cmd::Copy(cli)]
+            }
+            None => {
+                self.toast = Some("this step has no aws CLI command".into());
+                vec![]
+            }
         }
     }
 
