@@ -3,8 +3,10 @@
 //! reports back with each container's 127.0.0.1 port.
 
 use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+use axum::Router;
 use axum::http::Uri;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -262,182 +264,269 @@ async fn start_task(
         td.container_definitions.iter().flatten().collect();
     let environments: Vec<Vec<(String, String)>> =
         definitions.iter().map(|c| environment(c, record)).collect();
+    let kinds = classify_images(&definitions)?;
+    let mut started = StartingTask {
+        task: RunningTask {
+            containers: Vec::new(),
+        },
+        reported: Vec::new(),
+    };
+    let service_connect =
+        start_service_connect_proxy(shared, ecs, record, &task_id, &mut started).await?;
+    let mut egress = None;
+    for ((c, kind), e) in definitions.iter().zip(&kinds).zip(&environments) {
+        if *kind == Image::Envoy {
+            let addr = start_sidecar(shared, region, c, e, &mut started).await?;
+            egress = egress.or(Some(addr));
+        }
+    }
+    let apps = Apps {
+        shared,
+        task_id: &task_id,
+        revision: format!(
+            "{}:{}",
+            td.family.as_deref().unwrap_or_default(),
+            td.revision.unwrap_or_default()
+        ),
+        // A Service Connect task's apps send through its proxy, else through the mesh's sidecar.
+        egress: service_connect.or(egress),
+    };
+    for ((c, kind), e) in definitions.iter().zip(&kinds).zip(&environments) {
+        let Some(router) = apps.router(c, *kind, e)? else {
+            continue;
+        };
+        start_app(c, router, &mut started).await?;
+    }
+    Ok((started.task, started.reported))
+}
+
+/// What each container image is, or the error of the first one that cannot be pulled.
+fn classify_images(definitions: &[&ContainerDefinition]) -> Result<Vec<Image>, String> {
     let mut kinds = Vec::new();
-    for c in &definitions {
+    for c in definitions {
         let image = c.image.as_deref().unwrap_or_default();
         let name = c.name.as_deref().unwrap_or_default();
         kinds.push(images::classify(image).ok_or_else(|| images::cannot_pull(name, image))?);
     }
-    let mut task = RunningTask {
-        containers: Vec::new(),
+    Ok(kinds)
+}
+
+/// The containers of a task started so far, and what is reported of each.
+struct StartingTask {
+    task: RunningTask,
+    reported: Vec<StartedContainer>,
+}
+
+impl StartingTask {
+    fn add(&mut self, container: Container, name: String, bindings: Vec<PortBinding>) {
+        self.reported.push(StartedContainer { name, bindings });
+        self.task.containers.push(container);
+    }
+}
+
+/// Starts the Service Connect proxy ECS added to the task (DescribeTasks shows it), if the
+/// task has Service Connect: the apps' egress. It listens inside the task only, so it reports
+/// no port binding. Returns its address.
+async fn start_service_connect_proxy(
+    shared: &Shared,
+    ecs: &EcsRegion,
+    record: &TaskRecord,
+    task_id: &str,
+    started: &mut StartingTask,
+) -> Result<Option<SocketAddr>, String> {
+    let Some(namespace) = ecs_sc::of_task(ecs, record).and_then(|c| c.namespace.clone()) else {
+        return Ok(None);
     };
-    let mut reported = Vec::new();
-    let mut egress = None;
-    // The Service Connect proxy ECS added to the task (DescribeTasks shows it): the apps'
-    // egress; it listens inside the task only, so it reports no port binding.
-    let mut service_connect = None;
-    let namespace = ecs_sc::of_task(ecs, record).and_then(|c| c.namespace.clone());
-    if let Some(namespace) = namespace {
-        let name = record
-            .task
-            .containers
-            .iter()
-            .flatten()
-            .find(|c| ecs_sc::is_proxy(c))
-            .and_then(|c| c.name.clone())
-            .unwrap_or_else(|| format!("{}proxy", ecs_sc::PROXY_CONTAINER_PREFIX));
-        let proxy = sc::Proxy {
-            rng: shared.rng(&format!("service connect {namespace} {task_id}")),
-            namespace,
-            aliases: shared.aliases.clone(),
-            client: shared.client.clone(),
-        };
-        let container = Container::serve(&name, sc::proxy(proxy))
-            .await
-            .map_err(|e| e.to_string())?;
-        service_connect = Some(container.addr);
-        reported.push(StartedContainer {
-            name,
-            bindings: vec![],
-        });
-        task.containers.push(container);
-    }
-    // The sidecar first.
-    for ((c, kind), e) in definitions.iter().zip(&kinds).zip(&environments) {
-        if *kind != Image::Envoy {
-            continue;
-        }
-        let name = c.name.clone().unwrap_or_default();
-        let Some(node) = NodeId::from_env(env(e), region) else {
-            return Err(format!(
-                "Container {name} ({}) needs APPMESH_RESOURCE_ARN or APPMESH_VIRTUAL_NODE_NAME to know its virtual node.",
-                c.image.as_deref().unwrap_or_default()
-            ));
-        };
-        let rng = shared.rng(&format!(
-            "sidecar {}/{}/{}",
-            node.region, node.mesh, node.node
+    let name = record
+        .task
+        .containers
+        .iter()
+        .flatten()
+        .find(|c| ecs_sc::is_proxy(c))
+        .and_then(|c| c.name.clone())
+        .unwrap_or_else(|| format!("{}proxy", ecs_sc::PROXY_CONTAINER_PREFIX));
+    let proxy = sc::Proxy {
+        rng: shared.rng(&format!("service connect {namespace} {task_id}")),
+        namespace,
+        aliases: shared.aliases.clone(),
+        client: shared.client.clone(),
+    };
+    let container = Container::serve(&name, sc::proxy(proxy))
+        .await
+        .map_err(|e| e.to_string())?;
+    let addr = container.addr;
+    started.add(container, name, vec![]);
+    Ok(Some(addr))
+}
+
+/// Starts an Envoy container as the sidecar of its virtual node. Returns its egress address.
+async fn start_sidecar(
+    shared: &Shared,
+    region: &str,
+    c: &ContainerDefinition,
+    e: &[(String, String)],
+    started: &mut StartingTask,
+) -> Result<SocketAddr, String> {
+    let name = c.name.clone().unwrap_or_default();
+    let Some(node) = NodeId::from_env(env(e), region) else {
+        return Err(format!(
+            "Container {name} ({}) needs APPMESH_RESOURCE_ARN or APPMESH_VIRTUAL_NODE_NAME to know its virtual node.",
+            c.image.as_deref().unwrap_or_default()
         ));
-        let sidecar = Sidecar {
-            node,
-            routing: shared.routing.clone(),
-            client: shared.client.clone(),
-            rng,
-            hosts: shared.hosts.clone(),
-        };
-        let container = Container::serve(&name, sidecar::egress(sidecar))
-            .await
-            .map_err(|e| e.to_string())?;
-        egress = egress.or(Some(container.addr));
-        reported.push(StartedContainer {
-            name,
-            bindings: vec![PortBinding {
-                container_port: EGRESS_PORT,
-                host_port: i32::from(container.addr.port()),
-            }],
-        });
-        task.containers.push(container);
-    }
-    // A Service Connect task's apps send through its proxy, else through the mesh's sidecar.
-    let egress = service_connect.or(egress);
-    let revision = format!(
-        "{}:{}",
-        td.family.as_deref().unwrap_or_default(),
-        td.revision.unwrap_or_default()
-    );
-    for ((c, kind), e) in definitions.iter().zip(&kinds).zip(&environments) {
-        let name = c.name.clone().unwrap_or_default();
+    };
+    let rng = shared.rng(&format!(
+        "sidecar {}/{}/{}",
+        node.region, node.mesh, node.node
+    ));
+    let sidecar = Sidecar {
+        node,
+        routing: shared.routing.clone(),
+        client: shared.client.clone(),
+        rng,
+        hosts: shared.hosts.clone(),
+    };
+    let container = Container::serve(&name, sidecar::egress(sidecar))
+        .await
+        .map_err(|e| e.to_string())?;
+    let addr = container.addr;
+    let bindings = vec![PortBinding {
+        container_port: EGRESS_PORT,
+        host_port: i32::from(addr.port()),
+    }];
+    started.add(container, name, bindings);
+    Ok(addr)
+}
+
+/// Starts an app container, reporting its port mapping (or [`APP_PORT`]) bound to the port
+/// it listens on.
+async fn start_app(
+    c: &ContainerDefinition,
+    router: Router,
+    started: &mut StartingTask,
+) -> Result<(), String> {
+    let name = c.name.clone().unwrap_or_default();
+    let container = Container::serve(&name, router)
+        .await
+        .map_err(|e| e.to_string())?;
+    let container_port = c
+        .port_mappings
+        .iter()
+        .flatten()
+        .find_map(|p| p.container_port)
+        .unwrap_or(APP_PORT);
+    let bindings = vec![PortBinding {
+        container_port,
+        host_port: i32::from(container.addr.port()),
+    }];
+    started.add(container, name, bindings);
+    Ok(())
+}
+
+/// What the app containers of a task share.
+struct Apps<'a> {
+    shared: &'a Shared,
+    task_id: &'a str,
+    /// The task definition's `family:revision`.
+    revision: String,
+    /// Where the apps send their requests: the Service Connect proxy or the sidecar, if any.
+    egress: Option<SocketAddr>,
+}
+
+impl Apps<'_> {
+    /// What an app container serves; `None` for the sidecar (started before the apps).
+    fn router(
+        &self,
+        c: &ContainerDefinition,
+        kind: Image,
+        e: &[(String, String)],
+    ) -> Result<Option<Router>, String> {
         let router = match kind {
-            Image::Envoy => continue,
-            Image::Distributor => {
-                let image = c.image.as_deref().unwrap_or_default();
-                let version = env_value(e, "Tag")
-                    .or(images::split(image).1)
-                    .unwrap_or("latest")
-                    .to_string();
-                let rng = shared.rng(&format!("distributor {version}"));
-                gopher::distributor(Distributor {
-                    version,
-                    revision: None,
-                    task_id: task_id.clone(),
-                    env_fault: Fault::from_env(env(e)),
-                    faults: shared.faults.clone(),
-                    rng,
-                })
-            }
-            Image::Requester => {
-                let url = env_value(e, "DISTRIBUTOR_URL").unwrap_or(DEFAULT_DISTRIBUTOR_URL);
-                let distributor_url: Uri = url
-                    .parse()
-                    .map_err(|e| format!("DISTRIBUTOR_URL '{url}': {e}"))?;
-                gopher::requester(Requester {
-                    task_id: task_id.clone(),
-                    distributor_url,
-                    egress,
-                    client: shared.client.clone(),
-                })
-            }
-            Image::HttpEcho => {
-                let version = public_images::echo_text(c).ok_or_else(|| {
-                    format!(
-                        "Container {name} (http-echo) exited: http-echo needs a -text argument in its command (e.g. [\"-text=v1\", \"-listen=:9080\"])."
-                    )
-                })?;
-                let status = public_images::echo_status(c)
-                    .map_err(|why| format!("Container {name} (http-echo) exited: {why}."))?;
-                // `-status-code=503` answers everything with 503: a fault on every request.
-                let env_fault = match status {
-                    200..=299 => Fault::from_env(env(e)),
-                    _ => Some(Fault {
-                        error_rate: 1.0,
-                        error_status: status,
-                        ..Fault::NONE
-                    }),
-                };
-                let rng = shared.rng(&format!("http-echo {revision} {version}"));
-                gopher::distributor(Distributor {
-                    version,
-                    revision: Some(revision.clone()),
-                    task_id: task_id.clone(),
-                    env_fault,
-                    faults: shared.faults.clone(),
-                    rng,
-                })
-            }
-            Image::Curl => {
-                let url = public_images::first_url(c).ok_or_else(|| {
-                    format!(
-                        "Container {name} (curl) has no http:// URL in its command for the embedded cloud to call."
-                    )
-                })?;
-                let distributor_url: Uri = url
-                    .parse()
-                    .map_err(|e| format!("the URL '{url}' in {name}'s command: {e}"))?;
-                gopher::requester(Requester {
-                    task_id: task_id.clone(),
-                    distributor_url,
-                    egress,
-                    client: shared.client.clone(),
-                })
-            }
+            Image::Envoy => return Ok(None),
+            Image::Distributor => self.distributor(c, e),
+            Image::Requester => self.requester(e)?,
+            Image::HttpEcho => self.http_echo(c, e)?,
+            Image::Curl => self.curl(c)?,
         };
-        let container = Container::serve(&name, router)
-            .await
-            .map_err(|e| e.to_string())?;
-        let container_port = c
-            .port_mappings
-            .iter()
-            .flatten()
-            .find_map(|p| p.container_port)
-            .unwrap_or(APP_PORT);
-        reported.push(StartedContainer {
-            name,
-            bindings: vec![PortBinding {
-                container_port,
-                host_port: i32::from(container.addr.port()),
-            }],
-        });
-        task.containers.push(container);
+        Ok(Some(router))
     }
-    Ok((task, reported))
+
+    fn distributor(&self, c: &ContainerDefinition, e: &[(String, String)]) -> Router {
+        let image = c.image.as_deref().unwrap_or_default();
+        let version = env_value(e, "Tag")
+            .or(images::split(image).1)
+            .unwrap_or("latest")
+            .to_string();
+        let rng = self.shared.rng(&format!("distributor {version}"));
+        gopher::distributor(Distributor {
+            version,
+            revision: None,
+            task_id: self.task_id.to_string(),
+            env_fault: Fault::from_env(env(e)),
+            faults: self.shared.faults.clone(),
+            rng,
+        })
+    }
+
+    fn requester(&self, e: &[(String, String)]) -> Result<Router, String> {
+        let url = env_value(e, "DISTRIBUTOR_URL").unwrap_or(DEFAULT_DISTRIBUTOR_URL);
+        let distributor_url: Uri = url
+            .parse()
+            .map_err(|e| format!("DISTRIBUTOR_URL '{url}': {e}"))?;
+        Ok(self.requester_of(distributor_url))
+    }
+
+    /// The public http-echo image, as a distributor answering its `-text` (the version).
+    fn http_echo(&self, c: &ContainerDefinition, e: &[(String, String)]) -> Result<Router, String> {
+        let name = c.name.as_deref().unwrap_or_default();
+        let version = public_images::echo_text(c).ok_or_else(|| {
+            format!(
+                "Container {name} (http-echo) exited: http-echo needs a -text argument in its command (e.g. [\"-text=v1\", \"-listen=:9080\"])."
+            )
+        })?;
+        let status = public_images::echo_status(c)
+            .map_err(|why| format!("Container {name} (http-echo) exited: {why}."))?;
+        // `-status-code=503` answers everything with 503: a fault on every request.
+        let env_fault = match status {
+            200..=299 => Fault::from_env(env(e)),
+            _ => Some(Fault {
+                error_rate: 1.0,
+                error_status: status,
+                ..Fault::NONE
+            }),
+        };
+        let rng = self
+            .shared
+            .rng(&format!("http-echo {} {version}", self.revision));
+        Ok(gopher::distributor(Distributor {
+            version,
+            revision: Some(self.revision.clone()),
+            task_id: self.task_id.to_string(),
+            env_fault,
+            faults: self.shared.faults.clone(),
+            rng,
+        }))
+    }
+
+    /// The public curl image, as a requester calling the URL of its command.
+    fn curl(&self, c: &ContainerDefinition) -> Result<Router, String> {
+        let name = c.name.as_deref().unwrap_or_default();
+        let url = public_images::first_url(c).ok_or_else(|| {
+            format!(
+                "Container {name} (curl) has no http:// URL in its command for the embedded cloud to call."
+            )
+        })?;
+        let distributor_url: Uri = url
+            .parse()
+            .map_err(|e| format!("the URL '{url}' in {name}'s command: {e}"))?;
+        Ok(self.requester_of(distributor_url))
+    }
+
+    fn requester_of(&self, distributor_url: Uri) -> Router {
+        gopher::requester(Requester {
+            task_id: self.task_id.to_string(),
+            distributor_url,
+            egress: self.egress,
+            client: self.shared.client.clone(),
+        })
+    }
 }

@@ -12,14 +12,18 @@ use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::uri::PathAndQuery;
-use axum::http::{HeaderValue, Response, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, Uri, header};
 use axum::response::IntoResponse;
 use bytes::Bytes;
+use hyper::body::Incoming;
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::compiled::{Compiled, CompiledCache};
-use super::hosts::Hosts;
+use super::hosts::{HostState, Hosts};
 use super::pool::{OVERFLOW_BODY, Overflow, Pool};
-use super::routing::{Destination, NodeId, RequestFacts, Retry, Routing, Unroutable, Upstream};
+use super::routing::{
+    Destination, NodeId, RequestFacts, Retry, Routing, TaskEndpoint, Unroutable, Upstream,
+};
 use crate::emulator::snapshot::CloudSnapshot;
 use crate::http_client::{HttpClient, full};
 
@@ -136,13 +140,7 @@ async fn forward(
     body: Bytes,
 ) -> Response<Body> {
     let attempts = 1 + target.retry.as_ref().map_or(0, |r| r.max_retries);
-    let per_try = match (
-        target.retry.as_ref().map(|r| r.per_try_timeout),
-        target.idle,
-    ) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
+    let per_try = per_try_timeout(target);
     let upstream = &target.upstream;
     let mut last = envoy_error(503, "no healthy upstream".into());
     let mut previous: Option<usize> = None;
@@ -151,84 +149,154 @@ async fn forward(
         previous = Some(index);
         let endpoint = &upstream.endpoints[index];
         let host = sc.hosts.get(endpoint.addr, &endpoint.task, &upstream.node);
-        let uri = Uri::builder()
-            .scheme("http")
-            .authority(endpoint.authority.clone())
-            .path_and_query(path.clone())
-            .build();
-        let Ok(uri) = uri else {
+        let Ok(uri) = endpoint_uri(endpoint, path) else {
             return envoy_error(400, "bad request path".into());
         };
-        let _connection = match upstream.pool {
-            Some(limits) => match Pool::of(&host, limits).enter().await {
-                Ok(permit) => Some(permit),
-                Err(Overflow) => {
-                    host.overflowed
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    return overflow();
-                }
-            },
-            None => None,
+        let _connection = match enter_pool(upstream, &host).await {
+            Ok(permit) => permit,
+            Err(overflowed) => return overflowed,
         };
-        let mut request = axum::http::Request::new(full(body.clone()));
-        *request.method_mut() = parts.method.clone();
-        *request.uri_mut() = uri;
-        *request.headers_mut() = if attempt + 1 == attempts {
+        let last_attempt = attempt + 1 == attempts;
+        // Only the last attempt may take the request's headers; the others send copies.
+        let headers = if last_attempt {
             std::mem::take(&mut parts.headers)
         } else {
             parts.headers.clone()
         };
-        let sent = sc.client.request(request);
-        let outcome = match per_try {
-            Some(limit) => tokio::time::timeout(limit, sent)
-                .await
-                .map_err(|_elapsed| ()),
-            None => Ok(sent.await),
-        };
-        let server_error = !matches!(&outcome, Ok(Ok(r)) if !r.status().is_server_error());
-        if let Some(policy) = &upstream.outlier {
-            policy.record(&sc.hosts, &host, server_error, || {
-                let ejected = upstream
-                    .endpoints
-                    .iter()
-                    .filter(|e| {
-                        sc.hosts
-                            .is_ejected(&sc.hosts.get(e.addr, &e.task, &upstream.node))
-                    })
-                    .count();
-                (ejected, upstream.endpoints.len())
-            });
-        }
-        let last_attempt = attempt + 1 == attempts;
-        match outcome {
-            Ok(Ok(response)) => {
-                let status = response.status();
-                if !last_attempt && retryable_status(target.retry.as_ref(), status) {
-                    last = envoy_error(status.as_u16(), String::new());
-                    continue;
-                }
-                let (parts, body) = response.into_parts();
-                return Response::from_parts(parts, Body::new(body));
-            }
-            Ok(Err(_connect)) => {
-                last = envoy_error(
-                    503,
-                    "upstream connect error or disconnect/reset before headers".into(),
-                );
-                if !target.retry.as_ref().is_some_and(|r| r.connection_error) {
-                    return last;
-                }
-            }
-            Err(()) => {
-                last = envoy_error(504, "upstream request timeout".into());
-                // Envoy retries a per-try timeout as a 504: only for server or gateway errors.
-                if !retryable_status(target.retry.as_ref(), StatusCode::GATEWAY_TIMEOUT) {
-                    return last;
-                }
-            }
+        let outcome = send(sc, &parts.method, uri, headers, &body, per_try).await;
+        record_outlier(sc, upstream, &host, &outcome);
+        match judge(target.retry.as_ref(), outcome, last_attempt) {
+            Attempt::Answer(response) => return response,
+            Attempt::Retry(response) => last = response,
         }
     }
     last
+}
+
+/// Each attempt's time limit: the retry policy's per-try timeout or the route's idle timeout,
+/// the shorter when both are set.
+fn per_try_timeout(target: &Destination) -> Option<Duration> {
+    match (
+        target.retry.as_ref().map(|r| r.per_try_timeout),
+        target.idle,
+    ) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn endpoint_uri(endpoint: &TaskEndpoint, path: &PathAndQuery) -> axum::http::Result<Uri> {
+    Uri::builder()
+        .scheme("http")
+        .authority(endpoint.authority.clone())
+        .path_and_query(path.clone())
+        .build()
+}
+
+/// A connection of the host's pool when the upstream limits its connections; `Err` is the
+/// answer when the pool and its queue are full.
+async fn enter_pool(
+    upstream: &Upstream,
+    host: &HostState,
+) -> Result<Option<OwnedSemaphorePermit>, Response<Body>> {
+    let Some(limits) = upstream.pool else {
+        return Ok(None);
+    };
+    match Pool::of(host, limits).enter().await {
+        Ok(permit) => Ok(Some(permit)),
+        Err(Overflow) => {
+            host.overflowed
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Err(overflow())
+        }
+    }
+}
+
+/// What one attempt got: the upstream's answer or a connection error, or `Err` when the
+/// per-try timeout passed first.
+type Outcome = Result<Result<Response<Incoming>, hyper_util::client::legacy::Error>, ()>;
+
+/// Sends one attempt of the request (its body buffered, so that a retry can resend it).
+async fn send(
+    sc: &Sidecar,
+    method: &Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: &Bytes,
+    per_try: Option<Duration>,
+) -> Outcome {
+    let mut request = axum::http::Request::new(full(body.clone()));
+    *request.method_mut() = method.clone();
+    *request.uri_mut() = uri;
+    *request.headers_mut() = headers;
+    let sent = sc.client.request(request);
+    match per_try {
+        Some(limit) => tokio::time::timeout(limit, sent)
+            .await
+            .map_err(|_elapsed| ()),
+        None => Ok(sent.await),
+    }
+}
+
+/// Tells the upstream's outlier detection whether the host answered with a server error (or
+/// not at all).
+fn record_outlier(sc: &Sidecar, upstream: &Upstream, host: &HostState, outcome: &Outcome) {
+    let server_error = !matches!(outcome, Ok(Ok(r)) if !r.status().is_server_error());
+    if let Some(policy) = &upstream.outlier {
+        policy.record(&sc.hosts, host, server_error, || {
+            let ejected = upstream
+                .endpoints
+                .iter()
+                .filter(|e| {
+                    sc.hosts
+                        .is_ejected(&sc.hosts.get(e.addr, &e.task, &upstream.node))
+                })
+                .count();
+            (ejected, upstream.endpoints.len())
+        });
+    }
+}
+
+/// What to do after an attempt.
+enum Attempt {
+    /// Answer the app with this.
+    Answer(Response<Body>),
+    /// Try again; this is the answer if no attempt is left.
+    Retry(Response<Body>),
+}
+
+/// Whether the route's retry policy retries an attempt's outcome, and the answer it makes.
+fn judge(retry: Option<&Retry>, outcome: Outcome, last_attempt: bool) -> Attempt {
+    match outcome {
+        Ok(Ok(response)) => {
+            let status = response.status();
+            if !last_attempt && retryable_status(retry, status) {
+                return Attempt::Retry(envoy_error(status.as_u16(), String::new()));
+            }
+            let (parts, body) = response.into_parts();
+            Attempt::Answer(Response::from_parts(parts, Body::new(body)))
+        }
+        Ok(Err(_connect)) => {
+            let error = envoy_error(
+                503,
+                "upstream connect error or disconnect/reset before headers".into(),
+            );
+            if retry.is_some_and(|r| r.connection_error) {
+                Attempt::Retry(error)
+            } else {
+                Attempt::Answer(error)
+            }
+        }
+        Err(()) => {
+            let timeout = envoy_error(504, "upstream request timeout".into());
+            // Envoy retries a per-try timeout as a 504: only for server or gateway errors.
+            if retryable_status(retry, StatusCode::GATEWAY_TIMEOUT) {
+                Attempt::Retry(timeout)
+            } else {
+                Attempt::Answer(timeout)
+            }
+        }
+    }
 }
 
 /// Envoy's answer when a connection pool and its queue are full.

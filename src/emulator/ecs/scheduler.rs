@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::ecs::ServiceEvent;
+use crate::model::ecs::{Deployment, Service, ServiceEvent, TaskDefinition};
 
 use super::quotas::PROVISIONING_TASKS_PER_CLUSTER;
 use super::runtime::RuntimeEvent;
@@ -144,112 +144,99 @@ fn reconcile_service(
     due: &mut Option<f64>,
 ) -> bool {
     let before = region.services[key].clone();
-    let mut mine = pass.tasks(key).to_vec();
     if before.status() == Some(ServiceStatus::Inactive) {
         return false;
     }
-    let name = &key.1;
-    let draining = before.status() == Some(ServiceStatus::Draining);
-    let desired = if draining {
-        0
-    } else {
-        before.desired_count.unwrap_or(0).max(0) as usize
-    };
+    let mut work = ServiceWork::new(cx, key, &before, pass.tasks(key).to_vec());
     let mut deployments = before.deployments.clone().unwrap_or_default();
-    let mut events = Vec::new();
-    let mut tasks_changed = false;
 
-    // The primary deployment: start or stop tasks to reach the desired count.
-    if let Some(primary) = deployments
-        .iter()
-        .find(|d| d.status() == Some(DeploymentStatus::Primary))
-    {
-        let id = primary.id.clone().unwrap_or_default();
-        let mut live: Vec<String> = tasks_of(region, &mine, &id)
-            .filter(|t| t.is_live())
-            .filter_map(|t| t.task.task_arn.clone())
-            .collect();
-        // A deployment the circuit breaker failed launches no more tasks.
-        let failed = primary.rollout() == Some(RolloutState::Failed);
-        if live.len() < desired && !failed {
-            let last_failure = tasks_of(region, &mine, &id)
-                .filter(|t| t.stop_code() == Some(TaskStopCode::TaskFailedToStart))
-                .filter_map(|t| t.task.stopped_at)
-                .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))));
-            let retry_at = last_failure.map(|t| t + cx.timings.restart_backoff);
-            match retry_at {
-                Some(at) if at > cx.now => earliest(due, at),
-                _ => {
-                    let td_arn = primary.task_definition.clone().unwrap_or_default();
-                    let budget = pass.launch_budget.entry(key.0.clone()).or_default();
-                    let wanted = (desired - live.len()).min(*budget);
-                    if wanted < desired - live.len() {
-                        // The rest start once these leave PROVISIONING (ECS's quota).
-                        earliest(due, cx.now + cx.timings.provisioning);
-                    }
-                    if wanted > 0
-                        && let Some(td) = region.task_definition(&td_arn).cloned()
-                    {
-                        *budget -= wanted;
-                        let mut started = Vec::new();
-                        for _ in 0..wanted {
-                            let arn = tasks::launch(
-                                cx,
-                                region,
-                                Launch {
-                                    cluster: &key.0,
-                                    task_definition: &td,
-                                    launch_type: before.launch_type.as_deref().unwrap_or("EC2"),
-                                    started_by: Some(id.clone()),
-                                    group: format!("service:{name}"),
-                                    service: Some(name.clone()),
-                                    deployment: Some(id.clone()),
-                                    tags: vec![],
-                                },
-                            );
-                            started.push(arn);
-                        }
-                        let ids: Vec<&str> = started.iter().map(|a| task_id(a)).collect();
-                        events.push(event(
-                            cx,
-                            format!(
-                                "(service {name}) has started {} tasks: (task {}).",
-                                started.len(),
-                                ids.join(") (task ")
-                            ),
-                        ));
-                        mine.extend(started.iter().cloned());
-                        live.extend(started);
-                        tasks_changed = true;
-                        earliest(due, cx.now + cx.timings.provisioning);
-                    }
-                }
-            }
-        }
-        if live.len() > desired {
-            let extra = live.split_off(desired);
-            let reason = format!("Scaling activity initiated by (deployment {id})");
-            for arn in &extra {
-                if let Some(record) = region.tasks.get_mut(arn) {
-                    tasks::stop(cx, record, &reason, TaskStopCode::ServiceSchedulerInitiated);
-                }
-            }
-            let ids: Vec<&str> = extra.iter().map(|a| task_id(a)).collect();
-            events.push(event(
-                cx,
-                format!(
-                    "(service {name}) has stopped {} running tasks: (task {}).",
-                    extra.len(),
-                    ids.join(") (task ")
-                ),
-            ));
-            tasks_changed = true;
+    if let Some(primary) = deployments.iter().find(|d| is_primary(d)) {
+        work.scale_primary(region, pass, primary, due);
+    }
+    work.stop_replaced_tasks(region, &deployments);
+    deployments.retain(|d| is_primary(d) || work.in_flight(region, deployment_id(d)));
+    let (running, pending) = work.count_deployments(region, &mut deployments);
+    let steady = deployments.len() == 1 && running == work.desired as i32 && pending == 0;
+    if steady {
+        complete_rollout(&mut deployments);
+    }
+
+    let mut service = before.clone();
+    service.running_count = Some(running);
+    service.pending_count = Some(pending);
+    work.note_steady_state(&before, steady);
+    if work.drained(region) {
+        service.set_status(ServiceStatus::Inactive);
+        deployments.clear();
+    }
+    service.deployments = Some(deployments);
+    record_events(&mut service, &before, work.events);
+    let changed = service != before || work.tasks_changed;
+    region.services.insert(key.clone(), service);
+    changed
+}
+
+fn is_primary(deployment: &Deployment) -> bool {
+    deployment.status() == Some(DeploymentStatus::Primary)
+}
+
+fn deployment_id(deployment: &Deployment) -> &str {
+    deployment.id.as_deref().unwrap_or_default()
+}
+
+/// One service's share of a scheduler pass: what the service wants, its tasks, and what the
+/// pass did to them.
+struct ServiceWork<'a> {
+    cx: &'a Ctx,
+    cluster: &'a str,
+    name: &'a str,
+    launch_type: &'a str,
+    desired: usize,
+    draining: bool,
+    /// The service's tasks, with those this pass starts.
+    tasks: Vec<String>,
+    /// The events of this pass, oldest first.
+    events: Vec<ServiceEvent>,
+    tasks_changed: bool,
+}
+
+impl<'a> ServiceWork<'a> {
+    fn new(
+        cx: &'a Ctx,
+        key: &'a (String, String),
+        service: &'a Service,
+        tasks: Vec<String>,
+    ) -> ServiceWork<'a> {
+        let draining = service.status() == Some(ServiceStatus::Draining);
+        let desired = if draining {
+            0
+        } else {
+            service.desired_count.unwrap_or(0).max(0) as usize
+        };
+        ServiceWork {
+            cx,
+            cluster: &key.0,
+            name: &key.1,
+            launch_type: service.launch_type.as_deref().unwrap_or("EC2"),
+            desired,
+            draining,
+            tasks,
+            events: Vec::new(),
+            tasks_changed: false,
         }
     }
 
-    // Counts per deployment, then the old deployments: drained once the primary is steady.
-    let counts = |region: &EcsRegion, id: &str| {
-        let live: Vec<&TaskRecord> = tasks_of(region, &mine, id)
+    /// The ARNs of a deployment's tasks that are not stopped or stopping.
+    fn live_tasks(&self, region: &EcsRegion, deployment: &str) -> Vec<String> {
+        tasks_of(region, &self.tasks, deployment)
+            .filter(|t| t.is_live())
+            .filter_map(|t| t.task.task_arn.clone())
+            .collect()
+    }
+
+    /// A deployment's (running, other live) task counts.
+    fn counts(&self, region: &EcsRegion, deployment: &str) -> (i32, i32) {
+        let live: Vec<&TaskRecord> = tasks_of(region, &self.tasks, deployment)
             .filter(|t| t.is_live())
             .collect();
         let running = live
@@ -257,115 +244,251 @@ fn reconcile_service(
             .filter(|t| t.last_status() == Some(TaskStatus::Running))
             .count() as i32;
         (running, live.len() as i32 - running)
-    };
-    let primary_steady = deployments
-        .iter()
-        .find(|d| d.status() == Some(DeploymentStatus::Primary))
-        .is_none_or(|d| counts(region, d.id.as_deref().unwrap_or_default()) == (desired as i32, 0));
-    // A CANARY or LINEAR deployment keeps the old revision's tasks until its CLEAN_UP stage.
-    let held = region
-        .service_deployments
-        .values()
-        .any(|d| d.cluster == key.0 && d.service == key.1 && d.holds_source());
-    for d in deployments
-        .iter()
-        .filter(|d| d.status() != Some(DeploymentStatus::Primary))
-    {
-        if !((primary_steady && !held) || draining) {
-            continue;
+    }
+
+    fn in_flight(&self, region: &EcsRegion, deployment: &str) -> bool {
+        tasks_of(region, &self.tasks, deployment).any(|t| !t.is_stopped())
+    }
+
+    /// Starts or stops the primary deployment's tasks to reach the desired count.
+    fn scale_primary(
+        &mut self,
+        region: &mut EcsRegion,
+        pass: &mut Pass,
+        primary: &Deployment,
+        due: &mut Option<f64>,
+    ) {
+        let id = deployment_id(primary);
+        let mut live = self.live_tasks(region, id);
+        // A deployment the circuit breaker failed launches no more tasks.
+        let failed = primary.rollout() == Some(RolloutState::Failed);
+        if live.len() < self.desired && !failed {
+            let started = self.start_missing_tasks(region, pass, primary, live.len(), due);
+            live.extend(started);
         }
-        let id = d.id.clone().unwrap_or_default();
-        let live: Vec<String> = tasks_of(region, &mine, &id)
-            .filter(|t| t.is_live())
-            .filter_map(|t| t.task.task_arn.clone())
-            .collect();
-        for arn in &live {
+        if live.len() > self.desired {
+            let extra = live.split_off(self.desired);
+            self.stop_extra_tasks(region, id, &extra);
+        }
+    }
+
+    /// When the deployment's tasks may be started again after one failed to start.
+    fn restart_at(&self, region: &EcsRegion, deployment: &str) -> Option<f64> {
+        let last_failure = tasks_of(region, &self.tasks, deployment)
+            .filter(|t| t.stop_code() == Some(TaskStopCode::TaskFailedToStart))
+            .filter_map(|t| t.task.stopped_at)
+            .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))));
+        last_failure.map(|t| t + self.cx.timings.restart_backoff)
+    }
+
+    /// Launches as many of the primary's missing tasks as the cluster's launch budget allows,
+    /// unless a recent failure to start holds them back. Returns the new tasks' ARNs.
+    fn start_missing_tasks(
+        &mut self,
+        region: &mut EcsRegion,
+        pass: &mut Pass,
+        primary: &Deployment,
+        live: usize,
+        due: &mut Option<f64>,
+    ) -> Vec<String> {
+        let cx = self.cx;
+        let id = deployment_id(primary);
+        if let Some(at) = self.restart_at(region, id)
+            && at > cx.now
+        {
+            earliest(due, at);
+            return Vec::new();
+        }
+        let missing = self.desired - live;
+        let budget = pass
+            .launch_budget
+            .entry(self.cluster.to_string())
+            .or_default();
+        let wanted = missing.min(*budget);
+        if wanted < missing {
+            // The rest start once these leave PROVISIONING (ECS's quota).
+            earliest(due, cx.now + cx.timings.provisioning);
+        }
+        let td_arn = primary.task_definition.clone().unwrap_or_default();
+        if wanted == 0 {
+            return Vec::new();
+        }
+        let Some(td) = region.task_definition(&td_arn).cloned() else {
+            return Vec::new();
+        };
+        *budget -= wanted;
+        let started: Vec<String> = (0..wanted).map(|_| self.launch(region, &td, id)).collect();
+        self.events.push(event(
+            cx,
+            format!(
+                "(service {}) has started {} tasks: (task {}).",
+                self.name,
+                started.len(),
+                task_ids(&started)
+            ),
+        ));
+        self.tasks.extend(started.iter().cloned());
+        self.tasks_changed = true;
+        earliest(due, cx.now + cx.timings.provisioning);
+        started
+    }
+
+    fn launch(&self, region: &mut EcsRegion, td: &TaskDefinition, deployment: &str) -> String {
+        tasks::launch(
+            self.cx,
+            region,
+            Launch {
+                cluster: self.cluster,
+                task_definition: td,
+                launch_type: self.launch_type,
+                started_by: Some(deployment.to_string()),
+                group: format!("service:{}", self.name),
+                service: Some(self.name.to_string()),
+                deployment: Some(deployment.to_string()),
+                tags: vec![],
+            },
+        )
+    }
+
+    /// Stops the primary's tasks beyond the desired count (the service scaled in).
+    fn stop_extra_tasks(&mut self, region: &mut EcsRegion, deployment: &str, extra: &[String]) {
+        let reason = format!("Scaling activity initiated by (deployment {deployment})");
+        for arn in extra {
             if let Some(record) = region.tasks.get_mut(arn) {
                 tasks::stop(
-                    cx,
+                    self.cx,
                     record,
-                    &format!("Task stopped by deployment replacement ({id})"),
+                    &reason,
                     TaskStopCode::ServiceSchedulerInitiated,
                 );
-                tasks_changed = true;
+            }
+        }
+        self.events.push(event(
+            self.cx,
+            format!(
+                "(service {}) has stopped {} running tasks: (task {}).",
+                self.name,
+                extra.len(),
+                task_ids(extra)
+            ),
+        ));
+        self.tasks_changed = true;
+    }
+
+    /// Stops the old deployments' tasks once the primary is steady, or at once when the
+    /// service drains.
+    fn stop_replaced_tasks(&mut self, region: &mut EcsRegion, deployments: &[Deployment]) {
+        let primary_steady = deployments
+            .iter()
+            .find(|d| is_primary(d))
+            .is_none_or(|d| self.counts(region, deployment_id(d)) == (self.desired as i32, 0));
+        // A CANARY or LINEAR deployment keeps the old revision's tasks until its CLEAN_UP stage.
+        let held = region
+            .service_deployments
+            .values()
+            .any(|d| d.cluster == self.cluster && d.service == self.name && d.holds_source());
+        if !((primary_steady && !held) || self.draining) {
+            return;
+        }
+        for d in deployments.iter().filter(|d| !is_primary(d)) {
+            let id = deployment_id(d);
+            for arn in &self.live_tasks(region, id) {
+                if let Some(record) = region.tasks.get_mut(arn) {
+                    tasks::stop(
+                        self.cx,
+                        record,
+                        &format!("Task stopped by deployment replacement ({id})"),
+                        TaskStopCode::ServiceSchedulerInitiated,
+                    );
+                    self.tasks_changed = true;
+                }
             }
         }
     }
-    let in_flight =
-        |region: &EcsRegion, id: &str| tasks_of(region, &mine, id).any(|t| !t.is_stopped());
-    deployments.retain(|d| {
-        d.status() == Some(DeploymentStatus::Primary)
-            || in_flight(region, d.id.as_deref().unwrap_or_default())
-    });
-    let (mut running, mut pending) = (0, 0);
-    for d in deployments.iter_mut() {
-        let id = d.id.clone().unwrap_or_default();
-        let (r, p) = counts(region, &id);
-        let failed = tasks_of(region, &mine, &id)
-            .filter(|t| t.stop_code() == Some(TaskStopCode::TaskFailedToStart))
-            .count() as i32;
-        if d.running_count != Some(r)
-            || d.pending_count != Some(p)
-            || d.failed_tasks != Some(failed)
-        {
-            d.running_count = Some(r);
-            d.pending_count = Some(p);
-            d.failed_tasks = Some(failed);
-            d.updated_at = Some(cx.now);
+
+    /// Records each deployment's running, pending and failed task counts. Returns the
+    /// service's running and pending counts.
+    fn count_deployments(&self, region: &EcsRegion, deployments: &mut [Deployment]) -> (i32, i32) {
+        let (mut running, mut pending) = (0, 0);
+        for d in deployments.iter_mut() {
+            let id = d.id.clone().unwrap_or_default();
+            let (r, p) = self.counts(region, &id);
+            let failed = tasks_of(region, &self.tasks, &id)
+                .filter(|t| t.stop_code() == Some(TaskStopCode::TaskFailedToStart))
+                .count() as i32;
+            if d.running_count != Some(r)
+                || d.pending_count != Some(p)
+                || d.failed_tasks != Some(failed)
+            {
+                d.running_count = Some(r);
+                d.pending_count = Some(p);
+                d.failed_tasks = Some(failed);
+                d.updated_at = Some(self.cx.now);
+            }
+            running += r;
+            pending += p;
         }
-        running += r;
-        pending += p;
+        (running, pending)
     }
-    let steady = deployments.len() == 1 && running == desired as i32 && pending == 0;
-    if let Some(primary) = deployments
-        .iter_mut()
-        .find(|d| d.status() == Some(DeploymentStatus::Primary))
-        && steady
+
+    /// Says once that a steady service has reached a steady state (not again while nothing
+    /// else happens to it).
+    fn note_steady_state(&mut self, before: &Service, steady: bool) {
+        let steady_message = format!("(service {}) has reached a steady state.", self.name);
+        let last_message = before
+            .events
+            .iter()
+            .flatten()
+            .next()
+            .and_then(|e| e.message.clone());
+        if steady
+            && !self.draining
+            && self.events.is_empty()
+            && last_message.as_deref() != Some(steady_message.as_str())
+        {
+            self.events.push(event(self.cx, steady_message));
+        }
+    }
+
+    /// Whether a draining service has no task left that is not stopped.
+    fn drained(&self, region: &EcsRegion) -> bool {
+        self.draining
+            && !self
+                .tasks
+                .iter()
+                .filter_map(|arn| region.tasks.get(arn))
+                .any(|t| !t.is_stopped())
+    }
+}
+
+/// Marks the primary deployment's rollout COMPLETED (the service is steady).
+fn complete_rollout(deployments: &mut [Deployment]) {
+    if let Some(primary) = deployments.iter_mut().find(|d| is_primary(d))
         && primary.rollout() != Some(RolloutState::Completed)
     {
         primary.set_rollout(RolloutState::Completed);
         primary.rollout_state_reason = Some(format!(
             "ECS deployment {} completed.",
-            primary.id.as_deref().unwrap_or_default()
+            deployment_id(primary)
         ));
     }
+}
 
-    let mut service = before.clone();
-    service.running_count = Some(running);
-    service.pending_count = Some(pending);
-    let steady_message = format!("(service {name}) has reached a steady state.");
-    let last_message = before
-        .events
-        .iter()
-        .flatten()
-        .next()
-        .and_then(|e| e.message.clone());
-    if steady
-        && !draining
-        && events.is_empty()
-        && last_message.as_deref() != Some(steady_message.as_str())
-    {
-        events.push(event(cx, steady_message));
+/// Puts this pass's events before the service's earlier ones, newest first.
+fn record_events(service: &mut Service, before: &Service, events: Vec<ServiceEvent>) {
+    if events.is_empty() {
+        return;
     }
-    if draining
-        && !mine
-            .iter()
-            .filter_map(|arn| region.tasks.get(arn))
-            .any(|t| !t.is_stopped())
-    {
-        service.set_status(ServiceStatus::Inactive);
-        deployments.clear();
-    }
-    service.deployments = Some(deployments);
-    if !events.is_empty() {
-        let mut all: Vec<ServiceEvent> = events.into_iter().rev().collect();
-        all.extend(before.events.clone().unwrap_or_default());
-        all.truncate(EVENTS_KEPT);
-        service.events = Some(all);
-    }
-    let changed = service != before || tasks_changed;
-    region.services.insert(key.clone(), service);
-    changed
+    let mut all: Vec<ServiceEvent> = events.into_iter().rev().collect();
+    all.extend(before.events.clone().unwrap_or_default());
+    all.truncate(EVENTS_KEPT);
+    service.events = Some(all);
+}
+
+/// Task ids as the service events list them: `a) (task b) (task c`.
+fn task_ids(arns: &[String]) -> String {
+    let ids: Vec<&str> = arns.iter().map(|a| task_id(a)).collect();
+    ids.join(") (task ")
 }
 
 /// Forgets the oldest stopped tasks beyond [`STOPPED_TASKS_KEPT`].

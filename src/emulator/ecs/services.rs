@@ -189,7 +189,59 @@ pub fn create_service(
 ) -> Result<CreateServiceResponse> {
     let region = state.region_mut(cx);
     let (cluster, _) = region.active_cluster(input.cluster.as_deref())?;
+    check_service_name(&input.service_name)?;
+    check_scheduling_strategy(input.scheduling_strategy.as_deref())?;
+    let launch_type = input.launch_type.clone().unwrap_or_else(|| "EC2".into());
+    let td = runnable_task_definition(
+        region,
+        input.task_definition.as_deref(),
+        &launch_type,
+        input.network_configuration.as_ref(),
+    )?;
+    let desired = required_desired_count(input.desired_count)?;
+    let role_arn = service_role(cx, &input)?;
+    let mut input = input;
+    if let Some(config) = input.deployment_configuration.as_mut() {
+        deployments::check_configuration(config)?;
+    }
     let name = input.service_name.clone();
+    let key = (cluster.clone(), name.clone());
+    let service_connect = check_service_connect(
+        cx,
+        cloudmap,
+        region,
+        (&cluster, &name),
+        &td,
+        input.service_connect_configuration.clone(),
+    )?;
+    let checked = CheckedCreate {
+        launch_type,
+        desired,
+        td_arn: td.task_definition_arn.clone().unwrap_or_default(),
+        role_arn,
+    };
+    if let Some(existing) = region.services.get(&key)
+        && let Some(service) = repeated_create(existing, &checked)?
+    {
+        return Ok(CreateServiceResponse {
+            service: Some(service),
+        });
+    }
+    quotas::new_service(region, &cluster)?;
+    let td_arn = checked.td_arn.clone();
+    let mut service = new_service(cx, &cluster, input, checked);
+    let mut first = deployment(cx, &service, &td_arn);
+    apply_service_connect(cx, cloudmap, &mut first, service_connect)?;
+    let first_id = first.id.clone().unwrap_or_default();
+    service.deployments = Some(vec![first]);
+    deployments::start(cx, region, &cluster, &mut service, &first_id, None);
+    region.services.insert(key, service.clone());
+    Ok(CreateServiceResponse {
+        service: Some(service),
+    })
+}
+
+fn check_service_name(name: &str) -> Result<()> {
     if name.is_empty()
         || name.len() > 255
         || !name
@@ -200,96 +252,99 @@ pub fn create_service(
             "serviceName: '{name}' is not valid: up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed."
         )));
     }
-    if input.scheduling_strategy.as_deref() == Some("DAEMON") {
+    Ok(())
+}
+
+fn check_scheduling_strategy(strategy: Option<&str>) -> Result<()> {
+    if strategy == Some("DAEMON") {
         return Err(EcsError::invalid_parameter(
             "schedulingStrategy: DAEMON services are not supported by the embedded cloud (it has no container instances); use REPLICA.",
         ));
     }
-    let launch_type = input.launch_type.clone().unwrap_or_else(|| "EC2".into());
-    let td = runnable_task_definition(
-        region,
-        input.task_definition.as_deref(),
-        &launch_type,
-        input.network_configuration.as_ref(),
-    )?;
-    let desired = input.desired_count.ok_or_else(|| {
+    Ok(())
+}
+
+/// CreateService's desiredCount, which a REPLICA service must give.
+fn required_desired_count(desired: Option<i32>) -> Result<i32> {
+    let desired = desired.ok_or_else(|| {
         EcsError::invalid_parameter(
             "desiredCount: required for a service whose schedulingStrategy is REPLICA.",
         )
     })?;
+    check_desired_count(desired)?;
+    Ok(desired)
+}
+
+fn check_desired_count(desired: i32) -> Result<()> {
     if desired < 0 {
         return Err(EcsError::invalid_parameter(
             "desiredCount must be at least 0.",
         ));
     }
-    quotas::desired_count(desired)?;
-    let role_arn = service_role(cx, &input)?;
-    let mut input = input;
-    if let Some(config) = input.deployment_configuration.as_mut() {
-        deployments::check_configuration(config)?;
-    }
-    let td_arn = td.task_definition_arn.clone().unwrap_or_default();
-    let key = (cluster.clone(), name.clone());
-    let service_connect = check_service_connect(
-        cx,
-        cloudmap,
-        region,
-        (&cluster, &name),
-        &td,
-        input.service_connect_configuration.clone(),
-    )?;
-    if let Some(existing) = region.services.get(&key) {
-        match existing.status() {
-            Some(ServiceStatus::Active) => {
-                // ECS answers a repeated identical create with the existing service.
-                let same = existing.task_definition.as_deref() == Some(td_arn.as_str())
-                    && existing.desired_count == Some(desired)
-                    && existing.launch_type.as_deref() == Some(launch_type.as_str());
-                return if same {
-                    Ok(CreateServiceResponse {
-                        service: Some(existing.clone()),
-                    })
-                } else {
-                    Err(EcsError::invalid_parameter(
-                        "Creation of service was not idempotent.",
-                    ))
-                };
+    quotas::desired_count(desired)
+}
+
+/// What CreateService checked, for the service it records.
+struct CheckedCreate {
+    launch_type: String,
+    desired: i32,
+    td_arn: String,
+    role_arn: Option<String>,
+}
+
+/// CreateService for a service of that name already there: the existing service when the
+/// create repeats it, an error when it differs or the service still drains, `None` when the
+/// old service is gone (INACTIVE) and a new one may take its name.
+fn repeated_create(existing: &Service, checked: &CheckedCreate) -> Result<Option<Service>> {
+    match existing.status() {
+        Some(ServiceStatus::Active) => {
+            // ECS answers a repeated identical create with the existing service.
+            let same = existing.task_definition.as_deref() == Some(checked.td_arn.as_str())
+                && existing.desired_count == Some(checked.desired)
+                && existing.launch_type.as_deref() == Some(checked.launch_type.as_str());
+            if same {
+                Ok(Some(existing.clone()))
+            } else {
+                Err(EcsError::invalid_parameter(
+                    "Creation of service was not idempotent.",
+                ))
             }
-            Some(ServiceStatus::Draining) => {
-                return Err(EcsError::invalid_parameter(
-                    "Unable to Start a service that is still Draining.",
-                ));
-            }
-            _ => {}
         }
+        Some(ServiceStatus::Draining) => Err(EcsError::invalid_parameter(
+            "Unable to Start a service that is still Draining.",
+        )),
+        _ => Ok(None),
     }
-    quotas::new_service(region, &cluster)?;
-    let mut service = Service {
+}
+
+/// The service CreateService records, with ECS's defaults for what the request leaves out.
+fn new_service(
+    cx: &Ctx,
+    cluster: &str,
+    input: CreateServiceRequest,
+    checked: CheckedCreate,
+) -> Service {
+    let name = input.service_name;
+    let launch_type = checked.launch_type;
+    Service {
         service_arn: Some(cx.arn(&format!("service/{cluster}/{name}"))),
         service_name: Some(name),
-        cluster_arn: Some(cx.cluster_arn(&cluster)),
+        cluster_arn: Some(cx.cluster_arn(cluster)),
         load_balancers: Some(input.load_balancers.unwrap_or_default()),
         service_registries: Some(input.service_registries.unwrap_or_default()),
         status: ServiceStatus::Active.wire(),
-        desired_count: Some(desired),
+        desired_count: Some(checked.desired),
         running_count: Some(0),
         pending_count: Some(0),
         launch_type: Some(launch_type.clone()),
         platform_version: (launch_type == "FARGATE")
             .then(|| input.platform_version.unwrap_or_else(|| "LATEST".into())),
-        task_definition: Some(td_arn.clone()),
-        deployment_configuration: Some(input.deployment_configuration.unwrap_or_else(|| {
-            DeploymentConfiguration {
-                deployment_circuit_breaker: Some(DeploymentCircuitBreaker {
-                    enable: false,
-                    rollback: false,
-                    ..DeploymentCircuitBreaker::default()
-                }),
-                maximum_percent: Some(200),
-                minimum_healthy_percent: Some(100),
-                ..DeploymentConfiguration::default()
-            }
-        })),
+        task_definition: Some(checked.td_arn),
+        deployment_configuration: Some(
+            input
+                .deployment_configuration
+                .unwrap_or_else(default_deployment_configuration),
+        ),
         events: Some(vec![]),
         created_at: Some(cx.now),
         placement_constraints: Some(input.placement_constraints.unwrap_or_default()),
@@ -300,23 +355,27 @@ pub fn create_service(
         deployment_controller: Some(input.deployment_controller.unwrap_or(DeploymentController {
             r#type: "ECS".into(),
         })),
-        role_arn,
+        role_arn: checked.role_arn,
         tags: Some(input.tags.unwrap_or_default()),
         created_by: Some(format!("arn:aws:iam::{}:root", cx.account)),
         enable_ecs_managed_tags: Some(input.enable_ecs_managed_tags.unwrap_or(false)),
         propagate_tags: Some(input.propagate_tags.unwrap_or_else(|| "NONE".into())),
         enable_execute_command: Some(input.enable_execute_command.unwrap_or(false)),
         ..Service::default()
-    };
-    let mut first = deployment(cx, &service, &td_arn);
-    apply_service_connect(cx, cloudmap, &mut first, service_connect)?;
-    let first_id = first.id.clone().unwrap_or_default();
-    service.deployments = Some(vec![first]);
-    deployments::start(cx, region, &cluster, &mut service, &first_id, None);
-    region.services.insert(key, service.clone());
-    Ok(CreateServiceResponse {
-        service: Some(service),
-    })
+    }
+}
+
+fn default_deployment_configuration() -> DeploymentConfiguration {
+    DeploymentConfiguration {
+        deployment_circuit_breaker: Some(DeploymentCircuitBreaker {
+            enable: false,
+            rollback: false,
+            ..DeploymentCircuitBreaker::default()
+        }),
+        maximum_percent: Some(200),
+        minimum_healthy_percent: Some(100),
+        ..DeploymentConfiguration::default()
+    }
 }
 
 fn active_service<'a>(
@@ -347,55 +406,13 @@ pub fn update_service(
     if service.status() != Some(ServiceStatus::Active) {
         return Err(EcsError::service_not_active());
     }
-    let launch_type = service.launch_type.clone().unwrap_or_else(|| "EC2".into());
     let network = input
         .network_configuration
         .clone()
         .or_else(|| service.network_configuration.clone());
-    // What starts a new deployment, as the model documents each member; placement changes
-    // apply to the next tasks placed and start none.
-    let new_td = input.task_definition.is_some()
-        || input.network_configuration.is_some()
-        || input.load_balancers.is_some()
-        || input.service_registries.is_some()
-        || input.service_connect_configuration.is_some()
-        || input.force_new_deployment == Some(true);
-    let td_reference = input
-        .task_definition
-        .clone()
-        .or_else(|| service.task_definition.clone());
     let key = (cluster, service_name(&input.service).to_string());
-    // Checked against the region before the service is changed (the borrow ends here).
-    let td = if new_td {
-        let region = &*region;
-        Some(runnable_task_definition(
-            region,
-            td_reference.as_deref(),
-            &launch_type,
-            network.as_ref(),
-        )?)
-    } else {
-        None
-    };
-    let service_connect = match &td {
-        Some(td) => check_service_connect(
-            cx,
-            cloudmap,
-            region,
-            (&key.0, &key.1),
-            td,
-            input.service_connect_configuration.clone(),
-        )?,
-        None => None,
-    };
-    if let Some(desired) = input.desired_count
-        && desired < 0
-    {
-        return Err(EcsError::invalid_parameter(
-            "desiredCount must be at least 0.",
-        ));
-    }
-    input.desired_count.map(quotas::desired_count).transpose()?;
+    let to_start = check_new_deployment(cx, cloudmap, region, &key, &input, network.as_ref())?;
+    input.desired_count.map(check_desired_count).transpose()?;
     let mut input = input;
     if let Some(config) = input.deployment_configuration.as_mut() {
         deployments::check_configuration(config)?;
@@ -404,57 +421,22 @@ pub fn update_service(
         .services
         .get_mut(&key)
         .expect("active_service found it");
-    if let Some(desired) = input.desired_count {
-        service.desired_count = Some(desired);
-    }
-    if let Some(config) = input.deployment_configuration.clone() {
-        service.deployment_configuration = Some(config);
-    }
-    service.network_configuration = network;
-    apply_service_changes(cx, service, &input);
+    apply_update(cx, service, &input, network);
     let mut ecs_deployments = service.deployments.take().unwrap_or_default();
-    let mut started = None;
-    if let Some(td) = td {
-        let arn = td.task_definition_arn.unwrap_or_default();
-        let primary = ecs_deployments
-            .iter()
-            .find(|d| d.status() == Some(DeploymentStatus::Primary));
-        let source = primary.and_then(|d| Some((d.id.clone()?, d.task_definition.clone()?)));
-        // A deployment keeps the service's Service Connect configuration unless the update
-        // gives a new one.
-        let inherited = primary.map(|d| {
-            (
-                d.service_connect_configuration.clone(),
-                d.service_connect_resources.clone(),
+    let started = to_start
+        .map(|(td, service_connect)| {
+            new_deployment(
+                cx,
+                cloudmap,
+                service,
+                &mut ecs_deployments,
+                td,
+                service_connect,
             )
-        });
-        service.task_definition = Some(arn.clone());
-        for d in ecs_deployments
-            .iter_mut()
-            .filter(|d| d.status() == Some(DeploymentStatus::Primary))
-        {
-            d.set_status(DeploymentStatus::Active);
-            d.updated_at = Some(cx.now);
-        }
-        let mut new = deployment(cx, service, &arn);
-        if service_connect.is_some() {
-            apply_service_connect(cx, cloudmap, &mut new, service_connect)?;
-        } else if let Some((config, resources)) = inherited {
-            new.service_connect_configuration = config;
-            new.service_connect_resources = resources;
-        }
-        started = Some((new.id.clone().unwrap_or_default(), source));
-        ecs_deployments.insert(0, new);
-    }
-    let mut deployments = ecs_deployments;
-    if let Some(primary) = deployments
-        .iter_mut()
-        .find(|d| d.status() == Some(DeploymentStatus::Primary))
-    {
-        primary.desired_count = service.desired_count;
-        primary.updated_at = Some(cx.now);
-    }
-    service.deployments = Some(deployments);
+        })
+        .transpose()?;
+    primary_follows_desired_count(cx, service, &mut ecs_deployments);
+    service.deployments = Some(ecs_deployments);
     if let Some((id, source)) = started {
         let mut service = service.clone();
         deployments::start(cx, region, &key.0, &mut service, &id, source);
@@ -463,6 +445,123 @@ pub fn update_service(
     Ok(UpdateServiceResponse {
         service: region.services.get(&key).cloned(),
     })
+}
+
+/// The task definition and Service Connect configuration of the ECS deployment an update
+/// starts, if it starts one; checked against the region before the service is changed.
+fn check_new_deployment(
+    cx: &Ctx,
+    cloudmap: &CloudMap,
+    region: &EcsRegion,
+    key: &(String, String),
+    input: &UpdateServiceRequest,
+    network: Option<&NetworkConfiguration>,
+) -> Result<Option<(TaskDefinition, Option<CheckedServiceConnect>)>> {
+    if !starts_deployment(input) {
+        return Ok(None);
+    }
+    let service = &region.services[key];
+    let launch_type = service.launch_type.clone().unwrap_or_else(|| "EC2".into());
+    let td_reference = input
+        .task_definition
+        .clone()
+        .or_else(|| service.task_definition.clone());
+    let td = runnable_task_definition(region, td_reference.as_deref(), &launch_type, network)?;
+    let service_connect = check_service_connect(
+        cx,
+        cloudmap,
+        region,
+        (&key.0, &key.1),
+        &td,
+        input.service_connect_configuration.clone(),
+    )?;
+    Ok(Some((td, service_connect)))
+}
+
+/// Whether UpdateService starts a new deployment, as the model documents each member;
+/// placement changes apply to the next tasks placed and start none.
+fn starts_deployment(input: &UpdateServiceRequest) -> bool {
+    input.task_definition.is_some()
+        || input.network_configuration.is_some()
+        || input.load_balancers.is_some()
+        || input.service_registries.is_some()
+        || input.service_connect_configuration.is_some()
+        || input.force_new_deployment == Some(true)
+}
+
+/// Applies UpdateService's settings to the service (its network configuration as resolved
+/// from the request and the service).
+fn apply_update(
+    cx: &Ctx,
+    service: &mut Service,
+    input: &UpdateServiceRequest,
+    network: Option<NetworkConfiguration>,
+) {
+    if let Some(desired) = input.desired_count {
+        service.desired_count = Some(desired);
+    }
+    if let Some(config) = input.deployment_configuration.clone() {
+        service.deployment_configuration = Some(config);
+    }
+    service.network_configuration = network;
+    apply_service_changes(cx, service, input);
+}
+
+/// Keeps the primary ECS deployment's desired count the service's.
+fn primary_follows_desired_count(cx: &Ctx, service: &Service, ecs_deployments: &mut [Deployment]) {
+    if let Some(primary) = ecs_deployments
+        .iter_mut()
+        .find(|d| d.status() == Some(DeploymentStatus::Primary))
+    {
+        primary.desired_count = service.desired_count;
+        primary.updated_at = Some(cx.now);
+    }
+}
+
+/// The ECS deployment a new one replaces, if any: (its id, its task definition).
+type Source = Option<(String, String)>;
+
+/// Makes a new PRIMARY ECS deployment of `td` (the old primary becomes ACTIVE) and puts it
+/// first. Returns its id and the deployment it replaces.
+fn new_deployment(
+    cx: &Ctx,
+    cloudmap: &CloudMap,
+    service: &mut Service,
+    ecs_deployments: &mut Vec<Deployment>,
+    td: TaskDefinition,
+    service_connect: Option<CheckedServiceConnect>,
+) -> Result<(String, Source)> {
+    let arn = td.task_definition_arn.unwrap_or_default();
+    let primary = ecs_deployments
+        .iter()
+        .find(|d| d.status() == Some(DeploymentStatus::Primary));
+    let source = primary.and_then(|d| Some((d.id.clone()?, d.task_definition.clone()?)));
+    // A deployment keeps the service's Service Connect configuration unless the update
+    // gives a new one.
+    let inherited = primary.map(|d| {
+        (
+            d.service_connect_configuration.clone(),
+            d.service_connect_resources.clone(),
+        )
+    });
+    service.task_definition = Some(arn.clone());
+    for d in ecs_deployments
+        .iter_mut()
+        .filter(|d| d.status() == Some(DeploymentStatus::Primary))
+    {
+        d.set_status(DeploymentStatus::Active);
+        d.updated_at = Some(cx.now);
+    }
+    let mut new = deployment(cx, service, &arn);
+    if service_connect.is_some() {
+        apply_service_connect(cx, cloudmap, &mut new, service_connect)?;
+    } else if let Some((config, resources)) = inherited {
+        new.service_connect_configuration = config;
+        new.service_connect_resources = resources;
+    }
+    let started = (new.id.clone().unwrap_or_default(), source);
+    ecs_deployments.insert(0, new);
+    Ok(started)
 }
 
 /// UpdateService's members that replace the service's own when given (an empty list clears

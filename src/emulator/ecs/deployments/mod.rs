@@ -108,16 +108,70 @@ pub fn start(
     source: Option<(String, String)>,
 ) {
     let name = service.service_name.clone().unwrap_or_default();
+    let revision_arn = record_revision(cx, region, cluster, service, target_id);
+    // A deployment still running is superseded by this one (ECS stops it).
+    for old in region
+        .service_deployments
+        .values_mut()
+        .filter(|d| d.cluster == cluster && d.service == name && d.in_progress())
+    {
+        finish(
+            cx,
+            old,
+            ServiceDeploymentStatus::Stopped,
+            "Superseded by a newer service deployment.",
+        );
+    }
+    let (source_id, source_td) = source.unzip();
+    let source_revisions = source_revisions(region, cluster, &name, source_td.as_deref());
+    let deployment_arn = cx.arn(&format!(
+        "service-deployment/{cluster}/{name}/{}",
+        numeric_id()
+    ));
+    let deployment = service_deployment(
+        cx,
+        service,
+        &deployment_arn,
+        &revision_arn,
+        source_revisions,
+    );
+    service.current_service_deployment = Some(deployment_arn.clone());
+    region.service_deployments.insert(
+        deployment_arn,
+        ServiceDeploymentRecord {
+            deployment,
+            cluster: cluster.to_string(),
+            service: name.clone(),
+            target_id: target_id.to_string(),
+            target_task_definition: service.task_definition.clone().unwrap_or_default(),
+            source_id,
+            source_task_definition: source_td,
+            target_percent: 0.0,
+            shifted_at: cx.now,
+        },
+    );
+    prune(region, cluster, &name);
+}
+
+/// Records the service as it now is, with the ECS deployment `target_id`'s Service Connect
+/// configuration, as a new service revision. Returns its ARN.
+fn record_revision(
+    cx: &Ctx,
+    region: &mut EcsRegion,
+    cluster: &str,
+    service: &Service,
+    target_id: &str,
+) -> String {
+    let name = service.service_name.as_deref().unwrap_or_default();
     let revision_arn = cx.arn(&format!(
         "service-revision/{cluster}/{name}/{}",
         numeric_id()
     ));
-    let td = service.task_definition.clone().unwrap_or_default();
     let revision = ServiceRevision {
         service_revision_arn: Some(revision_arn.clone()),
         service_arn: service.service_arn.clone(),
         cluster_arn: service.cluster_arn.clone(),
-        task_definition: Some(td.clone()),
+        task_definition: Some(service.task_definition.clone().unwrap_or_default()),
         launch_type: service.launch_type.clone(),
         platform_version: service.platform_version.clone(),
         load_balancers: service.load_balancers.clone(),
@@ -135,39 +189,38 @@ pub fn start(
     region
         .service_revisions
         .insert(revision_arn.clone(), revision);
-    // A deployment still running is superseded by this one (ECS stops it).
-    for old in region
-        .service_deployments
-        .values_mut()
-        .filter(|d| d.cluster == cluster && d.service == name && d.in_progress())
-    {
-        finish(
-            cx,
-            old,
-            ServiceDeploymentStatus::Stopped,
-            "Superseded by a newer service deployment.",
-        );
-    }
-    let (source_id, source_td) = source.unzip();
-    let source_revisions: Vec<ServiceRevisionSummary> = source_td
+    revision_arn
+}
+
+/// The revision a deployment starts from: the service's newest one running the source task
+/// definition, if any.
+fn source_revisions(
+    region: &EcsRegion,
+    cluster: &str,
+    service: &str,
+    source_td: Option<&str>,
+) -> Vec<ServiceRevisionSummary> {
+    source_td
         .iter()
-        .filter_map(|td| latest_revision_arn(region, cluster, &name, td))
+        .filter_map(|td| latest_revision_arn(region, cluster, service, td))
         .map(|arn| ServiceRevisionSummary {
             arn: Some(arn),
             ..ServiceRevisionSummary::default()
         })
-        .collect();
-    let config = service.deployment_configuration.clone();
-    let breaker = config
-        .as_ref()
-        .and_then(|c| c.deployment_circuit_breaker.as_ref())
-        .filter(|b| b.enable);
-    let deployment_arn = cx.arn(&format!(
-        "service-deployment/{cluster}/{name}/{}",
-        numeric_id()
-    ));
-    let deployment = ServiceDeployment {
-        service_deployment_arn: Some(deployment_arn.clone()),
+        .collect()
+}
+
+/// A new service deployment, IN_PROGRESS at its SCALE_UP stage, from `source_revisions` to
+/// the service revision `revision_arn`.
+fn service_deployment(
+    cx: &Ctx,
+    service: &Service,
+    deployment_arn: &str,
+    revision_arn: &str,
+    source_revisions: Vec<ServiceRevisionSummary>,
+) -> ServiceDeployment {
+    ServiceDeployment {
+        service_deployment_arn: Some(deployment_arn.to_string()),
         service_arn: service.service_arn.clone(),
         cluster_arn: service.cluster_arn.clone(),
         created_at: Some(cx.now),
@@ -175,43 +228,38 @@ pub fn start(
         updated_at: Some(cx.now),
         source_service_revisions: Some(source_revisions),
         target_service_revision: Some(ServiceRevisionSummary {
-            arn: Some(revision_arn.clone()),
+            arn: Some(revision_arn.to_string()),
             requested_task_count: service.desired_count,
             ..ServiceRevisionSummary::default()
         }),
         status: ServiceDeploymentStatus::InProgress.wire(),
         lifecycle_stage: LifecycleStage::ScaleUp.wire(),
-        deployment_configuration: config.clone(),
-        deployment_circuit_breaker: Some(ServiceDeploymentCircuitBreaker {
-            status: if breaker.is_some() {
-                CircuitBreakerStatus::Monitoring
-            } else {
-                CircuitBreakerStatus::Disabled
-            }
-            .wire(),
-            failure_count: Some(0),
-            threshold: Some(breaker.map_or(0, |b| {
-                breaker_threshold(b, service.desired_count.unwrap_or(0))
-            })),
-        }),
+        deployment_configuration: service.deployment_configuration.clone(),
+        deployment_circuit_breaker: Some(circuit_breaker(service)),
         ..ServiceDeployment::default()
-    };
-    service.current_service_deployment = Some(deployment_arn.clone());
-    region.service_deployments.insert(
-        deployment_arn,
-        ServiceDeploymentRecord {
-            deployment,
-            cluster: cluster.to_string(),
-            service: name.clone(),
-            target_id: target_id.to_string(),
-            target_task_definition: td,
-            source_id,
-            source_task_definition: source_td,
-            target_percent: 0.0,
-            shifted_at: cx.now,
-        },
-    );
-    prune(region, cluster, &name);
+    }
+}
+
+/// The deployment circuit breaker as the service configures it: MONITORING with its failure
+/// threshold when enabled, else DISABLED.
+fn circuit_breaker(service: &Service) -> ServiceDeploymentCircuitBreaker {
+    let breaker = service
+        .deployment_configuration
+        .as_ref()
+        .and_then(|c| c.deployment_circuit_breaker.as_ref())
+        .filter(|b| b.enable);
+    ServiceDeploymentCircuitBreaker {
+        status: if breaker.is_some() {
+            CircuitBreakerStatus::Monitoring
+        } else {
+            CircuitBreakerStatus::Disabled
+        }
+        .wire(),
+        failure_count: Some(0),
+        threshold: Some(breaker.map_or(0, |b| {
+            breaker_threshold(b, service.desired_count.unwrap_or(0))
+        })),
+    }
 }
 
 /// The newest revision of a service that runs `td`.
