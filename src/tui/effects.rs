@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
@@ -18,7 +17,7 @@ use super::deployment;
 use super::inputs::{edit_text_of, inputs_of};
 use super::resilience::ResiliencePoll;
 use super::resource_tree;
-use crate::api::route_weights::{self, RouteName};
+use crate::api::route_weights;
 use crate::canary::{CanaryPlan, StageEvent};
 use crate::dataplane::faults::{Fault, FaultSwitch};
 use crate::dataplane::hosts::Hosts;
@@ -27,6 +26,7 @@ use crate::walkthrough::progress::{Demo, Progress};
 use crate::walkthrough::runner::{Outcome, Session, StepError, StepReport};
 use crate::walkthrough::step::{RequesterRef, StepKind};
 use crate::walkthrough::teardown::teardown;
+use crate::walkthrough::weighted_route::weighted_route;
 
 /// How long one step may take before the UI calls it failed.
 const STEP_TIMEOUT: Duration = Duration::from_secs(90);
@@ -543,7 +543,7 @@ impl Effects {
     /// by when none runs yet.
     fn start_autopilot(&self, plan: CanaryPlan) {
         let session = self.session();
-        let Some(route) = route_name(&session) else {
+        let Some(route) = weighted_route(&session) else {
             let _ = self
                 .tx
                 .send(Msg::Autopilot(Box::new(StageEvent::failed_to_start(
@@ -674,28 +674,9 @@ fn failed(message: String) -> StepReport {
     }
 }
 
-/// The route the weight keys move: the walkthrough's CreateRoute input.
-fn route_input(session: &Session) -> Option<Value> {
-    let index = session.walkthrough.steps.iter().position(
-        |s| matches!(&s.kind, StepKind::Api { call, .. } if call.operation == "CreateRoute"),
-    )?;
-    Some(session.prepare(index)?.ok()?.json)
-}
-
-/// The route the weight keys (and the autopilot) move, by name.
-fn route_name(session: &Session) -> Option<RouteName> {
-    let route = route_input(session)?;
-    let text = |key: &str| Some(route.get(key)?.as_str()?.to_string());
-    Some(RouteName {
-        mesh: text("meshName")?,
-        router: text("virtualRouterName")?,
-        route: text("routeName")?,
-    })
-}
-
 /// Moves the route's weights and nothing else of it (a retry policy set since stays).
 async fn set_weights(session: &Session, weights: &Weights) -> Result<(), String> {
-    let name = route_name(session).ok_or("the walkthrough has no route")?;
+    let name = weighted_route(session).ok_or("the walkthrough has no route")?;
     route_weights::set(&session.target, &name, &weights.targets)
         .await
         .0
@@ -704,6 +685,6 @@ async fn set_weights(session: &Session, weights: &Weights) -> Result<(), String>
 
 /// The resource tree and the weights of the route the keys move.
 async fn refresh(session: &Session) -> (Resources, Option<Weights>) {
-    let route = route_name(session).map(|r| (r.router, r.route));
+    let route = weighted_route(session).map(|r| (r.router, r.route));
     resource_tree::read(session, route).await
 }

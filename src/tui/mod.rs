@@ -13,6 +13,7 @@ pub mod keys;
 pub mod layout;
 pub mod resilience;
 pub mod resource_tree;
+pub mod resources_pane;
 pub mod svg;
 pub mod terminal;
 pub mod theme;

@@ -15,6 +15,7 @@ pub mod runner;
 pub mod step;
 pub mod teardown;
 pub mod vars;
+pub mod weighted_route;
 
 use std::collections::BTreeMap;
 use std::path::Path;
