@@ -4,8 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${PORT:-4577}
-cargo build --release --quiet
-./target/release/meshwalk serve --port "$port" >/dev/null &
+# BIN=path/to/meshwalk measures another build side by side, as in common.sh.
+if [ -z "${BIN:-}" ]; then
+  BIN=./target/release/meshwalk
+  cargo build --release --quiet
+fi
+export MESHWALK_STATE_DIR=${MESHWALK_STATE_DIR:-$(mktemp -d)}
+$BIN serve --port "$port" >/dev/null &
 server=$!
 trap 'kill $server' EXIT
 for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/v20190125/meshes" && break; sleep 0.1; done
