@@ -17,7 +17,8 @@ pub const STATIC_ACCESS_KEY: &str = "meshwalk";
 
 /// The HTTP(S) client of every SDK client: rustls on ring. The SDKs' default features would
 /// build two TLS stacks (rustls 0.21 for their legacy client, rustls 0.23 on aws-lc, whose C
-/// build alone took 37 s of a fresh build); Cargo.toml turns them off and this is the one left.
+/// build alone was 72 s of a fresh build's compiler time); Cargo.toml turns them off and this
+/// is the one left.
 pub fn sdk_http_client() -> SharedHttpClient {
     aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
