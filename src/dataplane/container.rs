@@ -1,12 +1,22 @@
-//! A running container: an HTTP server on its own 127.0.0.1 port, stopped gracefully.
+//! A running container: an HTTP/1.1 server on its own 127.0.0.1 port, stopped gracefully.
 
+use std::error::Error as StdError;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::Router;
-use axum::serve::ListenerExt;
+use axum::http::{Request, Response};
+use hyper::body::{Body, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::Service;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+use crate::emulator::server::is_per_connection;
 
 pub struct Container {
     pub name: String,
@@ -16,23 +26,27 @@ pub struct Container {
 }
 
 impl Container {
-    /// Binds a fresh loopback port and serves `app` on it.
+    /// Binds a fresh loopback port and serves the axum `app` on it.
     pub async fn serve(name: &str, app: Router) -> std::io::Result<Container> {
+        Container::serve_service(name, TowerToHyperService::new(app)).await
+    }
+
+    /// Binds a fresh loopback port and serves a hyper `service` on it: what a container that
+    /// answers every request the same way (the sidecars' egress) uses, with no router and no
+    /// boxed bodies in between.
+    pub async fn serve_service<S, B>(name: &str, service: S) -> std::io::Result<Container>
+    where
+        S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + Sync + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<Box<dyn StdError + Send + Sync>>,
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<Box<dyn StdError + Send + Sync>>,
+    {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
-        // Small request/response exchanges: without TCP_NODELAY, Nagle's algorithm and
-        // delayed ACKs would add tens of milliseconds to some of them.
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let task = tokio::spawn(accept(listener, service, stopped));
         Ok(Container {
             name: name.to_string(),
             addr,
@@ -48,6 +62,46 @@ impl Container {
         }
         let _ = (&mut self.task).await;
     }
+}
+
+/// Serves each connection until `stopped`; then closes the idle ones and waits for the
+/// requests in flight.
+async fn accept<S, B>(listener: TcpListener, service: S, mut stopped: oneshot::Receiver<()>)
+where
+    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + Sync + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn StdError + Send + Sync>>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn StdError + Send + Sync>>,
+{
+    let graceful = GracefulShutdown::new();
+    loop {
+        let tcp = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _peer)) => tcp,
+                Err(e) => {
+                    // Out of file descriptors, say: let connections end before retrying.
+                    if !is_per_connection(&e) {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    continue;
+                }
+            },
+            _ = &mut stopped => break,
+        };
+        // Small request/response exchanges: without TCP_NODELAY, Nagle's algorithm and
+        // delayed ACKs would add tens of milliseconds to some of them.
+        let _ = tcp.set_nodelay(true);
+        let connection = http1::Builder::new().serve_connection(TokioIo::new(tcp), service.clone());
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A client that goes away mid-request is its own business.
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 impl Drop for Container {

@@ -385,7 +385,7 @@ async fn start_sidecar(
         rng,
         hosts: shared.hosts.clone(),
     };
-    let container = Container::serve(&name, sidecar::egress(sidecar))
+    let container = sidecar::serve_egress(&name, sidecar)
         .await
         .map_err(|e| e.to_string())?;
     let addr = container.addr;

@@ -8,17 +8,16 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
 use axum::http::uri::PathAndQuery;
-use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, Uri, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri, header};
 use bytes::Bytes;
-use hyper::body::Incoming;
+use http_body_util::{BodyExt, Either, Full, Limited};
+use hyper::body::{Body as _, Incoming};
+use hyper::service::service_fn;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::compiled::{Compiled, CompiledCache};
+use super::container::Container;
 use super::hosts::{HostState, Hosts};
 use super::pool::{OVERFLOW_BODY, Overflow, Pool};
 use super::routing::{
@@ -53,20 +52,45 @@ pub struct Sidecar {
     pub hosts: Arc<Hosts>,
 }
 
-pub fn egress(sidecar: Sidecar) -> Router {
-    Router::new().fallback(route).with_state(Arc::new(sidecar))
+/// What the egress answers with: the upstream's answer streamed through, or its own.
+pub type EgressBody = Either<Incoming, Full<Bytes>>;
+
+/// Serves the sidecar's egress listener. Every request takes the same path, so it is a plain
+/// hyper service: no router, and the upstream's body is passed on without boxing it.
+pub async fn serve_egress(name: &str, sidecar: Sidecar) -> std::io::Result<Container> {
+    let sidecar = Arc::new(sidecar);
+    let service = service_fn(move |request| {
+        let sidecar = sidecar.clone();
+        async move { Ok::<_, std::convert::Infallible>(route(sidecar, request).await) }
+    });
+    Container::serve_service(name, service).await
 }
 
-fn envoy_error(status: u16, body: String) -> Response<Body> {
+fn envoy_error(status: u16, body: String) -> Response<EgressBody> {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-    let mut response = (status, body).into_response();
-    response
-        .headers_mut()
-        .insert("server", HeaderValue::from_static("envoy"));
+    let mut response = Response::new(Either::Right(Full::new(Bytes::from(body))));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    headers.insert("server", HeaderValue::from_static("envoy"));
     response
 }
 
-async fn route(State(sc): State<Arc<Sidecar>>, request: Request) -> Response<Body> {
+/// The request's body, whole (a retry resends it); `None` past [`MAX_BODY`] or when the app
+/// went away while sending it.
+async fn whole_body(body: Incoming) -> Option<Bytes> {
+    // Most requests have none: no need to poll for it.
+    if body.is_end_stream() {
+        return Some(Bytes::new());
+    }
+    let collected = Limited::new(body, MAX_BODY).collect().await.ok()?;
+    Some(collected.to_bytes())
+}
+
+async fn route(sc: Arc<Sidecar>, request: Request<Incoming>) -> Response<EgressBody> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     // Borrowed from the request: routing a request allocates nothing for its host.
@@ -78,7 +102,7 @@ async fn route(State(sc): State<Arc<Sidecar>>, request: Request) -> Response<Bod
         .or(authority)
         .unwrap_or_default();
     let host = host_header.split(':').next().unwrap_or_default();
-    let Ok(body) = to_bytes(body, MAX_BODY).await else {
+    let Some(body) = whole_body(body).await else {
         return envoy_error(413, "payload too large".into());
     };
     let target = {
@@ -125,7 +149,7 @@ async fn route(State(sc): State<Arc<Sidecar>>, request: Request) -> Response<Bod
     response
 }
 
-fn unroutable_response(unroutable: &Unroutable) -> Response<Body> {
+fn unroutable_response(unroutable: &Unroutable) -> Response<EgressBody> {
     envoy_error(unroutable.status(), unroutable.body())
 }
 
@@ -138,7 +162,7 @@ async fn forward(
     mut parts: axum::http::request::Parts,
     path: &PathAndQuery,
     body: Bytes,
-) -> Response<Body> {
+) -> Response<EgressBody> {
     let attempts = 1 + target.retry.as_ref().map_or(0, |r| r.max_retries);
     let per_try = per_try_timeout(target);
     let upstream = &target.upstream;
@@ -198,7 +222,7 @@ fn endpoint_uri(endpoint: &TaskEndpoint, path: &PathAndQuery) -> axum::http::Res
 async fn enter_pool(
     upstream: &Upstream,
     host: &HostState,
-) -> Result<Option<OwnedSemaphorePermit>, Response<Body>> {
+) -> Result<Option<OwnedSemaphorePermit>, Response<EgressBody>> {
     let Some(limits) = upstream.pool else {
         return Ok(None);
     };
@@ -260,9 +284,9 @@ fn record_outlier(sc: &Sidecar, upstream: &Upstream, host: &HostState, outcome: 
 /// What to do after an attempt.
 enum Attempt {
     /// Answer the app with this.
-    Answer(Response<Body>),
+    Answer(Response<EgressBody>),
     /// Try again; this is the answer if no attempt is left.
-    Retry(Response<Body>),
+    Retry(Response<EgressBody>),
 }
 
 /// Whether the route's retry policy retries an attempt's outcome, and the answer it makes.
@@ -273,8 +297,7 @@ fn judge(retry: Option<&Retry>, outcome: Outcome, last_attempt: bool) -> Attempt
             if !last_attempt && retryable_status(retry, status) {
                 return Attempt::Retry(envoy_error(status.as_u16(), String::new()));
             }
-            let (parts, body) = response.into_parts();
-            Attempt::Answer(Response::from_parts(parts, Body::new(body)))
+            Attempt::Answer(response.map(Either::Left))
         }
         Ok(Err(_connect)) => {
             let error = envoy_error(
@@ -300,7 +323,7 @@ fn judge(retry: Option<&Retry>, outcome: Outcome, last_attempt: bool) -> Attempt
 }
 
 /// Envoy's answer when a connection pool and its queue are full.
-fn overflow() -> Response<Body> {
+fn overflow() -> Response<EgressBody> {
     let mut response = envoy_error(503, OVERFLOW_BODY.into());
     response
         .headers_mut()

@@ -114,7 +114,8 @@ pub async fn serve(
     // Dropping the sets aborts whatever is left: a client cannot hold the shutdown.
 }
 
-fn is_per_connection(e: &io::Error) -> bool {
+/// Whether a failed accept concerns only that connection (the next accept may succeed now).
+pub(crate) fn is_per_connection(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::ConnectionAborted

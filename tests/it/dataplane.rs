@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, LaunchType, NetworkMode};
+use axum::http::Method;
 use meshwalk::dataplane::faults::Fault;
 
 use crate::dataplane_support::*;
@@ -182,6 +183,35 @@ async fn no_endpoint_is_a_503_and_stopped_tasks_leave_the_endpoint_set() {
             "a stopped task got a request"
         );
     }
+}
+
+/// A request body goes through the sidecar whole (it keeps it to resend on a retry), up to
+/// 4 MiB; a bigger one is Envoy's 413, answered by the sidecar itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sidecar_forwards_request_bodies_and_refuses_oversized_ones() {
+    let t = start_tutorial().await;
+    let egress = t.host_port("requester", "envoy", 15001).await;
+    let url = format!("http://127.0.0.1:{egress}/");
+    let host = Some("distributor.gophers.local");
+    let (status, headers, body) = t
+        .http
+        .send(Method::POST, &url, host, vec![b'x'; 64 << 10])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        headers.contains_key("x-meshwalk-virtual-node"),
+        "{headers:?}"
+    );
+    assert!(body.contains("\"version\""), "{body}");
+
+    let (status, headers, body) = t
+        .http
+        .send(Method::POST, &url, host, vec![b'x'; (4 << 20) + 1])
+        .await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(headers["server"], "envoy");
+    assert_eq!(headers["content-type"], "text/plain; charset=utf-8");
+    assert_eq!(body, "payload too large");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

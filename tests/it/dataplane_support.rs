@@ -23,7 +23,7 @@ pub struct Tutorial {
 
 /// Real HTTP on loopback with the data plane's own client.
 pub mod probe {
-    use axum::http::{HeaderValue, Request, header};
+    use axum::http::{HeaderMap, HeaderValue, Method, Request, header};
     use http_body_util::BodyExt;
     use meshwalk::http_client::{HttpClient, full, http_client};
 
@@ -37,18 +37,32 @@ pub mod probe {
 
         /// GET `url` (with `host` as the Host header if given): (status, body).
         pub async fn get(&self, url: &str, host: Option<&str>) -> (u16, String) {
-            let mut request = Request::get(url);
+            let (status, _headers, body) = self.send(Method::GET, url, host, Vec::new()).await;
+            (status, body)
+        }
+
+        /// Sends `body` to `url` (with `host` as the Host header if given): (status, headers,
+        /// body).
+        pub async fn send(
+            &self,
+            method: Method,
+            url: &str,
+            host: Option<&str>,
+            body: Vec<u8>,
+        ) -> (u16, HeaderMap, String) {
+            let mut request = Request::builder().method(method).uri(url);
             if let Some(host) = host {
                 request = request.header(header::HOST, HeaderValue::from_str(host).unwrap());
             }
             let response = self
                 .0
-                .request(request.body(full(Vec::new())).unwrap())
+                .request(request.body(full(body)).unwrap())
                 .await
                 .unwrap();
-            let status = response.status().as_u16();
-            let body = response.into_body().collect().await.unwrap().to_bytes();
-            (status, String::from_utf8_lossy(&body).into_owned())
+            let (parts, body) = response.into_parts();
+            let body = body.collect().await.unwrap().to_bytes();
+            let body = String::from_utf8_lossy(&body).into_owned();
+            (parts.status.as_u16(), parts.headers, body)
         }
     }
 }
