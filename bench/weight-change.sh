@@ -10,7 +10,8 @@ route = endpoint + "/v20190125/meshes/gophermesh/virtualRouter/distributor/route
 def weights(v1, v2):
     body = {"spec": {"httpRoute": {"match": {"prefix": "/"}, "action": {"weightedTargets": [
         {"virtualNode": "distributorV1", "weight": v1}, {"virtualNode": "distributorV2", "weight": v2}]}}}}
-    urllib.request.urlopen(urllib.request.Request(route, json.dumps(body).encode(), method="PUT")).read()
+    urllib.request.urlopen(urllib.request.Request(
+        route, json.dumps(body).encode(), method="PUT", headers={"Content-Type": "application/json"})).read()
 def version():
     req = urllib.request.Request("http://127.0.0.1:%s/" % egress, headers={"Host": "distributor.gophers.local"})
     return json.load(urllib.request.urlopen(req))["version"]
