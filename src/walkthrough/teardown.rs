@@ -12,6 +12,7 @@ use super::input;
 mod cloud_map;
 use super::runner::{Session, identifiers};
 use super::step::{AwsService, StepKind};
+use super::vars::Vars;
 use crate::api::call::{CallRequest, send, send_json};
 use crate::api::error::CallError;
 use crate::model::{appmesh, ecs};
@@ -52,6 +53,7 @@ pub async fn teardown(
         done.push(d);
     };
     let all = &session.walkthrough.steps;
+    let vars = vars_for_deletion(session);
     for step in all[steps.start.min(all.len())..steps.end.min(all.len())]
         .iter()
         .rev()
@@ -62,7 +64,7 @@ pub async fn teardown(
         let Ok(prepared) = input::prepare(
             &session.walkthrough,
             call,
-            &session.vars(),
+            &vars,
             session.edits.get(&step.id).map(String::as_str),
         ) else {
             continue;
@@ -121,6 +123,25 @@ pub async fn teardown(
         }
     }
     done
+}
+
+/// The session's variables, with a stand-in for each value a step learns that the session has
+/// not learned: a task definition's revision (a new process, or one already deregistered) or a
+/// deployment's ARN never names what teardown deletes, and without them a service that uses
+/// them would be skipped, leaving its cluster undeletable.
+fn vars_for_deletion(session: &Session) -> Vars {
+    let mut vars = session.vars();
+    let learned = session.walkthrough.steps.iter().flat_map(|step| {
+        step.revision_var
+            .iter()
+            .chain(step.learn.iter().map(|(name, _pointer)| name))
+    });
+    for name in learned {
+        if vars.get(name).is_none() {
+            vars.set(name, &format!("${{{name}}}"));
+        }
+    }
+    vars
 }
 
 fn name_of(want: &Value) -> String {
