@@ -1,5 +1,6 @@
 //! `meshwalk export`: the script passes `bash -n` and its calls, parsed back from the script
-//! and replayed through the SDK (the aws CLI is not needed), build the walkthrough on an
+//! and replayed through the SDK (the aws CLI is not needed; the values the script reads into
+//! shell variables are read from the answers the same way), build the walkthrough on an
 //! embedded cloud; the handout shows the session's recorded results, and says "not run yet"
 //! where there is none.
 
@@ -35,6 +36,41 @@ fn exported(
     let mut out = Vec::new();
     export::export(session, &args, results, &mut out).unwrap();
     String::from_utf8(out).unwrap()
+}
+
+/// A `NAME=$(COMMAND --query 'QUERY' --output text)` line: (NAME, COMMAND, QUERY).
+fn captured(line: &str) -> Option<(&str, &str, &str)> {
+    let (name, rest) = line.split_once("=$(")?;
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    {
+        return None;
+    }
+    let (command, query) = rest
+        .strip_suffix(" --output text)")?
+        .rsplit_once(" --query ")?;
+    Some((name, command, query.trim_matches(|c| c == '\'' || c == '"')))
+}
+
+/// What the aws CLI's `--query QUERY --output text` prints for `answer`: the script asks for a
+/// task definition's `family:revision`, or for one value by its dotted path.
+fn query_answer(answer: &serde_json::Value, query: &str) -> String {
+    if query.starts_with("join(':', [taskDefinition.family") {
+        let definition = &answer["taskDefinition"];
+        return format!(
+            "{}:{}",
+            definition["family"].as_str().unwrap(),
+            definition["revision"]
+        );
+    }
+    let pointer = format!("/{}", query.replace('.', "/"));
+    answer
+        .pointer(&pointer)
+        .and_then(|v| v.as_str())
+        .unwrap_or_else(|| panic!("{query} in {answer}"))
+        .to_string()
 }
 
 /// One `aws [flags] SERVICE OPERATION --cli-input-json '...'` line, back into a typed request.
@@ -91,7 +127,10 @@ async fn the_script_is_valid_bash_and_its_calls_build_the_walkthrough() {
         String::from_utf8_lossy(&syntax.stderr)
     );
 
-    let calls: Vec<&str> = script.lines().filter(|l| l.starts_with("aws ")).collect();
+    let calls: Vec<&str> = script
+        .lines()
+        .filter(|l| l.starts_with("aws ") || captured(l).is_some())
+        .collect();
     // The default chapter is chapter 1.
     let chapter = session.walkthrough.chapters()[0].steps.clone();
     let api_steps = session.walkthrough.steps[chapter]
@@ -103,15 +142,33 @@ async fn the_script_is_valid_bash_and_its_calls_build_the_walkthrough() {
         "aws --endpoint-url {} --region us-east-1 ",
         cloud.endpoint()
     );
+    // What bash would do: run each call, keep what a `NAME=$(aws ... --query ...)` line reads
+    // from its answer, and splice it into the later calls that use `$NAME`.
+    let mut shell_vars: Vec<(String, String)> = Vec::new();
     for line in &calls {
-        assert!(line.starts_with(&flags), "the target is filled in: {line}");
-        let (name, request) = parse_call(line);
+        let mut line = line.to_string();
+        for (name, value) in &shell_vars {
+            line = line.replace(&format!("'\"${name}\"'"), value);
+        }
+        let (command, capture) = match captured(&line) {
+            Some((var, command, query)) => (command.to_string(), Some((var.to_string(), query))),
+            None => (line.clone(), None),
+        };
+        assert!(
+            command.starts_with(&flags),
+            "the target is filled in: {command}"
+        );
+        let (name, request) = parse_call(&command);
         let (result, exchange) = send(&session.target, request).await;
         assert!(
             result.is_ok(),
             "{name}: {result:?}\n{}",
             exchange.response_body
         );
+        if let Some((var, query)) = capture {
+            let answer: serde_json::Value = serde_json::from_str(&exchange.response_body).unwrap();
+            shell_vars.push((var, query_answer(&answer, query)));
+        }
     }
     // What the script built is the walkthrough's mesh, routed as its last shift says.
     let weights: Vec<i32> = route_targets(&session.target.appmesh)

@@ -177,6 +177,51 @@ async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
     );
 }
 
+/// A rehearsal, then the talk, on one cloud: chapter 1 runs again after a teardown (its
+/// services take the revisions registered this time, not the deregistered ones), and each
+/// teardown is a new session's, as a new `meshwalk teardown` process is: it has learned no
+/// revision and still deletes every service, then the cluster.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chapter_1_runs_again_after_a_teardown_by_another_session() {
+    let (_cloud, session) = session().await;
+    let chapter_1 = RunArgs {
+        chapter: Some(1),
+        ..RunArgs::default()
+    };
+    let chapter = session.walkthrough.chapters()[0].steps.clone();
+    let new_session = || Session::new(session.walkthrough.clone(), session.target.clone(), &[]);
+    for round in 1..=2 {
+        let mut out = Vec::new();
+        let reports = run::run(
+            connected(&new_session()),
+            &Default::default(),
+            &chapter_1,
+            &mut out,
+        )
+        .await
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            reports.iter().all(|r| r.outcome.is_done()),
+            "round {round}: {text}"
+        );
+        let deletions = teardown(&new_session(), chapter.clone(), |_| {}).await;
+        assert!(
+            deletions.iter().all(|d| d.result.is_ok()),
+            "round {round}: {deletions:?}"
+        );
+        for service in ["distributor-v1", "distributor-v2", "requester"] {
+            let what = format!("ECS service {service}");
+            assert!(
+                deletions
+                    .iter()
+                    .any(|d| d.what == what && d.result == Ok("deleted")),
+                "round {round}: {what} not deleted: {deletions:?}"
+            );
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_spec_is_reported_and_can_be_applied() {
     let (_cloud, mut session) = session().await;
