@@ -45,8 +45,39 @@ impl Container {
     {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(accept(listener, service, stopped));
+        let (shutdown, mut stopped) = oneshot::channel::<()>();
+        // Serves each connection until `stopped`; then closes the idle ones and waits for the
+        // requests in flight.
+        let task = tokio::spawn(async move {
+            let graceful = GracefulShutdown::new();
+            loop {
+                let tcp = tokio::select! {
+                    accepted = listener.accept() => match accepted {
+                        Ok((tcp, _peer)) => tcp,
+                        Err(e) => {
+                            // Out of file descriptors, say: let connections end before retrying.
+                            if !is_per_connection(&e) {
+                                tokio::time::sleep(Duration::from_millis(50)).await;
+                            }
+                            continue;
+                        }
+                    },
+                    _ = &mut stopped => break,
+                };
+                // Small request/response exchanges: without TCP_NODELAY, Nagle's algorithm and
+                // delayed ACKs would add tens of milliseconds to some of them.
+                let _ = tcp.set_nodelay(true);
+                let connection =
+                    http1::Builder::new().serve_connection(TokioIo::new(tcp), service.clone());
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    // A client that goes away mid-request is its own business.
+                    let _ = connection.await;
+                });
+            }
+            drop(listener);
+            graceful.shutdown().await;
+        });
         Ok(Container {
             name: name.to_string(),
             addr,
@@ -62,46 +93,6 @@ impl Container {
         }
         let _ = (&mut self.task).await;
     }
-}
-
-/// Serves each connection until `stopped`; then closes the idle ones and waits for the
-/// requests in flight.
-async fn accept<S, B>(listener: TcpListener, service: S, mut stopped: oneshot::Receiver<()>)
-where
-    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + Sync + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<Box<dyn StdError + Send + Sync>>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<Box<dyn StdError + Send + Sync>>,
-{
-    let graceful = GracefulShutdown::new();
-    loop {
-        let tcp = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((tcp, _peer)) => tcp,
-                Err(e) => {
-                    // Out of file descriptors, say: let connections end before retrying.
-                    if !is_per_connection(&e) {
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                    }
-                    continue;
-                }
-            },
-            _ = &mut stopped => break,
-        };
-        // Small request/response exchanges: without TCP_NODELAY, Nagle's algorithm and
-        // delayed ACKs would add tens of milliseconds to some of them.
-        let _ = tcp.set_nodelay(true);
-        let connection = http1::Builder::new().serve_connection(TokioIo::new(tcp), service.clone());
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            // A client that goes away mid-request is its own business.
-            let _ = connection.await;
-        });
-    }
-    drop(listener);
-    graceful.shutdown().await;
 }
 
 impl Drop for Container {
