@@ -9,7 +9,7 @@ use meshwalk::commands::{check, run, target::Connected};
 use meshwalk::dataplane::DataPlaneConfig;
 use meshwalk::embedded::EmbeddedCloud;
 use meshwalk::walkthrough::progress::Progress;
-use meshwalk::walkthrough::runner::{Outcome, Session};
+use meshwalk::walkthrough::runner::{Outcome, Session, StepReport};
 use meshwalk::walkthrough::teardown::teardown;
 use meshwalk::walkthrough::{StepKind, Walkthrough, input};
 
@@ -29,6 +29,25 @@ fn connected(session: &Session) -> Connected {
         notice: None,
         state_dir,
     }
+}
+
+/// Runs chapter 1 on the session's target, with a state directory of its own: its reports and
+/// what it printed.
+async fn run_chapter_1(session: &Session) -> (Vec<StepReport>, String) {
+    let chapter_1 = RunArgs {
+        chapter: Some(1),
+        ..RunArgs::default()
+    };
+    let mut out = Vec::new();
+    let reports = run::run(
+        connected(session),
+        &Default::default(),
+        &chapter_1,
+        &mut out,
+    )
+    .await
+    .unwrap();
+    (reports, String::from_utf8(out).unwrap())
 }
 
 /// A name no other test run uses (tests keep their progress out of the user's state directory).
@@ -58,20 +77,7 @@ fn every_step_parses_and_every_asset_converts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
     let (_cloud, session) = session().await;
-    let chapter_1 = RunArgs {
-        chapter: Some(1),
-        ..RunArgs::default()
-    };
-    let mut out = Vec::new();
-    let reports = run::run(
-        connected(&session),
-        &Default::default(),
-        &chapter_1,
-        &mut out,
-    )
-    .await
-    .unwrap();
-    let text = String::from_utf8(out).unwrap();
+    let (reports, text) = run_chapter_1(&session).await;
     assert!(reports.iter().all(|r| r.outcome.is_success()), "{text}");
     assert!(
         text.ends_with(&format!("{} steps done\n", reports.len())),
@@ -84,16 +90,7 @@ async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
         "{text}"
     );
     // A second run finds everything in place.
-    let mut out = Vec::new();
-    let again = run::run(
-        connected(&session),
-        &Default::default(),
-        &chapter_1,
-        &mut out,
-    )
-    .await
-    .unwrap();
-    let text = String::from_utf8(out).unwrap();
+    let (again, text) = run_chapter_1(&session).await;
     let already = again
         .iter()
         .filter(|r| matches!(r.outcome, Outcome::AlreadyDone(_)))
@@ -184,23 +181,10 @@ async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chapter_1_runs_again_after_a_teardown_by_another_session() {
     let (_cloud, session) = session().await;
-    let chapter_1 = RunArgs {
-        chapter: Some(1),
-        ..RunArgs::default()
-    };
     let chapter = session.walkthrough.chapters()[0].steps.clone();
     let new_session = || Session::new(session.walkthrough.clone(), session.target.clone(), &[]);
     for round in 1..=2 {
-        let mut out = Vec::new();
-        let reports = run::run(
-            connected(&new_session()),
-            &Default::default(),
-            &chapter_1,
-            &mut out,
-        )
-        .await
-        .unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let (reports, text) = run_chapter_1(&new_session()).await;
         assert!(
             reports.iter().all(|r| r.outcome.is_done()),
             "round {round}: {text}"
