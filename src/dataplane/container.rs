@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use super::workers;
 use crate::emulator::server::is_per_connection;
 
 pub struct Container {
@@ -25,16 +26,30 @@ pub struct Container {
     task: JoinHandle<()>,
 }
 
+/// Where a container serves its connections.
+#[derive(Clone, Copy, Debug)]
+pub enum Threads {
+    /// On the runtime that started it, as the apps are.
+    Runtime,
+    /// On the data plane's per-core workers, as the sidecars' egress is (see
+    /// [`workers`]): a proxy's requests then never cross threads.
+    Workers,
+}
+
 impl Container {
     /// Binds a fresh loopback port and serves the axum `app` on it.
     pub async fn serve(name: &str, app: Router) -> std::io::Result<Container> {
-        Container::serve_service(name, TowerToHyperService::new(app)).await
+        Container::serve_service(name, TowerToHyperService::new(app), Threads::Runtime).await
     }
 
     /// Binds a fresh loopback port and serves a hyper `service` on it: what a container that
     /// answers every request the same way (the sidecars' egress) uses, with no router and no
-    /// boxed bodies in between.
-    pub async fn serve_service<S, B>(name: &str, service: S) -> std::io::Result<Container>
+    /// boxed bodies in between. Its connections are served where `threads` says.
+    pub async fn serve_service<S, B>(
+        name: &str,
+        service: S,
+        threads: Threads,
+    ) -> std::io::Result<Container>
     where
         S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + Sync + 'static,
         S::Future: Send + 'static,
@@ -70,10 +85,14 @@ impl Container {
                 let connection =
                     http1::Builder::new().serve_connection(TokioIo::new(tcp), service.clone());
                 let connection = graceful.watch(connection);
-                tokio::spawn(async move {
+                let served = async move {
                     // A client that goes away mid-request is its own business.
                     let _ = connection.await;
-                });
+                };
+                match threads {
+                    Threads::Runtime => drop(tokio::spawn(served)),
+                    Threads::Workers => workers::spawn(served),
+                }
             }
             drop(listener);
             graceful.shutdown().await;

@@ -21,5 +21,6 @@ pub mod routing;
 pub mod runtime;
 pub mod service_connect;
 pub mod sidecar;
+pub mod workers;
 
 pub use runtime::{DataPlane, DataPlaneConfig};

@@ -381,7 +381,6 @@ async fn start_sidecar(
     let sidecar = Sidecar {
         node,
         routing: shared.routing.clone(),
-        client: shared.client.clone(),
         rng,
         hosts: shared.hosts.clone(),
     };

@@ -17,14 +17,15 @@ use hyper::service::service_fn;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::compiled::{Compiled, CompiledCache};
-use super::container::Container;
+use super::container::{Container, Threads};
 use super::hosts::{HostState, Hosts};
 use super::pool::{OVERFLOW_BODY, Overflow, Pool};
 use super::routing::{
     Destination, NodeId, RequestFacts, Retry, Routing, TaskEndpoint, Unroutable, Upstream,
 };
+use super::workers;
 use crate::emulator::snapshot::CloudSnapshot;
-use crate::http_client::{HttpClient, full};
+use crate::http_client::full;
 
 /// Requests with bigger bodies are refused (they are buffered so that a retry can resend them).
 const MAX_BODY: usize = 4 << 20;
@@ -47,7 +48,6 @@ impl Compiled for Routing {
 pub struct Sidecar {
     pub node: NodeId,
     pub routing: Arc<RoutingCache>,
-    pub client: HttpClient,
     pub rng: Mutex<fastrand::Rng>,
     pub hosts: Arc<Hosts>,
 }
@@ -63,7 +63,7 @@ pub async fn serve_egress(name: &str, sidecar: Sidecar) -> std::io::Result<Conta
         let sidecar = sidecar.clone();
         async move { Ok::<_, std::convert::Infallible>(route(sidecar, request).await) }
     });
-    Container::serve_service(name, service).await
+    Container::serve_service(name, service, Threads::Workers).await
 }
 
 fn envoy_error(status: u16, body: String) -> Response<EgressBody> {
@@ -187,7 +187,7 @@ async fn forward(
         } else {
             parts.headers.clone()
         };
-        let outcome = send(sc, &parts.method, uri, headers, &body, per_try).await;
+        let outcome = send(&parts.method, uri, headers, &body, per_try).await;
         record_outlier(sc, upstream, &host, &outcome);
         match judge(target.retry.as_ref(), outcome, last_attempt) {
             Attempt::Answer(response) => return response,
@@ -242,7 +242,6 @@ type Outcome = Result<Result<Response<Incoming>, hyper_util::client::legacy::Err
 
 /// Sends one attempt of the request (its body buffered, so that a retry can resend it).
 async fn send(
-    sc: &Sidecar,
     method: &Method,
     uri: Uri,
     headers: HeaderMap,
@@ -253,7 +252,7 @@ async fn send(
     *request.method_mut() = method.clone();
     *request.uri_mut() = uri;
     *request.headers_mut() = headers;
-    let sent = sc.client.request(request);
+    let sent = workers::client().request(request);
     match per_try {
         Some(limit) => tokio::time::timeout(limit, sent)
             .await
