@@ -166,7 +166,8 @@ async fn forward(
     let attempts = 1 + target.retry.as_ref().map_or(0, |r| r.max_retries);
     let per_try = per_try_timeout(target);
     let upstream = &target.upstream;
-    let mut last = envoy_error(503, "no healthy upstream".into());
+    // Made only when an attempt is retried: most requests never need it.
+    let mut last = None;
     let mut previous: Option<usize> = None;
     for attempt in 0..attempts {
         let index = pick_endpoint(sc, upstream, previous);
@@ -191,10 +192,10 @@ async fn forward(
         record_outlier(sc, upstream, &host, &outcome);
         match judge(target.retry.as_ref(), outcome, last_attempt) {
             Attempt::Answer(response) => return response,
-            Attempt::Retry(response) => last = response,
+            Attempt::Retry(response) => last = Some(response),
         }
     }
-    last
+    last.unwrap_or_else(|| envoy_error(503, "no healthy upstream".into()))
 }
 
 /// Each attempt's time limit: the retry policy's per-try timeout or the route's idle timeout,
