@@ -31,8 +31,8 @@ pub struct Container {
 pub enum Threads {
     /// On the runtime that started it, as the apps are.
     Runtime,
-    /// On the data plane's per-core workers, as the sidecars' egress is (see
-    /// [`workers`]): a proxy's requests then never cross threads.
+    /// On the data plane's per-core workers, as the proxies are (the sidecars' egress, the
+    /// Service Connect proxies; see [`workers`]): a proxy's requests then never cross threads.
     Workers,
 }
 
@@ -40,6 +40,12 @@ impl Container {
     /// Binds a fresh loopback port and serves the axum `app` on it.
     pub async fn serve(name: &str, app: Router) -> std::io::Result<Container> {
         Container::serve_service(name, TowerToHyperService::new(app), Threads::Runtime).await
+    }
+
+    /// Binds a fresh loopback port and serves the proxy `app` on it, on the data plane's
+    /// workers (see [`Threads::Workers`]).
+    pub async fn serve_proxy(name: &str, app: Router) -> std::io::Result<Container> {
+        Container::serve_service(name, TowerToHyperService::new(app), Threads::Workers).await
     }
 
     /// Binds a fresh loopback port and serves a hyper `service` on it: what a container that

@@ -349,9 +349,8 @@ async fn start_service_connect_proxy(
         rng: shared.rng(&format!("service connect {namespace} {task_id}")),
         namespace,
         aliases: shared.aliases.clone(),
-        client: shared.client.clone(),
     };
-    let container = Container::serve(&name, sc::proxy(proxy))
+    let container = Container::serve_proxy(&name, sc::proxy(proxy))
         .await
         .map_err(|e| e.to_string())?;
     let addr = container.addr;

@@ -20,11 +20,12 @@ use axum::http::{HeaderValue, Response, StatusCode, Uri, header};
 use axum::response::IntoResponse;
 
 use super::compiled::{Compiled, CompiledCache};
+use super::workers;
 use crate::emulator::ecs::service_connect::discovery_name;
 use crate::emulator::ecs::status::TaskStatus;
 use crate::emulator::ecs::store::EcsRegion;
 use crate::emulator::snapshot::CloudSnapshot;
-use crate::http_client::{HttpClient, full};
+use crate::http_client::full;
 use crate::model::ecs::{Service, TaskDefinition};
 
 /// How long the proxy waits for an upstream's answer (Service Connect's default
@@ -229,7 +230,6 @@ pub struct Proxy {
     /// The task's namespace (its deployment's `serviceConnectConfiguration.namespace`, an ARN).
     pub namespace: String,
     pub aliases: Arc<AliasCache>,
-    pub client: HttpClient,
     pub rng: Mutex<fastrand::Rng>,
 }
 
@@ -295,7 +295,7 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response<
         return proxy_error(StatusCode::PAYLOAD_TOO_LARGE, "payload too large".into());
     };
     let request = axum::http::Request::from_parts(parts, full(body));
-    match tokio::time::timeout(TIMEOUT, proxy.client.request(request)).await {
+    match tokio::time::timeout(TIMEOUT, workers::client().request(request)).await {
         Ok(Ok(response)) => {
             let (parts, body) = response.into_parts();
             Response::from_parts(parts, Body::new(body))
