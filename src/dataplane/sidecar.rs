@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::uri::PathAndQuery;
-use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri, header};
+use axum::http::{
+    HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, Uri, header,
+};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Either, Full, Limited};
 use hyper::body::{Body as _, Incoming};
@@ -31,6 +33,11 @@ use crate::http_client::full;
 const MAX_BODY: usize = 4 << 20;
 /// App Mesh's default per-request timeout.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+
+// Every answer carries these: named once here, not parsed from a string per request.
+const X_MESHWALK_VIRTUAL_NODE: HeaderName = HeaderName::from_static("x-meshwalk-virtual-node");
+const X_ENVOY_UPSTREAM_SERVICE_TIME: HeaderName =
+    HeaderName::from_static("x-envoy-upstream-service-time");
 
 /// The routing table of the newest snapshot, shared by all sidecars.
 pub type RoutingCache = CompiledCache<Routing>;
@@ -140,12 +147,9 @@ async fn route(sc: Arc<Sidecar>, request: Request<Incoming>) -> Response<EgressB
         Err(_) => envoy_error(504, "upstream request timeout".into()),
     };
     let headers = response.headers_mut();
-    headers.insert(
-        "x-meshwalk-virtual-node",
-        target.upstream.node_header.clone(),
-    );
+    headers.insert(X_MESHWALK_VIRTUAL_NODE, target.upstream.node_header.clone());
     let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    headers.insert("x-envoy-upstream-service-time", HeaderValue::from(millis));
+    headers.insert(X_ENVOY_UPSTREAM_SERVICE_TIME, HeaderValue::from(millis));
     response
 }
 
