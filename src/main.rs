@@ -1,3 +1,4 @@
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -31,8 +32,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
-    // The notes screen owns its terminal too: logs go to the file then.
-    logging(matches!(cli.command, None | Some(Command::Notes)));
+    logging(match cli.command {
+        // The notes screen owns its terminal too.
+        None | Some(Command::Notes) => Logs::ToFile,
+        Some(Command::Serve(_)) => Logs::Server,
+        Some(_) => Logs::Headless,
+    });
     let mut stdout = std::io::stdout();
     let done = match cli.command {
         Some(Command::Serve(args)) => commands::serve::run(args).await,
@@ -98,12 +103,27 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
     done.map(|()| ExitCode::SUCCESS)
 }
 
-/// Logs go to stderr, except under the terminal UI: then to a file in the state directory,
-/// so that nothing prints over the screen.
-fn logging(tui: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "meshwalk=info".into());
-    if tui {
+/// Where the logs go, and what they show unless `RUST_LOG` says otherwise.
+enum Logs {
+    /// Under a screen of meshwalk's own: to a file in the state directory, so that nothing
+    /// prints over the screen; everything from INFO up.
+    ToFile,
+    /// `meshwalk serve`: its log is its output; to stderr, from INFO up.
+    Server,
+    /// The other commands print their own report on stdout; stderr gets only warnings and
+    /// errors, not the embedded cloud's INFO events (chapter 2's tasks that cannot start, on
+    /// purpose, which the report already shows).
+    Headless,
+}
+
+fn logging(logs: Logs) {
+    let default = match logs {
+        Logs::ToFile | Logs::Server => "meshwalk=info",
+        Logs::Headless => "meshwalk=warn",
+    };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
+    if matches!(logs, Logs::ToFile) {
         let dir = meshwalk::walkthrough::progress::state_dir();
         let file = std::fs::create_dir_all(&dir).and_then(|_| {
             std::fs::OpenOptions::new()
@@ -122,6 +142,8 @@ fn logging(tui: bool) {
     }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // Colour codes only for a terminal, not for a file or a pipe.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .init();
 }
