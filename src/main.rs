@@ -8,6 +8,7 @@ use meshwalk::api::target::TargetKind;
 use meshwalk::canary::Stage;
 use meshwalk::cli::{Cli, Command, TargetArgs};
 use meshwalk::commands::{self, target, traffic};
+use meshwalk::walkthrough::runner::StatusLine;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -59,7 +60,13 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
                 embedded_clock_scale: args.clock_scale,
                 ..cli.target.clone()
             };
-            let connected = target::connect(&target_args, cli.reset).await?;
+            let mut connected = target::connect(&target_args, cli.reset).await?;
+            // In a terminal, a deployment step says what it waits for (a pipe gets only the
+            // report, the same every run).
+            if std::io::stderr().is_terminal() {
+                connected.session.status_line =
+                    Some(StatusLine::new(|line| eprintln!("  … {line}")));
+            }
             commands::run::run(connected, &cli.target, &args, &mut stdout)
                 .await
                 .map(|_| ())

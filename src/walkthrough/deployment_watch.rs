@@ -111,6 +111,30 @@ pub struct Poll {
     pub bake_minutes: Option<f64>,
 }
 
+impl Poll {
+    /// One line: the status, the stage (and its bake), and the split it configures:
+    /// `IN_PROGRESS, bake time (1 min): gopher-distributor:2 10%, gopher-distributor:1 90%`.
+    pub fn label(&self) -> String {
+        let mut out = format!(
+            "{}, {}",
+            self.status,
+            self.stage.to_lowercase().replace('_', " ")
+        );
+        if let Some(minutes) = self.bake_minutes {
+            let _ = write!(out, " ({minutes} min)");
+        }
+        let split: Vec<String> = self
+            .configured
+            .iter()
+            .map(|(revision, percent)| format!("{revision} {percent:.0}%"))
+            .collect();
+        if !split.is_empty() {
+            let _ = write!(out, ": {}", split.join(", "));
+        }
+        out
+    }
+}
+
 /// How often the traffic is sampled while a deployment is followed: short, so that a stage
 /// of a second (a minute of bake at clock ×60) still gets whole samples.
 const SAMPLE: Duration = Duration::from_millis(100);
@@ -125,12 +149,13 @@ pub struct Observed {
 }
 
 /// Follows `service`'s current deployment in `cluster` until it ends, sending traffic through
-/// the requester at `requester_url` meanwhile.
+/// the requester at `requester_url` meanwhile and telling `on_poll` what each look found.
 pub async fn follow(
     ecs: &aws_sdk_ecs::Client,
     cluster: &str,
     service: &str,
     requester_url: axum::http::Uri,
+    on_poll: impl FnMut(&Poll),
 ) -> Result<DeploymentReport, String> {
     let mut config = TrafficConfig::new(requester_url);
     config.rps = RPS;
@@ -143,7 +168,7 @@ pub async fn follow(
         started,
         interval: SAMPLE,
     };
-    let report = follow_with(ecs, cluster, service, Some(observed), |_| {}).await;
+    let report = follow_with(ecs, cluster, service, Some(observed), on_poll).await;
     drop(traffic);
     report
 }

@@ -122,6 +122,28 @@ pub struct StepReport {
     pub elapsed: Duration,
 }
 
+/// Told, while a long step runs, what it is doing now: one line each time that changes (a
+/// followed deployment's status, stage and split). A headless run in a terminal prints it, so
+/// a bake of minutes on AWS does not pass in silence.
+#[derive(Clone)]
+pub struct StatusLine(Arc<dyn Fn(&str) + Send + Sync>);
+
+impl StatusLine {
+    pub fn new(tell: impl Fn(&str) + Send + Sync + 'static) -> StatusLine {
+        StatusLine(Arc::new(tell))
+    }
+
+    pub fn tell(&self, line: &str) {
+        (self.0)(line);
+    }
+}
+
+impl std::fmt::Debug for StatusLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StatusLine")
+    }
+}
+
 /// A walkthrough bound to a target.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -135,6 +157,8 @@ pub struct Session {
     /// What steps taught the session (the revisions their RegisterTaskDefinition registered,
     /// see `Step::revision_var`), shared by the session's clones.
     learned: Arc<Mutex<Vars>>,
+    /// Where a long step says what it is doing, if anyone listens.
+    pub status_line: Option<StatusLine>,
 }
 
 impl Session {
@@ -154,6 +178,7 @@ impl Session {
             edits: BTreeMap::new(),
             tag: None,
             learned: Arc::default(),
+            status_line: None,
         }
     }
 

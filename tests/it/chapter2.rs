@@ -17,7 +17,7 @@ use meshwalk::tui::effects::Effects;
 use meshwalk::walkthrough::Walkthrough;
 use meshwalk::walkthrough::deployment_watch::Poll;
 use meshwalk::walkthrough::progress::Progress;
-use meshwalk::walkthrough::runner::{Outcome, Session};
+use meshwalk::walkthrough::runner::{Outcome, Session, StatusLine};
 use meshwalk::walkthrough::teardown::teardown;
 
 use crate::support::test_config;
@@ -79,7 +79,13 @@ fn the_walkthrough_has_two_chapters_and_chapter_qualified_names() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
-    let (_cloud, session) = session(60.0).await;
+    let (_cloud, mut session) = session(60.0).await;
+    // What a headless run in a terminal prints while a deployment step waits.
+    let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = told.clone();
+    session.status_line = Some(StatusLine::new(move |line| {
+        sink.lock().unwrap().push(line.to_string());
+    }));
     let dir = tempfile::tempdir().unwrap();
     let mut out = Vec::new();
     let reports = run::run(
@@ -135,6 +141,24 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
         after.observed.versions.get(&canary.target).map(|v| v.share),
         Some(1.0),
         "{canary:#?}"
+    );
+    // The status line followed the canary through its stages, each told once.
+    let told = told.lock().unwrap().clone();
+    let canary_bake = told
+        .iter()
+        .position(|l| l.contains(&format!("{} 10%", canary.target)))
+        .unwrap_or_else(|| panic!("no canary stage told: {told:#?}"));
+    assert!(
+        told[canary_bake..]
+            .iter()
+            .any(|l| l.contains("SUCCESSFUL") && l.contains(&format!("{} 100%", canary.target))),
+        "{told:#?}"
+    );
+    assert!(told.windows(2).all(|w| w[0] != w[1]), "{told:#?}");
+    assert!(
+        told.iter()
+            .any(|l| l.starts_with("sc-distributor: ROLLBACK_SUCCESSFUL")),
+        "{told:#?}"
     );
     // StopServiceDeployment ROLLBACK and the circuit breaker both go back to v2.
     assert_eq!(deployed[3].status, "ROLLBACK_SUCCESSFUL", "{text}");

@@ -67,13 +67,24 @@ impl Session {
             Err(e) => return Outcome::Failed(StepError::plain(e)),
         };
         let ecs = &self.target.ecs;
+        let mut told = String::new();
+        let on_poll = |poll: &deployment_watch::Poll| {
+            let Some(status_line) = &self.status_line else {
+                return;
+            };
+            let line = format!("{service}: {}", poll.label());
+            if line != told {
+                status_line.tell(&line);
+                told = line;
+            }
+        };
         // On AWS the requester's tasks are inside the VPC: the deployment is followed, the
         // split is not observed from here.
         let followed = if self.target.is_aws() {
-            deployment_watch::follow_with(ecs, &cluster, service, None, |_| {}).await
+            deployment_watch::follow_with(ecs, &cluster, service, None, on_poll).await
         } else {
             match self.requester_url(requester, VERIFY_PATIENCE).await {
-                Ok(uri) => deployment_watch::follow(ecs, &cluster, service, uri).await,
+                Ok(uri) => deployment_watch::follow(ecs, &cluster, service, uri, on_poll).await,
                 Err(e) => return Outcome::Failed(StepError::plain(e)),
             }
         };
