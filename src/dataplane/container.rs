@@ -88,16 +88,17 @@ impl Container {
                 // Small request/response exchanges: without TCP_NODELAY, Nagle's algorithm and
                 // delayed ACKs would add tens of milliseconds to some of them.
                 let _ = tcp.set_nodelay(true);
-                let connection =
-                    http1::Builder::new().serve_connection(TokioIo::new(tcp), service.clone());
-                let connection = graceful.watch(connection);
-                let served = async move {
+                let service = service.clone();
+                let watcher = graceful.watcher();
+                let serve = move |tcp| async move {
+                    let connection =
+                        http1::Builder::new().serve_connection(TokioIo::new(tcp), service);
                     // A client that goes away mid-request is its own business.
-                    let _ = connection.await;
+                    let _ = watcher.watch(connection).await;
                 };
                 match threads {
-                    Threads::Runtime => drop(tokio::spawn(served)),
-                    Threads::Workers => workers::spawn(served),
+                    Threads::Runtime => drop(tokio::spawn(serve(tcp))),
+                    Threads::Workers => workers::serve(tcp, serve),
                 }
             }
             drop(listener);
@@ -125,5 +126,72 @@ impl Drop for Container {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+
+    use bytes::Bytes;
+    use http_body_util::Full;
+    use hyper::service::service_fn;
+
+    use super::*;
+
+    /// Sends a GET on `tcp` and returns the answer's body (the server says its length).
+    fn get(tcp: &mut BufReader<TcpStream>) -> String {
+        tcp.get_mut()
+            .write_all(b"GET / HTTP/1.1\r\nHost: proxy\r\n\r\n")
+            .unwrap();
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            tcp.read_line(&mut line).expect("an answer in time");
+            let line = line.trim_end().to_ascii_lowercase();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(value) = line.strip_prefix("content-length:") {
+                length = value.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        tcp.read_exact(&mut body).unwrap();
+        String::from_utf8(body).unwrap()
+    }
+
+    /// A worker serves its connections on its own: the runtime that accepted one is not needed
+    /// for its requests (nor woken by them), as it would be if the socket stayed registered
+    /// with that runtime's event loop.
+    #[test]
+    fn a_workers_connection_is_served_without_the_runtime_that_accepted_it() {
+        let accepting = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let service = service_fn(|_request| async {
+            let thread = std::thread::current()
+                .name()
+                .unwrap_or_default()
+                .to_string();
+            Ok::<_, std::convert::Infallible>(Response::new(Full::new(Bytes::from(thread))))
+        });
+        let container = accepting
+            .block_on(Container::serve_service("proxy", service, Threads::Workers))
+            .unwrap();
+        let tcp = TcpStream::connect(container.addr).unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut tcp = BufReader::new(tcp);
+        // The accepting runtime runs while the first request is answered (it accepts the
+        // connection then), and no longer after.
+        let (first, mut tcp) = accepting.block_on(async move {
+            tokio::task::spawn_blocking(move || (get(&mut tcp), tcp))
+                .await
+                .unwrap()
+        });
+        assert!(first.starts_with("meshwalk-worker-"), "{first}");
+        assert_eq!(get(&mut tcp), first, "the same worker answers again");
     }
 }
