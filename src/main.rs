@@ -61,12 +61,8 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
                 ..cli.target.clone()
             };
             let mut connected = target::connect(&target_args, cli.reset).await?;
-            // In a terminal, a deployment step says what it waits for (a pipe gets only the
-            // report, the same every run).
-            if std::io::stderr().is_terminal() {
-                connected.session.status_line =
-                    Some(StatusLine::new(|line| eprintln!("  … {line}")));
-            }
+            // A deployment step says what it waits for.
+            connected.session.status_line = status_line_in_a_terminal();
             commands::run::run(connected, &cli.target, &args, &mut stdout)
                 .await
                 .map(|_| ())
@@ -86,7 +82,9 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
             commands::notes::run(&meshwalk::walkthrough::progress::state_dir()).await
         }
         Some(Command::Teardown) => {
-            let connected = target::connect(&cli.target, cli.reset).await?;
+            let mut connected = target::connect(&cli.target, cli.reset).await?;
+            // A service that drains says so while teardown waits for it.
+            connected.session.status_line = status_line_in_a_terminal();
             commands::teardown::run(connected, &cli.target, &mut stdout).await
         }
         None => {
@@ -165,4 +163,12 @@ fn endpoint_of(target: &TargetArgs) -> traffic::ApiEndpoint {
             .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok()),
         region: target.region.clone().unwrap_or_else(|| "us-east-1".into()),
     }
+}
+
+/// Where a headless command says what it waits for: stderr, when it is a terminal. A pipe gets
+/// only the report, the same every run.
+fn status_line_in_a_terminal() -> Option<StatusLine> {
+    std::io::stderr()
+        .is_terminal()
+        .then(|| StatusLine::new(|line| eprintln!("  … {line}")))
 }

@@ -20,20 +20,23 @@ pub async fn run(
         "delete the walkthrough's resources",
         0..0,
     )?;
-    let mut failed = 0;
-    let mut lines = Vec::new();
+    // Each deletion is said as it ends: on AWS, draining a service takes minutes.
+    let mut unwritten = None;
     let all = 0..connected.session.walkthrough.steps.len();
     let deletions = teardown(&connected.session, all, |d| {
-        lines.push(match &d.result {
+        let line = match &d.result {
             Ok(how) => format!("✓ {:<44} {how}", d.what),
             Err(e) => format!("✗ {:<44} {e}", d.what),
-        });
+        };
+        if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+            unwritten.get_or_insert(e);
+        }
     })
     .await;
-    for line in lines {
-        writeln!(out, "{line}")?;
+    if let Some(e) = unwritten {
+        return Err(e.into());
     }
-    failed += deletions.iter().filter(|d| d.result.is_err()).count();
+    let failed = deletions.iter().filter(|d| d.result.is_err()).count();
     if failed > 0 {
         bail!("{failed} deletions failed; run teardown again once the cause is fixed");
     }

@@ -40,6 +40,67 @@ fn outcome(result: Result<(), CallError>) -> Result<&'static str, String> {
     }
 }
 
+/// How long a deletion waits for ECS to finish it: the bound of the aws CLI's own waiters
+/// (`aws ecs wait services-inactive`: 40 checks 15 s apart; `tasks-stopped`: 100 checks 6 s
+/// apart). On AWS a service drains for minutes: the deregistration delay, then each task's
+/// stop timeout.
+const WAIT_BOUND: Duration = Duration::from_secs(600);
+/// The first checks come quickly (the embedded cloud is done in milliseconds); later ones back
+/// off to this, a few calls a minute on AWS.
+const MAX_CHECK_INTERVAL: Duration = Duration::from_secs(5);
+
+/// A wait for ECS to finish a deletion: bounded, backing off, and said on the session's status
+/// line (in a terminal) each time what it waits on changes.
+struct Wait<'a> {
+    session: &'a Session,
+    what: String,
+    told: String,
+    deadline: Instant,
+    interval: Duration,
+}
+
+impl<'a> Wait<'a> {
+    fn new(session: &'a Session, what: String) -> Wait<'a> {
+        Wait {
+            session,
+            what,
+            told: String::new(),
+            deadline: Instant::now() + WAIT_BOUND,
+            interval: Duration::from_millis(100),
+        }
+    }
+
+    /// Says `state` on the status line, if it is new.
+    fn tell(&mut self, state: &str) {
+        if state == self.told {
+            return;
+        }
+        if let Some(status_line) = &self.session.status_line {
+            status_line.tell(&format!("{}: {state}", self.what));
+        }
+        self.told = state.to_string();
+    }
+
+    /// Sleeps until the next check; `false` once the bound has passed.
+    async fn next_check(&mut self) -> bool {
+        if Instant::now() + self.interval > self.deadline {
+            return false;
+        }
+        tokio::time::sleep(self.interval).await;
+        self.interval = (self.interval * 2).min(MAX_CHECK_INTERVAL);
+        true
+    }
+
+    /// Why the wait ended unfinished, with the last state seen.
+    fn gave_up(&self) -> String {
+        format!(
+            "still {} after {} s: run teardown again later",
+            self.told,
+            WAIT_BOUND.as_secs()
+        )
+    }
+}
+
 /// Tears down what the steps in `steps` (indexes: a chapter's, or all) create; `progress` is
 /// told about each deletion as it happens.
 pub async fn teardown(
@@ -173,8 +234,8 @@ fn started_by(want: &Value) -> &str {
         .unwrap_or("a RunTask step")
 }
 
-/// Stops the tasks a RunTask step started (found by its `startedBy`) and waits (bounded) until
-/// they are STOPPED, so that the cluster can go.
+/// Stops the tasks a RunTask step started (found by its `startedBy`) and waits (bounded by
+/// [`WAIT_BOUND`]) until they are STOPPED, so that the cluster can go.
 async fn stop_started_tasks(session: &Session, want: &Value) -> Result<&'static str, String> {
     let cluster = want.get("cluster").cloned().unwrap_or(json!("default"));
     let Some(started_by) = want.get("startedBy").cloned() else {
@@ -212,29 +273,32 @@ async fn stop_started_tasks(session: &Session, want: &Value) -> Result<&'static 
             .await
             .map_err(|e| e.to_string())?;
     }
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
+    let what = format!("tasks started by {}", started_by.as_str().unwrap_or("?"));
+    let mut wait = Wait::new(session, what);
+    loop {
         let described = ecs_json("DescribeTasks", json!({"cluster": cluster, "tasks": arns}))
             .await
             .map_err(|e| e.to_string())?;
-        let stopped = described
+        let tasks = described
             .get("tasks")
             .and_then(Value::as_array)
-            .is_some_and(|tasks| {
-                tasks
-                    .iter()
-                    .all(|t| t.get("lastStatus").and_then(Value::as_str) == Some("STOPPED"))
-            });
-        if stopped {
+            .map_or(&[][..], Vec::as_slice);
+        let stopped = tasks
+            .iter()
+            .filter(|t| t.get("lastStatus").and_then(Value::as_str) == Some("STOPPED"))
+            .count();
+        if stopped == tasks.len() {
             return Ok("stopped");
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        wait.tell(&format!("stopping, {stopped} of {} stopped", tasks.len()));
+        if !wait.next_check().await {
+            return Err(wait.gave_up());
+        }
     }
-    Err("its tasks are still stopping after 60 s".into())
 }
 
-/// Scales the service to 0, deletes it, and waits (bounded) until it is INACTIVE, so that the
-/// cluster can go.
+/// Scales the service to 0, deletes it, and waits (bounded by [`WAIT_BOUND`]) until it is
+/// INACTIVE, so that the cluster can go.
 async fn delete_service(session: &Session, want: &Value) -> Result<&'static str, String> {
     let cluster = want.get("cluster").cloned().unwrap_or(json!("default"));
     let service = want.get("serviceName").cloned().unwrap_or(Value::Null);
@@ -254,27 +318,32 @@ async fn delete_service(session: &Session, want: &Value) -> Result<&'static str,
     )
     .map_err(|e| e.to_string())?;
     let result = outcome(send(&session.target, CallRequest::Ecs(delete)).await.0)?;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
+    let mut wait = Wait::new(session, format!("ECS service {}", service_name(&service)));
+    loop {
         let describe = ecs::Request::decode(
             "DescribeServices",
             json!({"cluster": cluster, "services": [service]}),
         )
         .map_err(|e| e.to_string())?;
-        let status = send_json(&session.target, CallRequest::Ecs(describe))
-            .await
+        let described = send_json(&session.target, CallRequest::Ecs(describe)).await;
+        let draining = described
+            .as_ref()
             .ok()
-            .and_then(|v| {
-                v.pointer("/services/0/status")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            });
-        if status.as_deref() != Some("DRAINING") {
+            .and_then(|v| v.pointer("/services/0"))
+            .filter(|s| s.get("status").and_then(Value::as_str) == Some("DRAINING"));
+        let Some(draining) = draining else {
             return Ok(result);
+        };
+        let running = draining.get("runningCount").and_then(Value::as_i64);
+        wait.tell(&format!("DRAINING, {} running", running.unwrap_or(0)));
+        if !wait.next_check().await {
+            return Err(wait.gave_up());
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Err("the service is still DRAINING after 60 s".into())
+}
+
+fn service_name(service: &Value) -> &str {
+    service.as_str().unwrap_or("?")
 }
 
 async fn deregister_family(session: &Session, family: &str) -> Vec<Deletion> {

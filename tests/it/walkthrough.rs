@@ -7,12 +7,14 @@ use meshwalk::api::target::{Target, TargetKind};
 use meshwalk::cli::RunArgs;
 use meshwalk::commands::{check, run, target::Connected};
 use meshwalk::dataplane::DataPlaneConfig;
+use meshwalk::dataplane::faults::Fault;
 use meshwalk::embedded::EmbeddedCloud;
 use meshwalk::walkthrough::progress::Progress;
-use meshwalk::walkthrough::runner::{Outcome, Session, StepReport};
+use meshwalk::walkthrough::runner::{Outcome, Session, StatusLine, StepReport};
 use meshwalk::walkthrough::teardown::teardown;
 use meshwalk::walkthrough::{StepKind, Walkthrough, input};
 
+use crate::dataplane_support::probe::Probe;
 use crate::support::{route_targets, test_config, walkthrough_session};
 
 async fn session() -> (EmbeddedCloud, Session) {
@@ -204,6 +206,80 @@ async fn chapter_1_runs_again_after_a_teardown_by_another_session() {
             );
         }
     }
+}
+
+/// On AWS a service drains for minutes: teardown says, on the session's status line (stderr in
+/// a terminal), what it waits for, each state once. Here a request held 1 s by an injected
+/// delay keeps distributor v1's task stopping, and so its service draining, that long.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teardown_says_what_it_waits_for_while_a_service_drains() {
+    let (cloud, mut session) = session().await;
+    let (reports, text) = run_chapter_1(&session).await;
+    assert!(reports.iter().all(|r| r.outcome.is_done()), "{text}");
+    cloud.faults().set(
+        "v1",
+        Some(Fault {
+            delay: std::time::Duration::from_secs(1),
+            ..Fault::NONE
+        }),
+    );
+    let port = distributor_v1_port(&session).await;
+    let slow = tokio::spawn(async move {
+        Probe::new()
+            .get(&format!("http://127.0.0.1:{port}/"), None)
+            .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = told.clone();
+    session.status_line = Some(StatusLine::new(move |line| {
+        sink.lock().unwrap().push(line.to_string());
+    }));
+
+    let chapter = session.walkthrough.chapters()[0].steps.clone();
+    let deletions = teardown(&session, chapter, |_| {}).await;
+    assert!(deletions.iter().all(|d| d.result.is_ok()), "{deletions:?}");
+    let (status, body) = slow.await.unwrap();
+    assert_eq!(
+        status, 200,
+        "the answer in flight is given before its task stops: {body}"
+    );
+    let told = told.lock().unwrap();
+    assert!(
+        told.iter()
+            .any(|line| line.starts_with("ECS service distributor-v1: DRAINING, ")),
+        "{told:?}"
+    );
+    assert!(
+        told.windows(2).all(|pair| pair[0] != pair[1]),
+        "each state is said once: {told:?}"
+    );
+}
+
+/// The host port of distributor v1's task's app.
+async fn distributor_v1_port(session: &Session) -> u16 {
+    let ecs = &session.target.ecs;
+    let listed = ecs
+        .list_tasks()
+        .cluster("gophermesh")
+        .service_name("distributor-v1")
+        .send()
+        .await
+        .unwrap();
+    let described = ecs
+        .describe_tasks()
+        .cluster("gophermesh")
+        .set_tasks(Some(listed.task_arns().to_vec()))
+        .send()
+        .await
+        .unwrap();
+    let binding = described.tasks()[0]
+        .containers()
+        .iter()
+        .flat_map(|c| c.network_bindings())
+        .find(|b| b.container_port() == Some(9080))
+        .expect("the app's port 9080 is bound");
+    u16::try_from(binding.host_port().unwrap()).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
