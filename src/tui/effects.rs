@@ -23,7 +23,7 @@ use crate::dataplane::faults::{Fault, FaultSwitch};
 use crate::dataplane::hosts::Hosts;
 use crate::load::traffic::{Traffic, TrafficConfig};
 use crate::walkthrough::progress::{Demo, Progress};
-use crate::walkthrough::runner::{Outcome, Session, StepError, StepReport};
+use crate::walkthrough::runner::{Outcome, Session, StatusLine, StepError, StepReport};
 use crate::walkthrough::step::{RequesterRef, StepKind};
 use crate::walkthrough::teardown::teardown;
 use crate::walkthrough::weighted_route::weighted_route;
@@ -381,8 +381,14 @@ impl Effects {
 
     /// The teardown step `index`: deletes what its chapter created, then reports as a step.
     fn tear_down_chapter(&self, index: usize) {
-        let session = self.session();
+        let mut session = self.session();
         let tx = self.tx.clone();
+        // Each deletion, and what a wait waits for (a service draining: minutes on AWS), shows
+        // as it happens.
+        let said = tx.clone();
+        session.status_line = Some(StatusLine::new(move |line| {
+            let _ = said.send(Msg::Toast(format!("teardown: {line}")));
+        }));
         // A chapter's teardown removes what that chapter's steps created.
         let steps = session
             .walkthrough
@@ -391,7 +397,14 @@ impl Effects {
         self.stop_traffic();
         self.remember_demo(|d| *d = Demo::default());
         tokio::spawn(async move {
-            let deletions = teardown(&session, steps, |_| {}).await;
+            let deletions = teardown(&session, steps, |d| {
+                let line = match &d.result {
+                    Ok(how) => format!("teardown: ✓ {} {how}", d.what),
+                    Err(e) => format!("teardown: ✗ {}: {e}", d.what),
+                };
+                let _ = tx.send(Msg::Toast(line));
+            })
+            .await;
             let failures: Vec<String> = deletions
                 .iter()
                 .filter_map(|d| d.result.as_ref().err().map(|e| format!("{}: {e}", d.what)))

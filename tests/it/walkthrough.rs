@@ -9,10 +9,13 @@ use meshwalk::commands::{check, run, target::Connected};
 use meshwalk::dataplane::DataPlaneConfig;
 use meshwalk::dataplane::faults::Fault;
 use meshwalk::embedded::EmbeddedCloud;
+use meshwalk::tui::app::{App, Msg};
+use meshwalk::tui::effects::Effects;
 use meshwalk::walkthrough::progress::Progress;
 use meshwalk::walkthrough::runner::{Outcome, Session, StatusLine, StepReport};
 use meshwalk::walkthrough::teardown::teardown;
 use meshwalk::walkthrough::{StepKind, Walkthrough, input};
+use ratatui::crossterm::event::KeyCode;
 
 use crate::dataplane_support::probe::Probe;
 use crate::support::{route_targets, test_config, walkthrough_session};
@@ -253,6 +256,83 @@ async fn teardown_says_what_it_waits_for_while_a_service_drains() {
     assert!(
         told.windows(2).all(|pair| pair[0] != pair[1]),
         "each state is said once: {told:?}"
+    );
+}
+
+/// The terminal UI's teardown step shows each deletion, and what it waits for, as toasts while
+/// it runs (the same 1 s drain as above).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_terminal_uis_teardown_step_shows_what_it_waits_for() {
+    let (cloud, session) = session().await;
+    let (reports, text) = run_chapter_1(&session).await;
+    assert!(reports.iter().all(|r| r.outcome.is_done()), "{text}");
+    cloud.faults().set(
+        "v1",
+        Some(Fault {
+            delay: std::time::Duration::from_secs(1),
+            ..Fault::NONE
+        }),
+    );
+    let port = distributor_v1_port(&session).await;
+    let slow = tokio::spawn(async move {
+        Probe::new()
+            .get(&format!("http://127.0.0.1:{port}/"), None)
+            .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let effects = Effects::new(
+        session.clone(),
+        Progress::default(),
+        dir.path().to_path_buf(),
+        None,
+        tx,
+    );
+    let mut app = App::new("embedded".into(), effects.step_views(), (140, 45));
+    let teardown_step = session.walkthrough.find("1:teardown").unwrap();
+    app.selected = teardown_step;
+    for cmd in app.update(Msg::Key(KeyCode::Enter.into())) {
+        effects.handle(cmd);
+    }
+    let mut toasts = Vec::new();
+    let finished = async {
+        loop {
+            let msg = rx.recv().await.expect("the effects keep sending");
+            let done = matches!(&msg, Msg::StepFinished(i, _) if *i == teardown_step);
+            if let Msg::Toast(text) = &msg {
+                toasts.push(text.clone());
+            }
+            for cmd in app.update(msg) {
+                effects.handle(cmd);
+            }
+            if done {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(60), finished)
+        .await
+        .expect("the teardown step ends");
+    assert_eq!(slow.await.unwrap().0, 200);
+    assert!(
+        toasts
+            .iter()
+            .any(|t| t.starts_with("teardown: ECS service distributor-v1: DRAINING, ")),
+        "{toasts:#?}"
+    );
+    assert!(
+        toasts
+            .iter()
+            .any(|t| t == "teardown: ✓ ECS service distributor-v1 deleted"),
+        "{toasts:#?}"
+    );
+    assert!(
+        toasts
+            .iter()
+            .any(|t| t == "teardown: ✓ mesh gophermesh deleted"),
+        "{toasts:#?}"
     );
 }
 
