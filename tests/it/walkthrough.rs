@@ -216,23 +216,7 @@ async fn chapter_1_runs_again_after_a_teardown_by_another_session() {
 /// delay keeps distributor v1's task stopping, and so its service draining, that long.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn teardown_says_what_it_waits_for_while_a_service_drains() {
-    let (cloud, mut session) = session().await;
-    let (reports, text) = run_chapter_1(&session).await;
-    assert!(reports.iter().all(|r| r.outcome.is_done()), "{text}");
-    cloud.faults().set(
-        "v1",
-        Some(Fault {
-            delay: std::time::Duration::from_secs(1),
-            ..Fault::NONE
-        }),
-    );
-    let port = distributor_v1_port(&session).await;
-    let slow = tokio::spawn(async move {
-        Probe::new()
-            .get(&format!("http://127.0.0.1:{port}/"), None)
-            .await
-    });
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (_cloud, mut session, slow) = chapter_1_with_a_slow_answer_in_flight().await;
     let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let sink = told.clone();
     session.status_line = Some(StatusLine::new(move |line| {
@@ -263,23 +247,7 @@ async fn teardown_says_what_it_waits_for_while_a_service_drains() {
 /// it runs (the same 1 s drain as above).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_terminal_uis_teardown_step_shows_what_it_waits_for() {
-    let (cloud, session) = session().await;
-    let (reports, text) = run_chapter_1(&session).await;
-    assert!(reports.iter().all(|r| r.outcome.is_done()), "{text}");
-    cloud.faults().set(
-        "v1",
-        Some(Fault {
-            delay: std::time::Duration::from_secs(1),
-            ..Fault::NONE
-        }),
-    );
-    let port = distributor_v1_port(&session).await;
-    let slow = tokio::spawn(async move {
-        Probe::new()
-            .get(&format!("http://127.0.0.1:{port}/"), None)
-            .await
-    });
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (_cloud, session, slow) = chapter_1_with_a_slow_answer_in_flight().await;
 
     let dir = tempfile::tempdir().unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -334,6 +302,33 @@ async fn the_terminal_uis_teardown_step_shows_what_it_waits_for() {
             .any(|t| t == "teardown: ✓ mesh gophermesh deleted"),
         "{toasts:#?}"
     );
+}
+
+/// Chapter 1 run, and a request to distributor v1's task that its app holds for 1 s (an
+/// injected delay): until it is answered, the task stops, and its service drains, no faster.
+async fn chapter_1_with_a_slow_answer_in_flight() -> (
+    EmbeddedCloud,
+    Session,
+    tokio::task::JoinHandle<(u16, String)>,
+) {
+    let (cloud, session) = session().await;
+    let (reports, text) = run_chapter_1(&session).await;
+    assert!(reports.iter().all(|r| r.outcome.is_done()), "{text}");
+    cloud.faults().set(
+        "v1",
+        Some(Fault {
+            delay: std::time::Duration::from_secs(1),
+            ..Fault::NONE
+        }),
+    );
+    let port = distributor_v1_port(&session).await;
+    let slow = tokio::spawn(async move {
+        Probe::new()
+            .get(&format!("http://127.0.0.1:{port}/"), None)
+            .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    (cloud, session, slow)
 }
 
 /// The host port of distributor v1's task's app.
