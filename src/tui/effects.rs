@@ -17,15 +17,15 @@ use super::deployment;
 use super::inputs::{edit_text_of, inputs_of};
 use super::resilience::ResiliencePoll;
 use super::resource_tree;
+use super::teardown_step;
 use crate::api::route_weights;
 use crate::canary::{CanaryPlan, StageEvent};
 use crate::dataplane::faults::{Fault, FaultSwitch};
 use crate::dataplane::hosts::Hosts;
 use crate::load::traffic::{Traffic, TrafficConfig};
 use crate::walkthrough::progress::{Demo, Progress};
-use crate::walkthrough::runner::{Outcome, Session, StatusLine, StepError, StepReport};
+use crate::walkthrough::runner::{Outcome, Session, StepError, StepReport};
 use crate::walkthrough::step::{RequesterRef, StepKind};
-use crate::walkthrough::teardown::teardown;
 use crate::walkthrough::weighted_route::weighted_route;
 
 /// How long one step may take before the UI calls it failed.
@@ -381,14 +381,7 @@ impl Effects {
 
     /// The teardown step `index`: deletes what its chapter created, then reports as a step.
     fn tear_down_chapter(&self, index: usize) {
-        let mut session = self.session();
-        let tx = self.tx.clone();
-        // Each deletion, and what a wait waits for (a service draining: minutes on AWS), shows
-        // as it happens.
-        let said = tx.clone();
-        session.status_line = Some(StatusLine::new(move |line| {
-            let _ = said.send(Msg::Toast(format!("teardown: {line}")));
-        }));
+        let session = self.session();
         // A chapter's teardown removes what that chapter's steps created.
         let steps = session
             .walkthrough
@@ -396,30 +389,7 @@ impl Effects {
             .map_or(0..session.walkthrough.steps.len(), |c| c.steps);
         self.stop_traffic();
         self.remember_demo(|d| *d = Demo::default());
-        tokio::spawn(async move {
-            let deletions = teardown(&session, steps, |d| {
-                let line = match &d.result {
-                    Ok(how) => format!("teardown: ✓ {} {how}", d.what),
-                    Err(e) => format!("teardown: ✗ {}: {e}", d.what),
-                };
-                let _ = tx.send(Msg::Toast(line));
-            })
-            .await;
-            let failures: Vec<String> = deletions
-                .iter()
-                .filter_map(|d| d.result.as_ref().err().map(|e| format!("{}: {e}", d.what)))
-                .collect();
-            let report = if failures.is_empty() {
-                done()
-            } else {
-                failed(failures.join("\n"))
-            };
-            let _ = tx.send(Msg::TrafficStopped(format!(
-                "teardown: {} deletions",
-                deletions.len()
-            )));
-            let _ = tx.send(Msg::StepFinished(index, Box::new(report)));
-        });
+        tokio::spawn(teardown_step::run(session, steps, index, self.tx.clone()));
     }
 
     fn mark_done(&self, id: &str) {
@@ -664,7 +634,7 @@ async fn show_moved_weights(session: &Session, tx: &UnboundedSender<Msg>, weight
     let _ = tx.send(Msg::Toast(format!("UpdateRoute: {}", split.join(" / "))));
 }
 
-fn done() -> StepReport {
+pub(super) fn done() -> StepReport {
     StepReport {
         outcome: Outcome::Done,
         prepared: None,
@@ -674,7 +644,7 @@ fn done() -> StepReport {
     }
 }
 
-fn failed(message: String) -> StepReport {
+pub(super) fn failed(message: String) -> StepReport {
     StepReport {
         outcome: Outcome::Failed(StepError {
             code: None,
