@@ -14,6 +14,7 @@ use regex::Regex;
 
 use super::outlier::OutlierPolicy;
 use super::pool::PoolLimits;
+use crate::emulator::account_region::AccountRegion;
 use crate::emulator::appmesh::store::Mesh;
 use crate::emulator::arn::Arn;
 use crate::emulator::ecs::status::TaskStatus;
@@ -21,10 +22,10 @@ use crate::emulator::ecs::store::{EcsRegion, TaskRecord};
 use crate::emulator::snapshot::CloudSnapshot;
 use crate::model::appmesh as am;
 
-/// A virtual node, as a sidecar knows itself: (region, mesh, node).
+/// A virtual node, as a sidecar knows itself: (account and region, mesh, node).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NodeId {
-    pub region: String,
+    pub scope: AccountRegion,
     pub mesh: String,
     pub node: String,
 }
@@ -32,18 +33,23 @@ pub struct NodeId {
 impl NodeId {
     /// From an Envoy container's environment: `APPMESH_RESOURCE_ARN`
     /// (`arn:aws:appmesh:REGION:ACCOUNT:mesh/M/virtualNode/N`) or `APPMESH_VIRTUAL_NODE_NAME`
-    /// (`mesh/M/virtualNode/N`, in the task's region).
+    /// (`mesh/M/virtualNode/N`, in the task's region). A task joins only a mesh of its own
+    /// account: an ARN naming another account joins nothing (the embedded cloud shares no
+    /// mesh), so no one can make their task a node of someone else's mesh.
     pub fn from_env<'a>(
         env: impl Iterator<Item = (&'a str, &'a str)>,
-        task_region: &str,
+        task_scope: &AccountRegion,
     ) -> Option<NodeId> {
         for (name, value) in env {
             let (region, resource) = match name {
                 "APPMESH_RESOURCE_ARN" => {
                     let arn = Arn::parse(value)?;
+                    if arn.account != task_scope.account {
+                        return None;
+                    }
                     (arn.region, arn.resource)
                 }
-                "APPMESH_VIRTUAL_NODE_NAME" => (task_region, value),
+                "APPMESH_VIRTUAL_NODE_NAME" => (task_scope.region.as_str(), value),
                 _ => continue,
             };
             let mut segments = resource.split('/');
@@ -55,7 +61,7 @@ impl NodeId {
                 segments.next(),
             ) {
                 return Some(NodeId {
-                    region: region.to_string(),
+                    scope: AccountRegion::new(task_scope.account.as_str(), region),
                     mesh: mesh.to_string(),
                     node: node.to_string(),
                 });
@@ -226,9 +232,9 @@ impl Routing {
             generation: snapshot.generation,
             ..Routing::default()
         };
-        for (region, r) in &snapshot.appmesh.regions {
+        for (scope, r) in &snapshot.appmesh.scopes {
             for (mesh_name, mesh) in &r.meshes {
-                routing.compile_mesh(region, mesh_name, mesh, &endpoints);
+                routing.compile_mesh(scope, mesh_name, mesh, &endpoints);
             }
         }
         routing
@@ -236,13 +242,13 @@ impl Routing {
 
     fn compile_mesh(
         &mut self,
-        region: &str,
+        scope: &AccountRegion,
         mesh_name: &str,
         mesh: &Mesh,
         endpoints: &HashMap<NodeId, Vec<(SocketAddr, String)>>,
     ) {
         let id = |node: &str| NodeId {
-            region: region.into(),
+            scope: scope.clone(),
             mesh: mesh_name.into(),
             node: node.into(),
         };
@@ -377,13 +383,13 @@ impl Routing {
 /// The running tasks of every virtual node: (app address, task id), as its callers find them.
 pub fn endpoints(snapshot: &CloudSnapshot) -> HashMap<NodeId, Vec<(SocketAddr, String)>> {
     let mut endpoints: HashMap<NodeId, Vec<(SocketAddr, String)>> = HashMap::new();
-    for (region, r) in &snapshot.ecs.regions {
+    for (scope, r) in &snapshot.ecs.scopes {
         for record in r
             .tasks
             .values()
             .filter(|t| t.last_status() == Some(TaskStatus::Running))
         {
-            if let Some((node, addr)) = endpoint(snapshot, region, r, record) {
+            if let Some((node, addr)) = endpoint(snapshot, scope, r, record) {
                 let task = record.id().to_string();
                 endpoints.entry(node).or_default().push((addr, task));
             }
@@ -396,7 +402,7 @@ pub fn endpoints(snapshot: &CloudSnapshot) -> HashMap<NodeId, Vec<(SocketAddr, S
 /// port. Only a node with service discovery can be found by its callers.
 fn endpoint(
     snapshot: &CloudSnapshot,
-    region: &str,
+    scope: &AccountRegion,
     r: &EcsRegion,
     record: &TaskRecord,
 ) -> Option<(NodeId, SocketAddr)> {
@@ -407,7 +413,7 @@ fn endpoint(
             .iter()
             .flatten()
             .filter_map(|kv| Some((kv.name.as_deref()?, kv.value.as_deref()?)));
-        NodeId::from_env(env, region)
+        NodeId::from_env(env, scope)
     })?;
     let spec = virtual_node_spec(snapshot, &node)?;
     spec.service_discovery.as_ref()?;
@@ -652,8 +658,8 @@ pub fn virtual_node_spec<'a>(
 ) -> Option<&'a am::VirtualNodeSpec> {
     let mesh = snapshot
         .appmesh
-        .regions
-        .get(&node.region)?
+        .scopes
+        .get(&node.scope)?
         .meshes
         .get(&node.mesh)?;
     Some(&mesh.virtual_nodes.get(&node.node)?.spec)

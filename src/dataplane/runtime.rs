@@ -22,6 +22,7 @@ use super::routing::NodeId;
 use super::service_connect::{self as sc, AliasCache};
 use super::sidecar::{self, RoutingCache, Sidecar};
 use crate::emulator::Cloud;
+use crate::emulator::account_region::AccountRegion;
 use crate::emulator::ecs::runtime::{PortBinding, RuntimeEvent, RuntimeReporter, StartedContainer};
 use crate::emulator::ecs::service_connect as ecs_sc;
 use crate::emulator::ecs::status::TaskStatus;
@@ -151,7 +152,7 @@ async fn run(
     loop {
         let snapshot = snapshots.borrow_and_update().clone();
         let mut wanted = HashSet::new();
-        for (region_name, region) in &snapshot.ecs.regions {
+        for (scope, region) in &snapshot.ecs.scopes {
             for record in region.tasks.values() {
                 let arn = record.task.task_arn.clone().unwrap_or_default();
                 let should_run = record.desired_status() == Some(TaskStatus::Running)
@@ -171,7 +172,7 @@ async fn run(
                 }
                 let td = region.task_definition_of(record);
                 let Some(td) = td else { continue };
-                match start_task(&shared, region_name, region, record, td).await {
+                match start_task(&shared, scope, region, record, td).await {
                     Ok((task, containers)) => {
                         running.insert(arn.clone(), task);
                         reporter.report(RuntimeEvent::Started {
@@ -254,7 +255,7 @@ fn env_value<'a>(e: &'a [(String, String)], name: &str) -> Option<&'a str> {
 /// apps need their addresses).
 async fn start_task(
     shared: &Shared,
-    region: &str,
+    scope: &AccountRegion,
     ecs: &EcsRegion,
     record: &TaskRecord,
     td: &TaskDefinition,
@@ -276,7 +277,7 @@ async fn start_task(
     let mut egress = None;
     for ((c, kind), e) in definitions.iter().zip(&kinds).zip(&environments) {
         if *kind == Image::Envoy {
-            let addr = start_sidecar(shared, region, c, e, &mut started).await?;
+            let addr = start_sidecar(shared, scope, c, e, &mut started).await?;
             egress = egress.or(Some(addr));
         }
     }
@@ -361,21 +362,21 @@ async fn start_service_connect_proxy(
 /// Starts an Envoy container as the sidecar of its virtual node. Returns its egress address.
 async fn start_sidecar(
     shared: &Shared,
-    region: &str,
+    scope: &AccountRegion,
     c: &ContainerDefinition,
     e: &[(String, String)],
     started: &mut StartingTask,
 ) -> Result<SocketAddr, String> {
     let name = c.name.clone().unwrap_or_default();
-    let Some(node) = NodeId::from_env(env(e), region) else {
+    let Some(node) = NodeId::from_env(env(e), scope) else {
         return Err(format!(
-            "Container {name} ({}) needs APPMESH_RESOURCE_ARN or APPMESH_VIRTUAL_NODE_NAME to know its virtual node.",
+            "Container {name} ({}) needs APPMESH_RESOURCE_ARN (a virtual node of the task's own account) or APPMESH_VIRTUAL_NODE_NAME to know its virtual node.",
             c.image.as_deref().unwrap_or_default()
         ));
     };
     let rng = shared.rng(&format!(
         "sidecar {}/{}/{}",
-        node.region, node.mesh, node.node
+        node.scope.region, node.mesh, node.node
     ));
     let sidecar = Sidecar {
         node,

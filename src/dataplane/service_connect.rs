@@ -87,7 +87,7 @@ impl AliasTable {
             generation: snapshot.generation,
             namespaces: HashMap::new(),
         };
-        for region in snapshot.ecs.regions.values() {
+        for region in snapshot.ecs.scopes.values() {
             for ((cluster, name), service) in &region.services {
                 if service.status.as_deref() != Some("ACTIVE") {
                     continue;

@@ -16,6 +16,7 @@ use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
 
 use super::Cloud;
+use super::account_region::AccountRegion;
 use super::admission;
 use super::appmesh::error::AppMeshError;
 use super::aws_error::{self, JSON_11, Protocol, X_AMZ_TARGET, json};
@@ -41,9 +42,12 @@ async fn handle(State(cloud): State<Arc<Cloud>>, request: Request) -> Response {
             Protocol::RestJson => {}
         }
         let body = admission::body(body, &parts.headers, &cloud.config.http).await?;
-        Ok::<_, admission::Refusal>((region, body))
+        Ok::<_, admission::Refusal>((
+            AccountRegion::new(cloud.config.account_id.as_str(), region),
+            body,
+        ))
     };
-    let (region, body) = match admitted.await {
+    let (scope, body) = match admitted.await {
         Ok(admitted) => admitted,
         Err(refusal) => {
             tracing::debug!(?refusal, "request refused");
@@ -55,14 +59,14 @@ async fn handle(State(cloud): State<Arc<Cloud>>, request: Request) -> Response {
             let target = parts.headers.get(X_AMZ_TARGET);
             let target = target.and_then(|t| t.to_str().ok()).unwrap_or_default();
             match target.strip_prefix(CLOUD_MAP_TARGET_PREFIX) {
-                Some(operation) => cloudmap_wire::json11(&cloud, region, operation, &body),
-                None => ecs(&cloud, region, target, &body),
+                Some(operation) => cloudmap_wire::json11(&cloud, &scope, operation, &body),
+                None => ecs(&cloud, &scope, target, &body),
             }
         }
-        Protocol::RpcV2Cbor => cloudmap_wire::rpc_v2_cbor(&cloud, region, parts.uri.path(), &body),
+        Protocol::RpcV2Cbor => cloudmap_wire::rpc_v2_cbor(&cloud, &scope, parts.uri.path(), &body),
         Protocol::RestJson => appmesh(
             &cloud,
-            region,
+            &scope,
             &parts.method,
             &parts.uri,
             &parts.headers,
@@ -74,7 +78,7 @@ async fn handle(State(cloud): State<Arc<Cloud>>, request: Request) -> Response {
 /// An App Mesh call: REST-JSON, the operation named by the method and path.
 fn appmesh(
     cloud: &Cloud,
-    region: &str,
+    scope: &AccountRegion,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -94,7 +98,7 @@ fn appmesh(
         return refusal.respond(Protocol::RestJson);
     }
     let result = decode(operation, &labels, uri.query(), headers, body)
-        .and_then(|request| cloud.appmesh.call(region, request));
+        .and_then(|request| cloud.appmesh.call(scope, request));
     match result {
         Ok(body) => json(
             StatusCode::from_u16(operation.status).unwrap_or(StatusCode::OK),
@@ -169,7 +173,7 @@ fn decode(
 }
 
 /// An ECS call: JSON 1.1, the operation named by `X-Amz-Target`.
-fn ecs(cloud: &Cloud, region: &str, target: &str, body: &[u8]) -> Response {
+fn ecs(cloud: &Cloud, scope: &AccountRegion, target: &str, body: &[u8]) -> Response {
     let Some(operation) = target.strip_prefix(ECS_TARGET_PREFIX) else {
         return json11_error(&EcsError::unknown_operation(format!(
             "Unknown target {target}: this endpoint serves App Mesh, ECS and Cloud Map."
@@ -200,7 +204,7 @@ fn ecs(cloud: &Cloud, region: &str, target: &str, body: &[u8]) -> Response {
     if !violations.is_empty() {
         return json11_error(&EcsError::invalid_parameter(violations.to_string()));
     }
-    match cloud.ecs.call(region, request) {
+    match cloud.ecs.call(scope, request) {
         Ok(body) => {
             let mut response = json(StatusCode::OK, body);
             response

@@ -2,6 +2,7 @@
 //! REST-JSON protocol (and, on the same endpoint, ECS's JSON 1.1 and Cloud Map's JSON 1.1 and
 //! RPC v2 CBOR), so that the AWS SDKs and the aws CLI work against it unchanged.
 
+pub mod account_region;
 mod admission;
 pub mod appmesh;
 pub mod arn;
@@ -23,6 +24,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
+use account_region::AccountRegion;
 use appmesh::AppMesh;
 use appmesh::store::Limits;
 use clock::Clock;
@@ -83,26 +85,14 @@ impl Cloud {
         let publisher = Publisher::new();
         let clock = Clock::new(config.clock_scale);
         let appmesh_publisher = publisher.clone();
-        let appmesh = AppMesh::new(
-            config.account_id.clone(),
-            config.appmesh_limits,
-            clock,
-            move |s| appmesh_publisher.publish_appmesh(s),
-        );
-        let cloudmap = Arc::new(CloudMap::new(
-            config.account_id.clone(),
-            Quotas::default(),
-            clock,
-        ));
+        let appmesh = AppMesh::new(config.appmesh_limits, clock, move |s| {
+            appmesh_publisher.publish_appmesh(s)
+        });
+        let cloudmap = Arc::new(CloudMap::new(Quotas::default(), clock));
         let ecs_publisher = publisher.clone();
-        let ecs = Ecs::new(
-            config.account_id.clone(),
-            config.region.clone(),
-            config.ecs_timings,
-            clock,
-            cloudmap.clone(),
-            move |s| ecs_publisher.publish_ecs(s),
-        );
+        let ecs = Ecs::new(config.ecs_timings, clock, cloudmap.clone(), move |s| {
+            ecs_publisher.publish_ecs(s)
+        });
         let (tx, rx) = mpsc::unbounded_channel();
         Arc::new(Cloud {
             config,
@@ -114,6 +104,12 @@ impl Cloud {
             reporter: RuntimeReporter::new(tx),
             runtime_events: Mutex::new(Some(rx)),
         })
+    }
+
+    /// The default account's `region`: where unsigned requests (and, without accounts, every
+    /// request) act.
+    pub fn scope(&self, region: &str) -> AccountRegion {
+        AccountRegion::new(self.config.account_id.as_str(), region)
     }
 
     /// Where a container runtime reports what became of the tasks it was asked to run.

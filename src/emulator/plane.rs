@@ -7,6 +7,8 @@ use std::hash::{DefaultHasher, Hasher};
 use std::sync::{Arc, RwLock, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
+use super::account_region::AccountRegion;
+
 /// How long a client token is remembered: RunTask's documented TTL (ECS "Ensuring
 /// idempotency"), used for every service since App Mesh documents none.
 pub const CLIENT_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
@@ -27,18 +29,18 @@ struct Remembered {
 /// The remembered tokens, oldest first, within their TTL, count and byte bounds.
 #[derive(Default)]
 struct ClientTokens {
-    by_key: HashMap<(String, String), Remembered>,
-    order: VecDeque<(String, String)>,
+    by_key: HashMap<TokenKey, Remembered>,
+    order: VecDeque<TokenKey>,
     bytes: usize,
 }
 
 impl ClientTokens {
-    fn get(&mut self, key: &(String, String), now: Instant) -> Option<&Remembered> {
+    fn get(&mut self, key: &TokenKey, now: Instant) -> Option<&Remembered> {
         self.expire(now);
         self.by_key.get(key)
     }
 
-    fn insert(&mut self, key: (String, String), remembered: Remembered) {
+    fn insert(&mut self, key: TokenKey, remembered: Remembered) {
         self.bytes += remembered.body.len();
         if let Some(old) = self.by_key.insert(key.clone(), remembered) {
             self.bytes -= old.body.len();
@@ -87,20 +89,33 @@ pub struct Plane<S> {
     publish: Box<dyn Fn(Arc<S>) + Send + Sync>,
 }
 
-/// A change keyed by a client token: `(operation, token)` and a digest of the request.
+/// A change keyed by a client token: `(account, operation, token)` and a digest of the
+/// request. Tokens are the caller's account's own: another account's same token is another key.
 pub struct Idempotency {
-    pub key: (String, String),
+    pub key: TokenKey,
     pub fingerprint: u64,
 }
 
+/// `(account, operation, token)`.
+pub type TokenKey = (String, String, String);
+
 impl Idempotency {
-    /// Keys `request` in `region` by its operation and token. The fingerprint is a digest of
-    /// the whole request, computed without keeping (or even building) its text.
-    pub fn new(operation: &str, token: &str, region: &str, request: &impl Debug) -> Idempotency {
+    /// Keys `request` in `scope` by its operation and token. The fingerprint is a digest of
+    /// the whole request and its Region, computed without keeping (or even building) its text.
+    pub fn new(
+        scope: &AccountRegion,
+        operation: &str,
+        token: &str,
+        request: &impl Debug,
+    ) -> Idempotency {
         let mut digest = Digest(DefaultHasher::new());
-        let _ = write!(digest, "{region}\u{0}{request:?}");
+        let _ = write!(digest, "{}\u{0}{request:?}", scope.region);
         Idempotency {
-            key: (operation.to_string(), token.to_string()),
+            key: (
+                scope.account.clone(),
+                operation.to_string(),
+                token.to_string(),
+            ),
             fingerprint: digest.0.finish(),
         }
     }
@@ -152,7 +167,7 @@ impl<S: Clone + Default> Plane<S> {
             return if seen.fingerprint == i.fingerprint {
                 Ok(seen.body.clone())
             } else {
-                Err(reused(&i.key.1))
+                Err(reused(&i.key.2))
             };
         }
         let mut next = (*inner.state).clone();
@@ -257,7 +272,12 @@ mod tests {
     }
 
     fn token(op: &str, t: &str, request: &str) -> Option<Idempotency> {
-        Some(Idempotency::new(op, t, "us-east-1", &request))
+        Some(Idempotency::new(
+            &AccountRegion::new("000000000000", "us-east-1"),
+            op,
+            t,
+            &request,
+        ))
     }
 
     #[test]
@@ -284,12 +304,11 @@ mod tests {
         let inner = plane.inner.read().unwrap();
         assert_eq!(inner.client_tokens.by_key.len(), CLIENT_TOKENS_KEPT);
         assert_eq!(inner.client_tokens.order.len(), CLIENT_TOKENS_KEPT);
-        assert!(
-            !inner
-                .client_tokens
-                .by_key
-                .contains_key(&("CreateMesh".into(), "a".into()))
-        );
+        assert!(!inner.client_tokens.by_key.contains_key(&(
+            "000000000000".into(),
+            "CreateMesh".into(),
+            "a".into()
+        )));
     }
 
     #[test]
@@ -299,7 +318,7 @@ mod tests {
         let big = vec![0u8; CLIENT_TOKEN_BYTES / 4 + 1];
         for i in 0..8 {
             tokens.insert(
-                ("Op".into(), format!("t{i}")),
+                ("0".into(), "Op".into(), format!("t{i}")),
                 Remembered {
                     fingerprint: i,
                     body: big.clone(),
@@ -309,7 +328,7 @@ mod tests {
         }
         assert_eq!(tokens.by_key.len(), 3, "bytes bound the answers kept");
         assert!(tokens.bytes <= CLIENT_TOKEN_BYTES);
-        let key = ("Op".to_string(), "t7".to_string());
+        let key = ("0".to_string(), "Op".to_string(), "t7".to_string());
         assert!(tokens.get(&key, t0 + Duration::from_secs(60)).is_some());
         assert!(tokens.get(&key, t0 + CLIENT_TOKEN_TTL).is_none(), "expired");
         assert_eq!((tokens.by_key.len(), tokens.bytes), (0, 0));

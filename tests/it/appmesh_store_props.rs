@@ -1,6 +1,7 @@
 //! Random operation sequences against the App Mesh store: it never panics, a failed call
 //! changes nothing, and no route, provider or gateway route ever points at something missing.
 
+use meshwalk::emulator::account_region::AccountRegion;
 use meshwalk::emulator::appmesh::AppMesh;
 use meshwalk::emulator::appmesh::store::{AppMeshState, Limits};
 use meshwalk::emulator::appmesh::validate::{gateway_route_target, route_targets};
@@ -70,7 +71,7 @@ fn operation() -> impl Strategy<Value = (&'static str, Value)> {
 /// Every reference the store holds resolves (node backends aside: they may dangle by design).
 fn dangling_references(state: &AppMeshState) -> Vec<String> {
     let mut found = Vec::new();
-    for (mesh_name, mesh) in state.regions.values().flat_map(|r| r.meshes.iter()) {
+    for (mesh_name, mesh) in state.scopes.values().flat_map(|r| r.meshes.iter()) {
         for ((router, route), entry) in &mesh.routes {
             if !mesh.virtual_routers.contains_key(router) {
                 found.push(format!(
@@ -128,12 +129,13 @@ proptest! {
 
     #[test]
     fn random_sequences_keep_the_store_consistent(ops in proptest::collection::vec(operation(), 1..60)) {
-        let app = AppMesh::new("000000000000", Limits::default(), Default::default(), |_| {});
+        let app = AppMesh::new(Limits::default(), Default::default(), |_| {});
+        let scope = AccountRegion::new("000000000000", "us-east-1");
         for (op, input) in ops {
             let request = Request::decode(op, input).expect("generated inputs decode");
             prop_assert!(request.violations().is_empty(), "{op}: {}", request.violations());
             let before = app.state();
-            match app.call("us-east-1", request) {
+            match app.call(&scope, request) {
                 Ok(body) => {
                     prop_assert!(serde_json::from_slice::<Value>(&body).is_ok());
                 }

@@ -82,7 +82,7 @@ async fn tutorial_sequence_builds_shifts_and_tears_down() {
 
     assert!(snapshots.has_changed().unwrap());
     let snapshot = snapshots.borrow_and_update().clone();
-    let mesh = &snapshot.appmesh.regions["us-east-1"].meshes["gophermesh"];
+    let mesh = &snapshot.appmesh.scopes[&AccountRegion::new("000000000000", "us-east-1")].meshes["gophermesh"];
     let stored = &mesh.routes[&("distributor".to_string(), "distributor-route".to_string())];
     let stored_weights: Vec<i32> = stored
         .spec
@@ -156,7 +156,7 @@ async fn tutorial_sequence_builds_shifts_and_tears_down() {
     let meshes = client.list_meshes().send().await.unwrap();
     assert!(meshes.meshes().is_empty());
     assert!(
-        cloud.running.cloud.snapshot().appmesh.regions["us-east-1"]
+        cloud.running.cloud.snapshot().appmesh.scopes[&cloud.running.cloud.scope("us-east-1")]
             .meshes
             .is_empty()
     );

@@ -362,19 +362,20 @@ async fn cloudmap_services_and_instances_through_the_sdk() {
     let cloud = start().await;
     let sd = client(&cloud);
     let cm = &cloud.running.cloud.cloudmap;
-    let ns = cm.ensure_http_namespace(REGION, "gophers.local").unwrap();
+    let here = cloud.running.cloud.scope(REGION);
+    let ns = cm.ensure_http_namespace(&here, "gophers.local").unwrap();
     let other_ns = create_namespace(&sd, "other.local").await;
-    let distributor = cm.create_service(REGION, &ns, "distributor", true).unwrap();
-    let requester = cm.create_service(REGION, &ns, "requester", false).unwrap();
-    cm.create_service(REGION, &other_ns, "elsewhere", false)
+    let distributor = cm.create_service(&here, &ns, "distributor", true).unwrap();
+    let requester = cm.create_service(&here, &ns, "requester", false).unwrap();
+    cm.create_service(&here, &other_ns, "elsewhere", false)
         .unwrap();
-    cm.register_instance(REGION, &distributor, task("t-1", "10.0.0.1", "v1"))
+    cm.register_instance(&here, &distributor, task("t-1", "10.0.0.1", "v1"))
         .unwrap();
-    cm.register_instance(REGION, &distributor, task("t-2", "10.0.0.2", "v2"))
+    cm.register_instance(&here, &distributor, task("t-2", "10.0.0.2", "v2"))
         .unwrap();
     let mut sick = task("t-3", "10.0.0.3", "v2");
     sick.health = Health::Unhealthy;
-    cm.register_instance(REGION, &distributor, sick).unwrap();
+    cm.register_instance(&here, &distributor, sick).unwrap();
 
     // ListServices, with and without the namespace filter.
     let all = sd.list_services().send().await.unwrap();
@@ -513,7 +514,7 @@ async fn cloudmap_services_and_instances_through_the_sdk() {
     let one = discover().max_results(1).send().await.unwrap();
     assert_eq!(ids(&one), ["t-1"]);
     // Without a health check the filter does not apply.
-    cm.register_instance(REGION, &requester, task("r-1", "10.0.1.1", "v1"))
+    cm.register_instance(&here, &requester, task("r-1", "10.0.1.1", "v1"))
         .unwrap();
     let requesters = sd
         .discover_instances()
@@ -533,7 +534,7 @@ async fn cloudmap_services_and_instances_through_the_sdk() {
     assert_eq!(code, "ResourceInUse");
     assert!(message.contains("3 registered instances"), "{message}");
     for t in ["t-1", "t-2", "t-3"] {
-        cm.deregister_instance(REGION, &distributor, t).unwrap();
+        cm.deregister_instance(&here, &distributor, t).unwrap();
     }
     let after = discover().send().await.unwrap();
     assert!(after.instances().is_empty());

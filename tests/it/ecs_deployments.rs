@@ -5,6 +5,7 @@
 use aws_sdk_ecs::types::*;
 
 use crate::ecs_support::stand_in_runtime;
+use crate::support::AccountRegion;
 use crate::support::*;
 
 const REGION: &str = "us-east-1";
@@ -111,7 +112,7 @@ fn split(cloud: &TestCloud) -> Vec<(String, f64)> {
         .cloud
         .ecs
         .state()
-        .traffic_shift(REGION, "c", "s")
+        .traffic_shift(&AccountRegion::new(ACCOUNT, REGION), "c", "s")
 }
 
 async fn live_tasks(ecs: &aws_sdk_ecs::Client) -> usize {

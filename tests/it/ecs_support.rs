@@ -23,7 +23,7 @@ pub fn stand_in_runtime(cloud: &Arc<Cloud>) -> JoinHandle<()> {
         let mut next_port = 41000;
         loop {
             let snapshot = snapshots.borrow_and_update().clone();
-            for region in snapshot.ecs.regions.values() {
+            for region in snapshot.ecs.scopes.values() {
                 for record in region.tasks.values() {
                     let arn = record.task.task_arn.clone().unwrap_or_default();
                     if record.last_status() == Some(TaskStatus::Pending)

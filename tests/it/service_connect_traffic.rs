@@ -10,6 +10,7 @@ use aws_sdk_ecs::types::*;
 use futures_util::StreamExt;
 
 use crate::service_connect::*;
+use crate::support::{ACCOUNT, AccountRegion};
 
 const V1: &str = "sc-distributor:1";
 const V2: &str = "sc-distributor:2";
@@ -29,12 +30,11 @@ fn canary(percent: f64, canary_bake: i32, bake: i32) -> DeploymentConfiguration 
 
 /// The shift ECS says now for sc-distributor: (task definition ARN, percent).
 fn shift(sc: &Sc) -> Vec<(String, f64)> {
-    sc.cloud
-        .control
-        .cloud
-        .ecs
-        .state()
-        .traffic_shift(REGION, CLUSTER, "sc-distributor")
+    sc.cloud.control.cloud.ecs.state().traffic_shift(
+        &AccountRegion::new(ACCOUNT, REGION),
+        CLUSTER,
+        "sc-distributor",
+    )
 }
 
 async fn wait_deployment(

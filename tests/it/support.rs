@@ -8,8 +8,12 @@ use std::future::Future;
 use std::time::Duration;
 
 use meshwalk::api::target::endpoint_config;
+pub use meshwalk::emulator::account_region::AccountRegion;
 use meshwalk::emulator::ecs::store::Timings;
 use meshwalk::emulator::{CloudConfig, RunningCloud};
+
+/// The embedded cloud's default account: every request's, when no accounts are configured.
+pub const ACCOUNT: &str = "000000000000";
 
 pub struct TestCloud {
     pub running: RunningCloud,

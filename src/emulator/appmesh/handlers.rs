@@ -16,10 +16,7 @@ pub(super) fn mesh<'a>(
     owner: Option<&String>,
 ) -> Result<&'a Mesh> {
     cx.check_owner(owner)?;
-    let mesh = state
-        .regions
-        .get(&cx.region)
-        .and_then(|r| r.meshes.get(name));
+    let mesh = state.scope(cx).and_then(|r| r.meshes.get(name));
     found(mesh, || format!("Mesh '{name}'"))
 }
 
@@ -30,10 +27,7 @@ pub(super) fn mesh_mut<'a>(
     owner: Option<&String>,
 ) -> Result<&'a mut Mesh> {
     cx.check_owner(owner)?;
-    let mesh = state
-        .regions
-        .get_mut(&cx.region)
-        .and_then(|r| r.meshes.get_mut(name));
+    let mesh = state.scope_mut(cx).and_then(|r| r.meshes.get_mut(name));
     found_mut(mesh, || format!("Mesh '{name}'"))
 }
 
@@ -69,7 +63,7 @@ pub fn create_mesh(
     state: &mut AppMeshState,
     input: CreateMeshInput,
 ) -> Result<CreateMeshOutput> {
-    let region = state.regions.entry(cx.region.clone()).or_default();
+    let region = state.scope_or_default(cx);
     let name = input.mesh_name;
     if region.meshes.contains_key(&name) {
         return Err(AppMeshError::Conflict(format!(
@@ -130,10 +124,7 @@ pub fn delete_mesh(
             m.virtual_gateways.len()
         )));
     }
-    let region = state
-        .regions
-        .get_mut(&cx.region)
-        .expect("mesh() found the region");
+    let region = state.scope_mut(cx).expect("mesh() found the region");
     let removed = region.meshes.remove(name).expect("mesh() found the mesh");
     Ok(DeleteMeshOutput {
         mesh: mesh_data(name, &removed.mesh, Status::Deleted),
@@ -145,11 +136,7 @@ pub fn list_meshes(
     state: &AppMeshState,
     input: ListMeshesInput,
 ) -> Result<ListMeshesOutput> {
-    let meshes = state
-        .regions
-        .get(&cx.region)
-        .into_iter()
-        .flat_map(|r| r.meshes.iter());
+    let meshes = state.scope(cx).into_iter().flat_map(|r| r.meshes.iter());
     let (meshes, next_token) = page(
         meshes.map(|(n, m)| (n.as_str(), mesh_ref(n, &m.mesh))),
         input.limit,

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use crate::model::OutputBody;
 use crate::model::appmesh::Request;
 
+use super::account_region::AccountRegion;
 use super::plane::{Idempotency, Plane};
 use error::{AppMeshError, Result};
 use store::{AppMeshState, Ctx, Limits};
@@ -31,7 +32,6 @@ use store::{AppMeshState, Ctx, Limits};
 /// The App Mesh service: typed requests in, response bodies out, a new state published after
 /// every successful change.
 pub struct AppMesh {
-    account: String,
     limits: Limits,
     clock: Clock,
     plane: Plane<AppMeshState>,
@@ -39,13 +39,11 @@ pub struct AppMesh {
 
 impl AppMesh {
     pub fn new(
-        account: impl Into<String>,
         limits: Limits,
         clock: Clock,
         publish: impl Fn(Arc<AppMeshState>) + Send + Sync + 'static,
     ) -> AppMesh {
         AppMesh {
-            account: account.into(),
             limits,
             clock,
             plane: Plane::new(publish),
@@ -57,11 +55,11 @@ impl AppMesh {
         self.plane.state()
     }
 
-    /// Runs one request in `region` and returns the response body.
-    pub fn call(&self, region: &str, request: Request) -> Result<Vec<u8>> {
+    /// Runs one request of `scope`'s account in its Region and returns the response body.
+    pub fn call(&self, scope: &AccountRegion, request: Request) -> Result<Vec<u8>> {
         let cx = Ctx {
-            account: self.account.clone(),
-            region: region.to_string(),
+            account: scope.account.clone(),
+            region: scope.region.clone(),
             limits: self.limits,
             now: self.clock.now(),
         };
@@ -73,9 +71,9 @@ impl AppMesh {
             .map(|token| {
                 validate::client_token(token)?;
                 Ok(Idempotency::new(
+                    scope,
                     request.operation_name(),
                     token,
-                    region,
                     &request,
                 ))
             })

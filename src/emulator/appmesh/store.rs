@@ -1,8 +1,9 @@
 //! The App Mesh store: typed state per region, the resource paths and ARNs that address it,
 //! and the small guards (lookups, pagination, metadata) that every handler shares.
 
-use std::collections::BTreeMap;
+use imbl::OrdMap;
 
+use crate::emulator::account_region::AccountRegion;
 use crate::emulator::arn::Arn;
 use crate::model::appmesh::{
     GatewayRouteSpec, MeshSpec, ResourceMetadata, RouteSpec, TagRef, VirtualGatewaySpec,
@@ -11,15 +12,33 @@ use crate::model::appmesh::{
 
 use super::error::{AppMeshError, Result};
 
-/// The whole App Mesh state: what a snapshot carries. Regions are separate, as in AWS.
+/// The whole App Mesh state: what a snapshot carries. Each account's Regions are separate,
+/// as in AWS. The maps are persistent: a change copies only the path to what it changes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppMeshState {
-    pub regions: BTreeMap<String, Region>,
+    pub scopes: OrdMap<AccountRegion, Region>,
+}
+
+impl AppMeshState {
+    /// The request's account and Region; `None` until something was written there.
+    pub fn scope(&self, cx: &Ctx) -> Option<&Region> {
+        self.scopes.get(&cx.scope())
+    }
+
+    /// Mutable twin of [`AppMeshState::scope`].
+    pub fn scope_mut(&mut self, cx: &Ctx) -> Option<&mut Region> {
+        self.scopes.get_mut(&cx.scope())
+    }
+
+    /// The request's account and Region, created by its first write.
+    pub fn scope_or_default(&mut self, cx: &Ctx) -> &mut Region {
+        self.scopes.entry(cx.scope()).or_default()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Region {
-    pub meshes: BTreeMap<String, Mesh>,
+    pub meshes: OrdMap<String, Mesh>,
 }
 
 /// A mesh and everything in it. Routes and gateway routes are keyed by (parent, name), so a
@@ -27,12 +46,12 @@ pub struct Region {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mesh {
     pub mesh: Entry<MeshSpec>,
-    pub virtual_nodes: BTreeMap<String, Entry<VirtualNodeSpec>>,
-    pub virtual_routers: BTreeMap<String, Entry<VirtualRouterSpec>>,
-    pub routes: BTreeMap<(String, String), Entry<RouteSpec>>,
-    pub virtual_services: BTreeMap<String, Entry<VirtualServiceSpec>>,
-    pub virtual_gateways: BTreeMap<String, Entry<VirtualGatewaySpec>>,
-    pub gateway_routes: BTreeMap<(String, String), Entry<GatewayRouteSpec>>,
+    pub virtual_nodes: OrdMap<String, Entry<VirtualNodeSpec>>,
+    pub virtual_routers: OrdMap<String, Entry<VirtualRouterSpec>>,
+    pub routes: OrdMap<(String, String), Entry<RouteSpec>>,
+    pub virtual_services: OrdMap<String, Entry<VirtualServiceSpec>>,
+    pub virtual_gateways: OrdMap<String, Entry<VirtualGatewaySpec>>,
+    pub gateway_routes: OrdMap<(String, String), Entry<GatewayRouteSpec>>,
 }
 
 /// A stored resource: its spec as last accepted, its metadata and its tags.
@@ -47,12 +66,12 @@ impl Mesh {
     pub fn new(mesh: Entry<MeshSpec>) -> Mesh {
         Mesh {
             mesh,
-            virtual_nodes: BTreeMap::new(),
-            virtual_routers: BTreeMap::new(),
-            routes: BTreeMap::new(),
-            virtual_services: BTreeMap::new(),
-            virtual_gateways: BTreeMap::new(),
-            gateway_routes: BTreeMap::new(),
+            virtual_nodes: OrdMap::new(),
+            virtual_routers: OrdMap::new(),
+            routes: OrdMap::new(),
+            virtual_services: OrdMap::new(),
+            virtual_gateways: OrdMap::new(),
+            gateway_routes: OrdMap::new(),
         }
     }
 
@@ -116,7 +135,7 @@ impl Mesh {
 }
 
 fn children<'a, S>(
-    map: &'a BTreeMap<(String, String), Entry<S>>,
+    map: &'a OrdMap<(String, String), Entry<S>>,
     parent: &'a str,
 ) -> impl Iterator<Item = (&'a str, &'a Entry<S>)> + 'a {
     map.range((parent.to_string(), String::new())..)
@@ -250,6 +269,10 @@ impl Default for Limits {
 }
 
 impl Ctx {
+    pub fn scope(&self) -> AccountRegion {
+        AccountRegion::new(self.account.as_str(), self.region.as_str())
+    }
+
     /// Fresh metadata (version 1) for a resource created now.
     pub fn new_metadata(&self, path: &ResourcePath) -> ResourceMetadata {
         let now = self.now;

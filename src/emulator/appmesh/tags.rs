@@ -4,6 +4,7 @@ use crate::model::appmesh::*;
 
 use super::error::{AppMeshError, Result};
 use super::store::{AppMeshState, Ctx, ResourcePath, page};
+use crate::emulator::account_region::AccountRegion;
 
 /// `existing` with `added` applied: a key that is already there takes the new value.
 pub fn merged(mut existing: Vec<TagRef>, added: Vec<TagRef>) -> Vec<TagRef> {
@@ -36,8 +37,8 @@ fn not_found(arn: &str) -> AppMeshError {
 fn tags_mut<'a>(cx: &Ctx, state: &'a mut AppMeshState, arn: &str) -> Result<&'a mut Vec<TagRef>> {
     let (region, path) = locate(cx, arn)?;
     let mesh = state
-        .regions
-        .get_mut(&region)
+        .scopes
+        .get_mut(&AccountRegion::new(cx.account.as_str(), region))
         .and_then(|r| r.meshes.get_mut(path.mesh()));
     mesh.and_then(|m| m.tags_mut(&path))
         .ok_or_else(|| not_found(arn))
@@ -78,8 +79,8 @@ pub fn list_tags_for_resource(
 ) -> Result<ListTagsForResourceOutput> {
     let (region, path) = locate(cx, &input.resource_arn)?;
     let mesh = state
-        .regions
-        .get(&region)
+        .scopes
+        .get(&AccountRegion::new(cx.account.as_str(), region))
         .and_then(|r| r.meshes.get(path.mesh()));
     let mut tags = mesh
         .and_then(|m| m.tags(&path))

@@ -24,6 +24,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use serde_json::Value;
 
+use crate::emulator::account_region::AccountRegion;
 use crate::model::servicediscovery::Request;
 use error::Result;
 use quotas::Quotas;
@@ -34,55 +35,58 @@ pub const SERVICE_NAME: &str = "Route53AutoNaming_v20170314";
 /// The service shape's namespace, for RPC v2's absolute shape ids (`__type`).
 pub const SHAPE_NAMESPACE: &str = "com.amazonaws.servicediscovery";
 
-/// Cloud Map for one account: a registry per region.
+/// Cloud Map: a registry per account and Region.
 pub struct CloudMap {
-    account: String,
     quotas: Quotas,
     clock: Clock,
-    regions: Mutex<HashMap<String, Registry>>,
+    registries: Mutex<HashMap<AccountRegion, Registry>>,
 }
 
 impl CloudMap {
-    pub fn new(account: impl Into<String>, quotas: Quotas, clock: Clock) -> CloudMap {
+    pub fn new(quotas: Quotas, clock: Clock) -> CloudMap {
         CloudMap {
-            account: account.into(),
             quotas,
             clock,
-            regions: Mutex::new(HashMap::new()),
+            registries: Mutex::new(HashMap::new()),
         }
     }
 
-    fn ctx(&self, region: &str) -> Ctx {
+    fn ctx(&self, scope: &AccountRegion) -> Ctx {
         Ctx {
-            account: self.account.clone(),
-            region: region.to_string(),
+            account: scope.account.clone(),
+            region: scope.region.clone(),
             now: self.clock.now(),
         }
     }
 
-    fn regions(&self) -> MutexGuard<'_, HashMap<String, Registry>> {
+    fn registries(&self) -> MutexGuard<'_, HashMap<AccountRegion, Registry>> {
         // A panic while holding the lock leaves whole maps behind (every change is one insert
         // or remove), so the state is still usable.
-        self.regions.lock().unwrap_or_else(|p| p.into_inner())
+        self.registries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs `f` on the region's registry.
-    fn with_registry<T>(&self, region: &str, f: impl FnOnce(&Ctx, &mut Registry) -> T) -> T {
-        let cx = self.ctx(region);
-        let mut regions = self.regions();
-        f(&cx, regions.entry(region.to_string()).or_default())
+    /// Runs `f` on the registry of `scope`'s account in its Region.
+    fn with_registry<T>(
+        &self,
+        scope: &AccountRegion,
+        f: impl FnOnce(&Ctx, &mut Registry) -> T,
+    ) -> T {
+        let cx = self.ctx(scope);
+        let mut registries = self.registries();
+        f(&cx, registries.entry(scope.clone()).or_default())
     }
 
-    /// Runs one wire request in `region`; the output shape as a JSON value.
-    pub fn call(&self, region: &str, request: Request) -> Result<Value> {
-        self.with_registry(region, |cx, registry| {
+    /// Runs one wire request of `scope`'s account in its Region; the output shape as a JSON
+    /// value.
+    pub fn call(&self, scope: &AccountRegion, request: Request) -> Result<Value> {
+        self.with_registry(scope, |cx, registry| {
             handlers::handle(cx, &self.quotas, registry, request)
         })
     }
 
-    /// The id of the HTTP namespace called `name` in `region`, created if there is none.
-    pub fn ensure_http_namespace(&self, region: &str, name: &str) -> Result<String> {
-        self.with_registry(region, |cx, registry| {
+    /// The id of the HTTP namespace called `name` in `scope`, created if there is none.
+    pub fn ensure_http_namespace(&self, scope: &AccountRegion, name: &str) -> Result<String> {
+        self.with_registry(scope, |cx, registry| {
             registry.ensure_http_namespace(cx, &self.quotas, name)
         })
     }
@@ -91,12 +95,12 @@ impl CloudMap {
     /// `custom_health_check` gives it a HealthCheckCustomConfig (ECS reports task health).
     pub fn create_service(
         &self,
-        region: &str,
+        scope: &AccountRegion,
         namespace: &str,
         discovery_name: &str,
         custom_health_check: bool,
     ) -> Result<String> {
-        self.with_registry(region, |cx, registry| {
+        self.with_registry(scope, |cx, registry| {
             registry.create_service(
                 cx,
                 &self.quotas,
@@ -111,11 +115,11 @@ impl CloudMap {
     /// id.
     pub fn register_instance(
         &self,
-        region: &str,
+        scope: &AccountRegion,
         service: &str,
         registration: InstanceRegistration,
     ) -> Result<String> {
-        self.with_registry(region, |cx, registry| {
+        self.with_registry(scope, |cx, registry| {
             registry.register_instance(cx, &self.quotas, service, registration)
         })
     }
@@ -123,18 +127,22 @@ impl CloudMap {
     /// Deregisters an instance; InstanceNotFound if the service has none of that id.
     pub fn deregister_instance(
         &self,
-        region: &str,
+        scope: &AccountRegion,
         service: &str,
         instance_id: &str,
     ) -> Result<String> {
-        self.with_registry(region, |cx, registry| {
+        self.with_registry(scope, |cx, registry| {
             registry.deregister_instance(cx, &self.quotas, service, instance_id)
         })
     }
 
-    /// The namespace a name, id or ARN names in `region`, if it exists.
-    pub fn find_namespace(&self, region: &str, reference: &str) -> Option<store::Namespace> {
-        self.with_registry(region, |_, registry| {
+    /// The namespace a name, id or ARN names in `scope`, if it exists.
+    pub fn find_namespace(
+        &self,
+        scope: &AccountRegion,
+        reference: &str,
+    ) -> Option<store::Namespace> {
+        self.with_registry(scope, |_, registry| {
             registry
                 .namespace(reference)
                 .ok()
@@ -146,11 +154,11 @@ impl CloudMap {
     /// The id and ARN of the service called `name` in a namespace (by id), if there is one.
     pub fn find_service(
         &self,
-        region: &str,
+        scope: &AccountRegion,
         namespace_id: &str,
         name: &str,
     ) -> Option<(String, String)> {
-        self.with_registry(region, |_, registry| {
+        self.with_registry(scope, |_, registry| {
             registry
                 .services_in(namespace_id)
                 .find(|s| s.name == name)
@@ -159,8 +167,8 @@ impl CloudMap {
     }
 
     /// Deletes a service; ResourceInUse while it has instances.
-    pub fn delete_service(&self, region: &str, service: &str) -> Result<()> {
-        self.with_registry(region, |_, registry| registry.delete_service(service))
+    pub fn delete_service(&self, scope: &AccountRegion, service: &str) -> Result<()> {
+        self.with_registry(scope, |_, registry| registry.delete_service(service))
     }
 }
 

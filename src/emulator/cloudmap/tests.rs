@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::emulator::account_region::AccountRegion;
+
 use serde_json::{Value, json};
 
 use super::CloudMap;
@@ -10,12 +12,15 @@ use super::quotas::Quotas;
 use super::store::{HealthStatus, InstanceRegistration};
 use crate::model::servicediscovery::Request;
 
-const REGION: &str = "us-east-1";
+/// The account and Region every test works in.
+fn here() -> AccountRegion {
+    AccountRegion::new("000000000000", "us-east-1")
+}
 
 fn call(cloud_map: &CloudMap, operation: &str, input: Value) -> Result<Value, String> {
     let request = Request::decode(operation, input).map_err(|e| e.to_string())?;
     cloud_map
-        .call(REGION, request)
+        .call(&here(), request)
         .map_err(|e| format!("{}: {}", e.code, e.message))
 }
 
@@ -33,8 +38,8 @@ fn task(id: &str, ip: &str) -> InstanceRegistration {
 
 #[test]
 fn ensure_http_namespace_creates_once_and_is_listed() {
-    let cm = CloudMap::new("000000000000", Quotas::default(), Default::default());
-    let id = cm.ensure_http_namespace(REGION, "gophers.local").unwrap();
+    let cm = CloudMap::new(Quotas::default(), Default::default());
+    let id = cm.ensure_http_namespace(&here(), "gophers.local").unwrap();
     assert!(id.starts_with("ns-") && id.len() == 19, "{id}");
     assert!(
         id[3..]
@@ -42,7 +47,7 @@ fn ensure_http_namespace_creates_once_and_is_listed() {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     );
     assert_eq!(
-        cm.ensure_http_namespace(REGION, "gophers.local").unwrap(),
+        cm.ensure_http_namespace(&here(), "gophers.local").unwrap(),
         id
     );
     let listed = call(&cm, "ListNamespaces", json!({})).unwrap();
@@ -54,22 +59,27 @@ fn ensure_http_namespace_creates_once_and_is_listed() {
     );
     // Regions are separate.
     let other = cm
-        .ensure_http_namespace("eu-west-1", "gophers.local")
+        .ensure_http_namespace(
+            &AccountRegion::new("000000000000", "eu-west-1"),
+            "gophers.local",
+        )
         .unwrap();
     assert_ne!(other, id);
 }
 
 #[test]
 fn registered_instances_show_in_list_and_discover_instances() {
-    let cm = CloudMap::new("000000000000", Quotas::default(), Default::default());
-    let ns = cm.ensure_http_namespace(REGION, "gophers.local").unwrap();
-    let srv = cm.create_service(REGION, &ns, "distributor", true).unwrap();
+    let cm = CloudMap::new(Quotas::default(), Default::default());
+    let ns = cm.ensure_http_namespace(&here(), "gophers.local").unwrap();
+    let srv = cm
+        .create_service(&here(), &ns, "distributor", true)
+        .unwrap();
     assert!(srv.starts_with("srv-") && srv.len() == 20, "{srv}");
-    cm.register_instance(REGION, &srv, task("task-1", "10.0.0.1"))
+    cm.register_instance(&here(), &srv, task("task-1", "10.0.0.1"))
         .unwrap();
     let mut sick = task("task-2", "10.0.0.2");
     sick.health = HealthStatus::Unhealthy;
-    cm.register_instance(REGION, &srv, sick).unwrap();
+    cm.register_instance(&here(), &srv, sick).unwrap();
 
     let listed = call(&cm, "ListInstances", json!({"ServiceId": srv})).unwrap();
     let ids: Vec<&str> = listed["Instances"]
@@ -107,22 +117,22 @@ fn registered_instances_show_in_list_and_discover_instances() {
 
 #[test]
 fn deregistering_frees_the_service_for_deletion() {
-    let cm = CloudMap::new("000000000000", Quotas::default(), Default::default());
-    let ns = cm.ensure_http_namespace(REGION, "gophers.local").unwrap();
-    let srv = cm.create_service(REGION, &ns, "requester", false).unwrap();
-    cm.register_instance(REGION, &srv, task("t", "10.0.0.9"))
+    let cm = CloudMap::new(Quotas::default(), Default::default());
+    let ns = cm.ensure_http_namespace(&here(), "gophers.local").unwrap();
+    let srv = cm.create_service(&here(), &ns, "requester", false).unwrap();
+    cm.register_instance(&here(), &srv, task("t", "10.0.0.9"))
         .unwrap();
-    let in_use = cm.delete_service(REGION, &srv).unwrap_err();
+    let in_use = cm.delete_service(&here(), &srv).unwrap_err();
     assert_eq!(in_use.code, "ResourceInUse");
-    let op = cm.deregister_instance(REGION, &srv, "t").unwrap();
+    let op = cm.deregister_instance(&here(), &srv, "t").unwrap();
     let operation = call(&cm, "GetOperation", json!({"OperationId": op})).unwrap();
     assert_eq!(operation["Operation"]["Type"], "DEREGISTER_INSTANCE");
     assert_eq!(operation["Operation"]["Targets"]["INSTANCE"], "t");
     assert_eq!(
-        cm.deregister_instance(REGION, &srv, "t").unwrap_err().code,
+        cm.deregister_instance(&here(), &srv, "t").unwrap_err().code,
         "InstanceNotFound"
     );
-    cm.delete_service(REGION, &srv).unwrap();
+    cm.delete_service(&here(), &srv).unwrap();
     assert_eq!(
         call(&cm, "GetService", json!({"Id": srv})).unwrap_err(),
         format!("ServiceNotFound: No service exists with the specified ID: {srv}")
@@ -136,48 +146,48 @@ fn in_process_inputs_are_checked_and_bounded() {
         services_per_namespace: 1,
         ..Quotas::default()
     };
-    let cm = CloudMap::new("000000000000", quotas, Default::default());
+    let cm = CloudMap::new(quotas, Default::default());
     assert_eq!(
-        cm.ensure_http_namespace(REGION, "arn:aws:x")
+        cm.ensure_http_namespace(&here(), "arn:aws:x")
             .unwrap_err()
             .code,
         "InvalidInput"
     );
-    let ns = cm.ensure_http_namespace(REGION, "gophers.local").unwrap();
+    let ns = cm.ensure_http_namespace(&here(), "gophers.local").unwrap();
     assert_eq!(
-        cm.create_service(REGION, &ns, "-bad", false)
+        cm.create_service(&here(), &ns, "-bad", false)
             .unwrap_err()
             .code,
         "InvalidInput"
     );
     assert_eq!(
-        cm.create_service(REGION, "ns-missing", "x", false)
+        cm.create_service(&here(), "ns-missing", "x", false)
             .unwrap_err()
             .code,
         "NamespaceNotFound"
     );
-    let srv = cm.create_service(REGION, &ns, "svc", false).unwrap();
+    let srv = cm.create_service(&here(), &ns, "svc", false).unwrap();
     assert_eq!(
-        cm.create_service(REGION, &ns, "svc", false)
+        cm.create_service(&here(), &ns, "svc", false)
             .unwrap_err()
             .code,
         "ServiceAlreadyExists"
     );
     assert_eq!(
-        cm.create_service(REGION, &ns, "other", false)
+        cm.create_service(&here(), &ns, "other", false)
             .unwrap_err()
             .code,
         "ResourceLimitExceeded"
     );
-    cm.register_instance(REGION, &srv, task("a", "10.0.0.1"))
+    cm.register_instance(&here(), &srv, task("a", "10.0.0.1"))
         .unwrap();
-    cm.register_instance(REGION, &srv, task("b", "10.0.0.2"))
+    cm.register_instance(&here(), &srv, task("b", "10.0.0.2"))
         .unwrap();
     // Re-registering an instance replaces it and is no new instance.
-    cm.register_instance(REGION, &srv, task("b", "10.0.0.3"))
+    cm.register_instance(&here(), &srv, task("b", "10.0.0.3"))
         .unwrap();
     assert_eq!(
-        cm.register_instance(REGION, &srv, task("c", "10.0.0.4"))
+        cm.register_instance(&here(), &srv, task("c", "10.0.0.4"))
             .unwrap_err()
             .code,
         "ResourceLimitExceeded"
@@ -187,7 +197,7 @@ fn in_process_inputs_are_checked_and_bounded() {
         .attributes
         .extend((0..31).map(|i| (format!("custom{i}"), "x".to_string())));
     assert_eq!(
-        cm.register_instance(REGION, &srv, crowded)
+        cm.register_instance(&here(), &srv, crowded)
             .unwrap_err()
             .code,
         "InvalidInput"

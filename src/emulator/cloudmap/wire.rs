@@ -9,12 +9,13 @@ use serde_json::{Map, Value};
 use super::error::CloudMapError;
 use super::{SERVICE_NAME, SHAPE_NAMESPACE, cbor};
 use crate::emulator::Cloud;
+use crate::emulator::account_region::AccountRegion;
 use crate::emulator::aws_error::{self, JSON_11, Protocol, rpc_v2_operation};
 use crate::model::DecodeError;
 use crate::model::servicediscovery::Request;
 
 /// A JSON 1.1 call: `operation` from `X-Amz-Target: Route53AutoNaming_v20170314.<operation>`.
-pub fn json11(cloud: &Cloud, region: &str, operation: &str, body: &[u8]) -> Response {
+pub fn json11(cloud: &Cloud, scope: &AccountRegion, operation: &str, body: &[u8]) -> Response {
     let input = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Map::new())
     } else {
@@ -30,11 +31,11 @@ pub fn json11(cloud: &Cloud, region: &str, operation: &str, body: &[u8]) -> Resp
             }
         }
     };
-    respond(Protocol::Json11, cloud, region, operation, input)
+    respond(Protocol::Json11, cloud, scope, operation, input)
 }
 
 /// An RPC v2 CBOR call to `path` (`.../service/Route53AutoNaming_v20170314/operation/<op>`).
-pub fn rpc_v2_cbor(cloud: &Cloud, region: &str, path: &str, body: &[u8]) -> Response {
+pub fn rpc_v2_cbor(cloud: &Cloud, scope: &AccountRegion, path: &str, body: &[u8]) -> Response {
     let protocol = Protocol::RpcV2Cbor;
     let (service, operation) = rpc_v2_operation(path).unwrap_or_default();
     // The specification asks servers to take the service's absolute shape id too, `#` as `.`.
@@ -48,7 +49,7 @@ pub fn rpc_v2_cbor(cloud: &Cloud, region: &str, path: &str, body: &[u8]) -> Resp
         );
     }
     match cbor::decode(body) {
-        Ok(input) => respond(protocol, cloud, region, operation, input),
+        Ok(input) => respond(protocol, cloud, scope, operation, input),
         Err(e) => protocol_error(
             protocol,
             StatusCode::BAD_REQUEST,
@@ -61,7 +62,7 @@ pub fn rpc_v2_cbor(cloud: &Cloud, region: &str, path: &str, body: &[u8]) -> Resp
 fn respond(
     protocol: Protocol,
     cloud: &Cloud,
-    region: &str,
+    scope: &AccountRegion,
     operation: &str,
     input: Value,
 ) -> Response {
@@ -84,7 +85,7 @@ fn respond(
             &CloudMapError::invalid_input(violations.to_string()),
         );
     }
-    match cloud.cloudmap.call(region, request) {
+    match cloud.cloudmap.call(scope, request) {
         Ok(output) => success(protocol, &output),
         Err(e) => {
             tracing::debug!(operation, error = %e, "request failed");

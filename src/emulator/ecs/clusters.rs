@@ -68,7 +68,7 @@ pub fn create_cluster(
     let service_connect_defaults = input
         .service_connect_defaults
         .as_ref()
-        .map(|d| service_connect::cluster_defaults(cloudmap, &cx.region, d))
+        .map(|d| service_connect::cluster_defaults(cloudmap, &cx.scope(), d))
         .transpose()?;
     let cluster = Cluster {
         service_connect_defaults,
@@ -110,7 +110,7 @@ pub fn update_cluster(
     let defaults = input
         .service_connect_defaults
         .as_ref()
-        .map(|d| service_connect::cluster_defaults(cloudmap, &cx.region, d))
+        .map(|d| service_connect::cluster_defaults(cloudmap, &cx.scope(), d))
         .transpose()?;
     let cluster = region
         .clusters
@@ -251,7 +251,6 @@ mod tests {
         };
         let mut state = EcsState::default();
         let cloudmap = CloudMap::new(
-            "000000000000",
             crate::emulator::cloudmap::quotas::Quotas::default(),
             Default::default(),
         );
@@ -272,7 +271,7 @@ mod tests {
         }
         // Deleting "first" again makes it the newest, so c0 is forgotten instead.
         cycle("first");
-        let clusters = &state.regions["us-east-1"].clusters;
+        let clusters = &state.region(&cx).unwrap().clusters;
         assert_eq!(clusters.len(), INACTIVE_CLUSTERS_KEPT);
         assert!(clusters.contains_key("first"));
         assert!(!clusters.contains_key("c0"));

@@ -33,6 +33,7 @@ pub mod task_definitions;
 pub mod tasks;
 pub mod validate;
 
+use std::collections::BTreeSet;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -44,6 +45,7 @@ use tokio::sync::{Notify, mpsc};
 use crate::model::OutputBody;
 use crate::model::ecs::Request;
 
+use super::account_region::AccountRegion;
 use super::clock::Clock;
 use super::cloudmap::CloudMap;
 use super::plane::{Idempotency, Plane};
@@ -54,8 +56,6 @@ use store::{Ctx, EcsState, Timings};
 /// The ECS service: typed requests in, response bodies out; a scheduler task keeps services
 /// at their desired counts.
 pub struct Ecs {
-    account: String,
-    default_region: String,
     timings: Timings,
     clock: Clock,
     /// Where Service Connect's namespaces, services and instances live.
@@ -75,16 +75,12 @@ const REPORTS_PER_PASS: usize = 1024;
 
 impl Ecs {
     pub fn new(
-        account: impl Into<String>,
-        default_region: impl Into<String>,
         timings: Timings,
         clock: Clock,
         cloudmap: Arc<CloudMap>,
         publish: impl Fn(Arc<EcsState>) + Send + Sync + 'static,
     ) -> Ecs {
         Ecs {
-            account: account.into(),
-            default_region: default_region.into(),
             timings,
             clock,
             cloudmap,
@@ -101,23 +97,23 @@ impl Ecs {
         self.plane.state()
     }
 
-    fn ctx(&self, region: &str) -> Ctx {
+    fn ctx(&self, scope: &AccountRegion) -> Ctx {
         Ctx {
-            account: self.account.clone(),
-            region: region.to_string(),
+            account: scope.account.clone(),
+            region: scope.region.clone(),
             now: self.clock.now(),
             timings: self.timings,
         }
     }
 
-    /// Runs one request in `region` and returns the response body.
-    pub fn call(&self, region: &str, request: Request) -> Result<Vec<u8>> {
+    /// Runs one request of `scope`'s account in its Region and returns the response body.
+    pub fn call(&self, scope: &AccountRegion, request: Request) -> Result<Vec<u8>> {
         if let Some(why) = self.take_scheduler_fault() {
             return Err(EcsError::server(format!(
                 "The ECS scheduler failed ({why}) and was restarted; this request was not applied. Retry it."
             )));
         }
-        let cx = self.ctx(region);
+        let cx = self.ctx(scope);
         let name = request.operation_name();
         if name.starts_with("Describe") || name.starts_with("List") {
             return read(&cx, &self.state(), request);
@@ -125,7 +121,7 @@ impl Ecs {
         let idempotency = client_token(&request)
             .map(|(token, max)| {
                 validate::client_token(token, max)?;
-                Ok::<_, EcsError>(Idempotency::new(name, token, region, &request))
+                Ok::<_, EcsError>(Idempotency::new(scope, name, token, &request))
             })
             .transpose()?;
         let body = self.plane.change(
@@ -137,16 +133,20 @@ impl Ecs {
                 )
             },
         )?;
-        self.sync_service_connect();
+        self.sync_service_connect([scope]);
         self.wake.notify_one();
         Ok(body)
     }
 
-    /// Registers and deregisters the Cloud Map instances of Service Connect tasks after a
-    /// change (one sync at a time, on the newest state).
-    fn sync_service_connect(&self) {
+    /// Registers and deregisters the Cloud Map instances of Service Connect tasks in the
+    /// scopes a change touched (one sync at a time, on the newest state): a write costs what
+    /// its own account and Region hold, not what the whole cloud does.
+    fn sync_service_connect<'a>(&self, scopes: impl IntoIterator<Item = &'a AccountRegion>) {
         let mut registered = self.registered.lock().unwrap_or_else(|p| p.into_inner());
-        service_connect::sync_instances(&self.cloudmap, &self.state(), &mut registered);
+        let state = self.state();
+        for scope in scopes {
+            service_connect::sync_instances(&self.cloudmap, &state, scope, &mut registered);
+        }
     }
 
     /// One scheduler pass after applying `reports` (what the runtime said since the last
@@ -160,16 +160,24 @@ impl Ecs {
         {
             panic!("a planted scheduler bug");
         }
-        let cx = self.ctx(&self.default_region);
-        let due = self.plane.update(|state| {
-            let mut changed = false;
+        // The scheduler's own context: each scope it works in fills in the account and Region.
+        let cx = Ctx {
+            account: String::new(),
+            region: String::new(),
+            now: self.clock.now(),
+            timings: self.timings,
+        };
+        let (changed, due) = self.plane.update(|state| {
+            let mut changed = BTreeSet::new();
             for report in reports {
-                changed |= scheduler::apply(&cx, state, report);
+                if let Some(scope) = scheduler::apply(&cx, state, report) {
+                    changed.insert(scope);
+                }
             }
-            let (reconciled, due) = scheduler::reconcile(&cx, state);
-            (changed || reconciled, due)
+            let due = scheduler::reconcile(&cx, state, &mut changed);
+            (!changed.is_empty(), (changed, due))
         });
-        self.sync_service_connect();
+        self.sync_service_connect(&changed);
         due
     }
 
@@ -347,7 +355,8 @@ mod tests {
     use status::TaskStatus;
 
     fn call(ecs: &Ecs, operation: &str, input: serde_json::Value) -> Result<Vec<u8>> {
-        ecs.call("us-east-1", Request::decode(operation, input).unwrap())
+        let scope = AccountRegion::new("000000000000", "us-east-1");
+        ecs.call(&scope, Request::decode(operation, input).unwrap())
     }
 
     #[tokio::test]
@@ -357,12 +366,9 @@ mod tests {
             restart_backoff: 0.0,
         };
         let ecs = Arc::new(Ecs::new(
-            "000000000000",
-            "us-east-1",
             timings,
             Clock::default(),
             Arc::new(CloudMap::new(
-                "000000000000",
                 crate::emulator::cloudmap::quotas::Quotas::default(),
                 Clock::default(),
             )),
@@ -398,7 +404,7 @@ mod tests {
             json!({"cluster": "c", "serviceName": "s", "taskDefinition": "f", "desiredCount": 1}),
         )
         .unwrap();
-        while !ecs.state().regions.values().any(|r| {
+        while !ecs.state().scopes.values().any(|r| {
             r.tasks
                 .values()
                 .any(|t| t.last_status() == Some(TaskStatus::Pending))

@@ -2,7 +2,7 @@
 //! rolls deployments (new tasks RUNNING before old ones stop), moves tasks through
 //! PROVISIONING → PENDING, and applies what the runtime reports (→ RUNNING / STOPPED).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::model::ecs::{Deployment, Service, ServiceEvent, TaskDefinition};
 
@@ -14,6 +14,8 @@ use super::status::{
 };
 use super::store::{Ctx, EcsRegion, EcsState, TaskRecord, task_id};
 use super::tasks::{self, Launch};
+use crate::emulator::account_region::AccountRegion;
+use crate::emulator::arn::Arn;
 
 /// Stopped tasks kept per region for DescribeTasks (ECS keeps them about an hour).
 const STOPPED_TASKS_KEPT: usize = 200;
@@ -22,28 +24,44 @@ const INACTIVE_SERVICES_KEPT: usize = 1_000;
 /// Service events kept, newest first.
 const EVENTS_KEPT: usize = 100;
 
-/// One pass over every region. Returns whether anything changed and when the next timed
-/// transition is due (epoch seconds). The work is linear in the number of tasks: they are
-/// indexed by service once, and each service looks only at its own.
-pub fn reconcile(cx: &Ctx, state: &mut EcsState) -> (bool, Option<f64>) {
-    let mut changed = false;
+/// One pass over every account's regions. Adds the scopes it changed to `changed`; returns
+/// when the next timed transition is due (epoch seconds). The work is linear in the number of
+/// tasks: they are indexed by service once, and each service looks only at its own. A scope
+/// is worked on in a copy (its maps are shared, not copied) that replaces it only if the pass
+/// changed something, so the scopes nothing happened in are not copied at all.
+pub fn reconcile(
+    cx: &Ctx,
+    state: &mut EcsState,
+    changed: &mut BTreeSet<AccountRegion>,
+) -> Option<f64> {
     let mut due: Option<f64> = None;
-    for (name, region) in state.regions.iter_mut() {
+    let scopes: Vec<AccountRegion> = state.scopes.keys().cloned().collect();
+    for scope in scopes {
         let cx = Ctx {
-            region: name.clone(),
+            account: scope.account.clone(),
+            region: scope.region.clone(),
             ..cx.clone()
         };
-        changed |= advance_timed(&cx, region, &mut due);
-        let mut pass = Pass::index(region);
-        let services: Vec<(String, String)> = region.services.keys().cloned().collect();
-        for key in services {
-            changed |= reconcile_service(&cx, region, &mut pass, &key, &mut due);
+        let mut region = state.scopes[&scope].clone();
+        if reconcile_region(&cx, &mut region, &mut due) {
+            state.scopes.insert(scope.clone(), region);
+            changed.insert(scope);
         }
-        changed |= super::deployments::advance(&cx, region, &mut due);
-        changed |= prune_stopped(region);
-        changed |= prune_inactive_services(region);
     }
-    (changed, due)
+    due
+}
+
+fn reconcile_region(cx: &Ctx, region: &mut EcsRegion, due: &mut Option<f64>) -> bool {
+    let mut changed = advance_timed(cx, region, due);
+    let mut pass = Pass::index(region);
+    let services: Vec<(String, String)> = region.services.keys().cloned().collect();
+    for key in services {
+        changed |= reconcile_service(cx, region, &mut pass, &key, due);
+    }
+    changed |= super::deployments::advance(cx, region, due);
+    changed |= prune_stopped(region);
+    changed |= prune_inactive_services(region);
+    changed
 }
 
 /// What one pass knows about a region's tasks: each service's tasks, and how many more tasks
@@ -98,12 +116,17 @@ pub(super) fn earliest(due: &mut Option<f64>, at: f64) {
 /// PROVISIONING → PENDING once the provisioning delay is over.
 fn advance_timed(cx: &Ctx, region: &mut EcsRegion, due: &mut Option<f64>) -> bool {
     let mut changed = false;
-    for record in region.tasks.values_mut() {
-        let Some(at) = record.due_at else { continue };
-        if record.last_status() != Some(TaskStatus::Provisioning) {
-            continue;
-        }
+    let timed: Vec<(String, f64)> = region
+        .tasks
+        .iter()
+        .filter(|(_, r)| r.last_status() == Some(TaskStatus::Provisioning))
+        .filter_map(|(arn, r)| Some((arn.clone(), r.due_at?)))
+        .collect();
+    for (arn, at) in timed {
         if at <= cx.now {
+            let Some(record) = region.tasks.get_mut(&arn) else {
+                continue;
+            };
             record.set_last_status(TaskStatus::Pending);
             record.task.pull_started_at = Some(cx.now);
             record.task.version = Some(record.task.version.unwrap_or(1) + 1);
@@ -535,25 +558,27 @@ fn prune_inactive_services(region: &mut EcsRegion) -> bool {
     true
 }
 
-/// Applies a runtime report. Returns whether the task changed.
-pub fn apply(cx: &Ctx, state: &mut EcsState, event: RuntimeEvent) -> bool {
+/// Applies a runtime report. Returns the scope of the task if it changed.
+pub fn apply(cx: &Ctx, state: &mut EcsState, event: RuntimeEvent) -> Option<AccountRegion> {
     let arn = event.task_arn().to_string();
-    let Some(record) = state
-        .regions
-        .values_mut()
-        .find_map(|r| r.tasks.get_mut(&arn))
-    else {
-        return false;
+    let parsed = Arn::of_service(&arn, "ecs")?;
+    let scope = AccountRegion::new(parsed.account, parsed.region);
+    let cx = &Ctx {
+        account: scope.account.clone(),
+        region: scope.region.clone(),
+        ..cx.clone()
     };
+    let record = state.scopes.get(&scope)?.tasks.get(&arn)?;
     if record.is_stopped() {
-        return false;
+        return None;
     }
+    let record = state.scopes.get_mut(&scope)?.tasks.get_mut(&arn)?;
     match event {
         RuntimeEvent::Started { containers, .. } => {
             if record.last_status() != Some(TaskStatus::Pending)
                 || record.desired_status() != Some(TaskStatus::Running)
             {
-                return false;
+                return None;
             }
             record.set_last_status(TaskStatus::Running);
             let task = &mut record.task;
@@ -603,7 +628,7 @@ pub fn apply(cx: &Ctx, state: &mut EcsState, event: RuntimeEvent) -> bool {
             tasks::mark_stopped(cx, record, exit_code);
         }
     }
-    true
+    Some(scope)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use crate::model::ecs::*;
 use super::error::{EcsError, Result};
 use super::status::{HasStatus, ServiceStatus, TaskStatus, WireEnum};
 use super::store::{EcsRegion, EcsState, TaskRecord};
+use crate::emulator::account_region::AccountRegion;
 
 /// The name every Service Connect proxy container starts with; ECS adds a random suffix.
 pub const PROXY_CONTAINER_PREFIX: &str = "ecs-service-connect-";
@@ -26,21 +27,21 @@ pub const PROXY_IMAGE: &str = "ecs-service-connect-agent:interface-v1";
 /// The cluster shows the namespace's ARN.
 pub fn cluster_defaults(
     cloudmap: &CloudMap,
-    region: &str,
+    scope: &AccountRegion,
     request: &ClusterServiceConnectDefaultsRequest,
 ) -> Result<ClusterServiceConnectDefaults> {
     let reference = request.namespace.as_str();
-    let namespace = match cloudmap.find_namespace(region, reference) {
+    let namespace = match cloudmap.find_namespace(scope, reference) {
         Some(namespace) => namespace,
         None if reference.starts_with("arn:") => {
             return Err(EcsError::namespace_not_found(reference));
         }
         None => {
             cloudmap
-                .ensure_http_namespace(region, reference)
+                .ensure_http_namespace(scope, reference)
                 .map_err(|e| EcsError::invalid_parameter(e.message))?;
             cloudmap
-                .find_namespace(region, reference)
+                .find_namespace(scope, reference)
                 .ok_or_else(|| EcsError::namespace_not_found(reference))?
         }
     };
@@ -74,7 +75,7 @@ pub fn discovery_name(service: &ServiceConnectService) -> &str {
 /// client-only service. `enabled: false` is recorded and checks nothing more.
 pub fn resolve(
     cloudmap: &CloudMap,
-    region_name: &str,
+    scope: &AccountRegion,
     region: &EcsRegion,
     cluster: &Cluster,
     service: (&str, &str),
@@ -94,7 +95,7 @@ pub fn resolve(
         ));
     };
     let namespace = cloudmap
-        .find_namespace(region_name, &reference)
+        .find_namespace(scope, &reference)
         .ok_or_else(|| EcsError::namespace_not_found(&reference))?;
     let port_names: BTreeSet<&str> = td
         .container_definitions
@@ -218,21 +219,21 @@ fn check_dns_name(name: &str) -> Result<()> {
 /// is reused: `resolve` already refused names another live service uses.
 pub fn create_resources(
     cloudmap: &CloudMap,
-    region: &str,
+    scope: &AccountRegion,
     resolved: &Resolved,
 ) -> Result<Vec<ServiceConnectServiceResource>> {
     resolved
         .discovery_names
         .iter()
         .map(|name| {
-            let arn = match cloudmap.find_service(region, &resolved.namespace_id, name) {
+            let arn = match cloudmap.find_service(scope, &resolved.namespace_id, name) {
                 Some((_, arn)) => arn,
                 None => {
                     let id = cloudmap
-                        .create_service(region, &resolved.namespace_id, name, false)
+                        .create_service(scope, &resolved.namespace_id, name, false)
                         .map_err(|e| EcsError::invalid_parameter(e.message))?;
                     cloudmap
-                        .find_service(region, &resolved.namespace_id, name)
+                        .find_service(scope, &resolved.namespace_id, name)
                         .map_or(id, |(_, arn)| arn)
                 }
             };
@@ -313,7 +314,6 @@ pub fn of_deployment<'a>(
 /// The Cloud Map instance of one running task in one Cloud Map service.
 #[derive(Debug, Clone, PartialEq)]
 struct Wanted {
-    region: String,
     discovery_arn: String,
     registration: InstanceRegistration,
 }
@@ -321,9 +321,10 @@ struct Wanted {
 /// The instances ECS wants registered now: one per RUNNING task of a Service Connect service
 /// and per `serviceConnectResources` entry of the task's deployment, at the host port of the
 /// named port mapping.
-fn wanted(state: &EcsState) -> Vec<Wanted> {
+fn wanted(scope: &AccountRegion, region: &EcsRegion) -> Vec<Wanted> {
+    let region_name = &scope.region;
     let mut out = Vec::new();
-    for (region_name, region) in &state.regions {
+    {
         for record in region.tasks.values() {
             let running = Some(TaskStatus::Running);
             if record.last_status() != running || record.desired_status() != running {
@@ -380,7 +381,6 @@ fn wanted(state: &EcsState) -> Vec<Wanted> {
                     attributes.insert("ECS_TASK_DEFINITION_FAMILY".into(), family);
                 }
                 out.push(Wanted {
-                    region: region_name.clone(),
                     discovery_arn,
                     registration: InstanceRegistration {
                         instance_id: record.id().to_string(),
@@ -416,40 +416,53 @@ fn host_port(td: &TaskDefinition, record: &TaskRecord, port_name: &str) -> Optio
         .and_then(|b| b.host_port)
 }
 
-/// What ECS registered in Cloud Map: (region, discovery ARN) → instance → registration.
-pub type Registered = BTreeMap<(String, String), BTreeMap<String, InstanceRegistration>>;
+/// What ECS registered in Cloud Map, per account and Region: discovery ARN → instance →
+/// registration.
+pub type Registered =
+    BTreeMap<AccountRegion, BTreeMap<String, BTreeMap<String, InstanceRegistration>>>;
 
-/// Brings Cloud Map's instances in line with the running tasks: registers the new ones and
-/// deregisters those whose task stopped (or whose service is gone). Only the instances ECS
-/// registered itself (`registered`) are ever deregistered.
-pub fn sync_instances(cloudmap: &CloudMap, state: &EcsState, registered: &mut Registered) {
-    let mut now: Registered = BTreeMap::new();
-    for w in wanted(state) {
-        now.entry((w.region, w.discovery_arn))
+/// Brings Cloud Map's instances in `scope` in line with its running tasks: registers the new
+/// ones and deregisters those whose task stopped (or whose service is gone). Only the
+/// instances ECS registered itself (`registered`) are ever deregistered.
+pub fn sync_instances(
+    cloudmap: &CloudMap,
+    state: &EcsState,
+    scope: &AccountRegion,
+    registered: &mut Registered,
+) {
+    let mut now: BTreeMap<String, BTreeMap<String, InstanceRegistration>> = BTreeMap::new();
+    for w in state
+        .scopes
+        .get(scope)
+        .map(|region| wanted(scope, region))
+        .unwrap_or_default()
+    {
+        now.entry(w.discovery_arn)
             .or_default()
             .insert(w.registration.instance_id.clone(), w.registration);
     }
-    for ((region, service), instances) in registered.iter() {
+    let before = registered.remove(scope).unwrap_or_default();
+    for (service, instances) in &before {
         for id in instances.keys() {
-            let still = now
-                .get(&(region.clone(), service.clone()))
-                .is_some_and(|i| i.contains_key(id));
+            let still = now.get(service).is_some_and(|i| i.contains_key(id));
             if !still {
                 // Gone already (a Cloud Map user deleted it) is fine: it is what ECS wants.
-                let _ = cloudmap.deregister_instance(region, service, id);
+                let _ = cloudmap.deregister_instance(scope, service, id);
             }
         }
     }
-    for ((region, service), instances) in &now {
-        let before = registered.get(&(region.clone(), service.clone()));
+    for (service, instances) in &now {
+        let before = before.get(service);
         for (id, registration) in instances {
             if before.and_then(|b| b.get(id)) == Some(registration) {
                 continue;
             }
-            if let Err(e) = cloudmap.register_instance(region, service, registration.clone()) {
+            if let Err(e) = cloudmap.register_instance(scope, service, registration.clone()) {
                 tracing::warn!(%service, instance = %id, error = %e, "Service Connect could not register a task");
             }
         }
     }
-    *registered = now;
+    if !now.is_empty() {
+        registered.insert(scope.clone(), now);
+    }
 }

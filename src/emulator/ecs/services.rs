@@ -151,7 +151,7 @@ fn check_service_connect(
     let (_, cluster) = region.active_cluster(Some(service.0))?;
     let resolved = service_connect::resolve(
         cloudmap,
-        &cx.region,
+        &cx.scope(),
         region,
         cluster,
         service,
@@ -174,7 +174,7 @@ fn apply_service_connect(
         return Ok(());
     };
     deployment.service_connect_resources = match &resolved {
-        Some(r) => Some(service_connect::create_resources(cloudmap, &cx.region, r)?),
+        Some(r) => Some(service_connect::create_resources(cloudmap, &cx.scope(), r)?),
         None => None,
     };
     deployment.service_connect_configuration = Some(config);

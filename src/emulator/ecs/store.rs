@@ -1,8 +1,11 @@
 //! The ECS store: clusters, task definition revisions, services and tasks per region, and the
 //! lookups every handler shares (names or ARNs, `family`, `family:revision`).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
+use imbl::OrdMap;
+
+use crate::emulator::account_region::AccountRegion;
 use crate::emulator::arn::Arn;
 use crate::model::ecs::{Cluster, Service, ServiceRevision, Tag, Task, TaskDefinition};
 
@@ -13,42 +16,43 @@ use super::status::{
 
 use super::error::{EcsError, Result};
 
-/// The whole ECS state: what a snapshot carries. Regions are separate, as in AWS.
+/// The whole ECS state: what a snapshot carries. Each account's Regions are separate, as in
+/// AWS. The maps are persistent: a change copies only the path to what it changes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EcsState {
-    pub regions: BTreeMap<String, EcsRegion>,
+    pub scopes: OrdMap<AccountRegion, EcsRegion>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EcsRegion {
     /// By cluster name; a deleted cluster stays, INACTIVE, until the name is used again or
     /// it is among the oldest deleted beyond the bound (see `deleted_clusters`).
-    pub clusters: BTreeMap<String, Cluster>,
+    pub clusters: OrdMap<String, Cluster>,
     /// Names of deleted clusters, in the order they were deleted.
     pub deleted_clusters: VecDeque<String>,
     /// By family; revision N is at index N - 1.
-    pub task_definitions: BTreeMap<String, Vec<TaskDefinition>>,
+    pub task_definitions: OrdMap<String, Vec<TaskDefinition>>,
     /// Task definitions carry their tags beside them (the API returns them separately).
-    pub task_definition_tags: BTreeMap<String, Vec<Tag>>,
+    pub task_definition_tags: OrdMap<String, Vec<Tag>>,
     /// By (cluster name, service name); an INACTIVE service stays until the name is reused.
-    pub services: BTreeMap<(String, String), Service>,
+    pub services: OrdMap<(String, String), Service>,
     /// By task ARN.
-    pub tasks: BTreeMap<String, TaskRecord>,
+    pub tasks: OrdMap<String, TaskRecord>,
     /// Service deployments by ARN (see deployments/).
-    pub service_deployments: BTreeMap<String, ServiceDeploymentRecord>,
+    pub service_deployments: OrdMap<String, ServiceDeploymentRecord>,
     /// Service revisions by ARN.
-    pub service_revisions: BTreeMap<String, ServiceRevision>,
+    pub service_revisions: OrdMap<String, ServiceRevision>,
 }
 
 impl EcsState {
-    /// The request's region, created by its first write.
+    /// The request's account and region, created by its first write.
     pub fn region_mut(&mut self, cx: &Ctx) -> &mut EcsRegion {
-        self.regions.entry(cx.region.clone()).or_default()
+        self.scopes.entry(cx.scope()).or_default()
     }
 
-    /// The request's region; `None` until something was written there.
+    /// The request's account and region; `None` until something was written there.
     pub fn region(&self, cx: &Ctx) -> Option<&EcsRegion> {
-        self.regions.get(&cx.region)
+        self.scopes.get(&cx.scope())
     }
 
     /// The request's region and the name of the ACTIVE cluster `reference` names in it, else
@@ -140,6 +144,10 @@ impl Default for Timings {
 }
 
 impl Ctx {
+    pub fn scope(&self) -> AccountRegion {
+        AccountRegion::new(self.account.as_str(), self.region.as_str())
+    }
+
     pub fn arn(&self, resource: &str) -> String {
         Arn::aws("ecs", &self.region, &self.account, resource).to_string()
     }

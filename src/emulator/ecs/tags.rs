@@ -7,6 +7,7 @@ use crate::model::ecs::*;
 use super::error::{EcsError, Result};
 use super::status::{ClusterStatus, HasStatus};
 use super::store::{Ctx, EcsState};
+use crate::emulator::account_region::AccountRegion;
 
 const MAX_TAGS: usize = 50;
 
@@ -54,7 +55,10 @@ fn parse<'a>(cx: &Ctx, arn: &'a str) -> Result<(&'a str, Target<'a>)> {
 
 fn tags_mut<'a>(cx: &Ctx, state: &'a mut EcsState, arn: &str) -> Result<&'a mut Vec<Tag>> {
     let (region, target) = parse(cx, arn)?;
-    let region = state.regions.get_mut(region).ok_or_else(not_found)?;
+    let region = state
+        .scopes
+        .get_mut(&AccountRegion::new(cx.account.as_str(), region))
+        .ok_or_else(not_found)?;
     let tags = match target {
         Target::Cluster(name) => match region.clusters.get_mut(name) {
             Some(c) if c.status() == Some(ClusterStatus::Inactive) => {
@@ -76,7 +80,10 @@ fn tags_mut<'a>(cx: &Ctx, state: &'a mut EcsState, arn: &str) -> Result<&'a mut 
 
 fn tags<'a>(cx: &Ctx, state: &'a EcsState, arn: &str) -> Result<&'a Vec<Tag>> {
     let (region, target) = parse(cx, arn)?;
-    let region = state.regions.get(region).ok_or_else(not_found)?;
+    let region = state
+        .scopes
+        .get(&AccountRegion::new(cx.account.as_str(), region))
+        .ok_or_else(not_found)?;
     let tags = match target {
         Target::Cluster(name) => region.clusters.get(name).and_then(|c| c.tags.as_ref()),
         Target::Service(cluster, name) => region

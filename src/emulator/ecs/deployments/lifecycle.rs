@@ -27,7 +27,7 @@ pub struct Progress {
 
 /// The ECS deployments of a region's services as the scheduler left them this pass.
 struct Observed<'a> {
-    services: &'a std::collections::BTreeMap<(String, String), Service>,
+    services: &'a imbl::OrdMap<(String, String), Service>,
 }
 
 impl Observed<'_> {
@@ -81,10 +81,17 @@ pub fn advance(cx: &Ctx, region: &mut EcsRegion, due: &mut Option<f64>) -> bool 
     let observe = Observed {
         services: &region.services,
     };
-    for record in region.service_deployments.values_mut() {
-        if !record.in_progress() {
+    // Only the deployments under way are touched (and so copied in the persistent map).
+    let in_progress: Vec<String> = region
+        .service_deployments
+        .iter()
+        .filter(|(_, d)| d.in_progress())
+        .map(|(arn, _)| arn.clone())
+        .collect();
+    for arn in in_progress {
+        let Some(record) = region.service_deployments.get_mut(&arn) else {
             continue;
-        }
+        };
         let before = record.clone();
         // Every stage that can follow at once does (no pass comes unless something is due).
         for _ in 0..8 {

@@ -110,11 +110,16 @@ pub fn start(
     let name = service.service_name.clone().unwrap_or_default();
     let revision_arn = record_revision(cx, region, cluster, service, target_id);
     // A deployment still running is superseded by this one (ECS stops it).
-    for old in region
+    let superseded: Vec<String> = region
         .service_deployments
-        .values_mut()
-        .filter(|d| d.cluster == cluster && d.service == name && d.in_progress())
-    {
+        .iter()
+        .filter(|(_, d)| d.cluster == cluster && d.service == name && d.in_progress())
+        .map(|(arn, _)| arn.clone())
+        .collect();
+    for arn in &superseded {
+        let Some(old) = region.service_deployments.get_mut(arn) else {
+            continue;
+        };
         finish(
             cx,
             old,

@@ -2,6 +2,7 @@
 
 use super::super::status::{DeploymentStrategy, LifecycleStage};
 use super::super::store::{EcsRegion, EcsState, cluster_name, service_name};
+use crate::emulator::account_region::AccountRegion;
 
 impl EcsState {
     /// The share of a service's production traffic each revision gets now, as
@@ -9,8 +10,13 @@ impl EcsState {
     /// weighs a service's tasks by. A service with no deployment under way sends all its
     /// traffic to its one task definition; a CANARY or LINEAR deployment splits it as its
     /// stage says; a ROLLING one by its running tasks; a rollback sends it all back.
-    pub fn traffic_shift(&self, region: &str, cluster: &str, service: &str) -> Vec<(String, f64)> {
-        let Some(region) = self.regions.get(region) else {
+    pub fn traffic_shift(
+        &self,
+        scope: &AccountRegion,
+        cluster: &str,
+        service: &str,
+    ) -> Vec<(String, f64)> {
+        let Some(region) = self.scopes.get(scope) else {
             return vec![];
         };
         region.traffic_shift(cluster, service)
