@@ -224,9 +224,18 @@ pub struct ServeArgs {
     /// Region used when a request is not signed (signed requests carry their own).
     #[arg(long, default_value = "us-east-1")]
     pub region: String,
-    /// The account that owns every resource.
+    /// The account that owns every resource (without --accounts).
     #[arg(long, default_value = "000000000000")]
     pub account_id: String,
+    /// Many accounts instead of one: a number (attendee-01, attendee-02, …) or names
+    /// (alice,bob). Each gets its own id and key pair, and every request must then be signed
+    /// with one of those keys.
+    #[arg(long, requires = "credentials", conflicts_with = "account_id")]
+    pub accounts: Option<String>,
+    /// Where --accounts writes the accounts' credentials: JSON lines of name, accountId,
+    /// accessKeyId and secretAccessKey, readable by you only (mode 0600).
+    #[arg(long, requires = "accounts", value_name = "FILE")]
+    pub credentials: Option<std::path::PathBuf>,
     /// Connections served at once; more are answered with a throttling error.
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
@@ -259,6 +268,8 @@ impl Default for ServeArgs {
             bind: IpAddr::from([127, 0, 0, 1]),
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
+            accounts: None,
+            credentials: None,
             max_connections: 1024,
             clock_scale: 1.0,
         }

@@ -10,7 +10,29 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_appmesh::config::{Credentials, SharedCredentialsProvider, SharedHttpClient};
+use aws_sdk_sts::error::ProvideErrorMetadata;
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+
+/// The account of an endpoint that has one (the embedded cloud without accounts).
+pub const DEFAULT_ACCOUNT: &str = "000000000000";
+
+/// The error codes with which AWS (and the embedded cloud) refuse credentials.
+fn is_refused_credentials(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some(
+            "UnrecognizedClientException"
+                | "InvalidClientTokenId"
+                | "InvalidSignatureException"
+                | "SignatureDoesNotMatch"
+                | "IncompleteSignatureException"
+                | "IncompleteSignature"
+                | "MissingAuthenticationTokenException"
+                | "MissingAuthenticationToken"
+                | "ExpiredToken"
+        )
+    )
+}
 
 /// Static credentials for endpoints that do not check them.
 pub const STATIC_ACCESS_KEY: &str = "meshwalk";
@@ -28,18 +50,41 @@ pub fn sdk_http_client() -> SharedHttpClient {
 /// An SdkConfig that sends every call to `endpoint_url` in `region`, with static credentials,
 /// short timeouts and a single retry.
 pub fn endpoint_config(endpoint_url: &str, region: &str) -> SdkConfig {
+    endpoint_config_as(endpoint_url, region, static_credentials())
+}
+
+/// Credentials for endpoints that do not check them.
+pub fn static_credentials() -> Credentials {
+    Credentials::new(
+        STATIC_ACCESS_KEY,
+        STATIC_ACCESS_KEY,
+        None,
+        None,
+        "meshwalk-static",
+    )
+}
+
+/// The credentials for another endpoint: `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` from
+/// the environment when both are set (an endpoint with accounts, such as `meshwalk serve
+/// --accounts`, checks them and acts in their account), else static ones.
+pub fn environment_credentials() -> Credentials {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
+        (Some(key), Some(secret)) => {
+            Credentials::new(key, secret, var("AWS_SESSION_TOKEN"), None, "environment")
+        }
+        _ => static_credentials(),
+    }
+}
+
+/// [`endpoint_config`] with these credentials.
+pub fn endpoint_config_as(endpoint_url: &str, region: &str, credentials: Credentials) -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .http_client(sdk_http_client())
         .region(Region::new(region.to_string()))
         .endpoint_url(endpoint_url)
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            STATIC_ACCESS_KEY,
-            STATIC_ACCESS_KEY,
-            None,
-            None,
-            "meshwalk-static",
-        )))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
         .retry_config(RetryConfig::standard().with_max_attempts(2))
         .timeout_config(
             TimeoutConfig::builder()
@@ -74,9 +119,26 @@ pub struct Target {
 }
 
 impl Target {
-    /// A target reached at `endpoint_url` (the embedded cloud or another endpoint).
+    /// A target reached at `endpoint_url` (the embedded cloud or another endpoint). The
+    /// embedded cloud is called with static credentials; another endpoint with the
+    /// environment's, if it has them (see [`environment_credentials`]).
     pub fn endpoint(kind: TargetKind, endpoint_url: &str, region: &str, account: &str) -> Target {
-        let config = endpoint_config(endpoint_url, region);
+        let credentials = match kind {
+            TargetKind::Endpoint => environment_credentials(),
+            _ => static_credentials(),
+        };
+        Target::endpoint_as(kind, endpoint_url, region, account, credentials)
+    }
+
+    /// A target reached at `endpoint_url` with these credentials.
+    pub fn endpoint_as(
+        kind: TargetKind,
+        endpoint_url: &str,
+        region: &str,
+        account: &str,
+        credentials: Credentials,
+    ) -> Target {
+        let config = endpoint_config_as(endpoint_url, region, credentials);
         Target {
             kind,
             endpoint_url: Some(endpoint_url.to_string()),
@@ -85,6 +147,40 @@ impl Target {
             appmesh: aws_sdk_appmesh::Client::new(&config),
             ecs: aws_sdk_ecs::Client::new(&config),
             servicediscovery: aws_sdk_servicediscovery::Client::new(&config),
+        }
+    }
+
+    /// Asks the endpoint's STS who the credentials belong to and takes that account (an
+    /// endpoint with accounts gives each key its own). An endpoint without STS keeps the
+    /// account it was given; one that refuses the credentials is an error saying why.
+    pub async fn identified(mut self) -> Result<Target, String> {
+        let Some(url) = self.endpoint_url.clone() else {
+            return Ok(self);
+        };
+        let config = endpoint_config_as(&url, &self.region, self.credentials());
+        let asked = aws_sdk_sts::Client::new(&config)
+            .get_caller_identity()
+            .send()
+            .await;
+        match asked {
+            Ok(identity) => {
+                if let Some(account) = identity.account() {
+                    self.account = account.to_string();
+                }
+                Ok(self)
+            }
+            Err(e) if is_refused_credentials(e.code()) => Err(format!(
+                "{url} refused the credentials: {}",
+                super::describe_error(&e)
+            )),
+            Err(_) => Ok(self),
+        }
+    }
+
+    fn credentials(&self) -> Credentials {
+        match self.kind {
+            TargetKind::Endpoint => environment_credentials(),
+            _ => static_credentials(),
         }
     }
 
@@ -151,10 +247,15 @@ impl Target {
         matches!(self.kind, TargetKind::Aws { .. })
     }
 
-    /// Identifies the target in saved progress.
+    /// Identifies the target in saved progress. Two accounts of one endpoint are two targets.
     pub fn key(&self) -> String {
         match &self.kind {
             TargetKind::Embedded => "embedded".into(),
+            TargetKind::Endpoint if self.account != DEFAULT_ACCOUNT => format!(
+                "endpoint {} {}",
+                self.endpoint_url.as_deref().unwrap_or_default(),
+                self.account
+            ),
             TargetKind::Endpoint => format!(
                 "endpoint {}",
                 self.endpoint_url.as_deref().unwrap_or_default()

@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::traffic::{ApiEndpoint, requester_url};
 use crate::api::route_weights::{self, RouteName};
-use crate::api::target::{Target, TargetKind};
+use crate::api::target::{DEFAULT_ACCOUNT, Target, TargetKind};
 use crate::canary::pilot::{Pair, Pilot, longest_flight, pair_of};
 use crate::canary::{CanaryPlan, Stage};
 use crate::cli::CanaryArgs;
@@ -83,7 +83,7 @@ fn target_of(endpoint: &ApiEndpoint) -> Result<Target> {
         TargetKind::Endpoint,
         &endpoint_url,
         &endpoint.region,
-        "000000000000",
+        DEFAULT_ACCOUNT,
     ))
 }
 

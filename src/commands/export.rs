@@ -7,7 +7,7 @@ use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
 
 use super::target;
-use crate::api::target::{Target, TargetKind};
+use crate::api::target::{DEFAULT_ACCOUNT, Target, TargetKind};
 use crate::cli::{ExportArgs, ExportFormat, TargetArgs};
 use crate::export::{handout, script};
 use crate::user_error::UserError;
@@ -34,7 +34,15 @@ pub async fn session(args: &TargetArgs) -> Result<Session> {
                 )
             })?
     } else if let Some(url) = &args.endpoint_url {
-        Target::endpoint(TargetKind::Endpoint, url, &region, "000000000000")
+        Target::endpoint(TargetKind::Endpoint, url, &region, DEFAULT_ACCOUNT)
+            .identified()
+            .await
+            .map_err(|e| {
+                UserError::new(
+                    e,
+                    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to one account's keys",
+                )
+            })?
     } else {
         Target::endpoint(TargetKind::Embedded, SERVE_URL, &region, "000000000000")
     };

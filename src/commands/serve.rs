@@ -1,6 +1,7 @@
 //! `meshwalk serve`: the embedded cloud in the foreground until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
+use std::path::Path;
 
 use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
@@ -9,6 +10,7 @@ use crate::cli::ServeArgs;
 use crate::dataplane::DataPlaneConfig;
 use crate::embedded::EmbeddedCloud;
 use crate::emulator::CloudConfig;
+use crate::emulator::accounts::{self, Accounts, Credentials};
 use crate::emulator::regions::is_aws_region;
 use crate::emulator::server::HttpLimits;
 use crate::user_error::UserError;
@@ -24,9 +26,14 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         )
         .into());
     }
+    let accounts = match (&args.accounts, &args.credentials) {
+        (Some(spec), Some(file)) => Some(create_accounts(spec, file)?),
+        _ => None,
+    };
     let config = CloudConfig {
         region: args.region.clone(),
         account_id: args.account_id.clone(),
+        accounts: accounts.clone(),
         clock_scale: args.clock_scale,
         http: HttpLimits {
             max_connections: args.max_connections as usize,
@@ -44,7 +51,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
                  another with --port",
             )
         })?;
-    if !args.bind.is_loopback() {
+    if !args.bind.is_loopback() && accounts.is_none() {
         eprintln!(
             "warning: listening on {} — anyone who can reach this address can change the cloud \
              (no authentication is checked).",
@@ -52,7 +59,10 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         );
     }
     let signals = ShutdownSignals::install();
-    println!("{}", banner(&cloud.endpoint(), &args));
+    match &accounts {
+        Some(accounts) => println!("{}", accounts_banner(&cloud.endpoint(), &args, accounts)),
+        None => println!("{}", banner(&cloud.endpoint(), &args)),
+    }
     signals.received().await;
     println!("stopping…");
     cloud
@@ -60,6 +70,50 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         .await
         .wrap_err("the server did not stop cleanly")?;
     Ok(())
+}
+
+/// Creates the accounts `spec` names and writes their credentials to `file`.
+fn create_accounts(spec: &str, file: &Path) -> Result<Vec<Credentials>> {
+    let names = accounts::names_of(spec)
+        .map_err(|e| UserError::new(e, "e.g. --accounts 20, or --accounts alice,bob"))?;
+    let registry = Accounts::verified(Vec::new());
+    let created: Vec<Credentials> = names
+        .iter()
+        .map(|name| registry.add(name))
+        .collect::<std::result::Result<_, _>>()?;
+    accounts::write_credentials_file(file, &created).map_err(|e| {
+        UserError::new(
+            format!("could not write the credentials to {}: {e}", file.display()),
+            "pick a --credentials path in a folder you can write to",
+        )
+    })?;
+    Ok(created)
+}
+
+fn accounts_banner(endpoint: &str, args: &ServeArgs, accounts: &[Credentials]) -> String {
+    let first = &accounts[0];
+    format!(
+        "meshwalk embedded cloud (App Mesh 2019-01-25, ECS 2014-11-13, Cloud Map 2017-03-14) on {endpoint}
+  {n} accounts; their keys are in {file} (mode 0600). Every request must be signed with one.
+
+Point the aws CLI or any SDK at it with one account's keys, e.g. {name} ({id}):
+  export AWS_ENDPOINT_URL={endpoint} AWS_REGION={region}
+  export AWS_ACCESS_KEY_ID={key} AWS_SECRET_ACCESS_KEY=…   # from {file}
+  aws --endpoint-url {endpoint} appmesh list-meshes
+
+Ctrl-C stops it.",
+        n = accounts.len(),
+        file = args
+            .credentials
+            .as_deref()
+            .map(Path::display)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        name = first.name,
+        id = first.account_id,
+        key = first.access_key_id,
+        region = args.region,
+    )
 }
 
 fn banner(endpoint: &str, args: &ServeArgs) -> String {

@@ -9,7 +9,7 @@ use aws_sdk_appmesh::error::ProvideErrorMetadata;
 use color_eyre::Result;
 use color_eyre::eyre::{WrapErr, eyre};
 
-use crate::api::target::{Target, TargetKind};
+use crate::api::target::{DEFAULT_ACCOUNT, Target, TargetKind};
 use crate::cli::TargetArgs;
 use crate::dataplane::DataPlaneConfig;
 use crate::embedded::EmbeddedCloud;
@@ -102,8 +102,14 @@ pub async fn connect(args: &TargetArgs, reset: bool) -> Result<Connected> {
             })?;
         (target, None)
     } else if let Some(url) = &args.endpoint_url {
-        let target = Target::endpoint(TargetKind::Endpoint, url, &region, "000000000000");
+        let target = Target::endpoint(TargetKind::Endpoint, url, &region, DEFAULT_ACCOUNT);
         reachable(&target).await?;
+        let target = target.identified().await.map_err(|e| {
+            UserError::new(
+                e,
+                "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to one account's keys (`meshwalk                  serve --accounts` wrote them to its --credentials file)",
+            )
+        })?;
         (target, None)
     } else {
         let config = CloudConfig {

@@ -10,7 +10,7 @@ use color_eyre::eyre::{WrapErr, eyre};
 use tokio::sync::mpsc;
 
 use crate::api::requester;
-use crate::api::target::endpoint_config;
+use crate::api::target::{endpoint_config_as, environment_credentials};
 use crate::cli::{RequesterArgs, TrafficArgs};
 use crate::load::stats::Summary;
 use crate::load::traffic::{Sample, Traffic, TrafficConfig};
@@ -113,7 +113,11 @@ async fn find_requester(cluster: &str, service: &str, endpoint: &ApiEndpoint) ->
         )
         .into());
     };
-    let ecs = aws_sdk_ecs::Client::new(&endpoint_config(url, &endpoint.region));
+    let ecs = aws_sdk_ecs::Client::new(&endpoint_config_as(
+        url,
+        &endpoint.region,
+        environment_credentials(),
+    ));
     requester::find(&ecs, cluster, service)
         .await
         .map_err(|e| eyre!("{e} (asked {url})"))

@@ -9,10 +9,17 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
+use std::time::SystemTime;
+
+use axum::http::request::Parts;
+
+use super::account_region::AccountRegion;
+use super::accounts::Accounts;
 use super::aws_error::{self, CBOR, JSON_11, Protocol, RPC_V2_CBOR, SMITHY_PROTOCOL, X_AMZ_TARGET};
 use super::http::signing_region;
 use super::regions::is_aws_region;
 use super::server::HttpLimits;
+use super::sigv4::{self, Authorization, Received, Rejection};
 
 #[derive(Debug)]
 pub struct Refusal {
@@ -38,6 +45,123 @@ pub fn region<'a>(headers: &'a HeaderMap, default: &'a str) -> Result<&'a str, R
             code: "InvalidSignatureException",
             message: format!("Credential should be scoped to a valid region, not '{region}'. "),
         }),
+    }
+}
+
+/// Who is calling, as far as the headers tell before the body is read: the account (its key,
+/// when accounts are verified) and the Region, and what is left to check with the body.
+pub struct Caller {
+    pub scope: AccountRegion,
+    /// With verified accounts: the signing secret and the request's time.
+    pending: Option<(String, SystemTime)>,
+}
+
+/// Identifies the caller. An open cloud takes any request, in `default_account`; a verified
+/// one wants a SigV4 signature by one of its keys, scoped to a real Region and to the service
+/// the request is for, dated within 15 minutes. Refusals are AWS's codes and messages, with
+/// the status each protocol's services answer them with (REST-JSON 403, the others 400).
+pub fn caller(
+    parts: &Parts,
+    protocol: Protocol,
+    service: &str,
+    accounts: &Accounts,
+    default_account: &str,
+    default_region: &str,
+) -> Result<Caller, Refusal> {
+    let headers = &parts.headers;
+    if !accounts.is_verified() {
+        let region = region(headers, default_region)?;
+        return Ok(Caller {
+            scope: AccountRegion::new(default_account, region),
+            pending: None,
+        });
+    }
+    let refuse = |r: Rejection| auth_refusal(protocol, r);
+    let Some(auth) = Authorization::of(headers) else {
+        return Err(refuse(Rejection {
+            code: "MissingAuthenticationTokenException",
+            message: "Missing Authentication Token".into(),
+        }));
+    };
+    let auth = auth.map_err(refuse)?;
+    let Some(account) = accounts.by_access_key(auth.access_key_id) else {
+        return Err(refuse(Rejection {
+            code: "UnrecognizedClientException",
+            message: "The security token included in the request is invalid.".into(),
+        }));
+    };
+    if !is_aws_region(auth.region) {
+        return Err(refuse(Rejection {
+            code: "InvalidSignatureException",
+            message: format!(
+                "Credential should be scoped to a valid region, not '{}'. ",
+                auth.region
+            ),
+        }));
+    }
+    if auth.service != service {
+        return Err(refuse(Rejection {
+            code: "InvalidSignatureException",
+            message: format!("Credential should be scoped to correct service: '{service}'. "),
+        }));
+    }
+    let received = received(parts, &[]);
+    let at = sigv4::check_headers(&auth, &received).map_err(refuse)?;
+    Ok(Caller {
+        scope: AccountRegion::new(account.account_id, auth.region),
+        pending: Some((account.secret_access_key, at)),
+    })
+}
+
+impl Caller {
+    /// Finishes identifying the caller with the whole body: checks the signature itself.
+    pub fn verify(
+        self,
+        parts: &Parts,
+        protocol: Protocol,
+        body: &[u8],
+    ) -> Result<AccountRegion, Refusal> {
+        if let Some((secret, at)) = &self.pending {
+            let headers = &parts.headers;
+            // Parsed before, in `caller`: it is there and well-formed.
+            let auth = match Authorization::of(headers) {
+                Some(Ok(auth)) => auth,
+                Some(Err(r)) => return Err(auth_refusal(protocol, r)),
+                None => {
+                    return Err(auth_refusal(
+                        protocol,
+                        Rejection {
+                            code: "MissingAuthenticationTokenException",
+                            message: "Missing Authentication Token".into(),
+                        },
+                    ));
+                }
+            };
+            sigv4::verify(&auth, &received(parts, body), *at, secret)
+                .map_err(|r| auth_refusal(protocol, r))?;
+        }
+        Ok(self.scope)
+    }
+}
+
+fn received<'a>(parts: &'a Parts, body: &'a [u8]) -> Received<'a> {
+    Received {
+        method: &parts.method,
+        uri: &parts.uri,
+        headers: &parts.headers,
+        body,
+        now: SystemTime::now(),
+    }
+}
+
+fn auth_refusal(protocol: Protocol, rejection: Rejection) -> Refusal {
+    Refusal {
+        status: match protocol {
+            Protocol::RestJson | Protocol::AwsQuery => StatusCode::FORBIDDEN,
+            Protocol::Json11 | Protocol::RpcV2Cbor => StatusCode::BAD_REQUEST,
+        },
+        code: rejection.code,
+        message: rejection.message,
     }
 }
 

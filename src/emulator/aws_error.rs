@@ -19,6 +19,8 @@ pub enum Protocol {
     Json11,
     /// Cloud Map as botocore speaks it: `POST .../service/NAME/operation/OPERATION`.
     RpcV2Cbor,
+    /// STS: `POST /` with a form body naming the `Action`; XML answers.
+    AwsQuery,
 }
 
 impl Protocol {
@@ -27,10 +29,22 @@ impl Protocol {
             Protocol::RpcV2Cbor
         } else if method == Method::POST && path == "/" && headers.contains_key(X_AMZ_TARGET) {
             Protocol::Json11
+        } else if method == Method::POST && path == "/" && is_form(headers) {
+            Protocol::AwsQuery
         } else {
             Protocol::RestJson
         }
     }
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
 }
 
 /// The service and operation names of an RPC v2 path: its last four segments are
@@ -67,6 +81,7 @@ pub fn error(
             return error_shape(protocol, status, code, members);
         }
         Protocol::RestJson => json(status, body(None, message)),
+        Protocol::AwsQuery => return query_error(status, code, message),
         Protocol::Json11 => {
             let mut response = json(status, body(Some(code), message));
             response
@@ -93,6 +108,13 @@ pub fn error_shape(
     code: &str,
     mut members: Map<String, Value>,
 ) -> Response {
+    if protocol == Protocol::AwsQuery {
+        let message = members
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        return query_error(status, code, message);
+    }
     if protocol == Protocol::RpcV2Cbor {
         members.insert(
             "__type".into(),
@@ -113,6 +135,54 @@ pub fn error_shape(
         headers.insert(X_AMZN_ERROR_TYPE, code);
     }
     response
+}
+
+/// A throttling error as each protocol's services send it (the SDKs back off and retry):
+/// App Mesh's 429 TooManyRequestsException, ECS's and Cloud Map's ThrottlingException, STS's
+/// Throttling.
+pub fn throttled(protocol: Protocol, message: &str) -> Response {
+    let (status, code) = match protocol {
+        Protocol::RestJson => (StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException"),
+        Protocol::Json11 | Protocol::RpcV2Cbor => (StatusCode::BAD_REQUEST, "ThrottlingException"),
+        Protocol::AwsQuery => (StatusCode::BAD_REQUEST, "Throttling"),
+    };
+    error(protocol, status, code, message)
+}
+
+/// An AWS Query (XML) error: `<ErrorResponse><Error><Type>`, `<Code>`, `<Message>`.
+fn query_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let kind = if status.is_server_error() {
+        "Receiver"
+    } else {
+        "Sender"
+    };
+    let id = uuid::Uuid::new_v4();
+    xml(
+        status,
+        format!(
+            "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <Error>\n    <Type>{kind}</Type>\n    <Code>{}</Code>\n    <Message>{}</Message>\n  </Error>\n  <RequestId>{id}</RequestId>\n</ErrorResponse>\n",
+            xml_escape(code),
+            xml_escape(message)
+        ),
+    )
+}
+
+/// An XML answer (AWS Query) with a request id.
+pub fn xml(status: StatusCode, body: String) -> Response {
+    let mut response = json(status, body.into_bytes());
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    response
+}
+
+/// Text as XML character data.
+pub fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
 }
 
 /// An RPC v2 CBOR answer: the body, `application/cbor`, `smithy-protocol: rpc-v2-cbor` and a

@@ -21,7 +21,9 @@ use super::admission;
 use super::appmesh::error::AppMeshError;
 use super::aws_error::{self, JSON_11, Protocol, X_AMZ_TARGET, json};
 use super::cloudmap::wire as cloudmap_wire;
+use super::cross_account;
 use super::ecs::error::EcsError;
+use super::sts;
 use crate::model::DecodeError;
 use crate::model::appmesh::{OPERATIONS, Request as AppMeshRequest};
 use crate::model::ecs::Request as EcsRequest;
@@ -34,18 +36,33 @@ pub fn router(cloud: Arc<Cloud>) -> Router {
 async fn handle(State(cloud): State<Arc<Cloud>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let protocol = Protocol::of(&parts.method, parts.uri.path(), &parts.headers);
+    let target = parts.headers.get(X_AMZ_TARGET);
+    let target = target.and_then(|t| t.to_str().ok()).unwrap_or_default();
+    // The service the request is for, as its signature must name it.
+    let service = match protocol {
+        Protocol::RestJson => "appmesh",
+        Protocol::RpcV2Cbor => "servicediscovery",
+        Protocol::Json11 if target.starts_with(CLOUD_MAP_TARGET_PREFIX) => "servicediscovery",
+        Protocol::Json11 => "ecs",
+        Protocol::AwsQuery => "sts",
+    };
     let admitted = async {
-        let region = admission::region(&parts.headers, &cloud.config.region)?;
+        let caller = admission::caller(
+            &parts,
+            protocol,
+            service,
+            &cloud.accounts,
+            &cloud.config.account_id,
+            &cloud.config.region,
+        )?;
         match protocol {
             Protocol::Json11 => admission::json11_content_type(&parts.headers)?,
             Protocol::RpcV2Cbor => admission::rpc_v2_cbor(&parts.headers)?,
-            Protocol::RestJson => {}
+            Protocol::RestJson | Protocol::AwsQuery => {}
         }
         let body = admission::body(body, &parts.headers, &cloud.config.http).await?;
-        Ok::<_, admission::Refusal>((
-            AccountRegion::new(cloud.config.account_id.as_str(), region),
-            body,
-        ))
+        let scope = caller.verify(&parts, protocol, &body)?;
+        Ok::<_, admission::Refusal>((scope, body))
     };
     let (scope, body) = match admitted.await {
         Ok(admitted) => admitted,
@@ -55,15 +72,12 @@ async fn handle(State(cloud): State<Arc<Cloud>>, request: Request) -> Response {
         }
     };
     match protocol {
-        Protocol::Json11 => {
-            let target = parts.headers.get(X_AMZ_TARGET);
-            let target = target.and_then(|t| t.to_str().ok()).unwrap_or_default();
-            match target.strip_prefix(CLOUD_MAP_TARGET_PREFIX) {
-                Some(operation) => cloudmap_wire::json11(&cloud, &scope, operation, &body),
-                None => ecs(&cloud, &scope, target, &body),
-            }
-        }
+        Protocol::Json11 => match target.strip_prefix(CLOUD_MAP_TARGET_PREFIX) {
+            Some(operation) => cloudmap_wire::json11(&cloud, &scope, operation, &body),
+            None => ecs(&cloud, &scope, target, &body),
+        },
         Protocol::RpcV2Cbor => cloudmap_wire::rpc_v2_cbor(&cloud, &scope, parts.uri.path(), &body),
+        Protocol::AwsQuery => sts::handle(&cloud, &scope, &body),
         Protocol::RestJson => appmesh(
             &cloud,
             &scope,
@@ -97,30 +111,38 @@ fn appmesh(
     if let Err(refusal) = admission::rest_json_content_type(headers, body) {
         return refusal.respond(Protocol::RestJson);
     }
-    let result = decode(operation, &labels, uri.query(), headers, body)
-        .and_then(|request| cloud.appmesh.call(scope, request));
+    let input = match input_of(operation, &labels, uri.query(), headers, body) {
+        Ok(input) => input,
+        Err(e) => return appmesh_error(operation, &e),
+    };
+    if let Some(arn) = cross_account::foreign_arn(&input, &scope.account) {
+        return cross_account::denied(Protocol::RestJson, "appmesh", operation.name, scope, arn);
+    }
+    let result = decode(operation, input).and_then(|request| cloud.appmesh.call(scope, request));
     match result {
         Ok(body) => json(
             StatusCode::from_u16(operation.status).unwrap_or(StatusCode::OK),
             body,
         ),
-        Err(e) => {
-            tracing::debug!(operation = operation.name, error = %e, "request failed");
-            let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            json_error(status, e.code(), e.message())
-        }
+        Err(e) => appmesh_error(operation, &e),
     }
 }
 
-/// Builds the operation's typed input from the path labels, query string, headers and body,
-/// then checks the model's constraints.
-fn decode(
+fn appmesh_error(operation: &Operation, e: &AppMeshError) -> Response {
+    tracing::debug!(operation = operation.name, error = %e, "request failed");
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    json_error(status, e.code(), e.message())
+}
+
+/// The operation's input as one JSON object, merged from the path labels, query string,
+/// headers and body.
+fn input_of(
     operation: &Operation,
     labels: &[(&str, &str)],
     query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<AppMeshRequest, AppMeshError> {
+) -> Result<Value, AppMeshError> {
     let mut input = if body.iter().all(u8::is_ascii_whitespace) {
         Map::new()
     } else {
@@ -163,8 +185,12 @@ fn decode(
         };
         input.insert(param.member.to_string(), value);
     }
-    let request = AppMeshRequest::decode(operation.name, Value::Object(input))
-        .map_err(|e| bad(&e.to_string()))?;
+    Ok(Value::Object(input))
+}
+
+/// The operation's typed input, its model constraints checked.
+fn decode(operation: &Operation, input: Value) -> Result<AppMeshRequest, AppMeshError> {
+    let request = AppMeshRequest::decode(operation.name, input).map_err(|e| bad(&e.to_string()))?;
     let violations = request.violations();
     if !violations.is_empty() {
         return Err(bad(&violations.to_string()));
@@ -191,6 +217,9 @@ fn ecs(cloud: &Cloud, scope: &AccountRegion, target: &str, body: &[u8]) -> Respo
             }
         }
     };
+    if let Some(arn) = cross_account::foreign_arn(&input, &scope.account) {
+        return cross_account::denied(Protocol::Json11, "ecs", operation, scope, arn);
+    }
     let request = match EcsRequest::decode(operation, input) {
         Ok(r) => r,
         Err(DecodeError::UnknownOperation(op)) => {

@@ -3,19 +3,23 @@
 //! RPC v2 CBOR), so that the AWS SDKs and the aws CLI work against it unchanged.
 
 pub mod account_region;
+pub mod accounts;
 mod admission;
 pub mod appmesh;
 pub mod arn;
 pub mod aws_error;
 pub mod clock;
 pub mod cloudmap;
+pub mod cross_account;
 pub mod ecs;
 pub mod http;
 mod hyper_errors;
 pub mod plane;
 pub mod regions;
 pub mod server;
+pub mod sigv4;
 pub mod snapshot;
+pub mod sts;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -25,6 +29,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use account_region::AccountRegion;
+use accounts::{Accounts, Credentials};
 use appmesh::AppMesh;
 use appmesh::store::Limits;
 use clock::Clock;
@@ -50,6 +55,9 @@ pub struct CloudConfig {
     /// How many times faster than real time the cloud's clock runs ([`clock::MIN_SCALE`] to
     /// [`clock::MAX_SCALE`]; clamped); `Cloud::clock` is the clock itself.
     pub clock_scale: f64,
+    /// `None`: one account (`account_id`), any credentials. `Some`: these accounts, and every
+    /// request must be signed with one of their keys (more can be added while it runs).
+    pub accounts: Option<Vec<Credentials>>,
 }
 
 impl Default for CloudConfig {
@@ -61,6 +69,7 @@ impl Default for CloudConfig {
             ecs_timings: Timings::default(),
             http: HttpLimits::default(),
             clock_scale: 1.0,
+            accounts: None,
         }
     }
 }
@@ -68,6 +77,8 @@ impl Default for CloudConfig {
 /// The services of the control plane and the snapshot channel they publish on.
 pub struct Cloud {
     pub config: CloudConfig,
+    /// Who may call, and in which account each key acts.
+    pub accounts: Accounts,
     /// The one clock App Mesh, ECS and Cloud Map read.
     pub clock: Clock,
     pub appmesh: AppMesh,
@@ -94,8 +105,13 @@ impl Cloud {
             ecs_publisher.publish_ecs(s)
         });
         let (tx, rx) = mpsc::unbounded_channel();
+        let accounts = match &config.accounts {
+            Some(list) => Accounts::verified(list.clone()),
+            None => Accounts::open(),
+        };
         Arc::new(Cloud {
             config,
+            accounts,
             clock,
             appmesh,
             ecs,

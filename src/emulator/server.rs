@@ -177,21 +177,10 @@ async fn refuse(tcp: TcpStream) {
 
 fn too_many_connections<B>(request: &hyper::Request<B>) -> Response {
     let protocol = Protocol::of(request.method(), request.uri().path(), request.headers());
-    let message = "Too many connections to the embedded cloud; retry later.";
-    match protocol {
-        Protocol::RestJson => aws_error::error(
-            protocol,
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-            "TooManyRequestsException",
-            message,
-        ),
-        Protocol::Json11 | Protocol::RpcV2Cbor => aws_error::error(
-            protocol,
-            axum::http::StatusCode::BAD_REQUEST,
-            "ThrottlingException",
-            message,
-        ),
-    }
+    aws_error::throttled(
+        protocol,
+        "Too many connections to the embedded cloud; retry later.",
+    )
 }
 
 fn log_end(result: hyper::Result<()>) {

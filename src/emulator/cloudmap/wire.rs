@@ -11,6 +11,7 @@ use super::{SERVICE_NAME, SHAPE_NAMESPACE, cbor};
 use crate::emulator::Cloud;
 use crate::emulator::account_region::AccountRegion;
 use crate::emulator::aws_error::{self, JSON_11, Protocol, rpc_v2_operation};
+use crate::emulator::cross_account;
 use crate::model::DecodeError;
 use crate::model::servicediscovery::Request;
 
@@ -66,6 +67,9 @@ fn respond(
     operation: &str,
     input: Value,
 ) -> Response {
+    if let Some(arn) = cross_account::foreign_arn(&input, &scope.account) {
+        return cross_account::denied(protocol, "servicediscovery", operation, scope, arn);
+    }
     let request = match Request::decode(operation, input) {
         Ok(request) => request,
         Err(DecodeError::UnknownOperation(op)) => {

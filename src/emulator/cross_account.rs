@@ -1,0 +1,78 @@
+//! Requests that name another account's resource by ARN. The embedded cloud shares nothing
+//! between accounts (no RAM shares, no resource policies), so, as on AWS, IAM denies the call
+//! before the service looks: AccessDeniedException naming the caller, the action and the ARN.
+//! Checked once for every operation of every service, on the request as decoded, so that no
+//! handler can forget it.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::Value;
+
+use super::account_region::AccountRegion;
+use super::arn::Arn;
+use super::aws_error::{self, Protocol};
+
+/// The services whose resources live in the embedded cloud's accounts.
+const SERVICES: &[&str] = &["appmesh", "ecs", "servicediscovery"];
+
+/// The first ARN anywhere in `input` that names one of the cloud's services in an account
+/// other than `account`.
+pub fn foreign_arn<'a>(input: &'a Value, account: &str) -> Option<&'a str> {
+    match input {
+        Value::String(s) => Arn::parse(s)
+            .filter(|arn| SERVICES.contains(&arn.service) && arn.account != account)
+            .map(|_| s.as_str()),
+        Value::Array(items) => items.iter().find_map(|v| foreign_arn(v, account)),
+        Value::Object(members) => members.values().find_map(|v| foreign_arn(v, account)),
+        _ => None,
+    }
+}
+
+/// IAM's refusal of `service:operation` on `arn` for the caller, in the caller's protocol
+/// (403 for REST-JSON, 400 for the JSON and CBOR protocols, as those services answer it).
+pub fn denied(
+    protocol: Protocol,
+    service: &str,
+    operation: &str,
+    caller: &AccountRegion,
+    arn: &str,
+) -> Response {
+    let status = match protocol {
+        Protocol::RestJson | Protocol::AwsQuery => StatusCode::FORBIDDEN,
+        Protocol::Json11 | Protocol::RpcV2Cbor => StatusCode::BAD_REQUEST,
+    };
+    aws_error::error(
+        protocol,
+        status,
+        "AccessDeniedException",
+        &format!(
+            "User: arn:aws:iam::{}:root is not authorized to perform: {service}:{operation} on resource: {arn} because no resource-based policy allows the {service}:{operation} action",
+            caller.account
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn arns_of_other_accounts_are_found_anywhere_in_the_input() {
+        let mine = "111111111111";
+        let input = json!({
+            "cluster": "arn:aws:ecs:us-east-1:111111111111:cluster/c",
+            "taskRoleArn": "arn:aws:iam::222222222222:role/r",
+            "serviceConnectConfiguration": {"services": [
+                {"namespace": "arn:aws:servicediscovery:us-east-1:222222222222:namespace/ns-1"}
+            ]},
+        });
+        assert_eq!(
+            foreign_arn(&input, mine),
+            Some("arn:aws:servicediscovery:us-east-1:222222222222:namespace/ns-1")
+        );
+        // Another account's IAM role is not a resource of this cloud: AWS checks it elsewhere.
+        let own = json!({"cluster": "c", "taskRoleArn": "arn:aws:iam::222222222222:role/r"});
+        assert_eq!(foreign_arn(&own, mine), None);
+    }
+}
