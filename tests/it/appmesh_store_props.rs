@@ -146,3 +146,101 @@ proptest! {
         }
     }
 }
+
+/// What a response says, without what differs from run to run (uids, timestamps).
+fn outcome(result: Result<Vec<u8>, meshwalk::emulator::appmesh::error::AppMeshError>) -> String {
+    fn strip(value: &mut Value) {
+        match value {
+            Value::Object(members) => {
+                for volatile in ["uid", "createdAt", "lastUpdatedAt"] {
+                    members.remove(volatile);
+                }
+                members.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    match result {
+        Ok(body) => {
+            let mut value: Value = serde_json::from_slice(&body).unwrap();
+            strip(&mut value);
+            value.to_string()
+        }
+        Err(e) => e.code().to_string(),
+    }
+}
+
+/// An account's App Mesh state in a Region, as lines, without uids and timestamps.
+fn shape(state: &AppMeshState, scope: &AccountRegion) -> Vec<String> {
+    let Some(region) = state.scopes.get(scope) else {
+        return vec![];
+    };
+    let mut lines = Vec::new();
+    for (name, mesh) in &region.meshes {
+        let e = &mesh.mesh;
+        lines.push(format!(
+            "mesh {name} {:?} {:?} v{}",
+            e.spec, e.tags, e.metadata.version
+        ));
+        for (n, e) in &mesh.virtual_nodes {
+            lines.push(format!(
+                "node {n} {:?} {:?} v{}",
+                e.spec, e.tags, e.metadata.version
+            ));
+        }
+        for (n, e) in &mesh.virtual_routers {
+            lines.push(format!("router {n} {:?} v{}", e.spec, e.metadata.version));
+        }
+        for (n, e) in &mesh.routes {
+            lines.push(format!("route {n:?} {:?} v{}", e.spec, e.metadata.version));
+        }
+        for (n, e) in &mesh.virtual_services {
+            lines.push(format!("service {n} {:?} v{}", e.spec, e.metadata.version));
+        }
+        for (n, e) in &mesh.virtual_gateways {
+            lines.push(format!("gateway {n} {:?} v{}", e.spec, e.metadata.version));
+        }
+        for (n, e) in &mesh.gateway_routes {
+            lines.push(format!(
+                "gateway route {n:?} {:?} v{}",
+                e.spec, e.metadata.version
+            ));
+        }
+    }
+    lines
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Two accounts using the same names at once: each account's answers and final state are
+    /// what they would be if it were alone in the cloud.
+    #[test]
+    fn interleaved_accounts_each_end_as_if_alone(
+        ops in proptest::collection::vec((any::<bool>(), operation()), 1..80)
+    ) {
+        let scopes = [
+            AccountRegion::new("111111111111", "us-east-1"),
+            AccountRegion::new("222222222222", "us-east-1"),
+        ];
+        let shared = AppMesh::new(Limits::default(), Default::default(), |_| {});
+        let alone = [
+            AppMesh::new(Limits::default(), Default::default(), |_| {}),
+            AppMesh::new(Limits::default(), Default::default(), |_| {}),
+        ];
+        for (second, (op, input)) in ops {
+            let who = usize::from(second);
+            let decode = || Request::decode(op, input.clone()).expect("generated inputs decode");
+            let together = outcome(shared.call(&scopes[who], decode()));
+            let by_itself = outcome(alone[who].call(&scopes[who], decode()));
+            prop_assert_eq!(together, by_itself, "{} by account {}", op, who);
+        }
+        for who in 0..2 {
+            prop_assert_eq!(
+                shape(&shared.state(), &scopes[who]),
+                shape(&alone[who].state(), &scopes[who])
+            );
+        }
+    }
+}

@@ -1,0 +1,486 @@
+//! One embedded cloud, many accounts: every request signed with an account's own key,
+//! through the real SDK clients and raw HTTP signed by aws-sigv4 (the SDK's own signer);
+//! each account sees only its own resources.
+
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_appmesh::config::Credentials as SdkCredentials;
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4;
+use meshwalk::api::target::endpoint_config_as;
+use meshwalk::emulator::accounts::{Accounts, Credentials};
+use meshwalk::emulator::{CloudConfig, RunningCloud};
+
+use crate::raw_http::{RawResponse, exchange};
+use crate::support::*;
+
+/// An account's clients of every service the cloud speaks.
+pub struct Seat {
+    pub account: Credentials,
+    pub appmesh: aws_sdk_appmesh::Client,
+    pub ecs: aws_sdk_ecs::Client,
+    pub cloudmap: aws_sdk_servicediscovery::Client,
+    pub sts: aws_sdk_sts::Client,
+}
+
+impl Seat {
+    pub fn new(cloud: &RunningCloud, account: &Credentials) -> Seat {
+        Seat::with_keys(
+            cloud,
+            account,
+            &account.access_key_id,
+            &account.secret_access_key,
+        )
+    }
+
+    /// The account's clients, signing with these keys (someone else's, made up, wrong...).
+    pub fn with_keys(cloud: &RunningCloud, account: &Credentials, key: &str, secret: &str) -> Seat {
+        let credentials = SdkCredentials::new(key, secret, None, None, "test");
+        let config = endpoint_config_as(&cloud.endpoint(), "us-east-1", credentials);
+        Seat {
+            account: account.clone(),
+            appmesh: aws_sdk_appmesh::Client::new(&config),
+            ecs: aws_sdk_ecs::Client::new(&config),
+            cloudmap: aws_sdk_servicediscovery::Client::new(&config),
+            sts: aws_sdk_sts::Client::new(&config),
+        }
+    }
+}
+
+/// `names` as accounts of a new cloud on 127.0.0.1:0.
+pub fn accounts(names: &[&str]) -> Vec<Credentials> {
+    let registry = Accounts::verified(vec![]);
+    names.iter().map(|n| registry.add(n).unwrap()).collect()
+}
+
+pub async fn start_with_accounts(accounts: &[Credentials]) -> RunningCloud {
+    let config = CloudConfig {
+        accounts: Some(accounts.to_vec()),
+        ..test_config()
+    };
+    RunningCloud::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("embedded cloud starts")
+}
+
+#[tokio::test]
+async fn two_accounts_build_the_same_names_and_each_sees_only_its_own() {
+    let [alice, bob]: [Credentials; 2] = accounts(&["alice", "bob"]).try_into().unwrap();
+    let cloud = start_with_accounts(&[alice.clone(), bob.clone()]).await;
+    let (a, b) = (Seat::new(&cloud, &alice), Seat::new(&cloud, &bob));
+    for seat in [&a, &b] {
+        build_tutorial_mesh(&seat.appmesh).await;
+        seat.ecs
+            .create_cluster()
+            .cluster_name("gophermesh")
+            .send()
+            .await
+            .unwrap();
+    }
+    a.cloudmap
+        .create_http_namespace()
+        .name("gophers.local")
+        .send()
+        .await
+        .unwrap();
+
+    for seat in [&a, &b] {
+        let me = &seat.account.account_id;
+        let identity = seat.sts.get_caller_identity().send().await.unwrap();
+        assert_eq!(identity.account(), Some(me.as_str()));
+        assert_eq!(
+            identity.arn(),
+            Some(format!("arn:aws:iam::{me}:user/{}", seat.account.name).as_str())
+        );
+        let meshes = seat.appmesh.list_meshes().send().await.unwrap();
+        assert_eq!(meshes.meshes().len(), 1);
+        assert_eq!(meshes.meshes()[0].mesh_owner(), me);
+        assert_eq!(
+            meshes.meshes()[0].arn(),
+            format!("arn:aws:appmesh:us-east-1:{me}:mesh/gophermesh")
+        );
+        let route = seat
+            .appmesh
+            .describe_route()
+            .mesh_name("gophermesh")
+            .virtual_router_name("distributor")
+            .route_name("distributor-route")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(route.route().unwrap().metadata().unwrap().version(), 1);
+        let clusters = seat.ecs.list_clusters().send().await.unwrap();
+        assert_eq!(
+            clusters.cluster_arns(),
+            [format!("arn:aws:ecs:us-east-1:{me}:cluster/gophermesh")]
+        );
+    }
+    // A change in one account leaves the other's same-named route as it was.
+    a.appmesh
+        .update_route()
+        .mesh_name("gophermesh")
+        .virtual_router_name("distributor")
+        .route_name("distributor-route")
+        .spec(http_route("/", &[("distributorV2", 1)]))
+        .send()
+        .await
+        .unwrap();
+    let bobs = b
+        .appmesh
+        .describe_route()
+        .mesh_name("gophermesh")
+        .virtual_router_name("distributor")
+        .route_name("distributor-route")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        bobs.route().unwrap().metadata().unwrap().version(),
+        1,
+        "bob's route is untouched"
+    );
+    let namespaces = |s: &Seat| {
+        let c = s.cloudmap.clone();
+        async move { c.list_namespaces().send().await.unwrap().namespaces().len() }
+    };
+    assert_eq!((namespaces(&a).await, namespaces(&b).await), (1, 0));
+}
+
+#[tokio::test]
+async fn another_accounts_arns_are_denied_and_nothing_changes() {
+    let [alice, bob]: [Credentials; 2] = accounts(&["alice", "bob"]).try_into().unwrap();
+    let cloud = start_with_accounts(&[alice.clone(), bob.clone()]).await;
+    let (a, b) = (Seat::new(&cloud, &alice), Seat::new(&cloud, &bob));
+    b.appmesh
+        .create_mesh()
+        .mesh_name("gophermesh")
+        .tags(tag("owner", "bob"))
+        .send()
+        .await
+        .unwrap();
+    b.ecs
+        .create_cluster()
+        .cluster_name("gophermesh")
+        .send()
+        .await
+        .unwrap();
+    let bob_id = &bob.account_id;
+    let mesh_arn = format!("arn:aws:appmesh:us-east-1:{bob_id}:mesh/gophermesh");
+    let cluster_arn = format!("arn:aws:ecs:us-east-1:{bob_id}:cluster/gophermesh");
+    let denied = |(code, message): (String, String), arn: &str| {
+        assert_eq!(code, "AccessDeniedException", "{message}");
+        assert!(
+            message.contains(&format!("arn:aws:iam::{}:", alice.account_id))
+                && message.contains(arn),
+            "{message}"
+        );
+    };
+
+    denied(
+        error_of(
+            a.appmesh
+                .tag_resource()
+                .resource_arn(&mesh_arn)
+                .tags(tag("owner", "alice"))
+                .send()
+                .await,
+        ),
+        &mesh_arn,
+    );
+    denied(
+        error_of(
+            a.appmesh
+                .untag_resource()
+                .resource_arn(&mesh_arn)
+                .tag_keys("owner")
+                .send()
+                .await,
+        ),
+        &mesh_arn,
+    );
+    denied(
+        error_of(
+            a.appmesh
+                .list_tags_for_resource()
+                .resource_arn(&mesh_arn)
+                .send()
+                .await,
+        ),
+        &mesh_arn,
+    );
+    // By name, another account's mesh is one not shared with the caller: not found.
+    let (code, _) = error_of(
+        a.appmesh
+            .describe_mesh()
+            .mesh_name("gophermesh")
+            .mesh_owner(bob_id)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "NotFoundException");
+    denied(
+        error_of(a.ecs.delete_cluster().cluster(&cluster_arn).send().await),
+        &cluster_arn,
+    );
+    denied(
+        error_of(
+            a.ecs
+                .describe_clusters()
+                .clusters(&cluster_arn)
+                .send()
+                .await,
+        ),
+        &cluster_arn,
+    );
+    denied(
+        error_of(
+            a.ecs
+                .tag_resource()
+                .resource_arn(&cluster_arn)
+                .tags(
+                    aws_sdk_ecs::types::Tag::builder()
+                        .key("k")
+                        .value("v")
+                        .build(),
+                )
+                .send()
+                .await,
+        ),
+        &cluster_arn,
+    );
+    denied(
+        error_of(a.ecs.list_services().cluster(&cluster_arn).send().await),
+        &cluster_arn,
+    );
+
+    // Bob's resources are as they were.
+    let tags = b
+        .appmesh
+        .list_tags_for_resource()
+        .resource_arn(&mesh_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tags.tags().len(), 1);
+    assert_eq!(tags.tags()[0].value(), "bob");
+    let clusters = b
+        .ecs
+        .describe_clusters()
+        .clusters("gophermesh")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(clusters.clusters()[0].status(), Some("ACTIVE"));
+    assert!(clusters.clusters()[0].tags().is_empty());
+    // And alice has nothing.
+    let meshes = a.appmesh.list_meshes().send().await.unwrap();
+    assert!(meshes.meshes().is_empty());
+}
+
+#[tokio::test]
+async fn keys_that_are_not_an_accounts_are_refused_in_every_service() {
+    let [alice]: [Credentials; 1] = accounts(&["alice"]).try_into().unwrap();
+    let cloud = start_with_accounts(std::slice::from_ref(&alice)).await;
+    let unknown = "The security token included in the request is invalid.";
+    let cases = [
+        ("test", "test", "UnrecognizedClientException", unknown),
+        (
+            alice.account_id.as_str(),
+            alice.secret_access_key.as_str(),
+            "UnrecognizedClientException",
+            unknown,
+        ),
+        (
+            alice.access_key_id.as_str(),
+            "not-alices-secret",
+            "InvalidSignatureException",
+            meshwalk::emulator::sigv4::SIGNATURE_MISMATCH,
+        ),
+    ];
+    for (key, secret, code, message) in cases {
+        let seat = Seat::with_keys(&cloud, &alice, key, secret);
+        let results = [
+            error_of(seat.appmesh.create_mesh().mesh_name("m").send().await),
+            error_of(seat.ecs.create_cluster().cluster_name("c").send().await),
+            error_of(
+                seat.cloudmap
+                    .create_http_namespace()
+                    .name("n.local")
+                    .send()
+                    .await,
+            ),
+            error_of(seat.sts.get_caller_identity().send().await),
+        ];
+        for (i, (got_code, got_message)) in results.into_iter().enumerate() {
+            assert_eq!(
+                (got_code.as_str(), got_message.as_str()),
+                (code, message),
+                "service {i} with key {key}"
+            );
+        }
+    }
+    let seat = Seat::new(&cloud, &alice);
+    assert!(
+        seat.appmesh
+            .list_meshes()
+            .send()
+            .await
+            .unwrap()
+            .meshes()
+            .is_empty()
+    );
+    assert!(
+        seat.ecs
+            .list_clusters()
+            .send()
+            .await
+            .unwrap()
+            .cluster_arns()
+            .is_empty()
+    );
+}
+
+/// A raw App Mesh CreateMesh, signed by aws-sigv4 as the SDKs sign (at `at`), then changed
+/// by `tamper` before it is sent.
+async fn signed_create_mesh(
+    cloud: &RunningCloud,
+    account: &Credentials,
+    at: SystemTime,
+    tamper: impl FnOnce(&mut axum::http::Request<String>),
+) -> RawResponse {
+    let host = cloud.addr.to_string();
+    let body = r#"{"meshName":"signed"}"#.to_string();
+    let mut request = axum::http::Request::builder()
+        .method("PUT")
+        .uri(format!("http://{host}/v20190125/meshes"))
+        .header("host", &host)
+        .header("content-type", "application/json")
+        .body(body)
+        .unwrap();
+    let identity = SdkCredentials::new(
+        &account.access_key_id,
+        &account.secret_access_key,
+        None,
+        None,
+        "test",
+    )
+    .into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("appmesh")
+        .time(at)
+        .settings(SigningSettings::default())
+        .build()
+        .unwrap()
+        .into();
+    let signable = SignableRequest::new(
+        "PUT",
+        request.uri().to_string(),
+        request
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.to_str().unwrap())),
+        SignableBody::Bytes(request.body().as_bytes()),
+    )
+    .unwrap();
+    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+    instructions.apply_to_request_http1x(&mut request);
+    tamper(&mut request);
+    let mut raw = format!("PUT /v20190125/meshes HTTP/1.1\r\n");
+    for (name, value) in request.headers() {
+        raw.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
+    }
+    let body = request.body();
+    raw.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    exchange(cloud.addr, raw.as_bytes())
+        .await
+        .expect("an answer")
+}
+
+#[tokio::test]
+async fn tampered_replayed_and_half_signed_requests_are_refused() {
+    let [alice]: [Credentials; 1] = accounts(&["alice"]).try_into().unwrap();
+    let cloud = start_with_accounts(std::slice::from_ref(&alice)).await;
+    let now = SystemTime::now();
+    let refused = |r: RawResponse, code: &str, says: &str| {
+        assert_eq!(r.status, 403, "{r:?}");
+        assert_eq!(r.header("x-amzn-errortype"), Some(code), "{r:?}");
+        let message = r.json()["message"].as_str().unwrap_or_default().to_string();
+        assert!(message.contains(says), "{message}");
+    };
+
+    let body_changed = signed_create_mesh(&cloud, &alice, now, |r| {
+        *r.body_mut() = r#"{"meshName":"forged"}"#.into();
+    })
+    .await;
+    refused(body_changed, "InvalidSignatureException", "does not match");
+    let header_added = signed_create_mesh(&cloud, &alice, now, |r| {
+        r.headers_mut()
+            .insert("x-amz-meta-injected", "1".parse().unwrap());
+    })
+    .await;
+    refused(
+        header_added,
+        "InvalidSignatureException",
+        "'x-amz-meta-injected' is present but not among the SignedHeaders",
+    );
+    let replayed =
+        signed_create_mesh(&cloud, &alice, now - Duration::from_secs(20 * 60), |_| {}).await;
+    refused(replayed, "InvalidSignatureException", "Signature expired: ");
+    let unsigned = signed_create_mesh(&cloud, &alice, now, |r| {
+        r.headers_mut().remove("authorization");
+    })
+    .await;
+    refused(
+        unsigned,
+        "MissingAuthenticationTokenException",
+        "Missing Authentication Token",
+    );
+    let host_unsigned = signed_create_mesh(&cloud, &alice, now, |r| {
+        let auth = r.headers()["authorization"].to_str().unwrap().to_string();
+        let auth = auth.replace(
+            "SignedHeaders=content-type;host;",
+            "SignedHeaders=content-type;",
+        );
+        r.headers_mut()
+            .insert("authorization", auth.parse().unwrap());
+    })
+    .await;
+    refused(host_unsigned, "InvalidSignatureException", "'host' must be");
+
+    // The same request, untouched, is accepted: the refusals above are the tampering's.
+    let honest = signed_create_mesh(&cloud, &alice, now, |_| {}).await;
+    assert_eq!(honest.status, 200, "{honest:?}");
+    let seat = Seat::new(&cloud, &alice);
+    let meshes = seat.appmesh.list_meshes().send().await.unwrap();
+    let names: Vec<&str> = meshes.meshes().iter().map(|m| m.mesh_name()).collect();
+    assert_eq!(names, ["signed"], "nothing else was created");
+}
+
+#[tokio::test]
+async fn without_accounts_any_credentials_act_in_the_one_account() {
+    let cloud = start().await;
+    let config = endpoint_config_as(
+        &cloud.running.endpoint(),
+        "us-east-1",
+        SdkCredentials::new("test", "test", None, None, "test"),
+    );
+    let identity = aws_sdk_sts::Client::new(&config)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(identity.account(), Some(ACCOUNT));
+    aws_sdk_appmesh::Client::new(&config)
+        .create_mesh()
+        .mesh_name("m")
+        .send()
+        .await
+        .unwrap();
+    let meshes = cloud.appmesh.list_meshes().send().await.unwrap();
+    assert_eq!(meshes.meshes()[0].mesh_owner(), ACCOUNT);
+}
