@@ -162,6 +162,7 @@ class Client:
         self.host_header = u.netloc
         self.conn = CountingConnection(u.hostname, u.port or 80, timeout=120)
         self.access_key, self.secret_key = access_key, secret_key
+        self.calls = 0
 
     def call(self, method, path, region, service="appmesh", body=None,
              content_type="application/json", expect=200):
@@ -178,11 +179,15 @@ class Client:
         }
         headers["Authorization"] = sign(method, path, headers, payload_hash, self.access_key,
                                         self.secret_key, region, service, amz_date)
-        t0 = time.perf_counter()
-        self.conn.request(method, path, body=data, headers=headers)
-        resp = self.conn.getresponse()
-        raw = resp.read()
-        elapsed = time.perf_counter() - t0
+        try:
+            t0 = time.perf_counter()
+            self.conn.request(method, path, body=data, headers=headers)
+            resp = self.conn.getresponse()
+            raw = resp.read()
+            elapsed = time.perf_counter() - t0
+        except (OSError, http.client.HTTPException) as e:
+            sys.exit(f"{method} {path} (region {region}): {e!r}")
+        self.calls += 1
         if resp.status != expect:
             sys.exit(f"{method} {path} (region {region}): HTTP {resp.status}, expected {expect}\n"
                      f"{raw.decode('utf-8', 'replace')[:2000]}")
@@ -372,7 +377,8 @@ def main():
             print(f"| {level:,} | {median:.2f} | {p99:.2f} | "
                   f"{f'{rate:,.0f}' if rate else '—'} | {f'{rss:.0f}' if rss is not None else '—'} |",
                   flush=True)
-    print(f"TCP connections opened: {c.conn.opened}", file=sys.stderr)
+    print(f"\n{c.calls:,} calls over {c.conn.opened:,} TCP connection{'s' if c.conn.opened != 1 else ''}.",
+          file=sys.stderr if a.json else sys.stdout)
     return 0
 
 

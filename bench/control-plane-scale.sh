@@ -51,8 +51,8 @@ WORK=$(mktemp -d)
 MESHWALK=""
 MOTO=""
 cleanup() {
-  [ -n "$MESHWALK" ] && kill "$MESHWALK" 2>/dev/null || true
-  [ -n "$MOTO" ] && kill "$MOTO" 2>/dev/null || true
+  for pid in $MESHWALK $MOTO; do kill "$pid" 2>/dev/null || true; done
+  for pid in $MESHWALK $MOTO; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT

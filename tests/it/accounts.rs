@@ -387,7 +387,7 @@ async fn signed_create_mesh(
     let (instructions, _) = sign(signable, &params).unwrap().into_parts();
     instructions.apply_to_request_http1x(&mut request);
     tamper(&mut request);
-    let mut raw = format!("PUT /v20190125/meshes HTTP/1.1\r\n");
+    let mut raw = "PUT /v20190125/meshes HTTP/1.1\r\n".to_string();
     for (name, value) in request.headers() {
         raw.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
     }
