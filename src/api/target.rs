@@ -116,6 +116,8 @@ pub struct Target {
     pub appmesh: aws_sdk_appmesh::Client,
     pub ecs: aws_sdk_ecs::Client,
     pub servicediscovery: aws_sdk_servicediscovery::Client,
+    /// What an endpoint's clients sign with (static for the embedded cloud and AWS's chain).
+    credentials: Credentials,
 }
 
 impl Target {
@@ -138,7 +140,7 @@ impl Target {
         account: &str,
         credentials: Credentials,
     ) -> Target {
-        let config = endpoint_config_as(endpoint_url, region, credentials);
+        let config = endpoint_config_as(endpoint_url, region, credentials.clone());
         Target {
             kind,
             endpoint_url: Some(endpoint_url.to_string()),
@@ -147,6 +149,7 @@ impl Target {
             appmesh: aws_sdk_appmesh::Client::new(&config),
             ecs: aws_sdk_ecs::Client::new(&config),
             servicediscovery: aws_sdk_servicediscovery::Client::new(&config),
+            credentials,
         }
     }
 
@@ -157,7 +160,7 @@ impl Target {
         let Some(url) = self.endpoint_url.clone() else {
             return Ok(self);
         };
-        let config = endpoint_config_as(&url, &self.region, self.credentials());
+        let config = endpoint_config_as(&url, &self.region, self.credentials.clone());
         let asked = aws_sdk_sts::Client::new(&config)
             .get_caller_identity()
             .send()
@@ -174,13 +177,6 @@ impl Target {
                 super::describe_error(&e)
             )),
             Err(_) => Ok(self),
-        }
-    }
-
-    fn credentials(&self) -> Credentials {
-        match self.kind {
-            TargetKind::Endpoint => environment_credentials(),
-            _ => static_credentials(),
         }
     }
 
@@ -239,6 +235,7 @@ impl Target {
             appmesh: aws_sdk_appmesh::Client::new(&config),
             ecs: aws_sdk_ecs::Client::new(&config),
             servicediscovery: aws_sdk_servicediscovery::Client::new(&config),
+            credentials: static_credentials(),
         })
     }
 

@@ -62,26 +62,56 @@ impl Fault {
     }
 }
 
-/// Faults set at run time, per distributor version (e.g. "v2") or per task (its ECS task id,
-/// which wins over its version's); they win over the environment's.
-#[derive(Debug, Clone, Default)]
+/// Faults set at run time, per account and distributor version (e.g. "v2"), or per task (its
+/// ECS task id, which wins over its version's); they win over the environment's. A switch acts
+/// for one account: the same maps seen [`FaultSwitch::for_account`] act for another, so a
+/// presenter's `f` breaks their own v2 and no one else's.
+#[derive(Debug, Clone)]
 pub struct FaultSwitch {
-    by_version: Arc<RwLock<HashMap<String, Fault>>>,
+    account: Arc<str>,
+    by_version: Arc<RwLock<HashMap<AccountVersion, Fault>>>,
     by_task: Arc<RwLock<HashMap<String, Fault>>>,
 }
 
+impl Default for FaultSwitch {
+    /// A switch for the embedded cloud's default account.
+    fn default() -> FaultSwitch {
+        FaultSwitch {
+            account: Arc::from(DEFAULT_ACCOUNT),
+            by_version: Arc::default(),
+            by_task: Arc::default(),
+        }
+    }
+}
+
+/// (account, distributor version).
+type AccountVersion = (Arc<str>, String);
+
+/// The account of an embedded cloud without accounts.
+const DEFAULT_ACCOUNT: &str = "000000000000";
+
 impl FaultSwitch {
+    /// The same faults, acting for `account`.
+    pub fn for_account(&self, account: &str) -> FaultSwitch {
+        FaultSwitch {
+            account: Arc::from(account),
+            ..self.clone()
+        }
+    }
+
     pub fn set(&self, version: &str, fault: Option<Fault>) {
         let mut map = self.by_version.write().unwrap_or_else(|p| p.into_inner());
+        let key = (self.account.clone(), version.to_string());
         match fault {
-            Some(f) => map.insert(version.to_string(), f),
-            None => map.remove(version),
+            Some(f) => map.insert(key, f),
+            None => map.remove(&key),
         };
     }
 
     pub fn get(&self, version: &str) -> Option<Fault> {
         let map = self.by_version.read().unwrap_or_else(|p| p.into_inner());
-        map.get(version).copied()
+        map.get(&(self.account.clone(), version.to_string()))
+            .copied()
     }
 
     /// Breaks (or mends, with None) one task whatever its version's fault.
@@ -154,5 +184,21 @@ mod tests {
         assert_eq!(switch.of_task("t2", "v2"), Some(half));
         switch.set_task("t1", None);
         assert_eq!(switch.of_task("t1", "v2"), Some(half));
+    }
+
+    #[test]
+    fn a_version_fault_is_the_accounts_own() {
+        let alice = FaultSwitch::default().for_account("111111111111");
+        let bob = alice.for_account("222222222222");
+        alice.set(
+            "v2",
+            Some(Fault {
+                error_rate: 1.0,
+                ..Fault::NONE
+            }),
+        );
+        assert_eq!(alice.of_task("t1", "v2").map(|f| f.error_rate), Some(1.0));
+        assert_eq!(bob.of_task("t2", "v2"), None);
+        assert_eq!(FaultSwitch::default().get("v2"), None);
     }
 }

@@ -283,6 +283,7 @@ async fn start_task(
     }
     let apps = Apps {
         shared,
+        account: &scope.account,
         task_id: &task_id,
         revision: format!(
             "{}:{}",
@@ -424,6 +425,8 @@ async fn start_app(
 /// What the app containers of a task share.
 struct Apps<'a> {
     shared: &'a Shared,
+    /// The account the task runs in: its apps see that account's faults only.
+    account: &'a str,
     task_id: &'a str,
     /// The task definition's `family:revision`.
     revision: String,
@@ -461,7 +464,7 @@ impl Apps<'_> {
             revision: None,
             task_id: self.task_id.to_string(),
             env_fault: Fault::from_env(env(e)),
-            faults: self.shared.faults.clone(),
+            faults: self.shared.faults.for_account(self.account),
             rng,
         })
     }
@@ -501,7 +504,7 @@ impl Apps<'_> {
             revision: Some(self.revision.clone()),
             task_id: self.task_id.to_string(),
             env_fault,
-            faults: self.shared.faults.clone(),
+            faults: self.shared.faults.for_account(self.account),
             rng,
         }))
     }

@@ -1,0 +1,189 @@
+//! Two accounts of one embedded cloud run the whole walkthrough at the same time, with the
+//! same names, through the headless runner signed with each account's keys; each account's
+//! requester reaches only its own distributors, and a fault in one account's v2 never shows
+//! in the other's traffic.
+
+use aws_sdk_appmesh::config::Credentials as SdkCredentials;
+use meshwalk::api::target::{Target, TargetKind};
+use meshwalk::cli::RunArgs;
+use meshwalk::commands::{run, target::Connected};
+use meshwalk::dataplane::DataPlaneConfig;
+use meshwalk::dataplane::faults::Fault;
+use meshwalk::embedded::EmbeddedCloud;
+use meshwalk::emulator::CloudConfig;
+use meshwalk::emulator::accounts::Credentials;
+use meshwalk::walkthrough::Walkthrough;
+use meshwalk::walkthrough::progress::Progress;
+use meshwalk::walkthrough::runner::Session;
+
+use crate::accounts::accounts;
+use crate::dataplane_support::probe::Probe;
+use crate::dataplane_support::version_and_task;
+use crate::support::*;
+
+/// A session of the built-in walkthrough signed with `account`'s keys, as `meshwalk run
+/// --endpoint-url` with the account's keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+async fn session_of(cloud: &EmbeddedCloud, account: &Credentials) -> Session {
+    let credentials = SdkCredentials::new(
+        &account.access_key_id,
+        &account.secret_access_key,
+        None,
+        None,
+        "test",
+    );
+    let target = Target::endpoint_as(
+        TargetKind::Endpoint,
+        &cloud.endpoint(),
+        "us-east-1",
+        "000000000000",
+        credentials,
+    );
+    // As `meshwalk run` does: STS says whose the keys are.
+    let target = target.identified().await.unwrap();
+    assert_eq!(target.account, account.account_id);
+    Session::new(Walkthrough::builtin().unwrap(), target, &[])
+}
+
+async fn run_all(session: &Session, dir: &std::path::Path) -> String {
+    let connected = Connected {
+        session: session.clone(),
+        embedded: None,
+        progress: Progress::default(),
+        notice: None,
+        state_dir: dir.to_path_buf(),
+    };
+    let all = RunArgs {
+        all: true,
+        ..RunArgs::default()
+    };
+    let mut out = Vec::new();
+    let reports = run::run(connected, &Default::default(), &all, &mut out)
+        .await
+        .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(reports.iter().all(|r| r.outcome.is_done()), "{text}");
+    text
+}
+
+/// Where the account's chapter 1 requester listens.
+async fn requester_url(session: &Session) -> String {
+    let ecs = &session.target.ecs;
+    let listed = ecs
+        .list_tasks()
+        .cluster("gophermesh")
+        .service_name("requester")
+        .send()
+        .await
+        .unwrap();
+    let tasks = ecs
+        .describe_tasks()
+        .cluster("gophermesh")
+        .set_tasks(Some(listed.task_arns().to_vec()))
+        .send()
+        .await
+        .unwrap();
+    let port = tasks.tasks()[0]
+        .containers()
+        .iter()
+        .flat_map(|c| c.network_bindings())
+        .find(|b| b.container_port() == Some(9080))
+        .and_then(|b| b.host_port())
+        .unwrap();
+    format!("http://127.0.0.1:{port}/")
+}
+
+/// The ids of the account's RUNNING tasks.
+async fn task_ids(session: &Session) -> Vec<String> {
+    let listed = session
+        .target
+        .ecs
+        .list_tasks()
+        .cluster("gophermesh")
+        .send()
+        .await
+        .unwrap();
+    listed
+        .task_arns()
+        .iter()
+        .map(|a| a.rsplit('/').next().unwrap().to_string())
+        .collect()
+}
+
+/// `n` requests through a requester: how many succeeded, and the distributor tasks that
+/// answered.
+async fn drive(url: &str, n: usize) -> (usize, Vec<String>) {
+    let probe = Probe::new();
+    let (mut ok, mut tasks) = (0, Vec::new());
+    for _ in 0..n {
+        let (status, body) = probe.get(url, None).await;
+        if status == 200 {
+            ok += 1;
+        }
+        if let (_, Some(task)) = version_and_task(&body) {
+            tasks.push(task);
+        }
+    }
+    (ok, tasks)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_accounts_run_the_whole_walkthrough_at_once_and_their_traffic_stays_apart() {
+    let [alice, bob]: [Credentials; 2] = accounts(&["alice", "bob"]).try_into().unwrap();
+    let mut config = CloudConfig {
+        accounts: Some(vec![alice.clone(), bob.clone()]),
+        ..test_config()
+    };
+    // Chapter 2's bakes are API minutes: at ×60 they pass in seconds.
+    config.clock_scale = 60.0;
+    let cloud = EmbeddedCloud::start(
+        config,
+        "127.0.0.1:0".parse().unwrap(),
+        DataPlaneConfig::default(),
+    )
+    .await
+    .unwrap();
+    let (a, b) = (
+        session_of(&cloud, &alice).await,
+        session_of(&cloud, &bob).await,
+    );
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    tokio::join!(run_all(&a, dir_a.path()), run_all(&b, dir_b.path()));
+
+    // Chapter 1's mesh is still up in both (chapter 2 runs beside it): each requester reaches
+    // its own account's distributors only.
+    let (url_a, url_b) = (requester_url(&a).await, requester_url(&b).await);
+    assert_ne!(url_a, url_b);
+    let (tasks_a, tasks_b) = (task_ids(&a).await, task_ids(&b).await);
+    for (url, own, other) in [(&url_a, &tasks_a, &tasks_b), (&url_b, &tasks_b, &tasks_a)] {
+        let (ok, answered) = drive(url, 40).await;
+        assert_eq!(ok, 40);
+        assert!(answered.iter().all(|t| own.contains(t)), "{answered:?}");
+        assert!(!answered.iter().any(|t| other.contains(t)));
+    }
+
+    // Everything to v2 in both accounts; then v2 fails every request, in bob's account only.
+    for session in [&a, &b] {
+        session
+            .target
+            .appmesh
+            .update_route()
+            .mesh_name("gophermesh")
+            .virtual_router_name("distributor")
+            .route_name("distributor-route")
+            .spec(http_route("/", &[("distributorV2", 1)]))
+            .send()
+            .await
+            .unwrap();
+    }
+    cloud.faults().for_account(&bob.account_id).set(
+        "v2",
+        Some(Fault {
+            error_rate: 1.0,
+            ..Fault::NONE
+        }),
+    );
+    let (ok_a, _) = drive(&url_a, 40).await;
+    let (ok_b, _) = drive(&url_b, 40).await;
+    assert_eq!(ok_a, 40, "alice's v2 is not bob's");
+    assert_eq!(ok_b, 0, "bob's v2 fails every request");
+}
