@@ -23,6 +23,7 @@ use super::service_connect::{self as sc, AliasCache};
 use super::sidecar::{self, RoutingCache, Sidecar};
 use crate::emulator::Cloud;
 use crate::emulator::account_region::AccountRegion;
+use crate::emulator::caps::PerAccountRate;
 use crate::emulator::ecs::runtime::{PortBinding, RuntimeEvent, RuntimeReporter, StartedContainer};
 use crate::emulator::ecs::service_connect as ecs_sc;
 use crate::emulator::ecs::status::TaskStatus;
@@ -75,6 +76,10 @@ impl DataPlane {
             faults: faults.clone(),
             hosts: hosts.clone(),
             seed: config.seed,
+            rate: cloud.accounts.is_verified().then(|| {
+                let per_second = cloud.config.caps.data_plane_per_second;
+                Arc::new(PerAccountRate::new(per_second, per_second))
+            }),
         });
         let health = tokio::spawn(health::run(
             cloud.subscribe(),
@@ -116,6 +121,8 @@ struct Shared {
     faults: FaultSwitch,
     hosts: Arc<Hosts>,
     seed: u64,
+    /// Each account's data-plane requests per second, with accounts.
+    rate: Option<Arc<PerAccountRate>>,
 }
 
 impl Shared {
@@ -273,7 +280,7 @@ async fn start_task(
         reported: Vec::new(),
     };
     let service_connect =
-        start_service_connect_proxy(shared, ecs, record, &task_id, &mut started).await?;
+        start_service_connect_proxy(shared, scope, ecs, record, &task_id, &mut started).await?;
     let mut egress = None;
     for ((c, kind), e) in definitions.iter().zip(&kinds).zip(&environments) {
         if *kind == Image::Envoy {
@@ -331,6 +338,7 @@ impl StartingTask {
 /// no port binding. Returns its address.
 async fn start_service_connect_proxy(
     shared: &Shared,
+    scope: &AccountRegion,
     ecs: &EcsRegion,
     record: &TaskRecord,
     task_id: &str,
@@ -351,6 +359,7 @@ async fn start_service_connect_proxy(
         rng: shared.rng(&format!("service connect {namespace} {task_id}")),
         namespace,
         aliases: shared.aliases.clone(),
+        rate: shared.rate.as_ref().map(|r| r.for_account(&scope.account)),
     };
     let container = Container::serve_proxy(&name, sc::proxy(proxy))
         .await
@@ -380,6 +389,10 @@ async fn start_sidecar(
         node.scope.region, node.mesh, node.node
     ));
     let sidecar = Sidecar {
+        rate: shared
+            .rate
+            .as_ref()
+            .map(|r| r.for_account(&node.scope.account)),
         node,
         routing: shared.routing.clone(),
         rng,

@@ -21,6 +21,7 @@ use axum::response::IntoResponse;
 
 use super::compiled::{Compiled, CompiledCache};
 use super::workers;
+use crate::emulator::caps::AccountRate;
 use crate::emulator::ecs::service_connect::discovery_name;
 use crate::emulator::ecs::status::TaskStatus;
 use crate::emulator::ecs::store::EcsRegion;
@@ -231,6 +232,8 @@ pub struct Proxy {
     pub namespace: String,
     pub aliases: Arc<AliasCache>,
     pub rng: Mutex<fastrand::Rng>,
+    /// The task's account's requests per second, with accounts (see emulator/caps.rs).
+    pub rate: Option<AccountRate>,
 }
 
 pub fn proxy(proxy: Proxy) -> Router {
@@ -246,6 +249,10 @@ fn proxy_error(status: StatusCode, body: String) -> Response<Body> {
 }
 
 async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response<Body> {
+    if proxy.rate.as_ref().is_some_and(|r| !r.admit()) {
+        // What Envoy's local rate limit answers.
+        return proxy_error(StatusCode::TOO_MANY_REQUESTS, "local_rate_limited".into());
+    }
     let (mut parts, body) = request.into_parts();
     let authority = parts
         .headers

@@ -26,6 +26,7 @@ use super::routing::{
     Destination, NodeId, RequestFacts, Retry, Routing, TaskEndpoint, Unroutable, Upstream,
 };
 use super::workers;
+use crate::emulator::caps::AccountRate;
 use crate::emulator::snapshot::CloudSnapshot;
 use crate::http_client::full;
 
@@ -57,6 +58,8 @@ pub struct Sidecar {
     pub routing: Arc<RoutingCache>,
     pub rng: Mutex<fastrand::Rng>,
     pub hosts: Arc<Hosts>,
+    /// The node's account's requests per second, with accounts (see emulator/caps.rs).
+    pub rate: Option<AccountRate>,
 }
 
 /// What the egress answers with: the upstream's answer streamed through, or its own.
@@ -99,6 +102,10 @@ async fn whole_body(body: Incoming) -> Option<Bytes> {
 
 async fn route(sc: Arc<Sidecar>, request: Request<Incoming>) -> Response<EgressBody> {
     let started = Instant::now();
+    if sc.rate.as_ref().is_some_and(|r| !r.admit()) {
+        // What Envoy's local rate limit answers.
+        return envoy_error(429, "local_rate_limited".into());
+    }
     let (parts, body) = request.into_parts();
     // Borrowed from the request: routing a request allocates nothing for its host.
     let authority = parts.uri.authority().map(|a| a.as_str());

@@ -71,6 +71,18 @@ async fn handle(State(cloud): State<Arc<Cloud>>, request: Request) -> Response {
             return refusal.respond(protocol);
         }
     };
+    if let Some(rate) = &cloud.api_rate
+        && !rate.admit(&scope.account)
+    {
+        let caps = &cloud.config.caps;
+        return aws_error::throttled(
+            protocol,
+            &format!(
+                "Rate exceeded: this account may make {} requests a second (bursts of {}) to the embedded cloud.",
+                caps.api_per_second, caps.api_burst
+            ),
+        );
+    }
     match protocol {
         Protocol::Json11 => match target.strip_prefix(CLOUD_MAP_TARGET_PREFIX) {
             Some(operation) => cloudmap_wire::json11(&cloud, &scope, operation, &body),

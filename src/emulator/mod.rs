@@ -8,6 +8,7 @@ mod admission;
 pub mod appmesh;
 pub mod arn;
 pub mod aws_error;
+pub mod caps;
 pub mod clock;
 pub mod cloudmap;
 pub mod cross_account;
@@ -32,6 +33,7 @@ use account_region::AccountRegion;
 use accounts::{Accounts, Credentials};
 use appmesh::AppMesh;
 use appmesh::store::Limits;
+use caps::{AccountCaps, PerAccountRate};
 use clock::Clock;
 use cloudmap::CloudMap;
 use cloudmap::quotas::Quotas;
@@ -58,6 +60,8 @@ pub struct CloudConfig {
     /// `None`: one account (`account_id`), any credentials. `Some`: these accounts, and every
     /// request must be signed with one of their keys (more can be added while it runs).
     pub accounts: Option<Vec<Credentials>>,
+    /// What each account may use when there are accounts (see caps.rs).
+    pub caps: AccountCaps,
 }
 
 impl Default for CloudConfig {
@@ -70,6 +74,7 @@ impl Default for CloudConfig {
             http: HttpLimits::default(),
             clock_scale: 1.0,
             accounts: None,
+            caps: AccountCaps::default(),
         }
     }
 }
@@ -79,6 +84,8 @@ pub struct Cloud {
     pub config: CloudConfig,
     /// Who may call, and in which account each key acts.
     pub accounts: Accounts,
+    /// Each account's API request rate, with accounts; `None` without.
+    pub api_rate: Option<PerAccountRate>,
     /// The one clock App Mesh, ECS and Cloud Map read.
     pub clock: Clock,
     pub appmesh: AppMesh,
@@ -101,17 +108,24 @@ impl Cloud {
         });
         let cloudmap = Arc::new(CloudMap::new(Quotas::default(), clock));
         let ecs_publisher = publisher.clone();
-        let ecs = Ecs::new(config.ecs_timings, clock, cloudmap.clone(), move |s| {
+        let mut ecs = Ecs::new(config.ecs_timings, clock, cloudmap.clone(), move |s| {
             ecs_publisher.publish_ecs(s)
         });
+        if config.accounts.is_some() {
+            ecs = ecs.with_task_cap(config.caps.live_tasks);
+        }
         let (tx, rx) = mpsc::unbounded_channel();
         let accounts = match &config.accounts {
             Some(list) => Accounts::verified(list.clone()),
             None => Accounts::open(),
         };
+        let api_rate = accounts
+            .is_verified()
+            .then(|| PerAccountRate::new(config.caps.api_per_second, config.caps.api_burst));
         Arc::new(Cloud {
             config,
             accounts,
+            api_rate,
             clock,
             appmesh,
             ecs,

@@ -484,3 +484,113 @@ async fn without_accounts_any_credentials_act_in_the_one_account() {
     let meshes = cloud.appmesh.list_meshes().send().await.unwrap();
     assert_eq!(meshes.meshes()[0].mesh_owner(), ACCOUNT);
 }
+
+#[tokio::test]
+async fn an_accounts_api_calls_and_tasks_are_capped_and_the_others_are_not_held_back() {
+    let [alice, bob]: [Credentials; 2] = accounts(&["alice", "bob"]).try_into().unwrap();
+    let config = CloudConfig {
+        accounts: Some(vec![alice.clone(), bob.clone()]),
+        caps: meshwalk::emulator::caps::AccountCaps {
+            api_per_second: 1,
+            api_burst: 4,
+            live_tasks: 2,
+            ..Default::default()
+        },
+        ..test_config()
+    };
+    let cloud = RunningCloud::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    // No retries: the throttling answer itself is what is checked.
+    let appmesh = |account: &Credentials| {
+        let credentials = SdkCredentials::new(
+            &account.access_key_id,
+            &account.secret_access_key,
+            None,
+            None,
+            "test",
+        );
+        let config = endpoint_config_as(&cloud.endpoint(), "us-east-1", credentials);
+        let config = aws_sdk_appmesh::config::Builder::from(&config)
+            .retry_config(aws_sdk_appmesh::config::retry::RetryConfig::disabled())
+            .build();
+        aws_sdk_appmesh::Client::from_conf(config)
+    };
+    let (a, b) = (appmesh(&alice), appmesh(&bob));
+    for _ in 0..4 {
+        a.list_meshes().send().await.unwrap();
+    }
+    let (code, message) = error_of(a.list_meshes().send().await);
+    assert_eq!(code, "TooManyRequestsException");
+    assert!(
+        message.contains("1 requests a second (bursts of 4)"),
+        "{message}"
+    );
+    b.list_meshes()
+        .send()
+        .await
+        .expect("bob has his own bucket");
+}
+
+#[tokio::test]
+async fn an_accounts_live_tasks_are_capped() {
+    let [alice]: [Credentials; 1] = accounts(&["alice"]).try_into().unwrap();
+    let config = CloudConfig {
+        accounts: Some(vec![alice.clone()]),
+        caps: meshwalk::emulator::caps::AccountCaps {
+            live_tasks: 2,
+            ..Default::default()
+        },
+        ..test_config()
+    };
+    let cloud = RunningCloud::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let ecs = Seat::new(&cloud, &alice).ecs;
+    ecs.create_cluster().cluster_name("c").send().await.unwrap();
+    crate::ecs_support::register_tutorial_task_definitions(&ecs).await;
+    let run = || {
+        ecs.run_task()
+            .cluster("c")
+            .task_definition("gopher-requester")
+            .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+            .network_configuration(crate::ecs_support::awsvpc())
+    };
+    run().count(2).send().await.unwrap();
+    let (code, message) = error_of(run().send().await);
+    assert_eq!(code, "LimitExceededException");
+    assert!(
+        message.contains("(2 in this account and Region)"),
+        "{message}"
+    );
+    // A service wanting more says why it cannot place them.
+    ecs.create_service()
+        .cluster("c")
+        .service_name("s")
+        .task_definition("gopher-requester")
+        .desired_count(1)
+        .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+        .network_configuration(crate::ecs_support::awsvpc())
+        .send()
+        .await
+        .unwrap();
+    let said = eventually("the service says it cannot place a task", || async {
+        let services = ecs
+            .describe_services()
+            .cluster("c")
+            .services("s")
+            .send()
+            .await
+            .unwrap();
+        let events = services.services()[0].events().to_vec();
+        events
+            .iter()
+            .find_map(|e| e.message().filter(|m| m.contains("unable to place a task")))
+            .map(str::to_string)
+    })
+    .await;
+    assert!(
+        said.contains("limit on the number of tasks you can run concurrently (2 in"),
+        "{said}"
+    );
+}

@@ -45,6 +45,14 @@ async fn session_of(cloud: &EmbeddedCloud, account: &Credentials) -> Session {
 }
 
 async fn run_all(session: &Session, dir: &std::path::Path) -> String {
+    let all = RunArgs {
+        all: true,
+        ..RunArgs::default()
+    };
+    run_steps(session, dir, &all).await
+}
+
+async fn run_steps(session: &Session, dir: &std::path::Path, steps: &RunArgs) -> String {
     let connected = Connected {
         session: session.clone(),
         embedded: None,
@@ -52,12 +60,8 @@ async fn run_all(session: &Session, dir: &std::path::Path) -> String {
         notice: None,
         state_dir: dir.to_path_buf(),
     };
-    let all = RunArgs {
-        all: true,
-        ..RunArgs::default()
-    };
     let mut out = Vec::new();
-    let reports = run::run(connected, &Default::default(), &all, &mut out)
+    let reports = run::run(connected, &Default::default(), steps, &mut out)
         .await
         .unwrap();
     let text = String::from_utf8(out).unwrap();
@@ -112,18 +116,26 @@ async fn task_ids(session: &Session) -> Vec<String> {
 /// `n` requests through a requester: how many succeeded, and the distributor tasks that
 /// answered.
 async fn drive(url: &str, n: usize) -> (usize, Vec<String>) {
+    let (ok, tasks, _) = drive_and_read(url, n).await;
+    (ok, tasks)
+}
+
+/// …and the bodies of the answers that were not a success.
+async fn drive_and_read(url: &str, n: usize) -> (usize, Vec<String>, Vec<String>) {
     let probe = Probe::new();
-    let (mut ok, mut tasks) = (0, Vec::new());
+    let (mut ok, mut tasks, mut failures) = (0, Vec::new(), Vec::new());
     for _ in 0..n {
         let (status, body) = probe.get(url, None).await;
         if status == 200 {
             ok += 1;
+        } else {
+            failures.push(body.clone());
         }
         if let (_, Some(task)) = version_and_task(&body) {
             tasks.push(task);
         }
     }
-    (ok, tasks)
+    (ok, tasks, failures)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -186,4 +198,49 @@ async fn two_accounts_run_the_whole_walkthrough_at_once_and_their_traffic_stays_
     let (ok_b, _) = drive(&url_b, 40).await;
     assert_eq!(ok_a, 40, "alice's v2 is not bob's");
     assert_eq!(ok_b, 0, "bob's v2 fails every request");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accounts_data_plane_requests_are_capped_and_another_account_is_not_held_back() {
+    let [alice, bob]: [Credentials; 2] = accounts(&["alice", "bob"]).try_into().unwrap();
+    let mut config = CloudConfig {
+        accounts: Some(vec![alice.clone(), bob.clone()]),
+        ..test_config()
+    };
+    config.caps.data_plane_per_second = 20;
+    let cloud = EmbeddedCloud::start(
+        config,
+        "127.0.0.1:0".parse().unwrap(),
+        DataPlaneConfig::default(),
+    )
+    .await
+    .unwrap();
+    let (a, b) = (
+        session_of(&cloud, &alice).await,
+        session_of(&cloud, &bob).await,
+    );
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    // Chapter 1 up to its own traffic step (which sends 50 a second).
+    let services_up = RunArgs {
+        to: Some("17".into()),
+        ..RunArgs::default()
+    };
+    tokio::join!(
+        run_steps(&a, dir_a.path(), &services_up),
+        run_steps(&b, dir_b.path(), &services_up)
+    );
+    let (url_a, url_b) = (requester_url(&a).await, requester_url(&b).await);
+
+    // Alice sends faster than 20 a second: her sidecar answers the rest as Envoy's local
+    // rate limit does, and the requester says so.
+    let (ok, _, failures) = drive_and_read(&url_a, 80).await;
+    assert!(ok >= 20, "the burst goes through: {ok}");
+    assert!(
+        !failures.is_empty(),
+        "80 requests at once are more than 20 a second"
+    );
+    assert!(failures.iter().all(|f| f.contains("429")), "{failures:#?}");
+    // Bob's bucket is his own.
+    let (ok, _) = drive(&url_b, 15).await;
+    assert_eq!(ok, 15);
 }

@@ -248,6 +248,7 @@ mod tests {
             region: "us-east-1".into(),
             now: 0.0,
             timings: Timings::default(),
+            task_cap: None,
         };
         let mut state = EcsState::default();
         let cloudmap = CloudMap::new(

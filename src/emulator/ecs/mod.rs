@@ -57,6 +57,7 @@ use store::{Ctx, EcsState, Timings};
 /// at their desired counts.
 pub struct Ecs {
     timings: Timings,
+    task_cap: Option<usize>,
     clock: Clock,
     /// Where Service Connect's namespaces, services and instances live.
     cloudmap: Arc<CloudMap>,
@@ -82,6 +83,7 @@ impl Ecs {
     ) -> Ecs {
         Ecs {
             timings,
+            task_cap: None,
             clock,
             cloudmap,
             registered: Mutex::new(Default::default()),
@@ -91,6 +93,12 @@ impl Ecs {
             #[cfg(test)]
             panic_next_pass: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Caps the tasks each account may have live at once in a Region.
+    pub fn with_task_cap(mut self, cap: usize) -> Ecs {
+        self.task_cap = Some(cap);
+        self
     }
 
     pub fn state(&self) -> Arc<EcsState> {
@@ -103,6 +111,7 @@ impl Ecs {
             region: scope.region.clone(),
             now: self.clock.now(),
             timings: self.timings,
+            task_cap: self.task_cap,
         }
     }
 
@@ -166,6 +175,7 @@ impl Ecs {
             region: String::new(),
             now: self.clock.now(),
             timings: self.timings,
+            task_cap: self.task_cap,
         };
         let (changed, due) = self.plane.update(|state| {
             let mut changed = BTreeSet::new();

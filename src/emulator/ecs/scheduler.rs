@@ -53,7 +53,7 @@ pub fn reconcile(
 
 fn reconcile_region(cx: &Ctx, region: &mut EcsRegion, due: &mut Option<f64>) -> bool {
     let mut changed = advance_timed(cx, region, due);
-    let mut pass = Pass::index(region);
+    let mut pass = Pass::index(region, cx.task_cap);
     let services: Vec<(String, String)> = region.services.keys().cloned().collect();
     for key in services {
         changed |= reconcile_service(cx, region, &mut pass, &key, due);
@@ -69,10 +69,12 @@ fn reconcile_region(cx: &Ctx, region: &mut EcsRegion, due: &mut Option<f64>) -> 
 struct Pass {
     by_service: HashMap<(String, String), Vec<String>>,
     launch_budget: HashMap<String, usize>,
+    /// Tasks the account may still start in this Region (its cap, with accounts).
+    account_room: usize,
 }
 
 impl Pass {
-    fn index(region: &EcsRegion) -> Pass {
+    fn index(region: &EcsRegion, task_cap: Option<usize>) -> Pass {
         let mut by_service: HashMap<(String, String), Vec<String>> = HashMap::new();
         let mut provisioning: HashMap<String, usize> = HashMap::new();
         for (arn, t) in &region.tasks {
@@ -100,6 +102,7 @@ impl Pass {
         Pass {
             by_service,
             launch_budget,
+            account_room: region.task_room(task_cap),
         }
     }
 
@@ -220,6 +223,8 @@ struct ServiceWork<'a> {
     tasks: Vec<String>,
     /// The events of this pass, oldest first.
     events: Vec<ServiceEvent>,
+    /// The service's newest event before this pass.
+    last_event: Option<String>,
     tasks_changed: bool,
 }
 
@@ -245,6 +250,11 @@ impl<'a> ServiceWork<'a> {
             draining,
             tasks,
             events: Vec::new(),
+            last_event: service
+                .events
+                .as_ref()
+                .and_then(|e| e.first())
+                .and_then(|e| e.message.clone()),
             tasks_changed: false,
         }
     }
@@ -332,6 +342,18 @@ impl<'a> ServiceWork<'a> {
             // The rest start once these leave PROVISIONING (ECS's quota).
             earliest(due, cx.now + cx.timings.provisioning);
         }
+        let wanted = wanted.min(pass.account_room);
+        if wanted < missing && pass.account_room == 0 {
+            let cap = cx.task_cap.unwrap_or_default();
+            let said = format!(
+                "(service {}) was unable to place a task. Reason: You've reached the limit on the number of tasks you can run concurrently ({cap} in this account and Region).",
+                self.name
+            );
+            // Said once while it lasts, not at every pass.
+            if self.last_event.as_deref() != Some(said.as_str()) {
+                self.events.push(event(cx, said));
+            }
+        }
         let td_arn = primary.task_definition.clone().unwrap_or_default();
         if wanted == 0 {
             return Vec::new();
@@ -340,6 +362,7 @@ impl<'a> ServiceWork<'a> {
             return Vec::new();
         };
         *budget -= wanted;
+        pass.account_room -= wanted;
         let started: Vec<String> = (0..wanted).map(|_| self.launch(region, &td, id)).collect();
         self.events.push(event(
             cx,

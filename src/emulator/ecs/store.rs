@@ -123,6 +123,8 @@ pub struct Ctx {
     pub region: String,
     pub now: f64,
     pub timings: Timings,
+    /// Tasks an account may have live at once in a Region (with accounts; see caps.rs).
+    pub task_cap: Option<usize>,
 }
 
 /// How long the visible task transitions take. Tests set them to zero.
@@ -174,6 +176,14 @@ pub fn task_definition_name(reference: &str) -> &str {
 }
 
 impl EcsRegion {
+    /// How many more tasks may start here under `cap` (unbounded without one).
+    pub fn task_room(&self, cap: Option<usize>) -> usize {
+        match cap {
+            None => usize::MAX,
+            Some(cap) => cap.saturating_sub(self.tasks.values().filter(|t| t.is_live()).count()),
+        }
+    }
+
     /// An ACTIVE cluster by name or ARN, else ClusterNotFoundException.
     pub fn active_cluster(&self, reference: Option<&str>) -> Result<(String, &Cluster)> {
         let name = cluster_name(reference);

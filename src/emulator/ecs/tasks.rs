@@ -151,6 +151,12 @@ pub fn run_task(cx: &Ctx, state: &mut EcsState, input: RunTaskRequest) -> Result
             "count must be between 1 and 10.",
         ));
     }
+    if region.task_room(cx.task_cap) < count as usize {
+        return Err(EcsError::limit_exceeded(format!(
+            "You've reached the limit on the number of tasks you can run concurrently ({} in this account and Region).",
+            cx.task_cap.unwrap_or_default()
+        )));
+    }
     let launch_type = input.launch_type.clone().unwrap_or_else(|| "EC2".into());
     let td = runnable_task_definition(
         region,
