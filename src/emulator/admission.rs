@@ -7,7 +7,8 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use bytes::BytesMut;
+use http_body_util::BodyExt;
 
 use std::time::SystemTime;
 
@@ -246,8 +247,19 @@ fn media_type(headers: &HeaderMap) -> Option<String> {
     Some(media.to_ascii_lowercase())
 }
 
+/// After refusing a body as too large, the rest of it is read and thrown away, up to this
+/// many bytes or for this long, before the connection may close (as nginx's lingering close
+/// does): a client that writes its whole body before it reads the answer (Python's
+/// http.client, and so the aws CLI) then reads the 413 instead of a broken pipe.
+pub const LINGER_BYTES: u64 = 16 << 20;
+pub const LINGER_TIME: Duration = Duration::from_secs(10);
+
 /// The whole body, if it is no larger than the limit and arrives within the body timeout.
-pub async fn body(body: Body, headers: &HeaderMap, limits: &HttpLimits) -> Result<Bytes, Refusal> {
+pub async fn body(
+    mut body: Body,
+    headers: &HeaderMap,
+    limits: &HttpLimits,
+) -> Result<Bytes, Refusal> {
     let too_large = || Refusal {
         status: StatusCode::PAYLOAD_TOO_LARGE,
         code: "RequestEntityTooLargeException",
@@ -260,12 +272,16 @@ pub async fn body(body: Body, headers: &HeaderMap, limits: &HttpLimits) -> Resul
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limits.max_body_bytes as u64) {
+        linger(body);
         return Err(too_large());
     }
-    let read = Limited::new(body, limits.max_body_bytes).collect();
+    let read = collect_at_most(&mut body, limits.max_body_bytes);
     match tokio::time::timeout(limits.request_body_timeout, read).await {
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Ok(Ok(Some(collected))) => Ok(collected),
+        Ok(Ok(None)) => {
+            linger(body);
+            Err(too_large())
+        }
         Ok(Err(e)) => Err(Refusal {
             status: StatusCode::BAD_REQUEST,
             code: "BadRequestException",
@@ -280,6 +296,40 @@ pub async fn body(body: Body, headers: &HeaderMap, limits: &HttpLimits) -> Resul
             ),
         }),
     }
+}
+
+/// The body's bytes, or `None` as soon as they pass `max`.
+async fn collect_at_most(body: &mut Body, max: usize) -> Result<Option<Bytes>, axum::Error> {
+    let mut collected = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            if collected.len() + data.len() > max {
+                return Ok(None);
+            }
+            collected.extend_from_slice(&data);
+        }
+    }
+    Ok(Some(collected.freeze()))
+}
+
+/// Reads the rest of a refused body in the background and discards it, within the linger
+/// bounds; the connection is served meanwhile (the answer goes out at once).
+fn linger(mut body: Body) {
+    tokio::spawn(async move {
+        let mut seen = 0u64;
+        let drain = async {
+            while let Some(Ok(frame)) = body.frame().await {
+                if let Ok(data) = frame.into_data() {
+                    seen += data.len() as u64;
+                    if seen > LINGER_BYTES {
+                        break;
+                    }
+                }
+            }
+        };
+        let _ = tokio::time::timeout(LINGER_TIME, drain).await;
+        // Dropping the body now makes the server close the connection if any is left.
+    });
 }
 
 fn seconds(d: Duration) -> String {

@@ -102,6 +102,47 @@ async fn bodies_over_the_limit_are_refused_in_the_callers_protocol() {
     assert_rest_json_error(&streamed, "RequestEntityTooLargeException");
 }
 
+/// A client that writes its whole body before it reads (Python's http.client, so the aws
+/// CLI) gets the 413: the server reads and discards the rest instead of closing under it.
+#[tokio::test]
+async fn a_body_over_the_limit_is_read_to_its_end_and_answered() {
+    let cloud = start().await;
+    let big = format!("{{\"meshName\":\"{}\"}}", "m".repeat(3 * 1024 * 1024));
+    for declared in [true, false] {
+        let mut tcp = TcpStream::connect(cloud.running.addr).await.unwrap();
+        let framing = if declared {
+            format!("Content-Length: {}", big.len())
+        } else {
+            "Transfer-Encoding: chunked".to_string()
+        };
+        let head = format!(
+            "PUT /v20190125/meshes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{framing}\r\n\r\n"
+        );
+        tcp.write_all(head.as_bytes()).await.unwrap();
+        for (i, chunk) in big.as_bytes().chunks(64 * 1024).enumerate() {
+            if i == 1 {
+                // As a slower client would: the answer is ready before the body is sent.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            let written = if declared {
+                tcp.write_all(chunk).await
+            } else {
+                let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+                framed.extend_from_slice(chunk);
+                framed.extend_from_slice(b"\r\n");
+                tcp.write_all(&framed).await
+            };
+            written.expect("the server keeps reading while the body arrives");
+        }
+        if !declared {
+            tcp.write_all(b"0\r\n\r\n").await.unwrap();
+        }
+        let answer = read_response(&mut tcp).await.expect("an answer");
+        assert_eq!(answer.status, 413, "declared length: {declared}");
+        assert_rest_json_error(&answer, "RequestEntityTooLargeException");
+    }
+}
+
 #[tokio::test]
 async fn content_types_are_checked_per_protocol() {
     let cloud = start().await;
