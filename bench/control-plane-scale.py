@@ -1,8 +1,8 @@
 """How the App Mesh control plane's write cost grows with what the cloud already holds.
 
 Load for bench/control-plane-scale.sh, and usable on its own against any App Mesh endpoint
-on loopback (`meshwalk serve`, moto_server): one keep-alive HTTP connection, every request
-SigV4-signed (service `appmesh`, the scope's region being the region the mesh lives in).
+on loopback (`meshwalk serve`, moto_server): every request SigV4-signed (service `appmesh`,
+the scope's region being the region the mesh it writes to lives in).
 
 Procedure: a small mesh "bench" (virtual nodes a and b, router r, route rt) in the first
 region; then, for each level N of --levels, virtual nodes are filled up to N (200 per mesh,
@@ -13,9 +13,17 @@ timer). One markdown row per level:
 
     | N | UpdateRoute median ms | p99 ms | creates/s while filling | server RSS MB |
 
+The fill is made by --fill-workers worker processes (default 4), each with its own keep-alive
+connection and its own meshes: filler mesh k (in filling order) and its virtual nodes belong
+to worker k mod W, so no two workers write to the same mesh. A single Python client's own time
+per call (building, signing, parsing) would bound the fill rate rather than the server's.
+The UpdateRoute calls are made afterwards, one at a time, on one keep-alive connection of the
+main process (the one that also made the bench mesh), with no fill running beside them.
+
 N counts the filler virtual nodes in the cloud (the bench mesh's resources and the filler
-meshes themselves are not counted); "creates/s" counts every create of the segment
-(meshes and virtual nodes) over its wall time; RSS is VmRSS of --pid, in MiB.
+meshes themselves are not counted); "creates/s" counts every create of the segment (meshes
+and virtual nodes, all workers together) over the segment's wall time (from handing the
+segment to the workers to the last worker's last answer); RSS is VmRSS of --pid, in MiB.
 
 Standard library only; use it against 127.0.0.1 only. `--self-test` checks the signer against
 the AWS SigV4 test suite's published signatures and exits.
@@ -27,6 +35,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import multiprocessing
 import statistics
 import sys
 import time
@@ -213,35 +222,144 @@ def create_node(c, region, mesh, node):
            body={"virtualNodeName": node, "spec": {}})
 
 
+def filler_slots(regions, meshes_per_region, bench_region):
+    """(region, mesh name) of every filler mesh, in filling order: `meshes_per_region` meshes to
+    a Region (counting the bench mesh in its Region), Region after Region."""
+    slots = []
+    for region in regions:
+        room = meshes_per_region - (1 if region == bench_region else 0)
+        slots += [(region, f"fill-{region}-{i:02d}") for i in range(room)]
+    return slots
+
+
+def fill_segment(c, slots, per_mesh, start, end, worker=0, workers=1):
+    """Creates filler virtual nodes start..end-1 (numbered in filling order, `per_mesh` to a
+    mesh) that lie in this worker's meshes (mesh k is worker k mod `workers`'s), and each such
+    mesh when its first node is among them. The number of create calls made."""
+    creates = 0
+    if end <= start:
+        return 0
+    for slot in range(start // per_mesh, (end - 1) // per_mesh + 1):
+        if slot % workers != worker:
+            continue
+        region, mesh = slots[slot]
+        first = slot * per_mesh
+        lo, hi = max(start, first), min(end, first + per_mesh)
+        if lo == first:
+            create_mesh(c, region, mesh)
+            creates += 1
+        for k in range(lo, hi):
+            create_node(c, region, mesh, f"n{k - first:03d}")
+            creates += 1
+    return creates
+
+
 class Filler:
-    """Fills virtual nodes, `per_mesh` to a mesh and `meshes_per_region` meshes to a Region
-    (counting the bench mesh in its Region), Region after Region."""
+    """Fills virtual nodes in filling order on the caller's own connection (--fill-workers 1)."""
 
-    def __init__(self, c, regions, per_mesh, meshes_per_region, bench_region):
-        self.c, self.per_mesh = c, per_mesh
-        self.slots = []  # (region, mesh name), in filling order
-        for region in regions:
-            room = meshes_per_region - (1 if region == bench_region else 0)
-            self.slots += [(region, f"fill-{region}-{i:02d}") for i in range(room)]
+    def __init__(self, c, slots, per_mesh):
+        self.c, self.slots, self.per_mesh = c, slots, per_mesh
         self.nodes = 0  # filler virtual nodes created so far
-
-    def capacity(self):
-        return len(self.slots) * self.per_mesh
 
     def fill_to(self, level):
         """Creates virtual nodes (and the meshes they need) up to `level`; the number of
         create calls made and their wall time in seconds."""
-        creates, t0 = 0, time.perf_counter()
-        while self.nodes < level:
-            slot, i = divmod(self.nodes, self.per_mesh)
-            region, mesh = self.slots[slot]
-            if i == 0:
-                create_mesh(self.c, region, mesh)
-                creates += 1
-            create_node(self.c, region, mesh, f"n{i:03d}")
-            creates += 1
-            self.nodes += 1
+        t0 = time.perf_counter()
+        creates = fill_segment(self.c, self.slots, self.per_mesh, self.nodes, level)
+        self.nodes = max(self.nodes, level)
         return creates, time.perf_counter() - t0
+
+    def totals(self):
+        return 0, 0  # its calls and connections are the caller's
+
+    def close(self):
+        pass
+
+
+def fill_worker(pipe, endpoint, access_key, secret_key, slots, per_mesh, worker, workers):
+    """A fill worker process: its own keep-alive connection; for each (start, end) it is sent,
+    fills its share of that segment and answers ("done", creates, calls, connections opened);
+    None ends it. Any failure is answered ("error", message)."""
+    try:
+        c = Client(endpoint, access_key, secret_key)
+        c.conn.connect()  # before any segment is timed
+        pipe.send(("ready",))
+        while True:
+            msg = pipe.recv()
+            if msg is None:
+                return
+            start, end = msg
+            n = fill_segment(c, slots, per_mesh, start, end, worker, workers)
+            pipe.send(("done", n, c.calls, c.conn.opened))
+    except SystemExit as e:
+        pipe.send(("error", f"fill worker {worker}: {e.code}"))
+    except BaseException as e:  # noqa: BLE001 - reported to the parent, which stops the run
+        pipe.send(("error", f"fill worker {worker}: {e!r}"))
+
+
+class ParallelFiller:
+    """Fills virtual nodes with `workers` processes, each with its own connection and meshes."""
+
+    def __init__(self, endpoint, access_key, secret_key, slots, per_mesh, workers):
+        ctx = multiprocessing.get_context("spawn")
+        self.nodes, self.pipes, self.procs = 0, [], []
+        self.calls, self.opened = [0] * workers, [0] * workers
+        for i in range(workers):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=fill_worker, daemon=True, name=f"fill-worker-{i}",
+                               args=(child, endpoint, access_key, secret_key, slots, per_mesh, i, workers))
+            proc.start()
+            child.close()
+            self.pipes.append(parent)
+            self.procs.append(proc)
+        for i in range(workers):
+            self._answer(i, "ready")
+
+    def _answer(self, i, want):
+        try:
+            msg = self.pipes[i].recv()
+        except EOFError:
+            self.close()
+            sys.exit(f"fill worker {i} ended without answering (exit code {self.procs[i].exitcode})")
+        if msg[0] == "error":
+            self.close()
+            sys.exit(msg[1])
+        if msg[0] != want:
+            self.close()
+            sys.exit(f"fill worker {i}: unexpected answer {msg!r}")
+        return msg
+
+    def fill_to(self, level):
+        """Creates virtual nodes (and the meshes they need) up to `level`, all workers at once;
+        the number of create calls made and the segment's wall time in seconds."""
+        start = self.nodes
+        t0 = time.perf_counter()
+        for pipe in self.pipes:
+            pipe.send((start, level))
+        creates = 0
+        for i in range(len(self.pipes)):
+            _, n, self.calls[i], self.opened[i] = self._answer(i, "done")
+            creates += n
+        elapsed = time.perf_counter() - t0
+        self.nodes = max(self.nodes, level)
+        return creates, elapsed
+
+    def totals(self):
+        """Calls made and TCP connections opened by all workers so far."""
+        return sum(self.calls), sum(self.opened)
+
+    def close(self):
+        for pipe in self.pipes:
+            try:
+                pipe.send(None)
+            except OSError:
+                pass
+        for proc in self.procs:
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(timeout=5)
+        self.pipes, self.procs = [], []
 
 
 def rss_mib(pid):
@@ -307,6 +425,9 @@ def main():
     p.add_argument("--calls", type=int, default=300, help="UpdateRoute calls per level (default %(default)s)")
     p.add_argument("--nodes-per-mesh", type=int, default=200)
     p.add_argument("--meshes-per-region", type=int, default=15, help="App Mesh's quota (default %(default)s)")
+    p.add_argument("--fill-workers", type=int, default=4,
+                   help="worker processes that fill, each with its own connection and meshes "
+                        "(default %(default)s; 1 fills on the main connection)")
     p.add_argument("--pid", type=int, help="the server's PID, for its RSS")
     p.add_argument("--label", default="", help="a name for the JSON lines (e.g. meshwalk, moto)")
     p.add_argument("--json", action="store_true", help="JSON lines instead of markdown rows")
@@ -337,10 +458,13 @@ def main():
     if a.max_level is not None:
         levels = [n for n in levels if n <= a.max_level]
     regions = [r.strip() for r in a.regions.split(",") if r.strip()]
-    filler = Filler(c, regions, a.nodes_per_mesh, a.meshes_per_region, a.region)
-    if levels and levels[-1] > filler.capacity():
+    slots = filler_slots(regions, a.meshes_per_region, a.region)
+    capacity = len(slots) * a.nodes_per_mesh
+    if levels and levels[-1] > capacity:
         p.error(f"level {levels[-1]} needs more room than {len(regions)} Regions give "
-                f"({filler.capacity()} virtual nodes): pass more --regions")
+                f"({capacity} virtual nodes): pass more --regions")
+    if a.fill_workers < 1:
+        p.error("--fill-workers must be at least 1")
 
     # The bench mesh: small, and the one UpdateRoute writes to at every level.
     create_mesh(c, a.region, "bench")
@@ -352,6 +476,19 @@ def main():
     c.call("PUT", "/v20190125/meshes/bench/virtualRouter/r/routes", a.region,
            body={"routeName": "rt", "spec": route_spec(1, 0)})
 
+    if a.fill_workers == 1:
+        filler = Filler(c, slots, a.nodes_per_mesh)
+    else:
+        filler = ParallelFiller(a.endpoint, access_key, secret_key, slots, a.nodes_per_mesh,
+                                a.fill_workers)
+    try:
+        return measure(a, c, filler, levels)
+    finally:
+        filler.close()
+
+
+def measure(a, c, filler, levels):
+    """Fills to each level and times UpdateRoute there; prints a row per level."""
     if not a.json and not a.no_header:
         print("| N | UpdateRoute median ms | p99 ms | creates/s while filling | server RSS MB |")
         print("|---:|---:|---:|---:|---:|")
@@ -368,7 +505,7 @@ def main():
         rate = creates / fill_s if creates else None
         rss = rss_mib(a.pid) if a.pid else None
         if a.json:
-            print(json.dumps({"label": a.label, "level": level, "calls": a.calls,
+            print(json.dumps({"label": a.label, "level": level, "calls": a.calls, "fill_workers": a.fill_workers,
                               "update_route_median_ms": round(median, 3), "update_route_p99_ms": round(p99, 3),
                               "creates": creates, "fill_seconds": round(fill_s, 3),
                               "creates_per_s": round(rate, 1) if rate else None,
@@ -377,7 +514,10 @@ def main():
             print(f"| {level:,} | {median:.2f} | {p99:.2f} | "
                   f"{f'{rate:,.0f}' if rate else '—'} | {f'{rss:.0f}' if rss is not None else '—'} |",
                   flush=True)
-    print(f"\n{c.calls:,} calls over {c.conn.opened:,} TCP connection{'s' if c.conn.opened != 1 else ''}.",
+    w_calls, w_opened = filler.totals()
+    calls, opened = c.calls + w_calls, c.conn.opened + w_opened
+    by = f" ({a.fill_workers} fill workers)" if a.fill_workers > 1 else ""
+    print(f"\n{calls:,} calls over {opened:,} TCP connection{'s' if opened != 1 else ''}{by}.",
           file=sys.stderr if a.json else sys.stdout)
     return 0
 

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # How the App Mesh control plane's write cost grows with what the cloud already holds, for
 # `meshwalk serve` and for moto's server side by side in one run (bench/control-plane-scale.py):
-# one keep-alive connection, SigV4-signed calls, virtual nodes filled 200 per mesh and 15 meshes
-# per Region (then the next Region) up to each level N, and at each level 300 UpdateRoute calls
-# on a small mesh, timed one by one; creates/s while filling and the server's RSS beside them.
+# SigV4-signed calls; virtual nodes filled 200 per mesh and 15 meshes per Region (then the next
+# Region) up to each level N by FILL_WORKERS processes at once (each with its own keep-alive
+# connection and its own meshes), then at each level 300 UpdateRoute calls on a small mesh, one
+# at a time on one keep-alive connection, timed one by one; the aggregate creates/s of the fill
+# and the server's RSS beside them.
 #
 #   LEVELS=0,1000,5000,20000   meshwalk's levels (the default)
 #   MOTO_LEVELS                moto's levels (default: LEVELS if given, else 0,5000), none above
 #   MOTO_MAX_LEVEL=5000        moto at 20,000 takes long
 #   CALLS=300                  UpdateRoute calls per level
+#   FILL_WORKERS=4             processes that fill (1: the old fill on the one connection,
+#                              whose rate the single Python client's own time per call bounds)
 #   BIN=path/to/meshwalk       measures another build, as in common.sh (else a release build)
 #   MOTO_VENV                  where moto is installed (default ~/.cache/meshwalk-bench/moto)
 #   MOTO_CHECK_SIGNATURES=1    moto verifies every signature: an IAM user is made first and its
@@ -22,6 +26,7 @@ cd "$(dirname "$0")/.."
 PORT=${PORT:-4593}
 MOTO_PORT=${MOTO_PORT:-4594}
 CALLS=${CALLS:-300}
+FILL_WORKERS=${FILL_WORKERS:-4}
 if [ -n "${LEVELS:-}" ]; then
   MOTO_LEVELS=${MOTO_LEVELS:-$LEVELS}
 else
@@ -74,11 +79,14 @@ git diff --quiet HEAD -- 2>/dev/null || commit="$commit (+ uncommitted changes)"
 echo "## App Mesh control plane: UpdateRoute as the cloud fills"
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit, $(nproc) cores."
-echo "One keep-alive HTTP connection, SigV4-signed calls; N = virtual nodes already in the cloud,"
-echo "filled 200 per mesh and 15 meshes per Region (Regions in turn); at each N, $CALLS UpdateRoute"
-echo "calls on a small mesh (2 virtual nodes, 1 router, 1 route), alternating weights, each timed"
-echo "from sending to the answer's last byte. Creates/s: the creates (meshes and virtual nodes) that"
-echo "filled up to N, over their wall time. RSS: the server's VmRSS (MiB) after the N row's calls."
+echo "SigV4-signed calls; N = virtual nodes already in the cloud, filled 200 per mesh and 15 meshes"
+echo "per Region (Regions in turn) by $FILL_WORKERS client processes at once, each with its own keep-alive"
+echo "connection and its own meshes (mesh k is worker k mod $FILL_WORKERS's); then, at each N and with no"
+echo "fill running, $CALLS UpdateRoute calls on a small mesh (2 virtual nodes, 1 router, 1 route),"
+echo "alternating weights, one at a time on one keep-alive connection, each timed from sending to"
+echo "the answer's last byte. Creates/s: all the creates (meshes and virtual nodes, all workers) that"
+echo "filled up to N, over the segment's wall time. RSS: the server's VmRSS (MiB) after the N row's"
+echo "calls. Client and server share the machine's cores."
 
 echo
 echo "### meshwalk ($BIN serve)"
@@ -88,7 +96,8 @@ MESHWALK_STATE_DIR="$WORK/state" $BIN serve --port "$PORT" >"$WORK/meshwalk.log"
 MESHWALK=$!
 wait_for meshwalk "$MESHWALK" "http://127.0.0.1:$PORT/v20190125/meshes" "$WORK/meshwalk.log"
 python3 bench/control-plane-scale.py --endpoint "http://127.0.0.1:$PORT" --pid "$MESHWALK" \
-  --levels "$LEVELS" --calls "$CALLS" ${ACCOUNT_CREDENTIALS:+--account-credentials "$ACCOUNT_CREDENTIALS"}
+  --levels "$LEVELS" --calls "$CALLS" --fill-workers "$FILL_WORKERS" \
+  ${ACCOUNT_CREDENTIALS:+--account-credentials "$ACCOUNT_CREDENTIALS"}
 kill "$MESHWALK"
 wait "$MESHWALK" 2>/dev/null || true
 MESHWALK=""
@@ -113,4 +122,5 @@ if [ "${MOTO_CHECK_SIGNATURES:-}" = 1 ]; then
   python3 bench/control-plane-scale.py --endpoint "http://127.0.0.1:$MOTO_PORT" --iam-setup "$WORK/moto-account.jsonl"
 fi
 python3 bench/control-plane-scale.py --endpoint "http://127.0.0.1:$MOTO_PORT" --pid "$MOTO" \
-  --levels "$MOTO_LEVELS" --max-level "$MOTO_MAX_LEVEL" --calls "$CALLS" "${moto_auth[@]}"
+  --levels "$MOTO_LEVELS" --max-level "$MOTO_MAX_LEVEL" --calls "$CALLS" --fill-workers "$FILL_WORKERS" \
+  "${moto_auth[@]}"
