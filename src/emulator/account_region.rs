@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use imbl::OrdMap;
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AccountRegion {
     /// The 12-digit account id.
@@ -24,4 +26,17 @@ impl fmt::Display for AccountRegion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} in {}", self.account, self.region)
     }
+}
+
+/// Removes every scope of `account` from a plane's map of them; whether there were any.
+pub fn forget_account<V: Clone>(scopes: &mut OrdMap<AccountRegion, V>, account: &str) -> bool {
+    let gone: Vec<AccountRegion> = scopes
+        .keys()
+        .filter(|k| k.account == account)
+        .cloned()
+        .collect();
+    for scope in &gone {
+        scopes.remove(scope);
+    }
+    !gone.is_empty()
 }

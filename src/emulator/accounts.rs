@@ -34,6 +34,10 @@ pub enum AccountError {
     Unknown(String),
     #[error("at most {MAX_ACCOUNTS} accounts")]
     TooMany,
+    #[error(
+        "this cloud has one account and checks no credentials (it was started without accounts)"
+    )]
+    Open,
 }
 
 /// Accounts one cloud holds at most (a classroom is 10–60 seats; AWS documents no number for
@@ -86,6 +90,9 @@ impl Accounts {
 
     /// Creates an account called `name`, with a new id and key pair.
     pub fn add(&self, name: &str) -> Result<Credentials, AccountError> {
+        if !self.verified {
+            return Err(AccountError::Open);
+        }
         check_name(name)?;
         let mut by_key = self.by_key.write().unwrap_or_else(|p| p.into_inner());
         if by_key.values().any(|c| c.name == name) {

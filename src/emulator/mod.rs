@@ -30,7 +30,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use account_region::AccountRegion;
-use accounts::{Accounts, Credentials};
+use accounts::{AccountError, Accounts, Credentials};
 use appmesh::AppMesh;
 use appmesh::store::Limits;
 use caps::{AccountCaps, PerAccountRate};
@@ -140,6 +140,23 @@ impl Cloud {
     /// request) act.
     pub fn scope(&self, region: &str) -> AccountRegion {
         AccountRegion::new(self.config.account_id.as_str(), region)
+    }
+
+    /// Adds an account while the cloud runs (a cloud started with accounts only): its key works
+    /// at once.
+    pub fn add_account(&self, name: &str) -> Result<Credentials, AccountError> {
+        self.accounts.add(name)
+    }
+
+    /// Removes an account while the cloud runs: its key stops working at once, and everything
+    /// it had in every plane is deleted (its tasks stop).
+    pub fn remove_account(&self, name: &str) -> Result<Credentials, AccountError> {
+        let removed = self.accounts.remove(name)?;
+        let account = &removed.account_id;
+        self.appmesh.forget_account(account);
+        self.ecs.forget_account(account);
+        self.cloudmap.forget_account(account);
+        Ok(removed)
     }
 
     /// Where a container runtime reports what became of the tasks it was asked to run.

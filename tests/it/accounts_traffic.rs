@@ -244,3 +244,74 @@ async fn an_accounts_data_plane_requests_are_capped_and_another_account_is_not_h
     let (ok, _) = drive(&url_b, 15).await;
     assert_eq!(ok, 15);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_added_while_the_cloud_runs_works_and_once_removed_leaves_nothing_running() {
+    let [alice]: [Credentials; 1] = accounts(&["alice"]).try_into().unwrap();
+    let config = CloudConfig {
+        accounts: Some(vec![alice.clone()]),
+        ..test_config()
+    };
+    let cloud = EmbeddedCloud::start(
+        config,
+        "127.0.0.1:0".parse().unwrap(),
+        DataPlaneConfig::default(),
+    )
+    .await
+    .unwrap();
+    let carol = cloud.control.cloud.add_account("carol").unwrap();
+    assert!(
+        cloud.control.cloud.add_account("carol").is_err(),
+        "names are unique"
+    );
+    let (a, c) = (
+        session_of(&cloud, &alice).await,
+        session_of(&cloud, &carol).await,
+    );
+    let services_up = RunArgs {
+        to: Some("17".into()),
+        ..RunArgs::default()
+    };
+    let (dir_a, dir_c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    tokio::join!(
+        run_steps(&a, dir_a.path(), &services_up),
+        run_steps(&c, dir_c.path(), &services_up)
+    );
+    let (url_a, url_c) = (requester_url(&a).await, requester_url(&c).await);
+    assert_eq!(drive(&url_c, 5).await.0, 5, "carol's requester answers");
+
+    cloud.control.cloud.remove_account("carol").unwrap();
+    let refused = c.target.appmesh.list_meshes().send().await.unwrap_err();
+    assert_eq!(
+        aws_sdk_appmesh::error::ProvideErrorMetadata::code(&refused),
+        Some("UnrecognizedClientException")
+    );
+    let snapshot = cloud.control.cloud.snapshot();
+    assert!(
+        snapshot
+            .ecs
+            .scopes
+            .keys()
+            .chain(snapshot.appmesh.scopes.keys())
+            .all(|scope| scope.account != carol.account_id),
+        "nothing of carol's is left"
+    );
+    // Her tasks stop: her requester's port stops answering.
+    let client = meshwalk::http_client::http_client();
+    eventually("carol's requester stops", || {
+        let client = client.clone();
+        let url = url_c.clone();
+        async move {
+            let request = axum::http::Request::get(&url)
+                .body(meshwalk::http_client::full(Vec::new()))
+                .unwrap();
+            client.request(request).await.is_err().then_some(())
+        }
+    })
+    .await;
+    assert_eq!(
+        drive(&url_a, 5).await.0,
+        5,
+        "alice's requester still answers"
+    );
+}

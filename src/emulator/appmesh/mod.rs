@@ -24,7 +24,7 @@ use std::sync::Arc;
 use crate::model::OutputBody;
 use crate::model::appmesh::Request;
 
-use super::account_region::AccountRegion;
+use super::account_region::{AccountRegion, forget_account};
 use super::plane::{Idempotency, Plane};
 use error::{AppMeshError, Result};
 use store::{AppMeshState, Ctx, Limits};
@@ -53,6 +53,12 @@ impl AppMesh {
     /// The current state (an immutable snapshot).
     pub fn state(&self) -> Arc<AppMeshState> {
         self.plane.state()
+    }
+
+    /// Deletes everything `account` has, in every Region.
+    pub fn forget_account(&self, account: &str) {
+        self.plane
+            .update(|state| (forget_account(&mut state.scopes, account), ()));
     }
 
     /// Runs one request of `scope`'s account in its Region and returns the response body.

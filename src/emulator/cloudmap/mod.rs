@@ -65,6 +65,12 @@ impl CloudMap {
         self.registries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Deletes everything `account` has, in every Region.
+    pub fn forget_account(&self, account: &str) {
+        self.registries()
+            .retain(|scope, _| scope.account != account);
+    }
+
     /// Runs `f` on the registry of `scope`'s account in its Region.
     fn with_registry<T>(
         &self,

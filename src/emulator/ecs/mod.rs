@@ -45,7 +45,7 @@ use tokio::sync::{Notify, mpsc};
 use crate::model::OutputBody;
 use crate::model::ecs::Request;
 
-use super::account_region::AccountRegion;
+use super::account_region::{AccountRegion, forget_account};
 use super::clock::Clock;
 use super::cloudmap::CloudMap;
 use super::plane::{Idempotency, Plane};
@@ -145,6 +145,20 @@ impl Ecs {
         self.sync_service_connect([scope]);
         self.wake.notify_one();
         Ok(body)
+    }
+
+    /// Deletes everything `account` has, in every Region: its tasks leave the state, so the
+    /// runtime stops them.
+    pub fn forget_account(&self, account: &str) {
+        let forgotten = self.plane.update(|state| {
+            let gone = forget_account(&mut state.scopes, account);
+            (gone, gone)
+        });
+        if forgotten {
+            let mut registered = self.registered.lock().unwrap_or_else(|p| p.into_inner());
+            registered.retain(|scope, _| scope.account != account);
+        }
+        self.wake.notify_one();
     }
 
     /// Registers and deregisters the Cloud Map instances of Service Connect tasks in the
