@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::http::Uri;
 use color_eyre::Result;
-use color_eyre::eyre::{WrapErr, eyre};
+use color_eyre::eyre::WrapErr;
 use tokio::sync::mpsc;
 
 use crate::api::requester;
@@ -118,9 +118,19 @@ async fn find_requester(cluster: &str, service: &str, endpoint: &ApiEndpoint) ->
         &endpoint.region,
         environment_credentials(),
     ));
-    requester::find(&ecs, cluster, service)
-        .await
-        .map_err(|e| eyre!("{e} (asked {url})"))
+    requester::find(&ecs, cluster, service).await.map_err(|e| {
+        let refused = ["UnrecognizedClientException", "InvalidSignatureException"]
+            .iter()
+            .any(|code| e.contains(code));
+        let hint = if refused {
+            "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to one account's keys (`meshwalk \
+             serve --accounts` wrote them to its --credentials file)"
+        } else {
+            "run the walkthrough up to the ECS services first, or give the requester's address \
+             with --url"
+        };
+        UserError::new(format!("{e} (asked {url})"), hint).into()
+    })
 }
 
 fn write_table(out: &mut impl Write, sample: &Sample) -> std::io::Result<()> {
