@@ -1,6 +1,7 @@
 //! meshwalk's one integration-test binary (each extra binary would re-link the AWS SDK).
 
 mod accounts;
+mod accounts_arns;
 mod accounts_traffic;
 mod appmesh_api;
 mod appmesh_errors;
