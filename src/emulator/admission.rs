@@ -314,7 +314,7 @@ async fn collect_at_most(body: &mut Body, max: usize) -> Result<Option<Bytes>, a
 
 /// Reads the rest of a refused body in the background and discards it, within the linger
 /// bounds; the connection is served meanwhile (the answer goes out at once).
-fn linger(mut body: Body) {
+pub fn linger(mut body: Body) {
     tokio::spawn(async move {
         let mut seen = 0u64;
         let drain = async {

@@ -46,20 +46,32 @@ async fn handle(State(cloud): State<Arc<Cloud>>, request: Request) -> Response {
         Protocol::Json11 => "ecs",
         Protocol::AwsQuery => "sts",
     };
-    let admitted = async {
-        let caller = admission::caller(
-            &parts,
-            protocol,
-            service,
-            &cloud.accounts,
-            &cloud.config.account_id,
-            &cloud.config.region,
-        )?;
+    let checked = admission::caller(
+        &parts,
+        protocol,
+        service,
+        &cloud.accounts,
+        &cloud.config.account_id,
+        &cloud.config.region,
+    )
+    .and_then(|caller| {
         match protocol {
             Protocol::Json11 => admission::json11_content_type(&parts.headers)?,
             Protocol::RpcV2Cbor => admission::rpc_v2_cbor(&parts.headers)?,
             Protocol::RestJson | Protocol::AwsQuery => {}
         }
+        Ok(caller)
+    });
+    let caller = match checked {
+        Ok(caller) => caller,
+        Err(refusal) => {
+            // Answered before the body is read: the client still gets to send it.
+            admission::linger(body);
+            tracing::debug!(?refusal, "request refused");
+            return refusal.respond(protocol);
+        }
+    };
+    let admitted = async {
         let body = admission::body(body, &parts.headers, &cloud.config.http).await?;
         let scope = caller.verify(&parts, protocol, &body)?;
         Ok::<_, admission::Refusal>((scope, body))

@@ -102,45 +102,56 @@ async fn bodies_over_the_limit_are_refused_in_the_callers_protocol() {
     assert_rest_json_error(&streamed, "RequestEntityTooLargeException");
 }
 
-/// A client that writes its whole body before it reads (Python's http.client, so the aws
-/// CLI) gets the 413: the server reads and discards the rest instead of closing under it.
-#[tokio::test]
-async fn a_body_over_the_limit_is_read_to_its_end_and_answered() {
-    let cloud = start().await;
+/// Sends a 3 MiB App Mesh PUT the way a client that writes its whole body before it reads
+/// does (Python's http.client, so the aws CLI), slower than the server answers: every write
+/// must go through, then the answer is read.
+async fn put_3_mib_then_read(addr: std::net::SocketAddr, declared: bool) -> RawResponse {
     let big = format!("{{\"meshName\":\"{}\"}}", "m".repeat(3 * 1024 * 1024));
-    for declared in [true, false] {
-        let mut tcp = TcpStream::connect(cloud.running.addr).await.unwrap();
-        let framing = if declared {
-            format!("Content-Length: {}", big.len())
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let framing = if declared {
+        format!("Content-Length: {}", big.len())
+    } else {
+        "Transfer-Encoding: chunked".to_string()
+    };
+    let head = format!(
+        "PUT /v20190125/meshes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{framing}\r\n\r\n"
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    for (i, chunk) in big.as_bytes().chunks(64 * 1024).enumerate() {
+        if i == 1 {
+            // As a slower client would: the answer is ready before the body is sent.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let written = if declared {
+            tcp.write_all(chunk).await
         } else {
-            "Transfer-Encoding: chunked".to_string()
+            let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+            framed.extend_from_slice(chunk);
+            framed.extend_from_slice(b"\r\n");
+            tcp.write_all(&framed).await
         };
-        let head = format!(
-            "PUT /v20190125/meshes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{framing}\r\n\r\n"
-        );
-        tcp.write_all(head.as_bytes()).await.unwrap();
-        for (i, chunk) in big.as_bytes().chunks(64 * 1024).enumerate() {
-            if i == 1 {
-                // As a slower client would: the answer is ready before the body is sent.
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            let written = if declared {
-                tcp.write_all(chunk).await
-            } else {
-                let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
-                framed.extend_from_slice(chunk);
-                framed.extend_from_slice(b"\r\n");
-                tcp.write_all(&framed).await
-            };
-            written.expect("the server keeps reading while the body arrives");
-        }
-        if !declared {
-            tcp.write_all(b"0\r\n\r\n").await.unwrap();
-        }
-        let answer = read_response(&mut tcp).await.expect("an answer");
+        written.expect("the server keeps reading while the body arrives");
+    }
+    if !declared {
+        tcp.write_all(b"0\r\n\r\n").await.unwrap();
+    }
+    read_response(&mut tcp).await.expect("an answer")
+}
+
+/// A refusal sent before the body is read, too large or unsigned, still reaches a client that
+/// writes its whole body first: the server reads and discards the rest instead of closing.
+#[tokio::test]
+async fn a_refused_body_is_read_to_its_end_and_the_refusal_answered() {
+    let cloud = start().await;
+    for declared in [true, false] {
+        let answer = put_3_mib_then_read(cloud.running.addr, declared).await;
         assert_eq!(answer.status, 413, "declared length: {declared}");
         assert_rest_json_error(&answer, "RequestEntityTooLargeException");
     }
+    let room = crate::accounts::start_with_accounts(&crate::accounts::accounts(&["a"])).await;
+    let answer = put_3_mib_then_read(room.addr, true).await;
+    assert_eq!(answer.status, 403);
+    assert_rest_json_error(&answer, "MissingAuthenticationTokenException");
 }
 
 #[tokio::test]
