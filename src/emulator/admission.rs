@@ -17,10 +17,9 @@ use axum::http::request::Parts;
 use super::account_region::AccountRegion;
 use super::accounts::Accounts;
 use super::aws_error::{self, CBOR, JSON_11, Protocol, RPC_V2_CBOR, SMITHY_PROTOCOL, X_AMZ_TARGET};
-use super::http::signing_region;
 use super::regions::is_aws_region;
 use super::server::HttpLimits;
-use super::sigv4::{self, Authorization, Received, Rejection};
+use super::sigv4::{self, Authorization, Received, Rejection, signing_region};
 
 #[derive(Debug)]
 pub struct Refusal {

@@ -296,16 +296,6 @@ fn parse_query(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The region of the request's SigV4 credential scope
-/// (`Credential=AKID/20261126/us-east-1/appmesh/aws4_request`), if it is signed.
-pub fn signing_region(headers: &HeaderMap) -> Option<&str> {
-    let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let scope = auth.split("Credential=").nth(1)?;
-    let scope = scope.split([',', ' ']).next()?;
-    let region = scope.split('/').nth(2)?;
-    (!region.is_empty()).then_some(region)
-}
-
 /// A REST-JSON error: the status, `x-amzn-ErrorType` and `{"message": ...}`.
 fn json_error(status: StatusCode, code: &'static str, message: &str) -> Response {
     aws_error::error(Protocol::RestJson, status, code, message)
@@ -314,19 +304,6 @@ fn json_error(status: StatusCode, code: &'static str, message: &str) -> Response
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn region_comes_from_the_credential_scope() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static(
-                "AWS4-HMAC-SHA256 Credential=AKID/20261126/eu-west-1/appmesh/aws4_request, SignedHeaders=host, Signature=abc",
-            ),
-        );
-        assert_eq!(signing_region(&headers), Some("eu-west-1"));
-        assert_eq!(signing_region(&HeaderMap::new()), None);
-    }
 
     #[test]
     fn query_values_are_decoded() {

@@ -10,7 +10,7 @@
 use std::time::{Duration, SystemTime};
 
 use aws_sigv4::sign::v4::{calculate_signature, generate_signing_key};
-use axum::http::{HeaderMap, Method, Uri};
+use axum::http::{HeaderMap, Method, Uri, header};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -132,6 +132,17 @@ fn invalid_signature(message: impl Into<String>) -> Rejection {
 
 /// AWS's words for a signature that does not match.
 pub const SIGNATURE_MISMATCH: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
+
+/// The region of the request's SigV4 credential scope
+/// (`Credential=AKID/20261126/us-east-1/appmesh/aws4_request`), if it is signed.
+/// Read leniently, for a cloud that checks no signature: an unreadable header has none.
+pub fn signing_region(headers: &HeaderMap) -> Option<&str> {
+    let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let scope = auth.split("Credential=").nth(1)?;
+    let scope = scope.split([',', ' ']).next()?;
+    let region = scope.split('/').nth(2)?;
+    (!region.is_empty()).then_some(region)
+}
 
 /// The request as it arrived, and when.
 pub struct Received<'a> {
@@ -393,6 +404,19 @@ mod tests {
             assert_eq!(wrong.code, "InvalidSignatureException");
             assert_eq!(wrong.message, SIGNATURE_MISMATCH);
         }
+    }
+
+    #[test]
+    fn region_comes_from_the_credential_scope() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static(
+                "AWS4-HMAC-SHA256 Credential=AKID/20261126/eu-west-1/appmesh/aws4_request, SignedHeaders=host, Signature=abc",
+            ),
+        );
+        assert_eq!(signing_region(&headers), Some("eu-west-1"));
+        assert_eq!(signing_region(&HeaderMap::new()), None);
     }
 
     #[test]
