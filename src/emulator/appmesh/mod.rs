@@ -5,10 +5,10 @@
 //! gateway routes, plus TagResource, UntagResource and ListTagsForResource.
 //!
 //! Not implemented (requests are accepted only where AWS would accept them; nothing below is
-//! silently pretended): mesh sharing across accounts (a `meshOwner` other than the cloud's
-//! account is NotFoundException), IAM authorization (signatures are not checked), throttling
-//! (TooManyRequestsException is never sent), and the eventual consistency of the real service
-//! (every change is visible to the next call).
+//! silently pretended): mesh sharing across accounts (a `meshOwner` other than the caller's
+//! account is NotFoundException), IAM policies (with accounts, each may do everything in itself
+//! and nothing in another: see cross_account.rs), and the eventual consistency of the real
+//! service (every change is visible to the next call).
 
 pub mod error;
 mod gateways;

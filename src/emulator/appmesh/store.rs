@@ -288,11 +288,11 @@ impl Ctx {
     }
 
     /// Fails with NotFoundException when the caller names a mesh owner other than itself: the
-    /// embedded cloud has one account and no mesh sharing.
+    /// embedded cloud shares no mesh between accounts.
     pub fn check_owner(&self, mesh_owner: Option<&String>) -> Result<()> {
         match mesh_owner {
             Some(owner) if owner != &self.account => Err(AppMeshError::NotFound(format!(
-                "No mesh shared by account {owner}: this cloud has the single account {}.",
+                "No mesh is shared with account {} by account {owner}.",
                 self.account
             ))),
             _ => Ok(()),
