@@ -160,8 +160,23 @@ fn auth_refusal(protocol: Protocol, rejection: Rejection) -> Refusal {
             Protocol::RestJson | Protocol::AwsQuery => StatusCode::FORBIDDEN,
             Protocol::Json11 | Protocol::RpcV2Cbor => StatusCode::BAD_REQUEST,
         },
-        code: rejection.code,
+        code: match protocol {
+            Protocol::AwsQuery => query_code(rejection.code),
+            _ => rejection.code,
+        },
         message: rejection.message,
+    }
+}
+
+/// The AWS Query services' (STS's) names for the same refusals, as their Common Errors list
+/// them.
+fn query_code(code: &'static str) -> &'static str {
+    match code {
+        "UnrecognizedClientException" => "InvalidClientTokenId",
+        "InvalidSignatureException" => "SignatureDoesNotMatch",
+        "MissingAuthenticationTokenException" => "MissingAuthenticationToken",
+        "IncompleteSignatureException" => "IncompleteSignature",
+        other => other,
     }
 }
 

@@ -181,6 +181,12 @@ async fn keys_that_are_not_an_accounts_are_refused_in_every_service() {
             error_of(seat.sts.get_caller_identity().send().await),
         ];
         for (i, (got_code, got_message)) in results.into_iter().enumerate() {
+            // STS speaks AWS Query, whose services name these two refusals their own way.
+            let code = match (i, code) {
+                (3, "UnrecognizedClientException") => "InvalidClientTokenId",
+                (3, "InvalidSignatureException") => "SignatureDoesNotMatch",
+                _ => code,
+            };
             assert_eq!(
                 (got_code.as_str(), got_message.as_str()),
                 (code, message),
