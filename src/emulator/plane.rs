@@ -12,10 +12,11 @@ use super::account_region::AccountRegion;
 /// How long a client token is remembered: RunTask's documented TTL (ECS "Ensuring
 /// idempotency"), used for every service since App Mesh documents none.
 pub const CLIENT_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
-/// At most this many tokens are remembered per service (AWS documents no number); the oldest
-/// is forgotten first.
+/// At most this many tokens are remembered per service (AWS documents no number); when there
+/// are more, the account that holds the most forgets its oldest first, so that one account's
+/// tokens cannot push out another's.
 pub const CLIENT_TOKENS_KEPT: usize = 10_000;
-/// …and their remembered answers take at most this many bytes together.
+/// …and their remembered answers take at most this many bytes together (the same rule).
 pub const CLIENT_TOKEN_BYTES: usize = 32 << 20;
 
 /// A successful create or update, remembered by (operation, clientToken) so that a retry gets
@@ -26,54 +27,94 @@ struct Remembered {
     at: Instant,
 }
 
-/// The remembered tokens, oldest first, within their TTL, count and byte bounds.
+/// One account's remembered tokens, by (operation, token), oldest first.
 #[derive(Default)]
-struct ClientTokens {
-    by_key: HashMap<TokenKey, Remembered>,
-    order: VecDeque<TokenKey>,
+struct AccountTokens {
+    by_key: HashMap<(String, String), Remembered>,
+    order: VecDeque<(String, String)>,
     bytes: usize,
 }
 
-impl ClientTokens {
-    fn get(&mut self, key: &TokenKey, now: Instant) -> Option<&Remembered> {
-        self.expire(now);
-        self.by_key.get(key)
+impl AccountTokens {
+    /// Forgets the oldest token; its bytes, or `None` if there was none.
+    fn forget_oldest(&mut self) -> Option<usize> {
+        let key = self.order.pop_front()?;
+        let bytes = self.by_key.remove(&key).map_or(0, |old| old.body.len());
+        self.bytes -= bytes;
+        Some(bytes)
     }
 
-    fn insert(&mut self, key: TokenKey, remembered: Remembered) {
-        self.bytes += remembered.body.len();
-        if let Some(old) = self.by_key.insert(key.clone(), remembered) {
-            self.bytes -= old.body.len();
-        } else {
-            self.order.push_back(key);
-        }
-        while self.by_key.len() > CLIENT_TOKENS_KEPT || self.bytes > CLIENT_TOKEN_BYTES {
-            if !self.forget_oldest() {
-                break;
-            }
-        }
-    }
-
-    fn expire(&mut self, now: Instant) {
+    /// Forgets the tokens older than the TTL; how many and their bytes.
+    fn expire(&mut self, now: Instant) -> (usize, usize) {
+        let (mut count, mut bytes) = (0, 0);
         while let Some(key) = self.order.front() {
             let expired = self
                 .by_key
                 .get(key)
                 .is_none_or(|r| now.duration_since(r.at) >= CLIENT_TOKEN_TTL);
-            if !expired || !self.forget_oldest() {
+            if !expired {
                 break;
             }
+            bytes += self.forget_oldest().unwrap_or(0);
+            count += 1;
         }
+        (count, bytes)
+    }
+}
+
+/// The remembered tokens of every account, within their TTL and the count and byte bounds.
+#[derive(Default)]
+struct ClientTokens {
+    accounts: HashMap<String, AccountTokens>,
+    count: usize,
+    bytes: usize,
+}
+
+impl ClientTokens {
+    fn get(&mut self, key: &TokenKey, now: Instant) -> Option<&Remembered> {
+        let (account, operation, token) = key;
+        let tokens = self.accounts.get_mut(account)?;
+        let (count, bytes) = tokens.expire(now);
+        self.count -= count;
+        self.bytes -= bytes;
+        tokens.by_key.get(&(operation.clone(), token.clone()))
     }
 
-    fn forget_oldest(&mut self) -> bool {
-        let Some(key) = self.order.pop_front() else {
-            return false;
-        };
-        if let Some(old) = self.by_key.remove(&key) {
+    fn insert(&mut self, key: TokenKey, remembered: Remembered) {
+        let (account, operation, token) = key;
+        let tokens = self.accounts.entry(account).or_default();
+        let key = (operation, token);
+        let bytes = remembered.body.len();
+        tokens.bytes += bytes;
+        self.bytes += bytes;
+        if let Some(old) = tokens.by_key.insert(key.clone(), remembered) {
+            tokens.bytes -= old.body.len();
             self.bytes -= old.body.len();
+        } else {
+            tokens.order.push_back(key);
+            self.count += 1;
         }
-        true
+        let mut evicted = false;
+        while self.count > CLIENT_TOKENS_KEPT || self.bytes > CLIENT_TOKEN_BYTES {
+            evicted = true;
+            let by_bytes = self.bytes > CLIENT_TOKEN_BYTES;
+            // The account holding the most gives up its oldest.
+            let Some(most) = self
+                .accounts
+                .values_mut()
+                .max_by_key(|t| if by_bytes { t.bytes } else { t.order.len() })
+            else {
+                break;
+            };
+            let Some(freed) = most.forget_oldest() else {
+                break;
+            };
+            self.count -= 1;
+            self.bytes -= freed;
+        }
+        if evicted {
+            self.accounts.retain(|_, t| !t.order.is_empty());
+        }
     }
 }
 
@@ -302,13 +343,49 @@ mod tests {
             create(&format!("t{i}"), "m").unwrap();
         }
         let inner = plane.inner.read().unwrap();
-        assert_eq!(inner.client_tokens.by_key.len(), CLIENT_TOKENS_KEPT);
-        assert_eq!(inner.client_tokens.order.len(), CLIENT_TOKENS_KEPT);
-        assert!(!inner.client_tokens.by_key.contains_key(&(
-            "000000000000".into(),
-            "CreateMesh".into(),
-            "a".into()
-        )));
+        let tokens = &inner.client_tokens;
+        assert_eq!(tokens.count, CLIENT_TOKENS_KEPT);
+        assert_eq!(
+            tokens.accounts["000000000000"].order.len(),
+            CLIENT_TOKENS_KEPT
+        );
+        assert!(
+            !tokens.accounts["000000000000"]
+                .by_key
+                .contains_key(&("CreateMesh".into(), "a".into()))
+        );
+    }
+
+    fn remembered(body: Vec<u8>, at: Instant) -> Remembered {
+        Remembered {
+            fingerprint: 0,
+            body,
+            at,
+        }
+    }
+
+    #[test]
+    fn an_account_that_floods_tokens_forgets_its_own_first() {
+        let mut tokens = ClientTokens::default();
+        let t0 = Instant::now();
+        let key = |account: &str, t: usize| (account.to_string(), "Op".into(), format!("t{t}"));
+        for t in 0..10 {
+            tokens.insert(key("victim", t), remembered(vec![1], t0));
+        }
+        for t in 0..CLIENT_TOKENS_KEPT + 50 {
+            tokens.insert(key("flooder", t), remembered(vec![1], t0));
+        }
+        assert_eq!(tokens.count, CLIENT_TOKENS_KEPT);
+        assert_eq!(
+            tokens.accounts["victim"].order.len(),
+            10,
+            "the victim keeps all"
+        );
+        assert!(tokens.get(&key("victim", 0), t0).is_some());
+        assert!(
+            tokens.get(&key("flooder", 0), t0).is_none(),
+            "its own oldest went"
+        );
     }
 
     #[test]
@@ -319,18 +396,14 @@ mod tests {
         for i in 0..8 {
             tokens.insert(
                 ("0".into(), "Op".into(), format!("t{i}")),
-                Remembered {
-                    fingerprint: i,
-                    body: big.clone(),
-                    at: t0,
-                },
+                remembered(big.clone(), t0),
             );
         }
-        assert_eq!(tokens.by_key.len(), 3, "bytes bound the answers kept");
+        assert_eq!(tokens.count, 3, "bytes bound the answers kept");
         assert!(tokens.bytes <= CLIENT_TOKEN_BYTES);
         let key = ("0".to_string(), "Op".to_string(), "t7".to_string());
         assert!(tokens.get(&key, t0 + Duration::from_secs(60)).is_some());
         assert!(tokens.get(&key, t0 + CLIENT_TOKEN_TTL).is_none(), "expired");
-        assert_eq!((tokens.by_key.len(), tokens.bytes), (0, 0));
+        assert_eq!((tokens.count, tokens.bytes), (0, 0));
     }
 }
