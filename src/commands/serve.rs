@@ -27,7 +27,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         .into());
     }
     let accounts = match (&args.accounts, &args.credentials) {
-        (Some(spec), Some(file)) => Some(create_accounts(spec, file)?),
+        (Some(spec), Some(_)) => Some(create_accounts(spec)?),
         _ => None,
     };
     let config = CloudConfig {
@@ -51,6 +51,15 @@ pub async fn run(args: ServeArgs) -> Result<()> {
                  another with --port",
             )
         })?;
+    if let (Some(accounts), Some(file)) = (&accounts, &args.credentials)
+        && let Err(e) = write_credentials(file, accounts)
+    {
+        cloud
+            .stop()
+            .await
+            .wrap_err("the server did not stop cleanly")?;
+        return Err(e);
+    }
     if !args.bind.is_loopback() && accounts.is_none() {
         eprintln!(
             "warning: listening on {} — anyone who can reach this address can change the cloud \
@@ -72,8 +81,8 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     Ok(())
 }
 
-/// Creates the accounts `spec` names and writes their credentials to `file`.
-fn create_accounts(spec: &str, file: &Path) -> Result<Vec<Credentials>> {
+/// Creates the accounts `spec` names.
+fn create_accounts(spec: &str) -> Result<Vec<Credentials>> {
     let names = accounts::names_of(spec)
         .map_err(|e| UserError::new(e, "e.g. --accounts 20, or --accounts alice,bob"))?;
     let registry = Accounts::verified(Vec::new());
@@ -81,13 +90,18 @@ fn create_accounts(spec: &str, file: &Path) -> Result<Vec<Credentials>> {
         .iter()
         .map(|name| registry.add(name))
         .collect::<std::result::Result<_, _>>()?;
-    accounts::write_credentials_file(file, &created).map_err(|e| {
+    Ok(created)
+}
+
+/// Writes the accounts' credentials to `file`, once the cloud they open is listening.
+fn write_credentials(file: &Path, accounts: &[Credentials]) -> Result<()> {
+    accounts::write_credentials_file(file, accounts).map_err(|e| {
         UserError::new(
             format!("could not write the credentials to {}: {e}", file.display()),
             "pick a --credentials path in a folder you can write to",
         )
-    })?;
-    Ok(created)
+        .into()
+    })
 }
 
 fn accounts_banner(endpoint: &str, args: &ServeArgs, accounts: &[Credentials]) -> String {

@@ -497,3 +497,61 @@ async fn an_accounts_live_tasks_are_capped() {
         "{said}"
     );
 }
+
+/// `meshwalk serve --accounts alice,bob --credentials FILE`, the process: the file is written
+/// once the cloud listens, readable by its owner only, and its keys work; others do not.
+#[tokio::test]
+async fn meshwalk_serve_with_accounts_writes_keys_that_work() {
+    use std::os::unix::fs::PermissionsExt;
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("room.jsonl");
+    let mut serve = tokio::process::Command::new(env!("CARGO_BIN_EXE_meshwalk"))
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--accounts",
+            "alice,bob",
+            "--credentials",
+        ])
+        .arg(&file)
+        .env("MESHWALK_STATE_DIR", dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(serve.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let endpoint = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no endpoint in {first:?}"))
+        .to_string();
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let written = meshwalk::emulator::accounts::read_credentials_file(&file).unwrap();
+    let names: Vec<&str> = written.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["alice", "bob"]);
+
+    let sts = |key: &str, secret: &str| {
+        let credentials = SdkCredentials::new(key, secret, None, None, "test");
+        aws_sdk_sts::Client::new(&endpoint_config_as(&endpoint, "us-east-1", credentials))
+    };
+    for account in &written {
+        let identity = sts(&account.access_key_id, &account.secret_access_key)
+            .get_caller_identity()
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(identity.account(), Some(account.account_id.as_str()));
+    }
+    let (code, _) = error_of(sts("test", "test").get_caller_identity().send().await);
+    assert_eq!(code, "InvalidClientTokenId");
+}
