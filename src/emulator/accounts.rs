@@ -81,6 +81,19 @@ impl Accounts {
         self.read().get(access_key_id).cloned()
     }
 
+    /// Who calls with `account`'s keys, as IAM names it: the account's user (named as the
+    /// account) with accounts, the account's root without; and the user's id.
+    pub fn principal(&self, account: &str) -> (String, String) {
+        match self.read().values().find(|c| c.account_id == account) {
+            Some(c) => (
+                format!("arn:aws:iam::{account}:user/{}", c.name),
+                // AWS's user ids start AIDA; derived from the key id, stable for the account.
+                format!("AIDA{}", &c.access_key_id[4..]),
+            ),
+            None => (format!("arn:aws:iam::{account}:root"), account.to_string()),
+        }
+    }
+
     /// Every account, in name order.
     pub fn list(&self) -> Vec<Credentials> {
         let mut all: Vec<Credentials> = self.read().values().cloned().collect();

@@ -8,7 +8,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::account_region::AccountRegion;
 use super::arn::Arn;
 use super::aws_error::{self, Protocol};
 
@@ -40,7 +39,7 @@ pub fn denied(
     protocol: Protocol,
     service: &str,
     operation: &str,
-    caller: &AccountRegion,
+    principal: &str,
     arn: &str,
 ) -> Response {
     let status = match protocol {
@@ -52,8 +51,7 @@ pub fn denied(
         status,
         "AccessDeniedException",
         &format!(
-            "User: arn:aws:iam::{}:root is not authorized to perform: {service}:{operation} on resource: {arn} because no resource-based policy allows the {service}:{operation} action",
-            caller.account
+            "User: {principal} is not authorized to perform: {service}:{operation} on resource: {arn} because no resource-based policy allows the {service}:{operation} action"
         ),
     )
 }

@@ -140,7 +140,13 @@ fn appmesh(
         Err(e) => return appmesh_error(operation, &e),
     };
     if let Some(arn) = cross_account::foreign_arn(&input, &scope.account) {
-        return cross_account::denied(Protocol::RestJson, "appmesh", operation.name, scope, arn);
+        return cross_account::denied(
+            Protocol::RestJson,
+            "appmesh",
+            operation.name,
+            &cloud.accounts.principal(&scope.account).0,
+            arn,
+        );
     }
     let result = decode(operation, input).and_then(|request| cloud.appmesh.call(scope, request));
     match result {
@@ -242,7 +248,13 @@ fn ecs(cloud: &Cloud, scope: &AccountRegion, target: &str, body: &[u8]) -> Respo
         }
     };
     if let Some(arn) = cross_account::foreign_arn(&input, &scope.account) {
-        return cross_account::denied(Protocol::Json11, "ecs", operation, scope, arn);
+        return cross_account::denied(
+            Protocol::Json11,
+            "ecs",
+            operation,
+            &cloud.accounts.principal(&scope.account).0,
+            arn,
+        );
     }
     let request = match EcsRequest::decode(operation, input) {
         Ok(r) => r,

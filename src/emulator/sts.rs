@@ -41,19 +41,7 @@ pub fn handle(cloud: &Cloud, scope: &AccountRegion, body: &[u8]) -> Response {
 /// user; without, the caller is the account's root.
 fn get_caller_identity(cloud: &Cloud, scope: &AccountRegion) -> Response {
     let account = &scope.account;
-    let (arn, user_id) = match cloud
-        .accounts
-        .list()
-        .into_iter()
-        .find(|c| &c.account_id == account)
-    {
-        Some(c) => (
-            format!("arn:aws:iam::{account}:user/{}", c.name),
-            // AWS's user ids start AIDA; derived from the key id, stable for the account.
-            format!("AIDA{}", &c.access_key_id[4..]),
-        ),
-        None => (format!("arn:aws:iam::{account}:root"), account.clone()),
-    };
+    let (arn, user_id) = cloud.accounts.principal(account);
     let request_id = uuid::Uuid::new_v4();
     xml(
         StatusCode::OK,

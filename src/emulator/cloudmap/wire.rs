@@ -68,7 +68,13 @@ fn respond(
     input: Value,
 ) -> Response {
     if let Some(arn) = cross_account::foreign_arn(&input, &scope.account) {
-        return cross_account::denied(protocol, "servicediscovery", operation, scope, arn);
+        return cross_account::denied(
+            protocol,
+            "servicediscovery",
+            operation,
+            &cloud.accounts.principal(&scope.account).0,
+            arn,
+        );
     }
     let request = match Request::decode(operation, input) {
         Ok(request) => request,
