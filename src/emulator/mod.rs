@@ -43,11 +43,12 @@ use ecs::store::Timings;
 use server::HttpLimits;
 use snapshot::{CloudSnapshot, Publisher};
 
-/// Who the embedded cloud is: its default region and its single account.
+/// Who the embedded cloud is: its default region, its account (or its accounts), its bounds.
 #[derive(Debug, Clone)]
 pub struct CloudConfig {
     /// Used when a request carries no SigV4 credential scope.
     pub region: String,
+    /// The one account of a cloud without `accounts`: every request acts in it.
     pub account_id: String,
     pub appmesh_limits: Limits,
     /// How long ECS task transitions take (zero in tests).
