@@ -49,6 +49,7 @@ impl HealthPolicy {
 struct Checked {
     task: String,
     node: String,
+    account: String,
     policy: HealthPolicy,
     due: Instant,
 }
@@ -77,7 +78,7 @@ pub async fn run(
                 let now = Instant::now();
                 for (addr, c) in checked.iter_mut().filter(|(_, c)| c.due <= now) {
                     c.due = now + hosts.scaled(c.policy.interval);
-                    let host = hosts.get(*addr, &c.task, &c.node);
+                    let host = hosts.get(*addr, &c.task, &c.node, &c.account);
                     let (hosts, client, policy, addr) =
                         (hosts.clone(), client.clone(), c.policy.clone(), *addr);
                     tokio::spawn(async move {
@@ -112,6 +113,7 @@ fn reconcile(snapshot: &CloudSnapshot, hosts: &Hosts, checked: &mut HashMap<Sock
                 Checked {
                     task,
                     node: node.node.clone(),
+                    account: node.scope.account.clone(),
                     policy: policy.clone(),
                     due,
                 },

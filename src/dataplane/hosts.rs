@@ -19,6 +19,8 @@ pub const EVENT_LOG_CAPACITY: usize = 256;
 #[derive(Debug)]
 pub struct HostState {
     pub addr: SocketAddr,
+    /// The account whose task this is: a view shows an account its own hosts only.
+    pub account: String,
     /// The ECS task id whose app this is, and its virtual node (for the log and the view).
     pub task: String,
     pub node: String,
@@ -47,6 +49,7 @@ impl HostState {
 pub struct HostEvent {
     /// Since the data plane started.
     pub at: Duration,
+    pub account: String,
     pub task: String,
     pub node: String,
     pub what: String,
@@ -56,6 +59,7 @@ pub struct HostEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostView {
     pub addr: SocketAddr,
+    pub account: String,
     pub task: String,
     pub node: String,
     pub healthy: bool,
@@ -103,7 +107,7 @@ impl Hosts {
 
     /// The state of the host at `addr`, created on first sight. A new task on a reused port is
     /// a new host.
-    pub fn get(&self, addr: SocketAddr, task: &str, node: &str) -> Arc<HostState> {
+    pub fn get(&self, addr: SocketAddr, task: &str, node: &str, account: &str) -> Arc<HostState> {
         {
             let map = self.by_addr.read().unwrap_or_else(|p| p.into_inner());
             if let Some(h) = map.get(&addr).filter(|h| h.task == task) {
@@ -114,10 +118,10 @@ impl Hosts {
         map.entry(addr)
             .and_modify(|h| {
                 if h.task != task {
-                    *h = Arc::new(HostState::new(addr, task, node));
+                    *h = Arc::new(HostState::new(addr, task, node, account));
                 }
             })
-            .or_insert_with(|| Arc::new(HostState::new(addr, task, node)))
+            .or_insert_with(|| Arc::new(HostState::new(addr, task, node, account)))
             .clone()
     }
 
@@ -184,6 +188,7 @@ impl Hosts {
         }
         events.push_back(HostEvent {
             at: self.epoch.elapsed(),
+            account: host.account.clone(),
             task: host.task.clone(),
             node: host.node.clone(),
             what,
@@ -200,6 +205,7 @@ impl Hosts {
                 let until = h.ejected_until.load(Ordering::Relaxed);
                 HostView {
                     addr: h.addr,
+                    account: h.account.clone(),
                     task: h.task.clone(),
                     node: h.node.clone(),
                     healthy: h.is_healthy(),
@@ -221,9 +227,10 @@ impl Hosts {
 }
 
 impl HostState {
-    fn new(addr: SocketAddr, task: &str, node: &str) -> HostState {
+    fn new(addr: SocketAddr, task: &str, node: &str, account: &str) -> HostState {
         HostState {
             addr,
+            account: account.to_string(),
             task: task.to_string(),
             node: node.to_string(),
             // Healthy until checks say otherwise, so that a new task takes traffic at once
@@ -246,7 +253,7 @@ mod tests {
     #[test]
     fn health_thresholds_take_a_host_out_and_back() {
         let hosts = Hosts::new(1);
-        let h = hosts.get("127.0.0.1:1".parse().unwrap(), "t1", "n");
+        let h = hosts.get("127.0.0.1:1".parse().unwrap(), "t1", "n", "0");
         hosts.health_result(&h, false, 2, 3);
         hosts.health_result(&h, false, 2, 3);
         assert!(hosts.available(&h));
@@ -267,9 +274,9 @@ mod tests {
     fn a_new_task_on_a_reused_port_is_a_new_host() {
         let hosts = Hosts::new(1);
         let addr = "127.0.0.1:1".parse().unwrap();
-        let a = hosts.get(addr, "t1", "n");
+        let a = hosts.get(addr, "t1", "n", "0");
         hosts.eject(&a, Duration::from_secs(60), "x".into());
-        assert!(!hosts.available(&hosts.get(addr, "t1", "n")));
-        assert!(hosts.available(&hosts.get(addr, "t2", "n")));
+        assert!(!hosts.available(&hosts.get(addr, "t1", "n", "0")));
+        assert!(hosts.available(&hosts.get(addr, "t2", "n", "0")));
     }
 }

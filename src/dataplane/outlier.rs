@@ -91,7 +91,7 @@ mod tests {
     #[test]
     fn consecutive_server_errors_eject_for_longer_each_time() {
         let hosts = Hosts::new(1);
-        let h = hosts.get("127.0.0.1:1".parse().unwrap(), "t1", "n");
+        let h = hosts.get("127.0.0.1:1".parse().unwrap(), "t1", "n", "0");
         let p = policy();
         p.record(&hosts, &h, true, || (0, 2));
         p.record(&hosts, &h, true, || (0, 2));
@@ -114,7 +114,7 @@ mod tests {
     #[test]
     fn never_more_than_max_ejection_percent() {
         let hosts = Hosts::new(1);
-        let h = hosts.get("127.0.0.1:1".parse().unwrap(), "t1", "n");
+        let h = hosts.get("127.0.0.1:1".parse().unwrap(), "t1", "n", "0");
         let p = policy();
         for _ in 0..3 {
             p.record(&hosts, &h, true, || (1, 2));

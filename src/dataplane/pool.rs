@@ -92,7 +92,7 @@ mod tests {
     #[tokio::test]
     async fn beyond_connections_and_queue_is_overflow() {
         let hosts = Hosts::new(1);
-        let h = hosts.get("127.0.0.1:1".parse().unwrap(), "t", "n");
+        let h = hosts.get("127.0.0.1:1".parse().unwrap(), "t", "n", "0");
         let limits = PoolLimits {
             max_connections: 2,
             max_pending_requests: 1,

@@ -184,7 +184,12 @@ async fn forward(
         let index = pick_endpoint(sc, upstream, previous);
         previous = Some(index);
         let endpoint = &upstream.endpoints[index];
-        let host = sc.hosts.get(endpoint.addr, &endpoint.task, &upstream.node);
+        let host = sc.hosts.get(
+            endpoint.addr,
+            &endpoint.task,
+            &upstream.node,
+            &sc.node.scope.account,
+        );
         let Ok(uri) = endpoint_uri(endpoint, path) else {
             return envoy_error(400, "bad request path".into());
         };
@@ -283,8 +288,12 @@ fn record_outlier(sc: &Sidecar, upstream: &Upstream, host: &HostState, outcome: 
                 .endpoints
                 .iter()
                 .filter(|e| {
-                    sc.hosts
-                        .is_ejected(&sc.hosts.get(e.addr, &e.task, &upstream.node))
+                    sc.hosts.is_ejected(&sc.hosts.get(
+                        e.addr,
+                        &e.task,
+                        &upstream.node,
+                        &sc.node.scope.account,
+                    ))
                 })
                 .count();
             (ejected, upstream.endpoints.len())
@@ -353,8 +362,10 @@ fn pick_endpoint(sc: &Sidecar, upstream: &Upstream, previous: Option<usize>) -> 
     }
     let available = |i: usize| {
         let e = &endpoints[i];
-        sc.hosts
-            .available(&sc.hosts.get(e.addr, &e.task, &upstream.node))
+        sc.hosts.available(
+            &sc.hosts
+                .get(e.addr, &e.task, &upstream.node, &sc.node.scope.account),
+        )
     };
     let mut usable: u64 = 0;
     for i in 0..endpoints.len().min(64) {

@@ -498,7 +498,7 @@ impl Effects {
             let (samples_tx, mut samples) = tokio::sync::mpsc::channel(64);
             *slot.lock().unwrap_or_else(|p| p.into_inner()) =
                 Some(Traffic::start(config, samples_tx));
-            let mut resilience = ResiliencePoll::new(hosts);
+            let mut resilience = ResiliencePoll::new(hosts, &session.target.account);
             let mut poll = tokio::time::interval(Duration::from_secs(1));
             loop {
                 tokio::select! {

@@ -238,6 +238,7 @@ async fn snapshot_of_an_ejection_and_an_autopilot_stage() {
     feed_steady_traffic(&mut app, &summary);
     let host = |port: u16, ejected: bool| HostView {
         addr: ([127, 0, 0, 1], port).into(),
+        account: "000000000000".into(),
         task: format!("{port}abcdef0123456789"),
         node: "distributorV2".into(),
         healthy: true,
