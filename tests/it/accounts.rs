@@ -99,16 +99,7 @@ async fn two_accounts_build_the_same_names_and_each_sees_only_its_own() {
             meshes.meshes()[0].arn(),
             format!("arn:aws:appmesh:us-east-1:{me}:mesh/gophermesh")
         );
-        let route = seat
-            .appmesh
-            .describe_route()
-            .mesh_name("gophermesh")
-            .virtual_router_name("distributor")
-            .route_name("distributor-route")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(route.route().unwrap().metadata().unwrap().version(), 1);
+        assert_eq!(tutorial_route_version(&seat.appmesh).await, 1);
         let clusters = seat.ecs.list_clusters().send().await.unwrap();
         assert_eq!(
             clusters.cluster_arns(),
@@ -116,26 +107,10 @@ async fn two_accounts_build_the_same_names_and_each_sees_only_its_own() {
         );
     }
     // A change in one account leaves the other's same-named route as it was.
-    a.appmesh
-        .update_route()
-        .mesh_name("gophermesh")
-        .virtual_router_name("distributor")
-        .route_name("distributor-route")
-        .spec(http_route("/", &[("distributorV2", 1)]))
-        .send()
-        .await
-        .unwrap();
-    let bobs = b
-        .appmesh
-        .describe_route()
-        .mesh_name("gophermesh")
-        .virtual_router_name("distributor")
-        .route_name("distributor-route")
-        .send()
-        .await
-        .unwrap();
+    set_tutorial_route(&a.appmesh, http_route("/", &[("distributorV2", 1)])).await;
+    assert_eq!(tutorial_route_version(&a.appmesh).await, 2);
     assert_eq!(
-        bobs.route().unwrap().metadata().unwrap().version(),
+        tutorial_route_version(&b.appmesh).await,
         1,
         "bob's route is untouched"
     );

@@ -44,15 +44,41 @@ async fn session_of(cloud: &EmbeddedCloud, account: &Credentials) -> Session {
     Session::new(Walkthrough::builtin().unwrap(), target, &[])
 }
 
-async fn run_all(session: &Session, dir: &std::path::Path) -> String {
-    let all = RunArgs {
-        all: true,
-        ..RunArgs::default()
+/// The whole control and data plane with these accounts, `tune`d.
+async fn room(accounts: &[Credentials], tune: impl FnOnce(&mut CloudConfig)) -> EmbeddedCloud {
+    let mut config = CloudConfig {
+        accounts: Some(accounts.to_vec()),
+        ..test_config()
     };
-    run_steps(session, dir, &all).await
+    tune(&mut config);
+    EmbeddedCloud::start(
+        config,
+        "127.0.0.1:0".parse().unwrap(),
+        DataPlaneConfig::default(),
+    )
+    .await
+    .unwrap()
 }
 
-async fn run_steps(session: &Session, dir: &std::path::Path, steps: &RunArgs) -> String {
+/// Chapter 1 up to its services (before its own traffic step, which sends 50 a second).
+fn services_up() -> RunArgs {
+    RunArgs {
+        to: Some("17".into()),
+        ..RunArgs::default()
+    }
+}
+
+/// `steps` run in two sessions at the same time, each with a state directory of its own.
+async fn side_by_side(a: &Session, b: &Session, steps: &RunArgs) {
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    tokio::join!(
+        run_steps(a, dir_a.path(), steps),
+        run_steps(b, dir_b.path(), steps)
+    );
+}
+
+/// Runs `steps` headless in `session`; every one must end done.
+async fn run_steps(session: &Session, dir: &std::path::Path, steps: &RunArgs) {
     let connected = Connected {
         session: session.clone(),
         embedded: None,
@@ -66,33 +92,11 @@ async fn run_steps(session: &Session, dir: &std::path::Path, steps: &RunArgs) ->
         .unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(reports.iter().all(|r| r.outcome.is_done()), "{text}");
-    text
 }
 
 /// Where the account's chapter 1 requester listens.
 async fn requester_url(session: &Session) -> String {
-    let ecs = &session.target.ecs;
-    let listed = ecs
-        .list_tasks()
-        .cluster("gophermesh")
-        .service_name("requester")
-        .send()
-        .await
-        .unwrap();
-    let tasks = ecs
-        .describe_tasks()
-        .cluster("gophermesh")
-        .set_tasks(Some(listed.task_arns().to_vec()))
-        .send()
-        .await
-        .unwrap();
-    let port = tasks.tasks()[0]
-        .containers()
-        .iter()
-        .flat_map(|c| c.network_bindings())
-        .find(|b| b.container_port() == Some(9080))
-        .and_then(|b| b.host_port())
-        .unwrap();
+    let port = service_host_port(&session.target.ecs, "requester", 9080).await;
     format!("http://127.0.0.1:{port}/")
 }
 
@@ -141,25 +145,17 @@ async fn drive_and_read(url: &str, n: usize) -> (usize, Vec<String>, Vec<String>
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_accounts_run_the_whole_walkthrough_at_once_and_their_traffic_stays_apart() {
     let [alice, bob]: [Credentials; 2] = accounts(&["alice", "bob"]).try_into().unwrap();
-    let mut config = CloudConfig {
-        accounts: Some(vec![alice.clone(), bob.clone()]),
-        ..test_config()
-    };
     // Chapter 2's bakes are API minutes: at ×60 they pass in seconds.
-    config.clock_scale = 60.0;
-    let cloud = EmbeddedCloud::start(
-        config,
-        "127.0.0.1:0".parse().unwrap(),
-        DataPlaneConfig::default(),
-    )
-    .await
-    .unwrap();
+    let cloud = room(&[alice.clone(), bob.clone()], |c| c.clock_scale = 60.0).await;
     let (a, b) = (
         session_of(&cloud, &alice).await,
         session_of(&cloud, &bob).await,
     );
-    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    tokio::join!(run_all(&a, dir_a.path()), run_all(&b, dir_b.path()));
+    let all = RunArgs {
+        all: true,
+        ..RunArgs::default()
+    };
+    side_by_side(&a, &b, &all).await;
 
     // Chapter 1's mesh is still up in both (chapter 2 runs beside it): each requester reaches
     // its own account's distributors only.
@@ -175,17 +171,11 @@ async fn two_accounts_run_the_whole_walkthrough_at_once_and_their_traffic_stays_
 
     // Everything to v2 in both accounts; then v2 fails every request, in bob's account only.
     for session in [&a, &b] {
-        session
-            .target
-            .appmesh
-            .update_route()
-            .mesh_name("gophermesh")
-            .virtual_router_name("distributor")
-            .route_name("distributor-route")
-            .spec(http_route("/", &[("distributorV2", 1)]))
-            .send()
-            .await
-            .unwrap();
+        set_tutorial_route(
+            &session.target.appmesh,
+            http_route("/", &[("distributorV2", 1)]),
+        )
+        .await;
     }
     cloud.faults().for_account(&bob.account_id).set(
         "v2",
@@ -203,32 +193,15 @@ async fn two_accounts_run_the_whole_walkthrough_at_once_and_their_traffic_stays_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_accounts_data_plane_requests_are_capped_and_another_account_is_not_held_back() {
     let [alice, bob]: [Credentials; 2] = accounts(&["alice", "bob"]).try_into().unwrap();
-    let mut config = CloudConfig {
-        accounts: Some(vec![alice.clone(), bob.clone()]),
-        ..test_config()
-    };
-    config.caps.data_plane_per_second = 20;
-    let cloud = EmbeddedCloud::start(
-        config,
-        "127.0.0.1:0".parse().unwrap(),
-        DataPlaneConfig::default(),
-    )
-    .await
-    .unwrap();
+    let cloud = room(&[alice.clone(), bob.clone()], |c| {
+        c.caps.data_plane_per_second = 20;
+    })
+    .await;
     let (a, b) = (
         session_of(&cloud, &alice).await,
         session_of(&cloud, &bob).await,
     );
-    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    // Chapter 1 up to its own traffic step (which sends 50 a second).
-    let services_up = RunArgs {
-        to: Some("17".into()),
-        ..RunArgs::default()
-    };
-    tokio::join!(
-        run_steps(&a, dir_a.path(), &services_up),
-        run_steps(&b, dir_b.path(), &services_up)
-    );
+    side_by_side(&a, &b, &services_up()).await;
     let (url_a, url_b) = (requester_url(&a).await, requester_url(&b).await);
 
     // Alice sends faster than 20 a second: her sidecar answers the rest as Envoy's local
@@ -248,17 +221,7 @@ async fn an_accounts_data_plane_requests_are_capped_and_another_account_is_not_h
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_account_added_while_the_cloud_runs_works_and_once_removed_leaves_nothing_running() {
     let [alice]: [Credentials; 1] = accounts(&["alice"]).try_into().unwrap();
-    let config = CloudConfig {
-        accounts: Some(vec![alice.clone()]),
-        ..test_config()
-    };
-    let cloud = EmbeddedCloud::start(
-        config,
-        "127.0.0.1:0".parse().unwrap(),
-        DataPlaneConfig::default(),
-    )
-    .await
-    .unwrap();
+    let cloud = room(std::slice::from_ref(&alice), |_| {}).await;
     let carol = cloud.control.cloud.add_account("carol").unwrap();
     assert!(
         cloud.control.cloud.add_account("carol").is_err(),
@@ -268,15 +231,7 @@ async fn an_account_added_while_the_cloud_runs_works_and_once_removed_leaves_not
         session_of(&cloud, &alice).await,
         session_of(&cloud, &carol).await,
     );
-    let services_up = RunArgs {
-        to: Some("17".into()),
-        ..RunArgs::default()
-    };
-    let (dir_a, dir_c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    tokio::join!(
-        run_steps(&a, dir_a.path(), &services_up),
-        run_steps(&c, dir_c.path(), &services_up)
-    );
+    side_by_side(&a, &c, &services_up()).await;
     let (url_a, url_c) = (requester_url(&a).await, requester_url(&c).await);
     assert_eq!(drive(&url_c, 5).await.0, 5, "carol's requester answers");
 

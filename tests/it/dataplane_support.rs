@@ -182,15 +182,7 @@ impl Tutorial {
     }
 
     pub async fn set_route(&self, spec: RouteSpec) {
-        self.appmesh
-            .update_route()
-            .mesh_name("gophermesh")
-            .virtual_router_name("distributor")
-            .route_name("distributor-route")
-            .spec(spec)
-            .send()
-            .await
-            .unwrap();
+        set_tutorial_route(&self.appmesh, spec).await;
     }
 
     pub async fn set_weights(&self, v1: i32, v2: i32) {

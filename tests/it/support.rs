@@ -308,3 +308,62 @@ pub async fn route_targets(appmesh: &aws_sdk_appmesh::Client) -> Vec<(String, i3
         })
         .unwrap_or_default()
 }
+
+/// The host port bound to `container_port` in the first task of the tutorial cluster's
+/// `service`, as ECS describes it.
+pub async fn service_host_port(
+    ecs: &aws_sdk_ecs::Client,
+    service: &str,
+    container_port: i32,
+) -> u16 {
+    let listed = ecs
+        .list_tasks()
+        .cluster("gophermesh")
+        .service_name(service)
+        .send()
+        .await
+        .unwrap();
+    let described = ecs
+        .describe_tasks()
+        .cluster("gophermesh")
+        .set_tasks(Some(listed.task_arns().to_vec()))
+        .send()
+        .await
+        .unwrap();
+    let binding = described.tasks()[0]
+        .containers()
+        .iter()
+        .flat_map(|c| c.network_bindings())
+        .find(|b| b.container_port() == Some(container_port))
+        .unwrap_or_else(|| panic!("{service}'s port {container_port} is bound"));
+    u16::try_from(binding.host_port().unwrap()).unwrap()
+}
+
+/// Replaces the tutorial route's spec.
+pub async fn set_tutorial_route(appmesh: &aws_sdk_appmesh::Client, spec: RouteSpec) {
+    appmesh
+        .update_route()
+        .mesh_name("gophermesh")
+        .virtual_router_name("distributor")
+        .route_name("distributor-route")
+        .spec(spec)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The tutorial route's version, as App Mesh describes it.
+pub async fn tutorial_route_version(appmesh: &aws_sdk_appmesh::Client) -> i64 {
+    appmesh
+        .describe_route()
+        .mesh_name("gophermesh")
+        .virtual_router_name("distributor")
+        .route_name("distributor-route")
+        .send()
+        .await
+        .unwrap()
+        .route()
+        .and_then(|r| r.metadata())
+        .expect("the route has metadata")
+        .version()
+}

@@ -18,7 +18,7 @@ use meshwalk::walkthrough::{StepKind, Walkthrough, input};
 use ratatui::crossterm::event::KeyCode;
 
 use crate::dataplane_support::probe::Probe;
-use crate::support::{route_targets, test_config, walkthrough_session};
+use crate::support::{route_targets, service_host_port, test_config, walkthrough_session};
 
 async fn session() -> (EmbeddedCloud, Session) {
     // An endpoint target: the same cloud for every run, as `meshwalk serve` would be.
@@ -333,28 +333,7 @@ async fn chapter_1_with_a_slow_answer_in_flight() -> (
 
 /// The host port of distributor v1's task's app.
 async fn distributor_v1_port(session: &Session) -> u16 {
-    let ecs = &session.target.ecs;
-    let listed = ecs
-        .list_tasks()
-        .cluster("gophermesh")
-        .service_name("distributor-v1")
-        .send()
-        .await
-        .unwrap();
-    let described = ecs
-        .describe_tasks()
-        .cluster("gophermesh")
-        .set_tasks(Some(listed.task_arns().to_vec()))
-        .send()
-        .await
-        .unwrap();
-    let binding = described.tasks()[0]
-        .containers()
-        .iter()
-        .flat_map(|c| c.network_bindings())
-        .find(|b| b.container_port() == Some(9080))
-        .expect("the app's port 9080 is bound");
-    u16::try_from(binding.host_port().unwrap()).unwrap()
+    service_host_port(&session.target.ecs, "distributor-v1", 9080).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
