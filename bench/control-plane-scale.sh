@@ -34,7 +34,6 @@ else
   MOTO_LEVELS=${MOTO_LEVELS:-0,5000}
 fi
 MOTO_MAX_LEVEL=${MOTO_MAX_LEVEL:-5000}
-MOTO_VENV=${MOTO_VENV:-$HOME/.cache/meshwalk-bench/moto}
 command -v python3 >/dev/null || { echo "control-plane-scale.sh needs python3 (apt-get install python3)"; exit 1; }
 command -v curl >/dev/null || { echo "control-plane-scale.sh needs curl (apt-get install curl)"; exit 1; }
 python3 bench/control-plane-scale.py --self-test >/dev/null || {
@@ -45,12 +44,7 @@ if [ -z "${BIN:-}" ]; then
   BIN=./target/release/meshwalk
   cargo build --release --quiet
 fi
-if [ ! -x "$MOTO_VENV/bin/moto_server" ]; then
-  echo "installing moto into $MOTO_VENV" >&2
-  python3 -m venv "$MOTO_VENV"
-  "$MOTO_VENV/bin/pip" install --quiet 'moto[server]==5.*'
-fi
-MOTO_VERSION=$("$MOTO_VENV/bin/python" -c 'import moto; print(moto.__version__)')
+source bench/moto.sh
 
 WORK=$(mktemp -d)
 MESHWALK=""
@@ -61,18 +55,6 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-# wait_for NAME PID URL LOG: until URL gives any HTTP answer (at most 30 s), or the server died.
-wait_for() {
-  for _ in $(seq 150); do
-    curl -s -o /dev/null "$3" && return 0
-    kill -0 "$2" 2>/dev/null || break
-    sleep 0.2
-  done
-  echo "$1 did not come up on $3; its log:" >&2
-  tail -20 "$4" >&2
-  exit 1
-}
 
 commit=$(git rev-parse --short HEAD)
 git diff --quiet HEAD -- 2>/dev/null || commit="$commit (+ uncommitted changes)"

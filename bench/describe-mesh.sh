@@ -16,7 +16,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${PORT:-4577}
 moto_port=${MOTO_PORT:-4578}
-MOTO_VENV=${MOTO_VENV:-$HOME/.cache/meshwalk-bench/moto}
 WRK=(wrk -t2 -c16 -d10s)
 command -v wrk >/dev/null || {
   echo "describe-mesh.sh needs wrk: apt-get update && apt-get install -y wrk" >&2; exit 1; }
@@ -27,12 +26,7 @@ if [ -z "${BIN:-}" ]; then
   BIN=./target/release/meshwalk
   cargo build --release --quiet
 fi
-if [ ! -x "$MOTO_VENV/bin/moto_server" ]; then
-  echo "installing moto into $MOTO_VENV" >&2
-  python3 -m venv "$MOTO_VENV"
-  "$MOTO_VENV/bin/pip" install --quiet 'moto[server]==5.*'
-fi
-MOTO_VERSION=$("$MOTO_VENV/bin/python" -c 'import moto; print(moto.__version__)')
+source bench/moto.sh
 
 WORK=$(mktemp -d)
 server=""
@@ -41,18 +35,6 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-# wait_for NAME URL LOG: until URL gives any HTTP answer (at most 30 s), or the server died.
-wait_for() {
-  for _ in $(seq 150); do
-    curl -s -o /dev/null "$2" && return 0
-    kill -0 "$server" 2>/dev/null || break
-    sleep 0.2
-  done
-  echo "$1 did not come up on $2; its log:" >&2
-  tail -20 "$3" >&2
-  exit 1
-}
 
 # bench NAME URL [wrk -H args...]: runs wrk, shows its output, and sets $rps (Requests/sec) and
 # $bad (non-2xx/3xx answers plus socket errors other than connects, which moto's closing causes).
@@ -79,7 +61,7 @@ echo
 mkdir "$WORK/state"
 MESHWALK_STATE_DIR="$WORK/state" $BIN serve --port "$port" >"$WORK/meshwalk.log" 2>&1 &
 server=$!
-wait_for meshwalk "http://127.0.0.1:$port/v20190125/meshes" "$WORK/meshwalk.log"
+wait_for meshwalk "$server" "http://127.0.0.1:$port/v20190125/meshes" "$WORK/meshwalk.log"
 curl -sf -o /dev/null -X PUT -H 'Content-Type: application/json' "http://127.0.0.1:$port/v20190125/meshes" -d '{"meshName":"gophermesh"}'
 curl -sf -o /dev/null "http://127.0.0.1:$port/v20190125/meshes/gophermesh"
 bench meshwalk "http://127.0.0.1:$port/v20190125/meshes/gophermesh"
@@ -96,7 +78,7 @@ auth=(-H "Authorization: AWS4-HMAC-SHA256 Credential=test/$day/us-east-1/appmesh
       -H "X-Amz-Date: ${day}T000000Z")
 "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$WORK/moto.log" 2>&1 &
 server=$!
-wait_for moto "http://127.0.0.1:$moto_port/moto-api/data.json" "$WORK/moto.log"
+wait_for moto "$server" "http://127.0.0.1:$moto_port/moto-api/data.json" "$WORK/moto.log"
 curl -sf -o /dev/null -X PUT "${auth[@]}" -H 'Content-Type: application/json' "http://127.0.0.1:$moto_port/v20190125/meshes" -d '{"meshName":"gophermesh"}'
 curl -sf "${auth[@]}" "http://127.0.0.1:$moto_port/v20190125/meshes/gophermesh" | grep -q '"meshName": *"gophermesh"' || {
   echo "moto's DescribeMesh did not answer the mesh; its log:" >&2; tail -20 "$WORK/moto.log" >&2; exit 1; }
