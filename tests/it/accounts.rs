@@ -530,3 +530,63 @@ async fn meshwalk_serve_with_accounts_writes_keys_that_work() {
     let (code, _) = error_of(sts("test", "test").get_caller_identity().send().await);
     assert_eq!(code, "InvalidClientTokenId");
 }
+
+#[tokio::test]
+async fn a_target_learns_its_account_from_sts_and_says_when_its_keys_are_refused() {
+    use meshwalk::api::target::{Target, TargetKind};
+    let [alice]: [Credentials; 1] = accounts(&["alice"]).try_into().unwrap();
+    let cloud = start_with_accounts(std::slice::from_ref(&alice)).await;
+    let target = |key: &str, secret: &str| {
+        Target::endpoint_as(
+            TargetKind::Endpoint,
+            &cloud.endpoint(),
+            "us-east-1",
+            "000000000000",
+            SdkCredentials::new(key, secret, None, None, "test"),
+        )
+    };
+    let known = target(&alice.access_key_id, &alice.secret_access_key)
+        .identified()
+        .await
+        .unwrap();
+    assert_eq!(known.account, alice.account_id);
+    let refused = target("test", "test").identified().await.unwrap_err();
+    assert!(
+        refused.contains("refused the credentials") && refused.contains("InvalidClientTokenId"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn sts_offers_get_caller_identity_only() {
+    let cloud = start().await;
+    let form = |body: &str| {
+        format!(
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    for (body, code) in [
+        ("Action=AssumeRole&Version=2011-06-15", "InvalidAction"),
+        ("Version=2011-06-15", "MissingAction"),
+    ] {
+        let answer = exchange(cloud.running.addr, form(body).as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 400, "{answer:?}");
+        let text = String::from_utf8_lossy(&answer.body).into_owned();
+        assert!(text.contains(&format!("<Code>{code}</Code>")), "{text}");
+    }
+    let identity = exchange(
+        cloud.running.addr,
+        form("Action=GetCallerIdentity&Version=2011-06-15").as_bytes(),
+    )
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&identity.body).into_owned();
+    assert!(
+        text.contains(&format!("<Account>{ACCOUNT}</Account>")),
+        "{text}"
+    );
+}
