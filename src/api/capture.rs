@@ -1,7 +1,8 @@
 //! An SDK interceptor that records the raw HTTP exchange of a call (method, URI, status,
 //! headers, bodies) so that the walkthrough can show what went over the wire.
 
-use std::sync::{Arc, Mutex};
+use parking_lot::Mutex;
+use std::sync::Arc;
 
 use aws_sdk_appmesh::config::interceptors::{
     BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
@@ -29,14 +30,11 @@ pub struct Capture {
 
 impl Capture {
     pub fn exchange(&self) -> Exchange {
-        self.exchange
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.exchange.lock().clone()
     }
 
     fn update(&self, f: impl FnOnce(&mut Exchange)) {
-        f(&mut self.exchange.lock().unwrap_or_else(|p| p.into_inner()));
+        f(&mut self.exchange.lock());
     }
 }
 

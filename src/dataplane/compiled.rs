@@ -3,7 +3,8 @@
 //! is compiled again by the first request that finds it older than the newest snapshot, so a
 //! change applies to the very next request and routing a request compiles nothing.
 
-use std::sync::{Arc, RwLock};
+use parking_lot::RwLock;
+use std::sync::Arc;
 
 use tokio::sync::watch;
 
@@ -33,14 +34,14 @@ impl<T: Compiled> CompiledCache<T> {
     pub fn current(&self) -> Arc<T> {
         let generation = self.snapshots.borrow().generation;
         {
-            let current = self.current.read().unwrap_or_else(|p| p.into_inner());
+            let current = self.current.read();
             if current.generation() == generation {
                 return current.clone();
             }
         }
         let snapshot = self.snapshots.borrow().clone();
         let compiled = Arc::new(T::compile(&snapshot));
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = compiled.clone();
+        *self.current.write() = compiled.clone();
         compiled
     }
 }

@@ -5,8 +5,9 @@
 //! `FAULT_DELAY_MS`, `FAULT_RESET_RATE`; a RunTask container override can set them for one
 //! task) or, overriding it, from the [`FaultSwitch`] that the terminal UI flips.
 
+use parking_lot::RwLock;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -100,7 +101,7 @@ impl FaultSwitch {
     }
 
     pub fn set(&self, version: &str, fault: Option<Fault>) {
-        let mut map = self.by_version.write().unwrap_or_else(|p| p.into_inner());
+        let mut map = self.by_version.write();
         let key = (self.account.clone(), version.to_string());
         match fault {
             Some(f) => map.insert(key, f),
@@ -109,14 +110,14 @@ impl FaultSwitch {
     }
 
     pub fn get(&self, version: &str) -> Option<Fault> {
-        let map = self.by_version.read().unwrap_or_else(|p| p.into_inner());
+        let map = self.by_version.read();
         map.get(&(self.account.clone(), version.to_string()))
             .copied()
     }
 
     /// Breaks (or mends, with None) one task whatever its version's fault.
     pub fn set_task(&self, task_id: &str, fault: Option<Fault>) {
-        let mut map = self.by_task.write().unwrap_or_else(|p| p.into_inner());
+        let mut map = self.by_task.write();
         match fault {
             Some(f) => map.insert(task_id.to_string(), f),
             None => map.remove(task_id),
@@ -126,7 +127,7 @@ impl FaultSwitch {
     /// The fault a task of `version` has now: its own, else its version's.
     pub fn of_task(&self, task_id: &str, version: &str) -> Option<Fault> {
         let own = {
-            let map = self.by_task.read().unwrap_or_else(|p| p.into_inner());
+            let map = self.by_task.read();
             map.get(task_id).copied()
         };
         own.or_else(|| self.get(version))

@@ -1,8 +1,9 @@
 //! The tutorial's two apps, built in: the distributor answers with its version; the requester
 //! calls the distributor's virtual service through its task's sidecar and relays the answer.
 
+use parking_lot::Mutex;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -40,7 +41,7 @@ async fn distribute(State(app): State<Arc<Distributor>>) -> Response {
         .of_task(&app.task_id, &app.version)
         .or(app.env_fault);
     let (gopher, fail, reset) = {
-        let mut rng = app.rng.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rng = app.rng.lock();
         let gopher = GOPHERS[rng.usize(0..GOPHERS.len())];
         let fail = fault.is_some_and(|f| f.error_rate > 0.0 && rng.f64() < f.error_rate);
         let reset = fault.is_some_and(|f| f.reset_rate > 0.0 && rng.f64() < f.reset_rate);

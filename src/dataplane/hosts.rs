@@ -4,10 +4,11 @@
 //! cluster) and by the health checker, and read-only from outside through [`Hosts::view`] and
 //! [`Hosts::events`], so that a UI can show what resilience did.
 
+use parking_lot::{Mutex, RwLock};
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use super::pool::Pool;
@@ -109,12 +110,12 @@ impl Hosts {
     /// a new host.
     pub fn get(&self, addr: SocketAddr, task: &str, node: &str, account: &str) -> Arc<HostState> {
         {
-            let map = self.by_addr.read().unwrap_or_else(|p| p.into_inner());
+            let map = self.by_addr.read();
             if let Some(h) = map.get(&addr).filter(|h| h.task == task) {
                 return h.clone();
             }
         }
-        let mut map = self.by_addr.write().unwrap_or_else(|p| p.into_inner());
+        let mut map = self.by_addr.write();
         map.entry(addr)
             .and_modify(|h| {
                 if h.task != task {
@@ -127,7 +128,7 @@ impl Hosts {
 
     /// Forgets hosts that are no longer endpoints of any virtual node.
     pub fn retain(&self, keep: impl Fn(&SocketAddr) -> bool) {
-        let mut map = self.by_addr.write().unwrap_or_else(|p| p.into_inner());
+        let mut map = self.by_addr.write();
         map.retain(|addr, _| keep(addr));
     }
 
@@ -182,7 +183,7 @@ impl Hosts {
 
     fn log(&self, host: &HostState, what: String) {
         tracing::info!(task = %host.task, node = %host.node, "{what}");
-        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        let mut events = self.events.lock();
         if events.len() == EVENT_LOG_CAPACITY {
             events.pop_front();
         }
@@ -198,7 +199,7 @@ impl Hosts {
     /// Every known host, by address.
     pub fn view(&self) -> Vec<HostView> {
         let now = self.now_ms();
-        let map = self.by_addr.read().unwrap_or_else(|p| p.into_inner());
+        let map = self.by_addr.read();
         let mut hosts: Vec<HostView> = map
             .values()
             .map(|h| {
@@ -221,7 +222,7 @@ impl Hosts {
 
     /// The newest events, oldest first (at most [`EVENT_LOG_CAPACITY`]).
     pub fn events(&self) -> Vec<HostEvent> {
-        let events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        let events = self.events.lock();
         events.iter().cloned().collect()
     }
 }

@@ -48,7 +48,7 @@ pub struct Overflow;
 impl Pool {
     /// The host's pool for these limits (a new one if the limits changed).
     pub fn of(host: &HostState, limits: PoolLimits) -> Arc<Pool> {
-        let mut pool = host.pool.lock().unwrap_or_else(|p| p.into_inner());
+        let mut pool = host.pool.lock();
         match pool.as_ref() {
             Some(p) if p.limits == limits => p.clone(),
             _ => {

@@ -2,9 +2,10 @@
 //! snapshot says should run (PENDING, desired RUNNING), stops those it says should not, and
 //! reports back with each container's 127.0.0.1 port.
 
+use parking_lot::Mutex;
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::http::Uri;

@@ -8,9 +8,10 @@
 //! it), so a shift applies to the very next request; a request allocates nothing for its
 //! lookup.
 
+use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -276,7 +277,7 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response<
         );
     };
     let chosen = {
-        let mut rng = proxy.rng.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rng = proxy.rng.lock();
         let draw = rng.f64();
         upstream.choose(draw, &mut |n| rng.usize(0..n))
     };

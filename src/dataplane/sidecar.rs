@@ -5,7 +5,8 @@
 //! The routing table is compiled from the newest snapshot when a request finds it stale, so a
 //! weight change applies to the very next request, with no restart and no dropped request.
 
-use std::sync::{Arc, Mutex};
+use parking_lot::Mutex;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::http::uri::PathAndQuery;
@@ -135,7 +136,7 @@ async fn route(sc: Arc<Sidecar>, request: Request<Incoming>) -> Response<EgressB
             query: parts.uri.query(),
             header: &header,
         };
-        let mut rng = sc.rng.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rng = sc.rng.lock();
         routing.route(&sc.node, &facts, &mut |total| rng.u32(0..total))
     };
     let target = match target {
@@ -383,7 +384,7 @@ fn pick_endpoint(sc: &Sidecar, upstream: &Upstream, previous: Option<usize>) -> 
     }
     let n = usable.count_ones();
     let mut draw = {
-        let mut rng = sc.rng.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rng = sc.rng.lock();
         rng.u32(0..n)
     };
     for i in 0..64 {

@@ -5,10 +5,10 @@
 //! its own 12-digit id and a freshly generated key pair, and every request must carry a valid
 //! SigV4 signature made with one of those keys (see sigv4.rs); the key decides the account.
 
+use parking_lot::RwLock;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
-use std::sync::RwLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -100,7 +100,7 @@ impl Accounts {
             return Err(AccountError::Open);
         }
         check_name(name)?;
-        let mut by_key = self.by_key.write().unwrap_or_else(|p| p.into_inner());
+        let mut by_key = self.by_key.write();
         if by_key.values().any(|c| c.name == name) {
             return Err(AccountError::Exists(name.into()));
         }
@@ -115,7 +115,7 @@ impl Accounts {
 
     /// Removes the account called `name`: its key stops working at once. Returns it.
     pub fn remove(&self, name: &str) -> Result<Credentials, AccountError> {
-        let mut by_key = self.by_key.write().unwrap_or_else(|p| p.into_inner());
+        let mut by_key = self.by_key.write();
         let key = by_key
             .iter()
             .find(|(_, c)| c.name == name)
@@ -124,8 +124,8 @@ impl Accounts {
         Ok(by_key.remove(&key).expect("found above"))
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Credentials>> {
-        self.by_key.read().unwrap_or_else(|p| p.into_inner())
+    fn read(&self) -> parking_lot::RwLockReadGuard<'_, HashMap<String, Credentials>> {
+        self.by_key.read()
     }
 }
 

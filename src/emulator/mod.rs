@@ -22,8 +22,9 @@ pub mod sigv4;
 pub mod snapshot;
 pub mod sts;
 
+use parking_lot::Mutex;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -196,7 +197,6 @@ impl RunningCloud {
         let events = cloud
             .runtime_events
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
             .take()
             .expect("a new cloud's runtime events are taken once, here");
         let scheduler_cloud = cloud.clone();

@@ -1,10 +1,11 @@
 //! What every service of the control plane shares: its state behind one lock, swapped in whole
 //! after a successful change and published as a snapshot, and clientToken idempotency.
 
+use parking_lot::{RwLock, RwLockWriteGuard};
 use std::collections::{HashMap, VecDeque};
 use std::fmt::{self, Debug, Write as _};
 use std::hash::{DefaultHasher, Hasher};
-use std::sync::{Arc, RwLock, RwLockWriteGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::account_region::AccountRegion;
@@ -184,11 +185,7 @@ impl<S: Clone + Default> Plane<S> {
 
     /// The current state, as an immutable snapshot.
     pub fn state(&self) -> Arc<S> {
-        self.inner
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .state
-            .clone()
+        self.inner.read().state.clone()
     }
 
     /// Runs `change` on a copy of the state; on success the copy becomes the state and is
@@ -241,7 +238,7 @@ impl<S: Clone + Default> Plane<S> {
 
     fn lock(&self) -> RwLockWriteGuard<'_, Inner<S>> {
         // A panic in a change cannot leave the state half-changed: changes are swapped in whole.
-        self.inner.write().unwrap_or_else(|p| p.into_inner())
+        self.inner.write()
     }
 
     /// Publishes while still holding the lock: two changes publish in the order they were
@@ -257,7 +254,7 @@ impl<S: Clone + Default> Plane<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
+    use parking_lot::Mutex;
 
     #[test]
     fn concurrent_changes_publish_in_the_order_they_were_made() {
@@ -266,7 +263,7 @@ mod tests {
         let plane = Arc::new(Plane::<u64>::new(move |s| {
             // Widen the window between the swap and the publish that the old code left open.
             std::thread::yield_now();
-            seen.lock().unwrap().push(*s);
+            seen.lock().push(*s);
         }));
         let writers: Vec<_> = (0..4)
             .map(|w| {
@@ -301,7 +298,7 @@ mod tests {
         for w in writers {
             w.join().unwrap();
         }
-        let published = published.lock().unwrap();
+        let published = published.lock();
         let increments: Vec<u64> = published
             .windows(2)
             .filter(|w| w[1] != w[0] + 1 && w[1] != w[0])
@@ -342,7 +339,7 @@ mod tests {
         for i in 0..CLIENT_TOKENS_KEPT + 10 {
             create(&format!("t{i}"), "m").unwrap();
         }
-        let inner = plane.inner.read().unwrap();
+        let inner = plane.inner.read();
         let tokens = &inner.client_tokens;
         assert_eq!(tokens.count, CLIENT_TOKENS_KEPT);
         assert_eq!(

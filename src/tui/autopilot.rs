@@ -3,7 +3,8 @@
 //! the Wire tab), and each weight it sets goes where a weight key's would: the pane's
 //! configured column and markers, and the presenter's saved demo.
 
-use std::sync::{Arc, Mutex};
+use parking_lot::Mutex;
+use std::sync::Arc;
 
 use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::sync::watch;
@@ -55,7 +56,7 @@ pub fn start(
             Err(e) => return fail(&tx, e),
         };
         let (samples_tx, samples) = mpsc::channel(64);
-        *tap.lock().unwrap_or_else(|p| p.into_inner()) = Some(samples_tx);
+        *tap.lock() = Some(samples_tx);
         let pilot = Pilot {
             plan,
             pair: pair.clone(),
@@ -72,7 +73,7 @@ pub fn start(
                 let _ = tx.send(Msg::Autopilot(Box::new(event)));
             })
             .await;
-        *tap.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *tap.lock() = None;
     });
     Flight { stop }
 }

@@ -1,9 +1,10 @@
 //! Runs the App's commands: each SDK call in its own task with a timeout, results sent back as
 //! messages. The UI task never waits on I/O.
 
+use parking_lot::Mutex;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -89,16 +90,13 @@ impl Effects {
     }
 
     fn session(&self) -> Session {
-        self.session
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.session.lock().clone()
     }
 
     /// The steps as the list shows them, with what the saved progress says is done.
     pub fn step_views(&self) -> Vec<StepView> {
         let session = self.session();
-        let progress = self.progress.lock().unwrap_or_else(|p| p.into_inner());
+        let progress = self.progress.lock();
         let key = session.target.key();
         session
             .walkthrough
@@ -189,12 +187,12 @@ impl Effects {
     /// Keeps the user's edit (even an invalid one) and saves it.
     pub fn store_edit(&self, index: usize, text: String) {
         let id = {
-            let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+            let mut session = self.session.lock();
             let id = session.walkthrough.steps[index].id.clone();
             session.edits.insert(id.clone(), text.clone());
             id
         };
-        let mut progress = self.progress.lock().unwrap_or_else(|p| p.into_inner());
+        let mut progress = self.progress.lock();
         progress.edits.insert(id, text);
         if let Err(e) = progress.save(&self.state_dir) {
             let _ = self
@@ -212,7 +210,6 @@ impl Effects {
         let demo = self
             .progress
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
             .demo
             .get(&session.target.key())
             .cloned()
@@ -326,12 +323,7 @@ impl Effects {
     }
 
     fn stop_autopilot(&self) {
-        if let Some(flight) = self
-            .autopilot
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-        {
+        if let Some(flight) = self.autopilot.lock().take() {
             flight.stop();
         }
     }
@@ -394,7 +386,7 @@ impl Effects {
 
     fn mark_done(&self, id: &str) {
         let key = self.session().target.key();
-        let mut progress = self.progress.lock().unwrap_or_else(|p| p.into_inner());
+        let mut progress = self.progress.lock();
         progress.mark_done(&key, id);
         if let Err(e) = progress.save(&self.state_dir) {
             let _ = self
@@ -438,21 +430,14 @@ impl Effects {
                 self.watched_deployment.clone(),
             )
         });
-        if let Some(old) = std::mem::replace(
-            &mut *self.watch.lock().unwrap_or_else(|p| p.into_inner()),
-            handle,
-        ) {
+        if let Some(old) = std::mem::replace(&mut *self.watch.lock(), handle) {
             old.abort();
         }
     }
 
     /// `R`: StopServiceDeployment with ROLLBACK on the deployment the watcher last saw.
     fn roll_back(&self) {
-        let arn = self
-            .watched_deployment
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let arn = self.watched_deployment.lock().clone();
         let (session, tx) = (self.session(), self.tx.clone());
         tokio::spawn(async move {
             let Some(arn) = arn else {
@@ -496,15 +481,14 @@ impl Effects {
             let mut config = TrafficConfig::new(uri);
             config.rps = rps;
             let (samples_tx, mut samples) = tokio::sync::mpsc::channel(64);
-            *slot.lock().unwrap_or_else(|p| p.into_inner()) =
-                Some(Traffic::start(config, samples_tx));
+            *slot.lock() = Some(Traffic::start(config, samples_tx));
             let mut resilience = ResiliencePoll::new(hosts, &session.target.account);
             let mut poll = tokio::time::interval(Duration::from_secs(1));
             loop {
                 tokio::select! {
                     sample = samples.recv() => {
                         let Some(sample) = sample else { break };
-                        if let Some(autopilot) = tap.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+                        if let Some(autopilot) = tap.lock().as_ref() {
                             let _ = autopilot.try_send(sample.clone());
                         }
                         if tx.send(Msg::Traffic(Box::new(sample))).is_err() {
@@ -519,7 +503,7 @@ impl Effects {
                 }
             }
         });
-        *self.forwarder.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
+        *self.forwarder.lock() = Some(handle);
     }
 
     /// Flies the autopilot on the route the weight keys move, starting the traffic it judges
@@ -537,7 +521,6 @@ impl Effects {
         let traffic_runs = self
             .forwarder
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
             .as_ref()
             .is_some_and(|f| !f.is_finished());
         if !traffic_runs {
@@ -563,27 +546,17 @@ impl Effects {
             remember,
         );
         // A flight already in the air stops as its handle drops.
-        *self.autopilot.lock().unwrap_or_else(|p| p.into_inner()) = Some(flight);
+        *self.autopilot.lock() = Some(flight);
     }
 
     pub fn stop_traffic(&self) {
-        if let Some(watch) = self.watch.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        if let Some(watch) = self.watch.lock().take() {
             watch.abort();
         }
-        if let Some(handle) = self
-            .forwarder
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-        {
+        if let Some(handle) = self.forwarder.lock().take() {
             handle.abort();
         }
-        drop(
-            self.traffic
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .take(),
-        );
+        drop(self.traffic.lock().take());
     }
 }
 
@@ -603,7 +576,7 @@ fn remember_demo(
     tx: &UnboundedSender<Msg>,
     change: impl FnOnce(&mut Demo),
 ) {
-    let mut progress = progress.lock().unwrap_or_else(|p| p.into_inner());
+    let mut progress = progress.lock();
     change(progress.demo.entry(key.to_string()).or_default());
     if let Err(e) = progress.save(dir) {
         let _ = tx.send(Msg::Toast(format!("could not save progress: {e}")));

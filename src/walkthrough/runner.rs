@@ -2,8 +2,9 @@
 //! same spec counts as done; with a different spec the difference is reported and an update
 //! can be applied. A failed call leaves the step pending with the AWS error code and message.
 
+use parking_lot::Mutex;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -185,7 +186,7 @@ impl Session {
     /// The `${VAR}` values: the target's and the user's, and what earlier steps taught.
     pub fn vars(&self) -> Vars {
         let mut vars = self.vars.clone();
-        let learned = self.learned.lock().unwrap_or_else(|p| p.into_inner());
+        let learned = self.learned.lock();
         for (k, v) in &learned.0 {
             vars.set(k, v);
         }

@@ -81,10 +81,10 @@ fn the_walkthrough_has_two_chapters_and_chapter_qualified_names() {
 async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
     let (_cloud, mut session) = session(60.0).await;
     // What a headless run in a terminal prints while a deployment step waits.
-    let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let told = std::sync::Arc::new(parking_lot::Mutex::new(Vec::<String>::new()));
     let sink = told.clone();
     session.status_line = Some(StatusLine::new(move |line| {
-        sink.lock().unwrap().push(line.to_string());
+        sink.lock().push(line.to_string());
     }));
     let dir = tempfile::tempdir().unwrap();
     let mut out = Vec::new();
@@ -143,7 +143,7 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
         "{canary:#?}"
     );
     // The status line followed the canary through its stages, each told once.
-    let told = told.lock().unwrap().clone();
+    let told = told.lock().clone();
     let canary_bake = told
         .iter()
         .position(|l| l.contains(&format!("{} 10%", canary.target)))

@@ -30,7 +30,8 @@
 //! | TagResource, ListTagsForResource | ResourceNotFoundException | `The specified resource could not be found.` |
 //! | CreateService, RunTask | InvalidParameterException | `The clientToken was already used with different parameters.` |
 
-use std::sync::{Arc, Mutex};
+use parking_lot::Mutex;
+use std::sync::Arc;
 
 use aws_sdk_ecs::config::interceptors::{
     AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextMut,
@@ -89,14 +90,14 @@ impl Intercept for WireBody {
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let body = context.response().body().bytes().map(<[u8]>::to_vec);
-        *self.0.lock().unwrap() = body;
+        *self.0.lock() = body;
         Ok(())
     }
 }
 
 impl WireBody {
     fn json(&self) -> Value {
-        let body = self.0.lock().unwrap().clone().expect("a response body");
+        let body = self.0.lock().clone().expect("a response body");
         serde_json::from_slice(&body).unwrap()
     }
 }

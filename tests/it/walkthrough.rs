@@ -217,10 +217,10 @@ async fn chapter_1_runs_again_after_a_teardown_by_another_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn teardown_says_what_it_waits_for_while_a_service_drains() {
     let (_cloud, mut session, slow) = chapter_1_with_a_slow_answer_in_flight().await;
-    let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let told = std::sync::Arc::new(parking_lot::Mutex::new(Vec::<String>::new()));
     let sink = told.clone();
     session.status_line = Some(StatusLine::new(move |line| {
-        sink.lock().unwrap().push(line.to_string());
+        sink.lock().push(line.to_string());
     }));
 
     let chapter = session.walkthrough.chapters()[0].steps.clone();
@@ -231,7 +231,7 @@ async fn teardown_says_what_it_waits_for_while_a_service_drains() {
         status, 200,
         "the answer in flight is given before its task stops: {body}"
     );
-    let told = told.lock().unwrap();
+    let told = told.lock();
     assert!(
         told.iter()
             .any(|line| line.starts_with("ECS service distributor-v1: DRAINING, ")),

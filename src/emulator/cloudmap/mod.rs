@@ -19,8 +19,8 @@ pub mod store;
 pub mod wire;
 
 use crate::emulator::clock::Clock;
+use parking_lot::{Mutex, MutexGuard};
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
 
 use serde_json::Value;
 
@@ -62,7 +62,7 @@ impl CloudMap {
     fn registries(&self) -> MutexGuard<'_, HashMap<AccountRegion, Registry>> {
         // A panic while holding the lock leaves whole maps behind (every change is one insert
         // or remove), so the state is still usable.
-        self.registries.lock().unwrap_or_else(|p| p.into_inner())
+        self.registries.lock()
     }
 
     /// Deletes everything `account` has, in every Region.

@@ -33,9 +33,10 @@ pub mod task_definitions;
 pub mod tasks;
 pub mod validate;
 
+use parking_lot::Mutex;
 use std::collections::BTreeSet;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt;
@@ -155,7 +156,7 @@ impl Ecs {
             (gone, gone)
         });
         if forgotten {
-            let mut registered = self.registered.lock().unwrap_or_else(|p| p.into_inner());
+            let mut registered = self.registered.lock();
             registered.retain(|scope, _| scope.account != account);
         }
         self.wake.notify_one();
@@ -165,7 +166,7 @@ impl Ecs {
     /// scopes a change touched (one sync at a time, on the newest state): a write costs what
     /// its own account and Region hold, not what the whole cloud does.
     fn sync_service_connect<'a>(&self, scopes: impl IntoIterator<Item = &'a AccountRegion>) {
-        let mut registered = self.registered.lock().unwrap_or_else(|p| p.into_inner());
+        let mut registered = self.registered.lock();
         let state = self.state();
         for scope in scopes {
             service_connect::sync_instances(&self.cloudmap, &state, scope, &mut registered);
@@ -249,10 +250,7 @@ impl Ecs {
                         .or_else(|| panic.downcast_ref::<String>().cloned())
                         .unwrap_or_else(|| "a panic".into());
                     tracing::error!("the ECS scheduler panicked ({why}); restarting it");
-                    *self
-                        .scheduler_fault
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner()) = Some(why);
+                    *self.scheduler_fault.lock() = Some(why);
                     // A pass that panics every time must not spin a core.
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
@@ -261,10 +259,7 @@ impl Ecs {
     }
 
     fn take_scheduler_fault(&self) -> Option<String> {
-        self.scheduler_fault
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
+        self.scheduler_fault.lock().take()
     }
 }
 
@@ -406,7 +401,7 @@ mod tests {
             async move { ecs.run_supervised_scheduler(events).await }
         });
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while ecs.scheduler_fault.lock().unwrap().is_none() {
+        while ecs.scheduler_fault.lock().is_none() {
             assert!(tokio::time::Instant::now() < deadline, "the panic is seen");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }

@@ -12,7 +12,7 @@ use crate::walkthrough::step::AwsService;
 
 impl Session {
     pub(super) fn learn(&self, name: &str, value: String) {
-        let mut learned = self.learned.lock().unwrap_or_else(|p| p.into_inner());
+        let mut learned = self.learned.lock();
         learned.set(name, &value);
     }
 
