@@ -14,6 +14,8 @@ pub mod http_client;
 pub mod load;
 pub use meshwalk_model as model;
 pub mod presenter;
+pub mod session;
+pub mod state_file;
 pub mod tui;
 pub mod user_error;
 pub mod walkthrough;

@@ -7,8 +7,9 @@ use color_eyre::Result;
 use meshwalk::api::target::TargetKind;
 use meshwalk::canary::Stage;
 use meshwalk::cli::{Cli, Command, TargetArgs};
-use meshwalk::commands::{self, target, traffic};
-use meshwalk::walkthrough::runner::StatusLine;
+use meshwalk::commands::{self, traffic};
+use meshwalk::session::StatusLine;
+use meshwalk::session::connect;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -60,7 +61,7 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
                 embedded_clock_scale: args.clock_scale,
                 ..cli.target.clone()
             };
-            let mut connected = target::connect(&target_args, cli.reset).await?;
+            let mut connected = connect::connect(&target_args, cli.reset).await?;
             // A deployment step says what it waits for.
             connected.session.status_line = status_line_in_a_terminal();
             commands::run::run(connected, &cli.target, &args, &mut stdout)
@@ -68,7 +69,7 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
                 .map(|_| ())
         }
         Some(Command::Check) => {
-            let read = target::read_walkthrough(&cli.target)?;
+            let read = connect::read_walkthrough(&cli.target)?;
             let problems = commands::check::run(&read, &cli.target.vars, &mut stdout)?;
             // Problems found is the check's answer, not a failure to check: exit 1, not 2.
             return Ok(if problems == 0 {
@@ -79,10 +80,10 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
         }
         Some(Command::Export(args)) => commands::export::run(&cli.target, &args).await,
         Some(Command::Notes) => {
-            commands::notes::run(&meshwalk::walkthrough::progress::state_dir()).await
+            commands::notes::run(&meshwalk::session::progress::state_dir()).await
         }
         Some(Command::Teardown) => {
-            let mut connected = target::connect(&cli.target, cli.reset).await?;
+            let mut connected = connect::connect(&cli.target, cli.reset).await?;
             // A service that drains says so while teardown waits for it.
             connected.session.status_line = status_line_in_a_terminal();
             commands::teardown::run(connected, &cli.target, &mut stdout).await
@@ -93,9 +94,9 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
                 embedded_clock_scale: cli.clock_scale,
                 ..cli.target.clone()
             };
-            let connected = target::connect(&target_args, cli.reset).await?;
+            let connected = connect::connect(&target_args, cli.reset).await?;
             if matches!(connected.session.target.kind, TargetKind::Aws { .. }) {
-                target::confirm_aws(
+                commands::target::confirm_aws(
                     &connected.session,
                     &cli.target,
                     "create the walkthrough's resources as you run the steps",
@@ -129,7 +130,7 @@ fn logging(logs: Logs) {
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
     if matches!(logs, Logs::ToFile) {
-        let dir = meshwalk::walkthrough::progress::state_dir();
+        let dir = meshwalk::session::progress::state_dir();
         let file = std::fs::create_dir_all(&dir).and_then(|_| {
             std::fs::OpenOptions::new()
                 .create(true)

@@ -6,14 +6,13 @@ use std::io::Write;
 use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
 
-use super::target;
 use crate::api::target::{DEFAULT_ACCOUNT, Target, TargetKind};
 use crate::cli::{ExportArgs, ExportFormat, TargetArgs};
 use crate::export::{handout, script};
+use crate::session::Session;
+use crate::session::progress::{Progress, state_dir};
+use crate::session::recorded::Results;
 use crate::user_error::UserError;
-use crate::walkthrough::progress::{Progress, state_dir};
-use crate::walkthrough::recorded::Results;
-use crate::walkthrough::runner::Session;
 
 /// Where the script sends its calls without --endpoint-url or --aws: `meshwalk serve`'s
 /// default address (the embedded cloud of the terminal UI lives only as long as the UI).
@@ -21,7 +20,7 @@ pub const SERVE_URL: &str = "http://127.0.0.1:4566";
 
 /// The walkthrough bound to the target the flags name, with the user's edits.
 pub async fn session(args: &TargetArgs) -> Result<Session> {
-    let walkthrough = target::walkthrough(args)?;
+    let walkthrough = crate::session::connect::walkthrough(args)?;
     let region = args.region.clone().unwrap_or_else(|| "us-east-1".into());
     let target = if args.aws {
         Target::aws(args.profile.as_deref(), args.region.as_deref())

@@ -10,8 +10,8 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{Event, EventStream, KeyCode, KeyEventKind, KeyModifiers};
 
-use crate::presenter::state::now_ms;
 use crate::presenter::{Follower, view};
+use crate::state_file::now_ms;
 use crate::tui::terminal::{Crossterm, TerminalGuard};
 
 /// How often the presenter's file is read again; the clock ticks each second anyway.

@@ -6,14 +6,15 @@ use std::io::Write;
 use color_eyre::Result;
 use serde_json::json;
 
-use super::target::{Connected, confirm_aws};
+use super::target::confirm_aws;
 use crate::api::target::TargetKind;
 use crate::cli::{RunArgs, TargetArgs};
+use crate::session::connect::Connected;
+use crate::session::recorded::Results;
+use crate::session::{Outcome, StepReport};
 use crate::user_error::UserError;
 use crate::walkthrough::Step;
 use crate::walkthrough::StepKind;
-use crate::walkthrough::recorded::Results;
-use crate::walkthrough::runner::{Outcome, StepReport};
 
 /// Which steps a run covers: (replayed quietly first, run and reported).
 pub fn plan(connected: &Connected, args: &RunArgs) -> Result<(Vec<usize>, Vec<usize>)> {

@@ -5,9 +5,10 @@ use std::io::Write;
 use color_eyre::Result;
 use color_eyre::eyre::bail;
 
-use super::target::{Connected, confirm_aws};
+use super::target::confirm_aws;
 use crate::cli::TargetArgs;
-use crate::walkthrough::teardown::teardown;
+use crate::session::connect::Connected;
+use crate::session::teardown::teardown;
 
 pub async fn run(
     connected: Connected,

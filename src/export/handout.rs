@@ -4,10 +4,10 @@
 
 use std::fmt::Write;
 
+use crate::session::Session;
+use crate::session::recorded::{RecordedResult, Results};
 use crate::walkthrough::cli_render;
 use crate::walkthrough::input::InputError;
-use crate::walkthrough::recorded::{RecordedResult, Results};
-use crate::walkthrough::runner::Session;
 use crate::walkthrough::step::StepKind;
 
 /// The handout for steps `0..=last`, with `results` recorded for the session's target.

@@ -5,9 +5,9 @@
 use std::fmt::Write;
 
 use crate::api::target::TargetKind;
+use crate::session::Session;
 use crate::walkthrough::cli_render;
 use crate::walkthrough::input::InputError;
-use crate::walkthrough::runner::Session;
 use crate::walkthrough::step::StepKind;
 
 /// What to tell someone running the script about the target (e.g. "start `meshwalk serve`").

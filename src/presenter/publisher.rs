@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use tokio::sync::watch;
 
-use super::state::{PresenterState, now_ms};
+use super::state::PresenterState;
+use crate::state_file::now_ms;
 use crate::walkthrough::Walkthrough;
 
 /// What the notes view needs of each step.

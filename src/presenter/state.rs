@@ -1,10 +1,9 @@
 //! The presenter's state as a file (`presenter.json` in the state directory): written whole
 //! (a temporary file renamed over the old one), so a reader never sees half of it.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::state_file::{self, Durability};
 use serde::{Deserialize, Serialize};
 
 /// Where the presenter is. Times are milliseconds since the Unix epoch: two processes read them.
@@ -24,12 +23,6 @@ pub struct PresenterState {
     pub started_ms: u64,
 }
 
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 impl PresenterState {
     pub fn path(dir: &Path) -> PathBuf {
         dir.join("presenter.json")
@@ -38,16 +31,7 @@ impl PresenterState {
     /// Replaces the file whole. Not synced to disk: losing it in a crash loses nothing a
     /// presenter needs (the next step change writes it again).
     pub fn save(&self, dir: &Path) -> std::io::Result<()> {
-        std::fs::create_dir_all(dir)?;
-        let text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".presenter.json.")
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
-        tmp.write_all(&text)?;
-        tmp.persist(PresenterState::path(dir))
-            .map_err(|e| e.error)?;
-        Ok(())
+        state_file::save_json(dir, "presenter.json", self, Durability::Replaceable)
     }
 
     /// None when no presenter has started yet (or the file is not one of ours).

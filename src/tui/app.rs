@@ -15,7 +15,7 @@ use super::layout::{Areas, Shape};
 use crate::canary::{CanaryPlan, StageEvent};
 use crate::dataplane::hosts::HostView;
 use crate::load::traffic::Sample;
-use crate::walkthrough::runner::{Outcome, StepReport};
+use crate::session::{Outcome, StepReport};
 
 /// Where a step stands.
 #[derive(Debug, Clone, PartialEq)]

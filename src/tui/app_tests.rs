@@ -127,7 +127,7 @@ fn a_failed_step_stays_selected_and_shows_its_result() {
     let mut a = app();
     a.selected = 1;
     a.update(key(KeyCode::Enter));
-    let failure = Outcome::Failed(crate::walkthrough::runner::StepError {
+    let failure = Outcome::Failed(crate::session::StepError {
         code: Some("NotFoundException".into()),
         message: "no mesh".into(),
     });
@@ -594,7 +594,7 @@ fn chapter_2_switches_requester_watches_its_service_and_rolls_back() {
     assert_eq!(a.steps[4].status, StepStatus::Running);
     // R with nothing under way: a note, no call.
     assert!(a.update(key(KeyCode::Char('R'))).is_empty());
-    let under_way = crate::walkthrough::deployment_watch::Poll {
+    let under_way = crate::session::deployment_watch::Poll {
         arn: "arn:d".into(),
         status: "IN_PROGRESS".into(),
         strategy: "CANARY".into(),

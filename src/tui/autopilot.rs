@@ -14,7 +14,7 @@ use crate::api::route_weights::{self, RouteName};
 use crate::canary::pilot::{Pilot, pair_of, split};
 use crate::canary::{CanaryPlan, Stage, StageEvent};
 use crate::load::traffic::Sample;
-use crate::walkthrough::runner::Session;
+use crate::session::Session;
 
 /// Where the traffic forwarder hands a copy of each sample while the autopilot flies.
 pub type SampleTap = Arc<Mutex<Option<mpsc::Sender<Sample>>>>;

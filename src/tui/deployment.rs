@@ -11,8 +11,8 @@ use tokio::task::JoinHandle;
 
 use super::app::{App, Msg};
 use super::theme::Theme;
-use crate::walkthrough::deployment_watch::{self, FINAL_STATUSES, Poll, RevisionNames};
-use crate::walkthrough::runner::{Outcome, Session, StepError, StepReport};
+use crate::session::deployment_watch::{self, FINAL_STATUSES, Poll, RevisionNames};
+use crate::session::{Outcome, Session, StepError, StepReport};
 use crate::walkthrough::step::{RequesterRef, StepKind};
 
 /// What the pane shows of the watched service.

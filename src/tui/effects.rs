@@ -24,10 +24,10 @@ use crate::canary::{CanaryPlan, StageEvent};
 use crate::dataplane::faults::{Fault, FaultSwitch};
 use crate::dataplane::hosts::Hosts;
 use crate::load::traffic::{Traffic, TrafficConfig};
-use crate::walkthrough::progress::{Demo, Progress};
-use crate::walkthrough::runner::{Outcome, Session, StepError, StepReport};
+use crate::session::progress::{Demo, Progress};
+use crate::session::weighted_route::weighted_route;
+use crate::session::{Outcome, Session, StepError, StepReport};
 use crate::walkthrough::step::{RequesterRef, StepKind};
-use crate::walkthrough::weighted_route::weighted_route;
 
 /// How long one step may take before the UI calls it failed.
 const STEP_TIMEOUT: Duration = Duration::from_secs(90);
@@ -315,7 +315,7 @@ impl Effects {
         {
             // The requester's tasks are inside the VPC: the pane shows what the
             // deployment configures, and says where the split can be seen.
-            let where_ = crate::walkthrough::runner::inside_the_vpc(&watch.service);
+            let where_ = crate::session::inside_the_vpc(&watch.service);
             let _ = self.tx.send(Msg::Toast(where_));
             return;
         }

@@ -3,7 +3,7 @@
 //! opens.
 
 use super::app::InputView;
-use crate::walkthrough::runner::Session;
+use crate::session::Session;
 use crate::walkthrough::step::StepKind;
 use crate::walkthrough::{cli_render, input};
 

@@ -33,12 +33,12 @@ use ratatui::crossterm::event::{Event, EventStream};
 use tokio::sync::mpsc;
 
 use crate::api::target::TargetKind;
-use crate::commands::target::Connected;
 use crate::embedded::EmbeddedCloud;
 use crate::presenter::Publisher;
-use crate::walkthrough::progress::Progress;
-use crate::walkthrough::recorded::Recorder;
-use crate::walkthrough::runner::Session;
+use crate::session::Session;
+use crate::session::connect::Connected;
+use crate::session::progress::Progress;
+use crate::session::recorded::Recorder;
 use app::{App, Cmd, Msg, StepStatus};
 use effects::Effects;
 use terminal::{Crossterm, TerminalGuard};

@@ -5,8 +5,8 @@
 use aws_sdk_appmesh::types::{RouteSpec, VirtualServiceProvider};
 
 use super::app::{Resources, RouteRow, ServiceRow, Weights};
+use crate::session::Session;
 use crate::walkthrough::StepKind;
-use crate::walkthrough::runner::Session;
 
 /// The tree, and the weights of the route the weight keys move (as that route is now).
 pub async fn read(

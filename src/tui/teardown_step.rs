@@ -8,8 +8,8 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::app::Msg;
 use super::effects::{done, failed};
-use crate::walkthrough::runner::{Session, StatusLine};
-use crate::walkthrough::teardown::teardown;
+use crate::session::teardown::teardown;
+use crate::session::{Session, StatusLine};
 
 /// Tears down the `steps` of the teardown step `index`'s chapter and reports to `tx`.
 pub(super) async fn run(

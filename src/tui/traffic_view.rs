@@ -120,10 +120,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
                 .map(|d| d.service.as_str())
                 .unwrap_or_default();
             lines.push(Line::styled(
-                format!(
-                    "observed: {}",
-                    crate::walkthrough::runner::inside_the_vpc(service)
-                ),
+                format!("observed: {}", crate::session::inside_the_vpc(service)),
                 theme.dim(),
             ));
             frame.render_widget(

@@ -16,7 +16,7 @@ use super::resources_pane;
 use super::theme::Theme;
 use super::traffic_view;
 use crate::api::call::output_json;
-use crate::walkthrough::runner::Outcome;
+use crate::session::Outcome;
 
 pub fn render(app: &App, frame: &mut Frame, theme: Theme) {
     let areas = app.areas(frame.area());
@@ -456,11 +456,7 @@ fn wire_text(e: &crate::api::capture::Exchange, theme: Theme) -> Text<'static> {
     Text::from(lines)
 }
 
-fn result_text(
-    report: &crate::walkthrough::runner::StepReport,
-    call: &str,
-    theme: Theme,
-) -> Text<'static> {
+fn result_text(report: &crate::session::StepReport, call: &str, theme: Theme) -> Text<'static> {
     let mut lines = Vec::new();
     let ms = format!("  ({:.1} ms)", report.elapsed.as_secs_f64() * 1000.0);
     match &report.outcome {

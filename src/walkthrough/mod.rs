@@ -1,21 +1,15 @@
 //! The walkthrough: steps (Markdown with TOML front matter) and assets (request bodies in the
 //! aws CLI's `--cli-input-json` format), loading and validation, `${VAR}` substitution,
-//! progress, the step runner and teardown.
+//! and the aws CLI rendering of a step's call. Running steps is the session layer's job.
 //!
 //! The default walkthrough is compiled in from steps/ and assets/; `--walkthrough DIR` loads
 //! another one (a directory holding steps/ and assets/) without touching Rust.
 
 pub mod cli_render;
-pub mod deployment_watch;
 pub mod input;
 pub mod problem;
-pub mod progress;
-pub mod recorded;
-pub mod runner;
 pub mod step;
-pub mod teardown;
 pub mod vars;
-pub mod weighted_route;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -6,15 +6,16 @@
 use aws_sdk_appmesh::config::Credentials as SdkCredentials;
 use meshwalk::api::target::{Target, TargetKind};
 use meshwalk::cli::RunArgs;
-use meshwalk::commands::{run, target::Connected};
+use meshwalk::commands::run;
 use meshwalk::dataplane::DataPlaneConfig;
 use meshwalk::dataplane::faults::Fault;
 use meshwalk::embedded::EmbeddedCloud;
 use meshwalk::emulator::CloudConfig;
 use meshwalk::emulator::accounts::Credentials;
+use meshwalk::session::Session;
+use meshwalk::session::connect::Connected;
+use meshwalk::session::progress::Progress;
 use meshwalk::walkthrough::Walkthrough;
-use meshwalk::walkthrough::progress::Progress;
-use meshwalk::walkthrough::runner::Session;
 
 use crate::accounts::accounts;
 use crate::dataplane_support::probe::Probe;

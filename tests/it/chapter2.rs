@@ -8,17 +8,18 @@ use std::time::Duration;
 
 use meshwalk::api::target::{Target, TargetKind};
 use meshwalk::cli::RunArgs;
-use meshwalk::commands::{run, target::Connected};
+use meshwalk::commands::run;
 use meshwalk::embedded::EmbeddedCloud;
 use meshwalk::load::stats::{Summary, VersionStats};
+use meshwalk::session::connect::Connected;
+use meshwalk::session::deployment_watch::Poll;
+use meshwalk::session::progress::Progress;
+use meshwalk::session::teardown::teardown;
+use meshwalk::session::{Outcome, Session, StatusLine};
 use meshwalk::tui::app::{App, Msg};
 use meshwalk::tui::deployment::DeploymentView;
 use meshwalk::tui::effects::Effects;
 use meshwalk::walkthrough::Walkthrough;
-use meshwalk::walkthrough::deployment_watch::Poll;
-use meshwalk::walkthrough::progress::Progress;
-use meshwalk::walkthrough::runner::{Outcome, Session, StatusLine};
-use meshwalk::walkthrough::teardown::teardown;
 
 use crate::support::test_config;
 use crate::tui_snapshots::{draw, feed_steady_traffic};

@@ -6,7 +6,8 @@ use std::path::Path;
 use std::process::Command;
 
 use meshwalk::cli::TargetArgs;
-use meshwalk::commands::{check, target};
+use meshwalk::commands::check;
+use meshwalk::session::connect as target;
 
 /// A walkthrough with one of each mistake: an unknown operation in a step's front matter
 /// (twice in one step: call and verify), a missing asset, invalid JSON, an unknown ${VAR}.

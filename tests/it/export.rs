@@ -7,13 +7,14 @@
 use meshwalk::api::call::{CallRequest, send};
 use meshwalk::api::target::TargetKind;
 use meshwalk::cli::{ExportArgs, ExportFormat, RunArgs};
-use meshwalk::commands::{export, run, target::Connected};
+use meshwalk::commands::{export, run};
 use meshwalk::embedded::EmbeddedCloud;
 use meshwalk::model::{appmesh, ecs};
+use meshwalk::session::Session;
+use meshwalk::session::connect::Connected;
+use meshwalk::session::progress::Progress;
+use meshwalk::session::recorded::Results;
 use meshwalk::walkthrough::cli_render::kebab;
-use meshwalk::walkthrough::progress::Progress;
-use meshwalk::walkthrough::recorded::Results;
-use meshwalk::walkthrough::runner::Session;
 
 use crate::support::{route_targets, walkthrough_session};
 

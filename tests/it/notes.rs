@@ -2,14 +2,14 @@
 //! state directory) and shows its notes, number and times; the main screen never shows them.
 
 use meshwalk::api::target::{Target, TargetKind};
-use meshwalk::presenter::state::now_ms;
 use meshwalk::presenter::{Follower, PresenterState, Publisher, view};
+use meshwalk::session::Session;
+use meshwalk::session::progress::Progress;
+use meshwalk::state_file::now_ms;
 use meshwalk::tui::app::App;
 use meshwalk::tui::effects::Effects;
 use meshwalk::tui::theme::Theme;
 use meshwalk::walkthrough::Walkthrough;
-use meshwalk::walkthrough::progress::Progress;
-use meshwalk::walkthrough::runner::Session;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 

@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use meshwalk::api::target::TargetKind;
 use meshwalk::cli::RunArgs;
-use meshwalk::commands::{run, target::Connected};
+use meshwalk::commands::run;
 use meshwalk::embedded::EmbeddedCloud;
+use meshwalk::session::Session;
+use meshwalk::session::connect::Connected;
+use meshwalk::session::progress::{Demo, Progress};
 use meshwalk::tui::app::{App, Msg, StepStatus, Weights};
 use meshwalk::tui::effects::Effects;
 use meshwalk::walkthrough::StepKind;
-use meshwalk::walkthrough::progress::{Demo, Progress};
-use meshwalk::walkthrough::runner::Session;
 
 use crate::support::{route_targets, walkthrough_session};
 

@@ -257,7 +257,7 @@ pub async fn walkthrough_session(
     kind: meshwalk::api::target::TargetKind,
 ) -> (
     meshwalk::embedded::EmbeddedCloud,
-    meshwalk::walkthrough::runner::Session,
+    meshwalk::session::Session,
 ) {
     let cloud = meshwalk::embedded::EmbeddedCloud::start(
         test_config(),
@@ -273,7 +273,7 @@ pub async fn walkthrough_session(
         "000000000000",
     );
     let walkthrough = meshwalk::walkthrough::Walkthrough::builtin().unwrap();
-    let session = meshwalk::walkthrough::runner::Session::new(walkthrough, target, &[]);
+    let session = meshwalk::session::Session::new(walkthrough, target, &[]);
     (cloud, session)
 }
 

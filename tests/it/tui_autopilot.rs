@@ -8,9 +8,9 @@ use meshwalk::api::target::TargetKind;
 use meshwalk::canary::{CanaryPlan, Stage, StageEvent};
 use meshwalk::dataplane::hosts::HostView;
 use meshwalk::load::stats::{Summary, VersionStats};
+use meshwalk::session::progress::Progress;
 use meshwalk::tui::app::{App, Cmd, Msg, ResilienceEvent, ResilienceView, Tab, Weights};
 use meshwalk::tui::effects::Effects;
-use meshwalk::walkthrough::progress::Progress;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::support::walkthrough_session;

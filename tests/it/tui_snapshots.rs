@@ -9,12 +9,12 @@ use meshwalk::api::target::TargetKind;
 use meshwalk::embedded::EmbeddedCloud;
 use meshwalk::load::stats::{Summary, VersionStats};
 use meshwalk::load::traffic::Sample;
+use meshwalk::session::Session;
+use meshwalk::session::progress::Progress;
 use meshwalk::tui::app::{App, Msg, Pane, Tab, Weights};
 use meshwalk::tui::effects::Effects;
 use meshwalk::tui::theme::Theme;
 use meshwalk::tui::view;
-use meshwalk::walkthrough::progress::Progress;
-use meshwalk::walkthrough::runner::Session;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 

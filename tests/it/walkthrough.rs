@@ -5,15 +5,16 @@
 
 use meshwalk::api::target::{Target, TargetKind};
 use meshwalk::cli::RunArgs;
-use meshwalk::commands::{check, run, target::Connected};
+use meshwalk::commands::{check, run};
 use meshwalk::dataplane::DataPlaneConfig;
 use meshwalk::dataplane::faults::Fault;
 use meshwalk::embedded::EmbeddedCloud;
+use meshwalk::session::connect::Connected;
+use meshwalk::session::progress::Progress;
+use meshwalk::session::teardown::teardown;
+use meshwalk::session::{Outcome, Session, StatusLine, StepReport};
 use meshwalk::tui::app::{App, Msg};
 use meshwalk::tui::effects::Effects;
-use meshwalk::walkthrough::progress::Progress;
-use meshwalk::walkthrough::runner::{Outcome, Session, StatusLine, StepReport};
-use meshwalk::walkthrough::teardown::teardown;
 use meshwalk::walkthrough::{StepKind, Walkthrough, input};
 use ratatui::crossterm::event::KeyCode;
 

@@ -4,8 +4,8 @@
 
 use crate::api::route_weights::RouteName;
 
-use super::runner::Session;
-use super::step::StepKind;
+use super::Session;
+use crate::walkthrough::step::StepKind;
 
 /// The walkthrough's weighted route, if it has one and its input can be prepared.
 pub fn weighted_route(session: &Session) -> Option<RouteName> {

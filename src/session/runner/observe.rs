@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use super::{Outcome, Session, StepError, VERIFY_PATIENCE, observed};
 use crate::api::requester;
 use crate::load::traffic::{Traffic, TrafficConfig};
-use crate::walkthrough::deployment_watch;
+use crate::session::deployment_watch;
 use crate::walkthrough::step::RequesterRef;
 
 impl Session {

@@ -8,14 +8,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::input;
+use crate::walkthrough::input;
 mod cloud_map;
 use super::runner::{Session, identifiers};
-use super::step::{AwsService, StepKind};
-use super::vars::Vars;
 use crate::api::call::{CallRequest, send, send_json};
 use crate::api::error::CallError;
 use crate::model::{appmesh, ecs};
+use crate::walkthrough::step::{AwsService, StepKind};
+use crate::walkthrough::vars::Vars;
 
 /// One deletion and how it went.
 #[derive(Debug, Clone, PartialEq)]
@@ -225,7 +225,7 @@ fn name_of(want: &Value) -> String {
 
 /// `CreateVirtualNode` → `virtual node`.
 fn kind_words(op: &str) -> String {
-    super::cli_render::kebab(op.trim_start_matches("Create")).replace('-', " ")
+    crate::walkthrough::cli_render::kebab(op.trim_start_matches("Create")).replace('-', " ")
 }
 
 fn started_by(want: &Value) -> &str {

@@ -16,17 +16,17 @@ mod observe;
 pub use compare::{differences, identifiers};
 pub use observe::inside_the_vpc;
 
-use super::Walkthrough;
-use super::cli_render::{self, CliTarget};
 use super::deployment_watch::DeploymentReport;
-use super::input::{self, PreparedCall};
-use super::step::{AwsService, Call, StepKind};
-use super::vars::Vars;
 use crate::api::call::{send, send_json};
 use crate::api::capture::Exchange;
 use crate::api::error::CallError;
 use crate::api::target::{Target, TargetKind};
 use crate::load::stats::Summary;
+use crate::walkthrough::Walkthrough;
+use crate::walkthrough::cli_render::{self, CliTarget};
+use crate::walkthrough::input::{self, PreparedCall};
+use crate::walkthrough::step::{AwsService, Call, StepKind};
+use crate::walkthrough::vars::Vars;
 
 /// How long a verification waits for a resource to settle (an ECS service to run its tasks).
 const VERIFY_PATIENCE: Duration = Duration::from_secs(30);

@@ -7,9 +7,9 @@
 //! leaves either the old file or the new one, whole.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::state_file::{self, Durability};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -90,19 +90,9 @@ impl Progress {
         })
     }
 
-    /// Writes a fresh temporary file beside the progress file, syncs it and renames it over
-    /// the old one (then syncs the directory, so the rename itself survives a crash).
+    /// Replaces the file whole, synced: a crash leaves the old progress or the new.
     pub fn save(&self, dir: &Path) -> std::io::Result<()> {
-        std::fs::create_dir_all(dir)?;
-        let text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".progress.json.")
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
-        tmp.write_all(&text)?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(Progress::path(dir)).map_err(|e| e.error)?;
-        sync_dir(dir)
+        state_file::save_json(dir, "progress.json", self, Durability::Synced)
     }
 
     pub fn reset(dir: &Path) -> std::io::Result<()> {
@@ -145,16 +135,6 @@ fn aside_path(path: &Path, now: std::time::SystemTime) -> PathBuf {
 
 fn with_path(e: std::io::Error, doing: &str, path: &Path) -> std::io::Error {
     std::io::Error::new(e.kind(), format!("{doing} {}: {e}", path.display()))
-}
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> std::io::Result<()> {
-    Ok(())
 }
 
 #[cfg(test)]

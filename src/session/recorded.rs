@@ -4,14 +4,14 @@
 //! `meshwalk run`; read by `meshwalk export --format md`.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::state_file::{self, Durability};
 use serde::{Deserialize, Serialize};
 
 use super::runner::StepReport;
 use crate::api::call::output_json;
-use crate::presenter::state::now_ms;
+use crate::state_file::now_ms;
 use crate::walkthrough::step::AwsService;
 
 /// One run of a step, as recorded.
@@ -71,17 +71,9 @@ impl Results {
             .unwrap_or_default()
     }
 
-    /// Replaces the file whole (a temporary file renamed over it).
+    /// Replaces the file whole.
     pub fn save(&self, dir: &Path) -> std::io::Result<()> {
-        std::fs::create_dir_all(dir)?;
-        let text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".results.json.")
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
-        tmp.write_all(&text)?;
-        tmp.persist(Results::path(dir)).map_err(|e| e.error)?;
-        Ok(())
+        state_file::save_json(dir, "results.json", self, Durability::Replaceable)
     }
 
     pub fn get(&self, target: &str, step: &str) -> Option<&RecordedResult> {
