@@ -8,7 +8,6 @@ use meshwalk::api::target::TargetKind;
 use meshwalk::canary::Stage;
 use meshwalk::cli::{Cli, Command, TargetArgs};
 use meshwalk::commands::{self, traffic};
-use meshwalk::session::StatusLine;
 use meshwalk::session::connect;
 
 #[tokio::main]
@@ -61,12 +60,17 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
                 embedded_clock_scale: args.clock_scale,
                 ..cli.target.clone()
             };
-            let mut connected = connect::connect(&target_args, cli.reset).await?;
+            let connected = connect::connect(&target_args, cli.reset).await?;
             // A deployment step says what it waits for.
-            connected.session.status_line = status_line_in_a_terminal();
-            commands::run::run(connected, &cli.target, &args, &mut stdout)
-                .await
-                .map(|_| ())
+            commands::run::run(
+                connected,
+                &cli.target,
+                &args,
+                &mut stdout,
+                &mut status_out(),
+            )
+            .await
+            .map(|_| ())
         }
         Some(Command::Check) => {
             let read = connect::read_walkthrough(&cli.target)?;
@@ -83,10 +87,9 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
             commands::notes::run(&meshwalk::session::progress::state_dir()).await
         }
         Some(Command::Teardown) => {
-            let mut connected = connect::connect(&cli.target, cli.reset).await?;
+            let connected = connect::connect(&cli.target, cli.reset).await?;
             // A service that drains says so while teardown waits for it.
-            connected.session.status_line = status_line_in_a_terminal();
-            commands::teardown::run(connected, &cli.target, &mut stdout).await
+            commands::teardown::run(connected, &cli.target, &mut stdout, &mut status_out()).await
         }
         None => {
             let target_args = TargetArgs {
@@ -168,8 +171,11 @@ fn endpoint_of(target: &TargetArgs) -> traffic::ApiEndpoint {
 
 /// Where a headless command says what it waits for: stderr, when it is a terminal. A pipe gets
 /// only the report, the same every run.
-fn status_line_in_a_terminal() -> Option<StatusLine> {
-    std::io::stderr()
-        .is_terminal()
-        .then(|| StatusLine::new(|line| eprintln!("  … {line}")))
+fn status_out() -> impl FnMut(&str) {
+    let terminal = std::io::stderr().is_terminal();
+    move |line| {
+        if terminal {
+            eprintln!("  … {line}");
+        }
+    }
 }

@@ -6,10 +6,12 @@ use std::io::Write;
 use color_eyre::Result;
 use serde_json::json;
 
+use super::StatusOut;
 use super::target::confirm_aws;
 use crate::api::target::TargetKind;
 use crate::cli::{RunArgs, TargetArgs};
 use crate::session::connect::Connected;
+use crate::session::events::{Events, StepEvent, showing};
 use crate::session::recorded::Results;
 use crate::session::{Outcome, StepReport};
 use crate::user_error::UserError;
@@ -88,6 +90,7 @@ pub async fn run(
     target_args: &TargetArgs,
     args: &RunArgs,
     out: &mut impl Write,
+    status: StatusOut<'_>,
 ) -> Result<Vec<StepReport>> {
     let (replay, steps) = plan(&connected, args)?;
     confirm_aws(
@@ -100,7 +103,8 @@ pub async fn run(
     // the next session (the terminal UI would otherwise skip steps a fresh cloud never saw).
     let records_progress = !matches!(connected.session.target.kind, TargetKind::Embedded);
     replay_quietly(&connected, replay, args.update).await?;
-    let (reports, failure) = run_steps(&mut connected, steps, args, records_progress, out).await?;
+    let (reports, failure) =
+        run_steps(&mut connected, steps, args, records_progress, out, status).await?;
     if !args.json && failure.is_none() {
         write_summary(out, &reports)?;
     }
@@ -154,12 +158,20 @@ async fn run_steps(
     args: &RunArgs,
     records_progress: bool,
     out: &mut impl Write,
+    status: StatusOut<'_>,
 ) -> Result<(Vec<StepReport>, Option<String>)> {
     let key = connected.session.target.key();
     let mut reports = Vec::new();
     let mut failure = None;
     for i in steps {
-        let report = connected.session.run(i, args.update).await;
+        let (events, stream) = Events::channel();
+        let running = connected.session.run_with(i, args.update, &events);
+        let report = showing(running, stream, |event| {
+            if let StepEvent::Status(line) = event {
+                status(&line);
+            }
+        })
+        .await;
         let step = &connected.session.walkthrough.steps[i];
         write_report(out, args.json, i, step, &report)?;
         let ok = report.outcome.is_success();

@@ -5,15 +5,18 @@ use std::io::Write;
 use color_eyre::Result;
 use color_eyre::eyre::bail;
 
+use super::StatusOut;
 use super::target::confirm_aws;
 use crate::cli::TargetArgs;
 use crate::session::connect::Connected;
+use crate::session::events::{Events, StepEvent, showing};
 use crate::session::teardown::teardown;
 
 pub async fn run(
     connected: Connected,
     target_args: &TargetArgs,
     out: &mut impl Write,
+    status: StatusOut<'_>,
 ) -> Result<()> {
     confirm_aws(
         &connected.session,
@@ -24,15 +27,24 @@ pub async fn run(
     // Each deletion is said as it ends: on AWS, draining a service takes minutes.
     let mut unwritten = None;
     let all = 0..connected.session.walkthrough.steps.len();
-    let deletions = teardown(&connected.session, all, |d| {
-        let line = match &d.result {
-            Ok(how) => format!("✓ {:<44} {how}", d.what),
-            Err(e) => format!("✗ {:<44} {e}", d.what),
-        };
-        if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
-            unwritten.get_or_insert(e);
-        }
-    })
+    let (events, stream) = Events::channel();
+    let deletions = showing(
+        teardown(&connected.session, all, &events),
+        stream,
+        |event| {
+            let line = match event {
+                StepEvent::Deleted(d) => match &d.result {
+                    Ok(how) => format!("✓ {:<44} {how}", d.what),
+                    Err(e) => format!("✗ {:<44} {e}", d.what),
+                },
+                StepEvent::Status(line) => return status(&line),
+                _ => return,
+            };
+            if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+                unwritten.get_or_insert(e);
+            }
+        },
+    )
     .await;
     if let Some(e) = unwritten {
         return Err(e.into());

@@ -5,6 +5,7 @@
 
 pub mod connect;
 pub mod deployment_watch;
+pub mod events;
 pub mod progress;
 pub mod recorded;
 mod runner;
@@ -12,5 +13,5 @@ pub mod teardown;
 pub mod weighted_route;
 
 pub use runner::{
-    Outcome, Session, StatusLine, StepError, StepReport, differences, identifiers, inside_the_vpc,
+    Outcome, Session, StepError, StepReport, differences, identifiers, inside_the_vpc,
 };

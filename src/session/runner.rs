@@ -17,6 +17,7 @@ pub use compare::{differences, identifiers};
 pub use observe::inside_the_vpc;
 
 use super::deployment_watch::DeploymentReport;
+use super::events::{Events, StepEvent};
 use crate::api::call::{send, send_json};
 use crate::api::capture::Exchange;
 use crate::api::error::CallError;
@@ -48,6 +49,8 @@ pub enum Outcome {
     Deployed(DeploymentReport),
     /// Nothing to call.
     Read,
+    /// A teardown deleted (or found gone) this many resources.
+    TornDown(usize),
     /// What the step shows can only be seen elsewhere (on AWS, inside the VPC): where.
     Elsewhere(String),
     Failed(StepError),
@@ -76,6 +79,7 @@ impl Outcome {
             Outcome::Observed(s) => observed(s),
             Outcome::Deployed(d) => d.label(),
             Outcome::Read => "read".into(),
+            Outcome::TornDown(n) => format!("{n} deletions"),
             Outcome::Elsewhere(where_) => where_.clone(),
             Outcome::Failed(e) => e.to_string(),
         }
@@ -123,28 +127,6 @@ pub struct StepReport {
     pub elapsed: Duration,
 }
 
-/// Told, while a long step runs, what it is doing now: one line each time that changes (a
-/// followed deployment's status, stage and split). A headless run in a terminal prints it, so
-/// a bake of minutes on AWS does not pass in silence.
-#[derive(Clone)]
-pub struct StatusLine(Arc<dyn Fn(&str) + Send + Sync>);
-
-impl StatusLine {
-    pub fn new(tell: impl Fn(&str) + Send + Sync + 'static) -> StatusLine {
-        StatusLine(Arc::new(tell))
-    }
-
-    pub fn tell(&self, line: &str) {
-        (self.0)(line);
-    }
-}
-
-impl std::fmt::Debug for StatusLine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("StatusLine")
-    }
-}
-
 /// A walkthrough bound to a target.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -158,8 +140,6 @@ pub struct Session {
     /// What steps taught the session (the revisions their RegisterTaskDefinition registered,
     /// see `Step::revision_var`), shared by the session's clones.
     learned: Arc<Mutex<Vars>>,
-    /// Where a long step says what it is doing, if anyone listens.
-    pub status_line: Option<StatusLine>,
 }
 
 impl Session {
@@ -179,7 +159,6 @@ impl Session {
             edits: BTreeMap::new(),
             tag: None,
             learned: Arc::default(),
-            status_line: None,
         }
     }
 
@@ -248,6 +227,20 @@ impl Session {
 
     /// Runs step `index`. With `update`, a resource that differs is updated to the step's spec.
     pub async fn run(&self, index: usize, update: bool) -> StepReport {
+        self.run_with(index, update, &Events::none()).await
+    }
+
+    /// Runs step `index`, whatever its kind, telling `events` what it does as it goes and,
+    /// last, how it ended: the one way every front end runs a step.
+    pub async fn run_with(&self, index: usize, update: bool, events: &Events) -> StepReport {
+        // On the heap: every step kind's future together is large, and the caller's future is
+        // often on a thread's stack (a test's, a blocking front end's).
+        let report = Box::pin(self.run_kind(index, update, events)).await;
+        events.send(StepEvent::Finished(index, Box::new(report.clone())));
+        report
+    }
+
+    async fn run_kind(&self, index: usize, update: bool, events: &Events) -> StepReport {
         let started = Instant::now();
         let mut report = StepReport {
             outcome: Outcome::Read,
@@ -262,7 +255,8 @@ impl Session {
             return report;
         };
         match &step.kind {
-            StepKind::Info | StepKind::Teardown => {}
+            StepKind::Info => {}
+            StepKind::Teardown => report.outcome = self.tear_down_chapter_of(index, events).await,
             StepKind::Traffic {
                 service: Some(service),
                 ..
@@ -278,7 +272,7 @@ impl Session {
                 service,
                 requester,
                 expect,
-            } => report.outcome = self.deployment(service, requester, expect).await,
+            } => report.outcome = self.deployment(service, requester, expect, events).await,
             StepKind::Api { verify, .. } => {
                 let prepared = match self.prepare_learning(index).await {
                     Some(Ok(p)) => self.tagged(p),

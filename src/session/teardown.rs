@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 
 use crate::walkthrough::input;
 mod cloud_map;
-use super::runner::{Session, identifiers};
+use super::events::{Events, StepEvent};
+use super::runner::{Outcome, Session, StepError, identifiers};
 use crate::api::call::{CallRequest, send, send_json};
 use crate::api::error::CallError;
 use crate::model::{appmesh, ecs};
@@ -49,10 +50,10 @@ const WAIT_BOUND: Duration = Duration::from_secs(600);
 /// off to this, a few calls a minute on AWS.
 const MAX_CHECK_INTERVAL: Duration = Duration::from_secs(5);
 
-/// A wait for ECS to finish a deletion: bounded, backing off, and said on the session's status
+/// A wait for ECS to finish a deletion: bounded, backing off, and told to the step's events
 /// line (in a terminal) each time what it waits on changes.
 struct Wait<'a> {
-    session: &'a Session,
+    events: &'a Events,
     what: String,
     told: String,
     deadline: Instant,
@@ -60,9 +61,9 @@ struct Wait<'a> {
 }
 
 impl<'a> Wait<'a> {
-    fn new(session: &'a Session, what: String) -> Wait<'a> {
+    fn new(events: &'a Events, what: String) -> Wait<'a> {
         Wait {
-            session,
+            events,
             what,
             told: String::new(),
             deadline: Instant::now() + WAIT_BOUND,
@@ -75,9 +76,7 @@ impl<'a> Wait<'a> {
         if state == self.told {
             return;
         }
-        if let Some(status_line) = &self.session.status_line {
-            status_line.tell(&format!("{}: {state}", self.what));
-        }
+        self.events.status(format!("{}: {state}", self.what));
         self.told = state.to_string();
     }
 
@@ -101,16 +100,12 @@ impl<'a> Wait<'a> {
     }
 }
 
-/// Tears down what the steps in `steps` (indexes: a chapter's, or all) create; `progress` is
-/// told about each deletion as it happens.
-pub async fn teardown(
-    session: &Session,
-    steps: Range<usize>,
-    mut progress: impl FnMut(&Deletion),
-) -> Vec<Deletion> {
+/// Tears down what the steps in `steps` (indexes: a chapter's, or all) create; `events` is
+/// told about each deletion as it ends, and what each wait waits on.
+pub async fn teardown(session: &Session, steps: Range<usize>, events: &Events) -> Vec<Deletion> {
     let mut done = Vec::new();
-    let mut record = |d: Deletion, done: &mut Vec<Deletion>| {
-        progress(&d);
+    let record = |d: Deletion, done: &mut Vec<Deletion>| {
+        events.send(StepEvent::Deleted(d.clone()));
         done.push(d);
     };
     let all = &session.walkthrough.steps;
@@ -143,12 +138,12 @@ pub async fn teardown(
             }
             (AwsService::Ecs, "RunTask") => {
                 let what = format!("tasks started by {}", started_by(want));
-                let result = stop_started_tasks(session, want).await;
+                let result = stop_started_tasks(session, want, events).await;
                 record(Deletion { what, result }, &mut done);
             }
             (AwsService::Ecs, "CreateService") => {
                 let what = format!("ECS service {}", name_of(want));
-                let result = delete_service(session, want).await;
+                let result = delete_service(session, want, events).await;
                 record(Deletion { what, result }, &mut done);
             }
             (AwsService::Ecs, "RegisterTaskDefinition") => {
@@ -236,7 +231,11 @@ fn started_by(want: &Value) -> &str {
 
 /// Stops the tasks a RunTask step started (found by its `startedBy`) and waits (bounded by
 /// [`WAIT_BOUND`]) until they are STOPPED, so that the cluster can go.
-async fn stop_started_tasks(session: &Session, want: &Value) -> Result<&'static str, String> {
+async fn stop_started_tasks(
+    session: &Session,
+    want: &Value,
+    events: &Events,
+) -> Result<&'static str, String> {
     let cluster = want.get("cluster").cloned().unwrap_or(json!("default"));
     let Some(started_by) = want.get("startedBy").cloned() else {
         return Err("the RunTask step sets no startedBy: stop its tasks by hand".into());
@@ -274,7 +273,7 @@ async fn stop_started_tasks(session: &Session, want: &Value) -> Result<&'static 
             .map_err(|e| e.to_string())?;
     }
     let what = format!("tasks started by {}", started_by.as_str().unwrap_or("?"));
-    let mut wait = Wait::new(session, what);
+    let mut wait = Wait::new(events, what);
     loop {
         let described = ecs_json("DescribeTasks", json!({"cluster": cluster, "tasks": arns}))
             .await
@@ -299,7 +298,11 @@ async fn stop_started_tasks(session: &Session, want: &Value) -> Result<&'static 
 
 /// Scales the service to 0, deletes it, and waits (bounded by [`WAIT_BOUND`]) until it is
 /// INACTIVE, so that the cluster can go.
-async fn delete_service(session: &Session, want: &Value) -> Result<&'static str, String> {
+async fn delete_service(
+    session: &Session,
+    want: &Value,
+    events: &Events,
+) -> Result<&'static str, String> {
     let cluster = want.get("cluster").cloned().unwrap_or(json!("default"));
     let service = want.get("serviceName").cloned().unwrap_or(Value::Null);
     let scale = ecs::Request::decode(
@@ -318,7 +321,7 @@ async fn delete_service(session: &Session, want: &Value) -> Result<&'static str,
     )
     .map_err(|e| e.to_string())?;
     let result = outcome(send(&session.target, CallRequest::Ecs(delete)).await.0)?;
-    let mut wait = Wait::new(session, format!("ECS service {}", service_name(&service)));
+    let mut wait = Wait::new(events, format!("ECS service {}", service_name(&service)));
     loop {
         let describe = ecs::Request::decode(
             "DescribeServices",
@@ -394,4 +397,28 @@ async fn deregister_family(session: &Session, family: &str) -> Vec<Deletion> {
         });
     }
     out
+}
+
+impl Session {
+    /// The teardown step `index`: deletes what its chapter's steps created (all steps', in a
+    /// walkthrough without chapters); done when every deletion went (or was gone already).
+    pub(super) async fn tear_down_chapter_of(&self, index: usize, events: &Events) -> Outcome {
+        let steps = self
+            .walkthrough
+            .chapter_of(index)
+            .map_or(0..self.walkthrough.steps.len(), |c| c.steps);
+        let deletions = teardown(self, steps, events).await;
+        let failures: Vec<String> = deletions
+            .iter()
+            .filter_map(|d| d.result.as_ref().err().map(|e| format!("{}: {e}", d.what)))
+            .collect();
+        if failures.is_empty() {
+            Outcome::TornDown(deletions.len())
+        } else {
+            Outcome::Failed(StepError {
+                code: None,
+                message: failures.join("\n"),
+            })
+        }
+    }
 }

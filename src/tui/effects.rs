@@ -18,12 +18,12 @@ use super::deployment;
 use super::inputs::{edit_text_of, inputs_of};
 use super::resilience::ResiliencePoll;
 use super::resource_tree;
-use super::teardown_step;
 use crate::api::route_weights;
 use crate::canary::{CanaryPlan, StageEvent};
 use crate::dataplane::faults::{Fault, FaultSwitch};
 use crate::dataplane::hosts::Hosts;
 use crate::load::traffic::{Traffic, TrafficConfig};
+use crate::session::events::{Events, StepEvent};
 use crate::session::progress::{Demo, Progress};
 use crate::session::weighted_route::weighted_route;
 use crate::session::{Outcome, Session, StepError, StepReport};
@@ -268,17 +268,28 @@ impl Effects {
         }
     }
 
-    /// Runs step `index` within the step timeout and reports it.
+    /// Runs step `index` through the session's step runner and shows what it tells: its
+    /// status lines and deletions as toasts, then its report. A teardown (which on AWS waits
+    /// for services to drain, minutes) has no timeout; any other step has the step timeout.
     fn run_step(&self, index: usize, update: bool) {
         let session = self.session();
         let tx = self.tx.clone();
+        let teardown = matches!(
+            session.walkthrough.steps.get(index).map(|s| &s.kind),
+            Some(StepKind::Teardown)
+        );
         tokio::spawn(async move {
-            let report = match tokio::time::timeout(STEP_TIMEOUT, session.run(index, update)).await
-            {
-                Ok(report) => report,
-                Err(_) => failed(format!("no answer within {} s", STEP_TIMEOUT.as_secs())),
-            };
-            let _ = tx.send(Msg::StepFinished(index, Box::new(report)));
+            let (events, stream) = Events::channel();
+            let shown = tokio::spawn(show_step_events(stream, tx.clone(), teardown));
+            let running = session.run_with(index, update, &events);
+            if teardown {
+                running.await;
+            } else if tokio::time::timeout(STEP_TIMEOUT, running).await.is_err() {
+                let late = failed(format!("no answer within {} s", STEP_TIMEOUT.as_secs()));
+                events.send(StepEvent::Finished(index, Box::new(late)));
+            }
+            drop(events);
+            let _ = shown.await;
             // What the step learned (a revision, an ARN) fills later steps' inputs.
             let step = &session.walkthrough.steps[index];
             if step.revision_var.is_some() || !step.learn.is_empty() {
@@ -371,17 +382,12 @@ impl Effects {
         }));
     }
 
-    /// The teardown step `index`: deletes what its chapter created, then reports as a step.
+    /// The teardown step `index`: the traffic stops, what the presenter set is forgotten, and
+    /// the step runner deletes what the chapter created.
     fn tear_down_chapter(&self, index: usize) {
-        let session = self.session();
-        // A chapter's teardown removes what that chapter's steps created.
-        let steps = session
-            .walkthrough
-            .chapter_of(index)
-            .map_or(0..session.walkthrough.steps.len(), |c| c.steps);
         self.stop_traffic();
         self.remember_demo(|d| *d = Demo::default());
-        tokio::spawn(teardown_step::run(session, steps, index, self.tx.clone()));
+        self.run_step(index, false);
     }
 
     fn mark_done(&self, id: &str) {
@@ -583,6 +589,36 @@ fn remember_demo(
     }
 }
 
+/// A step's events as the UI shows them: toasts while it runs, then its report (after a
+/// teardown, the traffic pane is told the traffic is gone first).
+async fn show_step_events(
+    mut stream: tokio::sync::mpsc::UnboundedReceiver<StepEvent>,
+    tx: UnboundedSender<Msg>,
+    teardown: bool,
+) {
+    while let Some(event) = stream.recv().await {
+        let msg = match event {
+            StepEvent::Status(line) if teardown => Msg::Toast(format!("teardown: {line}")),
+            StepEvent::Status(line) => Msg::Toast(line),
+            StepEvent::Deleted(d) => Msg::Toast(match &d.result {
+                Ok(how) => format!("teardown: ✓ {} {how}", d.what),
+                Err(e) => format!("teardown: ✗ {}: {e}", d.what),
+            }),
+            StepEvent::Poll(_) => continue,
+            StepEvent::Finished(index, report) => {
+                if teardown {
+                    let _ = tx.send(Msg::TrafficStopped(format!(
+                        "teardown: {}",
+                        report.outcome.label()
+                    )));
+                }
+                Msg::StepFinished(index, report)
+            }
+        };
+        let _ = tx.send(msg);
+    }
+}
+
 /// OSC 52: the terminal puts the text on the clipboard, even over SSH.
 fn copy_to_clipboard(text: String) {
     let _ = crossterm::execute!(
@@ -605,16 +641,6 @@ async fn show_moved_weights(session: &Session, tx: &UnboundedSender<Msg>, weight
         .collect();
     let _ = tx.send(Msg::Weights(weights));
     let _ = tx.send(Msg::Toast(format!("UpdateRoute: {}", split.join(" / "))));
-}
-
-pub(super) fn done() -> StepReport {
-    StepReport {
-        outcome: Outcome::Done,
-        prepared: None,
-        cli: None,
-        exchange: None,
-        elapsed: Duration::ZERO,
-    }
 }
 
 pub(super) fn failed(message: String) -> StepReport {

@@ -15,7 +15,6 @@ pub mod resilience;
 pub mod resource_tree;
 pub mod resources_pane;
 pub mod svg;
-mod teardown_step;
 pub mod terminal;
 pub mod theme;
 pub mod traffic_view;

@@ -88,7 +88,7 @@ async fn run_steps(session: &Session, dir: &std::path::Path, steps: &RunArgs) {
         state_dir: dir.to_path_buf(),
     };
     let mut out = Vec::new();
-    let reports = run::run(connected, &Default::default(), steps, &mut out)
+    let reports = run::run(connected, &Default::default(), steps, &mut out, &mut |_| {})
         .await
         .unwrap();
     let text = String::from_utf8(out).unwrap();

@@ -13,9 +13,10 @@ use meshwalk::embedded::EmbeddedCloud;
 use meshwalk::load::stats::{Summary, VersionStats};
 use meshwalk::session::connect::Connected;
 use meshwalk::session::deployment_watch::Poll;
+use meshwalk::session::events::Events;
 use meshwalk::session::progress::Progress;
 use meshwalk::session::teardown::teardown;
-use meshwalk::session::{Outcome, Session, StatusLine};
+use meshwalk::session::{Outcome, Session};
 use meshwalk::tui::app::{App, Msg};
 use meshwalk::tui::deployment::DeploymentView;
 use meshwalk::tui::effects::Effects;
@@ -80,13 +81,9 @@ fn the_walkthrough_has_two_chapters_and_chapter_qualified_names() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
-    let (_cloud, mut session) = session(60.0).await;
+    let (_cloud, session) = session(60.0).await;
     // What a headless run in a terminal prints while a deployment step waits.
-    let told = std::sync::Arc::new(parking_lot::Mutex::new(Vec::<String>::new()));
-    let sink = told.clone();
-    session.status_line = Some(StatusLine::new(move |line| {
-        sink.lock().push(line.to_string());
-    }));
+    let mut told = Vec::<String>::new();
     let dir = tempfile::tempdir().unwrap();
     let mut out = Vec::new();
     let reports = run::run(
@@ -94,6 +91,7 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
         &Default::default(),
         &chapter_2(),
         &mut out,
+        &mut |line| told.push(line.to_string()),
     )
     .await
     .unwrap();
@@ -144,7 +142,6 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
         "{canary:#?}"
     );
     // The status line followed the canary through its stages, each told once.
-    let told = told.lock().clone();
     let canary_bake = told
         .iter()
         .position(|l| l.contains(&format!("{} 10%", canary.target)))
@@ -186,6 +183,7 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
         &Default::default(),
         &chapter_2(),
         &mut out,
+        &mut |_| {},
     )
     .await
     .unwrap();
@@ -203,7 +201,7 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
     assert_eq!(tds.task_definition_arns().len(), 4, "{tds:?}");
 
     let chapter = session.walkthrough.chapters()[1].steps.clone();
-    let deletions = teardown(&session, chapter.clone(), |_| {}).await;
+    let deletions = teardown(&session, chapter.clone(), &Events::none()).await;
     assert!(deletions.iter().all(|d| d.result.is_ok()), "{deletions:#?}");
     assert!(
         deletions
@@ -246,7 +244,7 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
         tasks.is_err() || tasks.unwrap().task_arns().is_empty(),
         "no task is left"
     );
-    let again = teardown(&session, chapter, |_| {}).await;
+    let again = teardown(&session, chapter, &Events::none()).await;
     assert!(
         again.iter().all(|d| d.result == Ok("already gone")),
         "{again:#?}"

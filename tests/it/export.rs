@@ -195,9 +195,15 @@ async fn the_handout_shows_recorded_results_and_says_what_has_not_run() {
         to: Some("2".into()),
         ..RunArgs::default()
     };
-    run::run(connected, &Default::default(), &args, &mut Vec::new())
-        .await
-        .unwrap();
+    run::run(
+        connected,
+        &Default::default(),
+        &args,
+        &mut Vec::new(),
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
 
     let results = Results::load(state.path());
     let handout = exported(&session, ExportFormat::Md, Some("3"), &results);

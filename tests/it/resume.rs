@@ -52,6 +52,7 @@ async fn a_headless_run_on_the_embedded_cloud_leaves_the_ui_at_step_one() {
             ..RunArgs::default()
         },
         &mut out,
+        &mut |_| {},
     )
     .await
     .unwrap();

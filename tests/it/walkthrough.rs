@@ -10,9 +10,10 @@ use meshwalk::dataplane::DataPlaneConfig;
 use meshwalk::dataplane::faults::Fault;
 use meshwalk::embedded::EmbeddedCloud;
 use meshwalk::session::connect::Connected;
+use meshwalk::session::events::{Events, StepEvent};
 use meshwalk::session::progress::Progress;
 use meshwalk::session::teardown::teardown;
-use meshwalk::session::{Outcome, Session, StatusLine, StepReport};
+use meshwalk::session::{Outcome, Session, StepReport};
 use meshwalk::tui::app::{App, Msg};
 use meshwalk::tui::effects::Effects;
 use meshwalk::walkthrough::{StepKind, Walkthrough, input};
@@ -50,6 +51,7 @@ async fn run_chapter_1(session: &Session) -> (Vec<StepReport>, String) {
         &Default::default(),
         &chapter_1,
         &mut out,
+        &mut |_| {},
     )
     .await
     .unwrap();
@@ -136,7 +138,7 @@ async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
     );
 
     let chapter = session.walkthrough.chapters()[0].steps.clone();
-    let deletions = teardown(&session, chapter.clone(), |_| {}).await;
+    let deletions = teardown(&session, chapter.clone(), &Events::none()).await;
     assert!(deletions.iter().all(|d| d.result.is_ok()), "{deletions:?}");
     // The task the resilience section started outside any service is stopped too.
     assert!(
@@ -173,7 +175,7 @@ async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
         .unwrap();
     assert!(tds.task_definition_arns().is_empty());
     // Safe to repeat.
-    let again = teardown(&session, chapter, |_| {}).await;
+    let again = teardown(&session, chapter, &Events::none()).await;
     assert!(
         again.iter().all(|d| d.result == Ok("already gone")),
         "{again:?}"
@@ -195,7 +197,7 @@ async fn chapter_1_runs_again_after_a_teardown_by_another_session() {
             reports.iter().all(|r| r.outcome.is_done()),
             "round {round}: {text}"
         );
-        let deletions = teardown(&new_session(), chapter.clone(), |_| {}).await;
+        let deletions = teardown(&new_session(), chapter.clone(), &Events::none()).await;
         assert!(
             deletions.iter().all(|d| d.result.is_ok()),
             "round {round}: {deletions:?}"
@@ -212,27 +214,34 @@ async fn chapter_1_runs_again_after_a_teardown_by_another_session() {
     }
 }
 
-/// On AWS a service drains for minutes: teardown says, on the session's status line (stderr in
-/// a terminal), what it waits for, each state once. Here a request held 1 s by an injected
+/// On AWS a service drains for minutes: teardown tells its events (stderr in a terminal, for a
+/// headless run) what it waits for, each state once. Here a request held 1 s by an injected
 /// delay keeps distributor v1's task stopping, and so its service draining, that long.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn teardown_says_what_it_waits_for_while_a_service_drains() {
-    let (_cloud, mut session, slow) = chapter_1_with_a_slow_answer_in_flight().await;
-    let told = std::sync::Arc::new(parking_lot::Mutex::new(Vec::<String>::new()));
-    let sink = told.clone();
-    session.status_line = Some(StatusLine::new(move |line| {
-        sink.lock().push(line.to_string());
-    }));
+    let (_cloud, session, slow) = chapter_1_with_a_slow_answer_in_flight().await;
+    let (events, mut stream) = Events::channel();
 
     let chapter = session.walkthrough.chapters()[0].steps.clone();
-    let deletions = teardown(&session, chapter, |_| {}).await;
+    let deletions = teardown(&session, chapter, &events).await;
     assert!(deletions.iter().all(|d| d.result.is_ok()), "{deletions:?}");
     let (status, body) = slow.await.unwrap();
     assert_eq!(
         status, 200,
         "the answer in flight is given before its task stops: {body}"
     );
-    let told = told.lock();
+    drop(events);
+    let mut told = Vec::new();
+    let mut deleted = Vec::new();
+    while let Some(event) = stream.recv().await {
+        match event {
+            StepEvent::Status(line) => told.push(line),
+            StepEvent::Deleted(d) => deleted.push(d),
+            other => panic!("a teardown tells statuses and deletions, not {other:?}"),
+        }
+    }
+    // Every deletion is told as it ends, in the order done.
+    assert_eq!(deleted, deletions);
     assert!(
         told.iter()
             .any(|line| line.starts_with("ECS service distributor-v1: DRAINING, ")),
@@ -350,6 +359,7 @@ async fn a_changed_spec_is_reported_and_can_be_applied() {
         &Default::default(),
         &to_route,
         &mut Vec::new(),
+        &mut |_| {},
     )
     .await
     .unwrap();
@@ -462,9 +472,15 @@ async fn run_step_n_on_the_embedded_cloud_replays_the_steps_before_it() {
         ..RunArgs::default()
     };
     let mut out = Vec::new();
-    let reports = run::run(connected(&session), &Default::default(), &args, &mut out)
-        .await
-        .unwrap();
+    let reports = run::run(
+        connected(&session),
+        &Default::default(),
+        &args,
+        &mut out,
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(reports.len(), 1, "only step 9 is reported");
     assert_eq!(
         reports[0].outcome,

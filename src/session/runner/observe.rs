@@ -7,6 +7,7 @@ use super::{Outcome, Session, StepError, VERIFY_PATIENCE, observed};
 use crate::api::requester;
 use crate::load::traffic::{Traffic, TrafficConfig};
 use crate::session::deployment_watch;
+use crate::session::events::{Events, StepEvent};
 use crate::walkthrough::step::RequesterRef;
 
 impl Session {
@@ -61,6 +62,7 @@ impl Session {
         service: &str,
         requester: &RequesterRef,
         expect: &str,
+        events: &Events,
     ) -> Outcome {
         let cluster = match self.vars().substitute(&requester.cluster) {
             Ok(c) => c,
@@ -69,12 +71,10 @@ impl Session {
         let ecs = &self.target.ecs;
         let mut told = String::new();
         let on_poll = |poll: &deployment_watch::Poll| {
-            let Some(status_line) = &self.status_line else {
-                return;
-            };
+            events.send(StepEvent::Poll(Box::new(poll.clone())));
             let line = format!("{service}: {}", poll.label());
             if line != told {
-                status_line.tell(&line);
+                events.status(line.clone());
                 told = line;
             }
         };
