@@ -24,7 +24,7 @@ use crate::support::*;
 
 /// A session of the built-in walkthrough signed with `account`'s keys, as `meshwalk run
 /// --endpoint-url` with the account's keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
-async fn session_of(cloud: &EmbeddedCloud, account: &Credentials) -> Session {
+pub async fn session_of(cloud: &EmbeddedCloud, account: &Credentials) -> Session {
     let credentials = SdkCredentials::new(
         &account.access_key_id,
         &account.secret_access_key,
@@ -46,7 +46,7 @@ async fn session_of(cloud: &EmbeddedCloud, account: &Credentials) -> Session {
 }
 
 /// The whole control and data plane with these accounts, `tune`d.
-async fn room(accounts: &[Credentials], tune: impl FnOnce(&mut CloudConfig)) -> EmbeddedCloud {
+pub async fn room(accounts: &[Credentials], tune: impl FnOnce(&mut CloudConfig)) -> EmbeddedCloud {
     let mut config = CloudConfig {
         accounts: Some(accounts.to_vec()),
         ..test_config()
@@ -96,7 +96,7 @@ async fn run_steps(session: &Session, dir: &std::path::Path, steps: &RunArgs) {
 }
 
 /// Where the account's chapter 1 requester listens.
-async fn requester_url(session: &Session) -> String {
+pub async fn requester_url(session: &Session) -> String {
     let port = service_host_port(&session.target.ecs, "requester", 9080).await;
     format!("http://127.0.0.1:{port}/")
 }
@@ -120,7 +120,7 @@ async fn task_ids(session: &Session) -> Vec<String> {
 
 /// `n` requests through a requester: how many succeeded, and the distributor tasks that
 /// answered.
-async fn drive(url: &str, n: usize) -> (usize, Vec<String>) {
+pub async fn drive(url: &str, n: usize) -> (usize, Vec<String>) {
     let (ok, tasks, _) = drive_and_read(url, n).await;
     (ok, tasks)
 }

@@ -31,6 +31,7 @@ mod raw_http;
 mod resume;
 mod service_connect;
 mod service_connect_traffic;
+mod sessions;
 mod support;
 mod traffic_command;
 mod tui_autopilot;
