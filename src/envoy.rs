@@ -5,3 +5,8 @@
 /// The proxy's egress listener (`proxyConfiguration` `ProxyEgressPort`), where the app's
 /// outbound calls are redirected.
 pub const EGRESS_PORT: i32 = 15001;
+
+/// Envoy's body for a request its circuit breaker turned away (which the load generator tells
+/// apart from a failure of the app).
+pub const OVERFLOW_BODY: &str =
+    "upstream connect error or disconnect/reset before headers. reset reason: overflow";

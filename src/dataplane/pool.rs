@@ -10,9 +10,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::hosts::HostState;
 use crate::model::appmesh as am;
 
-/// Envoy's body for a request its circuit breaker turned away.
-pub const OVERFLOW_BODY: &str =
-    "upstream connect error or disconnect/reset before headers. reset reason: overflow";
+pub use crate::envoy::OVERFLOW_BODY;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolLimits {

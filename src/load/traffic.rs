@@ -252,9 +252,9 @@ mod tests {
 
     #[test]
     fn overflow_answers_are_told_apart() {
-        let envoy = crate::dataplane::pool::OVERFLOW_BODY.as_bytes();
+        let envoy = crate::envoy::OVERFLOW_BODY.as_bytes();
         assert!(is_overflow(envoy));
-        let relayed = serde_json::json!({"distributor": crate::dataplane::pool::OVERFLOW_BODY});
+        let relayed = serde_json::json!({"distributor": crate::envoy::OVERFLOW_BODY});
         assert!(is_overflow(relayed.to_string().as_bytes()));
         assert!(!is_overflow(b"upstream request timeout"));
     }

@@ -6,6 +6,7 @@
 pub mod connect;
 pub mod deployment_watch;
 pub mod events;
+pub mod local_cloud;
 pub mod progress;
 pub mod recorded;
 mod runner;

@@ -13,8 +13,8 @@ mod input;
 use super::deployment::DeploymentView;
 use super::layout::{Areas, Shape};
 use crate::canary::{CanaryPlan, StageEvent};
-use crate::dataplane::hosts::HostView;
 use crate::load::traffic::Sample;
+pub use crate::session::local_cloud::{HostHealth, ResilienceEvent, ResilienceView};
 use crate::session::{Outcome, StepReport};
 
 /// Where a step stands.
@@ -178,40 +178,6 @@ pub struct TrafficView {
     /// The requester the traffic goes through (`cluster/service`), as the step that started
     /// it named it.
     pub requester: Option<String>,
-}
-
-/// What resilience did to the hosts, as the embedded data plane last told it (nothing
-/// elsewhere: a remote data plane keeps that to itself).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ResilienceView {
-    pub hosts: Vec<HostView>,
-    /// The newest events last: (traffic time in s, virtual node, task id, what happened).
-    pub events: Vec<ResilienceEvent>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResilienceEvent {
-    /// How long before the poll that reported it.
-    pub ago: std::time::Duration,
-    pub node: String,
-    pub task: String,
-    pub what: String,
-}
-
-impl ResilienceView {
-    /// How many of a virtual node's tasks are ejected, and how many fail their health checks.
-    pub fn marks(&self, node: &str) -> (usize, usize) {
-        let of_node = || self.hosts.iter().filter(move |h| h.node == node);
-        (
-            of_node().filter(|h| h.ejected_for.is_some()).count(),
-            of_node().filter(|h| !h.healthy).count(),
-        )
-    }
-
-    /// Requests the connection pools turned away, all tasks together.
-    pub fn overflowed(&self) -> u64 {
-        self.hosts.iter().map(|h| h.overflowed).sum()
-    }
 }
 
 /// The canary autopilot, as the traffic pane shows it.

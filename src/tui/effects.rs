@@ -16,14 +16,12 @@ use super::app::{
 use super::autopilot::{self, Flight, SampleTap};
 use super::deployment;
 use super::inputs::{edit_text_of, inputs_of};
-use super::resilience::ResiliencePoll;
 use super::resource_tree;
 use crate::api::route_weights;
 use crate::canary::{CanaryPlan, StageEvent};
-use crate::dataplane::faults::{Fault, FaultSwitch};
-use crate::dataplane::hosts::Hosts;
 use crate::load::traffic::{Traffic, TrafficConfig};
 use crate::session::events::{Events, StepEvent};
+use crate::session::local_cloud::LocalCloud;
 use crate::session::progress::{Demo, Progress};
 use crate::session::weighted_route::weighted_route;
 use crate::session::{Outcome, Session, StepError, StepReport};
@@ -37,20 +35,17 @@ pub struct Effects {
     pub traffic_rps: f64,
     session: Arc<Mutex<Session>>,
     tx: UnboundedSender<Msg>,
-    faults: Option<FaultSwitch>,
+    /// The embedded cloud this session runs on, if it does: its faults, resilience, clock.
+    cloud: Option<LocalCloud>,
     traffic: Arc<Mutex<Option<Traffic>>>,
     forwarder: Mutex<Option<JoinHandle<()>>>,
     progress: Arc<Mutex<Progress>>,
     state_dir: PathBuf,
-    /// The embedded data plane's hosts, whose ejections and health the panes show.
-    hosts: Option<Arc<Hosts>>,
     autopilot: Mutex<Option<Flight>>,
     tap: SampleTap,
     /// Counts the weight changes sent. A refresh that read the route before the latest one
     /// must not put its stale weights back on screen.
     weights_sent: Arc<AtomicU64>,
-    /// The embedded cloud's clock scale, for chapter 2's bake countdowns.
-    pub clock_scale: f64,
     /// Chapter 2's service watcher, and the deployment it last saw (what `R` rolls back).
     watch: Mutex<Option<JoinHandle<()>>>,
     watched_deployment: Arc<Mutex<Option<String>>>,
@@ -61,32 +56,29 @@ impl Effects {
         session: Session,
         progress: Progress,
         state_dir: PathBuf,
-        faults: Option<FaultSwitch>,
+        cloud: Option<LocalCloud>,
         tx: UnboundedSender<Msg>,
     ) -> Effects {
         Effects {
             traffic_rps: 50.0,
             session: Arc::new(Mutex::new(session)),
             tx,
-            faults,
+            cloud,
             traffic: Arc::new(Mutex::new(None)),
             forwarder: Mutex::new(None),
             progress: Arc::new(Mutex::new(progress)),
             state_dir,
-            hosts: None,
             autopilot: Mutex::new(None),
             tap: SampleTap::default(),
             weights_sent: Arc::default(),
-            clock_scale: 1.0,
             watch: Mutex::new(None),
             watched_deployment: Arc::default(),
         }
     }
 
-    /// Shows what the embedded data plane's resilience does to these hosts.
-    pub fn watch_hosts(mut self, hosts: Arc<Hosts>) -> Effects {
-        self.hosts = Some(hosts);
-        self
+    /// The embedded cloud's clock scale (1 elsewhere), for chapter 2's bake countdowns.
+    pub fn clock_scale(&self) -> f64 {
+        self.cloud.as_ref().map_or(1.0, LocalCloud::clock_scale)
     }
 
     fn session(&self) -> Session {
@@ -366,13 +358,13 @@ impl Effects {
 
     /// The `f` key: v2's faults on or off, where the embedded cloud can inject them.
     fn switch_fault(&self, on: bool) {
-        let Some(switch) = &self.faults else {
+        let Some(cloud) = &self.cloud else {
             let _ = self.tx.send(Msg::Toast(
                 "fault injection needs the embedded cloud".into(),
             ));
             return;
         };
-        set_fault(switch, on);
+        cloud.set_v2_fault(on);
         self.remember_demo(|d| d.fault = on);
         let _ = self.tx.send(Msg::FaultSet(on));
         let _ = self.tx.send(Msg::Toast(if on {
@@ -402,8 +394,8 @@ impl Effects {
     }
     /// Puts the route's weights and the fault switch back as the presenter had them.
     fn restore_demo(&self, weights: Option<Weights>, fault: bool) {
-        if let Some(switch) = &self.faults {
-            set_fault(switch, fault);
+        if let Some(cloud) = &self.cloud {
+            cloud.set_v2_fault(fault);
             let _ = self.tx.send(Msg::FaultSet(fault));
         }
         let Some(weights) = weights else { return };
@@ -431,7 +423,7 @@ impl Effects {
             deployment::spawn(
                 session,
                 watch,
-                self.clock_scale,
+                self.clock_scale(),
                 self.tx.clone(),
                 self.watched_deployment.clone(),
             )
@@ -470,7 +462,8 @@ impl Effects {
         let tx = self.tx.clone();
         let slot = self.traffic.clone();
         let rps = self.traffic_rps;
-        let (tap, hosts) = (self.tap.clone(), self.hosts.clone());
+        let tap = self.tap.clone();
+        let mut resilience = self.cloud.as_ref().map(LocalCloud::resilience);
         let handle = tokio::spawn(async move {
             let uri = match session
                 .requester_url(&requester, Duration::from_secs(30))
@@ -488,7 +481,6 @@ impl Effects {
             config.rps = rps;
             let (samples_tx, mut samples) = tokio::sync::mpsc::channel(64);
             *slot.lock() = Some(Traffic::start(config, samples_tx));
-            let mut resilience = ResiliencePoll::new(hosts, &session.target.account);
             let mut poll = tokio::time::interval(Duration::from_secs(1));
             loop {
                 tokio::select! {
@@ -502,7 +494,7 @@ impl Effects {
                         }
                     }
                     _ = poll.tick() => {
-                        if let Some(view) = resilience.changed() {
+                        if let Some(view) = resilience.as_mut().and_then(|r| r.changed()) {
                             let _ = tx.send(Msg::Resilience(view));
                         }
                     }
@@ -564,15 +556,6 @@ impl Effects {
         }
         drop(self.traffic.lock().take());
     }
-}
-
-/// The `f` key's fault: 30% of distributor v2's requests answer 503.
-fn set_fault(switch: &FaultSwitch, on: bool) {
-    let fault = Fault {
-        error_rate: 0.3,
-        ..Fault::NONE
-    };
-    switch.set("v2", on.then_some(fault));
 }
 
 fn remember_demo(

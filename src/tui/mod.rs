@@ -11,7 +11,6 @@ pub mod effects;
 pub mod inputs;
 pub mod keys;
 pub mod layout;
-pub mod resilience;
 pub mod resource_tree;
 pub mod resources_pane;
 pub mod svg;
@@ -32,10 +31,10 @@ use ratatui::crossterm::event::{Event, EventStream};
 use tokio::sync::mpsc;
 
 use crate::api::target::TargetKind;
-use crate::embedded::EmbeddedCloud;
 use crate::presenter::Publisher;
 use crate::session::Session;
 use crate::session::connect::Connected;
+use crate::session::local_cloud::LocalCloud;
 use crate::session::progress::Progress;
 use crate::session::recorded::Recorder;
 use app::{App, Cmd, Msg, StepStatus};
@@ -55,6 +54,7 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
     let embedded_target = matches!(session.target.kind, TargetKind::Embedded);
     let target = session.target.describe();
     let share = session.target.share_lines();
+    let account = session.target.account.clone();
     let (tx, mut rx) = mpsc::unbounded_channel();
     // `meshwalk notes` in another terminal follows the selected step.
     let mut presenter = Publisher::start(&session.walkthrough, state_dir.clone());
@@ -63,7 +63,9 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
         session,
         progress,
         state_dir,
-        embedded.as_ref(),
+        embedded
+            .as_ref()
+            .map(|cloud| LocalCloud::of(cloud, &account)),
         traffic_rps,
         tx.clone(),
     );
@@ -112,28 +114,17 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
     Ok(())
 }
 
-/// The effects on the session; with the embedded cloud, its fault switch, hosts and clock.
+/// The effects on the session; with the embedded cloud, what the session may do to it.
 fn effects_of(
     session: Session,
     progress: Progress,
     state_dir: PathBuf,
-    embedded: Option<&EmbeddedCloud>,
+    cloud: Option<LocalCloud>,
     traffic_rps: f64,
     tx: mpsc::UnboundedSender<Msg>,
 ) -> Effects {
-    let clock_scale = embedded.map_or(1.0, |e| e.clock_scale());
-    let mut effects = Effects::new(
-        session,
-        progress,
-        state_dir,
-        embedded.map(|e| e.faults()),
-        tx,
-    );
-    if let Some(hosts) = embedded.map(|e| e.hosts()) {
-        effects = effects.watch_hosts(hosts);
-    }
+    let mut effects = Effects::new(session, progress, state_dir, cloud, tx);
     effects.traffic_rps = traffic_rps.clamp(1.0, 20_000.0);
-    effects.clock_scale = clock_scale;
     effects
 }
 
@@ -143,7 +134,7 @@ fn open_app(target: String, share: Option<String>, size: (u16, u16), effects: &E
     app.inputs = effects.inputs();
     effects.learn_registered_revisions();
     app.share = share;
-    app.clock_scale = effects.clock_scale;
+    app.clock_scale = effects.clock_scale();
     app
 }
 

@@ -14,6 +14,7 @@ use meshwalk::load::stats::{Summary, VersionStats};
 use meshwalk::session::connect::Connected;
 use meshwalk::session::deployment_watch::Poll;
 use meshwalk::session::events::Events;
+use meshwalk::session::local_cloud::LocalCloud;
 use meshwalk::session::progress::Progress;
 use meshwalk::session::teardown::teardown;
 use meshwalk::session::{Outcome, Session};
@@ -255,7 +256,7 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
 /// configures, the deployment step finishes when it ends, and R rolls a deployment back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_terminal_ui_follows_a_canary_and_rolls_one_back() {
-    let (_cloud, session) = session(60.0).await;
+    let (cloud, session) = session(60.0).await;
     let w = &session.walkthrough.clone();
     let canary = w.find("2:sc-canary").unwrap();
     for index in w.chapters()[1].steps.start..=canary {
@@ -264,14 +265,13 @@ async fn the_terminal_ui_follows_a_canary_and_rolls_one_back() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut effects = Effects::new(
+    let effects = Effects::new(
         session.clone(),
         Progress::default(),
         dir.path().to_path_buf(),
-        None,
+        Some(LocalCloud::of(&cloud, &session.target.account)),
         tx,
     );
-    effects.clock_scale = 60.0;
     let mut app = App::new("embedded".into(), effects.step_views(), (140, 45));
     app.clock_scale = 60.0;
     app.selected = canary + 1;

@@ -25,6 +25,7 @@ mod export;
 mod fuzz;
 mod handler_coverage;
 mod hardening_front;
+mod layering;
 mod model;
 mod notes;
 mod raw_http;

@@ -10,6 +10,7 @@ use meshwalk::commands::run;
 use meshwalk::embedded::EmbeddedCloud;
 use meshwalk::session::Session;
 use meshwalk::session::connect::Connected;
+use meshwalk::session::local_cloud::LocalCloud;
 use meshwalk::session::progress::{Demo, Progress};
 use meshwalk::tui::app::{App, Msg, StepStatus, Weights};
 use meshwalk::tui::effects::Effects;
@@ -105,7 +106,7 @@ async fn resume_replays_restores_the_demo_and_restarts_traffic() {
         session.clone(),
         progress,
         dir.clone(),
-        Some(cloud.faults()),
+        Some(LocalCloud::of(&cloud, &session.target.account)),
         tx,
     );
     let mut app = App::new("embedded".into(), effects.step_views(), (140, 45));

@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use meshwalk::api::target::TargetKind;
 use meshwalk::canary::{CanaryPlan, Stage, StageEvent};
-use meshwalk::dataplane::hosts::HostView;
 use meshwalk::load::stats::{Summary, VersionStats};
+use meshwalk::session::local_cloud::LocalCloud;
 use meshwalk::session::progress::Progress;
-use meshwalk::tui::app::{App, Cmd, Msg, ResilienceEvent, ResilienceView, Tab, Weights};
+use meshwalk::tui::app::{
+    App, Cmd, HostHealth, Msg, ResilienceEvent, ResilienceView, Tab, Weights,
+};
 use meshwalk::tui::effects::Effects;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -52,10 +54,9 @@ async fn the_autopilot_promotes_then_rolls_back_with_f_on_through_the_real_effec
         session.clone(),
         Progress::default(),
         dir.path().to_path_buf(),
-        Some(cloud.faults()),
+        Some(LocalCloud::of(&cloud, &session.target.account)),
         tx,
-    )
-    .watch_hosts(cloud.hosts());
+    );
     effects.traffic_rps = 200.0;
     let mut app = App::new("embedded".into(), effects.step_views(), (140, 45));
     app.update(Msg::Weights(Weights {
@@ -236,9 +237,7 @@ async fn snapshot_of_an_ejection_and_an_autopilot_stage() {
         .into(),
     };
     feed_steady_traffic(&mut app, &summary);
-    let host = |port: u16, ejected: bool| HostView {
-        addr: ([127, 0, 0, 1], port).into(),
-        account: "000000000000".into(),
+    let host = |port: u16, ejected: bool| HostHealth {
         task: format!("{port}abcdef0123456789"),
         node: "distributorV2".into(),
         healthy: true,
