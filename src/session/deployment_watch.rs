@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use aws_sdk_ecs::types::ServiceDeployment;
+use aws_sdk_ecs::types::{
+    DeploymentStrategy, ServiceDeployment, ServiceDeploymentLifecycleStage as LifecycleStage,
+    ServiceDeploymentStatus as Status,
+};
 
 use crate::api::describe_error;
 use crate::load::stats::{Summary, Tally};
@@ -21,13 +24,34 @@ const POLL: Duration = Duration::from_millis(250);
 /// The requests per second sent through the requester meanwhile.
 const RPS: f64 = 200.0;
 
-/// The statuses a service deployment ends in (the model's `ServiceDeploymentStatus`).
-pub const FINAL_STATUSES: [&str; 4] = [
-    "SUCCESSFUL",
-    "STOPPED",
-    "ROLLBACK_SUCCESSFUL",
-    "ROLLBACK_FAILED",
-];
+/// A service deployment in this status has ended.
+pub fn has_ended(status: &Status) -> bool {
+    matches!(
+        status,
+        Status::Successful | Status::Stopped | Status::RollbackSuccessful | Status::RollbackFailed
+    )
+}
+
+/// A service deployment in this status still moves traffic (and can be rolled back).
+pub fn is_under_way(status: &Status) -> bool {
+    matches!(status, Status::Pending | Status::InProgress)
+}
+
+/// A rollback was asked for, runs, or ended.
+pub fn is_rollback(status: &Status) -> bool {
+    matches!(
+        status,
+        Status::RollbackRequested
+            | Status::RollbackInProgress
+            | Status::RollbackSuccessful
+            | Status::RollbackFailed
+    )
+}
+
+/// A lifecycle stage in words (`bake time`), or nothing when none was reported.
+pub fn stage_words(stage: Option<&LifecycleStage>) -> String {
+    stage.map_or_else(String::new, |s| s.as_str().to_lowercase().replace('_', " "))
+}
 
 /// `(family:revision, percent)`, the target first.
 pub type Split = Vec<(String, f64)>;
@@ -35,8 +59,8 @@ pub type Split = Vec<(String, f64)>;
 /// One stretch of the deployment with the same lifecycle stage and configured split.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stage {
-    /// The model's lifecycle stage (`BAKE_TIME`, `PRODUCTION_TRAFFIC_SHIFT`, ...).
-    pub name: String,
+    /// The lifecycle stage, when the deployment reported one.
+    pub stage: Option<LifecycleStage>,
     /// `(family:revision, percent)` as the deployment requests it, the target first.
     pub configured: Vec<(String, f64)>,
     /// What the requester saw meanwhile.
@@ -47,7 +71,7 @@ pub struct Stage {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeploymentReport {
     pub service: String,
-    pub status: String,
+    pub status: Status,
     pub status_reason: Option<String>,
     /// Where the deployment goes (`family:revision`) and where it comes from.
     pub target: String,
@@ -63,7 +87,7 @@ impl DeploymentReport {
         if let Some(source) = &self.source {
             let _ = write!(out, " (from {source})");
         }
-        let rolled_back = self.status.starts_with("ROLLBACK");
+        let rolled_back = is_rollback(&self.status);
         let focus = match (&self.source, rolled_back) {
             (Some(source), true) => source.as_str(),
             _ => self.target.as_str(),
@@ -81,7 +105,7 @@ impl DeploymentReport {
                 let seen = s.observed.versions.get(focus).map_or(0.0, |v| v.share);
                 format!(
                     "{} {focus} {}{:.0}% seen",
-                    s.name.to_lowercase().replace('_', " "),
+                    stage_words(s.stage.as_ref()),
                     want.map(|w| format!("{w} → ")).unwrap_or_default(),
                     seen * 100.0
                 )
@@ -98,10 +122,9 @@ impl DeploymentReport {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Poll {
     pub arn: String,
-    pub status: String,
-    /// ROLLING, CANARY or LINEAR.
-    pub strategy: String,
-    pub stage: String,
+    pub status: Status,
+    pub strategy: DeploymentStrategy,
+    pub stage: Option<LifecycleStage>,
     /// `(family:revision, percent)`, the target first.
     pub configured: Vec<(String, f64)>,
     pub target: String,
@@ -115,11 +138,7 @@ impl Poll {
     /// One line: the status, the stage (and its bake), and the split it configures:
     /// `IN_PROGRESS, bake time (1 min): gopher-distributor:2 10%, gopher-distributor:1 90%`.
     pub fn label(&self) -> String {
-        let mut out = format!(
-            "{}, {}",
-            self.status,
-            self.stage.to_lowercase().replace('_', " ")
-        );
+        let mut out = format!("{}, {}", self.status, stage_words(self.stage.as_ref()));
         if let Some(minutes) = self.bake_minutes {
             let _ = write!(out, " ({minutes} min)");
         }
@@ -178,7 +197,7 @@ pub async fn follow(
 /// stage's share is not blurred by its neighbours'.
 #[derive(Default)]
 struct StageLog {
-    stages: Vec<(String, Split, Tally)>,
+    stages: Vec<(Option<LifecycleStage>, Split, Tally)>,
     /// When the newest stage was first seen (traffic time).
     since: Duration,
     /// Samples not yet known to lie within one stage: (start, end, tally).
@@ -193,11 +212,11 @@ impl StageLog {
     }
 
     /// A look at `at` (traffic time) saw `stage` with `configured`.
-    fn look(&mut self, at: Duration, stage: &str, configured: &Split) {
+    fn look(&mut self, at: Duration, stage: Option<&LifecycleStage>, configured: &Split) {
         let same = self
             .stages
             .last()
-            .is_some_and(|(s, c, _)| s == stage && c == configured);
+            .is_some_and(|(s, c, _)| s.as_ref() == stage && c == configured);
         if same {
             let since = self.since;
             let (done, later): (Vec<_>, Vec<_>) =
@@ -211,7 +230,7 @@ impl StageLog {
         } else {
             self.held.retain(|(_, end, _)| *end > at);
             self.stages
-                .push((stage.to_string(), configured.clone(), Tally::new()));
+                .push((stage.cloned(), configured.clone(), Tally::new()));
             self.since = at;
         }
     }
@@ -219,8 +238,8 @@ impl StageLog {
     fn into_stages(self) -> Vec<Stage> {
         self.stages
             .into_iter()
-            .map(|(name, configured, tally)| Stage {
-                name,
+            .map(|(stage, configured, tally)| Stage {
+                stage,
                 configured,
                 observed: tally.summary(Duration::ZERO),
             })
@@ -253,7 +272,7 @@ pub async fn follow_with(
             _ = poll.tick() => {
                 if let Some((seen, at)) = &ended {
                     // After the end: where the traffic goes now, then done.
-                    log.look(now(&observed), &seen.stage, &seen.configured);
+                    log.look(now(&observed), seen.stage.as_ref(), &seen.configured);
                     if observed.is_none() || at.elapsed() >= AFTER {
                         break;
                     }
@@ -262,8 +281,8 @@ pub async fn follow_with(
                 let d = describe(ecs, &arn).await?;
                 let seen = names.poll(ecs, &arn, &d).await;
                 on_poll(&seen);
-                log.look(now(&observed), &seen.stage, &seen.configured);
-                if FINAL_STATUSES.contains(&seen.status.as_str()) {
+                log.look(now(&observed), seen.stage.as_ref(), &seen.configured);
+                if has_ended(&seen.status) {
                     ended = Some((seen, Instant::now()));
                     continue;
                 }
@@ -294,18 +313,23 @@ pub async fn follow_with(
 /// the API's minutes: the canary's, a linear step's, or the one after all traffic moved.
 pub fn bake_minutes(
     config: Option<&aws_sdk_ecs::types::DeploymentConfiguration>,
-    stage: &str,
+    stage: Option<&LifecycleStage>,
     target_percent: f64,
 ) -> Option<f64> {
     let config = config?;
-    let minutes = match (config.strategy().map(|s| s.as_str()), stage) {
-        (_, "BAKE_TIME") => config.bake_time_in_minutes(),
-        (Some("CANARY"), "PRODUCTION_TRAFFIC_SHIFT") if target_percent < 100.0 => config
-            .canary_configuration()
-            .and_then(|c| c.canary_bake_time_in_minutes()),
-        (Some("LINEAR"), "PRODUCTION_TRAFFIC_SHIFT") if target_percent < 100.0 => config
-            .linear_configuration()
-            .and_then(|c| c.step_bake_time_in_minutes()),
+    let shifting = target_percent < 100.0;
+    let minutes = match (config.strategy(), stage?) {
+        (_, LifecycleStage::BakeTime) => config.bake_time_in_minutes(),
+        (Some(DeploymentStrategy::Canary), LifecycleStage::ProductionTrafficShift) if shifting => {
+            config
+                .canary_configuration()
+                .and_then(|c| c.canary_bake_time_in_minutes())
+        }
+        (Some(DeploymentStrategy::Linear), LifecycleStage::ProductionTrafficShift) if shifting => {
+            config
+                .linear_configuration()
+                .and_then(|c| c.step_bake_time_in_minutes())
+        }
         _ => None,
     }?;
     Some(f64::from(minutes))
@@ -317,6 +341,26 @@ pub async fn current_deployment(
     cluster: &str,
     service: &str,
 ) -> Result<String, String> {
+    service_now(ecs, cluster, service)
+        .await?
+        .current_deployment
+        .ok_or_else(|| format!("service {service} has no deployment to follow"))
+}
+
+/// What DescribeServices says of a service now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceNow {
+    /// The revision (`family:revision`) the service runs when no deployment moves traffic.
+    pub settled: Option<String>,
+    pub current_deployment: Option<String>,
+}
+
+/// The service as DescribeServices describes it now.
+pub async fn service_now(
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+    service: &str,
+) -> Result<ServiceNow, String> {
     let out = ecs
         .describe_services()
         .cluster(cluster)
@@ -326,12 +370,13 @@ pub async fn current_deployment(
         .map_err(|e| format!("DescribeServices: {}", describe_error(&e)))?;
     let Some(s) = out.services().first() else {
         return Err(format!(
-            "there is no service {service} in cluster {cluster}"
+            "there is no service {service} in cluster {cluster} yet"
         ));
     };
-    s.current_service_deployment()
-        .map(str::to_string)
-        .ok_or_else(|| format!("service {service} has no deployment to follow"))
+    Ok(ServiceNow {
+        settled: s.task_definition().map(family_revision),
+        current_deployment: s.current_service_deployment().map(str::to_string),
+    })
 }
 
 pub async fn describe(ecs: &aws_sdk_ecs::Client, arn: &str) -> Result<ServiceDeployment, String> {
@@ -360,22 +405,22 @@ impl RevisionNames {
         d: &ServiceDeployment,
     ) -> Poll {
         let configured = self.configured(ecs, d).await;
-        let stage = d
-            .lifecycle_stage()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default();
+        let stage = d.lifecycle_stage().cloned();
         let target_percent = configured.first().map_or(0.0, |(_, p)| *p);
         Poll {
             arn: arn.to_string(),
-            status: d
-                .status()
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default(),
-            bake_minutes: bake_minutes(d.deployment_configuration(), &stage, target_percent),
+            // A deployment ECS describes without a status has not started.
+            status: d.status().cloned().unwrap_or(Status::Pending),
+            bake_minutes: bake_minutes(
+                d.deployment_configuration(),
+                stage.as_ref(),
+                target_percent,
+            ),
             strategy: d
                 .deployment_configuration()
                 .and_then(|c| c.strategy())
-                .map_or("ROLLING".into(), |s| s.as_str().to_string()),
+                .cloned()
+                .unwrap_or(DeploymentStrategy::Rolling),
             stage,
             configured,
             target: d
@@ -478,15 +523,19 @@ mod tests {
         let all: Split = vec![("d:2".into(), 100.0), ("d:1".into(), 0.0)];
         let mut log = StageLog::default();
         let ms = Duration::from_millis;
-        log.look(ms(0), "PRODUCTION_TRAFFIC_SHIFT", &canary);
+        let (shift, bake) = (
+            LifecycleStage::ProductionTrafficShift,
+            LifecycleStage::BakeTime,
+        );
+        log.look(ms(0), Some(&shift), &canary);
         log.sample(&sample(100, "d:1", 9), interval);
         log.sample(&sample(200, "d:2", 1), interval);
-        log.look(ms(200), "PRODUCTION_TRAFFIC_SHIFT", &canary);
+        log.look(ms(200), Some(&shift), &canary);
         // This one straddles the change seen at 300 ms: nobody's.
         log.sample(&sample(300, "d:2", 5), interval);
-        log.look(ms(250), "BAKE_TIME", &all);
+        log.look(ms(250), Some(&bake), &all);
         log.sample(&sample(400, "d:2", 7), interval);
-        log.look(ms(400), "BAKE_TIME", &all);
+        log.look(ms(400), Some(&bake), &all);
         let stages = log.into_stages();
         assert_eq!(stages.len(), 2);
         assert_eq!(stages[0].observed.requests, 10);

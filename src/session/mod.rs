@@ -14,5 +14,5 @@ pub mod teardown;
 pub mod weighted_route;
 
 pub use runner::{
-    Outcome, Session, StepError, StepReport, differences, identifiers, inside_the_vpc,
+    Outcome, Session, StepError, StepReport, differences, identifiers, inside_the_vpc, verdict,
 };

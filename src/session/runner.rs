@@ -14,7 +14,7 @@ mod learned;
 mod observe;
 
 pub use compare::{differences, identifiers};
-pub use observe::inside_the_vpc;
+pub use observe::{inside_the_vpc, verdict};
 
 use super::deployment_watch::DeploymentReport;
 use super::events::{Events, StepEvent};

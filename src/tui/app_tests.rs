@@ -596,9 +596,9 @@ fn chapter_2_switches_requester_watches_its_service_and_rolls_back() {
     assert!(a.update(key(KeyCode::Char('R'))).is_empty());
     let under_way = crate::session::deployment_watch::Poll {
         arn: "arn:d".into(),
-        status: "IN_PROGRESS".into(),
-        strategy: "CANARY".into(),
-        stage: "PRODUCTION_TRAFFIC_SHIFT".into(),
+        status: aws_sdk_ecs::types::ServiceDeploymentStatus::InProgress,
+        strategy: aws_sdk_ecs::types::DeploymentStrategy::Canary,
+        stage: Some(aws_sdk_ecs::types::ServiceDeploymentLifecycleStage::ProductionTrafficShift),
         configured: vec![
             ("sc-distributor:2".into(), 10.0),
             ("sc-distributor:1".into(), 90.0),

@@ -11,8 +11,12 @@ use tokio::task::JoinHandle;
 
 use super::app::{App, Msg};
 use super::theme::Theme;
-use crate::session::deployment_watch::{self, FINAL_STATUSES, Poll, RevisionNames};
-use crate::session::{Outcome, Session, StepError, StepReport};
+use aws_sdk_ecs::types::{ServiceDeploymentLifecycleStage, ServiceDeploymentStatus};
+
+use crate::session::deployment_watch::{
+    self, DeploymentReport, Poll, RevisionNames, has_ended, is_under_way, stage_words,
+};
+use crate::session::{Session, StepReport};
 use crate::walkthrough::step::{RequesterRef, StepKind};
 
 /// What the pane shows of the watched service.
@@ -32,18 +36,14 @@ impl DeploymentView {
     /// `(family:revision, percent)` of every revision the service's traffic goes to now.
     pub fn configured(&self) -> Vec<(String, f64)> {
         match &self.deployment {
-            Some(d) if !d.configured.is_empty() && !FINAL_STATUSES.contains(&d.status.as_str()) => {
-                d.configured.clone()
-            }
+            Some(d) if !d.configured.is_empty() && !has_ended(&d.status) => d.configured.clone(),
             _ => self.settled.iter().map(|r| (r.clone(), 100.0)).collect(),
         }
     }
 
     /// The deployment that a rollback would stop: one still under way.
     pub fn in_progress(&self) -> Option<&Poll> {
-        self.deployment
-            .as_ref()
-            .filter(|d| matches!(d.status.as_str(), "PENDING" | "IN_PROGRESS"))
+        self.deployment.as_ref().filter(|d| is_under_way(&d.status))
     }
 }
 
@@ -74,7 +74,7 @@ pub fn stage_line(app: &App, theme: Theme) -> Option<Line<'static>> {
             theme.dim(),
         ));
     };
-    let running = !FINAL_STATUSES.contains(&d.status.as_str());
+    let running = !has_ended(&d.status);
     let mut spans = vec![
         Span::styled("deployment ", theme.dim()),
         Span::styled(
@@ -84,16 +84,13 @@ pub fn stage_line(app: &App, theme: Theme) -> Option<Line<'static>> {
         Span::raw(format!("{} to {}", d.strategy, d.target)),
     ];
     if running {
-        spans.push(Span::raw(format!(
-            " · {}",
-            d.stage.to_lowercase().replace('_', " ")
-        )));
+        spans.push(Span::raw(format!(" · {}", stage_words(d.stage.as_ref()))));
         if let Some(left) = view.bake_left_s {
             spans.push(Span::raw(format!(" · bake {} left", countdown(left))));
         }
         spans.push(Span::styled(" · R rolls back", theme.dim()));
     } else {
-        let style = if d.status == "SUCCESSFUL" {
+        let style = if d.status == ServiceDeploymentStatus::Successful {
             theme.ok()
         } else {
             theme.warn()
@@ -111,7 +108,7 @@ pub fn stage_line(app: &App, theme: Theme) -> Option<Line<'static>> {
 pub fn title(app: &App) -> Option<String> {
     let view = app.deployment.as_ref()?;
     let d = view.deployment.as_ref()?;
-    if FINAL_STATUSES.contains(&d.status.as_str()) {
+    if has_ended(&d.status) {
         return Some(format!("{} ■ {}", d.strategy, d.status));
     }
     let share = d.configured.first().map_or(0.0, |(_, p)| *p);
@@ -135,7 +132,7 @@ fn countdown(seconds: f64) -> String {
 #[derive(Debug, Clone)]
 pub struct Completion {
     pub index: usize,
-    pub expect: String,
+    pub expect: ServiceDeploymentStatus,
 }
 
 /// What the watcher looks at: the service a traffic or deployment step names.
@@ -205,7 +202,8 @@ pub fn spawn(
     tokio::spawn(async move {
         let ecs = &session.target.ecs;
         let mut names = RevisionNames::default();
-        let mut stage_began = (String::new(), Vec::new(), Instant::now());
+        let mut stage_began: (Option<ServiceDeploymentLifecycleStage>, _, _) =
+            (None, Vec::new(), Instant::now());
         let started = Instant::now();
         let mut completion = watch.completion.clone();
         let mut ticks = tokio::time::interval(POLL);
@@ -234,32 +232,22 @@ pub fn spawn(
             let ended = view
                 .deployment
                 .as_ref()
-                .filter(|d| FINAL_STATUSES.contains(&d.status.as_str()))
+                .filter(|d| has_ended(&d.status))
                 .cloned();
             let _ = tx.send(Msg::Deployment(Box::new(view)));
             if let (Some(c), Some(d)) = (&completion, ended) {
-                let outcome = if d.status == c.expect {
-                    Outcome::Deployed(deployment_watch::DeploymentReport {
+                // The same verdict as the headless runner's, on the look that saw the end.
+                let outcome = crate::session::verdict(
+                    DeploymentReport {
                         service: watch.service.clone(),
                         status: d.status.clone(),
                         status_reason: d.status_reason.clone(),
                         target: d.target.clone(),
                         source: d.source.clone(),
                         stages: Vec::new(),
-                    })
-                } else {
-                    Outcome::Failed(StepError {
-                        code: None,
-                        message: format!(
-                            "the deployment ended {}, not {}{}",
-                            d.status,
-                            c.expect,
-                            d.status_reason
-                                .map(|r| format!(" ({r})"))
-                                .unwrap_or_default()
-                        ),
-                    })
-                };
+                    },
+                    &c.expect,
+                );
                 let report = StepReport {
                     outcome,
                     prepared: None,
@@ -280,37 +268,24 @@ async fn look(
     watch: &Watch,
     names: &mut RevisionNames,
 ) -> Result<(Option<String>, Option<Poll>), String> {
-    let out = ecs
-        .describe_services()
-        .cluster(&watch.cluster)
-        .services(&watch.service)
-        .send()
-        .await
-        .map_err(|e| format!("DescribeServices: {}", crate::api::describe_error(&e)))?;
-    let Some(s) = out.services().first() else {
-        return Err(format!(
-            "there is no service {} in cluster {} yet",
-            watch.service, watch.cluster
-        ));
-    };
-    let settled = s.task_definition().map(deployment_watch::family_revision);
-    let Some(arn) = s.current_service_deployment() else {
-        return Ok((settled, None));
+    let now = deployment_watch::service_now(ecs, &watch.cluster, &watch.service).await?;
+    let Some(arn) = &now.current_deployment else {
+        return Ok((now.settled, None));
     };
     let d = deployment_watch::describe(ecs, arn).await?;
-    Ok((settled, Some(names.poll(ecs, arn, &d).await)))
+    Ok((now.settled, Some(names.poll(ecs, arn, &d).await)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn poll(status: &str, configured: Vec<(&str, f64)>) -> Poll {
+    fn poll(status: ServiceDeploymentStatus, configured: Vec<(&str, f64)>) -> Poll {
         Poll {
             arn: "arn".into(),
-            status: status.into(),
-            strategy: "CANARY".into(),
-            stage: "PRODUCTION_TRAFFIC_SHIFT".into(),
+            status,
+            strategy: aws_sdk_ecs::types::DeploymentStrategy::Canary,
+            stage: Some(ServiceDeploymentLifecycleStage::ProductionTrafficShift),
             configured: configured
                 .into_iter()
                 .map(|(r, p)| (r.to_string(), p))
@@ -326,14 +301,20 @@ mod tests {
     fn a_deployment_under_way_configures_its_split_and_an_ended_one_the_settled_revision() {
         let mut view = DeploymentView {
             service: "d".into(),
-            deployment: Some(poll("IN_PROGRESS", vec![("d:2", 10.0), ("d:1", 90.0)])),
+            deployment: Some(poll(
+                ServiceDeploymentStatus::InProgress,
+                vec![("d:2", 10.0), ("d:1", 90.0)],
+            )),
             settled: Some("d:2".into()),
             ..DeploymentView::default()
         };
         assert_eq!(configured_share(&view, "d:2"), Some(10.0));
         assert_eq!(configured_share(&view, "d:1"), Some(90.0));
         assert!(view.in_progress().is_some());
-        view.deployment = Some(poll("SUCCESSFUL", vec![("d:2", 100.0), ("d:1", 0.0)]));
+        view.deployment = Some(poll(
+            ServiceDeploymentStatus::Successful,
+            vec![("d:2", 100.0), ("d:1", 0.0)],
+        ));
         assert_eq!(configured_share(&view, "d:2"), Some(100.0));
         assert_eq!(configured_share(&view, "d:1"), Some(0.0));
         assert!(view.in_progress().is_none());

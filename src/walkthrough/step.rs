@@ -1,6 +1,7 @@
 //! One step of a walkthrough: a Markdown file whose TOML front matter (between `+++` lines)
 //! says what the step does. The format is documented in steps/README.md.
 
+use aws_sdk_ecs::types::ServiceDeploymentStatus;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -72,7 +73,12 @@ impl Default for RequesterRef {
 }
 
 /// How a deployment a step watches must end for the step to be done.
-pub const DEPLOYMENT_STATUSES: [&str; 3] = ["SUCCESSFUL", "ROLLBACK_SUCCESSFUL", "STOPPED"];
+/// The statuses a deployment step may expect its deployment to end in.
+pub const DEPLOYMENT_STATUSES: [ServiceDeploymentStatus; 3] = [
+    ServiceDeploymentStatus::Successful,
+    ServiceDeploymentStatus::RollbackSuccessful,
+    ServiceDeploymentStatus::Stopped,
+];
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepKind {
@@ -95,7 +101,7 @@ pub enum StepKind {
         service: String,
         requester: RequesterRef,
         /// The status the deployment must end in (one of [`DEPLOYMENT_STATUSES`]).
-        expect: String,
+        expect: ServiceDeploymentStatus,
     },
     /// Delete everything the walkthrough created.
     Teardown,
@@ -428,13 +434,17 @@ fn verify_of(
 
 /// A step that watches an ECS service's deployment end in the status it expects.
 fn deployment_kind(at: &Located<'_>, fm: &FrontMatter, problems: &mut Vec<Problem>) -> StepKind {
-    let expect = fm.expect_status.clone().unwrap_or("SUCCESSFUL".into());
-    if !DEPLOYMENT_STATUSES.contains(&expect.as_str()) {
+    let expect = fm.expect_status.as_deref().map_or(
+        ServiceDeploymentStatus::Successful,
+        ServiceDeploymentStatus::from,
+    );
+    if !DEPLOYMENT_STATUSES.contains(&expect) {
+        let statuses: Vec<&str> = DEPLOYMENT_STATUSES.iter().map(|s| s.as_str()).collect();
         problems.push(at.at(
             key_start(at.matter, "expect_status"),
             format!(
                 "expect_status '{expect}' is not a status a deployment ends in ({})",
-                DEPLOYMENT_STATUSES.join(", ")
+                statuses.join(", ")
             ),
         ));
     }

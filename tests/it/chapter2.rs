@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use aws_sdk_ecs::types::ServiceDeploymentStatus;
 use meshwalk::api::target::{Target, TargetKind};
 use meshwalk::cli::RunArgs;
 use meshwalk::commands::run;
@@ -111,7 +112,7 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
         .collect();
     assert_eq!(deployed.len(), 5, "{text}");
     let canary = &deployed[0];
-    assert_eq!(canary.status, "SUCCESSFUL", "{text}");
+    assert_eq!(canary.status, ServiceDeploymentStatus::Successful, "{text}");
     let bake = canary
         .stages
         .iter()
@@ -160,8 +161,16 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
         "{told:#?}"
     );
     // StopServiceDeployment ROLLBACK and the circuit breaker both go back to v2.
-    assert_eq!(deployed[3].status, "ROLLBACK_SUCCESSFUL", "{text}");
-    assert_eq!(deployed[4].status, "ROLLBACK_SUCCESSFUL", "{text}");
+    assert_eq!(
+        deployed[3].status,
+        ServiceDeploymentStatus::RollbackSuccessful,
+        "{text}"
+    );
+    assert_eq!(
+        deployed[4].status,
+        ServiceDeploymentStatus::RollbackSuccessful,
+        "{text}"
+    );
     let v2 = &canary.target;
     for rolled_back in &deployed[3..] {
         let last = rolled_back
@@ -360,7 +369,11 @@ async fn the_terminal_ui_follows_a_canary_and_rolls_one_back() {
         .as_ref()
         .and_then(|d| d.deployment.clone())
         .unwrap();
-    assert_eq!(d.status, "ROLLBACK_SUCCESSFUL", "{d:?}");
+    assert_eq!(
+        d.status,
+        ServiceDeploymentStatus::RollbackSuccessful,
+        "{d:?}"
+    );
 }
 
 /// The traffic pane during a canary bake, at 140×45: revisions with the configured shift
@@ -396,9 +409,9 @@ async fn snapshot_during_a_canary_bake() {
         service: "sc-distributor".into(),
         deployment: Some(Poll {
             arn: "arn:aws:ecs:us-east-1:000000000000:service-deployment/gophers-sc/sc-distributor/abc".into(),
-            status: "IN_PROGRESS".into(),
-            strategy: "CANARY".into(),
-            stage: "PRODUCTION_TRAFFIC_SHIFT".into(),
+            status: aws_sdk_ecs::types::ServiceDeploymentStatus::InProgress,
+            strategy: aws_sdk_ecs::types::DeploymentStrategy::Canary,
+            stage: Some(aws_sdk_ecs::types::ServiceDeploymentLifecycleStage::ProductionTrafficShift),
             configured: vec![
                 ("sc-distributor:2".into(), 10.0),
                 ("sc-distributor:1".into(), 90.0),

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use super::{Outcome, Session, StepError, VERIFY_PATIENCE, observed};
 use crate::api::requester;
 use crate::load::traffic::{Traffic, TrafficConfig};
-use crate::session::deployment_watch;
+use aws_sdk_ecs::types::ServiceDeploymentStatus;
+
+use crate::session::deployment_watch::{self, DeploymentReport};
 use crate::session::events::{Events, StepEvent};
 use crate::walkthrough::step::RequesterRef;
 
@@ -61,7 +63,7 @@ impl Session {
         &self,
         service: &str,
         requester: &RequesterRef,
-        expect: &str,
+        expect: &ServiceDeploymentStatus,
         events: &Events,
     ) -> Outcome {
         let cluster = match self.vars().substitute(&requester.cluster) {
@@ -89,20 +91,28 @@ impl Session {
             }
         };
         match followed {
-            Ok(report) if report.status == expect => Outcome::Deployed(report),
-            Ok(report) => Outcome::Failed(StepError::plain(format!(
-                "the deployment ended {}, not {expect}{}: {}",
-                report.status,
-                report
-                    .status_reason
-                    .as_deref()
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default(),
-                report.label()
-            ))),
+            Ok(report) => verdict(report, expect),
             Err(e) => Outcome::Failed(StepError::plain(e)),
         }
     }
+}
+
+/// What a followed deployment comes to for a step that expects it to end `expect`: deployed,
+/// or failed with the status it ended in instead (and ECS's reason).
+pub fn verdict(report: DeploymentReport, expect: &ServiceDeploymentStatus) -> Outcome {
+    if report.status == *expect {
+        return Outcome::Deployed(report);
+    }
+    let reason = report
+        .status_reason
+        .as_deref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    Outcome::Failed(StepError::plain(format!(
+        "the deployment ended {}, not {expect}{reason}: {}",
+        report.status,
+        report.label()
+    )))
 }
 
 /// Where to see a service's traffic split on AWS, where meshwalk cannot reach it.
