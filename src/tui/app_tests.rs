@@ -170,9 +170,16 @@ fn traffic_and_teardown_steps() {
         a.update(key(KeyCode::Enter)),
         [
             Cmd::StartTraffic { step: 2 },
-            Cmd::MarkDone("03-traffic".into())
+            Cmd::RunStep {
+                index: 2,
+                update: false
+            }
         ]
     );
+    assert_eq!(a.steps[2].status, StepStatus::Running);
+    // Done when the runner reports what it observed: then the next step.
+    a.update(Msg::StepFinished(2, report(Outcome::Read)));
+    assert_eq!(a.steps[2].status, StepStatus::Done);
     assert_eq!(a.selected, 3);
     assert_eq!(a.update(key(KeyCode::Enter)), [Cmd::Teardown { index: 3 }]);
 }

@@ -180,12 +180,15 @@ impl App {
                 self.select(index + 1);
                 vec![Cmd::MarkDone(id)]
             }
+            // The pane's traffic starts (and keeps flowing); the step itself runs as every
+            // step does, through the session's runner, which observes the split and reports.
             StepKindView::Traffic => {
-                step.status = StepStatus::Done;
-                let id = step.id.clone();
-                self.select(index + 1);
+                step.status = StepStatus::Running;
                 let mut cmds = self.traffic_for(index);
-                cmds.push(Cmd::MarkDone(id));
+                cmds.push(Cmd::RunStep {
+                    index,
+                    update: false,
+                });
                 cmds
             }
             // Done when the deployment ends: the watcher says so.
