@@ -21,10 +21,16 @@ pub mod views;
 use crate::emulator::clock::Clock;
 use std::sync::Arc;
 
-use crate::model::OutputBody;
-use crate::model::appmesh::{ReadOrWrite, ReadRequest, Request, WriteRequest};
+use axum::http::StatusCode;
+use axum::response::Response;
 
+use crate::model::OutputBody;
+use crate::model::appmesh::{Action, ReadOrWrite, ReadRequest, Request, WriteRequest};
+
+use super::Cloud;
 use super::account_region::{AccountRegion, forget_account};
+use super::aws_error::{self, Protocol};
+use super::dispatch::{Service, ServiceError};
 use super::plane::{Idempotency, Plane};
 use error::{AppMeshError, Result};
 use store::{AppMeshState, Ctx, Limits};
@@ -97,6 +103,36 @@ impl AppMesh {
                 ))
             },
         )
+    }
+}
+
+/// App Mesh in the pipeline (dispatch.rs): its output the JSON body its plane remembers.
+impl Service for AppMesh {
+    type Action = Action;
+    type Output = Vec<u8>;
+    type Error = AppMeshError;
+    const TITLE: &'static str = "App Mesh";
+    const IAM_PREFIX: &'static str = "appmesh";
+
+    fn of(cloud: &Cloud) -> &AppMesh {
+        &cloud.appmesh
+    }
+
+    fn invalid_input(message: String) -> AppMeshError {
+        AppMeshError::BadRequest(message)
+    }
+
+    fn call(&self, scope: &AccountRegion, request: Request) -> Result<Vec<u8>> {
+        AppMesh::call(self, scope, request)
+    }
+}
+
+/// The status the model gives the error, its shape's name in `x-amzn-ErrorType` and the
+/// message.
+impl ServiceError for AppMeshError {
+    fn respond(&self, protocol: Protocol) -> Response {
+        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        aws_error::error(protocol, status, self.code(), self.message())
     }
 }
 

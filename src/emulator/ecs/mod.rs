@@ -39,6 +39,8 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::http::StatusCode;
+use axum::response::Response;
 use futures_util::FutureExt;
 
 use tokio::sync::{Notify, mpsc};
@@ -46,9 +48,12 @@ use tokio::sync::{Notify, mpsc};
 use crate::model::OutputBody;
 use crate::model::ecs::{Action, ReadOrWrite, ReadRequest, Request, WriteRequest};
 
+use super::Cloud;
 use super::account_region::{AccountRegion, forget_account};
+use super::aws_error::{self, Protocol};
 use super::clock::Clock;
 use super::cloudmap::CloudMap;
+use super::dispatch::{Service, ServiceError};
 use super::plane::{Idempotency, Plane};
 use error::{EcsError, Result};
 use runtime::RuntimeEvent;
@@ -262,6 +267,35 @@ impl Ecs {
 
     fn take_scheduler_fault(&self) -> Option<String> {
         self.scheduler_fault.lock().take()
+    }
+}
+
+/// ECS in the pipeline (dispatch.rs): its output the JSON body its plane remembers.
+impl Service for Ecs {
+    type Action = Action;
+    type Output = Vec<u8>;
+    type Error = EcsError;
+    const TITLE: &'static str = "ECS";
+    const IAM_PREFIX: &'static str = "ecs";
+
+    fn of(cloud: &Cloud) -> &Ecs {
+        &cloud.ecs
+    }
+
+    fn invalid_input(message: String) -> EcsError {
+        EcsError::invalid_parameter(message)
+    }
+
+    fn call(&self, scope: &AccountRegion, request: Request) -> Result<Vec<u8>> {
+        Ecs::call(self, scope, request)
+    }
+}
+
+/// `{"__type": ..., "message": ...}`, 400 (500 for ServerException).
+impl ServiceError for EcsError {
+    fn respond(&self, protocol: Protocol) -> Response {
+        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        aws_error::error(protocol, status, self.code(), self.message())
     }
 }
 
