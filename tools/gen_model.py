@@ -9,15 +9,20 @@ build never needs the models or Python. Run it again when the models or the gene
 then `cargo fmt --all`; CI (.ci/run) regenerates and fails if the committed files differ.
 
 Every structure becomes a serde struct (wire names kept with `rename`, unknown fields rejected,
-required members non-optional), every operation an entry in OPERATIONS and a variant of
-`Request`, and each shape's constraints (lengths, ranges, enums, patterns, unions) become a
-`Validate` impl, so the emulator and the walkthrough validate exactly what the model says.
+required members non-optional), every operation an entry in OPERATIONS, a variant of the
+`Action` enum and of `Request`, and each shape's constraints (lengths, ranges, enums, patterns,
+unions) become a `Validate` impl, so the emulator and the walkthrough validate exactly what the
+model says. What the emulator's dispatch needs to know of an operation is decided here, from the
+model, rather than by its name at run time: whether it only reads (`Action::is_read`, see
+`Gen.is_read`), which member is its idempotency token (`WriteRequest::client_token`), and the
+smallest request the model accepts (`Action::minimal_request`, see `Gen.minimal`).
 """
 import json
 import os
 import re
 import subprocess
 import sys
+import textwrap
 
 RUST_KEYWORDS = {
     "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
@@ -45,6 +50,19 @@ SERVICEDISCOVERY_OPERATIONS = [
     "ListServices", "GetService", "DeleteService", "ListInstances", "DiscoverInstances",
 ]
 
+# The verbs AWS names its reads with: the fallback of Gen.is_read, and its cross-check.
+READ_VERBS = ("Describe", "Get", "List", "Discover")
+
+# Members the models document as idempotency tokens without the `idempotencyToken` trait (the
+# SDKs' Smithy models lack it too): ECS CreateService's clientToken is "an identifier that you
+# provide to ensure the idempotency of the request", as RunTask's, which has the trait.
+UNMARKED_IDEMPOTENCY_TOKENS = {("CreateServiceRequest", "clientToken")}
+
+# What Gen.minimal tries, in order, for a string the model constrains by a pattern: each
+# character repeated to the least length allowed, the first the pattern accepts (Python's `re`
+# reads the models' patterns, lookaheads included).
+MINIMAL_STRING_CHARACTERS = "a1A-_."
+
 
 def snake(name):
     s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
@@ -65,6 +83,8 @@ class Gen:
             if operations is None or n in operations
         }
         self.protocol = model["metadata"]["protocol"]
+        self.marks_readonly = any(o.get("readonly") for o in model["operations"].values())
+        self.check_reads()
         self.used = set()
         for o in self.ops.values():
             for k in ("input", "output"):
@@ -239,7 +259,7 @@ class Gen:
         return lines
 
     def operations(self):
-        lines = ["/// Every operation of the model, with its HTTP binding.",
+        lines = ["/// Every operation of the model, with its HTTP binding (in `Action::ALL`'s order).",
                  "pub const OPERATIONS: &[%s] = &[" % self.binding()]
         for n, o in self.ops.items():
             http = o.get("http", {})
@@ -263,52 +283,10 @@ class Gen:
                 http.get("responseCode", 200), payload, ", ".join(params)))
         lines.append("];")
         lines.append("")
-        lines.append("/// A decoded request: one variant per operation, holding its typed input.")
-        lines.append("#[derive(Debug, Clone, PartialEq)]")
-        lines.append("pub enum Request {")
-        for n, o in self.ops.items():
-            lines.append("    %s(%s)," % (n, o["input"]["shape"]))
-        lines.append("}")
-        lines.append("")
-        lines.append("impl Request {")
-        lines.append("    /// Decodes an operation's input (body members merged with its HTTP-bound members).")
-        lines.append("    pub fn decode(operation: &str, input: serde_json::Value) -> Result<Request, DecodeError> {")
-        lines.append("        Ok(match operation {")
-        for n, o in self.ops.items():
-            lines.append("            %s => Request::%s(decode_value(input)?)," % (rust_str(n), n))
-        lines.append("            other => return Err(DecodeError::UnknownOperation(other.to_string())),")
-        lines.append("        })")
-        lines.append("    }")
-        lines.append("")
-        lines.append("    /// Decodes an operation's input from JSON text (a `--cli-input-json` file), with the")
-        lines.append("    /// line and column of what is wrong.")
-        lines.append("    pub fn decode_text(operation: &str, text: &str) -> Result<Request, DecodeError> {")
-        lines.append("        Ok(match operation {")
-        for n, o in self.ops.items():
-            lines.append("            %s => Request::%s(decode_str(text)?)," % (rust_str(n), n))
-        lines.append("            other => return Err(DecodeError::UnknownOperation(other.to_string())),")
-        lines.append("        })")
-        lines.append("    }")
-        lines.append("")
-        lines.append("    /// The operation's name, as in the model.")
-        lines.append("    pub fn operation_name(&self) -> &'static str {")
-        lines.append("        match self {")
-        for n in self.ops:
-            lines.append("            Request::%s(_) => %s," % (n, rust_str(n)))
-        lines.append("        }")
-        lines.append("    }")
-        lines.append("")
-        lines.append("    /// The model's constraints on this request's members.")
-        lines.append("    pub fn violations(&self) -> Violations {")
-        lines.append("        let mut v = Violations::default();")
-        lines.append("        match self {")
-        for n in self.ops:
-            lines.append("            Request::%s(input) => input.validate(&mut v)," % n)
-        lines.append("        }")
-        lines.append("        v")
-        lines.append("    }")
-        lines.append("}")
-        lines.append("")
+        lines.extend(self.actions())
+        lines.extend(self.requests())
+        lines.extend(self.read_or_write())
+        lines.extend(self.minimal_requests())
         outs = sorted({o["output"]["shape"] for o in self.ops.values() if "output" in o})
         for out in outs:
             p = self.shapes[out].get("payload")
@@ -323,6 +301,335 @@ class Gen:
             lines.append("")
         return lines
 
+    # ---- actions: what the dispatch knows of each operation, decided here ---------------
+    def is_read(self, name):
+        """Whether an operation only reads, decided by the model where it says so:
+
+        1. botocore carries Smithy's `readonly` trait as `"readonly": true`: in a model that
+           marks any operation so (ECS), an operation without it is a write;
+        2. else, in a REST protocol, the HTTP method: GET and HEAD are the safe methods
+           (RFC 9110, 9.2.1) (App Mesh, whose model has no `readonly`);
+        3. else (Cloud Map: every operation a POST, no trait) the verb the name starts with,
+           READ_VERBS, as AWS names its reads.
+
+        __init__ checks that rule 3 agrees with rules 1 and 2 wherever they decide."""
+        o = self.m["operations"][name]
+        if self.marks_readonly:
+            return bool(o.get("readonly"))
+        if self.protocol.startswith("rest-"):
+            return o.get("http", {}).get("method", "POST") in ("GET", "HEAD")
+        return name.startswith(READ_VERBS)
+
+    def read_rule(self):
+        """How is_read decides for this model, for the generated documentation."""
+        if self.marks_readonly:
+            return "the model marks it with Smithy's `readonly` trait"
+        if self.protocol.startswith("rest-"):
+            return ("its HTTP binding is a GET (a safe method; the model marks no operation "
+                    "`readonly`)")
+        return ("its name starts with %s (every operation of the model is a POST and none is "
+                "marked `readonly`)" % ", ".join(READ_VERBS))
+
+    def check_reads(self):
+        wrong = [n for n in self.ops if self.is_read(n) != n.startswith(READ_VERBS)]
+        if wrong:
+            raise SystemExit("the model's reads are not the operations named %s: %s"
+                             % ("/".join(READ_VERBS), wrong))
+
+    def client_token(self, name):
+        """The input member that is the operation's idempotency token, if it has one: the
+        model's `idempotencyToken` trait, or UNMARKED_IDEMPOTENCY_TOKENS."""
+        shape = self.ops[name]["input"]["shape"]
+        tokens = [mn for mn, mm in sorted(self.shapes[shape]["members"].items())
+                  if mm.get("idempotencyToken") or (shape, mn) in UNMARKED_IDEMPOTENCY_TOKENS]
+        if len(tokens) > 1:
+            raise SystemExit("%s has more than one idempotency token: %s" % (name, tokens))
+        if tokens and self.is_read(name):
+            raise SystemExit("%s is a read with an idempotency token" % name)
+        return tokens[0] if tokens else None
+
+    def actions(self):
+        names = list(self.ops)
+        binding = self.binding()
+        lines = [
+            "/// The operations served, as a type (the API reference's actions, IAM's action names):",
+            "/// once a name is an `Action`, nothing downstream can meet an operation it does not know.",
+            "#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]",
+            "pub enum Action {",
+        ]
+        lines += ["    %s," % n for n in names]
+        lines += ["}", "", "impl Action {",
+                  "    /// Every action, in the order of OPERATIONS.",
+                  "    pub const ALL: &'static [Action] = &[%s];" % ", ".join("Action::%s" % n for n in names),
+                  "",
+                  "    /// The operation's name, as in the model and on the wire.",
+                  "    pub fn name(self) -> &'static str {",
+                  "        match self {"]
+        lines += ["            Action::%s => %s," % (n, rust_str(n)) for n in names]
+        lines += ["        }", "    }", "",
+                  "    /// The action named `name`; `None` for an operation not served here.",
+                  "    pub fn from_name(name: &str) -> Option<Action> {",
+                  "        Some(match name {"]
+        lines += ["            %s => Action::%s," % (rust_str(n), n) for n in names]
+        lines += ["            _ => return None,", "        })", "    }", "",
+                  ]
+        lines += doc_comment("Whether the operation only reads the service's state: %s." % self.read_rule(), "    ")
+        lines += ["    pub fn is_read(self) -> bool {"]
+        reads = [n for n in names if self.is_read(n)]
+        lines.append("        matches!(self, %s)" % " | ".join("Action::%s" % n for n in reads) if reads else "        false")
+        lines += ["    }", "",
+                  "    /// The operation's HTTP binding (its entry in OPERATIONS).",
+                  "    pub fn binding(self) -> &'static %s {" % binding,
+                  "        &OPERATIONS[self as usize]",
+                  "    }", "",
+                  "    /// The error shapes the model lists for the operation.",
+                  "    pub fn errors(self) -> &'static [&'static str] {",
+                  "        match self {"]
+        for n, o in self.ops.items():
+            errors = sorted(e["shape"] for e in o.get("errors", []))
+            lines.append("            Action::%s => &[%s]," % (n, ", ".join(rust_str(e) for e in errors)))
+        lines += ["        }", "    }", "",
+                  "    /// Decodes the operation's input (body members merged with its HTTP-bound members).",
+                  "    pub fn decode(self, input: serde_json::Value) -> Result<Request, DecodeError> {",
+                  "        Ok(match self {"]
+        lines += ["            Action::%s => Request::%s(decode_value(input)?)," % (n, n) for n in names]
+        lines += ["        })", "    }", "",
+                  "    /// Decodes the operation's input from JSON text (a `--cli-input-json` file), with the",
+                  "    /// line and column of what is wrong.",
+                  "    pub fn decode_text(self, text: &str) -> Result<Request, DecodeError> {",
+                  "        Ok(match self {"]
+        lines += ["            Action::%s => Request::%s(decode_str(text)?)," % (n, n) for n in names]
+        lines += ["        })", "    }", "}", "",
+                  "impl ModelAction for Action {",
+                  "    type Request = Request;",
+                  "    const ALL: &'static [Action] = Action::ALL;",
+                  "",
+                  "    fn name(self) -> &'static str {",
+                  "        Action::name(self)",
+                  "    }",
+                  "",
+                  "    fn from_name(name: &str) -> Option<Action> {",
+                  "        Action::from_name(name)",
+                  "    }",
+                  "",
+                  "    fn is_read(self) -> bool {",
+                  "        Action::is_read(self)",
+                  "    }",
+                  "",
+                  "    fn binding(self) -> &'static %s {" % binding,
+                  "        Action::binding(self)",
+                  "    }",
+                  "",
+                  "    fn errors(self) -> &'static [&'static str] {",
+                  "        Action::errors(self)",
+                  "    }",
+                  "",
+                  "    fn decode(self, input: serde_json::Value) -> Result<Request, DecodeError> {",
+                  "        Action::decode(self, input)",
+                  "    }",
+                  "",
+                  "    fn minimal_request(self) -> Request {",
+                  "        Action::minimal_request(self)",
+                  "    }",
+                  "}", ""]
+        return lines
+
+    def requests(self):
+        names = list(self.ops)
+        lines = [
+            "/// A decoded request: one variant per operation, holding its typed input (serialized as",
+            "/// that input alone).",
+            "#[derive(Debug, Clone, PartialEq, Serialize)]",
+            "#[serde(untagged)]",
+            "pub enum Request {",
+        ]
+        lines += ["    %s(%s)," % (n, o["input"]["shape"]) for n, o in self.ops.items()]
+        lines += ["}", "", "impl Request {",
+                  "    /// Decodes the input of the operation named `operation` (see `Action::decode`).",
+                  "    pub fn decode(operation: &str, input: serde_json::Value) -> Result<Request, DecodeError> {",
+                  "        Action::named(operation)?.decode(input)",
+                  "    }", "",
+                  "    /// Decodes the input of the operation named `operation` from JSON text (see",
+                  "    /// `Action::decode_text`).",
+                  "    pub fn decode_text(operation: &str, text: &str) -> Result<Request, DecodeError> {",
+                  "        Action::named(operation)?.decode_text(text)",
+                  "    }", "",
+                  "    /// The request's action.",
+                  "    pub fn action(&self) -> Action {",
+                  "        match self {"]
+        lines += ["            Request::%s(_) => Action::%s," % (n, n) for n in names]
+        lines += ["        }", "    }", "",
+                  "    /// The operation's name, as in the model.",
+                  "    pub fn operation_name(&self) -> &'static str {",
+                  "        self.action().name()",
+                  "    }", "",
+                  "    /// The model's constraints on this request's members.",
+                  "    pub fn violations(&self) -> Violations {",
+                  "        let mut v = Violations::default();",
+                  "        self.validate(&mut v);",
+                  "        v",
+                  "    }", "}", "",
+                  "impl Validate for Request {",
+                  "    fn validate(&self, v: &mut Violations) {",
+                  "        match self {"]
+        lines += ["            Request::%s(input) => input.validate(v)," % n for n in names]
+        lines += ["        }", "    }", "}", ""]
+        return lines
+
+    def read_or_write(self):
+        names = list(self.ops)
+        reads = [n for n in names if self.is_read(n)]
+        writes = [n for n in names if not self.is_read(n)]
+        inputs = {n: o["input"]["shape"] for n, o in self.ops.items()}
+        lines = []
+
+        def kind(enum, members, doc):
+            lines.extend(doc)
+            lines.extend(["#[derive(Debug, Clone, PartialEq)]", "pub enum %s {" % enum])
+            lines.extend("    %s(%s)," % (n, inputs[n]) for n in members)
+            lines.extend(["}", "", "impl %s {" % enum,
+                          "    /// The request's action.",
+                          "    pub fn action(&self) -> Action {"])
+            if members:
+                lines.append("        match self {")
+                lines.extend("            %s::%s(_) => Action::%s," % (enum, n, n) for n in members)
+                lines.append("        }")
+            else:
+                lines.append("        match *self {}")
+            lines.append("    }")
+
+        kind("ReadRequest", reads, ["/// A request of an action that only reads (`Action::is_read`)."])
+        lines.extend(["}", ""])
+        kind("WriteRequest", writes, ["/// A request of an action that changes the service's state."])
+        lines.extend(["",
+                      "    /// The idempotency token the caller gave, for an action whose input has one (the",
+                      "    /// member the model marks `idempotencyToken`): a retry with the same token is the",
+                      "    /// same request.",
+                      "    pub fn client_token(&self) -> Option<&str> {"])
+        tokens = {n: self.client_token(n) for n in names}
+        for n in reads:
+            if tokens[n]:
+                raise SystemExit("%s is a read with an idempotency token" % n)
+        if writes:
+            lines.append("        match self {")
+            for n in writes:
+                member = tokens[n]
+                if member is None:
+                    continue
+                field = snake(member)
+                required = member in self.shapes[inputs[n]].get("required", [])
+                lines.append("            WriteRequest::%s(input) => %s," % (
+                    n, "Some(input.%s.as_str())" % field if required else "input.%s.as_deref()" % field))
+            untokened = [n for n in writes if tokens[n] is None]
+            if untokened:
+                lines.append("            %s => None," % " | ".join("WriteRequest::%s(_)" % n for n in untokened))
+            lines.append("        }")
+        else:
+            lines.append("        match *self {}")
+        lines.extend(["    }", "}", "",
+                      "/// A request sorted by what it does to the service's state: reads and writes are",
+                      "/// served by functions that take only their own kind.",
+                      "#[derive(Debug, Clone, PartialEq)]",
+                      "pub enum ReadOrWrite {",
+                      "    Read(ReadRequest),",
+                      "    Write(WriteRequest),",
+                      "}", "",
+                      "impl Request {",
+                      "    /// The request as a read or a write (see `Action::is_read`).",
+                      "    pub fn into_read_or_write(self) -> ReadOrWrite {",
+                      "        match self {"])
+        for n in names:
+            k = "Read" if self.is_read(n) else "Write"
+            lines.append("            Request::%s(input) => ReadOrWrite::%s(%sRequest::%s(input))," % (n, k, k, n))
+        lines.extend(["        }", "    }", "}", ""])
+        return lines
+
+    # ---- minimal requests ----------------------------------------------------------------
+    def minimal(self, name, stack=()):
+        """A Rust expression for the least value of shape `name` the model accepts: a structure
+        with its required members only (and the first member of a union), the least length and
+        value the constraints allow (a string at least one character, a list or map at least
+        one element, since services refuse empty ones beyond what their models say), an enum's
+        first value, a pattern's first match among MINIMAL_STRING_CHARACTERS."""
+        if name in stack:
+            raise SystemExit("the required members of %s loop: %s" % (name, " > ".join(stack)))
+        s = self.shapes[name]
+        t = s["type"]
+        if t == "structure":
+            required = set(s.get("required", []))
+            chosen = sorted(required)
+            if s.get("union") and not chosen:
+                chosen = sorted(s["members"])[:1]
+            fields = []
+            for mn in chosen:
+                value = self.minimal(s["members"][mn]["shape"], stack + (name,))
+                if (name, mn) in self.boxed:
+                    value = "Box::new(%s)" % value
+                if mn not in required:
+                    value = "Some(%s)" % value
+                fields.append("%s: %s" % (snake(mn), value))
+            if not fields:
+                return "%s::default()" % name
+            if len(chosen) < len(s["members"]):
+                fields.append("..Default::default()")
+            return "%s { %s }" % (name, ", ".join(fields))
+        if t in ("list", "map"):
+            count = max(s.get("min", 0), 1)
+            if "max" in s:
+                count = min(count, s["max"])
+            if t == "list":
+                if count == 0:
+                    return "Vec::new()"
+                element = self.minimal(s["member"]["shape"], stack)
+                return "vec![%s]" % element if count == 1 else "vec![%s; %d]" % (element, count)
+            if count == 0:
+                return "std::collections::BTreeMap::new()"
+            if count > 1:
+                raise SystemExit("%s: a map of at least %d entries needs distinct keys" % (name, count))
+            key = rust_str(self.minimal_string(s["key"]["shape"]))
+            return "std::collections::BTreeMap::from([(%s.to_string(), %s)])" % (
+                key, self.minimal(s["value"]["shape"], stack))
+        if t in ("string", "blob"):
+            return "%s.to_string()" % rust_str(self.minimal_string(name))
+        if t in ("integer", "long"):
+            value = s.get("min", 0)
+            if "max" in s:
+                value = min(value, s["max"])
+            return str(value)
+        if t in ("double", "float", "timestamp"):
+            return "%s_f64" % float(s.get("min", 0))
+        if t == "boolean":
+            return "false"
+        raise SystemExit("%s: no minimal value of type %s" % (name, t))
+
+    def minimal_string(self, name):
+        s = self.shapes[name]
+        if "enum" in s:
+            return s["enum"][0]
+        length = max(s.get("min", 1), 1)
+        if "max" in s:
+            length = min(length, s["max"])
+        pattern = s.get("pattern")
+        for c in MINIMAL_STRING_CHARACTERS:
+            # Smithy patterns are not anchored unless they say so: a search, as model::validate.
+            if pattern is None or re.search(ascii_pattern(pattern), c * length):
+                return c * length
+        raise SystemExit("no minimal value for %s: its pattern %r accepts none of %r"
+                         % (name, pattern, MINIMAL_STRING_CHARACTERS))
+
+    def minimal_requests(self):
+        lines = ["impl Action {",
+                 "    /// The smallest request the model accepts for the action: the input's required",
+                 "    /// members (and one member of each union on the way), each the least value its",
+                 "    /// constraints allow, lists and maps one element long. What the handler-coverage",
+                 "    /// test sends.",
+                 "    pub fn minimal_request(self) -> Request {",
+                 "        match self {"]
+        for n, o in self.ops.items():
+            lines.append("            Action::%s => Request::%s(%s)," % (n, n, self.minimal(o["input"]["shape"])))
+        lines.extend(["        }", "    }", "}", ""])
+        return lines
+
     def render(self, source):
         lines = [
             "// @generated by tools/gen_model.py from %s. Do not edit by hand." % source,
@@ -332,11 +639,17 @@ class Gen:
             "",
             "use serde::{Deserialize, Serialize};",
             "",
-            "use super::protocol::{decode_str, decode_value, DecodeError, Location, %s, OutputBody, Param, ParamKind};" % (
+            "use super::protocol::{decode_str, decode_value, DecodeError, Location, ModelAction, %s, OutputBody, Param, ParamKind};" % (
                 "Operation" if self.binding() == "Operation" else "Operation as %s" % self.binding()),
             "use super::validate::{Validate, Violations};",
             "",
         ]
+        if "targetPrefix" in self.m["metadata"]:
+            lines.extend([
+                "/// The `X-Amz-Target` prefix of the service's JSON protocol (`PREFIX.Operation`).",
+                "pub const TARGET_PREFIX: &str = %s;" % rust_str(self.m["metadata"]["targetPrefix"]),
+                "",
+            ])
         for n in sorted(self.used):
             if self.shapes[n]["type"] == "structure":
                 lines.extend(self.struct(n))
@@ -555,6 +868,43 @@ class SdkGen:
         return "\n".join(lines) + "\n"
 
 
+# The Unicode classes the models' patterns use, as far as ASCII goes (the only characters
+# minimal_string tries): Python's `re` has no `\p{...}`.
+ASCII_CLASSES = {"L": "A-Za-z", "N": "0-9", "Z": " "}
+
+
+def ascii_pattern(pattern):
+    r"""`pattern` with its `\p{L}`-style classes replaced by their ASCII members: the same
+    verdict on ASCII text, in a form Python's `re` reads."""
+    out, in_class, i = [], False, 0
+    while i < len(pattern):
+        m = re.match(r"\\p\{(\w+)\}", pattern[i:])
+        if m:
+            if m.group(1) not in ASCII_CLASSES:
+                raise SystemExit("pattern %r: no ASCII form of \\p{%s}" % (pattern, m.group(1)))
+            members = ASCII_CLASSES[m.group(1)]
+            out.append(members if in_class else "[%s]" % members)
+            i += m.end()
+            continue
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+        elif c == "]" and in_class:
+            in_class = False
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def doc_comment(text, indent=""):
+    """`text` as `///` lines that rustfmt leaves alone (it does not wrap comments)."""
+    return [indent + "/// " + line for line in textwrap.wrap(text, 96 - len(indent) - 4)]
+
+
 def opt(x):
     return "None" if x is None else "Some(%d)" % x
 
@@ -592,9 +942,12 @@ def main():
         ("servicediscovery-2017-03-14.service-2.json", "servicediscovery.rs",
          SERVICEDISCOVERY_OPERATIONS),
     ]
+    unmarked = set(UNMARKED_IDEMPOTENCY_TOKENS)
     for src, dst, ops in jobs:
         with open(os.path.join(models, src)) as f:
             model = json.load(f)
+        unmarked -= {(shape, member) for shape, member in unmarked
+                     if member in model["shapes"].get(shape, {}).get("members", {})}
         code = Gen(model, ops).render(src)
         with open(os.path.join(root, "crates", "model", "src", dst), "w") as f:
             f.write(code)
@@ -610,6 +963,8 @@ def main():
         with open(os.path.join(root, "src", "api", "calls_%s.rs" % module), "w") as f:
             f.write(calls)
         print("wrote src/api/calls_%s.rs" % module)
+    if unmarked:
+        raise SystemExit("UNMARKED_IDEMPOTENCY_TOKENS names members no model has: %s" % sorted(unmarked))
 
 
 if __name__ == "__main__":

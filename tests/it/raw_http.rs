@@ -118,9 +118,14 @@ pub fn rest_json(method: &str, path: &str, body: &str) -> Vec<u8> {
 
 /// An ECS (JSON 1.1) request.
 pub fn json11(operation: &str, body: &str) -> Vec<u8> {
+    json11_to("AmazonEC2ContainerServiceV20141113", operation, body)
+}
+
+/// A JSON 1.1 request to the service whose targets start `target_prefix`.
+pub fn json11_to(target_prefix: &str, operation: &str, body: &str) -> Vec<u8> {
     format!(
         "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-amz-json-1.1\r\n\
-         X-Amz-Target: AmazonEC2ContainerServiceV20141113.{operation}\r\n\
+         X-Amz-Target: {target_prefix}.{operation}\r\n\
          Content-Length: {}\r\n\r\n{body}",
         body.len()
     )

@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::protocol::{
-    DecodeError, Location, Operation, OutputBody, Param, ParamKind, decode_str, decode_value,
+    DecodeError, Location, ModelAction, Operation, OutputBody, Param, ParamKind, decode_str,
+    decode_value,
 };
 use super::validate::{Validate, Violations};
 
@@ -6345,7 +6346,7 @@ impl Validate for WeightedTarget {
     }
 }
 
-/// Every operation of the model, with its HTTP binding.
+/// Every operation of the model, with its HTTP binding (in `Action::ALL`'s order).
 pub const OPERATIONS: &[Operation] = &[
     Operation {
         name: "CreateGatewayRoute",
@@ -7348,8 +7349,682 @@ pub const OPERATIONS: &[Operation] = &[
     },
 ];
 
-/// A decoded request: one variant per operation, holding its typed input.
-#[derive(Debug, Clone, PartialEq)]
+/// The operations served, as a type (the API reference's actions, IAM's action names):
+/// once a name is an `Action`, nothing downstream can meet an operation it does not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    CreateGatewayRoute,
+    CreateMesh,
+    CreateRoute,
+    CreateVirtualGateway,
+    CreateVirtualNode,
+    CreateVirtualRouter,
+    CreateVirtualService,
+    DeleteGatewayRoute,
+    DeleteMesh,
+    DeleteRoute,
+    DeleteVirtualGateway,
+    DeleteVirtualNode,
+    DeleteVirtualRouter,
+    DeleteVirtualService,
+    DescribeGatewayRoute,
+    DescribeMesh,
+    DescribeRoute,
+    DescribeVirtualGateway,
+    DescribeVirtualNode,
+    DescribeVirtualRouter,
+    DescribeVirtualService,
+    ListGatewayRoutes,
+    ListMeshes,
+    ListRoutes,
+    ListTagsForResource,
+    ListVirtualGateways,
+    ListVirtualNodes,
+    ListVirtualRouters,
+    ListVirtualServices,
+    TagResource,
+    UntagResource,
+    UpdateGatewayRoute,
+    UpdateMesh,
+    UpdateRoute,
+    UpdateVirtualGateway,
+    UpdateVirtualNode,
+    UpdateVirtualRouter,
+    UpdateVirtualService,
+}
+
+impl Action {
+    /// Every action, in the order of OPERATIONS.
+    pub const ALL: &'static [Action] = &[
+        Action::CreateGatewayRoute,
+        Action::CreateMesh,
+        Action::CreateRoute,
+        Action::CreateVirtualGateway,
+        Action::CreateVirtualNode,
+        Action::CreateVirtualRouter,
+        Action::CreateVirtualService,
+        Action::DeleteGatewayRoute,
+        Action::DeleteMesh,
+        Action::DeleteRoute,
+        Action::DeleteVirtualGateway,
+        Action::DeleteVirtualNode,
+        Action::DeleteVirtualRouter,
+        Action::DeleteVirtualService,
+        Action::DescribeGatewayRoute,
+        Action::DescribeMesh,
+        Action::DescribeRoute,
+        Action::DescribeVirtualGateway,
+        Action::DescribeVirtualNode,
+        Action::DescribeVirtualRouter,
+        Action::DescribeVirtualService,
+        Action::ListGatewayRoutes,
+        Action::ListMeshes,
+        Action::ListRoutes,
+        Action::ListTagsForResource,
+        Action::ListVirtualGateways,
+        Action::ListVirtualNodes,
+        Action::ListVirtualRouters,
+        Action::ListVirtualServices,
+        Action::TagResource,
+        Action::UntagResource,
+        Action::UpdateGatewayRoute,
+        Action::UpdateMesh,
+        Action::UpdateRoute,
+        Action::UpdateVirtualGateway,
+        Action::UpdateVirtualNode,
+        Action::UpdateVirtualRouter,
+        Action::UpdateVirtualService,
+    ];
+
+    /// The operation's name, as in the model and on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::CreateGatewayRoute => "CreateGatewayRoute",
+            Action::CreateMesh => "CreateMesh",
+            Action::CreateRoute => "CreateRoute",
+            Action::CreateVirtualGateway => "CreateVirtualGateway",
+            Action::CreateVirtualNode => "CreateVirtualNode",
+            Action::CreateVirtualRouter => "CreateVirtualRouter",
+            Action::CreateVirtualService => "CreateVirtualService",
+            Action::DeleteGatewayRoute => "DeleteGatewayRoute",
+            Action::DeleteMesh => "DeleteMesh",
+            Action::DeleteRoute => "DeleteRoute",
+            Action::DeleteVirtualGateway => "DeleteVirtualGateway",
+            Action::DeleteVirtualNode => "DeleteVirtualNode",
+            Action::DeleteVirtualRouter => "DeleteVirtualRouter",
+            Action::DeleteVirtualService => "DeleteVirtualService",
+            Action::DescribeGatewayRoute => "DescribeGatewayRoute",
+            Action::DescribeMesh => "DescribeMesh",
+            Action::DescribeRoute => "DescribeRoute",
+            Action::DescribeVirtualGateway => "DescribeVirtualGateway",
+            Action::DescribeVirtualNode => "DescribeVirtualNode",
+            Action::DescribeVirtualRouter => "DescribeVirtualRouter",
+            Action::DescribeVirtualService => "DescribeVirtualService",
+            Action::ListGatewayRoutes => "ListGatewayRoutes",
+            Action::ListMeshes => "ListMeshes",
+            Action::ListRoutes => "ListRoutes",
+            Action::ListTagsForResource => "ListTagsForResource",
+            Action::ListVirtualGateways => "ListVirtualGateways",
+            Action::ListVirtualNodes => "ListVirtualNodes",
+            Action::ListVirtualRouters => "ListVirtualRouters",
+            Action::ListVirtualServices => "ListVirtualServices",
+            Action::TagResource => "TagResource",
+            Action::UntagResource => "UntagResource",
+            Action::UpdateGatewayRoute => "UpdateGatewayRoute",
+            Action::UpdateMesh => "UpdateMesh",
+            Action::UpdateRoute => "UpdateRoute",
+            Action::UpdateVirtualGateway => "UpdateVirtualGateway",
+            Action::UpdateVirtualNode => "UpdateVirtualNode",
+            Action::UpdateVirtualRouter => "UpdateVirtualRouter",
+            Action::UpdateVirtualService => "UpdateVirtualService",
+        }
+    }
+
+    /// The action named `name`; `None` for an operation not served here.
+    pub fn from_name(name: &str) -> Option<Action> {
+        Some(match name {
+            "CreateGatewayRoute" => Action::CreateGatewayRoute,
+            "CreateMesh" => Action::CreateMesh,
+            "CreateRoute" => Action::CreateRoute,
+            "CreateVirtualGateway" => Action::CreateVirtualGateway,
+            "CreateVirtualNode" => Action::CreateVirtualNode,
+            "CreateVirtualRouter" => Action::CreateVirtualRouter,
+            "CreateVirtualService" => Action::CreateVirtualService,
+            "DeleteGatewayRoute" => Action::DeleteGatewayRoute,
+            "DeleteMesh" => Action::DeleteMesh,
+            "DeleteRoute" => Action::DeleteRoute,
+            "DeleteVirtualGateway" => Action::DeleteVirtualGateway,
+            "DeleteVirtualNode" => Action::DeleteVirtualNode,
+            "DeleteVirtualRouter" => Action::DeleteVirtualRouter,
+            "DeleteVirtualService" => Action::DeleteVirtualService,
+            "DescribeGatewayRoute" => Action::DescribeGatewayRoute,
+            "DescribeMesh" => Action::DescribeMesh,
+            "DescribeRoute" => Action::DescribeRoute,
+            "DescribeVirtualGateway" => Action::DescribeVirtualGateway,
+            "DescribeVirtualNode" => Action::DescribeVirtualNode,
+            "DescribeVirtualRouter" => Action::DescribeVirtualRouter,
+            "DescribeVirtualService" => Action::DescribeVirtualService,
+            "ListGatewayRoutes" => Action::ListGatewayRoutes,
+            "ListMeshes" => Action::ListMeshes,
+            "ListRoutes" => Action::ListRoutes,
+            "ListTagsForResource" => Action::ListTagsForResource,
+            "ListVirtualGateways" => Action::ListVirtualGateways,
+            "ListVirtualNodes" => Action::ListVirtualNodes,
+            "ListVirtualRouters" => Action::ListVirtualRouters,
+            "ListVirtualServices" => Action::ListVirtualServices,
+            "TagResource" => Action::TagResource,
+            "UntagResource" => Action::UntagResource,
+            "UpdateGatewayRoute" => Action::UpdateGatewayRoute,
+            "UpdateMesh" => Action::UpdateMesh,
+            "UpdateRoute" => Action::UpdateRoute,
+            "UpdateVirtualGateway" => Action::UpdateVirtualGateway,
+            "UpdateVirtualNode" => Action::UpdateVirtualNode,
+            "UpdateVirtualRouter" => Action::UpdateVirtualRouter,
+            "UpdateVirtualService" => Action::UpdateVirtualService,
+            _ => return None,
+        })
+    }
+
+    /// Whether the operation only reads the service's state: its HTTP binding is a GET (a safe
+    /// method; the model marks no operation `readonly`).
+    pub fn is_read(self) -> bool {
+        matches!(
+            self,
+            Action::DescribeGatewayRoute
+                | Action::DescribeMesh
+                | Action::DescribeRoute
+                | Action::DescribeVirtualGateway
+                | Action::DescribeVirtualNode
+                | Action::DescribeVirtualRouter
+                | Action::DescribeVirtualService
+                | Action::ListGatewayRoutes
+                | Action::ListMeshes
+                | Action::ListRoutes
+                | Action::ListTagsForResource
+                | Action::ListVirtualGateways
+                | Action::ListVirtualNodes
+                | Action::ListVirtualRouters
+                | Action::ListVirtualServices
+        )
+    }
+
+    /// The operation's HTTP binding (its entry in OPERATIONS).
+    pub fn binding(self) -> &'static Operation {
+        &OPERATIONS[self as usize]
+    }
+
+    /// The error shapes the model lists for the operation.
+    pub fn errors(self) -> &'static [&'static str] {
+        match self {
+            Action::CreateGatewayRoute => &[
+                "BadRequestException",
+                "ConflictException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "LimitExceededException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::CreateMesh => &[
+                "BadRequestException",
+                "ConflictException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "LimitExceededException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::CreateRoute => &[
+                "BadRequestException",
+                "ConflictException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "LimitExceededException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::CreateVirtualGateway => &[
+                "BadRequestException",
+                "ConflictException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "LimitExceededException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::CreateVirtualNode => &[
+                "BadRequestException",
+                "ConflictException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "LimitExceededException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::CreateVirtualRouter => &[
+                "BadRequestException",
+                "ConflictException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "LimitExceededException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::CreateVirtualService => &[
+                "BadRequestException",
+                "ConflictException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "LimitExceededException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::DeleteGatewayRoute => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ResourceInUseException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::DeleteMesh => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ResourceInUseException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::DeleteRoute => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ResourceInUseException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::DeleteVirtualGateway => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ResourceInUseException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::DeleteVirtualNode => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ResourceInUseException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::DeleteVirtualRouter => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ResourceInUseException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::DeleteVirtualService => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ResourceInUseException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::DescribeGatewayRoute => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::DescribeMesh => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::DescribeRoute => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::DescribeVirtualGateway => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::DescribeVirtualNode => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::DescribeVirtualRouter => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::DescribeVirtualService => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::ListGatewayRoutes => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::ListMeshes => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::ListRoutes => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::ListTagsForResource => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::ListVirtualGateways => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::ListVirtualNodes => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::ListVirtualRouters => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::ListVirtualServices => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::TagResource => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+                "TooManyTagsException",
+            ],
+            Action::UntagResource => &[
+                "BadRequestException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::UpdateGatewayRoute => &[
+                "BadRequestException",
+                "ConflictException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "LimitExceededException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::UpdateMesh => &[
+                "BadRequestException",
+                "ConflictException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::UpdateRoute => &[
+                "BadRequestException",
+                "ConflictException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "LimitExceededException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::UpdateVirtualGateway => &[
+                "BadRequestException",
+                "ConflictException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "LimitExceededException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::UpdateVirtualNode => &[
+                "BadRequestException",
+                "ConflictException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "LimitExceededException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::UpdateVirtualRouter => &[
+                "BadRequestException",
+                "ConflictException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "LimitExceededException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+            Action::UpdateVirtualService => &[
+                "BadRequestException",
+                "ConflictException",
+                "ForbiddenException",
+                "InternalServerErrorException",
+                "LimitExceededException",
+                "NotFoundException",
+                "ServiceUnavailableException",
+                "TooManyRequestsException",
+            ],
+        }
+    }
+
+    /// Decodes the operation's input (body members merged with its HTTP-bound members).
+    pub fn decode(self, input: serde_json::Value) -> Result<Request, DecodeError> {
+        Ok(match self {
+            Action::CreateGatewayRoute => Request::CreateGatewayRoute(decode_value(input)?),
+            Action::CreateMesh => Request::CreateMesh(decode_value(input)?),
+            Action::CreateRoute => Request::CreateRoute(decode_value(input)?),
+            Action::CreateVirtualGateway => Request::CreateVirtualGateway(decode_value(input)?),
+            Action::CreateVirtualNode => Request::CreateVirtualNode(decode_value(input)?),
+            Action::CreateVirtualRouter => Request::CreateVirtualRouter(decode_value(input)?),
+            Action::CreateVirtualService => Request::CreateVirtualService(decode_value(input)?),
+            Action::DeleteGatewayRoute => Request::DeleteGatewayRoute(decode_value(input)?),
+            Action::DeleteMesh => Request::DeleteMesh(decode_value(input)?),
+            Action::DeleteRoute => Request::DeleteRoute(decode_value(input)?),
+            Action::DeleteVirtualGateway => Request::DeleteVirtualGateway(decode_value(input)?),
+            Action::DeleteVirtualNode => Request::DeleteVirtualNode(decode_value(input)?),
+            Action::DeleteVirtualRouter => Request::DeleteVirtualRouter(decode_value(input)?),
+            Action::DeleteVirtualService => Request::DeleteVirtualService(decode_value(input)?),
+            Action::DescribeGatewayRoute => Request::DescribeGatewayRoute(decode_value(input)?),
+            Action::DescribeMesh => Request::DescribeMesh(decode_value(input)?),
+            Action::DescribeRoute => Request::DescribeRoute(decode_value(input)?),
+            Action::DescribeVirtualGateway => Request::DescribeVirtualGateway(decode_value(input)?),
+            Action::DescribeVirtualNode => Request::DescribeVirtualNode(decode_value(input)?),
+            Action::DescribeVirtualRouter => Request::DescribeVirtualRouter(decode_value(input)?),
+            Action::DescribeVirtualService => Request::DescribeVirtualService(decode_value(input)?),
+            Action::ListGatewayRoutes => Request::ListGatewayRoutes(decode_value(input)?),
+            Action::ListMeshes => Request::ListMeshes(decode_value(input)?),
+            Action::ListRoutes => Request::ListRoutes(decode_value(input)?),
+            Action::ListTagsForResource => Request::ListTagsForResource(decode_value(input)?),
+            Action::ListVirtualGateways => Request::ListVirtualGateways(decode_value(input)?),
+            Action::ListVirtualNodes => Request::ListVirtualNodes(decode_value(input)?),
+            Action::ListVirtualRouters => Request::ListVirtualRouters(decode_value(input)?),
+            Action::ListVirtualServices => Request::ListVirtualServices(decode_value(input)?),
+            Action::TagResource => Request::TagResource(decode_value(input)?),
+            Action::UntagResource => Request::UntagResource(decode_value(input)?),
+            Action::UpdateGatewayRoute => Request::UpdateGatewayRoute(decode_value(input)?),
+            Action::UpdateMesh => Request::UpdateMesh(decode_value(input)?),
+            Action::UpdateRoute => Request::UpdateRoute(decode_value(input)?),
+            Action::UpdateVirtualGateway => Request::UpdateVirtualGateway(decode_value(input)?),
+            Action::UpdateVirtualNode => Request::UpdateVirtualNode(decode_value(input)?),
+            Action::UpdateVirtualRouter => Request::UpdateVirtualRouter(decode_value(input)?),
+            Action::UpdateVirtualService => Request::UpdateVirtualService(decode_value(input)?),
+        })
+    }
+
+    /// Decodes the operation's input from JSON text (a `--cli-input-json` file), with the
+    /// line and column of what is wrong.
+    pub fn decode_text(self, text: &str) -> Result<Request, DecodeError> {
+        Ok(match self {
+            Action::CreateGatewayRoute => Request::CreateGatewayRoute(decode_str(text)?),
+            Action::CreateMesh => Request::CreateMesh(decode_str(text)?),
+            Action::CreateRoute => Request::CreateRoute(decode_str(text)?),
+            Action::CreateVirtualGateway => Request::CreateVirtualGateway(decode_str(text)?),
+            Action::CreateVirtualNode => Request::CreateVirtualNode(decode_str(text)?),
+            Action::CreateVirtualRouter => Request::CreateVirtualRouter(decode_str(text)?),
+            Action::CreateVirtualService => Request::CreateVirtualService(decode_str(text)?),
+            Action::DeleteGatewayRoute => Request::DeleteGatewayRoute(decode_str(text)?),
+            Action::DeleteMesh => Request::DeleteMesh(decode_str(text)?),
+            Action::DeleteRoute => Request::DeleteRoute(decode_str(text)?),
+            Action::DeleteVirtualGateway => Request::DeleteVirtualGateway(decode_str(text)?),
+            Action::DeleteVirtualNode => Request::DeleteVirtualNode(decode_str(text)?),
+            Action::DeleteVirtualRouter => Request::DeleteVirtualRouter(decode_str(text)?),
+            Action::DeleteVirtualService => Request::DeleteVirtualService(decode_str(text)?),
+            Action::DescribeGatewayRoute => Request::DescribeGatewayRoute(decode_str(text)?),
+            Action::DescribeMesh => Request::DescribeMesh(decode_str(text)?),
+            Action::DescribeRoute => Request::DescribeRoute(decode_str(text)?),
+            Action::DescribeVirtualGateway => Request::DescribeVirtualGateway(decode_str(text)?),
+            Action::DescribeVirtualNode => Request::DescribeVirtualNode(decode_str(text)?),
+            Action::DescribeVirtualRouter => Request::DescribeVirtualRouter(decode_str(text)?),
+            Action::DescribeVirtualService => Request::DescribeVirtualService(decode_str(text)?),
+            Action::ListGatewayRoutes => Request::ListGatewayRoutes(decode_str(text)?),
+            Action::ListMeshes => Request::ListMeshes(decode_str(text)?),
+            Action::ListRoutes => Request::ListRoutes(decode_str(text)?),
+            Action::ListTagsForResource => Request::ListTagsForResource(decode_str(text)?),
+            Action::ListVirtualGateways => Request::ListVirtualGateways(decode_str(text)?),
+            Action::ListVirtualNodes => Request::ListVirtualNodes(decode_str(text)?),
+            Action::ListVirtualRouters => Request::ListVirtualRouters(decode_str(text)?),
+            Action::ListVirtualServices => Request::ListVirtualServices(decode_str(text)?),
+            Action::TagResource => Request::TagResource(decode_str(text)?),
+            Action::UntagResource => Request::UntagResource(decode_str(text)?),
+            Action::UpdateGatewayRoute => Request::UpdateGatewayRoute(decode_str(text)?),
+            Action::UpdateMesh => Request::UpdateMesh(decode_str(text)?),
+            Action::UpdateRoute => Request::UpdateRoute(decode_str(text)?),
+            Action::UpdateVirtualGateway => Request::UpdateVirtualGateway(decode_str(text)?),
+            Action::UpdateVirtualNode => Request::UpdateVirtualNode(decode_str(text)?),
+            Action::UpdateVirtualRouter => Request::UpdateVirtualRouter(decode_str(text)?),
+            Action::UpdateVirtualService => Request::UpdateVirtualService(decode_str(text)?),
+        })
+    }
+}
+
+impl ModelAction for Action {
+    type Request = Request;
+    const ALL: &'static [Action] = Action::ALL;
+
+    fn name(self) -> &'static str {
+        Action::name(self)
+    }
+
+    fn from_name(name: &str) -> Option<Action> {
+        Action::from_name(name)
+    }
+
+    fn is_read(self) -> bool {
+        Action::is_read(self)
+    }
+
+    fn binding(self) -> &'static Operation {
+        Action::binding(self)
+    }
+
+    fn errors(self) -> &'static [&'static str] {
+        Action::errors(self)
+    }
+
+    fn decode(self, input: serde_json::Value) -> Result<Request, DecodeError> {
+        Action::decode(self, input)
+    }
+
+    fn minimal_request(self) -> Request {
+        Action::minimal_request(self)
+    }
+}
+
+/// A decoded request: one variant per operation, holding its typed input (serialized as
+/// that input alone).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
 pub enum Request {
     CreateGatewayRoute(CreateGatewayRouteInput),
     CreateMesh(CreateMeshInput),
@@ -7392,185 +8067,601 @@ pub enum Request {
 }
 
 impl Request {
-    /// Decodes an operation's input (body members merged with its HTTP-bound members).
+    /// Decodes the input of the operation named `operation` (see `Action::decode`).
     pub fn decode(operation: &str, input: serde_json::Value) -> Result<Request, DecodeError> {
-        Ok(match operation {
-            "CreateGatewayRoute" => Request::CreateGatewayRoute(decode_value(input)?),
-            "CreateMesh" => Request::CreateMesh(decode_value(input)?),
-            "CreateRoute" => Request::CreateRoute(decode_value(input)?),
-            "CreateVirtualGateway" => Request::CreateVirtualGateway(decode_value(input)?),
-            "CreateVirtualNode" => Request::CreateVirtualNode(decode_value(input)?),
-            "CreateVirtualRouter" => Request::CreateVirtualRouter(decode_value(input)?),
-            "CreateVirtualService" => Request::CreateVirtualService(decode_value(input)?),
-            "DeleteGatewayRoute" => Request::DeleteGatewayRoute(decode_value(input)?),
-            "DeleteMesh" => Request::DeleteMesh(decode_value(input)?),
-            "DeleteRoute" => Request::DeleteRoute(decode_value(input)?),
-            "DeleteVirtualGateway" => Request::DeleteVirtualGateway(decode_value(input)?),
-            "DeleteVirtualNode" => Request::DeleteVirtualNode(decode_value(input)?),
-            "DeleteVirtualRouter" => Request::DeleteVirtualRouter(decode_value(input)?),
-            "DeleteVirtualService" => Request::DeleteVirtualService(decode_value(input)?),
-            "DescribeGatewayRoute" => Request::DescribeGatewayRoute(decode_value(input)?),
-            "DescribeMesh" => Request::DescribeMesh(decode_value(input)?),
-            "DescribeRoute" => Request::DescribeRoute(decode_value(input)?),
-            "DescribeVirtualGateway" => Request::DescribeVirtualGateway(decode_value(input)?),
-            "DescribeVirtualNode" => Request::DescribeVirtualNode(decode_value(input)?),
-            "DescribeVirtualRouter" => Request::DescribeVirtualRouter(decode_value(input)?),
-            "DescribeVirtualService" => Request::DescribeVirtualService(decode_value(input)?),
-            "ListGatewayRoutes" => Request::ListGatewayRoutes(decode_value(input)?),
-            "ListMeshes" => Request::ListMeshes(decode_value(input)?),
-            "ListRoutes" => Request::ListRoutes(decode_value(input)?),
-            "ListTagsForResource" => Request::ListTagsForResource(decode_value(input)?),
-            "ListVirtualGateways" => Request::ListVirtualGateways(decode_value(input)?),
-            "ListVirtualNodes" => Request::ListVirtualNodes(decode_value(input)?),
-            "ListVirtualRouters" => Request::ListVirtualRouters(decode_value(input)?),
-            "ListVirtualServices" => Request::ListVirtualServices(decode_value(input)?),
-            "TagResource" => Request::TagResource(decode_value(input)?),
-            "UntagResource" => Request::UntagResource(decode_value(input)?),
-            "UpdateGatewayRoute" => Request::UpdateGatewayRoute(decode_value(input)?),
-            "UpdateMesh" => Request::UpdateMesh(decode_value(input)?),
-            "UpdateRoute" => Request::UpdateRoute(decode_value(input)?),
-            "UpdateVirtualGateway" => Request::UpdateVirtualGateway(decode_value(input)?),
-            "UpdateVirtualNode" => Request::UpdateVirtualNode(decode_value(input)?),
-            "UpdateVirtualRouter" => Request::UpdateVirtualRouter(decode_value(input)?),
-            "UpdateVirtualService" => Request::UpdateVirtualService(decode_value(input)?),
-            other => return Err(DecodeError::UnknownOperation(other.to_string())),
-        })
+        Action::named(operation)?.decode(input)
     }
 
-    /// Decodes an operation's input from JSON text (a `--cli-input-json` file), with the
-    /// line and column of what is wrong.
+    /// Decodes the input of the operation named `operation` from JSON text (see
+    /// `Action::decode_text`).
     pub fn decode_text(operation: &str, text: &str) -> Result<Request, DecodeError> {
-        Ok(match operation {
-            "CreateGatewayRoute" => Request::CreateGatewayRoute(decode_str(text)?),
-            "CreateMesh" => Request::CreateMesh(decode_str(text)?),
-            "CreateRoute" => Request::CreateRoute(decode_str(text)?),
-            "CreateVirtualGateway" => Request::CreateVirtualGateway(decode_str(text)?),
-            "CreateVirtualNode" => Request::CreateVirtualNode(decode_str(text)?),
-            "CreateVirtualRouter" => Request::CreateVirtualRouter(decode_str(text)?),
-            "CreateVirtualService" => Request::CreateVirtualService(decode_str(text)?),
-            "DeleteGatewayRoute" => Request::DeleteGatewayRoute(decode_str(text)?),
-            "DeleteMesh" => Request::DeleteMesh(decode_str(text)?),
-            "DeleteRoute" => Request::DeleteRoute(decode_str(text)?),
-            "DeleteVirtualGateway" => Request::DeleteVirtualGateway(decode_str(text)?),
-            "DeleteVirtualNode" => Request::DeleteVirtualNode(decode_str(text)?),
-            "DeleteVirtualRouter" => Request::DeleteVirtualRouter(decode_str(text)?),
-            "DeleteVirtualService" => Request::DeleteVirtualService(decode_str(text)?),
-            "DescribeGatewayRoute" => Request::DescribeGatewayRoute(decode_str(text)?),
-            "DescribeMesh" => Request::DescribeMesh(decode_str(text)?),
-            "DescribeRoute" => Request::DescribeRoute(decode_str(text)?),
-            "DescribeVirtualGateway" => Request::DescribeVirtualGateway(decode_str(text)?),
-            "DescribeVirtualNode" => Request::DescribeVirtualNode(decode_str(text)?),
-            "DescribeVirtualRouter" => Request::DescribeVirtualRouter(decode_str(text)?),
-            "DescribeVirtualService" => Request::DescribeVirtualService(decode_str(text)?),
-            "ListGatewayRoutes" => Request::ListGatewayRoutes(decode_str(text)?),
-            "ListMeshes" => Request::ListMeshes(decode_str(text)?),
-            "ListRoutes" => Request::ListRoutes(decode_str(text)?),
-            "ListTagsForResource" => Request::ListTagsForResource(decode_str(text)?),
-            "ListVirtualGateways" => Request::ListVirtualGateways(decode_str(text)?),
-            "ListVirtualNodes" => Request::ListVirtualNodes(decode_str(text)?),
-            "ListVirtualRouters" => Request::ListVirtualRouters(decode_str(text)?),
-            "ListVirtualServices" => Request::ListVirtualServices(decode_str(text)?),
-            "TagResource" => Request::TagResource(decode_str(text)?),
-            "UntagResource" => Request::UntagResource(decode_str(text)?),
-            "UpdateGatewayRoute" => Request::UpdateGatewayRoute(decode_str(text)?),
-            "UpdateMesh" => Request::UpdateMesh(decode_str(text)?),
-            "UpdateRoute" => Request::UpdateRoute(decode_str(text)?),
-            "UpdateVirtualGateway" => Request::UpdateVirtualGateway(decode_str(text)?),
-            "UpdateVirtualNode" => Request::UpdateVirtualNode(decode_str(text)?),
-            "UpdateVirtualRouter" => Request::UpdateVirtualRouter(decode_str(text)?),
-            "UpdateVirtualService" => Request::UpdateVirtualService(decode_str(text)?),
-            other => return Err(DecodeError::UnknownOperation(other.to_string())),
-        })
+        Action::named(operation)?.decode_text(text)
+    }
+
+    /// The request's action.
+    pub fn action(&self) -> Action {
+        match self {
+            Request::CreateGatewayRoute(_) => Action::CreateGatewayRoute,
+            Request::CreateMesh(_) => Action::CreateMesh,
+            Request::CreateRoute(_) => Action::CreateRoute,
+            Request::CreateVirtualGateway(_) => Action::CreateVirtualGateway,
+            Request::CreateVirtualNode(_) => Action::CreateVirtualNode,
+            Request::CreateVirtualRouter(_) => Action::CreateVirtualRouter,
+            Request::CreateVirtualService(_) => Action::CreateVirtualService,
+            Request::DeleteGatewayRoute(_) => Action::DeleteGatewayRoute,
+            Request::DeleteMesh(_) => Action::DeleteMesh,
+            Request::DeleteRoute(_) => Action::DeleteRoute,
+            Request::DeleteVirtualGateway(_) => Action::DeleteVirtualGateway,
+            Request::DeleteVirtualNode(_) => Action::DeleteVirtualNode,
+            Request::DeleteVirtualRouter(_) => Action::DeleteVirtualRouter,
+            Request::DeleteVirtualService(_) => Action::DeleteVirtualService,
+            Request::DescribeGatewayRoute(_) => Action::DescribeGatewayRoute,
+            Request::DescribeMesh(_) => Action::DescribeMesh,
+            Request::DescribeRoute(_) => Action::DescribeRoute,
+            Request::DescribeVirtualGateway(_) => Action::DescribeVirtualGateway,
+            Request::DescribeVirtualNode(_) => Action::DescribeVirtualNode,
+            Request::DescribeVirtualRouter(_) => Action::DescribeVirtualRouter,
+            Request::DescribeVirtualService(_) => Action::DescribeVirtualService,
+            Request::ListGatewayRoutes(_) => Action::ListGatewayRoutes,
+            Request::ListMeshes(_) => Action::ListMeshes,
+            Request::ListRoutes(_) => Action::ListRoutes,
+            Request::ListTagsForResource(_) => Action::ListTagsForResource,
+            Request::ListVirtualGateways(_) => Action::ListVirtualGateways,
+            Request::ListVirtualNodes(_) => Action::ListVirtualNodes,
+            Request::ListVirtualRouters(_) => Action::ListVirtualRouters,
+            Request::ListVirtualServices(_) => Action::ListVirtualServices,
+            Request::TagResource(_) => Action::TagResource,
+            Request::UntagResource(_) => Action::UntagResource,
+            Request::UpdateGatewayRoute(_) => Action::UpdateGatewayRoute,
+            Request::UpdateMesh(_) => Action::UpdateMesh,
+            Request::UpdateRoute(_) => Action::UpdateRoute,
+            Request::UpdateVirtualGateway(_) => Action::UpdateVirtualGateway,
+            Request::UpdateVirtualNode(_) => Action::UpdateVirtualNode,
+            Request::UpdateVirtualRouter(_) => Action::UpdateVirtualRouter,
+            Request::UpdateVirtualService(_) => Action::UpdateVirtualService,
+        }
     }
 
     /// The operation's name, as in the model.
     pub fn operation_name(&self) -> &'static str {
-        match self {
-            Request::CreateGatewayRoute(_) => "CreateGatewayRoute",
-            Request::CreateMesh(_) => "CreateMesh",
-            Request::CreateRoute(_) => "CreateRoute",
-            Request::CreateVirtualGateway(_) => "CreateVirtualGateway",
-            Request::CreateVirtualNode(_) => "CreateVirtualNode",
-            Request::CreateVirtualRouter(_) => "CreateVirtualRouter",
-            Request::CreateVirtualService(_) => "CreateVirtualService",
-            Request::DeleteGatewayRoute(_) => "DeleteGatewayRoute",
-            Request::DeleteMesh(_) => "DeleteMesh",
-            Request::DeleteRoute(_) => "DeleteRoute",
-            Request::DeleteVirtualGateway(_) => "DeleteVirtualGateway",
-            Request::DeleteVirtualNode(_) => "DeleteVirtualNode",
-            Request::DeleteVirtualRouter(_) => "DeleteVirtualRouter",
-            Request::DeleteVirtualService(_) => "DeleteVirtualService",
-            Request::DescribeGatewayRoute(_) => "DescribeGatewayRoute",
-            Request::DescribeMesh(_) => "DescribeMesh",
-            Request::DescribeRoute(_) => "DescribeRoute",
-            Request::DescribeVirtualGateway(_) => "DescribeVirtualGateway",
-            Request::DescribeVirtualNode(_) => "DescribeVirtualNode",
-            Request::DescribeVirtualRouter(_) => "DescribeVirtualRouter",
-            Request::DescribeVirtualService(_) => "DescribeVirtualService",
-            Request::ListGatewayRoutes(_) => "ListGatewayRoutes",
-            Request::ListMeshes(_) => "ListMeshes",
-            Request::ListRoutes(_) => "ListRoutes",
-            Request::ListTagsForResource(_) => "ListTagsForResource",
-            Request::ListVirtualGateways(_) => "ListVirtualGateways",
-            Request::ListVirtualNodes(_) => "ListVirtualNodes",
-            Request::ListVirtualRouters(_) => "ListVirtualRouters",
-            Request::ListVirtualServices(_) => "ListVirtualServices",
-            Request::TagResource(_) => "TagResource",
-            Request::UntagResource(_) => "UntagResource",
-            Request::UpdateGatewayRoute(_) => "UpdateGatewayRoute",
-            Request::UpdateMesh(_) => "UpdateMesh",
-            Request::UpdateRoute(_) => "UpdateRoute",
-            Request::UpdateVirtualGateway(_) => "UpdateVirtualGateway",
-            Request::UpdateVirtualNode(_) => "UpdateVirtualNode",
-            Request::UpdateVirtualRouter(_) => "UpdateVirtualRouter",
-            Request::UpdateVirtualService(_) => "UpdateVirtualService",
-        }
+        self.action().name()
     }
 
     /// The model's constraints on this request's members.
     pub fn violations(&self) -> Violations {
         let mut v = Violations::default();
-        match self {
-            Request::CreateGatewayRoute(input) => input.validate(&mut v),
-            Request::CreateMesh(input) => input.validate(&mut v),
-            Request::CreateRoute(input) => input.validate(&mut v),
-            Request::CreateVirtualGateway(input) => input.validate(&mut v),
-            Request::CreateVirtualNode(input) => input.validate(&mut v),
-            Request::CreateVirtualRouter(input) => input.validate(&mut v),
-            Request::CreateVirtualService(input) => input.validate(&mut v),
-            Request::DeleteGatewayRoute(input) => input.validate(&mut v),
-            Request::DeleteMesh(input) => input.validate(&mut v),
-            Request::DeleteRoute(input) => input.validate(&mut v),
-            Request::DeleteVirtualGateway(input) => input.validate(&mut v),
-            Request::DeleteVirtualNode(input) => input.validate(&mut v),
-            Request::DeleteVirtualRouter(input) => input.validate(&mut v),
-            Request::DeleteVirtualService(input) => input.validate(&mut v),
-            Request::DescribeGatewayRoute(input) => input.validate(&mut v),
-            Request::DescribeMesh(input) => input.validate(&mut v),
-            Request::DescribeRoute(input) => input.validate(&mut v),
-            Request::DescribeVirtualGateway(input) => input.validate(&mut v),
-            Request::DescribeVirtualNode(input) => input.validate(&mut v),
-            Request::DescribeVirtualRouter(input) => input.validate(&mut v),
-            Request::DescribeVirtualService(input) => input.validate(&mut v),
-            Request::ListGatewayRoutes(input) => input.validate(&mut v),
-            Request::ListMeshes(input) => input.validate(&mut v),
-            Request::ListRoutes(input) => input.validate(&mut v),
-            Request::ListTagsForResource(input) => input.validate(&mut v),
-            Request::ListVirtualGateways(input) => input.validate(&mut v),
-            Request::ListVirtualNodes(input) => input.validate(&mut v),
-            Request::ListVirtualRouters(input) => input.validate(&mut v),
-            Request::ListVirtualServices(input) => input.validate(&mut v),
-            Request::TagResource(input) => input.validate(&mut v),
-            Request::UntagResource(input) => input.validate(&mut v),
-            Request::UpdateGatewayRoute(input) => input.validate(&mut v),
-            Request::UpdateMesh(input) => input.validate(&mut v),
-            Request::UpdateRoute(input) => input.validate(&mut v),
-            Request::UpdateVirtualGateway(input) => input.validate(&mut v),
-            Request::UpdateVirtualNode(input) => input.validate(&mut v),
-            Request::UpdateVirtualRouter(input) => input.validate(&mut v),
-            Request::UpdateVirtualService(input) => input.validate(&mut v),
-        }
+        self.validate(&mut v);
         v
+    }
+}
+
+impl Validate for Request {
+    fn validate(&self, v: &mut Violations) {
+        match self {
+            Request::CreateGatewayRoute(input) => input.validate(v),
+            Request::CreateMesh(input) => input.validate(v),
+            Request::CreateRoute(input) => input.validate(v),
+            Request::CreateVirtualGateway(input) => input.validate(v),
+            Request::CreateVirtualNode(input) => input.validate(v),
+            Request::CreateVirtualRouter(input) => input.validate(v),
+            Request::CreateVirtualService(input) => input.validate(v),
+            Request::DeleteGatewayRoute(input) => input.validate(v),
+            Request::DeleteMesh(input) => input.validate(v),
+            Request::DeleteRoute(input) => input.validate(v),
+            Request::DeleteVirtualGateway(input) => input.validate(v),
+            Request::DeleteVirtualNode(input) => input.validate(v),
+            Request::DeleteVirtualRouter(input) => input.validate(v),
+            Request::DeleteVirtualService(input) => input.validate(v),
+            Request::DescribeGatewayRoute(input) => input.validate(v),
+            Request::DescribeMesh(input) => input.validate(v),
+            Request::DescribeRoute(input) => input.validate(v),
+            Request::DescribeVirtualGateway(input) => input.validate(v),
+            Request::DescribeVirtualNode(input) => input.validate(v),
+            Request::DescribeVirtualRouter(input) => input.validate(v),
+            Request::DescribeVirtualService(input) => input.validate(v),
+            Request::ListGatewayRoutes(input) => input.validate(v),
+            Request::ListMeshes(input) => input.validate(v),
+            Request::ListRoutes(input) => input.validate(v),
+            Request::ListTagsForResource(input) => input.validate(v),
+            Request::ListVirtualGateways(input) => input.validate(v),
+            Request::ListVirtualNodes(input) => input.validate(v),
+            Request::ListVirtualRouters(input) => input.validate(v),
+            Request::ListVirtualServices(input) => input.validate(v),
+            Request::TagResource(input) => input.validate(v),
+            Request::UntagResource(input) => input.validate(v),
+            Request::UpdateGatewayRoute(input) => input.validate(v),
+            Request::UpdateMesh(input) => input.validate(v),
+            Request::UpdateRoute(input) => input.validate(v),
+            Request::UpdateVirtualGateway(input) => input.validate(v),
+            Request::UpdateVirtualNode(input) => input.validate(v),
+            Request::UpdateVirtualRouter(input) => input.validate(v),
+            Request::UpdateVirtualService(input) => input.validate(v),
+        }
+    }
+}
+
+/// A request of an action that only reads (`Action::is_read`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadRequest {
+    DescribeGatewayRoute(DescribeGatewayRouteInput),
+    DescribeMesh(DescribeMeshInput),
+    DescribeRoute(DescribeRouteInput),
+    DescribeVirtualGateway(DescribeVirtualGatewayInput),
+    DescribeVirtualNode(DescribeVirtualNodeInput),
+    DescribeVirtualRouter(DescribeVirtualRouterInput),
+    DescribeVirtualService(DescribeVirtualServiceInput),
+    ListGatewayRoutes(ListGatewayRoutesInput),
+    ListMeshes(ListMeshesInput),
+    ListRoutes(ListRoutesInput),
+    ListTagsForResource(ListTagsForResourceInput),
+    ListVirtualGateways(ListVirtualGatewaysInput),
+    ListVirtualNodes(ListVirtualNodesInput),
+    ListVirtualRouters(ListVirtualRoutersInput),
+    ListVirtualServices(ListVirtualServicesInput),
+}
+
+impl ReadRequest {
+    /// The request's action.
+    pub fn action(&self) -> Action {
+        match self {
+            ReadRequest::DescribeGatewayRoute(_) => Action::DescribeGatewayRoute,
+            ReadRequest::DescribeMesh(_) => Action::DescribeMesh,
+            ReadRequest::DescribeRoute(_) => Action::DescribeRoute,
+            ReadRequest::DescribeVirtualGateway(_) => Action::DescribeVirtualGateway,
+            ReadRequest::DescribeVirtualNode(_) => Action::DescribeVirtualNode,
+            ReadRequest::DescribeVirtualRouter(_) => Action::DescribeVirtualRouter,
+            ReadRequest::DescribeVirtualService(_) => Action::DescribeVirtualService,
+            ReadRequest::ListGatewayRoutes(_) => Action::ListGatewayRoutes,
+            ReadRequest::ListMeshes(_) => Action::ListMeshes,
+            ReadRequest::ListRoutes(_) => Action::ListRoutes,
+            ReadRequest::ListTagsForResource(_) => Action::ListTagsForResource,
+            ReadRequest::ListVirtualGateways(_) => Action::ListVirtualGateways,
+            ReadRequest::ListVirtualNodes(_) => Action::ListVirtualNodes,
+            ReadRequest::ListVirtualRouters(_) => Action::ListVirtualRouters,
+            ReadRequest::ListVirtualServices(_) => Action::ListVirtualServices,
+        }
+    }
+}
+
+/// A request of an action that changes the service's state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteRequest {
+    CreateGatewayRoute(CreateGatewayRouteInput),
+    CreateMesh(CreateMeshInput),
+    CreateRoute(CreateRouteInput),
+    CreateVirtualGateway(CreateVirtualGatewayInput),
+    CreateVirtualNode(CreateVirtualNodeInput),
+    CreateVirtualRouter(CreateVirtualRouterInput),
+    CreateVirtualService(CreateVirtualServiceInput),
+    DeleteGatewayRoute(DeleteGatewayRouteInput),
+    DeleteMesh(DeleteMeshInput),
+    DeleteRoute(DeleteRouteInput),
+    DeleteVirtualGateway(DeleteVirtualGatewayInput),
+    DeleteVirtualNode(DeleteVirtualNodeInput),
+    DeleteVirtualRouter(DeleteVirtualRouterInput),
+    DeleteVirtualService(DeleteVirtualServiceInput),
+    TagResource(TagResourceInput),
+    UntagResource(UntagResourceInput),
+    UpdateGatewayRoute(UpdateGatewayRouteInput),
+    UpdateMesh(UpdateMeshInput),
+    UpdateRoute(UpdateRouteInput),
+    UpdateVirtualGateway(UpdateVirtualGatewayInput),
+    UpdateVirtualNode(UpdateVirtualNodeInput),
+    UpdateVirtualRouter(UpdateVirtualRouterInput),
+    UpdateVirtualService(UpdateVirtualServiceInput),
+}
+
+impl WriteRequest {
+    /// The request's action.
+    pub fn action(&self) -> Action {
+        match self {
+            WriteRequest::CreateGatewayRoute(_) => Action::CreateGatewayRoute,
+            WriteRequest::CreateMesh(_) => Action::CreateMesh,
+            WriteRequest::CreateRoute(_) => Action::CreateRoute,
+            WriteRequest::CreateVirtualGateway(_) => Action::CreateVirtualGateway,
+            WriteRequest::CreateVirtualNode(_) => Action::CreateVirtualNode,
+            WriteRequest::CreateVirtualRouter(_) => Action::CreateVirtualRouter,
+            WriteRequest::CreateVirtualService(_) => Action::CreateVirtualService,
+            WriteRequest::DeleteGatewayRoute(_) => Action::DeleteGatewayRoute,
+            WriteRequest::DeleteMesh(_) => Action::DeleteMesh,
+            WriteRequest::DeleteRoute(_) => Action::DeleteRoute,
+            WriteRequest::DeleteVirtualGateway(_) => Action::DeleteVirtualGateway,
+            WriteRequest::DeleteVirtualNode(_) => Action::DeleteVirtualNode,
+            WriteRequest::DeleteVirtualRouter(_) => Action::DeleteVirtualRouter,
+            WriteRequest::DeleteVirtualService(_) => Action::DeleteVirtualService,
+            WriteRequest::TagResource(_) => Action::TagResource,
+            WriteRequest::UntagResource(_) => Action::UntagResource,
+            WriteRequest::UpdateGatewayRoute(_) => Action::UpdateGatewayRoute,
+            WriteRequest::UpdateMesh(_) => Action::UpdateMesh,
+            WriteRequest::UpdateRoute(_) => Action::UpdateRoute,
+            WriteRequest::UpdateVirtualGateway(_) => Action::UpdateVirtualGateway,
+            WriteRequest::UpdateVirtualNode(_) => Action::UpdateVirtualNode,
+            WriteRequest::UpdateVirtualRouter(_) => Action::UpdateVirtualRouter,
+            WriteRequest::UpdateVirtualService(_) => Action::UpdateVirtualService,
+        }
+    }
+
+    /// The idempotency token the caller gave, for an action whose input has one (the
+    /// member the model marks `idempotencyToken`): a retry with the same token is the
+    /// same request.
+    pub fn client_token(&self) -> Option<&str> {
+        match self {
+            WriteRequest::CreateGatewayRoute(input) => input.client_token.as_deref(),
+            WriteRequest::CreateMesh(input) => input.client_token.as_deref(),
+            WriteRequest::CreateRoute(input) => input.client_token.as_deref(),
+            WriteRequest::CreateVirtualGateway(input) => input.client_token.as_deref(),
+            WriteRequest::CreateVirtualNode(input) => input.client_token.as_deref(),
+            WriteRequest::CreateVirtualRouter(input) => input.client_token.as_deref(),
+            WriteRequest::CreateVirtualService(input) => input.client_token.as_deref(),
+            WriteRequest::UpdateGatewayRoute(input) => input.client_token.as_deref(),
+            WriteRequest::UpdateMesh(input) => input.client_token.as_deref(),
+            WriteRequest::UpdateRoute(input) => input.client_token.as_deref(),
+            WriteRequest::UpdateVirtualGateway(input) => input.client_token.as_deref(),
+            WriteRequest::UpdateVirtualNode(input) => input.client_token.as_deref(),
+            WriteRequest::UpdateVirtualRouter(input) => input.client_token.as_deref(),
+            WriteRequest::UpdateVirtualService(input) => input.client_token.as_deref(),
+            WriteRequest::DeleteGatewayRoute(_)
+            | WriteRequest::DeleteMesh(_)
+            | WriteRequest::DeleteRoute(_)
+            | WriteRequest::DeleteVirtualGateway(_)
+            | WriteRequest::DeleteVirtualNode(_)
+            | WriteRequest::DeleteVirtualRouter(_)
+            | WriteRequest::DeleteVirtualService(_)
+            | WriteRequest::TagResource(_)
+            | WriteRequest::UntagResource(_) => None,
+        }
+    }
+}
+
+/// A request sorted by what it does to the service's state: reads and writes are
+/// served by functions that take only their own kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadOrWrite {
+    Read(ReadRequest),
+    Write(WriteRequest),
+}
+
+impl Request {
+    /// The request as a read or a write (see `Action::is_read`).
+    pub fn into_read_or_write(self) -> ReadOrWrite {
+        match self {
+            Request::CreateGatewayRoute(input) => {
+                ReadOrWrite::Write(WriteRequest::CreateGatewayRoute(input))
+            }
+            Request::CreateMesh(input) => ReadOrWrite::Write(WriteRequest::CreateMesh(input)),
+            Request::CreateRoute(input) => ReadOrWrite::Write(WriteRequest::CreateRoute(input)),
+            Request::CreateVirtualGateway(input) => {
+                ReadOrWrite::Write(WriteRequest::CreateVirtualGateway(input))
+            }
+            Request::CreateVirtualNode(input) => {
+                ReadOrWrite::Write(WriteRequest::CreateVirtualNode(input))
+            }
+            Request::CreateVirtualRouter(input) => {
+                ReadOrWrite::Write(WriteRequest::CreateVirtualRouter(input))
+            }
+            Request::CreateVirtualService(input) => {
+                ReadOrWrite::Write(WriteRequest::CreateVirtualService(input))
+            }
+            Request::DeleteGatewayRoute(input) => {
+                ReadOrWrite::Write(WriteRequest::DeleteGatewayRoute(input))
+            }
+            Request::DeleteMesh(input) => ReadOrWrite::Write(WriteRequest::DeleteMesh(input)),
+            Request::DeleteRoute(input) => ReadOrWrite::Write(WriteRequest::DeleteRoute(input)),
+            Request::DeleteVirtualGateway(input) => {
+                ReadOrWrite::Write(WriteRequest::DeleteVirtualGateway(input))
+            }
+            Request::DeleteVirtualNode(input) => {
+                ReadOrWrite::Write(WriteRequest::DeleteVirtualNode(input))
+            }
+            Request::DeleteVirtualRouter(input) => {
+                ReadOrWrite::Write(WriteRequest::DeleteVirtualRouter(input))
+            }
+            Request::DeleteVirtualService(input) => {
+                ReadOrWrite::Write(WriteRequest::DeleteVirtualService(input))
+            }
+            Request::DescribeGatewayRoute(input) => {
+                ReadOrWrite::Read(ReadRequest::DescribeGatewayRoute(input))
+            }
+            Request::DescribeMesh(input) => ReadOrWrite::Read(ReadRequest::DescribeMesh(input)),
+            Request::DescribeRoute(input) => ReadOrWrite::Read(ReadRequest::DescribeRoute(input)),
+            Request::DescribeVirtualGateway(input) => {
+                ReadOrWrite::Read(ReadRequest::DescribeVirtualGateway(input))
+            }
+            Request::DescribeVirtualNode(input) => {
+                ReadOrWrite::Read(ReadRequest::DescribeVirtualNode(input))
+            }
+            Request::DescribeVirtualRouter(input) => {
+                ReadOrWrite::Read(ReadRequest::DescribeVirtualRouter(input))
+            }
+            Request::DescribeVirtualService(input) => {
+                ReadOrWrite::Read(ReadRequest::DescribeVirtualService(input))
+            }
+            Request::ListGatewayRoutes(input) => {
+                ReadOrWrite::Read(ReadRequest::ListGatewayRoutes(input))
+            }
+            Request::ListMeshes(input) => ReadOrWrite::Read(ReadRequest::ListMeshes(input)),
+            Request::ListRoutes(input) => ReadOrWrite::Read(ReadRequest::ListRoutes(input)),
+            Request::ListTagsForResource(input) => {
+                ReadOrWrite::Read(ReadRequest::ListTagsForResource(input))
+            }
+            Request::ListVirtualGateways(input) => {
+                ReadOrWrite::Read(ReadRequest::ListVirtualGateways(input))
+            }
+            Request::ListVirtualNodes(input) => {
+                ReadOrWrite::Read(ReadRequest::ListVirtualNodes(input))
+            }
+            Request::ListVirtualRouters(input) => {
+                ReadOrWrite::Read(ReadRequest::ListVirtualRouters(input))
+            }
+            Request::ListVirtualServices(input) => {
+                ReadOrWrite::Read(ReadRequest::ListVirtualServices(input))
+            }
+            Request::TagResource(input) => ReadOrWrite::Write(WriteRequest::TagResource(input)),
+            Request::UntagResource(input) => ReadOrWrite::Write(WriteRequest::UntagResource(input)),
+            Request::UpdateGatewayRoute(input) => {
+                ReadOrWrite::Write(WriteRequest::UpdateGatewayRoute(input))
+            }
+            Request::UpdateMesh(input) => ReadOrWrite::Write(WriteRequest::UpdateMesh(input)),
+            Request::UpdateRoute(input) => ReadOrWrite::Write(WriteRequest::UpdateRoute(input)),
+            Request::UpdateVirtualGateway(input) => {
+                ReadOrWrite::Write(WriteRequest::UpdateVirtualGateway(input))
+            }
+            Request::UpdateVirtualNode(input) => {
+                ReadOrWrite::Write(WriteRequest::UpdateVirtualNode(input))
+            }
+            Request::UpdateVirtualRouter(input) => {
+                ReadOrWrite::Write(WriteRequest::UpdateVirtualRouter(input))
+            }
+            Request::UpdateVirtualService(input) => {
+                ReadOrWrite::Write(WriteRequest::UpdateVirtualService(input))
+            }
+        }
+    }
+}
+
+impl Action {
+    /// The smallest request the model accepts for the action: the input's required
+    /// members (and one member of each union on the way), each the least value its
+    /// constraints allow, lists and maps one element long. What the handler-coverage
+    /// test sends.
+    pub fn minimal_request(self) -> Request {
+        match self {
+            Action::CreateGatewayRoute => Request::CreateGatewayRoute(CreateGatewayRouteInput {
+                gateway_route_name: "a".to_string(),
+                mesh_name: "a".to_string(),
+                spec: GatewayRouteSpec::default(),
+                virtual_gateway_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::CreateMesh => Request::CreateMesh(CreateMeshInput {
+                mesh_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::CreateRoute => Request::CreateRoute(CreateRouteInput {
+                mesh_name: "a".to_string(),
+                route_name: "a".to_string(),
+                spec: RouteSpec::default(),
+                virtual_router_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::CreateVirtualGateway => {
+                Request::CreateVirtualGateway(CreateVirtualGatewayInput {
+                    mesh_name: "a".to_string(),
+                    spec: VirtualGatewaySpec {
+                        listeners: vec![VirtualGatewayListener {
+                            port_mapping: VirtualGatewayPortMapping {
+                                port: 1,
+                                protocol: "http".to_string(),
+                            },
+                            ..Default::default()
+                        }],
+                        ..Default::default()
+                    },
+                    virtual_gateway_name: "a".to_string(),
+                    ..Default::default()
+                })
+            }
+            Action::CreateVirtualNode => Request::CreateVirtualNode(CreateVirtualNodeInput {
+                mesh_name: "a".to_string(),
+                spec: VirtualNodeSpec::default(),
+                virtual_node_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::CreateVirtualRouter => Request::CreateVirtualRouter(CreateVirtualRouterInput {
+                mesh_name: "a".to_string(),
+                spec: VirtualRouterSpec::default(),
+                virtual_router_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::CreateVirtualService => {
+                Request::CreateVirtualService(CreateVirtualServiceInput {
+                    mesh_name: "a".to_string(),
+                    spec: VirtualServiceSpec::default(),
+                    virtual_service_name: "a".to_string(),
+                    ..Default::default()
+                })
+            }
+            Action::DeleteGatewayRoute => Request::DeleteGatewayRoute(DeleteGatewayRouteInput {
+                gateway_route_name: "a".to_string(),
+                mesh_name: "a".to_string(),
+                virtual_gateway_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::DeleteMesh => Request::DeleteMesh(DeleteMeshInput {
+                mesh_name: "a".to_string(),
+            }),
+            Action::DeleteRoute => Request::DeleteRoute(DeleteRouteInput {
+                mesh_name: "a".to_string(),
+                route_name: "a".to_string(),
+                virtual_router_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::DeleteVirtualGateway => {
+                Request::DeleteVirtualGateway(DeleteVirtualGatewayInput {
+                    mesh_name: "a".to_string(),
+                    virtual_gateway_name: "a".to_string(),
+                    ..Default::default()
+                })
+            }
+            Action::DeleteVirtualNode => Request::DeleteVirtualNode(DeleteVirtualNodeInput {
+                mesh_name: "a".to_string(),
+                virtual_node_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::DeleteVirtualRouter => Request::DeleteVirtualRouter(DeleteVirtualRouterInput {
+                mesh_name: "a".to_string(),
+                virtual_router_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::DeleteVirtualService => {
+                Request::DeleteVirtualService(DeleteVirtualServiceInput {
+                    mesh_name: "a".to_string(),
+                    virtual_service_name: "a".to_string(),
+                    ..Default::default()
+                })
+            }
+            Action::DescribeGatewayRoute => {
+                Request::DescribeGatewayRoute(DescribeGatewayRouteInput {
+                    gateway_route_name: "a".to_string(),
+                    mesh_name: "a".to_string(),
+                    virtual_gateway_name: "a".to_string(),
+                    ..Default::default()
+                })
+            }
+            Action::DescribeMesh => Request::DescribeMesh(DescribeMeshInput {
+                mesh_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::DescribeRoute => Request::DescribeRoute(DescribeRouteInput {
+                mesh_name: "a".to_string(),
+                route_name: "a".to_string(),
+                virtual_router_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::DescribeVirtualGateway => {
+                Request::DescribeVirtualGateway(DescribeVirtualGatewayInput {
+                    mesh_name: "a".to_string(),
+                    virtual_gateway_name: "a".to_string(),
+                    ..Default::default()
+                })
+            }
+            Action::DescribeVirtualNode => Request::DescribeVirtualNode(DescribeVirtualNodeInput {
+                mesh_name: "a".to_string(),
+                virtual_node_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::DescribeVirtualRouter => {
+                Request::DescribeVirtualRouter(DescribeVirtualRouterInput {
+                    mesh_name: "a".to_string(),
+                    virtual_router_name: "a".to_string(),
+                    ..Default::default()
+                })
+            }
+            Action::DescribeVirtualService => {
+                Request::DescribeVirtualService(DescribeVirtualServiceInput {
+                    mesh_name: "a".to_string(),
+                    virtual_service_name: "a".to_string(),
+                    ..Default::default()
+                })
+            }
+            Action::ListGatewayRoutes => Request::ListGatewayRoutes(ListGatewayRoutesInput {
+                mesh_name: "a".to_string(),
+                virtual_gateway_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::ListMeshes => Request::ListMeshes(ListMeshesInput::default()),
+            Action::ListRoutes => Request::ListRoutes(ListRoutesInput {
+                mesh_name: "a".to_string(),
+                virtual_router_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::ListTagsForResource => Request::ListTagsForResource(ListTagsForResourceInput {
+                resource_arn: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::ListVirtualGateways => Request::ListVirtualGateways(ListVirtualGatewaysInput {
+                mesh_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::ListVirtualNodes => Request::ListVirtualNodes(ListVirtualNodesInput {
+                mesh_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::ListVirtualRouters => Request::ListVirtualRouters(ListVirtualRoutersInput {
+                mesh_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::ListVirtualServices => Request::ListVirtualServices(ListVirtualServicesInput {
+                mesh_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::TagResource => Request::TagResource(TagResourceInput {
+                resource_arn: "a".to_string(),
+                tags: vec![TagRef {
+                    key: "a".to_string(),
+                    value: "a".to_string(),
+                }],
+            }),
+            Action::UntagResource => Request::UntagResource(UntagResourceInput {
+                resource_arn: "a".to_string(),
+                tag_keys: vec!["a".to_string()],
+            }),
+            Action::UpdateGatewayRoute => Request::UpdateGatewayRoute(UpdateGatewayRouteInput {
+                gateway_route_name: "a".to_string(),
+                mesh_name: "a".to_string(),
+                spec: GatewayRouteSpec::default(),
+                virtual_gateway_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::UpdateMesh => Request::UpdateMesh(UpdateMeshInput {
+                mesh_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::UpdateRoute => Request::UpdateRoute(UpdateRouteInput {
+                mesh_name: "a".to_string(),
+                route_name: "a".to_string(),
+                spec: RouteSpec::default(),
+                virtual_router_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::UpdateVirtualGateway => {
+                Request::UpdateVirtualGateway(UpdateVirtualGatewayInput {
+                    mesh_name: "a".to_string(),
+                    spec: VirtualGatewaySpec {
+                        listeners: vec![VirtualGatewayListener {
+                            port_mapping: VirtualGatewayPortMapping {
+                                port: 1,
+                                protocol: "http".to_string(),
+                            },
+                            ..Default::default()
+                        }],
+                        ..Default::default()
+                    },
+                    virtual_gateway_name: "a".to_string(),
+                    ..Default::default()
+                })
+            }
+            Action::UpdateVirtualNode => Request::UpdateVirtualNode(UpdateVirtualNodeInput {
+                mesh_name: "a".to_string(),
+                spec: VirtualNodeSpec::default(),
+                virtual_node_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::UpdateVirtualRouter => Request::UpdateVirtualRouter(UpdateVirtualRouterInput {
+                mesh_name: "a".to_string(),
+                spec: VirtualRouterSpec::default(),
+                virtual_router_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::UpdateVirtualService => {
+                Request::UpdateVirtualService(UpdateVirtualServiceInput {
+                    mesh_name: "a".to_string(),
+                    spec: VirtualServiceSpec::default(),
+                    virtual_service_name: "a".to_string(),
+                    ..Default::default()
+                })
+            }
+        }
     }
 }
 

@@ -5,9 +5,13 @@
 use serde::{Deserialize, Serialize};
 
 use super::protocol::{
-    DecodeError, Location, Operation, OutputBody, Param, ParamKind, decode_str, decode_value,
+    DecodeError, Location, ModelAction, Operation, OutputBody, Param, ParamKind, decode_str,
+    decode_value,
 };
 use super::validate::{Validate, Violations};
+
+/// The `X-Amz-Target` prefix of the service's JSON protocol (`PREFIX.Operation`).
+pub const TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113";
 
 /// You don't have authorization to perform the requested action.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -8897,7 +8901,7 @@ impl Validate for VpcLatticeConfiguration {
     }
 }
 
-/// Every operation of the model, with its HTTP binding.
+/// Every operation of the model, with its HTTP binding (in `Action::ALL`'s order).
 pub const OPERATIONS: &[Operation] = &[
     Operation {
         name: "CreateCluster",
@@ -9109,8 +9113,495 @@ pub const OPERATIONS: &[Operation] = &[
     },
 ];
 
-/// A decoded request: one variant per operation, holding its typed input.
-#[derive(Debug, Clone, PartialEq)]
+/// The operations served, as a type (the API reference's actions, IAM's action names):
+/// once a name is an `Action`, nothing downstream can meet an operation it does not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    CreateCluster,
+    CreateService,
+    DeleteCluster,
+    DeleteService,
+    DeregisterTaskDefinition,
+    DescribeClusters,
+    DescribeServiceDeployments,
+    DescribeServiceRevisions,
+    DescribeServices,
+    DescribeTaskDefinition,
+    DescribeTasks,
+    ListClusters,
+    ListServiceDeployments,
+    ListServices,
+    ListTagsForResource,
+    ListTaskDefinitionFamilies,
+    ListTaskDefinitions,
+    ListTasks,
+    RegisterTaskDefinition,
+    RunTask,
+    StopServiceDeployment,
+    StopTask,
+    TagResource,
+    UntagResource,
+    UpdateCluster,
+    UpdateService,
+}
+
+impl Action {
+    /// Every action, in the order of OPERATIONS.
+    pub const ALL: &'static [Action] = &[
+        Action::CreateCluster,
+        Action::CreateService,
+        Action::DeleteCluster,
+        Action::DeleteService,
+        Action::DeregisterTaskDefinition,
+        Action::DescribeClusters,
+        Action::DescribeServiceDeployments,
+        Action::DescribeServiceRevisions,
+        Action::DescribeServices,
+        Action::DescribeTaskDefinition,
+        Action::DescribeTasks,
+        Action::ListClusters,
+        Action::ListServiceDeployments,
+        Action::ListServices,
+        Action::ListTagsForResource,
+        Action::ListTaskDefinitionFamilies,
+        Action::ListTaskDefinitions,
+        Action::ListTasks,
+        Action::RegisterTaskDefinition,
+        Action::RunTask,
+        Action::StopServiceDeployment,
+        Action::StopTask,
+        Action::TagResource,
+        Action::UntagResource,
+        Action::UpdateCluster,
+        Action::UpdateService,
+    ];
+
+    /// The operation's name, as in the model and on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::CreateCluster => "CreateCluster",
+            Action::CreateService => "CreateService",
+            Action::DeleteCluster => "DeleteCluster",
+            Action::DeleteService => "DeleteService",
+            Action::DeregisterTaskDefinition => "DeregisterTaskDefinition",
+            Action::DescribeClusters => "DescribeClusters",
+            Action::DescribeServiceDeployments => "DescribeServiceDeployments",
+            Action::DescribeServiceRevisions => "DescribeServiceRevisions",
+            Action::DescribeServices => "DescribeServices",
+            Action::DescribeTaskDefinition => "DescribeTaskDefinition",
+            Action::DescribeTasks => "DescribeTasks",
+            Action::ListClusters => "ListClusters",
+            Action::ListServiceDeployments => "ListServiceDeployments",
+            Action::ListServices => "ListServices",
+            Action::ListTagsForResource => "ListTagsForResource",
+            Action::ListTaskDefinitionFamilies => "ListTaskDefinitionFamilies",
+            Action::ListTaskDefinitions => "ListTaskDefinitions",
+            Action::ListTasks => "ListTasks",
+            Action::RegisterTaskDefinition => "RegisterTaskDefinition",
+            Action::RunTask => "RunTask",
+            Action::StopServiceDeployment => "StopServiceDeployment",
+            Action::StopTask => "StopTask",
+            Action::TagResource => "TagResource",
+            Action::UntagResource => "UntagResource",
+            Action::UpdateCluster => "UpdateCluster",
+            Action::UpdateService => "UpdateService",
+        }
+    }
+
+    /// The action named `name`; `None` for an operation not served here.
+    pub fn from_name(name: &str) -> Option<Action> {
+        Some(match name {
+            "CreateCluster" => Action::CreateCluster,
+            "CreateService" => Action::CreateService,
+            "DeleteCluster" => Action::DeleteCluster,
+            "DeleteService" => Action::DeleteService,
+            "DeregisterTaskDefinition" => Action::DeregisterTaskDefinition,
+            "DescribeClusters" => Action::DescribeClusters,
+            "DescribeServiceDeployments" => Action::DescribeServiceDeployments,
+            "DescribeServiceRevisions" => Action::DescribeServiceRevisions,
+            "DescribeServices" => Action::DescribeServices,
+            "DescribeTaskDefinition" => Action::DescribeTaskDefinition,
+            "DescribeTasks" => Action::DescribeTasks,
+            "ListClusters" => Action::ListClusters,
+            "ListServiceDeployments" => Action::ListServiceDeployments,
+            "ListServices" => Action::ListServices,
+            "ListTagsForResource" => Action::ListTagsForResource,
+            "ListTaskDefinitionFamilies" => Action::ListTaskDefinitionFamilies,
+            "ListTaskDefinitions" => Action::ListTaskDefinitions,
+            "ListTasks" => Action::ListTasks,
+            "RegisterTaskDefinition" => Action::RegisterTaskDefinition,
+            "RunTask" => Action::RunTask,
+            "StopServiceDeployment" => Action::StopServiceDeployment,
+            "StopTask" => Action::StopTask,
+            "TagResource" => Action::TagResource,
+            "UntagResource" => Action::UntagResource,
+            "UpdateCluster" => Action::UpdateCluster,
+            "UpdateService" => Action::UpdateService,
+            _ => return None,
+        })
+    }
+
+    /// Whether the operation only reads the service's state: the model marks it with Smithy's
+    /// `readonly` trait.
+    pub fn is_read(self) -> bool {
+        matches!(
+            self,
+            Action::DescribeClusters
+                | Action::DescribeServiceDeployments
+                | Action::DescribeServiceRevisions
+                | Action::DescribeServices
+                | Action::DescribeTaskDefinition
+                | Action::DescribeTasks
+                | Action::ListClusters
+                | Action::ListServiceDeployments
+                | Action::ListServices
+                | Action::ListTagsForResource
+                | Action::ListTaskDefinitionFamilies
+                | Action::ListTaskDefinitions
+                | Action::ListTasks
+        )
+    }
+
+    /// The operation's HTTP binding (its entry in OPERATIONS).
+    pub fn binding(self) -> &'static Operation {
+        &OPERATIONS[self as usize]
+    }
+
+    /// The error shapes the model lists for the operation.
+    pub fn errors(self) -> &'static [&'static str] {
+        match self {
+            Action::CreateCluster => &[
+                "AccessDeniedException",
+                "ClientException",
+                "InvalidParameterException",
+                "NamespaceNotFoundException",
+                "ServerException",
+            ],
+            Action::CreateService => &[
+                "AccessDeniedException",
+                "ClientException",
+                "ClusterNotFoundException",
+                "InvalidParameterException",
+                "NamespaceNotFoundException",
+                "PlatformTaskDefinitionIncompatibilityException",
+                "PlatformUnknownException",
+                "ServerException",
+                "UnsupportedFeatureException",
+            ],
+            Action::DeleteCluster => &[
+                "AccessDeniedException",
+                "ClientException",
+                "ClusterContainsCapacityProviderException",
+                "ClusterContainsContainerInstancesException",
+                "ClusterContainsServicesException",
+                "ClusterContainsTasksException",
+                "ClusterNotFoundException",
+                "InvalidParameterException",
+                "ServerException",
+                "UpdateInProgressException",
+            ],
+            Action::DeleteService => &[
+                "AccessDeniedException",
+                "ClientException",
+                "ClusterNotFoundException",
+                "InvalidParameterException",
+                "ServerException",
+                "ServiceNotFoundException",
+            ],
+            Action::DeregisterTaskDefinition => &[
+                "AccessDeniedException",
+                "ClientException",
+                "InvalidParameterException",
+                "ServerException",
+            ],
+            Action::DescribeClusters => &[
+                "AccessDeniedException",
+                "ClientException",
+                "InvalidParameterException",
+                "ServerException",
+            ],
+            Action::DescribeServiceDeployments => &[
+                "AccessDeniedException",
+                "ClientException",
+                "ClusterNotFoundException",
+                "InvalidParameterException",
+                "ServerException",
+                "ServiceNotFoundException",
+                "UnsupportedFeatureException",
+            ],
+            Action::DescribeServiceRevisions => &[
+                "AccessDeniedException",
+                "ClientException",
+                "ClusterNotFoundException",
+                "InvalidParameterException",
+                "ServerException",
+                "ServiceNotFoundException",
+                "UnsupportedFeatureException",
+            ],
+            Action::DescribeServices => &[
+                "AccessDeniedException",
+                "ClientException",
+                "ClusterNotFoundException",
+                "InvalidParameterException",
+                "ServerException",
+            ],
+            Action::DescribeTaskDefinition => &[
+                "AccessDeniedException",
+                "ClientException",
+                "InvalidParameterException",
+                "ServerException",
+            ],
+            Action::DescribeTasks => &[
+                "AccessDeniedException",
+                "ClientException",
+                "ClusterNotFoundException",
+                "InvalidParameterException",
+                "ServerException",
+            ],
+            Action::ListClusters => &[
+                "AccessDeniedException",
+                "ClientException",
+                "InvalidParameterException",
+                "ServerException",
+            ],
+            Action::ListServiceDeployments => &[
+                "AccessDeniedException",
+                "ClientException",
+                "ClusterNotFoundException",
+                "InvalidParameterException",
+                "ServerException",
+                "ServiceNotFoundException",
+                "UnsupportedFeatureException",
+            ],
+            Action::ListServices => &[
+                "AccessDeniedException",
+                "ClientException",
+                "ClusterNotFoundException",
+                "InvalidParameterException",
+                "ServerException",
+            ],
+            Action::ListTagsForResource => &[
+                "AccessDeniedException",
+                "ClientException",
+                "ClusterNotFoundException",
+                "InvalidParameterException",
+                "ServerException",
+            ],
+            Action::ListTaskDefinitionFamilies => &[
+                "AccessDeniedException",
+                "ClientException",
+                "InvalidParameterException",
+                "ServerException",
+            ],
+            Action::ListTaskDefinitions => &[
+                "AccessDeniedException",
+                "ClientException",
+                "InvalidParameterException",
+                "ServerException",
+            ],
+            Action::ListTasks => &[
+                "AccessDeniedException",
+                "ClientException",
+                "ClusterNotFoundException",
+                "InvalidParameterException",
+                "ServerException",
+                "ServiceNotFoundException",
+            ],
+            Action::RegisterTaskDefinition => &[
+                "AccessDeniedException",
+                "ClientException",
+                "InvalidParameterException",
+                "LimitExceededException",
+                "ServerException",
+            ],
+            Action::RunTask => &[
+                "AccessDeniedException",
+                "BlockedException",
+                "ClientException",
+                "ClusterNotFoundException",
+                "ConflictException",
+                "InvalidParameterException",
+                "PlatformTaskDefinitionIncompatibilityException",
+                "PlatformUnknownException",
+                "ServerException",
+                "UnsupportedFeatureException",
+            ],
+            Action::StopServiceDeployment => &[
+                "AccessDeniedException",
+                "ClientException",
+                "ConflictException",
+                "InvalidParameterException",
+                "ServerException",
+                "ServiceDeploymentNotFoundException",
+                "UnsupportedFeatureException",
+            ],
+            Action::StopTask => &[
+                "AccessDeniedException",
+                "ClientException",
+                "ClusterNotFoundException",
+                "InvalidParameterException",
+                "ServerException",
+            ],
+            Action::TagResource => &[
+                "AccessDeniedException",
+                "ClientException",
+                "ClusterNotFoundException",
+                "InvalidParameterException",
+                "LimitExceededException",
+                "ResourceNotFoundException",
+                "ServerException",
+            ],
+            Action::UntagResource => &[
+                "AccessDeniedException",
+                "ClientException",
+                "ClusterNotFoundException",
+                "InvalidParameterException",
+                "ResourceNotFoundException",
+                "ServerException",
+            ],
+            Action::UpdateCluster => &[
+                "AccessDeniedException",
+                "ClientException",
+                "ClusterNotFoundException",
+                "InvalidParameterException",
+                "NamespaceNotFoundException",
+                "ServerException",
+            ],
+            Action::UpdateService => &[
+                "AccessDeniedException",
+                "ClientException",
+                "ClusterNotFoundException",
+                "InvalidParameterException",
+                "NamespaceNotFoundException",
+                "PlatformTaskDefinitionIncompatibilityException",
+                "PlatformUnknownException",
+                "ServerException",
+                "ServiceNotActiveException",
+                "ServiceNotFoundException",
+                "UnsupportedFeatureException",
+            ],
+        }
+    }
+
+    /// Decodes the operation's input (body members merged with its HTTP-bound members).
+    pub fn decode(self, input: serde_json::Value) -> Result<Request, DecodeError> {
+        Ok(match self {
+            Action::CreateCluster => Request::CreateCluster(decode_value(input)?),
+            Action::CreateService => Request::CreateService(decode_value(input)?),
+            Action::DeleteCluster => Request::DeleteCluster(decode_value(input)?),
+            Action::DeleteService => Request::DeleteService(decode_value(input)?),
+            Action::DeregisterTaskDefinition => {
+                Request::DeregisterTaskDefinition(decode_value(input)?)
+            }
+            Action::DescribeClusters => Request::DescribeClusters(decode_value(input)?),
+            Action::DescribeServiceDeployments => {
+                Request::DescribeServiceDeployments(decode_value(input)?)
+            }
+            Action::DescribeServiceRevisions => {
+                Request::DescribeServiceRevisions(decode_value(input)?)
+            }
+            Action::DescribeServices => Request::DescribeServices(decode_value(input)?),
+            Action::DescribeTaskDefinition => Request::DescribeTaskDefinition(decode_value(input)?),
+            Action::DescribeTasks => Request::DescribeTasks(decode_value(input)?),
+            Action::ListClusters => Request::ListClusters(decode_value(input)?),
+            Action::ListServiceDeployments => Request::ListServiceDeployments(decode_value(input)?),
+            Action::ListServices => Request::ListServices(decode_value(input)?),
+            Action::ListTagsForResource => Request::ListTagsForResource(decode_value(input)?),
+            Action::ListTaskDefinitionFamilies => {
+                Request::ListTaskDefinitionFamilies(decode_value(input)?)
+            }
+            Action::ListTaskDefinitions => Request::ListTaskDefinitions(decode_value(input)?),
+            Action::ListTasks => Request::ListTasks(decode_value(input)?),
+            Action::RegisterTaskDefinition => Request::RegisterTaskDefinition(decode_value(input)?),
+            Action::RunTask => Request::RunTask(decode_value(input)?),
+            Action::StopServiceDeployment => Request::StopServiceDeployment(decode_value(input)?),
+            Action::StopTask => Request::StopTask(decode_value(input)?),
+            Action::TagResource => Request::TagResource(decode_value(input)?),
+            Action::UntagResource => Request::UntagResource(decode_value(input)?),
+            Action::UpdateCluster => Request::UpdateCluster(decode_value(input)?),
+            Action::UpdateService => Request::UpdateService(decode_value(input)?),
+        })
+    }
+
+    /// Decodes the operation's input from JSON text (a `--cli-input-json` file), with the
+    /// line and column of what is wrong.
+    pub fn decode_text(self, text: &str) -> Result<Request, DecodeError> {
+        Ok(match self {
+            Action::CreateCluster => Request::CreateCluster(decode_str(text)?),
+            Action::CreateService => Request::CreateService(decode_str(text)?),
+            Action::DeleteCluster => Request::DeleteCluster(decode_str(text)?),
+            Action::DeleteService => Request::DeleteService(decode_str(text)?),
+            Action::DeregisterTaskDefinition => {
+                Request::DeregisterTaskDefinition(decode_str(text)?)
+            }
+            Action::DescribeClusters => Request::DescribeClusters(decode_str(text)?),
+            Action::DescribeServiceDeployments => {
+                Request::DescribeServiceDeployments(decode_str(text)?)
+            }
+            Action::DescribeServiceRevisions => {
+                Request::DescribeServiceRevisions(decode_str(text)?)
+            }
+            Action::DescribeServices => Request::DescribeServices(decode_str(text)?),
+            Action::DescribeTaskDefinition => Request::DescribeTaskDefinition(decode_str(text)?),
+            Action::DescribeTasks => Request::DescribeTasks(decode_str(text)?),
+            Action::ListClusters => Request::ListClusters(decode_str(text)?),
+            Action::ListServiceDeployments => Request::ListServiceDeployments(decode_str(text)?),
+            Action::ListServices => Request::ListServices(decode_str(text)?),
+            Action::ListTagsForResource => Request::ListTagsForResource(decode_str(text)?),
+            Action::ListTaskDefinitionFamilies => {
+                Request::ListTaskDefinitionFamilies(decode_str(text)?)
+            }
+            Action::ListTaskDefinitions => Request::ListTaskDefinitions(decode_str(text)?),
+            Action::ListTasks => Request::ListTasks(decode_str(text)?),
+            Action::RegisterTaskDefinition => Request::RegisterTaskDefinition(decode_str(text)?),
+            Action::RunTask => Request::RunTask(decode_str(text)?),
+            Action::StopServiceDeployment => Request::StopServiceDeployment(decode_str(text)?),
+            Action::StopTask => Request::StopTask(decode_str(text)?),
+            Action::TagResource => Request::TagResource(decode_str(text)?),
+            Action::UntagResource => Request::UntagResource(decode_str(text)?),
+            Action::UpdateCluster => Request::UpdateCluster(decode_str(text)?),
+            Action::UpdateService => Request::UpdateService(decode_str(text)?),
+        })
+    }
+}
+
+impl ModelAction for Action {
+    type Request = Request;
+    const ALL: &'static [Action] = Action::ALL;
+
+    fn name(self) -> &'static str {
+        Action::name(self)
+    }
+
+    fn from_name(name: &str) -> Option<Action> {
+        Action::from_name(name)
+    }
+
+    fn is_read(self) -> bool {
+        Action::is_read(self)
+    }
+
+    fn binding(self) -> &'static Operation {
+        Action::binding(self)
+    }
+
+    fn errors(self) -> &'static [&'static str] {
+        Action::errors(self)
+    }
+
+    fn decode(self, input: serde_json::Value) -> Result<Request, DecodeError> {
+        Action::decode(self, input)
+    }
+
+    fn minimal_request(self) -> Request {
+        Action::minimal_request(self)
+    }
+}
+
+/// A decoded request: one variant per operation, holding its typed input (serialized as
+/// that input alone).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
 pub enum Request {
     CreateCluster(CreateClusterRequest),
     CreateService(CreateServiceRequest),
@@ -9141,141 +9632,369 @@ pub enum Request {
 }
 
 impl Request {
-    /// Decodes an operation's input (body members merged with its HTTP-bound members).
+    /// Decodes the input of the operation named `operation` (see `Action::decode`).
     pub fn decode(operation: &str, input: serde_json::Value) -> Result<Request, DecodeError> {
-        Ok(match operation {
-            "CreateCluster" => Request::CreateCluster(decode_value(input)?),
-            "CreateService" => Request::CreateService(decode_value(input)?),
-            "DeleteCluster" => Request::DeleteCluster(decode_value(input)?),
-            "DeleteService" => Request::DeleteService(decode_value(input)?),
-            "DeregisterTaskDefinition" => Request::DeregisterTaskDefinition(decode_value(input)?),
-            "DescribeClusters" => Request::DescribeClusters(decode_value(input)?),
-            "DescribeServiceDeployments" => {
-                Request::DescribeServiceDeployments(decode_value(input)?)
-            }
-            "DescribeServiceRevisions" => Request::DescribeServiceRevisions(decode_value(input)?),
-            "DescribeServices" => Request::DescribeServices(decode_value(input)?),
-            "DescribeTaskDefinition" => Request::DescribeTaskDefinition(decode_value(input)?),
-            "DescribeTasks" => Request::DescribeTasks(decode_value(input)?),
-            "ListClusters" => Request::ListClusters(decode_value(input)?),
-            "ListServiceDeployments" => Request::ListServiceDeployments(decode_value(input)?),
-            "ListServices" => Request::ListServices(decode_value(input)?),
-            "ListTagsForResource" => Request::ListTagsForResource(decode_value(input)?),
-            "ListTaskDefinitionFamilies" => {
-                Request::ListTaskDefinitionFamilies(decode_value(input)?)
-            }
-            "ListTaskDefinitions" => Request::ListTaskDefinitions(decode_value(input)?),
-            "ListTasks" => Request::ListTasks(decode_value(input)?),
-            "RegisterTaskDefinition" => Request::RegisterTaskDefinition(decode_value(input)?),
-            "RunTask" => Request::RunTask(decode_value(input)?),
-            "StopServiceDeployment" => Request::StopServiceDeployment(decode_value(input)?),
-            "StopTask" => Request::StopTask(decode_value(input)?),
-            "TagResource" => Request::TagResource(decode_value(input)?),
-            "UntagResource" => Request::UntagResource(decode_value(input)?),
-            "UpdateCluster" => Request::UpdateCluster(decode_value(input)?),
-            "UpdateService" => Request::UpdateService(decode_value(input)?),
-            other => return Err(DecodeError::UnknownOperation(other.to_string())),
-        })
+        Action::named(operation)?.decode(input)
     }
 
-    /// Decodes an operation's input from JSON text (a `--cli-input-json` file), with the
-    /// line and column of what is wrong.
+    /// Decodes the input of the operation named `operation` from JSON text (see
+    /// `Action::decode_text`).
     pub fn decode_text(operation: &str, text: &str) -> Result<Request, DecodeError> {
-        Ok(match operation {
-            "CreateCluster" => Request::CreateCluster(decode_str(text)?),
-            "CreateService" => Request::CreateService(decode_str(text)?),
-            "DeleteCluster" => Request::DeleteCluster(decode_str(text)?),
-            "DeleteService" => Request::DeleteService(decode_str(text)?),
-            "DeregisterTaskDefinition" => Request::DeregisterTaskDefinition(decode_str(text)?),
-            "DescribeClusters" => Request::DescribeClusters(decode_str(text)?),
-            "DescribeServiceDeployments" => Request::DescribeServiceDeployments(decode_str(text)?),
-            "DescribeServiceRevisions" => Request::DescribeServiceRevisions(decode_str(text)?),
-            "DescribeServices" => Request::DescribeServices(decode_str(text)?),
-            "DescribeTaskDefinition" => Request::DescribeTaskDefinition(decode_str(text)?),
-            "DescribeTasks" => Request::DescribeTasks(decode_str(text)?),
-            "ListClusters" => Request::ListClusters(decode_str(text)?),
-            "ListServiceDeployments" => Request::ListServiceDeployments(decode_str(text)?),
-            "ListServices" => Request::ListServices(decode_str(text)?),
-            "ListTagsForResource" => Request::ListTagsForResource(decode_str(text)?),
-            "ListTaskDefinitionFamilies" => Request::ListTaskDefinitionFamilies(decode_str(text)?),
-            "ListTaskDefinitions" => Request::ListTaskDefinitions(decode_str(text)?),
-            "ListTasks" => Request::ListTasks(decode_str(text)?),
-            "RegisterTaskDefinition" => Request::RegisterTaskDefinition(decode_str(text)?),
-            "RunTask" => Request::RunTask(decode_str(text)?),
-            "StopServiceDeployment" => Request::StopServiceDeployment(decode_str(text)?),
-            "StopTask" => Request::StopTask(decode_str(text)?),
-            "TagResource" => Request::TagResource(decode_str(text)?),
-            "UntagResource" => Request::UntagResource(decode_str(text)?),
-            "UpdateCluster" => Request::UpdateCluster(decode_str(text)?),
-            "UpdateService" => Request::UpdateService(decode_str(text)?),
-            other => return Err(DecodeError::UnknownOperation(other.to_string())),
-        })
+        Action::named(operation)?.decode_text(text)
+    }
+
+    /// The request's action.
+    pub fn action(&self) -> Action {
+        match self {
+            Request::CreateCluster(_) => Action::CreateCluster,
+            Request::CreateService(_) => Action::CreateService,
+            Request::DeleteCluster(_) => Action::DeleteCluster,
+            Request::DeleteService(_) => Action::DeleteService,
+            Request::DeregisterTaskDefinition(_) => Action::DeregisterTaskDefinition,
+            Request::DescribeClusters(_) => Action::DescribeClusters,
+            Request::DescribeServiceDeployments(_) => Action::DescribeServiceDeployments,
+            Request::DescribeServiceRevisions(_) => Action::DescribeServiceRevisions,
+            Request::DescribeServices(_) => Action::DescribeServices,
+            Request::DescribeTaskDefinition(_) => Action::DescribeTaskDefinition,
+            Request::DescribeTasks(_) => Action::DescribeTasks,
+            Request::ListClusters(_) => Action::ListClusters,
+            Request::ListServiceDeployments(_) => Action::ListServiceDeployments,
+            Request::ListServices(_) => Action::ListServices,
+            Request::ListTagsForResource(_) => Action::ListTagsForResource,
+            Request::ListTaskDefinitionFamilies(_) => Action::ListTaskDefinitionFamilies,
+            Request::ListTaskDefinitions(_) => Action::ListTaskDefinitions,
+            Request::ListTasks(_) => Action::ListTasks,
+            Request::RegisterTaskDefinition(_) => Action::RegisterTaskDefinition,
+            Request::RunTask(_) => Action::RunTask,
+            Request::StopServiceDeployment(_) => Action::StopServiceDeployment,
+            Request::StopTask(_) => Action::StopTask,
+            Request::TagResource(_) => Action::TagResource,
+            Request::UntagResource(_) => Action::UntagResource,
+            Request::UpdateCluster(_) => Action::UpdateCluster,
+            Request::UpdateService(_) => Action::UpdateService,
+        }
     }
 
     /// The operation's name, as in the model.
     pub fn operation_name(&self) -> &'static str {
-        match self {
-            Request::CreateCluster(_) => "CreateCluster",
-            Request::CreateService(_) => "CreateService",
-            Request::DeleteCluster(_) => "DeleteCluster",
-            Request::DeleteService(_) => "DeleteService",
-            Request::DeregisterTaskDefinition(_) => "DeregisterTaskDefinition",
-            Request::DescribeClusters(_) => "DescribeClusters",
-            Request::DescribeServiceDeployments(_) => "DescribeServiceDeployments",
-            Request::DescribeServiceRevisions(_) => "DescribeServiceRevisions",
-            Request::DescribeServices(_) => "DescribeServices",
-            Request::DescribeTaskDefinition(_) => "DescribeTaskDefinition",
-            Request::DescribeTasks(_) => "DescribeTasks",
-            Request::ListClusters(_) => "ListClusters",
-            Request::ListServiceDeployments(_) => "ListServiceDeployments",
-            Request::ListServices(_) => "ListServices",
-            Request::ListTagsForResource(_) => "ListTagsForResource",
-            Request::ListTaskDefinitionFamilies(_) => "ListTaskDefinitionFamilies",
-            Request::ListTaskDefinitions(_) => "ListTaskDefinitions",
-            Request::ListTasks(_) => "ListTasks",
-            Request::RegisterTaskDefinition(_) => "RegisterTaskDefinition",
-            Request::RunTask(_) => "RunTask",
-            Request::StopServiceDeployment(_) => "StopServiceDeployment",
-            Request::StopTask(_) => "StopTask",
-            Request::TagResource(_) => "TagResource",
-            Request::UntagResource(_) => "UntagResource",
-            Request::UpdateCluster(_) => "UpdateCluster",
-            Request::UpdateService(_) => "UpdateService",
-        }
+        self.action().name()
     }
 
     /// The model's constraints on this request's members.
     pub fn violations(&self) -> Violations {
         let mut v = Violations::default();
-        match self {
-            Request::CreateCluster(input) => input.validate(&mut v),
-            Request::CreateService(input) => input.validate(&mut v),
-            Request::DeleteCluster(input) => input.validate(&mut v),
-            Request::DeleteService(input) => input.validate(&mut v),
-            Request::DeregisterTaskDefinition(input) => input.validate(&mut v),
-            Request::DescribeClusters(input) => input.validate(&mut v),
-            Request::DescribeServiceDeployments(input) => input.validate(&mut v),
-            Request::DescribeServiceRevisions(input) => input.validate(&mut v),
-            Request::DescribeServices(input) => input.validate(&mut v),
-            Request::DescribeTaskDefinition(input) => input.validate(&mut v),
-            Request::DescribeTasks(input) => input.validate(&mut v),
-            Request::ListClusters(input) => input.validate(&mut v),
-            Request::ListServiceDeployments(input) => input.validate(&mut v),
-            Request::ListServices(input) => input.validate(&mut v),
-            Request::ListTagsForResource(input) => input.validate(&mut v),
-            Request::ListTaskDefinitionFamilies(input) => input.validate(&mut v),
-            Request::ListTaskDefinitions(input) => input.validate(&mut v),
-            Request::ListTasks(input) => input.validate(&mut v),
-            Request::RegisterTaskDefinition(input) => input.validate(&mut v),
-            Request::RunTask(input) => input.validate(&mut v),
-            Request::StopServiceDeployment(input) => input.validate(&mut v),
-            Request::StopTask(input) => input.validate(&mut v),
-            Request::TagResource(input) => input.validate(&mut v),
-            Request::UntagResource(input) => input.validate(&mut v),
-            Request::UpdateCluster(input) => input.validate(&mut v),
-            Request::UpdateService(input) => input.validate(&mut v),
-        }
+        self.validate(&mut v);
         v
+    }
+}
+
+impl Validate for Request {
+    fn validate(&self, v: &mut Violations) {
+        match self {
+            Request::CreateCluster(input) => input.validate(v),
+            Request::CreateService(input) => input.validate(v),
+            Request::DeleteCluster(input) => input.validate(v),
+            Request::DeleteService(input) => input.validate(v),
+            Request::DeregisterTaskDefinition(input) => input.validate(v),
+            Request::DescribeClusters(input) => input.validate(v),
+            Request::DescribeServiceDeployments(input) => input.validate(v),
+            Request::DescribeServiceRevisions(input) => input.validate(v),
+            Request::DescribeServices(input) => input.validate(v),
+            Request::DescribeTaskDefinition(input) => input.validate(v),
+            Request::DescribeTasks(input) => input.validate(v),
+            Request::ListClusters(input) => input.validate(v),
+            Request::ListServiceDeployments(input) => input.validate(v),
+            Request::ListServices(input) => input.validate(v),
+            Request::ListTagsForResource(input) => input.validate(v),
+            Request::ListTaskDefinitionFamilies(input) => input.validate(v),
+            Request::ListTaskDefinitions(input) => input.validate(v),
+            Request::ListTasks(input) => input.validate(v),
+            Request::RegisterTaskDefinition(input) => input.validate(v),
+            Request::RunTask(input) => input.validate(v),
+            Request::StopServiceDeployment(input) => input.validate(v),
+            Request::StopTask(input) => input.validate(v),
+            Request::TagResource(input) => input.validate(v),
+            Request::UntagResource(input) => input.validate(v),
+            Request::UpdateCluster(input) => input.validate(v),
+            Request::UpdateService(input) => input.validate(v),
+        }
+    }
+}
+
+/// A request of an action that only reads (`Action::is_read`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadRequest {
+    DescribeClusters(DescribeClustersRequest),
+    DescribeServiceDeployments(DescribeServiceDeploymentsRequest),
+    DescribeServiceRevisions(DescribeServiceRevisionsRequest),
+    DescribeServices(DescribeServicesRequest),
+    DescribeTaskDefinition(DescribeTaskDefinitionRequest),
+    DescribeTasks(DescribeTasksRequest),
+    ListClusters(ListClustersRequest),
+    ListServiceDeployments(ListServiceDeploymentsRequest),
+    ListServices(ListServicesRequest),
+    ListTagsForResource(ListTagsForResourceRequest),
+    ListTaskDefinitionFamilies(ListTaskDefinitionFamiliesRequest),
+    ListTaskDefinitions(ListTaskDefinitionsRequest),
+    ListTasks(ListTasksRequest),
+}
+
+impl ReadRequest {
+    /// The request's action.
+    pub fn action(&self) -> Action {
+        match self {
+            ReadRequest::DescribeClusters(_) => Action::DescribeClusters,
+            ReadRequest::DescribeServiceDeployments(_) => Action::DescribeServiceDeployments,
+            ReadRequest::DescribeServiceRevisions(_) => Action::DescribeServiceRevisions,
+            ReadRequest::DescribeServices(_) => Action::DescribeServices,
+            ReadRequest::DescribeTaskDefinition(_) => Action::DescribeTaskDefinition,
+            ReadRequest::DescribeTasks(_) => Action::DescribeTasks,
+            ReadRequest::ListClusters(_) => Action::ListClusters,
+            ReadRequest::ListServiceDeployments(_) => Action::ListServiceDeployments,
+            ReadRequest::ListServices(_) => Action::ListServices,
+            ReadRequest::ListTagsForResource(_) => Action::ListTagsForResource,
+            ReadRequest::ListTaskDefinitionFamilies(_) => Action::ListTaskDefinitionFamilies,
+            ReadRequest::ListTaskDefinitions(_) => Action::ListTaskDefinitions,
+            ReadRequest::ListTasks(_) => Action::ListTasks,
+        }
+    }
+}
+
+/// A request of an action that changes the service's state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteRequest {
+    CreateCluster(CreateClusterRequest),
+    CreateService(CreateServiceRequest),
+    DeleteCluster(DeleteClusterRequest),
+    DeleteService(DeleteServiceRequest),
+    DeregisterTaskDefinition(DeregisterTaskDefinitionRequest),
+    RegisterTaskDefinition(RegisterTaskDefinitionRequest),
+    RunTask(RunTaskRequest),
+    StopServiceDeployment(StopServiceDeploymentRequest),
+    StopTask(StopTaskRequest),
+    TagResource(TagResourceRequest),
+    UntagResource(UntagResourceRequest),
+    UpdateCluster(UpdateClusterRequest),
+    UpdateService(UpdateServiceRequest),
+}
+
+impl WriteRequest {
+    /// The request's action.
+    pub fn action(&self) -> Action {
+        match self {
+            WriteRequest::CreateCluster(_) => Action::CreateCluster,
+            WriteRequest::CreateService(_) => Action::CreateService,
+            WriteRequest::DeleteCluster(_) => Action::DeleteCluster,
+            WriteRequest::DeleteService(_) => Action::DeleteService,
+            WriteRequest::DeregisterTaskDefinition(_) => Action::DeregisterTaskDefinition,
+            WriteRequest::RegisterTaskDefinition(_) => Action::RegisterTaskDefinition,
+            WriteRequest::RunTask(_) => Action::RunTask,
+            WriteRequest::StopServiceDeployment(_) => Action::StopServiceDeployment,
+            WriteRequest::StopTask(_) => Action::StopTask,
+            WriteRequest::TagResource(_) => Action::TagResource,
+            WriteRequest::UntagResource(_) => Action::UntagResource,
+            WriteRequest::UpdateCluster(_) => Action::UpdateCluster,
+            WriteRequest::UpdateService(_) => Action::UpdateService,
+        }
+    }
+
+    /// The idempotency token the caller gave, for an action whose input has one (the
+    /// member the model marks `idempotencyToken`): a retry with the same token is the
+    /// same request.
+    pub fn client_token(&self) -> Option<&str> {
+        match self {
+            WriteRequest::CreateService(input) => input.client_token.as_deref(),
+            WriteRequest::RunTask(input) => input.client_token.as_deref(),
+            WriteRequest::CreateCluster(_)
+            | WriteRequest::DeleteCluster(_)
+            | WriteRequest::DeleteService(_)
+            | WriteRequest::DeregisterTaskDefinition(_)
+            | WriteRequest::RegisterTaskDefinition(_)
+            | WriteRequest::StopServiceDeployment(_)
+            | WriteRequest::StopTask(_)
+            | WriteRequest::TagResource(_)
+            | WriteRequest::UntagResource(_)
+            | WriteRequest::UpdateCluster(_)
+            | WriteRequest::UpdateService(_) => None,
+        }
+    }
+}
+
+/// A request sorted by what it does to the service's state: reads and writes are
+/// served by functions that take only their own kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadOrWrite {
+    Read(ReadRequest),
+    Write(WriteRequest),
+}
+
+impl Request {
+    /// The request as a read or a write (see `Action::is_read`).
+    pub fn into_read_or_write(self) -> ReadOrWrite {
+        match self {
+            Request::CreateCluster(input) => ReadOrWrite::Write(WriteRequest::CreateCluster(input)),
+            Request::CreateService(input) => ReadOrWrite::Write(WriteRequest::CreateService(input)),
+            Request::DeleteCluster(input) => ReadOrWrite::Write(WriteRequest::DeleteCluster(input)),
+            Request::DeleteService(input) => ReadOrWrite::Write(WriteRequest::DeleteService(input)),
+            Request::DeregisterTaskDefinition(input) => {
+                ReadOrWrite::Write(WriteRequest::DeregisterTaskDefinition(input))
+            }
+            Request::DescribeClusters(input) => {
+                ReadOrWrite::Read(ReadRequest::DescribeClusters(input))
+            }
+            Request::DescribeServiceDeployments(input) => {
+                ReadOrWrite::Read(ReadRequest::DescribeServiceDeployments(input))
+            }
+            Request::DescribeServiceRevisions(input) => {
+                ReadOrWrite::Read(ReadRequest::DescribeServiceRevisions(input))
+            }
+            Request::DescribeServices(input) => {
+                ReadOrWrite::Read(ReadRequest::DescribeServices(input))
+            }
+            Request::DescribeTaskDefinition(input) => {
+                ReadOrWrite::Read(ReadRequest::DescribeTaskDefinition(input))
+            }
+            Request::DescribeTasks(input) => ReadOrWrite::Read(ReadRequest::DescribeTasks(input)),
+            Request::ListClusters(input) => ReadOrWrite::Read(ReadRequest::ListClusters(input)),
+            Request::ListServiceDeployments(input) => {
+                ReadOrWrite::Read(ReadRequest::ListServiceDeployments(input))
+            }
+            Request::ListServices(input) => ReadOrWrite::Read(ReadRequest::ListServices(input)),
+            Request::ListTagsForResource(input) => {
+                ReadOrWrite::Read(ReadRequest::ListTagsForResource(input))
+            }
+            Request::ListTaskDefinitionFamilies(input) => {
+                ReadOrWrite::Read(ReadRequest::ListTaskDefinitionFamilies(input))
+            }
+            Request::ListTaskDefinitions(input) => {
+                ReadOrWrite::Read(ReadRequest::ListTaskDefinitions(input))
+            }
+            Request::ListTasks(input) => ReadOrWrite::Read(ReadRequest::ListTasks(input)),
+            Request::RegisterTaskDefinition(input) => {
+                ReadOrWrite::Write(WriteRequest::RegisterTaskDefinition(input))
+            }
+            Request::RunTask(input) => ReadOrWrite::Write(WriteRequest::RunTask(input)),
+            Request::StopServiceDeployment(input) => {
+                ReadOrWrite::Write(WriteRequest::StopServiceDeployment(input))
+            }
+            Request::StopTask(input) => ReadOrWrite::Write(WriteRequest::StopTask(input)),
+            Request::TagResource(input) => ReadOrWrite::Write(WriteRequest::TagResource(input)),
+            Request::UntagResource(input) => ReadOrWrite::Write(WriteRequest::UntagResource(input)),
+            Request::UpdateCluster(input) => ReadOrWrite::Write(WriteRequest::UpdateCluster(input)),
+            Request::UpdateService(input) => ReadOrWrite::Write(WriteRequest::UpdateService(input)),
+        }
+    }
+}
+
+impl Action {
+    /// The smallest request the model accepts for the action: the input's required
+    /// members (and one member of each union on the way), each the least value its
+    /// constraints allow, lists and maps one element long. What the handler-coverage
+    /// test sends.
+    pub fn minimal_request(self) -> Request {
+        match self {
+            Action::CreateCluster => Request::CreateCluster(CreateClusterRequest::default()),
+            Action::CreateService => Request::CreateService(CreateServiceRequest {
+                service_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::DeleteCluster => Request::DeleteCluster(DeleteClusterRequest {
+                cluster: "a".to_string(),
+            }),
+            Action::DeleteService => Request::DeleteService(DeleteServiceRequest {
+                service: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::DeregisterTaskDefinition => {
+                Request::DeregisterTaskDefinition(DeregisterTaskDefinitionRequest {
+                    task_definition: "a".to_string(),
+                })
+            }
+            Action::DescribeClusters => {
+                Request::DescribeClusters(DescribeClustersRequest::default())
+            }
+            Action::DescribeServiceDeployments => {
+                Request::DescribeServiceDeployments(DescribeServiceDeploymentsRequest {
+                    service_deployment_arns: vec!["a".to_string()],
+                })
+            }
+            Action::DescribeServiceRevisions => {
+                Request::DescribeServiceRevisions(DescribeServiceRevisionsRequest {
+                    service_revision_arns: vec!["a".to_string()],
+                })
+            }
+            Action::DescribeServices => Request::DescribeServices(DescribeServicesRequest {
+                services: vec!["a".to_string()],
+                ..Default::default()
+            }),
+            Action::DescribeTaskDefinition => {
+                Request::DescribeTaskDefinition(DescribeTaskDefinitionRequest {
+                    task_definition: "a".to_string(),
+                    ..Default::default()
+                })
+            }
+            Action::DescribeTasks => Request::DescribeTasks(DescribeTasksRequest {
+                tasks: vec!["a".to_string()],
+                ..Default::default()
+            }),
+            Action::ListClusters => Request::ListClusters(ListClustersRequest::default()),
+            Action::ListServiceDeployments => {
+                Request::ListServiceDeployments(ListServiceDeploymentsRequest {
+                    service: "a".to_string(),
+                    ..Default::default()
+                })
+            }
+            Action::ListServices => Request::ListServices(ListServicesRequest::default()),
+            Action::ListTagsForResource => {
+                Request::ListTagsForResource(ListTagsForResourceRequest {
+                    resource_arn: "a".to_string(),
+                })
+            }
+            Action::ListTaskDefinitionFamilies => {
+                Request::ListTaskDefinitionFamilies(ListTaskDefinitionFamiliesRequest::default())
+            }
+            Action::ListTaskDefinitions => {
+                Request::ListTaskDefinitions(ListTaskDefinitionsRequest::default())
+            }
+            Action::ListTasks => Request::ListTasks(ListTasksRequest::default()),
+            Action::RegisterTaskDefinition => {
+                Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+                    container_definitions: vec![ContainerDefinition::default()],
+                    family: "a".to_string(),
+                    ..Default::default()
+                })
+            }
+            Action::RunTask => Request::RunTask(RunTaskRequest {
+                task_definition: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::StopServiceDeployment => {
+                Request::StopServiceDeployment(StopServiceDeploymentRequest {
+                    service_deployment_arn: "a".to_string(),
+                    ..Default::default()
+                })
+            }
+            Action::StopTask => Request::StopTask(StopTaskRequest {
+                task: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::TagResource => Request::TagResource(TagResourceRequest {
+                resource_arn: "a".to_string(),
+                tags: vec![Tag::default()],
+            }),
+            Action::UntagResource => Request::UntagResource(UntagResourceRequest {
+                resource_arn: "a".to_string(),
+                tag_keys: vec!["a".to_string()],
+            }),
+            Action::UpdateCluster => Request::UpdateCluster(UpdateClusterRequest {
+                cluster: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::UpdateService => Request::UpdateService(UpdateServiceRequest {
+                service: "a".to_string(),
+                ..Default::default()
+            }),
+        }
     }
 }
 

@@ -10,5 +10,5 @@ pub mod protocol;
 pub mod servicediscovery;
 pub mod validate;
 
-pub use protocol::{DecodeError, Operation, OutputBody};
+pub use protocol::{DecodeError, ModelAction, Operation, OutputBody};
 pub use validate::{Validate, Violations};

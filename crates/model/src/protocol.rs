@@ -4,8 +4,16 @@
 //! REST-JSON (App Mesh) spreads an input over the URI, the query string and the body; the
 //! emulator merges them into one JSON object keyed by member name before decoding, so a single
 //! serde type per input shape serves both the wire and `--cli-input-json` files.
+//!
+//! Each generated module's `Action` names the operations it serves, and [`ModelAction`] is
+//! what they have in common.
 
+use std::fmt;
+
+use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+use crate::validate::Validate;
 
 /// Where an HTTP-bound input member travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +85,29 @@ impl Operation {
                 _ => return None,
             }
         }
+    }
+}
+
+/// The generated `Action` of a service module (`appmesh::Action`, `ecs::Action`, ...), so that
+/// one piece of code can serve, or test, every service alike. Each method is the generated
+/// inherent one of the same name.
+pub trait ModelAction: Copy + Eq + fmt::Debug + Send + Sync + 'static {
+    /// The module's `Request`.
+    type Request: Validate + Serialize + fmt::Debug + Send;
+    /// Every action, in the order of the module's OPERATIONS.
+    const ALL: &'static [Self];
+
+    fn name(self) -> &'static str;
+    fn from_name(name: &str) -> Option<Self>;
+    fn is_read(self) -> bool;
+    fn binding(self) -> &'static Operation;
+    fn errors(self) -> &'static [&'static str];
+    fn decode(self, input: serde_json::Value) -> Result<Self::Request, DecodeError>;
+    fn minimal_request(self) -> Self::Request;
+
+    /// The action named `name`, or the one unknown-operation error of the generated code.
+    fn named(name: &str) -> Result<Self, DecodeError> {
+        Self::from_name(name).ok_or_else(|| DecodeError::UnknownOperation(name.to_string()))
     }
 }
 

@@ -5,10 +5,13 @@
 use serde::{Deserialize, Serialize};
 
 use super::protocol::{
-    DecodeError, Location, Operation as OperationBinding, OutputBody, Param, ParamKind, decode_str,
-    decode_value,
+    DecodeError, Location, ModelAction, Operation as OperationBinding, OutputBody, Param,
+    ParamKind, decode_str, decode_value,
 };
 use super::validate::{Validate, Violations};
+
+/// The `X-Amz-Target` prefix of the service's JSON protocol (`PREFIX.Operation`).
+pub const TARGET_PREFIX: &str = "Route53AutoNaming_v20170314";
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1704,7 +1707,7 @@ impl Validate for TooManyTagsException {
     }
 }
 
-/// Every operation of the model, with its HTTP binding.
+/// Every operation of the model, with its HTTP binding (in `Action::ALL`'s order).
 pub const OPERATIONS: &[OperationBinding] = &[
     OperationBinding {
         name: "CreateHttpNamespace",
@@ -1788,8 +1791,194 @@ pub const OPERATIONS: &[OperationBinding] = &[
     },
 ];
 
-/// A decoded request: one variant per operation, holding its typed input.
-#[derive(Debug, Clone, PartialEq)]
+/// The operations served, as a type (the API reference's actions, IAM's action names):
+/// once a name is an `Action`, nothing downstream can meet an operation it does not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    CreateHttpNamespace,
+    DeleteNamespace,
+    DeleteService,
+    DiscoverInstances,
+    GetNamespace,
+    GetOperation,
+    GetService,
+    ListInstances,
+    ListNamespaces,
+    ListServices,
+}
+
+impl Action {
+    /// Every action, in the order of OPERATIONS.
+    pub const ALL: &'static [Action] = &[
+        Action::CreateHttpNamespace,
+        Action::DeleteNamespace,
+        Action::DeleteService,
+        Action::DiscoverInstances,
+        Action::GetNamespace,
+        Action::GetOperation,
+        Action::GetService,
+        Action::ListInstances,
+        Action::ListNamespaces,
+        Action::ListServices,
+    ];
+
+    /// The operation's name, as in the model and on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::CreateHttpNamespace => "CreateHttpNamespace",
+            Action::DeleteNamespace => "DeleteNamespace",
+            Action::DeleteService => "DeleteService",
+            Action::DiscoverInstances => "DiscoverInstances",
+            Action::GetNamespace => "GetNamespace",
+            Action::GetOperation => "GetOperation",
+            Action::GetService => "GetService",
+            Action::ListInstances => "ListInstances",
+            Action::ListNamespaces => "ListNamespaces",
+            Action::ListServices => "ListServices",
+        }
+    }
+
+    /// The action named `name`; `None` for an operation not served here.
+    pub fn from_name(name: &str) -> Option<Action> {
+        Some(match name {
+            "CreateHttpNamespace" => Action::CreateHttpNamespace,
+            "DeleteNamespace" => Action::DeleteNamespace,
+            "DeleteService" => Action::DeleteService,
+            "DiscoverInstances" => Action::DiscoverInstances,
+            "GetNamespace" => Action::GetNamespace,
+            "GetOperation" => Action::GetOperation,
+            "GetService" => Action::GetService,
+            "ListInstances" => Action::ListInstances,
+            "ListNamespaces" => Action::ListNamespaces,
+            "ListServices" => Action::ListServices,
+            _ => return None,
+        })
+    }
+
+    /// Whether the operation only reads the service's state: its name starts with Describe,
+    /// Get, List, Discover (every operation of the model is a POST and none is marked
+    /// `readonly`).
+    pub fn is_read(self) -> bool {
+        matches!(
+            self,
+            Action::DiscoverInstances
+                | Action::GetNamespace
+                | Action::GetOperation
+                | Action::GetService
+                | Action::ListInstances
+                | Action::ListNamespaces
+                | Action::ListServices
+        )
+    }
+
+    /// The operation's HTTP binding (its entry in OPERATIONS).
+    pub fn binding(self) -> &'static OperationBinding {
+        &OPERATIONS[self as usize]
+    }
+
+    /// The error shapes the model lists for the operation.
+    pub fn errors(self) -> &'static [&'static str] {
+        match self {
+            Action::CreateHttpNamespace => &[
+                "DuplicateRequest",
+                "InvalidInput",
+                "NamespaceAlreadyExists",
+                "ResourceLimitExceeded",
+                "TooManyTagsException",
+            ],
+            Action::DeleteNamespace => &[
+                "DuplicateRequest",
+                "InvalidInput",
+                "NamespaceNotFound",
+                "ResourceInUse",
+            ],
+            Action::DeleteService => &["InvalidInput", "ResourceInUse", "ServiceNotFound"],
+            Action::DiscoverInstances => &[
+                "InvalidInput",
+                "NamespaceNotFound",
+                "RequestLimitExceeded",
+                "ServiceNotFound",
+            ],
+            Action::GetNamespace => &["InvalidInput", "NamespaceNotFound"],
+            Action::GetOperation => &["InvalidInput", "OperationNotFound"],
+            Action::GetService => &["InvalidInput", "ServiceNotFound"],
+            Action::ListInstances => &["InvalidInput", "ServiceNotFound"],
+            Action::ListNamespaces => &["InvalidInput"],
+            Action::ListServices => &["InvalidInput"],
+        }
+    }
+
+    /// Decodes the operation's input (body members merged with its HTTP-bound members).
+    pub fn decode(self, input: serde_json::Value) -> Result<Request, DecodeError> {
+        Ok(match self {
+            Action::CreateHttpNamespace => Request::CreateHttpNamespace(decode_value(input)?),
+            Action::DeleteNamespace => Request::DeleteNamespace(decode_value(input)?),
+            Action::DeleteService => Request::DeleteService(decode_value(input)?),
+            Action::DiscoverInstances => Request::DiscoverInstances(decode_value(input)?),
+            Action::GetNamespace => Request::GetNamespace(decode_value(input)?),
+            Action::GetOperation => Request::GetOperation(decode_value(input)?),
+            Action::GetService => Request::GetService(decode_value(input)?),
+            Action::ListInstances => Request::ListInstances(decode_value(input)?),
+            Action::ListNamespaces => Request::ListNamespaces(decode_value(input)?),
+            Action::ListServices => Request::ListServices(decode_value(input)?),
+        })
+    }
+
+    /// Decodes the operation's input from JSON text (a `--cli-input-json` file), with the
+    /// line and column of what is wrong.
+    pub fn decode_text(self, text: &str) -> Result<Request, DecodeError> {
+        Ok(match self {
+            Action::CreateHttpNamespace => Request::CreateHttpNamespace(decode_str(text)?),
+            Action::DeleteNamespace => Request::DeleteNamespace(decode_str(text)?),
+            Action::DeleteService => Request::DeleteService(decode_str(text)?),
+            Action::DiscoverInstances => Request::DiscoverInstances(decode_str(text)?),
+            Action::GetNamespace => Request::GetNamespace(decode_str(text)?),
+            Action::GetOperation => Request::GetOperation(decode_str(text)?),
+            Action::GetService => Request::GetService(decode_str(text)?),
+            Action::ListInstances => Request::ListInstances(decode_str(text)?),
+            Action::ListNamespaces => Request::ListNamespaces(decode_str(text)?),
+            Action::ListServices => Request::ListServices(decode_str(text)?),
+        })
+    }
+}
+
+impl ModelAction for Action {
+    type Request = Request;
+    const ALL: &'static [Action] = Action::ALL;
+
+    fn name(self) -> &'static str {
+        Action::name(self)
+    }
+
+    fn from_name(name: &str) -> Option<Action> {
+        Action::from_name(name)
+    }
+
+    fn is_read(self) -> bool {
+        Action::is_read(self)
+    }
+
+    fn binding(self) -> &'static OperationBinding {
+        Action::binding(self)
+    }
+
+    fn errors(self) -> &'static [&'static str] {
+        Action::errors(self)
+    }
+
+    fn decode(self, input: serde_json::Value) -> Result<Request, DecodeError> {
+        Action::decode(self, input)
+    }
+
+    fn minimal_request(self) -> Request {
+        Action::minimal_request(self)
+    }
+}
+
+/// A decoded request: one variant per operation, holding its typed input (serialized as
+/// that input alone).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
 pub enum Request {
     CreateHttpNamespace(CreateHttpNamespaceRequest),
     DeleteNamespace(DeleteNamespaceRequest),
@@ -1804,73 +1993,192 @@ pub enum Request {
 }
 
 impl Request {
-    /// Decodes an operation's input (body members merged with its HTTP-bound members).
+    /// Decodes the input of the operation named `operation` (see `Action::decode`).
     pub fn decode(operation: &str, input: serde_json::Value) -> Result<Request, DecodeError> {
-        Ok(match operation {
-            "CreateHttpNamespace" => Request::CreateHttpNamespace(decode_value(input)?),
-            "DeleteNamespace" => Request::DeleteNamespace(decode_value(input)?),
-            "DeleteService" => Request::DeleteService(decode_value(input)?),
-            "DiscoverInstances" => Request::DiscoverInstances(decode_value(input)?),
-            "GetNamespace" => Request::GetNamespace(decode_value(input)?),
-            "GetOperation" => Request::GetOperation(decode_value(input)?),
-            "GetService" => Request::GetService(decode_value(input)?),
-            "ListInstances" => Request::ListInstances(decode_value(input)?),
-            "ListNamespaces" => Request::ListNamespaces(decode_value(input)?),
-            "ListServices" => Request::ListServices(decode_value(input)?),
-            other => return Err(DecodeError::UnknownOperation(other.to_string())),
-        })
+        Action::named(operation)?.decode(input)
     }
 
-    /// Decodes an operation's input from JSON text (a `--cli-input-json` file), with the
-    /// line and column of what is wrong.
+    /// Decodes the input of the operation named `operation` from JSON text (see
+    /// `Action::decode_text`).
     pub fn decode_text(operation: &str, text: &str) -> Result<Request, DecodeError> {
-        Ok(match operation {
-            "CreateHttpNamespace" => Request::CreateHttpNamespace(decode_str(text)?),
-            "DeleteNamespace" => Request::DeleteNamespace(decode_str(text)?),
-            "DeleteService" => Request::DeleteService(decode_str(text)?),
-            "DiscoverInstances" => Request::DiscoverInstances(decode_str(text)?),
-            "GetNamespace" => Request::GetNamespace(decode_str(text)?),
-            "GetOperation" => Request::GetOperation(decode_str(text)?),
-            "GetService" => Request::GetService(decode_str(text)?),
-            "ListInstances" => Request::ListInstances(decode_str(text)?),
-            "ListNamespaces" => Request::ListNamespaces(decode_str(text)?),
-            "ListServices" => Request::ListServices(decode_str(text)?),
-            other => return Err(DecodeError::UnknownOperation(other.to_string())),
-        })
+        Action::named(operation)?.decode_text(text)
+    }
+
+    /// The request's action.
+    pub fn action(&self) -> Action {
+        match self {
+            Request::CreateHttpNamespace(_) => Action::CreateHttpNamespace,
+            Request::DeleteNamespace(_) => Action::DeleteNamespace,
+            Request::DeleteService(_) => Action::DeleteService,
+            Request::DiscoverInstances(_) => Action::DiscoverInstances,
+            Request::GetNamespace(_) => Action::GetNamespace,
+            Request::GetOperation(_) => Action::GetOperation,
+            Request::GetService(_) => Action::GetService,
+            Request::ListInstances(_) => Action::ListInstances,
+            Request::ListNamespaces(_) => Action::ListNamespaces,
+            Request::ListServices(_) => Action::ListServices,
+        }
     }
 
     /// The operation's name, as in the model.
     pub fn operation_name(&self) -> &'static str {
-        match self {
-            Request::CreateHttpNamespace(_) => "CreateHttpNamespace",
-            Request::DeleteNamespace(_) => "DeleteNamespace",
-            Request::DeleteService(_) => "DeleteService",
-            Request::DiscoverInstances(_) => "DiscoverInstances",
-            Request::GetNamespace(_) => "GetNamespace",
-            Request::GetOperation(_) => "GetOperation",
-            Request::GetService(_) => "GetService",
-            Request::ListInstances(_) => "ListInstances",
-            Request::ListNamespaces(_) => "ListNamespaces",
-            Request::ListServices(_) => "ListServices",
-        }
+        self.action().name()
     }
 
     /// The model's constraints on this request's members.
     pub fn violations(&self) -> Violations {
         let mut v = Violations::default();
-        match self {
-            Request::CreateHttpNamespace(input) => input.validate(&mut v),
-            Request::DeleteNamespace(input) => input.validate(&mut v),
-            Request::DeleteService(input) => input.validate(&mut v),
-            Request::DiscoverInstances(input) => input.validate(&mut v),
-            Request::GetNamespace(input) => input.validate(&mut v),
-            Request::GetOperation(input) => input.validate(&mut v),
-            Request::GetService(input) => input.validate(&mut v),
-            Request::ListInstances(input) => input.validate(&mut v),
-            Request::ListNamespaces(input) => input.validate(&mut v),
-            Request::ListServices(input) => input.validate(&mut v),
-        }
+        self.validate(&mut v);
         v
+    }
+}
+
+impl Validate for Request {
+    fn validate(&self, v: &mut Violations) {
+        match self {
+            Request::CreateHttpNamespace(input) => input.validate(v),
+            Request::DeleteNamespace(input) => input.validate(v),
+            Request::DeleteService(input) => input.validate(v),
+            Request::DiscoverInstances(input) => input.validate(v),
+            Request::GetNamespace(input) => input.validate(v),
+            Request::GetOperation(input) => input.validate(v),
+            Request::GetService(input) => input.validate(v),
+            Request::ListInstances(input) => input.validate(v),
+            Request::ListNamespaces(input) => input.validate(v),
+            Request::ListServices(input) => input.validate(v),
+        }
+    }
+}
+
+/// A request of an action that only reads (`Action::is_read`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadRequest {
+    DiscoverInstances(DiscoverInstancesRequest),
+    GetNamespace(GetNamespaceRequest),
+    GetOperation(GetOperationRequest),
+    GetService(GetServiceRequest),
+    ListInstances(ListInstancesRequest),
+    ListNamespaces(ListNamespacesRequest),
+    ListServices(ListServicesRequest),
+}
+
+impl ReadRequest {
+    /// The request's action.
+    pub fn action(&self) -> Action {
+        match self {
+            ReadRequest::DiscoverInstances(_) => Action::DiscoverInstances,
+            ReadRequest::GetNamespace(_) => Action::GetNamespace,
+            ReadRequest::GetOperation(_) => Action::GetOperation,
+            ReadRequest::GetService(_) => Action::GetService,
+            ReadRequest::ListInstances(_) => Action::ListInstances,
+            ReadRequest::ListNamespaces(_) => Action::ListNamespaces,
+            ReadRequest::ListServices(_) => Action::ListServices,
+        }
+    }
+}
+
+/// A request of an action that changes the service's state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteRequest {
+    CreateHttpNamespace(CreateHttpNamespaceRequest),
+    DeleteNamespace(DeleteNamespaceRequest),
+    DeleteService(DeleteServiceRequest),
+}
+
+impl WriteRequest {
+    /// The request's action.
+    pub fn action(&self) -> Action {
+        match self {
+            WriteRequest::CreateHttpNamespace(_) => Action::CreateHttpNamespace,
+            WriteRequest::DeleteNamespace(_) => Action::DeleteNamespace,
+            WriteRequest::DeleteService(_) => Action::DeleteService,
+        }
+    }
+
+    /// The idempotency token the caller gave, for an action whose input has one (the
+    /// member the model marks `idempotencyToken`): a retry with the same token is the
+    /// same request.
+    pub fn client_token(&self) -> Option<&str> {
+        match self {
+            WriteRequest::CreateHttpNamespace(input) => input.creator_request_id.as_deref(),
+            WriteRequest::DeleteNamespace(_) | WriteRequest::DeleteService(_) => None,
+        }
+    }
+}
+
+/// A request sorted by what it does to the service's state: reads and writes are
+/// served by functions that take only their own kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadOrWrite {
+    Read(ReadRequest),
+    Write(WriteRequest),
+}
+
+impl Request {
+    /// The request as a read or a write (see `Action::is_read`).
+    pub fn into_read_or_write(self) -> ReadOrWrite {
+        match self {
+            Request::CreateHttpNamespace(input) => {
+                ReadOrWrite::Write(WriteRequest::CreateHttpNamespace(input))
+            }
+            Request::DeleteNamespace(input) => {
+                ReadOrWrite::Write(WriteRequest::DeleteNamespace(input))
+            }
+            Request::DeleteService(input) => ReadOrWrite::Write(WriteRequest::DeleteService(input)),
+            Request::DiscoverInstances(input) => {
+                ReadOrWrite::Read(ReadRequest::DiscoverInstances(input))
+            }
+            Request::GetNamespace(input) => ReadOrWrite::Read(ReadRequest::GetNamespace(input)),
+            Request::GetOperation(input) => ReadOrWrite::Read(ReadRequest::GetOperation(input)),
+            Request::GetService(input) => ReadOrWrite::Read(ReadRequest::GetService(input)),
+            Request::ListInstances(input) => ReadOrWrite::Read(ReadRequest::ListInstances(input)),
+            Request::ListNamespaces(input) => ReadOrWrite::Read(ReadRequest::ListNamespaces(input)),
+            Request::ListServices(input) => ReadOrWrite::Read(ReadRequest::ListServices(input)),
+        }
+    }
+}
+
+impl Action {
+    /// The smallest request the model accepts for the action: the input's required
+    /// members (and one member of each union on the way), each the least value its
+    /// constraints allow, lists and maps one element long. What the handler-coverage
+    /// test sends.
+    pub fn minimal_request(self) -> Request {
+        match self {
+            Action::CreateHttpNamespace => {
+                Request::CreateHttpNamespace(CreateHttpNamespaceRequest {
+                    name: "a".to_string(),
+                    ..Default::default()
+                })
+            }
+            Action::DeleteNamespace => Request::DeleteNamespace(DeleteNamespaceRequest {
+                id: "a".to_string(),
+            }),
+            Action::DeleteService => Request::DeleteService(DeleteServiceRequest {
+                id: "a".to_string(),
+            }),
+            Action::DiscoverInstances => Request::DiscoverInstances(DiscoverInstancesRequest {
+                namespace_name: "a".to_string(),
+                service_name: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::GetNamespace => Request::GetNamespace(GetNamespaceRequest {
+                id: "a".to_string(),
+            }),
+            Action::GetOperation => Request::GetOperation(GetOperationRequest {
+                operation_id: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::GetService => Request::GetService(GetServiceRequest {
+                id: "a".to_string(),
+            }),
+            Action::ListInstances => Request::ListInstances(ListInstancesRequest {
+                service_id: "a".to_string(),
+                ..Default::default()
+            }),
+            Action::ListNamespaces => Request::ListNamespaces(ListNamespacesRequest::default()),
+            Action::ListServices => Request::ListServices(ListServicesRequest::default()),
+        }
     }
 }
 

@@ -21,10 +21,16 @@ pub mod views;
 use crate::emulator::clock::Clock;
 use std::sync::Arc;
 
-use crate::model::OutputBody;
-use crate::model::appmesh::Request;
+use axum::http::StatusCode;
+use axum::response::Response;
 
+use crate::model::OutputBody;
+use crate::model::appmesh::{Action, ReadOrWrite, ReadRequest, Request, WriteRequest};
+
+use super::Cloud;
 use super::account_region::{AccountRegion, forget_account};
+use super::aws_error::{self, Protocol};
+use super::dispatch::{Service, ServiceError};
 use super::plane::{Idempotency, Plane};
 use error::{AppMeshError, Result};
 use store::{AppMeshState, Ctx, Limits};
@@ -61,7 +67,9 @@ impl AppMesh {
             .update(|state| (forget_account(&mut state.scopes, account), ()));
     }
 
-    /// Runs one request of `scope`'s account in its Region and returns the response body.
+    /// Runs one request of `scope`'s account in its Region and returns the response body: a
+    /// read on a snapshot of the state, a write on a copy that replaces it if the write
+    /// succeeds.
     pub fn call(&self, scope: &AccountRegion, request: Request) -> Result<Vec<u8>> {
         let cx = Ctx {
             account: scope.account.clone(),
@@ -69,16 +77,18 @@ impl AppMesh {
             limits: self.limits,
             now: self.clock.now(),
         };
-        if is_read(&request) {
-            return read(&cx, &self.state(), request);
-        }
+        let request = match request.into_read_or_write() {
+            ReadOrWrite::Read(request) => return read(&cx, &self.state(), request),
+            ReadOrWrite::Write(request) => request,
+        };
         validate::new_name(&request)?;
-        let idempotency = client_token(&request)
+        let idempotency = request
+            .client_token()
             .map(|token| {
                 validate::client_token(token)?;
                 Ok(Idempotency::new(
                     scope,
-                    request.operation_name(),
+                    request.action().name(),
                     token,
                     &request,
                 ))
@@ -96,43 +106,47 @@ impl AppMesh {
     }
 }
 
+/// App Mesh in the pipeline (dispatch.rs): its output the JSON body its plane remembers.
+impl Service for AppMesh {
+    type Action = Action;
+    type Output = Vec<u8>;
+    type Error = AppMeshError;
+    const TITLE: &'static str = "App Mesh";
+    const IAM_PREFIX: &'static str = "appmesh";
+
+    fn of(cloud: &Cloud) -> &AppMesh {
+        &cloud.appmesh
+    }
+
+    fn invalid_input(message: String) -> AppMeshError {
+        AppMeshError::BadRequest(message)
+    }
+
+    fn call(&self, scope: &AccountRegion, request: Request) -> Result<Vec<u8>> {
+        AppMesh::call(self, scope, request)
+    }
+}
+
+/// The status the model gives the error, its shape's name in `x-amzn-ErrorType` and the
+/// message.
+impl ServiceError for AppMeshError {
+    fn respond(&self, protocol: Protocol) -> Response {
+        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        aws_error::error(protocol, status, self.code(), self.message())
+    }
+}
+
 fn body(output: &impl OutputBody) -> Result<Vec<u8>> {
     output
         .body()
         .map_err(|e| AppMeshError::Internal(format!("could not encode the response: {e}")))
 }
 
-fn is_read(request: &Request) -> bool {
-    let name = request.operation_name();
-    name.starts_with("Describe") || name.starts_with("List")
-}
-
-fn client_token(request: &Request) -> Option<&str> {
-    use Request::*;
-    match request {
-        CreateMesh(i) => i.client_token.as_deref(),
-        UpdateMesh(i) => i.client_token.as_deref(),
-        CreateVirtualNode(i) => i.client_token.as_deref(),
-        UpdateVirtualNode(i) => i.client_token.as_deref(),
-        CreateVirtualRouter(i) => i.client_token.as_deref(),
-        UpdateVirtualRouter(i) => i.client_token.as_deref(),
-        CreateRoute(i) => i.client_token.as_deref(),
-        UpdateRoute(i) => i.client_token.as_deref(),
-        CreateVirtualService(i) => i.client_token.as_deref(),
-        UpdateVirtualService(i) => i.client_token.as_deref(),
-        CreateVirtualGateway(i) => i.client_token.as_deref(),
-        UpdateVirtualGateway(i) => i.client_token.as_deref(),
-        CreateGatewayRoute(i) => i.client_token.as_deref(),
-        UpdateGatewayRoute(i) => i.client_token.as_deref(),
-        _ => None,
-    }
-}
-
-fn read(cx: &Ctx, s: &AppMeshState, request: Request) -> Result<Vec<u8>> {
-    use Request::*;
+/// Every read, with no catch-all: one the model adds does not compile until it has a handler.
+fn read(cx: &Ctx, s: &AppMeshState, request: ReadRequest) -> Result<Vec<u8>> {
+    use ReadRequest::*;
     use gateways::*;
     use handlers::*;
-    let request_name = request.operation_name();
     match request {
         DescribeMesh(i) => body(&describe_mesh(cx, s, i)?),
         ListMeshes(i) => body(&list_meshes(cx, s, i)?),
@@ -149,41 +163,14 @@ fn read(cx: &Ctx, s: &AppMeshState, request: Request) -> Result<Vec<u8>> {
         DescribeGatewayRoute(i) => body(&describe_gateway_route(cx, s, i)?),
         ListGatewayRoutes(i) => body(&list_gateway_routes(cx, s, i)?),
         ListTagsForResource(i) => body(&tags::list_tags_for_resource(cx, s, i)?),
-        // Every operation is listed (no catch-all): one the model adds does not compile until it
-        // has a handler. These are the writes, sent to `write` by `is_read`.
-        CreateMesh(_)
-        | UpdateMesh(_)
-        | DeleteMesh(_)
-        | CreateVirtualNode(_)
-        | UpdateVirtualNode(_)
-        | DeleteVirtualNode(_)
-        | CreateVirtualRouter(_)
-        | UpdateVirtualRouter(_)
-        | DeleteVirtualRouter(_)
-        | CreateRoute(_)
-        | UpdateRoute(_)
-        | DeleteRoute(_)
-        | CreateVirtualService(_)
-        | UpdateVirtualService(_)
-        | DeleteVirtualService(_)
-        | CreateVirtualGateway(_)
-        | UpdateVirtualGateway(_)
-        | DeleteVirtualGateway(_)
-        | CreateGatewayRoute(_)
-        | UpdateGatewayRoute(_)
-        | DeleteGatewayRoute(_)
-        | TagResource(_)
-        | UntagResource(_) => Err(AppMeshError::Internal(format!(
-            "{request_name} is not a read"
-        ))),
     }
 }
 
-fn write(cx: &Ctx, s: &mut AppMeshState, request: Request) -> Result<Vec<u8>> {
-    use Request::*;
+/// Every write, with no catch-all, as `read`.
+fn write(cx: &Ctx, s: &mut AppMeshState, request: WriteRequest) -> Result<Vec<u8>> {
+    use WriteRequest::*;
     use gateways::*;
     use handlers::*;
-    let request_name = request.operation_name();
     match request {
         CreateMesh(i) => body(&create_mesh(cx, s, i)?),
         UpdateMesh(i) => body(&update_mesh(cx, s, i)?),
@@ -208,24 +195,5 @@ fn write(cx: &Ctx, s: &mut AppMeshState, request: Request) -> Result<Vec<u8>> {
         DeleteGatewayRoute(i) => body(&delete_gateway_route(cx, s, i)?),
         TagResource(i) => body(&tags::tag_resource(cx, s, i)?),
         UntagResource(i) => body(&tags::untag_resource(cx, s, i)?),
-        // Every operation is listed (no catch-all): one the model adds does not compile until it
-        // has a handler. These are the reads, sent to `read` by `is_read`.
-        DescribeMesh(_)
-        | ListMeshes(_)
-        | DescribeVirtualNode(_)
-        | ListVirtualNodes(_)
-        | DescribeVirtualRouter(_)
-        | ListVirtualRouters(_)
-        | DescribeRoute(_)
-        | ListRoutes(_)
-        | DescribeVirtualService(_)
-        | ListVirtualServices(_)
-        | DescribeVirtualGateway(_)
-        | ListVirtualGateways(_)
-        | DescribeGatewayRoute(_)
-        | ListGatewayRoutes(_)
-        | ListTagsForResource(_) => Err(AppMeshError::Internal(format!(
-            "{request_name} is not a write"
-        ))),
     }
 }

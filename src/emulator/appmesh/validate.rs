@@ -3,8 +3,8 @@
 //! (lengths, ranges, enums, unions) are checked before a handler runs (model::validate).
 
 use crate::model::appmesh::{
-    GatewayRouteSpec, Request, RouteSpec, VirtualNodeSpec, VirtualRouterSpec, VirtualServiceSpec,
-    WeightedTarget,
+    GatewayRouteSpec, RouteSpec, VirtualNodeSpec, VirtualRouterSpec, VirtualServiceSpec,
+    WeightedTarget, WriteRequest,
 };
 
 use super::error::{AppMeshError, Result};
@@ -50,8 +50,8 @@ pub fn client_token(token: &str) -> Result<()> {
 /// The name a create gives its new resource. Names become path segments of ARNs and of the
 /// REST paths (App Mesh refuses '/' in them), so a name must read back as itself: no '/',
 /// whitespace or control characters, and not '.' or '..'.
-pub fn new_name(request: &Request) -> Result<()> {
-    use Request::*;
+pub fn new_name(request: &WriteRequest) -> Result<()> {
+    use WriteRequest::*;
     let (field, name) = match request {
         CreateMesh(i) => ("meshName", &i.mesh_name),
         CreateVirtualNode(i) => ("virtualNodeName", &i.virtual_node_name),

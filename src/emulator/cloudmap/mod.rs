@@ -2,12 +2,12 @@
 //! Connect needs: HTTP namespaces, their services and instances.
 //!
 //! Served on the wire, in JSON 1.1 (`X-Amz-Target: Route53AutoNaming_v20170314.*`, what the
-//! Rust SDK speaks) and Smithy RPC v2 CBOR (`/service/Route53AutoNaming_v20170314/operation/*`,
-//! what botocore and the aws CLI speak): CreateHttpNamespace, GetNamespace, ListNamespaces,
-//! DeleteNamespace, GetOperation, ListServices, GetService, DeleteService, ListInstances,
-//! DiscoverInstances. Services and instances are created in-process (the `ensure_*`,
-//! `create_service`, `register_instance` and `deregister_instance` methods), as ECS does when
-//! a service uses Service Connect.
+//! Rust SDK speaks: json11.rs) and Smithy RPC v2 CBOR
+//! (`/service/Route53AutoNaming_v20170314/operation/*`, what botocore and the aws CLI speak:
+//! wire.rs): CreateHttpNamespace, GetNamespace, ListNamespaces, DeleteNamespace, GetOperation,
+//! ListServices, GetService, DeleteService, ListInstances, DiscoverInstances. Services and
+//! instances are created in-process (the `ensure_*`, `create_service`, `register_instance` and
+//! `deregister_instance` methods), as ECS does when a service uses Service Connect.
 //!
 //! Every change is applied at once; its operation is recorded SUCCESS straight away.
 
@@ -22,11 +22,16 @@ use crate::emulator::clock::Clock;
 use parking_lot::{Mutex, MutexGuard};
 use std::collections::HashMap;
 
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde_json::Value;
 
+use crate::emulator::Cloud;
 use crate::emulator::account_region::AccountRegion;
-use crate::model::servicediscovery::Request;
-use error::Result;
+use crate::emulator::aws_error::{self, Protocol};
+use crate::emulator::dispatch::{Service, ServiceError};
+use crate::model::servicediscovery::{Action, Request};
+use error::{CloudMapError, Result};
 use quotas::Quotas;
 use store::{Ctx, InstanceRegistration, Registry};
 
@@ -175,6 +180,39 @@ impl CloudMap {
     /// Deletes a service; ResourceInUse while it has instances.
     pub fn delete_service(&self, scope: &AccountRegion, service: &str) -> Result<()> {
         self.with_registry(scope, |_, registry| registry.delete_service(service))
+    }
+}
+
+/// Cloud Map in the pipeline (dispatch.rs): its output a value, sent as JSON or CBOR as the
+/// caller speaks.
+impl Service for CloudMap {
+    type Action = Action;
+    type Output = Value;
+    type Error = CloudMapError;
+    const TITLE: &'static str = "Cloud Map";
+    const IAM_PREFIX: &'static str = "servicediscovery";
+
+    fn of(cloud: &Cloud) -> &CloudMap {
+        &cloud.cloudmap
+    }
+
+    fn invalid_input(message: String) -> CloudMapError {
+        CloudMapError::invalid_input(message)
+    }
+
+    fn call(&self, scope: &AccountRegion, request: Request) -> Result<Value> {
+        CloudMap::call(self, scope, request)
+    }
+}
+
+/// One of the model's errors: its members as the model names them (`Message`, and e.g.
+/// NamespaceAlreadyExists' `NamespaceId`).
+impl ServiceError for CloudMapError {
+    fn respond(&self, protocol: Protocol) -> Response {
+        let mut members = self.members.clone();
+        members.insert("Message".into(), Value::String(self.message.clone()));
+        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        aws_error::error_shape(protocol, status, self.code, members)
     }
 }
 

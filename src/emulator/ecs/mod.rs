@@ -39,16 +39,21 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::http::StatusCode;
+use axum::response::Response;
 use futures_util::FutureExt;
 
 use tokio::sync::{Notify, mpsc};
 
 use crate::model::OutputBody;
-use crate::model::ecs::Request;
+use crate::model::ecs::{Action, ReadOrWrite, ReadRequest, Request, WriteRequest};
 
+use super::Cloud;
 use super::account_region::{AccountRegion, forget_account};
+use super::aws_error::{self, Protocol};
 use super::clock::Clock;
 use super::cloudmap::CloudMap;
+use super::dispatch::{Service, ServiceError};
 use super::plane::{Idempotency, Plane};
 use error::{EcsError, Result};
 use runtime::RuntimeEvent;
@@ -124,14 +129,16 @@ impl Ecs {
             )));
         }
         let cx = self.ctx(scope);
-        let name = request.operation_name();
-        if name.starts_with("Describe") || name.starts_with("List") {
-            return read(&cx, &self.state(), request);
-        }
-        let idempotency = client_token(&request)
-            .map(|(token, max)| {
-                validate::client_token(token, max)?;
-                Ok::<_, EcsError>(Idempotency::new(scope, name, token, &request))
+        let request = match request.into_read_or_write() {
+            ReadOrWrite::Read(request) => return read(&cx, &self.state(), request),
+            ReadOrWrite::Write(request) => request,
+        };
+        let action = request.action();
+        let idempotency = request
+            .client_token()
+            .map(|token| {
+                validate::client_token(token, client_token_max(action))?;
+                Ok::<_, EcsError>(Idempotency::new(scope, action.name(), token, &request))
             })
             .transpose()?;
         let body = self.plane.change(
@@ -263,11 +270,43 @@ impl Ecs {
     }
 }
 
-fn client_token(request: &Request) -> Option<(&str, usize)> {
-    match request {
-        Request::CreateService(i) => i.client_token.as_deref().map(|t| (t, 36)),
-        Request::RunTask(i) => i.client_token.as_deref().map(|t| (t, 64)),
-        _ => None,
+/// ECS in the pipeline (dispatch.rs): its output the JSON body its plane remembers.
+impl Service for Ecs {
+    type Action = Action;
+    type Output = Vec<u8>;
+    type Error = EcsError;
+    const TITLE: &'static str = "ECS";
+    const IAM_PREFIX: &'static str = "ecs";
+
+    fn of(cloud: &Cloud) -> &Ecs {
+        &cloud.ecs
+    }
+
+    fn invalid_input(message: String) -> EcsError {
+        EcsError::invalid_parameter(message)
+    }
+
+    fn call(&self, scope: &AccountRegion, request: Request) -> Result<Vec<u8>> {
+        Ecs::call(self, scope, request)
+    }
+}
+
+/// `{"__type": ..., "message": ...}`, 400 (500 for ServerException).
+impl ServiceError for EcsError {
+    fn respond(&self, protocol: Protocol) -> Response {
+        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        aws_error::error(protocol, status, self.code(), self.message())
+    }
+}
+
+/// The longest client token an action takes: the model leaves the length to each member's
+/// documentation, which says up to 36 characters for CreateService and up to 64 for RunTask,
+/// the other action with one.
+fn client_token_max(action: Action) -> usize {
+    if action == Action::CreateService {
+        36
+    } else {
+        64
     }
 }
 
@@ -277,9 +316,9 @@ fn body(output: &impl OutputBody) -> Result<Vec<u8>> {
         .map_err(|e| EcsError::server(format!("could not encode the response: {e}")))
 }
 
-fn read(cx: &Ctx, s: &EcsState, request: Request) -> Result<Vec<u8>> {
-    use Request::*;
-    let request_name = request.operation_name();
+/// Every read, with no catch-all: one the model adds does not compile until it has a handler.
+fn read(cx: &Ctx, s: &EcsState, request: ReadRequest) -> Result<Vec<u8>> {
+    use ReadRequest::*;
     match request {
         DescribeClusters(i) => body(&clusters::describe_clusters(cx, s, i)?),
         ListClusters(i) => body(&clusters::list_clusters(cx, s, i)?),
@@ -302,29 +341,17 @@ fn read(cx: &Ctx, s: &EcsState, request: Request) -> Result<Vec<u8>> {
         DescribeServiceRevisions(i) => {
             body(&service_deployments::describe_service_revisions(cx, s, i)?)
         }
-        // Every operation is listed (no catch-all): one the model adds does not compile until it
-        // has a handler. These are the writes, which `call` sends to `write`.
-        CreateCluster(_)
-        | UpdateCluster(_)
-        | DeleteCluster(_)
-        | RegisterTaskDefinition(_)
-        | DeregisterTaskDefinition(_)
-        | CreateService(_)
-        | UpdateService(_)
-        | DeleteService(_)
-        | RunTask(_)
-        | StopTask(_)
-        | TagResource(_)
-        | UntagResource(_)
-        | StopServiceDeployment(_) => {
-            Err(EcsError::server(format!("{request_name} is not a read")))
-        }
     }
 }
 
-fn write(cx: &Ctx, cloudmap: &CloudMap, s: &mut EcsState, request: Request) -> Result<Vec<u8>> {
-    use Request::*;
-    let request_name = request.operation_name();
+/// Every write, with no catch-all, as `read`.
+fn write(
+    cx: &Ctx,
+    cloudmap: &CloudMap,
+    s: &mut EcsState,
+    request: WriteRequest,
+) -> Result<Vec<u8>> {
+    use WriteRequest::*;
     match request {
         CreateCluster(i) => body(&clusters::create_cluster(cx, cloudmap, s, i)?),
         UpdateCluster(i) => body(&clusters::update_cluster(cx, cloudmap, s, i)?),
@@ -346,23 +373,6 @@ fn write(cx: &Ctx, cloudmap: &CloudMap, s: &mut EcsState, request: Request) -> R
                 deployments::roll_back(cx, s.region_mut(cx), &order);
             }
             body(&out)
-        }
-        // Every operation is listed (no catch-all): one the model adds does not compile until it
-        // has a handler. These are the reads, which `call` sends to `read`.
-        DescribeClusters(_)
-        | ListClusters(_)
-        | DescribeTaskDefinition(_)
-        | ListTaskDefinitions(_)
-        | ListTaskDefinitionFamilies(_)
-        | DescribeServices(_)
-        | ListServices(_)
-        | DescribeTasks(_)
-        | ListTasks(_)
-        | ListTagsForResource(_)
-        | ListServiceDeployments(_)
-        | DescribeServiceDeployments(_)
-        | DescribeServiceRevisions(_) => {
-            Err(EcsError::server(format!("{request_name} is not a write")))
         }
     }
 }
