@@ -7,6 +7,7 @@
 
 pub mod cli_render;
 pub mod input;
+pub mod operation;
 pub mod problem;
 pub mod step;
 pub mod vars;
