@@ -389,17 +389,17 @@ async fn start_sidecar(
         "sidecar {}/{}/{}",
         node.scope.region, node.mesh, node.node
     ));
+    let rate = shared
+        .rate
+        .as_ref()
+        .map(|r| r.for_account(&node.scope.account));
     let sidecar = Sidecar {
-        rate: shared
-            .rate
-            .as_ref()
-            .map(|r| r.for_account(&node.scope.account)),
         node,
         routing: shared.routing.clone(),
         rng,
         hosts: shared.hosts.clone(),
     };
-    let container = sidecar::serve_egress(&name, sidecar)
+    let container = sidecar::serve_egress(&name, sidecar, rate)
         .await
         .map_err(|e| e.to_string())?;
     let addr = container.addr;
