@@ -42,15 +42,9 @@ impl Container {
         Container::serve_service(name, TowerToHyperService::new(app), Threads::Runtime).await
     }
 
-    /// Binds a fresh loopback port and serves the proxy `app` on it, on the data plane's
-    /// workers (see [`Threads::Workers`]).
-    pub async fn serve_proxy(name: &str, app: Router) -> std::io::Result<Container> {
-        Container::serve_service(name, TowerToHyperService::new(app), Threads::Workers).await
-    }
-
     /// Binds a fresh loopback port and serves a hyper `service` on it: what a container that
-    /// answers every request the same way (the sidecars' egress) uses, with no router and no
-    /// boxed bodies in between. Its connections are served where `threads` says.
+    /// answers every request the same way (the proxies, see [`super::forward`]) uses, with no
+    /// router and no boxed bodies in between. Its connections are served where `threads` says.
     pub async fn serve_service<S, B>(
         name: &str,
         service: S,

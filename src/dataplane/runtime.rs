@@ -356,13 +356,13 @@ async fn start_service_connect_proxy(
         .find(|c| ecs_sc::is_proxy(c))
         .and_then(|c| c.name.clone())
         .unwrap_or_else(|| format!("{}proxy", ecs_sc::PROXY_CONTAINER_PREFIX));
-    let proxy = sc::Proxy {
+    let picker = sc::AliasPicker {
         rng: shared.rng(&format!("service connect {namespace} {task_id}")),
         namespace,
         aliases: shared.aliases.clone(),
-        rate: shared.rate.as_ref().map(|r| r.for_account(&scope.account)),
     };
-    let container = Container::serve_proxy(&name, sc::proxy(proxy))
+    let rate = shared.rate.as_ref().map(|r| r.for_account(&scope.account));
+    let container = sc::serve_proxy(&name, picker, rate)
         .await
         .map_err(|e| e.to_string())?;
     let addr = container.addr;
@@ -389,17 +389,17 @@ async fn start_sidecar(
         "sidecar {}/{}/{}",
         node.scope.region, node.mesh, node.node
     ));
+    let rate = shared
+        .rate
+        .as_ref()
+        .map(|r| r.for_account(&node.scope.account));
     let sidecar = Sidecar {
-        rate: shared
-            .rate
-            .as_ref()
-            .map(|r| r.for_account(&node.scope.account)),
         node,
         routing: shared.routing.clone(),
         rng,
         hosts: shared.hosts.clone(),
     };
-    let container = sidecar::serve_egress(&name, sidecar)
+    let container = sidecar::serve_egress(&name, sidecar, rate)
         .await
         .map_err(|e| e.to_string())?;
     let addr = container.addr;

@@ -2,7 +2,9 @@
 //! it): the task's apps send it their requests for a client alias (`http://distributor:9080/`),
 //! and it forwards each one to a RUNNING task of the ECS service behind the alias, in the
 //! task's namespace. While a deployment shifts traffic (CANARY, LINEAR, a rollback), the
-//! revision is drawn by the service's traffic shift, then a task of that revision.
+//! revision is drawn by the service's traffic shift, then a task of that revision. The
+//! forwarding is the core's ([`super::forward`], the sidecars' too); this is the alias and
+//! revision picker it asks.
 //!
 //! The alias table is compiled once per snapshot (the first request that finds it stale does
 //! it), so a shift applies to the very next request; a request allocates nothing for its
@@ -14,27 +16,23 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Response, StatusCode, Uri, header};
-use axum::response::IntoResponse;
+use axum::http::StatusCode;
+use axum::http::uri::Authority;
 
 use super::compiled::{Compiled, CompiledCache};
-use super::workers;
+use super::container::Container;
+use super::forward::{self, Choice, Head, Picker, Proxy};
+use super::local_reply::LocalReply;
 use crate::emulator::caps::AccountRate;
 use crate::emulator::ecs::service_connect::discovery_name;
 use crate::emulator::ecs::status::TaskStatus;
 use crate::emulator::ecs::store::EcsRegion;
 use crate::emulator::snapshot::CloudSnapshot;
-use crate::http_client::full;
 use crate::model::ecs::{Service, TaskDefinition};
 
 /// How long the proxy waits for an upstream's answer (Service Connect's default
 /// `perRequestTimeoutSeconds` is 15 s).
 const TIMEOUT: Duration = Duration::from_secs(15);
-/// Requests with bigger bodies are refused (the proxy buffers them, as the sidecar does).
-const MAX_BODY: usize = 4 << 20;
 
 /// One revision of a service behind an alias: its share of the traffic and its tasks.
 #[derive(Debug, Clone, PartialEq)]
@@ -227,95 +225,78 @@ impl Compiled for AliasTable {
     }
 }
 
-/// One task's proxy.
-pub struct Proxy {
+/// One task's Service Connect proxy, as the forwarding core asks it: which task serves the
+/// alias a request names, in the task's namespace.
+pub struct AliasPicker {
     /// The task's namespace (its deployment's `serviceConnectConfiguration.namespace`, an ARN).
     pub namespace: String,
     pub aliases: Arc<AliasCache>,
     pub rng: Mutex<fastrand::Rng>,
-    /// The task's account's requests per second, with accounts (see emulator/caps.rs).
-    pub rate: Option<AccountRate>,
 }
 
-pub fn proxy(proxy: Proxy) -> Router {
-    Router::new().fallback(forward).with_state(Arc::new(proxy))
+/// Serves a task's Service Connect proxy, on the data plane's workers. `rate` is the task's
+/// account's requests per second, with accounts (see emulator/caps.rs).
+pub async fn serve_proxy(
+    name: &str,
+    picker: AliasPicker,
+    rate: Option<AccountRate>,
+) -> std::io::Result<Container> {
+    forward::serve(name, Proxy { picker, rate }).await
 }
 
-fn proxy_error(status: StatusCode, body: String) -> Response<Body> {
-    let mut response = (status, body).into_response();
-    response
-        .headers_mut()
-        .insert("server", HeaderValue::from_static("envoy"));
-    response
-}
+impl Picker for AliasPicker {
+    type Choice<'p> = TaskChoice;
 
-async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response<Body> {
-    if proxy.rate.as_ref().is_some_and(|r| !r.admit()) {
-        // What Envoy's local rate limit answers.
-        return proxy_error(StatusCode::TOO_MANY_REQUESTS, "local_rate_limited".into());
+    fn pick(&self, head: &Head<'_>) -> Result<TaskChoice, LocalReply> {
+        let authority = &head.authority;
+        let table = self.aliases.current();
+        let Some(upstream) = authority
+            .port
+            .and_then(|port| table.lookup(&self.namespace, authority.host, port))
+        else {
+            return Err(LocalReply::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "Service Connect: no client alias {} in namespace {}",
+                    authority.full, self.namespace
+                ),
+            ));
+        };
+        let chosen = {
+            let mut rng = self.rng.lock();
+            let draw = rng.f64();
+            upstream.choose(draw, &mut |n| rng.usize(0..n))
+        };
+        let no_task = || {
+            LocalReply::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "no healthy upstream: service {} has no RUNNING task for {}",
+                    upstream.service, authority.full
+                ),
+            )
+        };
+        let task = chosen.ok_or_else(no_task)?;
+        // A socket address is always an authority; were it not, no task could be reached.
+        let task = task.to_string().parse().map_err(|_| no_task())?;
+        Ok(TaskChoice { task })
     }
-    let (mut parts, body) = request.into_parts();
-    let authority = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
-        .unwrap_or_default();
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) => (h, p.parse::<u16>().ok()),
-        None => (authority.as_str(), Some(80)),
-    };
-    let table = proxy.aliases.current();
-    let Some(upstream) = port.and_then(|port| table.lookup(&proxy.namespace, host, port)) else {
-        return proxy_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!(
-                "Service Connect: no client alias {authority} in namespace {}",
-                proxy.namespace
-            ),
-        );
-    };
-    let chosen = {
-        let mut rng = proxy.rng.lock();
-        let draw = rng.f64();
-        upstream.choose(draw, &mut |n| rng.usize(0..n))
-    };
-    let Some(addr) = chosen else {
-        return proxy_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!(
-                "no healthy upstream: service {} has no RUNNING task for {authority}",
-                upstream.service
-            ),
-        );
-    };
-    let path = parts
-        .uri
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .to_string();
-    let Ok(uri) = format!("http://{addr}{path}").parse::<Uri>() else {
-        return proxy_error(StatusCode::BAD_REQUEST, "bad request path".into());
-    };
-    parts.uri = uri;
-    let Ok(body) = to_bytes(body, MAX_BODY).await else {
-        return proxy_error(StatusCode::PAYLOAD_TOO_LARGE, "payload too large".into());
-    };
-    let request = axum::http::Request::from_parts(parts, full(body));
-    match tokio::time::timeout(TIMEOUT, workers::client().request(request)).await {
-        Ok(Ok(response)) => {
-            let (parts, body) = response.into_parts();
-            Response::from_parts(parts, Body::new(body))
-        }
-        Ok(Err(_)) => proxy_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "upstream connect error or disconnect/reset before headers".into(),
-        ),
-        Err(_) => proxy_error(
-            StatusCode::GATEWAY_TIMEOUT,
-            "upstream request timeout".into(),
-        ),
+}
+
+/// The task one request goes to: one attempt, within Service Connect's timeout.
+pub struct TaskChoice {
+    task: Authority,
+}
+
+impl Choice for TaskChoice {
+    type Attempt = ();
+
+    fn timeout(&self) -> Duration {
+        TIMEOUT
+    }
+
+    async fn endpoint(&mut self) -> Result<(Authority, ()), LocalReply> {
+        Ok((self.task.clone(), ()))
     }
 }
 
