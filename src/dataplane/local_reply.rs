@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http_body_util::{Either, Full};
 
 use super::forward::ProxyBody;
-use super::pool::OVERFLOW_BODY;
+use crate::envoy::OVERFLOW_BODY;
 
 const X_ENVOY_OVERLOADED: HeaderName = HeaderName::from_static("x-envoy-overloaded");
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::step::AwsService;
 use crate::api::call::CallRequest;
-use crate::model::{DecodeError, ModelAction, appmesh, ecs, servicediscovery};
+use crate::model::{DecodeError, appmesh, ecs, servicediscovery};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
