@@ -36,26 +36,20 @@ pub async fn send_json(
     target: &Target,
     request: CallRequest,
 ) -> Result<serde_json::Value, CallError> {
-    let operation = request.operation_name();
-    let app_mesh = matches!(request, CallRequest::AppMesh(_));
-    let (result, exchange) = send(target, request).await;
+    let (result, exchange) = send(target, request.clone()).await;
     result?;
-    output_json(app_mesh, operation, &exchange.response_body)
+    output_json(&request, &exchange.response_body)
         .ok_or_else(|| CallError::Transport("the response is not JSON".into()))
 }
 
 /// A response body as the operation's output shape: a REST-JSON payload (App Mesh's
 /// `{"meshName": ...}`) goes back under its member (`{"mesh": {...}}`), as the aws CLI and the
 /// SDKs present it.
-pub fn output_json(app_mesh: bool, operation: &str, body: &str) -> Option<serde_json::Value> {
+pub fn output_json(request: &CallRequest, body: &str) -> Option<serde_json::Value> {
     let value: serde_json::Value = serde_json::from_str(body).ok()?;
-    let payload = if app_mesh {
-        appmesh::OPERATIONS
-            .iter()
-            .find(|o| o.name == operation)
-            .and_then(|o| o.payload)
-    } else {
-        None
+    let payload = match request {
+        CallRequest::AppMesh(r) => r.action().binding().payload,
+        CallRequest::Ecs(_) | CallRequest::ServiceDiscovery(_) => None,
     };
     Some(match payload {
         Some(member) => serde_json::json!({ member: value }),

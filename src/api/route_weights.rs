@@ -30,7 +30,8 @@ async fn describe(target: &Target, name: &RouteName) -> Result<Value, CallError>
         "virtualRouterName": name.router,
         "routeName": name.route,
     });
-    let request = appmesh::Request::decode("DescribeRoute", input)
+    let request = appmesh::Action::DescribeRoute
+        .decode(input)
         .map_err(|e| CallError::input(&e.to_string()))?;
     send_json(target, CallRequest::AppMesh(request)).await
 }
@@ -88,7 +89,7 @@ pub async fn set(
         "routeName": name.route,
         "spec": spec,
     });
-    let request = match appmesh::Request::decode("UpdateRoute", input) {
+    let request = match appmesh::Action::UpdateRoute.decode(input) {
         Ok(request) => request,
         Err(e) => return (Err(CallError::input(&e.to_string())), None),
     };

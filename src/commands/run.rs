@@ -225,7 +225,7 @@ fn write_report(
     report: &StepReport,
 ) -> std::io::Result<()> {
     let call = match &step.kind {
-        StepKind::Api { call, .. } => format!("{}:{}", call.service.cli_name(), call.operation),
+        StepKind::Api { call, .. } => format!("{}:{}", call.service().cli_name(), call.operation),
         StepKind::Traffic { .. } => "traffic".into(),
         StepKind::Deployment { .. } => "deployment".into(),
         StepKind::Info => "info".into(),

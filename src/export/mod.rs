@@ -12,8 +12,8 @@ use crate::walkthrough::step::{Call, StepKind};
 pub fn cli_words(call: &Call) -> String {
     format!(
         "{} {}",
-        call.service.cli_name(),
-        crate::walkthrough::cli_render::kebab(&call.operation)
+        call.service().cli_name(),
+        crate::walkthrough::cli_render::kebab(call.operation.name())
     )
 }
 

@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use super::runner::StepReport;
 use crate::api::call::output_json;
 use crate::state_file::now_ms;
-use crate::walkthrough::step::AwsService;
 
 /// One run of a step, as recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,13 +30,10 @@ impl RecordedResult {
     pub fn of(report: &StepReport) -> RecordedResult {
         let exchange = report.exchange.as_ref();
         let response = exchange.filter(|e| !e.response_body.is_empty()).map(|e| {
-            let shaped = report.prepared.as_ref().and_then(|p| {
-                output_json(
-                    p.service == AwsService::AppMesh,
-                    &p.operation,
-                    &e.response_body,
-                )
-            });
+            let shaped = report
+                .prepared
+                .as_ref()
+                .and_then(|p| output_json(&p.request, &e.response_body));
             match shaped {
                 Some(json) => serde_json::to_string_pretty(&json).unwrap_or_default(),
                 None => e.response_body.clone(),

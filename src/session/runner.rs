@@ -26,6 +26,7 @@ use crate::load::stats::Summary;
 use crate::walkthrough::Walkthrough;
 use crate::walkthrough::cli_render::{self, CliTarget};
 use crate::walkthrough::input::{self, PreparedCall};
+use crate::walkthrough::operation::{Operation, made_by};
 use crate::walkthrough::step::{AwsService, Call, StepKind};
 use crate::walkthrough::vars::Vars;
 
@@ -315,17 +316,18 @@ impl Session {
         let Some((key, value)) = &self.tag else {
             return prepared;
         };
-        const TAKES_TAGS: [&str; 8] = [
-            "CreateMesh",
-            "CreateVirtualNode",
-            "CreateVirtualRouter",
-            "CreateRoute",
-            "CreateVirtualService",
-            "CreateCluster",
-            "RegisterTaskDefinition",
-            "CreateService",
+        use crate::model::{appmesh::Action as Mesh, ecs::Action as Ecs};
+        const TAKES_TAGS: [Operation; 8] = [
+            Operation::AppMesh(Mesh::CreateMesh),
+            Operation::AppMesh(Mesh::CreateVirtualNode),
+            Operation::AppMesh(Mesh::CreateVirtualRouter),
+            Operation::AppMesh(Mesh::CreateRoute),
+            Operation::AppMesh(Mesh::CreateVirtualService),
+            Operation::Ecs(Ecs::CreateCluster),
+            Operation::Ecs(Ecs::RegisterTaskDefinition),
+            Operation::Ecs(Ecs::CreateService),
         ];
-        if !TAKES_TAGS.contains(&prepared.operation.as_str()) {
+        if !TAKES_TAGS.contains(&prepared.operation) {
             return prepared;
         }
         let Some(object) = prepared.json.as_object_mut() else {
@@ -336,8 +338,7 @@ impl Session {
             .or_insert_with(|| json!([{"key": key, "value": value}]));
         let text = serde_json::to_string_pretty(&prepared.json).unwrap_or_default();
         match input::prepare_text(
-            prepared.service,
-            &prepared.operation,
+            prepared.operation,
             &prepared.source,
             &text,
             &Vars::default(),
@@ -375,9 +376,9 @@ impl Session {
     }
 
     async fn call(&self, prepared: &PreparedCall, update: bool) -> (Outcome, Option<Exchange>) {
-        let op = prepared.operation.as_str();
-        if prepared.service == AwsService::Ecs
-            && op == "RegisterTaskDefinition"
+        use crate::model::ecs::Action as Ecs;
+        let op = prepared.operation;
+        if op == Operation::Ecs(Ecs::RegisterTaskDefinition)
             && let Some(revision) = self.registered_revision(&prepared.json).await
         {
             return (
@@ -389,12 +390,15 @@ impl Session {
         let Err(error) = result else {
             return (Outcome::Done, Some(exchange));
         };
-        let conflict = error.code() == Some("ConflictException") && op.starts_with("Create");
+        let conflict = error.code() == Some("ConflictException");
         let ecs_duplicate = error.code() == Some("InvalidParameterException")
             && error.to_string().contains("not idempotent");
-        let existing = if prepared.service == AwsService::AppMesh && conflict {
-            self.compare_appmesh(prepared).await
-        } else if prepared.service == AwsService::Ecs && op == "CreateService" && ecs_duplicate {
+        let existing = if let Operation::AppMesh(create) = op
+            && let Some(made) = made_by(create)
+            && conflict
+        {
+            self.compare_appmesh(prepared, made).await
+        } else if op == Operation::Ecs(Ecs::CreateService) && ecs_duplicate {
             self.compare_service(prepared).await
         } else {
             None
@@ -410,7 +414,7 @@ impl Session {
             },
             Some(Ok(diff)) => (Outcome::Differs(diff), Some(exchange)),
             _ => (
-                Outcome::Failed(self.classify(prepared.service, error)),
+                Outcome::Failed(self.classify(prepared.service(), error)),
                 Some(exchange),
             ),
         }
@@ -426,7 +430,7 @@ impl Session {
             let have = send_json(&self.target, prepared.request.clone())
                 .await
                 .map_err(|e| {
-                    let e = self.classify(call.service, e);
+                    let e = self.classify(call.service(), e);
                     StepError {
                         code: e.code,
                         message: format!("verify {}: {}", call.operation, e.message),

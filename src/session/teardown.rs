@@ -14,8 +14,9 @@ use super::events::{Events, StepEvent};
 use super::runner::{Outcome, Session, StepError, identifiers};
 use crate::api::call::{CallRequest, send, send_json};
 use crate::api::error::CallError;
-use crate::model::{appmesh, ecs};
-use crate::walkthrough::step::{AwsService, StepKind};
+use crate::model::ecs;
+use crate::walkthrough::operation::{Operation, made_by};
+use crate::walkthrough::step::StepKind;
 use crate::walkthrough::vars::Vars;
 
 /// One deletion and how it went.
@@ -126,27 +127,30 @@ pub async fn teardown(session: &Session, steps: Range<usize>, events: &Events) -
             continue;
         };
         let want = &prepared.json;
-        match (call.service, call.operation.as_str()) {
-            (AwsService::AppMesh, op) if op.starts_with("Create") => {
-                let delete = op.replacen("Create", "Delete", 1);
-                let what = format!("{} {}", kind_words(op), name_of(want));
-                let result = match appmesh::Request::decode(&delete, identifiers(want)) {
+        use ecs::Action as Ecs;
+        match call.operation {
+            Operation::AppMesh(create) => {
+                let Some(made) = made_by(create) else {
+                    continue;
+                };
+                let what = format!("{} {}", made.kind, name_of(want));
+                let result = match made.delete.decode(identifiers(want)) {
                     Ok(r) => outcome(send(&session.target, CallRequest::AppMesh(r)).await.0),
                     Err(e) => Err(e.to_string()),
                 };
                 record(Deletion { what, result }, &mut done);
             }
-            (AwsService::Ecs, "RunTask") => {
+            Operation::Ecs(Ecs::RunTask) => {
                 let what = format!("tasks started by {}", started_by(want));
                 let result = stop_started_tasks(session, want, events).await;
                 record(Deletion { what, result }, &mut done);
             }
-            (AwsService::Ecs, "CreateService") => {
+            Operation::Ecs(Ecs::CreateService) => {
                 let what = format!("ECS service {}", name_of(want));
                 let result = delete_service(session, want, events).await;
                 record(Deletion { what, result }, &mut done);
             }
-            (AwsService::Ecs, "RegisterTaskDefinition") => {
+            Operation::Ecs(Ecs::RegisterTaskDefinition) => {
                 let family = want
                     .get("family")
                     .and_then(Value::as_str)
@@ -155,12 +159,11 @@ pub async fn teardown(session: &Session, steps: Range<usize>, events: &Events) -
                     record(result, &mut done);
                 }
             }
-            (AwsService::Ecs, "CreateCluster") => {
+            Operation::Ecs(Ecs::CreateCluster) => {
                 let what = format!("ECS cluster {}", name_of(want));
-                let result = match ecs::Request::decode(
-                    "DeleteCluster",
-                    json!({"cluster": want.get("clusterName")}),
-                ) {
+                let result = match ecs::Action::DeleteCluster
+                    .decode(json!({"cluster": want.get("clusterName")}))
+                {
                     Ok(r) => outcome(send(&session.target, CallRequest::Ecs(r)).await.0),
                     Err(e) => Err(e.to_string()),
                 };
@@ -219,10 +222,6 @@ fn name_of(want: &Value) -> String {
 }
 
 /// `CreateVirtualNode` → `virtual node`.
-fn kind_words(op: &str) -> String {
-    crate::walkthrough::cli_render::kebab(op.trim_start_matches("Create")).replace('-', " ")
-}
-
 fn started_by(want: &Value) -> &str {
     want.get("startedBy")
         .and_then(Value::as_str)
@@ -240,8 +239,8 @@ async fn stop_started_tasks(
     let Some(started_by) = want.get("startedBy").cloned() else {
         return Err("the RunTask step sets no startedBy: stop its tasks by hand".into());
     };
-    let ecs_json = |operation: &str, input: Value| {
-        let request = ecs::Request::decode(operation, input).map_err(|e| e.to_string());
+    let ecs_json = |action: ecs::Action, input: Value| {
+        let request = action.decode(input).map_err(|e| e.to_string());
         async move {
             match request {
                 Ok(r) => send_json(&session.target, CallRequest::Ecs(r)).await,
@@ -250,7 +249,7 @@ async fn stop_started_tasks(
         }
     };
     let listed = ecs_json(
-        "ListTasks",
+        ecs::Action::ListTasks,
         json!({"cluster": cluster, "startedBy": started_by, "desiredStatus": "RUNNING"}),
     )
     .await;
@@ -268,16 +267,19 @@ async fn stop_started_tasks(
     }
     for arn in &arns {
         let stop = json!({"cluster": cluster, "task": arn, "reason": "meshwalk teardown"});
-        ecs_json("StopTask", stop)
+        ecs_json(ecs::Action::StopTask, stop)
             .await
             .map_err(|e| e.to_string())?;
     }
     let what = format!("tasks started by {}", started_by.as_str().unwrap_or("?"));
     let mut wait = Wait::new(events, what);
     loop {
-        let described = ecs_json("DescribeTasks", json!({"cluster": cluster, "tasks": arns}))
-            .await
-            .map_err(|e| e.to_string())?;
+        let described = ecs_json(
+            ecs::Action::DescribeTasks,
+            json!({"cluster": cluster, "tasks": arns}),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         let tasks = described
             .get("tasks")
             .and_then(Value::as_array)
@@ -305,29 +307,23 @@ async fn delete_service(
 ) -> Result<&'static str, String> {
     let cluster = want.get("cluster").cloned().unwrap_or(json!("default"));
     let service = want.get("serviceName").cloned().unwrap_or(Value::Null);
-    let scale = ecs::Request::decode(
-        "UpdateService",
-        json!({"cluster": cluster, "service": service, "desiredCount": 0}),
-    )
-    .map_err(|e| e.to_string())?;
+    let scale = ecs::Action::UpdateService
+        .decode(json!({"cluster": cluster, "service": service, "desiredCount": 0}))
+        .map_err(|e| e.to_string())?;
     if let Err(e) = send(&session.target, CallRequest::Ecs(scale)).await.0
         && e.code().is_some_and(|c| GONE.contains(&c))
     {
         return Ok("already gone");
     }
-    let delete = ecs::Request::decode(
-        "DeleteService",
-        json!({"cluster": cluster, "service": service, "force": true}),
-    )
-    .map_err(|e| e.to_string())?;
+    let delete = ecs::Action::DeleteService
+        .decode(json!({"cluster": cluster, "service": service, "force": true}))
+        .map_err(|e| e.to_string())?;
     let result = outcome(send(&session.target, CallRequest::Ecs(delete)).await.0)?;
     let mut wait = Wait::new(events, format!("ECS service {}", service_name(&service)));
     loop {
-        let describe = ecs::Request::decode(
-            "DescribeServices",
-            json!({"cluster": cluster, "services": [service]}),
-        )
-        .map_err(|e| e.to_string())?;
+        let describe = ecs::Action::DescribeServices
+            .decode(json!({"cluster": cluster, "services": [service]}))
+            .map_err(|e| e.to_string())?;
         let described = send_json(&session.target, CallRequest::Ecs(describe)).await;
         let draining = described
             .as_ref()
@@ -350,10 +346,9 @@ fn service_name(service: &Value) -> &str {
 }
 
 async fn deregister_family(session: &Session, family: &str) -> Vec<Deletion> {
-    let list = match ecs::Request::decode(
-        "ListTaskDefinitions",
-        json!({"familyPrefix": family, "status": "ACTIVE"}),
-    ) {
+    let list = match ecs::Action::ListTaskDefinitions
+        .decode(json!({"familyPrefix": family, "status": "ACTIVE"}))
+    {
         Ok(r) => r,
         Err(e) => {
             return vec![Deletion {
@@ -382,15 +377,12 @@ async fn deregister_family(session: &Session, family: &str) -> Vec<Deletion> {
             .and_then(|a| a.rsplit('/').next())
             .unwrap_or(family)
             .to_string();
-        let result = match ecs::Request::decode(
-            "DeregisterTaskDefinition",
-            json!({"taskDefinition": arn}),
-        ) {
-            Ok(r) => {
-                outcome(send(&session.target, CallRequest::Ecs(r)).await.0).map(|_| "deregistered")
-            }
-            Err(e) => Err(e.to_string()),
-        };
+        let result =
+            match ecs::Action::DeregisterTaskDefinition.decode(json!({"taskDefinition": arn})) {
+                Ok(r) => outcome(send(&session.target, CallRequest::Ecs(r)).await.0)
+                    .map(|_| "deregistered"),
+                Err(e) => Err(e.to_string()),
+            };
         out.push(Deletion {
             what: format!("task definition {name}"),
             result,

@@ -5,12 +5,14 @@
 use crate::api::route_weights::RouteName;
 
 use super::Session;
+use crate::model::appmesh;
+use crate::walkthrough::operation::Operation;
 use crate::walkthrough::step::StepKind;
 
 /// The walkthrough's weighted route, if it has one and its input can be prepared.
 pub fn weighted_route(session: &Session) -> Option<RouteName> {
     let index = session.walkthrough.steps.iter().position(
-        |s| matches!(&s.kind, StepKind::Api { call, .. } if call.operation == "CreateRoute"),
+        |s| matches!(&s.kind, StepKind::Api { call, .. } if call.operation == Operation::AppMesh(appmesh::Action::CreateRoute)),
     )?;
     let route = session.prepare(index)?.ok()?.json;
     let text = |key: &str| Some(route.get(key)?.as_str()?.to_string());

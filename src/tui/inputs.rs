@@ -19,7 +19,7 @@ pub fn inputs_of(session: &Session) -> Vec<InputView> {
             let StepKind::Api { call, .. } = &s.kind else {
                 return InputView::default();
             };
-            let name = format!("{}:{}", call.service.cli_name(), call.operation);
+            let name = format!("{}:{}", call.service().cli_name(), call.operation);
             match session.prepare(i) {
                 Some(Ok(p)) => InputView {
                     call: name,

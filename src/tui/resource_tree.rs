@@ -5,8 +5,10 @@
 use aws_sdk_appmesh::types::{RouteSpec, VirtualServiceProvider};
 
 use super::app::{Resources, RouteRow, ServiceRow, Weights};
+use crate::model::ecs;
 use crate::session::Session;
 use crate::walkthrough::StepKind;
+use crate::walkthrough::operation::Operation;
 
 /// The tree, and the weights of the route the weight keys move (as that route is now).
 pub async fn read(
@@ -136,7 +138,7 @@ fn clusters(session: &Session) -> Vec<String> {
         let StepKind::Api { call, .. } = &step.kind else {
             continue;
         };
-        if call.operation != "CreateCluster" {
+        if call.operation != Operation::Ecs(ecs::Action::CreateCluster) {
             continue;
         }
         let name = session

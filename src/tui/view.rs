@@ -258,7 +258,7 @@ fn tab_text(app: &App, theme: Theme) -> Text<'static> {
         Tab::Cli => cli_text(input, theme),
         Tab::Wire => wire_tab_text(app, report.and_then(|r| r.exchange.as_ref()), theme),
         Tab::Result => match report {
-            Some(r) => result_text(r, input.map(|i| i.call.as_str()).unwrap_or_default(), theme),
+            Some(r) => result_text(r, theme),
             None => Text::styled("Not run yet: press Enter.", theme.dim()),
         },
     }
@@ -456,7 +456,7 @@ fn wire_text(e: &crate::api::capture::Exchange, theme: Theme) -> Text<'static> {
     Text::from(lines)
 }
 
-fn result_text(report: &crate::session::StepReport, call: &str, theme: Theme) -> Text<'static> {
+fn result_text(report: &crate::session::StepReport, theme: Theme) -> Text<'static> {
     let mut lines = Vec::new();
     let ms = format!("  ({:.1} ms)", report.elapsed.as_secs_f64() * 1000.0);
     match &report.outcome {
@@ -496,11 +496,11 @@ fn result_text(report: &crate::session::StepReport, call: &str, theme: Theme) ->
         && !e.response_body.is_empty()
     {
         lines.push(Line::default());
-        let operation = call.split(':').nth(1).unwrap_or_default();
         // A success is shown as the aws CLI prints the output; an error body as it came.
         let succeeded = e.status.is_some_and(|s| s < 300);
         let shown = if succeeded {
-            output_json(call.starts_with("appmesh:"), operation, &e.response_body)
+            (report.prepared.as_ref())
+                .and_then(|p| output_json(&p.request, &e.response_body))
                 .and_then(|v| serde_json::to_string_pretty(&v).ok())
                 .unwrap_or_else(|| e.response_body.clone())
         } else {

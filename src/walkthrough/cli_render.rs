@@ -38,8 +38,8 @@ pub fn shell_word(s: &str) -> String {
 /// `aws [--endpoint-url U] [--region R] [--profile P] SERVICE OPERATION --cli-input-json '...'`
 pub fn render(call: &PreparedCall, target: &CliTarget) -> String {
     let mut parts = vec![aws_prefix(target)];
-    parts.push(call.service.cli_name().to_string());
-    parts.push(kebab(&call.operation));
+    parts.push(call.service().cli_name().to_string());
+    parts.push(kebab(call.operation.name()));
     let compact = serde_json::to_string(&call.json).unwrap_or_default();
     parts.push(format!("--cli-input-json {}", quote(&compact)));
     parts.join(" ")

@@ -5,22 +5,28 @@
 use serde_json::Value;
 
 use super::Walkthrough;
+use super::operation::Operation;
 use super::step::{AwsService, Call, InputSource};
 use super::vars::Vars;
 pub use crate::api::call::CallRequest;
-use crate::model::{DecodeError, appmesh, ecs, servicediscovery};
+use crate::model::DecodeError;
 
 /// A call ready to send: its input as shown (substituted) and as typed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreparedCall {
-    pub service: AwsService,
-    pub operation: String,
+    pub operation: Operation,
     /// `assets/VirtualNodes/...json`, or `the step's inline input`.
     pub source: String,
     /// The input with `${VAR}`s filled in (what is sent, and shown).
     pub text: String,
     pub json: Value,
     pub request: CallRequest,
+}
+
+impl PreparedCall {
+    pub fn service(&self) -> AwsService {
+        self.operation.service()
+    }
 }
 
 /// What is wrong with an input, and where (line 0 when no position applies).
@@ -74,12 +80,11 @@ pub fn prepare(
 ) -> Result<PreparedCall, InputError> {
     let (source, raw) = raw_text(walkthrough, call)?;
     let raw = edited.map_or(raw, str::to_string);
-    prepare_text(call.service, &call.operation, &source, &raw, vars)
+    prepare_text(call.operation, &source, &raw, vars)
 }
 
 pub fn prepare_text(
-    service: AwsService,
-    operation: &str,
+    operation: Operation,
     source: &str,
     raw: &str,
     vars: &Vars,
@@ -101,19 +106,11 @@ pub fn prepare_text(
             .map_or(message.clone(), |(m, _)| m.to_string());
         err(e.line(), e.column(), message)
     })?;
-    if let Some((key, message)) = preview_shape(operation, &json) {
+    if let Some((key, message)) = preview_shape(operation.name(), &json) {
         let (line, column) = locate(&text, key);
         return Err(err(line, column, message));
     }
-    let decoded = match service {
-        AwsService::AppMesh => {
-            appmesh::Request::decode_text(operation, &text).map(CallRequest::AppMesh)
-        }
-        AwsService::Ecs => ecs::Request::decode_text(operation, &text).map(CallRequest::Ecs),
-        AwsService::ServiceDiscovery => servicediscovery::Request::decode_text(operation, &text)
-            .map(CallRequest::ServiceDiscovery),
-    };
-    let request = decoded.map_err(|e| match e {
+    let request = operation.decode_text(&text).map_err(|e| match e {
         DecodeError::Invalid {
             path,
             message,
@@ -138,8 +135,7 @@ pub fn prepare_text(
         return Err(err(0, 0, violations.to_string()));
     }
     Ok(PreparedCall {
-        service,
-        operation: operation.to_string(),
+        operation,
         source: source.to_string(),
         text,
         json,

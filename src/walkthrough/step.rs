@@ -2,6 +2,8 @@
 //! says what the step does. The format is documented in steps/README.md.
 
 use aws_sdk_ecs::types::ServiceDeploymentStatus;
+
+use super::operation::Operation;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -41,11 +43,16 @@ pub enum InputSource {
 /// `service:Operation` with its input.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
-    pub service: AwsService,
-    pub operation: String,
+    pub operation: Operation,
     pub input: InputSource,
     /// Line and column of `input` in the step file, where problems with the input are shown.
     pub input_position: (usize, usize),
+}
+
+impl Call {
+    pub fn service(&self) -> AwsService {
+        self.operation.service()
+    }
 }
 
 /// A call made after the step's own, and what its answer must hold (JSON pointer → value).
@@ -207,23 +214,12 @@ fn call(
             ));
         }
     };
-    let known = match service {
-        AwsService::AppMesh => crate::model::appmesh::OPERATIONS
-            .iter()
-            .any(|o| o.name == operation),
-        AwsService::Ecs => crate::model::ecs::OPERATIONS
-            .iter()
-            .any(|o| o.name == operation),
-        AwsService::ServiceDiscovery => crate::model::servicediscovery::OPERATIONS
-            .iter()
-            .any(|o| o.name == operation),
-    };
-    if !known {
+    let Some(operation) = Operation::of(service, operation) else {
         return Err(at.at(
             start,
             format!("call '{spec}': {operation} is not an operation meshwalk can send"),
         ));
-    }
+    };
     let input_start = input.span().start;
     let input = match input.get_ref() {
         toml::Value::String(path) => InputSource::Asset(path.clone()),
@@ -239,8 +235,7 @@ fn call(
         }
     };
     Ok(Call {
-        service,
-        operation: operation.to_string(),
+        operation,
         input,
         input_position: at.position(input_start),
     })
@@ -470,8 +465,7 @@ fn check_revision_var(
     kind: &StepKind,
     problems: &mut Vec<Problem>,
 ) {
-    let registers =
-        matches!(kind, StepKind::Api { call, .. } if call.operation == "RegisterTaskDefinition");
+    let registers = matches!(kind, StepKind::Api { call, .. } if call.operation == Operation::Ecs(crate::model::ecs::Action::RegisterTaskDefinition));
     if fm.revision_var.is_some() && !registers {
         problems.push(at.at(
             key_start(at.matter, "revision_var"),
@@ -549,8 +543,8 @@ mod tests {
             panic!()
         };
         assert_eq!(
-            (call.service, call.operation.as_str()),
-            (AwsService::AppMesh, "CreateMesh")
+            call.operation,
+            Operation::AppMesh(crate::model::appmesh::Action::CreateMesh)
         );
         assert_eq!(call.input, InputSource::Asset("Meshes/mesh.json".into()));
         let verify = verify.unwrap();

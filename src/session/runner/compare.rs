@@ -8,18 +8,18 @@ use super::{Session, StepError};
 use crate::api::call::{send, send_json};
 use crate::api::capture::Exchange;
 use crate::api::error::CallError;
-use crate::model::{appmesh, ecs};
+use crate::model::ecs;
 use crate::walkthrough::input::{CallRequest, PreparedCall};
-use crate::walkthrough::step::AwsService;
+use crate::walkthrough::operation::{AppMeshResource, Operation, made_by};
 
 impl Session {
     /// The App Mesh resource a Create step names, compared with the step's spec.
     pub(super) async fn compare_appmesh(
         &self,
         prepared: &PreparedCall,
+        made: AppMeshResource,
     ) -> Option<Result<Vec<String>, CallError>> {
-        let describe = prepared.operation.replacen("Create", "Describe", 1);
-        let request = appmesh::Request::decode(&describe, identifiers(&prepared.json)).ok()?;
+        let request = made.describe.decode(identifiers(&prepared.json)).ok()?;
         Some(
             send_json(&self.target, CallRequest::AppMesh(request))
                 .await
@@ -49,11 +49,9 @@ impl Session {
         prepared: &PreparedCall,
     ) -> Option<Result<Vec<String>, CallError>> {
         let want = &prepared.json;
-        let request = ecs::Request::decode(
-            "DescribeServices",
-            json!({"cluster": want.get("cluster"), "services": [want.get("serviceName")]}),
-        )
-        .ok()?;
+        let request = ecs::Action::DescribeServices
+            .decode(json!({"cluster": want.get("cluster"), "services": [want.get("serviceName")]}))
+            .ok()?;
         Some(
             send_json(&self.target, CallRequest::Ecs(request))
                 .await
@@ -85,19 +83,22 @@ impl Session {
     /// Applies a step's spec to the existing resource.
     pub(super) async fn update(&self, prepared: &PreparedCall) -> Result<Exchange, StepError> {
         let mut input = prepared.json.clone();
-        let request = match prepared.service {
-            AwsService::AppMesh => {
+        let request = match prepared.operation {
+            Operation::AppMesh(create) => {
+                let made = made_by(create).ok_or_else(|| {
+                    StepError::plain(format!("{create:?} makes nothing meshwalk can update"))
+                })?;
                 if let Some(o) = input.as_object_mut() {
                     o.remove("tags");
                     o.remove("clientToken");
                 }
-                let op = prepared.operation.replacen("Create", "Update", 1);
                 CallRequest::AppMesh(
-                    appmesh::Request::decode(&op, input)
+                    made.update
+                        .decode(input)
                         .map_err(|e| StepError::plain(e.to_string()))?,
                 )
             }
-            AwsService::Ecs => {
+            Operation::Ecs(_) => {
                 let w = &prepared.json;
                 let update = json!({
                     "cluster": w.get("cluster"), "service": w.get("serviceName"),
@@ -105,37 +106,36 @@ impl Session {
                     "networkConfiguration": w.get("networkConfiguration"),
                 });
                 CallRequest::Ecs(
-                    ecs::Request::decode("UpdateService", strip_nulls(update))
+                    ecs::Action::UpdateService
+                        .decode(strip_nulls(update))
                         .map_err(|e| StepError::plain(e.to_string()))?,
                 )
             }
             // Cloud Map resources are never compared (`call` only compares App Mesh and ECS).
-            AwsService::ServiceDiscovery => {
+            Operation::ServiceDiscovery(_) => {
                 return Err(StepError::plain(
                     "meshwalk does not update Cloud Map resources in place",
                 ));
             }
         };
         let (result, exchange) = send(&self.target, request).await;
-        result.map_err(|e| self.classify(prepared.service, e))?;
+        result.map_err(|e| self.classify(prepared.service(), e))?;
         Ok(exchange)
     }
 
     /// The revision of the task definition's family that already matches the step, if any.
     pub(super) async fn registered_revision(&self, want: &Value) -> Option<i64> {
         let family = want.get("family")?.as_str()?;
-        let list = ecs::Request::decode(
-            "ListTaskDefinitions",
-            json!({"familyPrefix": family, "status": "ACTIVE"}),
-        )
-        .ok()?;
+        let list = ecs::Action::ListTaskDefinitions
+            .decode(json!({"familyPrefix": family, "status": "ACTIVE"}))
+            .ok()?;
         let listed = send_json(&self.target, CallRequest::Ecs(list)).await.ok()?;
         let mut want = want.clone();
         want.as_object_mut()?.remove("tags");
         for arn in listed.get("taskDefinitionArns")?.as_array()? {
-            let describe =
-                ecs::Request::decode("DescribeTaskDefinition", json!({"taskDefinition": arn}))
-                    .ok()?;
+            let describe = ecs::Action::DescribeTaskDefinition
+                .decode(json!({"taskDefinition": arn}))
+                .ok()?;
             let have = send_json(&self.target, CallRequest::Ecs(describe))
                 .await
                 .ok()?;

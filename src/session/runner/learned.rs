@@ -8,7 +8,6 @@ use super::{Outcome, Session};
 use crate::api::call::output_json;
 use crate::api::capture::Exchange;
 use crate::walkthrough::input::{self, PreparedCall};
-use crate::walkthrough::step::AwsService;
 
 impl Session {
     pub(super) fn learn(&self, name: &str, value: String) {
@@ -91,13 +90,8 @@ impl Session {
         exchange: Option<&Exchange>,
         prepared: &PreparedCall,
     ) {
-        let Some(answer) = exchange.and_then(|e| {
-            output_json(
-                prepared.service == AwsService::AppMesh,
-                &prepared.operation,
-                &e.response_body,
-            )
-        }) else {
+        let Some(answer) = exchange.and_then(|e| output_json(&prepared.request, &e.response_body))
+        else {
             return;
         };
         for (name, pointer) in learn {
