@@ -131,7 +131,9 @@ pub struct StepReport {
 /// A walkthrough bound to a target.
 #[derive(Debug, Clone)]
 pub struct Session {
-    pub walkthrough: Walkthrough,
+    /// Shared by the session's clones: a clone (one per command the terminal UI runs) copies
+    /// no step and no asset.
+    pub walkthrough: Arc<Walkthrough>,
     pub target: Target,
     pub vars: Vars,
     /// The user's edits of step inputs, by step id.
@@ -154,7 +156,7 @@ impl Session {
             vars.set(k, v);
         }
         Session {
-            walkthrough,
+            walkthrough: Arc::new(walkthrough),
             target,
             vars,
             edits: BTreeMap::new(),

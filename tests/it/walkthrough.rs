@@ -190,7 +190,7 @@ async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
 async fn chapter_1_runs_again_after_a_teardown_by_another_session() {
     let (_cloud, session) = session().await;
     let chapter = session.walkthrough.chapters()[0].steps.clone();
-    let new_session = || Session::new(session.walkthrough.clone(), session.target.clone(), &[]);
+    let new_session = || Session::new((*session.walkthrough).clone(), session.target.clone(), &[]);
     for round in 1..=2 {
         let (reports, text) = run_chapter_1(&new_session()).await;
         assert!(
