@@ -197,7 +197,7 @@ pub fn spawn(
     watch: Watch,
     clock_scale: f64,
     tx: UnboundedSender<Msg>,
-    current: std::sync::Arc<parking_lot::Mutex<Option<String>>>,
+    current: tokio::sync::watch::Sender<Option<String>>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let ecs = &session.target.ecs;
@@ -224,7 +224,7 @@ pub fn spawn(
                             m * 60.0 / clock_scale.max(1.0) - stage_began.2.elapsed().as_secs_f64()
                         });
                     }
-                    *current.lock() = poll.as_ref().map(|p| p.arn.clone());
+                    current.send_replace(poll.as_ref().map(|p| p.arn.clone()));
                     view.deployment = poll;
                 }
                 Err(e) => view.error = Some(e),

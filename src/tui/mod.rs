@@ -5,10 +5,10 @@
 //! an idle UI costs no CPU.
 
 pub mod app;
-pub mod autopilot;
 pub mod deployment;
 pub mod effects;
 pub mod inputs;
+pub mod jobs;
 pub mod keys;
 pub mod layout;
 pub mod resource_tree;
@@ -59,7 +59,7 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
     // `meshwalk notes` in another terminal follows the selected step.
     let mut presenter = Publisher::start(&session.walkthrough, state_dir.clone());
     let recorder = start_recorder(&session, &state_dir);
-    let effects = effects_of(
+    let mut effects = effects_of(
         session,
         progress,
         state_dir,
@@ -92,7 +92,7 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
                 match cmd {
                     Cmd::Edit { index } => {
                         events =
-                            edit_step(index, &effects, &mut app, &guard, &mut terminal, events)?
+                            edit_step(index, &mut effects, &mut app, &guard, &mut terminal, events)?
                     }
                     other => effects.handle(other),
                 }
@@ -123,9 +123,8 @@ fn effects_of(
     traffic_rps: f64,
     tx: mpsc::UnboundedSender<Msg>,
 ) -> Effects {
-    let mut effects = Effects::new(session, progress, state_dir, cloud, tx);
-    effects.traffic_rps = traffic_rps.clamp(1.0, 20_000.0);
-    effects
+    let rps = traffic_rps.clamp(1.0, 20_000.0);
+    Effects::with_rate(session, progress, state_dir, cloud, rps, tx)
 }
 
 /// The App as the first frame shows it: the steps, their inputs, the lines to share.
@@ -217,7 +216,7 @@ async fn next_messages(
 /// stream must not read the keys meant for the editor: it is dropped, and a new one returned.
 fn edit_step(
     index: usize,
-    effects: &Effects,
+    effects: &mut Effects,
     app: &mut App,
     guard: &TerminalGuard,
     terminal: &mut Terminal<CrosstermBackend<io::Stdout>>,

@@ -88,8 +88,8 @@ fn the_state_file_is_replaced_whole() {
     assert_eq!(names, ["presenter.json"], "no temporary file left");
 }
 
-#[test]
-fn the_main_screen_never_shows_notes() {
+#[tokio::test]
+async fn the_main_screen_never_shows_notes() {
     let walkthrough = Walkthrough::builtin().unwrap();
     let mesh = walkthrough.find("02-").unwrap();
     assert!(walkthrough.steps[mesh].notes.contains("DROP_ALL"));
@@ -102,7 +102,8 @@ fn the_main_screen_never_shows_notes() {
     );
     let session = Session::new(walkthrough, target, &[]);
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let effects = Effects::new(session, Progress::default(), std::env::temp_dir(), None, tx);
+    let dir = tempfile::tempdir().unwrap();
+    let effects = Effects::new(session, Progress::default(), dir.path().into(), None, tx);
     let mut app = App::new("embedded cloud".into(), effects.step_views(), (140, 60));
     app.inputs = effects.inputs();
     app.selected = mesh;

@@ -50,14 +50,14 @@ async fn the_autopilot_promotes_then_rolls_back_with_f_on_through_the_real_effec
     }
     let dir = tempfile::tempdir().unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut effects = Effects::new(
+    let effects = Effects::with_rate(
         session.clone(),
         Progress::default(),
         dir.path().to_path_buf(),
         Some(LocalCloud::of(&cloud, &session.target.account)),
+        200.0,
         tx,
     );
-    effects.traffic_rps = 200.0;
     let mut app = App::new("embedded".into(), effects.step_views(), (140, 45));
     app.update(Msg::Weights(Weights {
         targets: vec![("distributorV1".into(), 100), ("distributorV2".into(), 0)],
