@@ -4,6 +4,7 @@
 
 use parking_lot::Mutex;
 use std::collections::{HashMap, HashSet};
+use std::hash::Hasher;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -131,9 +132,9 @@ impl Shared {
     /// container is (not from start order, which varies): the same run draws the same numbers.
     fn rng(&self, what: &str) -> Mutex<fastrand::Rng> {
         // FNV-1a: a stable hash (std's hasher is randomly keyed per process).
-        let hash = what.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        });
+        let mut hasher = fnv::FnvHasher::default();
+        hasher.write(what.as_bytes());
+        let hash = hasher.finish();
         Mutex::new(fastrand::Rng::with_seed(self.seed ^ hash))
     }
 }

@@ -141,16 +141,10 @@ fn with_path(e: std::io::Error, doing: &str, path: &Path) -> std::io::Error {
 mod tests {
     use super::*;
 
-    fn fresh_dir(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("meshwalk-progress-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        dir
-    }
-
     #[test]
     fn progress_round_trips_and_resets() {
-        let dir = fresh_dir("round-trip");
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         let mut p = Progress::default();
         p.mark_done("embedded", "01-create-mesh");
         p.edits.insert("03-x".into(), "{\"a\": 1}".into());
@@ -171,7 +165,8 @@ mod tests {
 
     #[test]
     fn an_unreadable_file_is_moved_aside_and_never_overwritten() {
-        let dir = fresh_dir("corrupt");
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         std::fs::create_dir_all(&dir).unwrap();
         let written = "{\"edits\": {\"05-route\": \"my precious edit\"}, oops";
         std::fs::write(Progress::path(&dir), written).unwrap();
@@ -212,7 +207,8 @@ mod tests {
 
     #[test]
     fn a_file_that_cannot_be_read_is_an_error_not_a_fresh_start() {
-        let dir = fresh_dir("unmovable");
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         // A directory in the file's place: it cannot be read as a file.
         std::fs::create_dir_all(Progress::path(&dir)).unwrap();
         let err = Progress::load(&dir).unwrap_err();
@@ -222,7 +218,8 @@ mod tests {
 
     #[test]
     fn saves_from_two_writers_never_leave_a_torn_file() {
-        let dir = fresh_dir("race");
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         std::fs::create_dir_all(&dir).unwrap();
         let writers: Vec<_> = (0..2)
             .map(|w| {

@@ -55,23 +55,18 @@ fn captured(line: &str) -> Option<(&str, &str, &str)> {
     Some((name, command, query.trim_matches(|c| c == '\'' || c == '"')))
 }
 
-/// What the aws CLI's `--query QUERY --output text` prints for `answer`: the script asks for a
-/// task definition's `family:revision`, or for one value by its dotted path.
+/// What the aws CLI's `--query QUERY --output text` prints for `answer`: the JMESPath query's
+/// result, a string as it is (the script asks for one value each time).
 fn query_answer(answer: &serde_json::Value, query: &str) -> String {
-    if query.starts_with("join(':', [taskDefinition.family") {
-        let definition = &answer["taskDefinition"];
-        return format!(
-            "{}:{}",
-            definition["family"].as_str().unwrap(),
-            definition["revision"]
-        );
-    }
-    let pointer = format!("/{}", query.replace('.', "/"));
-    answer
-        .pointer(&pointer)
-        .and_then(|v| v.as_str())
-        .unwrap_or_else(|| panic!("{query} in {answer}"))
-        .to_string()
+    let expression = jmespath::compile(query).unwrap_or_else(|e| panic!("{query}: {e}"));
+    let data = jmespath::Variable::from_json(&answer.to_string()).unwrap();
+    let result = expression
+        .search(data)
+        .unwrap_or_else(|e| panic!("{query}: {e}"));
+    result
+        .as_string()
+        .cloned()
+        .unwrap_or_else(|| panic!("{query} in {answer} is {result}, not a string"))
 }
 
 /// One `aws [flags] SERVICE OPERATION --cli-input-json '...'` line, back into a typed request.

@@ -306,10 +306,10 @@ async fn a_half_sent_request_does_not_hold_the_shutdown() {
 async fn meshwalk_serve_exits_on_sigterm_whatever_clients_do() {
     use tokio::io::{AsyncBufReadExt, BufReader};
 
-    let state = std::env::temp_dir().join(format!("meshwalk-sigterm-{}", std::process::id()));
+    let state = tempfile::tempdir().unwrap();
     let mut serve = tokio::process::Command::new(env!("CARGO_BIN_EXE_meshwalk"))
         .args(["serve", "--port", "0"])
-        .env("MESHWALK_STATE_DIR", &state)
+        .env("MESHWALK_STATE_DIR", state.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
@@ -349,5 +349,4 @@ async fn meshwalk_serve_exits_on_sigterm_whatever_clients_do() {
         .expect("meshwalk serve exits within 6 s of SIGTERM")
         .unwrap();
     assert!(status.success(), "{status}");
-    let _ = std::fs::remove_dir_all(state);
 }

@@ -22,16 +22,11 @@ async fn embedded() -> (EmbeddedCloud, Session) {
     walkthrough_session(TargetKind::Embedded).await
 }
 
-fn state_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("meshwalk-resume-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_headless_run_on_the_embedded_cloud_leaves_the_ui_at_step_one() {
     let (_cloud, session) = embedded().await;
-    let dir = state_dir("headless");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
     let mut saved = Progress::default();
     saved
         .edits
@@ -78,7 +73,8 @@ async fn a_headless_run_on_the_embedded_cloud_leaves_the_ui_at_step_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resume_replays_restores_the_demo_and_restarts_traffic() {
     let (cloud, session) = embedded().await;
-    let dir = state_dir("demo");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
     let steps = &session.walkthrough.steps;
     let traffic = steps
         .iter()

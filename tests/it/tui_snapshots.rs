@@ -84,10 +84,12 @@ fn settings() -> insta::Settings {
 pub(crate) async fn app(size: (u16, u16)) -> (EmbeddedCloud, Session, App) {
     let (cloud, session) = walkthrough_session(TargetKind::Embedded).await;
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    // Only read from: the steps and their inputs.
+    let dir = tempfile::tempdir().unwrap();
     let effects = Effects::new(
         session.clone(),
         Progress::default(),
-        std::env::temp_dir(),
+        dir.path().to_path_buf(),
         None,
         tx,
     );

@@ -27,14 +27,15 @@ async fn session() -> (EmbeddedCloud, Session) {
     walkthrough_session(TargetKind::Endpoint).await
 }
 
-fn connected(session: &Session) -> Connected {
-    let state_dir = std::env::temp_dir().join(format!("meshwalk-test-{}", run_id()));
+/// The session, connected with a state directory of its own (`dir`, which the test keeps: tests
+/// keep their progress out of the user's state directory).
+fn connected(session: &Session, dir: &tempfile::TempDir) -> Connected {
     Connected {
         session: session.clone(),
         embedded: None,
         progress: Progress::default(),
         notice: None,
-        state_dir,
+        state_dir: dir.path().to_path_buf(),
     }
 }
 
@@ -46,8 +47,9 @@ async fn run_chapter_1(session: &Session) -> (Vec<StepReport>, String) {
         ..RunArgs::default()
     };
     let mut out = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
     let reports = run::run(
-        connected(session),
+        connected(session, &dir),
         &Default::default(),
         &chapter_1,
         &mut out,
@@ -56,17 +58,6 @@ async fn run_chapter_1(session: &Session) -> (Vec<StepReport>, String) {
     .await
     .unwrap();
     (reports, String::from_utf8(out).unwrap())
-}
-
-/// A name no other test run uses (tests keep their progress out of the user's state directory).
-fn run_id() -> String {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    )
 }
 
 #[test]
@@ -354,8 +345,9 @@ async fn a_changed_spec_is_reported_and_can_be_applied() {
         to: Some("09-route".into()),
         ..RunArgs::default()
     };
+    let dir = tempfile::tempdir().unwrap();
     run::run(
-        connected(&session),
+        connected(&session, &dir),
         &Default::default(),
         &to_route,
         &mut Vec::new(),
@@ -472,8 +464,9 @@ async fn run_step_n_on_the_embedded_cloud_replays_the_steps_before_it() {
         ..RunArgs::default()
     };
     let mut out = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
     let reports = run::run(
-        connected(&session),
+        connected(&session, &dir),
         &Default::default(),
         &args,
         &mut out,
