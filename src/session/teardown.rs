@@ -6,15 +6,19 @@
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use aws_sdk_ecs::error::ProvideErrorMetadata;
+use aws_sdk_ecs::types::{DesiredStatus, TaskDefinitionStatus};
+use serde_json::Value;
 
-use crate::walkthrough::input;
 mod cloud_map;
+
 use super::events::{Events, StepEvent};
 use super::runner::{Outcome, Session, StepError, identifiers};
-use crate::api::call::{CallRequest, send, send_json};
+use crate::api::call::{CallRequest, send};
+use crate::api::describe_error;
 use crate::api::error::CallError;
 use crate::model::ecs;
+use crate::walkthrough::input;
 use crate::walkthrough::operation::{Operation, made_by};
 use crate::walkthrough::step::StepKind;
 use crate::walkthrough::vars::Vars;
@@ -160,12 +164,18 @@ pub async fn teardown(session: &Session, steps: Range<usize>, events: &Events) -
                 }
             }
             Operation::Ecs(Ecs::CreateCluster) => {
-                let what = format!("ECS cluster {}", name_of(want));
-                let result = match ecs::Action::DeleteCluster
-                    .decode(json!({"cluster": want.get("clusterName")}))
-                {
-                    Ok(r) => outcome(send(&session.target, CallRequest::Ecs(r)).await.0),
-                    Err(e) => Err(e.to_string()),
+                let name = text_of(want, "clusterName").unwrap_or("default");
+                let what = format!("ECS cluster {name}");
+                let deleted = session
+                    .target
+                    .ecs
+                    .delete_cluster()
+                    .cluster(name)
+                    .send()
+                    .await;
+                let result = match deleted {
+                    Ok(_) => Ok("deleted"),
+                    Err(e) => gone_or(&e),
                 };
                 record(Deletion { what, result }, &mut done);
                 // ECS made the Service Connect namespace for the cluster: it goes too.
@@ -235,58 +245,48 @@ async fn stop_started_tasks(
     want: &Value,
     events: &Events,
 ) -> Result<&'static str, String> {
-    let cluster = want.get("cluster").cloned().unwrap_or(json!("default"));
-    let Some(started_by) = want.get("startedBy").cloned() else {
+    let ecs = &session.target.ecs;
+    let cluster = text_of(want, "cluster").unwrap_or("default");
+    let Some(started_by) = text_of(want, "startedBy") else {
         return Err("the RunTask step sets no startedBy: stop its tasks by hand".into());
     };
-    let ecs_json = |action: ecs::Action, input: Value| {
-        let request = action.decode(input).map_err(|e| e.to_string());
-        async move {
-            match request {
-                Ok(r) => send_json(&session.target, CallRequest::Ecs(r)).await,
-                Err(e) => Err(CallError::input(&e)),
-            }
-        }
-    };
-    let listed = ecs_json(
-        ecs::Action::ListTasks,
-        json!({"cluster": cluster, "startedBy": started_by, "desiredStatus": "RUNNING"}),
-    )
-    .await;
-    let arns: Vec<Value> = match listed {
-        Ok(v) => v
-            .get("taskArns")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default(),
-        Err(e) if e.code().is_some_and(|c| GONE.contains(&c)) => return Ok("already gone"),
-        Err(e) => return Err(e.to_string()),
+    let listed = ecs
+        .list_tasks()
+        .cluster(cluster)
+        .started_by(started_by)
+        .desired_status(DesiredStatus::Running)
+        .send()
+        .await;
+    let arns = match listed {
+        Ok(out) => out.task_arns().to_vec(),
+        Err(e) => return gone_or(&e),
     };
     if arns.is_empty() {
         return Ok("already gone");
     }
     for arn in &arns {
-        let stop = json!({"cluster": cluster, "task": arn, "reason": "meshwalk teardown"});
-        ecs_json(ecs::Action::StopTask, stop)
+        ecs.stop_task()
+            .cluster(cluster)
+            .task(arn)
+            .reason("meshwalk teardown")
+            .send()
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| describe_error(&e))?;
     }
-    let what = format!("tasks started by {}", started_by.as_str().unwrap_or("?"));
-    let mut wait = Wait::new(events, what);
+    let mut wait = Wait::new(events, format!("tasks started by {started_by}"));
     loop {
-        let described = ecs_json(
-            ecs::Action::DescribeTasks,
-            json!({"cluster": cluster, "tasks": arns}),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        let tasks = described
-            .get("tasks")
-            .and_then(Value::as_array)
-            .map_or(&[][..], Vec::as_slice);
+        let described = ecs
+            .describe_tasks()
+            .cluster(cluster)
+            .set_tasks(Some(arns.clone()))
+            .send()
+            .await
+            .map_err(|e| describe_error(&e))?;
+        let tasks = described.tasks();
+        // The model's lastStatus is a string (STOPPED is the last of ECS's task lifecycle).
         let stopped = tasks
             .iter()
-            .filter(|t| t.get("lastStatus").and_then(Value::as_str) == Some("STOPPED"))
+            .filter(|t| t.last_status() == Some("STOPPED"))
             .count();
         if stopped == tasks.len() {
             return Ok("stopped");
@@ -305,90 +305,113 @@ async fn delete_service(
     want: &Value,
     events: &Events,
 ) -> Result<&'static str, String> {
-    let cluster = want.get("cluster").cloned().unwrap_or(json!("default"));
-    let service = want.get("serviceName").cloned().unwrap_or(Value::Null);
-    let scale = ecs::Action::UpdateService
-        .decode(json!({"cluster": cluster, "service": service, "desiredCount": 0}))
-        .map_err(|e| e.to_string())?;
-    if let Err(e) = send(&session.target, CallRequest::Ecs(scale)).await.0
-        && e.code().is_some_and(|c| GONE.contains(&c))
+    let ecs = &session.target.ecs;
+    let cluster = text_of(want, "cluster").unwrap_or("default");
+    let service = text_of(want, "serviceName").unwrap_or_default();
+    let scaled = ecs
+        .update_service()
+        .cluster(cluster)
+        .service(service)
+        .desired_count(0)
+        .send()
+        .await;
+    if let Err(e) = &scaled
+        && is_gone(e)
     {
         return Ok("already gone");
     }
-    let delete = ecs::Action::DeleteService
-        .decode(json!({"cluster": cluster, "service": service, "force": true}))
-        .map_err(|e| e.to_string())?;
-    let result = outcome(send(&session.target, CallRequest::Ecs(delete)).await.0)?;
-    let mut wait = Wait::new(events, format!("ECS service {}", service_name(&service)));
+    let deleted = ecs
+        .delete_service()
+        .cluster(cluster)
+        .service(service)
+        .force(true)
+        .send()
+        .await;
+    let result = match deleted {
+        Ok(_) => "deleted",
+        Err(e) => return gone_or(&e),
+    };
+    let mut wait = Wait::new(events, format!("ECS service {service}"));
     loop {
-        let describe = ecs::Action::DescribeServices
-            .decode(json!({"cluster": cluster, "services": [service]}))
-            .map_err(|e| e.to_string())?;
-        let described = send_json(&session.target, CallRequest::Ecs(describe)).await;
-        let draining = described
-            .as_ref()
-            .ok()
-            .and_then(|v| v.pointer("/services/0"))
-            .filter(|s| s.get("status").and_then(Value::as_str) == Some("DRAINING"));
-        let Some(draining) = draining else {
+        let described = ecs
+            .describe_services()
+            .cluster(cluster)
+            .services(service)
+            .send()
+            .await;
+        // The model's service status is a string: ACTIVE, DRAINING or INACTIVE.
+        let draining = described.as_ref().ok().and_then(|out| {
+            out.services()
+                .first()
+                .filter(|s| s.status() == Some("DRAINING"))
+                .map(|s| s.running_count())
+        });
+        let Some(running) = draining else {
             return Ok(result);
         };
-        let running = draining.get("runningCount").and_then(Value::as_i64);
-        wait.tell(&format!("DRAINING, {} running", running.unwrap_or(0)));
+        wait.tell(&format!("DRAINING, {running} running"));
         if !wait.next_check().await {
             return Err(wait.gave_up());
         }
     }
 }
 
-fn service_name(service: &Value) -> &str {
-    service.as_str().unwrap_or("?")
-}
-
 async fn deregister_family(session: &Session, family: &str) -> Vec<Deletion> {
-    let list = match ecs::Action::ListTaskDefinitions
-        .decode(json!({"familyPrefix": family, "status": "ACTIVE"}))
-    {
-        Ok(r) => r,
+    let ecs = &session.target.ecs;
+    let listed = ecs
+        .list_task_definitions()
+        .family_prefix(family)
+        .status(TaskDefinitionStatus::Active)
+        .send()
+        .await;
+    let arns = match listed {
+        Ok(out) => out.task_definition_arns().to_vec(),
         Err(e) => {
             return vec![Deletion {
                 what: format!("task definitions {family}"),
-                result: Err(e.to_string()),
-            }];
-        }
-    };
-    let arns = match send_json(&session.target, CallRequest::Ecs(list)).await {
-        Ok(v) => v
-            .get("taskDefinitionArns")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default(),
-        Err(e) => {
-            return vec![Deletion {
-                what: format!("task definitions {family}"),
-                result: Err(e.to_string()),
+                result: Err(describe_error(&e)),
             }];
         }
     };
     let mut out = Vec::new();
     for arn in arns {
-        let name = arn
-            .as_str()
-            .and_then(|a| a.rsplit('/').next())
-            .unwrap_or(family)
-            .to_string();
-        let result =
-            match ecs::Action::DeregisterTaskDefinition.decode(json!({"taskDefinition": arn})) {
-                Ok(r) => outcome(send(&session.target, CallRequest::Ecs(r)).await.0)
-                    .map(|_| "deregistered"),
-                Err(e) => Err(e.to_string()),
-            };
+        let name = arn.rsplit('/').next().unwrap_or(family).to_string();
+        let deregistered = ecs
+            .deregister_task_definition()
+            .task_definition(&arn)
+            .send()
+            .await;
         out.push(Deletion {
             what: format!("task definition {name}"),
-            result,
+            result: match deregistered {
+                Ok(_) => Ok("deregistered"),
+                Err(e) => gone_or(&e),
+            },
         });
     }
     out
+}
+
+/// A string member of a step's input.
+fn text_of<'a>(want: &'a Value, key: &str) -> Option<&'a str> {
+    want.get(key).and_then(Value::as_str)
+}
+
+/// The service says what was to be deleted is not there.
+fn is_gone<E: ProvideErrorMetadata>(error: &E) -> bool {
+    error.code().is_some_and(|c| GONE.contains(&c))
+}
+
+/// "already gone", or the error as people read it.
+fn gone_or<E>(error: &E) -> Result<&'static str, String>
+where
+    E: ProvideErrorMetadata + std::error::Error,
+{
+    if is_gone(error) {
+        Ok("already gone")
+    } else {
+        Err(describe_error(error))
+    }
 }
 
 impl Session {
