@@ -98,12 +98,12 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
                 ..cli.target.clone()
             };
             let connected = connect::connect(&target_args, cli.reset).await?;
-            if matches!(connected.session.target.kind, TargetKind::Aws { .. }) {
+            if matches!(connected.session.target().kind, TargetKind::Aws { .. }) {
                 commands::target::confirm_aws(
                     &connected.session,
                     &cli.target,
                     "create the walkthrough's resources as you run the steps",
-                    0..connected.session.walkthrough.steps.len(),
+                    0..connected.session.walkthrough().steps.len(),
                 )?;
             }
             meshwalk::tui::run(connected, cli.traffic_rps, started).await

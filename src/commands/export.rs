@@ -45,12 +45,12 @@ pub async fn session(args: &TargetArgs) -> Result<Session> {
     } else {
         Target::endpoint(TargetKind::Embedded, SERVE_URL, &region, "000000000000")
     };
-    let mut session = Session::new(walkthrough, target, &args.vars);
+    let session = Session::new(walkthrough, target, &args.vars);
     // Unreadable progress is told by the commands that use it; a handout goes on without edits.
-    if let Ok(loaded) = Progress::load(&state_dir()) {
-        session.edits = loaded.progress.edits;
-    }
-    Ok(session)
+    Ok(match Progress::load(&state_dir()) {
+        Ok(loaded) => session.with_edits(loaded.progress.edits),
+        Err(_) => session,
+    })
 }
 
 /// Writes the export of `session` to `out`; a handout shows `results` (recorded in the state
@@ -61,7 +61,7 @@ pub fn export(
     results: &Results,
     out: &mut impl Write,
 ) -> Result<()> {
-    let w = &session.walkthrough;
+    let w = session.walkthrough();
     let chapters = w.chapters();
     let Some(chapter) = (args.chapter as usize)
         .checked_sub(1)
@@ -95,16 +95,16 @@ pub fn export(
         None => chapter.steps.end - 1,
     };
     let steps = chapter.steps.start..last + 1;
-    let target = match session.target.kind {
+    let target = match session.target().kind {
         TargetKind::Embedded => format!(
             "`meshwalk serve` at {SERVE_URL} ({})",
-            session.target.region
+            session.target().region
         ),
-        _ => session.target.describe(),
+        _ => session.target().describe(),
     };
     let text = match args.format {
         ExportFormat::Sh => {
-            let before = matches!(session.target.kind, TargetKind::Embedded)
+            let before = matches!(session.target().kind, TargetKind::Embedded)
                 .then_some("start the embedded cloud with `meshwalk serve` in another terminal.");
             let preamble = script::Preamble {
                 target: &target,

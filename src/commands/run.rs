@@ -20,7 +20,7 @@ use crate::walkthrough::StepKind;
 
 /// Which steps a run covers: (replayed quietly first, run and reported).
 pub fn plan(connected: &Connected, args: &RunArgs) -> Result<(Vec<usize>, Vec<usize>)> {
-    let w = &connected.session.walkthrough;
+    let w = connected.session.walkthrough();
     let chapters = w.chapters();
     let chapter = match args.chapter {
         Some(n) => Some(chapters.get(n.wrapping_sub(1)).ok_or_else(|| {
@@ -53,7 +53,7 @@ pub fn plan(connected: &Connected, args: &RunArgs) -> Result<(Vec<usize>, Vec<us
         let n = find(step)?;
         // A chapter stands on its own: replaying its earlier steps is enough.
         let start = w.chapter_of(n).map_or(0, |c| c.steps.start);
-        let replay = if matches!(connected.session.target.kind, TargetKind::Embedded) {
+        let replay = if matches!(connected.session.target().kind, TargetKind::Embedded) {
             (start..n).filter(runnable).collect()
         } else {
             Vec::new()
@@ -101,7 +101,7 @@ pub async fn run(
     )?;
     // The embedded cloud dies with this process: what a headless run did there is not done for
     // the next session (the terminal UI would otherwise skip steps a fresh cloud never saw).
-    let records_progress = !matches!(connected.session.target.kind, TargetKind::Embedded);
+    let records_progress = !matches!(connected.session.target().kind, TargetKind::Embedded);
     replay_quietly(&connected, replay, args.update).await?;
     let (reports, failure) =
         run_steps(&mut connected, steps, args, records_progress, out, status).await?;
@@ -139,7 +139,7 @@ async fn replay_quietly(connected: &Connected, replay: Vec<usize>, update: bool)
                 format!(
                     "replaying step {} ({}) failed: {}",
                     i + 1,
-                    connected.session.walkthrough.steps[i].title,
+                    connected.session.walkthrough().steps[i].title,
                     report.outcome.label()
                 ),
                 "run the steps in order with `meshwalk run --to STEP` to see which one goes wrong",
@@ -160,7 +160,7 @@ async fn run_steps(
     out: &mut impl Write,
     status: StatusOut<'_>,
 ) -> Result<(Vec<StepReport>, Option<String>)> {
-    let key = connected.session.target.key();
+    let key = connected.session.target().key();
     let mut reports = Vec::new();
     let mut failure = None;
     for i in steps {
@@ -172,7 +172,7 @@ async fn run_steps(
             }
         })
         .await;
-        let step = &connected.session.walkthrough.steps[i];
+        let step = &connected.session.walkthrough().steps[i];
         write_report(out, args.json, i, step, &report)?;
         let ok = report.outcome.is_success();
         if let Err(e) = Results::record(&connected.state_dir, &key, &step.id, &report) {

@@ -17,11 +17,11 @@ pub fn confirm_aws(
     doing: &str,
     steps: std::ops::Range<usize>,
 ) -> Result<()> {
-    if !matches!(session.target.kind, TargetKind::Aws { .. }) || args.yes {
+    if !matches!(session.target().kind, TargetKind::Aws { .. }) || args.yes {
         return Ok(());
     }
-    eprintln!("This will {doing} in {}.", session.target.describe());
-    for chapter in session.walkthrough.chapters() {
+    eprintln!("This will {doing} in {}.", session.target().describe());
+    for chapter in session.walkthrough().chapters() {
         if let Some(cost) = &chapter.aws_cost
             && chapter.steps.start < steps.end
             && steps.start < chapter.steps.end

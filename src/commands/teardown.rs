@@ -26,7 +26,7 @@ pub async fn run(
     )?;
     // Each deletion is said as it ends: on AWS, draining a service takes minutes.
     let mut unwritten = None;
-    let all = 0..connected.session.walkthrough.steps.len();
+    let all = 0..connected.session.walkthrough().steps.len();
     let (events, stream) = Events::channel();
     let deletions = showing(
         teardown(&connected.session, all, &events),

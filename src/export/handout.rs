@@ -17,11 +17,11 @@ pub fn handout(
     results: &Results,
     target: &str,
 ) -> String {
-    let key = session.target.key();
+    let key = session.target().key();
     let cli_target = session.cli_target();
     let mut out = String::new();
     let title = session
-        .walkthrough
+        .walkthrough()
         .chapter_of(steps.start)
         .map(|c| c.title)
         .filter(|t| !t.is_empty())
@@ -32,7 +32,7 @@ pub fn handout(
         "Written by `meshwalk export` for {target}. The results are the ones your session \
          recorded; a step without one says so.\n"
     );
-    for (i, step) in session.walkthrough.steps_in(steps.clone()) {
+    for (i, step) in session.walkthrough().steps_in(steps.clone()) {
         let _ = writeln!(out, "## {}. {}\n", i + 1, step.title);
         if !step.narrative.is_empty() {
             let _ = writeln!(out, "{}\n", demote_headings(&step.narrative));

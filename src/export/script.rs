@@ -43,7 +43,7 @@ pub fn script(
         "# The aws CLI v2 pages long output; a script must not wait for a key."
     );
     let _ = writeln!(out, "export AWS_PAGER=\"\"");
-    for (i, step) in session.walkthrough.steps_in(steps.clone()) {
+    for (i, step) in session.walkthrough().steps_in(steps.clone()) {
         let _ = writeln!(out, "\n# Step {}: {}", i + 1, one_line(&step.title));
         match &step.kind {
             StepKind::Api { .. } => {
@@ -102,13 +102,13 @@ const LEARNED: &str = "@@meshwalk-learned:";
 /// The session with every value steps learn set to a stand-in for its shell variable.
 fn with_shell_variables(session: &Session) -> Session {
     let mut session = session.clone();
-    for step in &session.walkthrough.steps.clone() {
+    for step in session.walkthrough().steps.clone() {
         let names = step
             .revision_var
             .iter()
             .chain(step.learn.iter().map(|(name, _)| name));
         for name in names {
-            session.vars.set(name, &format!("{LEARNED}{name}@@"));
+            session.set_var(name, &format!("{LEARNED}{name}@@"));
         }
     }
     session
@@ -148,7 +148,7 @@ fn captured(step: &crate::walkthrough::Step, command: String) -> String {
 
 /// The flags that point meshwalk's own commands (in comments) at the same target.
 fn meshwalk_flags(session: &Session) -> String {
-    let target = &session.target;
+    let target = session.target();
     let mut flags = String::new();
     match &target.kind {
         TargetKind::Aws { profile } => {

@@ -151,7 +151,7 @@ pub async fn connect(args: &TargetArgs, reset: bool) -> Result<Connected> {
     let mut session = Session::new(walkthrough, target, &args.vars);
     session.edits = progress.edits.clone();
     if matches!(session.target.kind, TargetKind::Aws { .. }) {
-        session.tag = Some(("meshwalk".into(), "walkthrough".into()));
+        session.tag_everything_created("meshwalk", "walkthrough");
     }
     Ok(Connected {
         session,

@@ -128,18 +128,19 @@ pub struct StepReport {
     pub elapsed: Duration,
 }
 
-/// A walkthrough bound to a target.
+/// A walkthrough bound to a target. Read-only outside the session layer: a front end reads its
+/// walkthrough, target and edits, and changes only the edits, through [`Session::edit`].
 #[derive(Debug, Clone)]
 pub struct Session {
     /// Shared by the session's clones: a clone (one per command the terminal UI runs) copies
     /// no step and no asset.
-    pub walkthrough: Arc<Walkthrough>,
-    pub target: Target,
-    pub vars: Vars,
+    pub(in crate::session) walkthrough: Arc<Walkthrough>,
+    pub(in crate::session) target: Target,
+    pub(in crate::session) vars: Vars,
     /// The user's edits of step inputs, by step id.
-    pub edits: BTreeMap<String, String>,
+    pub(in crate::session) edits: BTreeMap<String, String>,
     /// A tag added to everything created (on AWS, so that what meshwalk made can be found).
-    pub tag: Option<(String, String)>,
+    pub(in crate::session) tag: Option<(String, String)>,
     /// What steps taught the session (the revisions their RegisterTaskDefinition registered,
     /// see `Step::revision_var`), shared by the session's clones.
     learned: Arc<Mutex<Vars>>,
@@ -163,6 +164,41 @@ impl Session {
             tag: None,
             learned: Arc::default(),
         }
+    }
+
+    pub fn walkthrough(&self) -> &Walkthrough {
+        &self.walkthrough
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// The user's edits of step inputs, by step id.
+    pub fn edits(&self) -> &BTreeMap<String, String> {
+        &self.edits
+    }
+
+    /// Keeps the user's edit of step `id`'s input (even one that does not parse).
+    pub fn edit(&mut self, id: &str, text: String) {
+        self.edits.insert(id.to_string(), text);
+    }
+
+    /// Adds the tag `key`=`value` to everything the session's steps create that takes tags (on
+    /// AWS, so that what meshwalk made can be found).
+    pub fn tag_everything_created(&mut self, key: &str, value: &str) {
+        self.tag = Some((key.to_string(), value.to_string()));
+    }
+
+    /// Sets `${name}` for this session (as `--var` does).
+    pub fn set_var(&mut self, name: &str, value: &str) {
+        self.vars.set(name, value);
+    }
+
+    /// The session with the user's saved edits.
+    pub fn with_edits(mut self, edits: BTreeMap<String, String>) -> Session {
+        self.edits = edits;
+        self
     }
 
     /// The `${VAR}` values: the target's and the user's, and what earlier steps taught.

@@ -145,7 +145,7 @@ pub struct Watch {
 impl Watch {
     /// The watch a step asks for, if it names a service.
     pub fn of_step(session: &Session, index: usize) -> Option<Watch> {
-        let step = session.walkthrough.steps.get(index)?;
+        let step = session.walkthrough().steps.get(index)?;
         let (service, requester, completion) = match &step.kind {
             StepKind::Traffic {
                 service: Some(service),
@@ -179,7 +179,7 @@ impl Watch {
 
 /// The requester a step sends through (chapter 1's for any step that names none).
 pub fn requester_of(session: &Session, index: usize) -> RequesterRef {
-    match session.walkthrough.steps.get(index).map(|s| &s.kind) {
+    match session.walkthrough().steps.get(index).map(|s| &s.kind) {
         Some(StepKind::Traffic { requester, .. } | StepKind::Deployment { requester, .. }) => {
             requester.clone()
         }
@@ -200,7 +200,7 @@ pub fn spawn(
     current: tokio::sync::watch::Sender<Option<String>>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let ecs = &session.target.ecs;
+        let ecs = &session.target().ecs;
         let mut names = RevisionNames::default();
         let mut stage_began: (Option<ServiceDeploymentLifecycleStage>, _, _) =
             (None, Vec::new(), Instant::now());

@@ -90,9 +90,9 @@ impl Effects {
     pub fn step_views(&self) -> Vec<StepView> {
         let session = &self.session;
         let progress = &self.started_with;
-        let key = session.target.key();
+        let key = session.target().key();
         session
-            .walkthrough
+            .walkthrough()
             .steps
             .iter()
             .map(|s| StepView {
@@ -148,15 +148,15 @@ impl Effects {
     /// `${VAR}`s).
     pub fn text_for_edit(&self, index: usize) -> (String, String) {
         (
-            self.session.walkthrough.steps[index].id.clone(),
+            self.session.walkthrough().steps[index].id.clone(),
             edit_text_of(&self.session, index),
         )
     }
 
     /// Keeps the user's edit (even an invalid one) and saves it.
     pub fn store_edit(&mut self, index: usize, text: String) {
-        let id = self.session.walkthrough.steps[index].id.clone();
-        self.session.edits.insert(id.clone(), text.clone());
+        let id = self.session.walkthrough().steps[index].id.clone();
+        self.session.edit(&id, text.clone());
         self.persistence.edit(id, text);
         let _ = self.tx.send(Msg::Inputs(self.inputs()));
     }
@@ -167,7 +167,7 @@ impl Effects {
         let demo = self
             .started_with
             .demo
-            .get(&self.session.target.key())
+            .get(&self.session.target().key())
             .cloned()
             .unwrap_or_default();
         steps::replay(self.session.clone(), steps, demo, self.tx.clone());
@@ -189,7 +189,9 @@ impl Effects {
             Cmd::SetFault(on) => self.switch_fault(on),
             Cmd::Teardown { index } => self.tear_down_chapter(index),
             Cmd::Copy(text) => copy_to_clipboard(text),
-            Cmd::MarkDone(id) => self.persistence.mark_done(&self.session.target.key(), &id),
+            Cmd::MarkDone(id) => self
+                .persistence
+                .mark_done(&self.session.target().key(), &id),
             Cmd::RestoreDemo { weights, fault } => self.restore_demo(weights, fault),
             Cmd::Edit { .. } | Cmd::Quit => {}
         }
@@ -199,7 +201,7 @@ impl Effects {
     fn start_traffic_of_step(&self, step: usize) {
         self.stop_traffic();
         if let Some(watch) = deployment::Watch::of_step(&self.session, step)
-            && self.session.target.is_aws()
+            && self.session.target().is_aws()
         {
             // The requester's tasks are inside the VPC: the pane shows what the
             // deployment configures, and says where the split can be seen.
@@ -221,7 +223,7 @@ impl Effects {
         };
         cloud.set_v2_fault(on);
         self.persistence
-            .demo(&self.session.target.key(), move |d| d.fault = on);
+            .demo(&self.session.target().key(), move |d| d.fault = on);
         let _ = self.tx.send(Msg::FaultSet(on));
         let _ = self.tx.send(Msg::Toast(if on {
             "v2 now fails 30% of its requests (503)".into()
@@ -235,7 +237,7 @@ impl Effects {
     fn tear_down_chapter(&self, index: usize) {
         self.stop_traffic();
         self.persistence
-            .demo(&self.session.target.key(), |d| *d = Demo::default());
+            .demo(&self.session.target().key(), |d| *d = Demo::default());
         steps::run(self.session.clone(), index, false, self.tx.clone());
     }
 

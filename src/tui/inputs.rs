@@ -11,7 +11,7 @@ use crate::walkthrough::{cli_render, input};
 pub fn inputs_of(session: &Session) -> Vec<InputView> {
     let cli_target = session.cli_target();
     session
-        .walkthrough
+        .walkthrough()
         .steps
         .iter()
         .enumerate()
@@ -43,12 +43,12 @@ pub fn inputs_of(session: &Session) -> Vec<InputView> {
 
 /// The text the editor opens: the user's edit, or the asset (with its `${VAR}`s).
 pub fn edit_text_of(session: &Session, index: usize) -> String {
-    let step = &session.walkthrough.steps[index];
-    if let Some(edit) = session.edits.get(&step.id) {
+    let step = &session.walkthrough().steps[index];
+    if let Some(edit) = session.edits().get(&step.id) {
         return edit.clone();
     }
     match &step.kind {
-        StepKind::Api { call, .. } => input::raw_text(&session.walkthrough, call)
+        StepKind::Api { call, .. } => input::raw_text(session.walkthrough(), call)
             .map(|(_, t)| t)
             .unwrap_or_default(),
         _ => String::new(),

@@ -51,13 +51,13 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
         notice,
         state_dir,
     } = connected;
-    let embedded_target = matches!(session.target.kind, TargetKind::Embedded);
-    let target = session.target.describe();
-    let share = session.target.share_lines();
-    let account = session.target.account.clone();
+    let embedded_target = matches!(session.target().kind, TargetKind::Embedded);
+    let target = session.target().describe();
+    let share = session.target().share_lines();
+    let account = session.target().account.clone();
     let (tx, mut rx) = mpsc::unbounded_channel();
     // `meshwalk notes` in another terminal follows the selected step.
-    let mut presenter = Publisher::start(&session.walkthrough, state_dir.clone());
+    let mut presenter = Publisher::start(session.walkthrough(), state_dir.clone());
     let recorder = start_recorder(&session, &state_dir);
     let mut effects = effects_of(
         session,
@@ -141,9 +141,9 @@ fn open_app(target: String, share: Option<String>, size: (u16, u16), effects: &E
 fn start_recorder(session: &Session, state_dir: &Path) -> Recorder {
     Recorder::start(
         state_dir.to_path_buf(),
-        session.target.key(),
+        session.target().key(),
         session
-            .walkthrough
+            .walkthrough()
             .steps
             .iter()
             .map(|s| s.id.clone())

@@ -17,7 +17,7 @@ pub async fn read(
 ) -> (Resources, Option<Weights>) {
     let mut tree = Resources::default();
     let mesh = session
-        .vars
+        .vars()
         .get("MESH_NAME")
         .unwrap_or("gophermesh")
         .to_string();
@@ -36,7 +36,7 @@ pub async fn read(
 }
 
 async fn read_mesh(session: &Session, mesh: &str, tree: &mut Resources) {
-    let appmesh = &session.target.appmesh;
+    let appmesh = &session.target().appmesh;
     if appmesh
         .describe_mesh()
         .mesh_name(mesh)
@@ -81,7 +81,7 @@ async fn read_mesh(session: &Session, mesh: &str, tree: &mut Resources) {
 
 /// A router's routes, each with its weighted targets (none for a route that is not HTTP).
 async fn read_routes(session: &Session, mesh: &str, router: &str) -> Vec<RouteRow> {
-    let appmesh = &session.target.appmesh;
+    let appmesh = &session.target().appmesh;
     let Ok(listed) = appmesh
         .list_routes()
         .mesh_name(mesh)
@@ -134,7 +134,7 @@ fn provider_words(provider: &VirtualServiceProvider) -> String {
 /// The clusters the walkthrough's CreateCluster steps name, in step order.
 fn clusters(session: &Session) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    for (i, step) in session.walkthrough.steps.iter().enumerate() {
+    for (i, step) in session.walkthrough().steps.iter().enumerate() {
         let StepKind::Api { call, .. } = &step.kind else {
             continue;
         };
@@ -155,7 +155,7 @@ fn clusters(session: &Session) -> Vec<String> {
 }
 
 async fn read_cluster(session: &Session, cluster: &str, tree: &mut Resources) {
-    let ecs = &session.target.ecs;
+    let ecs = &session.target().ecs;
     let active = ecs
         .describe_clusters()
         .clusters(cluster)

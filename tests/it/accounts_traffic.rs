@@ -97,14 +97,14 @@ async fn run_steps(session: &Session, dir: &std::path::Path, steps: &RunArgs) {
 
 /// Where the account's chapter 1 requester listens.
 pub async fn requester_url(session: &Session) -> String {
-    let port = service_host_port(&session.target.ecs, "requester", 9080).await;
+    let port = service_host_port(&session.target().ecs, "requester", 9080).await;
     format!("http://127.0.0.1:{port}/")
 }
 
 /// The ids of the account's RUNNING tasks.
 async fn task_ids(session: &Session) -> Vec<String> {
     let listed = session
-        .target
+        .target()
         .ecs
         .list_tasks()
         .cluster("gophermesh")
@@ -173,7 +173,7 @@ async fn two_accounts_run_the_whole_walkthrough_at_once_and_their_traffic_stays_
     // Everything to v2 in both accounts; then v2 fails every request, in bob's account only.
     for session in [&a, &b] {
         set_tutorial_route(
-            &session.target.appmesh,
+            &session.target().appmesh,
             http_route("/", &[("distributorV2", 1)]),
         )
         .await;
@@ -237,7 +237,7 @@ async fn an_account_added_while_the_cloud_runs_works_and_once_removed_leaves_not
     assert_eq!(drive(&url_c, 5).await.0, 5, "carol's requester answers");
 
     cloud.control.cloud.remove_account("carol").unwrap();
-    let refused = c.target.appmesh.list_meshes().send().await.unwrap_err();
+    let refused = c.target().appmesh.list_meshes().send().await.unwrap_err();
     assert_eq!(
         aws_sdk_appmesh::error::ProvideErrorMetadata::code(&refused),
         Some("UnrecognizedClientException")

@@ -201,7 +201,7 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
     assert!(again.iter().all(|r| r.outcome.is_success()), "{text}");
     // No second revision of the same content.
     let tds = session
-        .target
+        .target()
         .ecs
         .list_task_definitions()
         .family_prefix("sc-distributor")
@@ -210,7 +210,7 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
         .unwrap();
     assert_eq!(tds.task_definition_arns().len(), 4, "{tds:?}");
 
-    let chapter = session.walkthrough.chapters()[1].steps.clone();
+    let chapter = session.walkthrough().chapters()[1].steps.clone();
     let deletions = teardown(&session, chapter.clone(), &Events::none()).await;
     assert!(deletions.iter().all(|d| d.result.is_ok()), "{deletions:#?}");
     assert!(
@@ -220,7 +220,7 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
         "{deletions:#?}"
     );
     let namespaces = session
-        .target
+        .target()
         .servicediscovery
         .list_namespaces()
         .send()
@@ -228,7 +228,7 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
         .unwrap();
     assert!(namespaces.namespaces().is_empty(), "{namespaces:?}");
     let services = session
-        .target
+        .target()
         .servicediscovery
         .list_services()
         .send()
@@ -236,7 +236,7 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
         .unwrap();
     assert!(services.services().is_empty(), "{services:?}");
     let tds = session
-        .target
+        .target()
         .ecs
         .list_task_definitions()
         .send()
@@ -244,7 +244,7 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
         .unwrap();
     assert!(tds.task_definition_arns().is_empty(), "{tds:?}");
     let tasks = session
-        .target
+        .target()
         .ecs
         .list_tasks()
         .cluster("gophers-sc")
@@ -266,7 +266,7 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_terminal_ui_follows_a_canary_and_rolls_one_back() {
     let (cloud, session) = session(60.0).await;
-    let w = &session.walkthrough.clone();
+    let w = session.walkthrough().clone();
     let canary = w.find("2:sc-canary").unwrap();
     for index in w.chapters()[1].steps.start..=canary {
         let report = session.run(index, false).await;
@@ -278,7 +278,7 @@ async fn the_terminal_ui_follows_a_canary_and_rolls_one_back() {
         session.clone(),
         Progress::default(),
         dir.path().to_path_buf(),
-        Some(LocalCloud::of(&cloud, &session.target.account)),
+        Some(LocalCloud::of(&cloud, &session.target().account)),
         tx,
     );
     let mut app = App::new("embedded".into(), effects.step_views(), (140, 45));
@@ -381,7 +381,7 @@ async fn the_terminal_ui_follows_a_canary_and_rolls_one_back() {
 #[tokio::test]
 async fn snapshot_during_a_canary_bake() {
     let (_cloud, session, mut app) = crate::tui_snapshots::app((140, 45)).await;
-    app.selected = session.walkthrough.find("2:sc-canary-watch").unwrap();
+    app.selected = session.walkthrough().find("2:sc-canary-watch").unwrap();
     app.clock_scale = 60.0;
     let stats = |count: u64, p99: f64| VersionStats {
         count,
@@ -449,7 +449,7 @@ async fn snapshot_during_a_canary_bake() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_failing_revision_answers_503_to_its_canary_share() {
     let (_cloud, session) = session(60.0).await;
-    let w = &session.walkthrough;
+    let w = session.walkthrough();
     let canary_v3 = w.find("2:sc-canary-v3").unwrap();
     for index in w.chapters()[1].steps.start..=canary_v3 {
         let report = session.run(index, false).await;

@@ -128,8 +128,8 @@ async fn the_script_is_valid_bash_and_its_calls_build_the_walkthrough() {
         .filter(|l| l.starts_with("aws ") || captured(l).is_some())
         .collect();
     // The default chapter is chapter 1.
-    let chapter = session.walkthrough.chapters()[0].steps.clone();
-    let api_steps = session.walkthrough.steps[chapter]
+    let chapter = session.walkthrough().chapters()[0].steps.clone();
+    let api_steps = session.walkthrough().steps[chapter]
         .iter()
         .filter(|s| matches!(s.kind, meshwalk::walkthrough::StepKind::Api { .. }))
         .count();
@@ -155,7 +155,7 @@ async fn the_script_is_valid_bash_and_its_calls_build_the_walkthrough() {
             "the target is filled in: {command}"
         );
         let (name, request) = parse_call(&command);
-        let (result, exchange) = send(&session.target, request).await;
+        let (result, exchange) = send(session.target(), request).await;
         assert!(
             result.is_ok(),
             "{name}: {result:?}\n{}",
@@ -167,7 +167,7 @@ async fn the_script_is_valid_bash_and_its_calls_build_the_walkthrough() {
         }
     }
     // What the script built is the walkthrough's mesh, routed as its last shift says.
-    let weights: Vec<i32> = route_targets(&session.target.appmesh)
+    let weights: Vec<i32> = route_targets(&session.target().appmesh)
         .await
         .into_iter()
         .map(|(_, w)| w)

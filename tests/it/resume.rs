@@ -75,12 +75,12 @@ async fn resume_replays_restores_the_demo_and_restarts_traffic() {
     let (cloud, session) = embedded().await;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_path_buf();
-    let steps = &session.walkthrough.steps;
+    let steps = &session.walkthrough().steps;
     let traffic = steps
         .iter()
         .position(|s| matches!(s.kind, StepKind::Traffic { .. }))
         .unwrap();
-    let key = session.target.key();
+    let key = session.target().key();
     let mut progress = Progress::default();
     for step in &steps[..=traffic] {
         progress.mark_done(&key, &step.id);
@@ -102,7 +102,7 @@ async fn resume_replays_restores_the_demo_and_restarts_traffic() {
         session.clone(),
         progress,
         dir.clone(),
-        Some(LocalCloud::of(&cloud, &session.target.account)),
+        Some(LocalCloud::of(&cloud, &session.target().account)),
         tx,
     );
     let mut app = App::new("embedded".into(), effects.step_views(), (140, 45));
@@ -142,7 +142,7 @@ async fn resume_replays_restores_the_demo_and_restarts_traffic() {
         cloud.faults().get("v2").is_some(),
         "the fault switch is on again"
     );
-    assert_eq!(route_targets(&session.target.appmesh).await, weights);
+    assert_eq!(route_targets(&session.target().appmesh).await, weights);
     effects.stop_traffic();
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -45,7 +45,7 @@ async fn run_through_runner(session: &Session, steps: Vec<usize>) -> Told {
 
 /// Chapter 1 up to and with its first traffic step, and its teardown step.
 fn chapter_1(session: &Session) -> (Vec<usize>, usize) {
-    let w = &session.walkthrough;
+    let w = session.walkthrough();
     let chapter = w.chapters()[0].steps.clone();
     let traffic = chapter
         .clone()
@@ -102,7 +102,7 @@ async fn two_sessions_run_chapter_1_side_by_side_through_the_step_runner() {
         "{down:?}"
     );
     let meshes = |s: &Session| {
-        let client = s.target.appmesh.clone();
+        let client = s.target().appmesh.clone();
         async move { client.list_meshes().send().await.unwrap().meshes.len() }
     };
     assert_eq!(meshes(&a).await, 0);

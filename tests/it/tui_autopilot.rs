@@ -43,7 +43,7 @@ async fn until_landed(app: &mut App, effects: &Effects, rx: &mut UnboundedReceiv
 async fn the_autopilot_promotes_then_rolls_back_with_f_on_through_the_real_effects() {
     let (cloud, session) = walkthrough_session(TargetKind::Embedded).await;
     // Everything up to the traffic step: the mesh, the route, the services.
-    let traffic_step = session.walkthrough.find("18-").unwrap();
+    let traffic_step = session.walkthrough().find("18-").unwrap();
     for index in 0..traffic_step {
         let report = session.run(index, false).await;
         assert!(report.outcome.is_success(), "step {index}: {report:?}");
@@ -54,7 +54,7 @@ async fn the_autopilot_promotes_then_rolls_back_with_f_on_through_the_real_effec
         session.clone(),
         Progress::default(),
         dir.path().to_path_buf(),
-        Some(LocalCloud::of(&cloud, &session.target.account)),
+        Some(LocalCloud::of(&cloud, &session.target().account)),
         200.0,
         tx,
     );
@@ -141,7 +141,7 @@ async fn the_autopilot_promotes_then_rolls_back_with_f_on_through_the_real_effec
         app.autopilot.last.as_ref().unwrap().update_route_status,
         Some(200)
     );
-    app.selected = session.walkthrough.find("19-").unwrap();
+    app.selected = session.walkthrough().find("19-").unwrap();
     app.tab = Tab::Wire;
     app.zoomed = true;
     // The landing toast stands in the footer's place; the frame checks the footer's keys.
@@ -205,7 +205,7 @@ async fn the_autopilot_promotes_then_rolls_back_with_f_on_through_the_real_effec
 #[tokio::test]
 async fn snapshot_of_an_ejection_and_an_autopilot_stage() {
     let (_cloud, session, mut app) = app((140, 45)).await;
-    app.selected = session.walkthrough.find("24-").unwrap();
+    app.selected = session.walkthrough().find("24-").unwrap();
     app.resources.mesh = Some("gophermesh".into());
     app.resources.virtual_nodes = vec![
         "requester".into(),

@@ -121,7 +121,7 @@ async fn at_start() {
 #[tokio::test]
 async fn before_traffic() {
     let (_cloud, session, mut app) = app((140, 45)).await;
-    app.selected = session.walkthrough.find("13-").unwrap();
+    app.selected = session.walkthrough().find("13-").unwrap();
     settings().bind(|| {
         for (w, h, at_least) in [(140, 45, 25), (80, 24, 8), (60, 20, 5)] {
             app.size = (w, h);
@@ -141,7 +141,7 @@ async fn before_traffic() {
 #[tokio::test]
 async fn a_long_narrative_scrolls_first_and_the_tabs_stay() {
     let (_cloud, session, mut app) = app((80, 24)).await;
-    app.selected = session.walkthrough.find("13-").unwrap();
+    app.selected = session.walkthrough().find("13-").unwrap();
     let hidden = "egress port 15001";
     let frame = draw(&app, 80, 24);
     assert!(!frame.contains(hidden) && frame.contains("more text: PgDn"));
@@ -169,7 +169,7 @@ async fn a_long_narrative_scrolls_first_and_the_tabs_stay() {
 #[tokio::test]
 async fn after_a_step_ran() {
     let (_cloud, session, mut app) = app((140, 45)).await;
-    let mesh = session.walkthrough.find("02-").unwrap();
+    let mesh = session.walkthrough().find("02-").unwrap();
     let report = session.run(mesh, false).await;
     app.update(Msg::StepFinished(mesh, Box::new(report)));
     app.selected = mesh;
@@ -188,7 +188,7 @@ async fn after_a_step_ran() {
 async fn after_a_step_failed() {
     let (_cloud, session, mut app) = app((140, 45)).await;
     // A virtual node before its mesh exists.
-    let node = session.walkthrough.find("03-").unwrap();
+    let node = session.walkthrough().find("03-").unwrap();
     app.selected = node;
     let report = session.run(node, false).await;
     app.update(Msg::StepFinished(node, Box::new(report)));
@@ -268,7 +268,7 @@ pub fn feed_steady_traffic(app: &mut App, summary: &Summary) {
 #[tokio::test]
 async fn with_traffic() {
     let (_cloud, session, mut app) = app((140, 45)).await;
-    app.selected = session.walkthrough.find("19-").unwrap();
+    app.selected = session.walkthrough().find("19-").unwrap();
     app.update(weights(100, 0));
     feed_traffic(&mut app, 1..=20);
     settings().bind(|| {
@@ -295,7 +295,7 @@ async fn with_traffic() {
 #[tokio::test]
 async fn zoomed() {
     let (_cloud, session, mut app) = app((140, 45)).await;
-    app.selected = session.walkthrough.find("19-").unwrap();
+    app.selected = session.walkthrough().find("19-").unwrap();
     app.update(weights(100, 0));
     feed_traffic(&mut app, 1..=40);
     app.zoomed = true;
@@ -314,7 +314,7 @@ async fn zoomed() {
 #[tokio::test]
 async fn sharing_the_cloud() {
     let (_cloud, session, mut app) = app((140, 45)).await;
-    app.share = session.target.share_lines();
+    app.share = session.target().share_lines();
     app.sharing = true;
     settings().bind(|| {
         for (w, h) in [(140, 45), (80, 24)] {
@@ -335,10 +335,10 @@ async fn sharing_the_cloud() {
 async fn readme_pictures_are_current() {
     let (_cloud, session, mut app) = app((120, 36)).await;
     let mut pictures = vec![("first-screen", picture(&app))];
-    app.selected = session.walkthrough.find("09-").unwrap();
+    app.selected = session.walkthrough().find("09-").unwrap();
     app.tab = Tab::Cli;
     pictures.push(("step-tabs", picture(&app)));
-    app.selected = session.walkthrough.find("19-").unwrap();
+    app.selected = session.walkthrough().find("19-").unwrap();
     app.tab = Tab::Input;
     app.update(weights(100, 0));
     feed_traffic(&mut app, 1..=40);

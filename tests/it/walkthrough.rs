@@ -115,7 +115,7 @@ async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
     );
     // One revision per task definition, not one per run.
     let tds = session
-        .target
+        .target()
         .ecs
         .list_task_definitions()
         .send()
@@ -128,7 +128,7 @@ async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
         tds.task_definition_arns()
     );
 
-    let chapter = session.walkthrough.chapters()[0].steps.clone();
+    let chapter = session.walkthrough().chapters()[0].steps.clone();
     let deletions = teardown(&session, chapter.clone(), &Events::none()).await;
     assert!(deletions.iter().all(|d| d.result.is_ok()), "{deletions:?}");
     // The task the resilience section started outside any service is stopped too.
@@ -138,12 +138,12 @@ async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
             .any(|d| d.what.contains("meshwalk-resilience") && d.result == Ok("stopped")),
         "{deletions:?}"
     );
-    let meshes = session.target.appmesh.list_meshes().send().await.unwrap();
+    let meshes = session.target().appmesh.list_meshes().send().await.unwrap();
     assert!(meshes.meshes().is_empty());
     // ECS still lists a deleted cluster for a while, as INACTIVE.
-    let clusters = session.target.ecs.list_clusters().send().await.unwrap();
+    let clusters = session.target().ecs.list_clusters().send().await.unwrap();
     let described = session
-        .target
+        .target()
         .ecs
         .describe_clusters()
         .set_clusters(Some(clusters.cluster_arns().to_vec()))
@@ -158,7 +158,7 @@ async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
         "{described:?}"
     );
     let tds = session
-        .target
+        .target()
         .ecs
         .list_task_definitions()
         .send()
@@ -180,8 +180,14 @@ async fn run_all_succeeds_twice_and_teardown_leaves_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chapter_1_runs_again_after_a_teardown_by_another_session() {
     let (_cloud, session) = session().await;
-    let chapter = session.walkthrough.chapters()[0].steps.clone();
-    let new_session = || Session::new((*session.walkthrough).clone(), session.target.clone(), &[]);
+    let chapter = session.walkthrough().chapters()[0].steps.clone();
+    let new_session = || {
+        Session::new(
+            (*session.walkthrough()).clone(),
+            session.target().clone(),
+            &[],
+        )
+    };
     for round in 1..=2 {
         let (reports, text) = run_chapter_1(&new_session()).await;
         assert!(
@@ -213,7 +219,7 @@ async fn teardown_says_what_it_waits_for_while_a_service_drains() {
     let (_cloud, session, slow) = chapter_1_with_a_slow_answer_in_flight().await;
     let (events, mut stream) = Events::channel();
 
-    let chapter = session.walkthrough.chapters()[0].steps.clone();
+    let chapter = session.walkthrough().chapters()[0].steps.clone();
     let deletions = teardown(&session, chapter, &events).await;
     assert!(deletions.iter().all(|d| d.result.is_ok()), "{deletions:?}");
     let (status, body) = slow.await.unwrap();
@@ -260,7 +266,7 @@ async fn the_terminal_uis_teardown_step_shows_what_it_waits_for() {
         tx,
     );
     let mut app = App::new("embedded".into(), effects.step_views(), (140, 45));
-    let teardown_step = session.walkthrough.find("1:teardown").unwrap();
+    let teardown_step = session.walkthrough().find("1:teardown").unwrap();
     app.selected = teardown_step;
     for cmd in app.update(Msg::Key(KeyCode::Enter.into())) {
         effects.handle(cmd);
@@ -334,13 +340,13 @@ async fn chapter_1_with_a_slow_answer_in_flight() -> (
 
 /// The host port of distributor v1's task's app.
 async fn distributor_v1_port(session: &Session) -> u16 {
-    service_host_port(&session.target.ecs, "distributor-v1", 9080).await
+    service_host_port(&session.target().ecs, "distributor-v1", 9080).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_spec_is_reported_and_can_be_applied() {
     let (_cloud, mut session) = session().await;
-    let route = session.walkthrough.find("09-route").unwrap();
+    let route = session.walkthrough().find("09-route").unwrap();
     let to_route = RunArgs {
         to: Some("09-route".into()),
         ..RunArgs::default()
@@ -361,9 +367,8 @@ async fn a_changed_spec_is_reported_and_can_be_applied() {
         .unwrap()
         .text
         .replace("\"weight\": 100", "\"weight\": 70");
-    session
-        .edits
-        .insert(session.walkthrough.steps[route].id.clone(), edited);
+    let id = session.walkthrough().steps[route].id.clone();
+    session.edit(&id, edited);
     let report = session.run(route, false).await;
     let Outcome::Differs(diff) = &report.outcome else {
         panic!("{:?}", report.outcome)
@@ -374,7 +379,7 @@ async fn a_changed_spec_is_reported_and_can_be_applied() {
     );
     let report = session.run(route, true).await;
     assert_eq!(report.outcome, Outcome::Updated);
-    let targets = route_targets(&session.target.appmesh).await;
+    let targets = route_targets(&session.target().appmesh).await;
     assert_eq!(targets[0].1, 70);
 }
 
@@ -382,7 +387,7 @@ async fn a_changed_spec_is_reported_and_can_be_applied() {
 async fn a_failed_call_shows_the_aws_error_and_the_step_stays_pending() {
     let (_cloud, session) = session().await;
     // The virtual node step before the mesh exists.
-    let node = session.walkthrough.find("03-").unwrap();
+    let node = session.walkthrough().find("03-").unwrap();
     let report = session.run(node, false).await;
     let Outcome::Failed(e) = &report.outcome else {
         panic!("{:?}", report.outcome)
@@ -482,7 +487,7 @@ async fn run_step_n_on_the_embedded_cloud_replays_the_steps_before_it() {
         String::from_utf8_lossy(&out)
     );
     let routes = session
-        .target
+        .target()
         .appmesh
         .list_routes()
         .mesh_name("gophermesh")
@@ -497,11 +502,11 @@ async fn run_step_n_on_the_embedded_cloud_replays_the_steps_before_it() {
 async fn on_aws_what_is_created_is_tagged_and_app_mesh_failures_say_it_was_discontinued() {
     // Tagging: an AWS session against the embedded cloud (which answers like AWS would).
     let (_cloud, mut session) = session().await;
-    session.tag = Some(("meshwalk".into(), "walkthrough".into()));
-    let mesh = session.walkthrough.find("02-").unwrap();
+    session.tag_everything_created("meshwalk", "walkthrough");
+    let mesh = session.walkthrough().find("02-").unwrap();
     assert_eq!(session.run(mesh, false).await.outcome, Outcome::Done);
     let tags = session
-        .target
+        .target()
         .appmesh
         .list_tags_for_resource()
         .resource_arn("arn:aws:appmesh:us-east-1:000000000000:mesh/gophermesh")

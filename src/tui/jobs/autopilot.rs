@@ -85,7 +85,7 @@ fn take_off(
     crew.traffic
         .start_unless_flowing(session.clone(), RequesterRef::default());
     let (resources, persistence) = (crew.resources.clone(), crew.persistence.clone());
-    let key = session.target.key();
+    let key = session.target().key();
     let remember = move |split: Vec<(String, i32)>| {
         resources.moved();
         persistence.demo(&key, |d| d.weights = Some(split));
@@ -123,7 +123,7 @@ fn start(
 ) -> Flight {
     let (stop, stopped) = watch::channel(false);
     tokio::spawn(async move {
-        let targets = match route_weights::read(&session.target, &route).await {
+        let targets = match route_weights::read(session.target(), &route).await {
             Ok(targets) => targets,
             Err(e) => return fail(&tx, format!("DescribeRoute: {e}")),
         };
@@ -149,7 +149,7 @@ fn start(
         let pilot = Pilot {
             plan,
             pair: pair.clone(),
-            target: session.target.clone(),
+            target: session.target().clone(),
             route,
         };
         pilot

@@ -86,7 +86,7 @@ async fn roll_back(session: Session, arn: Option<String>, tx: UnboundedSender<Ms
         return;
     };
     let sent = session
-        .target
+        .target()
         .ecs
         .stop_service_deployment()
         .service_deployment_arn(&arn)

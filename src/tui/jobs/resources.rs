@@ -83,7 +83,7 @@ impl ResourcesJob {
                         changes += 1;
                         if announce {
                             let split = weights.targets.clone();
-                            persistence.demo(&session.target.key(), |d| d.weights = Some(split));
+                            persistence.demo(&session.target().key(), |d| d.weights = Some(split));
                             let toast = toast_of(&weights);
                             let _ = tx.send(Msg::Weights(weights));
                             let _ = tx.send(Msg::Toast(toast));
@@ -152,7 +152,7 @@ fn spawn_update(
     tokio::spawn(async move {
         let sent = match weighted_route(&session) {
             None => Err("the walkthrough has no route".to_string()),
-            Some(route) => route_weights::set(&session.target, &route, &weights.targets)
+            Some(route) => route_weights::set(session.target(), &route, &weights.targets)
                 .await
                 .0
                 .map_err(|e| e.to_string()),

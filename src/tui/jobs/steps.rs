@@ -21,7 +21,7 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(90);
 /// any other step has the step timeout.
 pub fn run(session: Session, index: usize, update: bool, tx: UnboundedSender<Msg>) {
     let teardown = matches!(
-        session.walkthrough.steps.get(index).map(|s| &s.kind),
+        session.walkthrough().steps.get(index).map(|s| &s.kind),
         Some(StepKind::Teardown)
     );
     tokio::spawn(async move {
@@ -37,7 +37,7 @@ pub fn run(session: Session, index: usize, update: bool, tx: UnboundedSender<Msg
         drop(events);
         let _ = shown.await;
         // What the step learned (a revision, an ARN) fills later steps' inputs.
-        let step = &session.walkthrough.steps[index];
+        let step = &session.walkthrough().steps[index];
         if step.revision_var.is_some() || !step.learn.is_empty() {
             let _ = tx.send(Msg::Inputs(inputs_of(&session)));
         }
@@ -74,7 +74,7 @@ pub fn replay(session: Session, steps: Vec<usize>, demo: Demo, tx: UnboundedSend
 /// Looks up the revisions earlier sessions registered (chapter 2's steps deploy by them), then
 /// sends the inputs anew; nothing to do where none was registered.
 pub fn learn_registered_revisions(session: Session, tx: UnboundedSender<Msg>) {
-    let unlearned = session.walkthrough.steps.iter().any(|s| {
+    let unlearned = session.walkthrough().steps.iter().any(|s| {
         s.revision_var
             .as_ref()
             .is_some_and(|n| session.vars().get(n).is_none())
@@ -83,7 +83,7 @@ pub fn learn_registered_revisions(session: Session, tx: UnboundedSender<Msg>) {
         return;
     }
     tokio::spawn(async move {
-        let all = session.walkthrough.steps.len();
+        let all = session.walkthrough().steps.len();
         let learned = tokio::time::timeout(
             Duration::from_secs(20),
             session.learn_registered_revisions(all),
