@@ -9,6 +9,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use super::StepReport;
 use super::deployment_watch::Poll;
 use super::teardown::Deletion;
+use crate::load::traffic::Sample;
 
 /// One thing a step did or saw.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +21,8 @@ pub enum StepEvent {
     Poll(Box<Poll>),
     /// One deletion of a teardown, as it ended.
     Deleted(Deletion),
+    /// What a traffic step's requests did in one interval, and since it began.
+    Traffic(Box<Sample>),
     /// The step `index` ended with this report.
     Finished(usize, Box<StepReport>),
 }

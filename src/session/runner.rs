@@ -306,7 +306,7 @@ impl Session {
                 requests,
                 requester,
                 ..
-            } => report.outcome = self.traffic(*requests, requester).await,
+            } => report.outcome = self.traffic(*requests, requester, events).await,
             StepKind::Deployment {
                 service,
                 requester,

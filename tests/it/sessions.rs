@@ -16,6 +16,8 @@ use crate::accounts_traffic::{drive, requester_url, room, session_of};
 struct Told {
     finished: Vec<(usize, Outcome)>,
     deleted: Vec<Deletion>,
+    /// Requests the traffic samples told of, by step.
+    sampled: Vec<(usize, u64)>,
 }
 
 /// Runs `steps` in order through the step runner, every event on one stream; stops at the
@@ -28,6 +30,10 @@ async fn run_through_runner(session: &Session, steps: Vec<usize>) -> Told {
             match event {
                 StepEvent::Finished(i, report) => told.finished.push((i, report.outcome)),
                 StepEvent::Deleted(d) => told.deleted.push(d),
+                // A sample comes before its step's report: it is the next step's.
+                StepEvent::Traffic(sample) => told
+                    .sampled
+                    .push((told.finished.len(), sample.total.requests)),
                 StepEvent::Status(_) | StepEvent::Poll(_) => {}
             }
         }
@@ -82,6 +88,15 @@ async fn two_sessions_run_chapter_1_side_by_side_through_the_step_runner() {
             "the traffic step observed traffic: {told:?}"
         );
         assert!(told.deleted.is_empty());
+        // The traffic step told its samples as they came: only it, and to its own stream.
+        let traffic_step = steps.len() - 1;
+        assert!(!told.sampled.is_empty(), "{told:?}");
+        assert!(told.sampled.iter().all(|(i, _)| *i == traffic_step));
+        let Some((_, Outcome::Observed(summary))) = told.finished.last() else {
+            unreachable!()
+        };
+        let last_sampled = told.sampled.last().map_or(0, |(_, n)| *n);
+        assert!(last_sampled <= summary.requests, "{told:?}");
     }
 
     // Alice tears her chapter down through the runner, as a step; Bob's stays up and serves.

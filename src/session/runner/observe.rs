@@ -36,7 +36,12 @@ impl Session {
     }
 
     /// Sends requests through the requester and reports the split.
-    pub(super) async fn traffic(&self, requests: u32, requester: &RequesterRef) -> Outcome {
+    pub(super) async fn traffic(
+        &self,
+        requests: u32,
+        requester: &RequesterRef,
+        events: &Events,
+    ) -> Outcome {
         let uri = match self.requester_url(requester, VERIFY_PATIENCE).await {
             Ok(uri) => uri,
             Err(e) => return Outcome::Failed(StepError::plain(e)),
@@ -46,8 +51,15 @@ impl Session {
         config.duration = Some(Duration::from_secs_f64(
             f64::from(requests.max(1)) / config.rps,
         ));
-        let (tx, _rx) = tokio::sync::mpsc::channel(1);
-        let summary = Traffic::start(config, tx).finished().await;
+        // Each interval's sample is told as it comes (the generator drops one nobody takes).
+        let (tx, mut samples) = tokio::sync::mpsc::channel(16);
+        let mut traffic = Traffic::start(config, tx);
+        let told = async {
+            while let Some(sample) = samples.recv().await {
+                events.send(StepEvent::Traffic(Box::new(sample)));
+            }
+        };
+        let (summary, ()) = tokio::join!(traffic.finished(), told);
         if summary.errors > 0 || summary.requests == 0 {
             return Outcome::Failed(StepError::plain(format!(
                 "traffic failed: {}",

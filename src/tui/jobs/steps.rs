@@ -110,7 +110,8 @@ async fn show_step_events(
                 Ok(how) => format!("teardown: ✓ {} {how}", d.what),
                 Err(e) => format!("teardown: ✗ {}: {e}", d.what),
             }),
-            StepEvent::Poll(_) => continue,
+            // The panes show the traffic job's own samples and the deployment watch's looks.
+            StepEvent::Poll(_) | StepEvent::Traffic(_) => continue,
             StepEvent::Finished(index, report) => {
                 if teardown {
                     let _ = tx.send(Msg::TrafficStopped(format!(
