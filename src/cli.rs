@@ -19,6 +19,10 @@ pub struct Cli {
     /// Forget saved progress and edits before starting.
     #[arg(long, global = true)]
     pub reset: bool,
+    /// When meshwalk itself fails (a bug, not a mistake of yours), print the whole report: where
+    /// in the code, and the backtrace with RUST_BACKTRACE=1.
+    #[arg(long, global = true, env = "MESHWALK_DEBUG", value_parser = clap::builder::FalseyValueParser::new())]
+    pub debug: bool,
     /// Requests per second the terminal UI's traffic sends to the requester.
     #[arg(long, default_value_t = 50.0)]
     pub traffic_rps: f64,

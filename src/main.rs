@@ -9,26 +9,50 @@ use meshwalk::canary::Stage;
 use meshwalk::cli::{Cli, Command, TargetArgs};
 use meshwalk::commands::{self, traffic};
 use meshwalk::session::connect;
+use meshwalk::user_error;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let started = std::time::Instant::now();
-    if let Err(e) = color_eyre::install() {
-        eprintln!("meshwalk: {e}");
-    }
-    match run(Cli::parse(), started).await {
+    let cli = Cli::parse();
+    let debug = cli.debug;
+    install_report_hook(debug);
+    match run(cli, started).await {
         Ok(code) => code,
+        // Whoever read the output went away (`meshwalk run | head`): nothing more to say.
+        Err(report) if user_error::is_closed_pipe(&report) => ExitCode::SUCCESS,
         // A user's mistake: the message and what to do, without the report meant for bugs.
-        Err(report) => match meshwalk::user_error::for_people(&report) {
+        Err(report) => match user_error::for_people(&report) {
             Some(text) => {
                 eprintln!("{text}");
-                ExitCode::from(meshwalk::user_error::EXIT_CODE)
+                ExitCode::from(user_error::EXIT_CODE)
             }
-            None => {
+            None if debug => {
                 eprintln!("Error: {report:?}");
                 ExitCode::FAILURE
             }
+            None => {
+                eprintln!("{}", user_error::for_a_bug(&report));
+                ExitCode::FAILURE
+            }
         },
+    }
+}
+
+/// color-eyre's report, for `--debug`: in colour only on a terminal, and not with NO_COLOR.
+fn install_report_hook(debug: bool) {
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let theme = if colour {
+        color_eyre::config::Theme::dark()
+    } else {
+        color_eyre::config::Theme::new()
+    };
+    let installed = color_eyre::config::HookBuilder::default()
+        .theme(theme)
+        .display_env_section(debug)
+        .install();
+    if let Err(e) = installed {
+        eprintln!("meshwalk: {e}");
     }
 }
 

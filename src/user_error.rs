@@ -37,6 +37,27 @@ pub fn for_people(report: &Report) -> Option<String> {
     Some(format!("meshwalk: {message}\n  {}", user.hint))
 }
 
+/// How a failure of meshwalk itself prints without `--debug`: one line, and how to see more.
+pub fn for_a_bug(report: &Report) -> String {
+    let message = report
+        .chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ");
+    format!(
+        "meshwalk: {message}\n  this is meshwalk's fault, not yours: run again with --debug (or \
+         MESHWALK_DEBUG=1) for where it happened, and report it"
+    )
+}
+
+/// The report is a write to a pipe whose reader has gone (`meshwalk run | head -2`).
+pub fn is_closed_pipe(report: &Report) -> bool {
+    report.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,5 +74,14 @@ mod tests {
         );
         let bug = color_eyre::eyre::eyre!("index out of range");
         assert_eq!(for_people(&bug), None);
+        assert!(for_a_bug(&bug).starts_with("meshwalk: index out of range\n"));
+    }
+
+    #[test]
+    fn a_closed_pipe_is_told_apart_from_other_failures() {
+        let closed: Report = std::io::Error::from(std::io::ErrorKind::BrokenPipe).into();
+        assert!(is_closed_pipe(&closed.wrap_err("writing the report")));
+        let refused: Report = std::io::Error::from(std::io::ErrorKind::ConnectionRefused).into();
+        assert!(!is_closed_pipe(&refused));
     }
 }

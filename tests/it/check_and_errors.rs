@@ -202,3 +202,31 @@ fn an_unreachable_endpoint_is_told_plainly() {
     assert!(stderr.contains("\n  is `meshwalk serve`"), "{stderr}");
     assert_for_people(&stderr);
 }
+
+/// `meshwalk run | head -1`: once the reader has gone, the run ends quietly and successfully,
+/// with no report of a broken pipe.
+#[test]
+fn a_run_whose_reader_goes_away_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let state = tempfile::tempdir().unwrap();
+    let mut run = Command::new(env!("CARGO_BIN_EXE_meshwalk"))
+        .args(["run", "--chapter", "1"])
+        .env("MESHWALK_STATE_DIR", state.path())
+        .env_remove("MESHWALK_DEBUG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(run.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("Welcome"), "{first}");
+    // The reader is dropped here: the run's next line finds the pipe closed.
+    let output = run.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(stderr.is_empty(), "{stderr}");
+}
