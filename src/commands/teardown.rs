@@ -7,6 +7,7 @@ use color_eyre::eyre::bail;
 
 use super::StatusOut;
 use super::target::confirm_aws;
+use crate::api::target::TargetKind;
 use crate::cli::TargetArgs;
 use crate::session::connect::Connected;
 use crate::session::events::{Events, StepEvent, showing};
@@ -18,6 +19,16 @@ pub async fn run(
     out: &mut impl Write,
     status: StatusOut<'_>,
 ) -> Result<()> {
+    if matches!(connected.session.target().kind, TargetKind::Embedded) {
+        // A cloud started for this command holds nothing: deleting from it would only say
+        // "already gone" for every resource, as if something had been cleaned.
+        writeln!(
+            out,
+            "nothing to tear down: this command's embedded cloud starts empty, and the terminal \
+             UI's ends with it. Pass --endpoint-url to tear down a `meshwalk serve`, or --aws"
+        )?;
+        return Ok(());
+    }
     confirm_aws(
         &connected.session,
         target_args,

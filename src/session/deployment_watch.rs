@@ -83,11 +83,15 @@ impl DeploymentReport {
     /// One line: the status, then each stage's share of the revision that matters — the
     /// target, or after a rollback the source it went back to — configured and observed.
     pub fn label(&self) -> String {
-        let mut out = format!("{} {}", self.status, self.target);
-        if let Some(source) = &self.source {
-            let _ = write!(out, " (from {source})");
-        }
         let rolled_back = is_rollback(&self.status);
+        let mut out = match (&self.source, rolled_back) {
+            // After a rollback, the revision traffic went back to comes first.
+            (Some(source), true) => {
+                format!("{}: back to {source} (from {})", self.status, self.target)
+            }
+            (Some(source), false) => format!("{} {} (from {source})", self.status, self.target),
+            (None, _) => format!("{} {}", self.status, self.target),
+        };
         let focus = match (&self.source, rolled_back) {
             (Some(source), true) => source.as_str(),
             _ => self.target.as_str(),
@@ -541,6 +545,26 @@ mod tests {
         assert_eq!(stages[0].observed.requests, 10);
         assert_eq!(stages[0].observed.versions["d:2"].count, 1);
         assert_eq!(stages[1].observed.requests, 7);
+    }
+
+    #[test]
+    fn a_rollback_names_the_revision_traffic_went_back_to_first() {
+        let report = |status| DeploymentReport {
+            service: "sc-distributor".into(),
+            status,
+            status_reason: None,
+            target: "sc-distributor:3".into(),
+            source: Some("sc-distributor:2".into()),
+            stages: Vec::new(),
+        };
+        assert_eq!(
+            report(Status::RollbackSuccessful).label(),
+            "ROLLBACK_SUCCESSFUL: back to sc-distributor:2 (from sc-distributor:3)"
+        );
+        assert_eq!(
+            report(Status::Successful).label(),
+            "SUCCESSFUL sc-distributor:3 (from sc-distributor:2)"
+        );
     }
 
     #[test]

@@ -560,7 +560,8 @@ impl App {
 
     /// After the replay: say what it did, then restore the demo and restart its traffic.
     fn resumed(&mut self, r: Resumed) -> Vec<Cmd> {
-        let took = format!("{} steps in {:.1} s", r.replayed, r.elapsed.as_secs_f64());
+        let steps = if r.replayed == 1 { "step" } else { "steps" };
+        let took = format!("{} {steps} in {:.1} s", r.replayed, r.elapsed.as_secs_f64());
         if !r.complete {
             self.toast = Some(format!(
                 "resume stopped: replayed {took}, then a step failed"

@@ -512,6 +512,10 @@ fn resuming_says_what_was_replayed_and_restores_the_demo() {
         fault: false,
     }));
     assert!(cmds.is_empty());
+    assert_eq!(
+        b.toast.as_deref(),
+        Some("resumed: replayed 1 step in 0.0 s")
+    );
     // A failed replay restores nothing.
     let cmds = b.update(Msg::Resumed(Resumed {
         replayed: 0,

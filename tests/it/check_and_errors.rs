@@ -230,3 +230,19 @@ fn a_run_whose_reader_goes_away_ends_quietly() {
     assert!(output.status.success(), "{:?}: {stderr}", output.status);
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+/// `meshwalk teardown` on its own embedded cloud: nothing there to delete, said once, instead of
+/// an "already gone" for every resource as if something had been cleaned.
+#[test]
+fn a_teardown_of_a_fresh_embedded_cloud_says_there_is_nothing_to_tear_down() {
+    let state = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_meshwalk"))
+        .arg("teardown")
+        .env("MESHWALK_STATE_DIR", state.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(stdout.starts_with("nothing to tear down"), "{stdout}");
+    assert!(!stdout.contains("already gone"), "{stdout}");
+}
