@@ -258,7 +258,7 @@ fn tab_text(app: &App, theme: Theme) -> Text<'static> {
         Tab::Cli => cli_text(input, theme),
         Tab::Wire => wire_tab_text(app, report.and_then(|r| r.exchange.as_ref()), theme),
         Tab::Result => match report {
-            Some(r) => result_text(r, theme),
+            Some(r) => result_text(r, &what_to_do(app, r), theme),
             None => Text::styled("Not run yet: press Enter.", theme.dim()),
         },
     }
@@ -456,7 +456,40 @@ fn wire_text(e: &crate::api::capture::Exchange, theme: Theme) -> Text<'static> {
     Text::from(lines)
 }
 
-fn result_text(report: &crate::session::StepReport, theme: Theme) -> Text<'static> {
+/// What a failed step's Result tab suggests: the step to run first when what it needs does not
+/// exist yet (an ECS cluster or service an earlier step creates), else to fix the input.
+fn what_to_do(app: &App, report: &crate::session::StepReport) -> String {
+    let Outcome::Failed(e) = &report.outcome else {
+        return String::new();
+    };
+    let makes = match e.code.as_deref() {
+        Some("ClusterNotFoundException") => Some("ecs:CreateCluster"),
+        Some("ServiceNotFoundException" | "ServiceNotActiveException") => Some("ecs:CreateService"),
+        _ => None,
+    };
+    let maker = makes.and_then(|call| {
+        (0..app.selected)
+            .rev()
+            .find(|&i| app.inputs.get(i).is_some_and(|input| input.call == call))
+    });
+    match (maker, makes) {
+        (Some(i), _) => format!(
+            "The step stays pending: what it needs does not exist yet. Run step {} ({}) first, \
+             then press Enter here again.",
+            i + 1,
+            app.steps[i].title
+        ),
+        (None, Some(_)) => "The step stays pending: what it needs does not exist yet. Run the \
+                            steps before it first, then press Enter here again."
+            .into(),
+        (None, None) => {
+            "The step stays pending: fix the cause (e edits the input) and press Enter again."
+                .into()
+        }
+    }
+}
+
+fn result_text(report: &crate::session::StepReport, to_do: &str, theme: Theme) -> Text<'static> {
     let mut lines = Vec::new();
     let ms = format!("  ({:.1} ms)", report.elapsed.as_secs_f64() * 1000.0);
     match &report.outcome {
@@ -469,10 +502,7 @@ fn result_text(report: &crate::session::StepReport, theme: Theme) -> Text<'stati
             for l in e.message.lines() {
                 lines.push(Line::styled(l.to_string(), theme.bad()));
             }
-            lines.push(Line::styled(
-                "The step stays pending: fix the cause (e edits the input) and press Enter again.",
-                theme.dim(),
-            ));
+            lines.push(Line::styled(to_do.to_string(), theme.dim()));
         }
         Outcome::Differs(diff) => {
             lines.push(Line::styled(
@@ -584,4 +614,61 @@ fn help(frame: &mut Frame, theme: Theme) {
             .style(Style::default()),
         popup,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::session::{StepError, StepReport};
+    use crate::tui::app::{InputView, StepKindView, StepStatus, StepView};
+
+    fn failed(code: &str) -> StepReport {
+        StepReport {
+            outcome: Outcome::Failed(StepError {
+                code: Some(code.into()),
+                message: "m".into(),
+            }),
+            prepared: None,
+            cli: None,
+            exchange: None,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_step_whose_cluster_is_missing_is_told_which_step_makes_it() {
+        let step = |title: &str| StepView {
+            id: title.into(),
+            title: title.into(),
+            kind: StepKindView::Api,
+            narrative: String::new(),
+            status: StepStatus::Pending,
+            chapter: None,
+            requester: None,
+            watches: false,
+        };
+        let mut app = App::new(
+            "test".into(),
+            vec![step("Mesh"), step("Cluster"), step("Service")],
+            (140, 45),
+        );
+        let call = |call: &str| InputView {
+            call: call.into(),
+            ..InputView::default()
+        };
+        app.inputs = vec![
+            call("appmesh:CreateMesh"),
+            call("ecs:CreateCluster"),
+            call("ecs:CreateService"),
+        ];
+        app.selected = 2;
+        assert_eq!(
+            what_to_do(&app, &failed("ClusterNotFoundException")),
+            "The step stays pending: what it needs does not exist yet. Run step 2 (Cluster) \
+             first, then press Enter here again."
+        );
+        assert!(what_to_do(&app, &failed("InvalidParameterException")).contains("e edits"));
+    }
 }
