@@ -549,6 +549,19 @@ impl App {
             return vec![];
         }
         let plan = CanaryPlan::default();
+        // The flight starts its canary at the first step: a split set by hand is replaced, and
+        // the presenter is told so rather than seeing it jump.
+        if let Some(w) = &self.weights {
+            let split: Vec<String> = w.targets.iter().map(|(_, p)| p.to_string()).collect();
+            let canary = w.targets.iter().map(|(_, p)| *p).min().unwrap_or(0);
+            if canary != 0 && canary != plan.step_weight {
+                self.toast = Some(format!(
+                    "autopilot: the canary starts again at {}% (your {} split is replaced)",
+                    plan.step_weight,
+                    split.join("/")
+                ));
+            }
+        }
         self.autopilot = AutopilotView {
             running: true,
             last: None,

@@ -265,6 +265,17 @@ fn a_starts_and_stops_the_autopilot_and_a_final_stage_lands_it() {
     assert_eq!(a.update(key(KeyCode::Char('a'))), [Cmd::StopAutopilot]);
     assert!(!a.autopilot.running);
 
+    // A split set by hand is replaced by the flight's first step: the presenter is told.
+    a.update(Msg::Weights(Weights {
+        targets: vec![("distributorV1".into(), 70), ("distributorV2".into(), 30)],
+    }));
+    a.update(key(KeyCode::Char('a')));
+    assert_eq!(
+        a.toast.as_deref(),
+        Some("autopilot: the canary starts again at 10% (your 70/30 split is replaced)")
+    );
+    a.update(key(KeyCode::Char('a')));
+
     a.update(key(KeyCode::Char('a')));
     let mut event = StageEvent::failed_to_start(String::new());
     event.error = None;
