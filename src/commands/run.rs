@@ -207,13 +207,19 @@ fn write_summary(out: &mut impl Write, reports: &[StepReport]) -> std::io::Resul
         .count();
     let done = reports.iter().filter(|r| r.outcome.is_done()).count();
     match differ {
-        0 => writeln!(out, "{done} steps done"),
+        0 => writeln!(out, "{} done", steps(done)),
         n => writeln!(
             out,
-            "{done} steps done, {n} differ{} (kept as they are: --update applies the steps' spec)",
+            "{} done, {n} differ{} (kept as they are: --update applies the steps' spec)",
+            steps(done),
             if n == 1 { "s" } else { "" }
         ),
     }
+}
+
+/// "1 step", "2 steps".
+fn steps(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "step" } else { "steps" })
 }
 
 /// One step's line (or JSON object), with what differs under it.
@@ -271,4 +277,32 @@ fn write_report(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn done() -> StepReport {
+        StepReport {
+            outcome: Outcome::Done,
+            prepared: None,
+            cli: None,
+            exchange: None,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn the_summary_counts_in_words() {
+        let said = |reports: &[StepReport]| {
+            let mut out = Vec::new();
+            write_summary(&mut out, reports).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(said(&[done()]), "1 step done\n");
+        assert_eq!(said(&[done(), done()]), "2 steps done\n");
+    }
 }
