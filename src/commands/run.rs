@@ -179,8 +179,14 @@ async fn run_steps(
             tracing::warn!("could not record the result: {e}");
         }
         if ok {
-            // A differing resource is reported and kept, not done: the UI shows it so too.
-            if records_progress && report.outcome.is_done() {
+            let walkthrough = connected.session.walkthrough();
+            if let Outcome::TornDown(_) = report.outcome {
+                // What the chapter's steps made is gone: none of them is done any more.
+                let chapter = walkthrough.chapter_of(i).map_or(0..0, |c| c.steps);
+                let ids = walkthrough.steps[chapter].iter().map(|s| s.id.as_str());
+                connected.progress.forget_done(&key, ids);
+            } else if records_progress && report.outcome.is_done() {
+                // A differing resource is reported and kept, not done: the UI shows it so too.
                 connected.progress.mark_done(&key, &step.id);
             }
         } else {

@@ -109,6 +109,15 @@ impl Progress {
             .insert(step.to_string());
     }
 
+    /// The steps are not done any more on `target` (a teardown removed what they made).
+    pub fn forget_done<'a>(&mut self, target: &str, steps: impl IntoIterator<Item = &'a str>) {
+        if let Some(done) = self.done.get_mut(target) {
+            for step in steps {
+                done.remove(step);
+            }
+        }
+    }
+
     pub fn is_done(&self, target: &str, step: &str) -> bool {
         self.done.get(target).is_some_and(|d| d.contains(step))
     }
@@ -140,6 +149,19 @@ fn with_path(e: std::io::Error, doing: &str, path: &Path) -> std::io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_teardown_forgets_its_chapters_steps_on_its_target_only() {
+        let mut p = Progress::default();
+        for step in ["01-mesh", "02-node", "03-other-chapter"] {
+            p.mark_done("embedded", step);
+        }
+        p.mark_done("aws", "01-mesh");
+        p.forget_done("embedded", ["01-mesh", "02-node"]);
+        assert!(!p.is_done("embedded", "01-mesh") && !p.is_done("embedded", "02-node"));
+        assert!(p.is_done("embedded", "03-other-chapter"));
+        assert!(p.is_done("aws", "01-mesh"));
+    }
 
     #[test]
     fn progress_round_trips_and_resets() {

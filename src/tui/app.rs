@@ -259,6 +259,8 @@ pub enum Cmd {
     },
     RefreshResources,
     MarkDone(String),
+    /// These steps are not done any more: a teardown removed what they made.
+    ForgetDone(Vec<String>),
     /// Puts back what the presenter had set live (no toasts: the resume note stays).
     RestoreDemo {
         weights: Option<Weights>,
@@ -601,6 +603,26 @@ impl App {
         cmds
     }
 
+    /// Marks the steps before `teardown` in its chapter not done (their reports go too), and
+    /// returns the ids of the chapter's steps, the teardown's included.
+    fn forget_chapter_of(&mut self, teardown: usize) -> Vec<String> {
+        let start = (0..=teardown)
+            .rev()
+            .find(|&i| self.steps[i].chapter.is_some())
+            .unwrap_or(0);
+        let end = (teardown + 1..self.steps.len())
+            .find(|&i| self.steps[i].chapter.is_some())
+            .unwrap_or(self.steps.len());
+        for i in start..teardown {
+            self.steps[i].status = StepStatus::Pending;
+            self.reports.remove(&i);
+        }
+        self.steps[start..end]
+            .iter()
+            .map(|s| s.id.clone())
+            .collect()
+    }
+
     fn finished(&mut self, index: usize, report: StepReport) -> Vec<Cmd> {
         let Some(step) = self.steps.get_mut(index) else {
             return vec![];
@@ -614,7 +636,14 @@ impl App {
             }
         };
         let mut cmds = vec![Cmd::RefreshResources];
-        if step.status == StepStatus::Done {
+        if matches!(report.outcome, Outcome::TornDown(_)) {
+            // What the chapter's steps made is gone: they are to do again, and a restart
+            // replays none of them. The teardown itself is an act, not a state to resume.
+            cmds.push(Cmd::ForgetDone(self.forget_chapter_of(index)));
+            if self.selected == index {
+                self.select(index + 1);
+            }
+        } else if step.status == StepStatus::Done {
             cmds.push(Cmd::MarkDone(step.id.clone()));
             if self.selected == index {
                 self.select(index + 1);

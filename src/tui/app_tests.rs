@@ -639,3 +639,36 @@ fn chapter_2_switches_requester_watches_its_service_and_rolls_back() {
     })));
     assert_eq!(a.update(key(KeyCode::Char('R'))), [Cmd::RollBack]);
 }
+
+#[test]
+fn a_teardown_makes_its_chapters_steps_to_do_again_and_forgets_them() {
+    let mut a = app();
+    for i in 0..3 {
+        a.steps[i].status = StepStatus::Done;
+    }
+    a.reports.insert(1, *report(Outcome::Done));
+    a.selected = 3;
+    let cmds = a.update(Msg::StepFinished(3, report(Outcome::TornDown(5))));
+    assert_eq!(
+        cmds,
+        [
+            Cmd::RefreshResources,
+            Cmd::ForgetDone(vec![
+                "01-welcome".into(),
+                "02-mesh".into(),
+                "03-traffic".into(),
+                "04-teardown".into()
+            ])
+        ]
+    );
+    assert!(a.steps[..3].iter().all(|s| s.status == StepStatus::Pending));
+    assert_eq!(
+        a.steps[3].status,
+        StepStatus::Done,
+        "the teardown itself ran"
+    );
+    assert!(
+        !a.reports.contains_key(&1),
+        "a torn-down step's result is gone too"
+    );
+}

@@ -189,6 +189,9 @@ impl Effects {
             Cmd::SetFault(on) => self.switch_fault(on),
             Cmd::Teardown { index } => self.tear_down_chapter(index),
             Cmd::Copy(text) => copy_to_clipboard(text),
+            Cmd::ForgetDone(ids) => self
+                .persistence
+                .forget_done(&self.session.target().key(), ids),
             Cmd::MarkDone(id) => self
                 .persistence
                 .mark_done(&self.session.target().key(), &id),

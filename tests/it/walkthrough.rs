@@ -537,3 +537,58 @@ async fn on_aws_what_is_created_is_tagged_and_app_mesh_failures_say_it_was_disco
         e.message
     );
 }
+
+/// A headless run of a chapter's teardown step marks the chapter's steps not done in the saved
+/// progress (so a restart replays nothing torn down); another target's progress stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teardown_step_forgets_its_chapters_progress() {
+    let (_cloud, session) = session().await;
+    let dir = tempfile::tempdir().unwrap();
+    let chapter_1 = RunArgs {
+        chapter: Some(1),
+        ..RunArgs::default()
+    };
+    let mut out = Vec::new();
+    let connected_with = |progress: Progress| Connected {
+        progress,
+        ..connected(&session, &dir)
+    };
+    run::run(
+        connected_with(Progress::default()),
+        &Default::default(),
+        &chapter_1,
+        &mut out,
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    let key = session.target().key();
+    let mut saved = Progress::load(dir.path()).unwrap().progress;
+    let chapter = session.walkthrough().chapters()[0].steps.clone();
+    let first = &session.walkthrough().steps[chapter.start].id;
+    assert!(saved.is_done(&key, first), "chapter 1 ran: {saved:?}");
+    saved.mark_done("another-target", first);
+
+    let teardown = RunArgs {
+        step: Some("1:teardown".into()),
+        ..RunArgs::default()
+    };
+    let reports = run::run(
+        connected_with(saved),
+        &Default::default(),
+        &teardown,
+        &mut out,
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(reports[0].outcome, Outcome::TornDown(n) if n > 0),
+        "{reports:?}"
+    );
+    let after = Progress::load(dir.path()).unwrap().progress;
+    for step in &session.walkthrough().steps[chapter] {
+        assert!(!after.is_done(&key, &step.id), "{} is still done", step.id);
+    }
+    assert!(after.is_done("another-target", first));
+}

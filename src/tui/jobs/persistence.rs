@@ -19,6 +19,8 @@ pub enum Save {
     Edit { id: String, text: String },
     /// What the presenter set live on target `key`.
     Demo { key: String, change: DemoChange },
+    /// Steps `ids` are not done any more on target `key` (a teardown removed what they made).
+    Forget { key: String, ids: Vec<String> },
 }
 
 #[derive(Clone)]
@@ -38,6 +40,10 @@ impl Persistence {
                         progress.edits.insert(id, text);
                         "the edit"
                     }
+                    Save::Forget { key, ids } => {
+                        progress.forget_done(&key, ids.iter().map(String::as_str));
+                        "progress"
+                    }
                     Save::Demo { key, change } => {
                         change(progress.demo.entry(key).or_default());
                         "progress"
@@ -55,6 +61,13 @@ impl Persistence {
         self.0.send(Save::Done {
             key: key.to_string(),
             id: id.to_string(),
+        });
+    }
+
+    pub fn forget_done(&self, key: &str, ids: Vec<String>) {
+        self.0.send(Save::Forget {
+            key: key.to_string(),
+            ids,
         });
     }
 
