@@ -640,6 +640,10 @@ impl App {
             // What the chapter's steps made is gone: they are to do again, and a restart
             // replays none of them. The teardown itself is an act, not a state to resume.
             cmds.push(Cmd::ForgetDone(self.forget_chapter_of(index)));
+            // The requester and the service the pane showed are gone with the chapter: its
+            // figures and chart would speak of traffic that no longer flows.
+            self.traffic = TrafficView::default();
+            self.deployment = None;
             if self.selected == index {
                 self.select(index + 1);
             }

@@ -647,6 +647,8 @@ fn a_teardown_makes_its_chapters_steps_to_do_again_and_forgets_them() {
         a.steps[i].status = StepStatus::Done;
     }
     a.reports.insert(1, *report(Outcome::Done));
+    a.traffic.requester = Some("gophermesh/requester".into());
+    a.traffic.markers.push(1.0);
     a.selected = 3;
     let cmds = a.update(Msg::StepFinished(3, report(Outcome::TornDown(5))));
     assert_eq!(
@@ -671,4 +673,10 @@ fn a_teardown_makes_its_chapters_steps_to_do_again_and_forgets_them() {
         !a.reports.contains_key(&1),
         "a torn-down step's result is gone too"
     );
+    assert_eq!(
+        a.traffic,
+        TrafficView::default(),
+        "the pane speaks of no traffic"
+    );
+    assert!(a.deployment.is_none());
 }
