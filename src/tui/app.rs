@@ -538,6 +538,21 @@ impl App {
             .map_or(0.0, |s| s.elapsed.as_secs_f64())
     }
 
+    /// Selects where the progress stands: the first step not done after the last one done (a
+    /// presenter who did chapter 2 only resumes in chapter 2, at the step after the last they
+    /// ran), or the first step not done when none is.
+    pub fn select_where_progress_stands(&mut self) {
+        let not_done = |s: &StepView| s.status != StepStatus::Done;
+        let after_last_done = self
+            .steps
+            .iter()
+            .rposition(|s| s.status == StepStatus::Done)
+            .and_then(|last| (last + 1..self.steps.len()).find(|&i| not_done(&self.steps[i])));
+        if let Some(next) = after_last_done.or_else(|| self.steps.iter().position(not_done)) {
+            self.select(next);
+        }
+    }
+
     /// `a`: starts the autopilot on the route's two targets, or stops it where it is.
     fn autopilot_key(&mut self) -> Vec<Cmd> {
         if self.autopilot.running {

@@ -680,3 +680,17 @@ fn a_teardown_makes_its_chapters_steps_to_do_again_and_forgets_them() {
     );
     assert!(a.deployment.is_none());
 }
+
+#[test]
+fn a_resume_selects_the_step_after_the_last_one_done() {
+    let mut a = app();
+    // Only the later steps were done (another chapter, say): not back to the first.
+    a.steps[1].status = StepStatus::Done;
+    a.select_where_progress_stands();
+    assert_eq!(a.selected, 2);
+    // Nothing done: the first step.
+    let mut b = app();
+    b.selected = 3;
+    b.select_where_progress_stands();
+    assert_eq!(b.selected, 0);
+}

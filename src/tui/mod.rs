@@ -151,8 +151,8 @@ fn start_recorder(session: &Session, state_dir: &Path) -> Recorder {
     )
 }
 
-/// Selects the first step not done. On a fresh embedded cloud the steps done before are
-/// replayed, to resume where the presenter left off.
+/// Selects where the presenter left off. On a fresh embedded cloud the steps done before are
+/// replayed, to resume there.
 fn resume(app: &mut App, effects: &Effects, embedded_target: bool) {
     let done: Vec<usize> = app
         .steps
@@ -161,9 +161,7 @@ fn resume(app: &mut App, effects: &Effects, embedded_target: bool) {
         .filter(|(_, s)| s.status == StepStatus::Done)
         .map(|(i, _)| i)
         .collect();
-    if let Some(next) = app.steps.iter().position(|s| s.status != StepStatus::Done) {
-        app.selected = next;
-    }
+    app.select_where_progress_stands();
     if embedded_target && !done.is_empty() {
         for &i in &done {
             app.steps[i].status = StepStatus::Running;
