@@ -215,6 +215,20 @@ fn narrated_step(app: &App, step: &StepView, frame: &mut Frame, area: Rect, them
         };
         text.lines.push(Line::styled(hint, theme.key()));
     }
+    // How it went, once it ran: a deployment's final status and ECS's reason (a rollback's
+    // above all), a traffic step's observed split, a teardown's deletions.
+    if let Some(report) = app.reports.get(&app.selected) {
+        text.lines.push(Line::default());
+        text.lines.push(Line::styled("Result", theme.title()));
+        text.lines
+            .extend(result_text(report, &what_to_do(app, report), theme).lines);
+        if let Outcome::Deployed(d) = &report.outcome
+            && let Some(reason) = &d.status_reason
+        {
+            text.lines
+                .push(Line::styled(format!("ECS says: {reason}"), theme.dim()));
+        }
+    }
     frame.render_widget(
         Paragraph::new(text)
             .wrap(Wrap { trim: false })
@@ -670,5 +684,53 @@ mod tests {
              first, then press Enter here again."
         );
         assert!(what_to_do(&app, &failed("InvalidParameterException")).contains("e edits"));
+    }
+
+    #[test]
+    fn a_deployment_step_shows_how_it_ended_and_why() {
+        use crate::session::deployment_watch::DeploymentReport;
+        use aws_sdk_ecs::types::ServiceDeploymentStatus;
+
+        let step = StepView {
+            id: "47-rollback".into(),
+            title: "Roll back".into(),
+            kind: StepKindView::Deployment,
+            narrative: "The canary fails.".into(),
+            status: StepStatus::Done,
+            chapter: None,
+            requester: None,
+            watches: true,
+        };
+        let mut app = App::new("test".into(), vec![step], (140, 45));
+        let deployed = DeploymentReport {
+            service: "sc-distributor".into(),
+            status: ServiceDeploymentStatus::RollbackSuccessful,
+            status_reason: Some("the circuit breaker tripped".into()),
+            target: "sc-distributor:3".into(),
+            source: Some("sc-distributor:2".into()),
+            stages: Vec::new(),
+        };
+        app.reports.insert(
+            0,
+            StepReport {
+                outcome: Outcome::Deployed(deployed),
+                prepared: None,
+                cli: None,
+                exchange: None,
+                elapsed: Duration::ZERO,
+            },
+        );
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(140, 45)).unwrap();
+        terminal
+            .draw(|f| render(&app, f, Theme { color: false }))
+            .unwrap();
+        let screen = terminal.backend().to_string();
+        assert!(screen.contains("Result"), "{screen}");
+        assert!(screen.contains("back to sc-distributor:2"), "{screen}");
+        assert!(
+            screen.contains("ECS says: the circuit breaker tripped"),
+            "{screen}"
+        );
     }
 }
