@@ -476,6 +476,27 @@ fn what_to_do(app: &App, report: &crate::session::StepReport) -> String {
     let Outcome::Failed(e) = &report.outcome else {
         return String::new();
     };
+    let call = app.inputs.get(app.selected).map(|i| i.call.as_str());
+    if e.code.as_deref() == Some("ConflictException") && call == Some("ecs:StopServiceDeployment") {
+        // The deployment to stop has ended (it succeeded while the presenter talked): only a
+        // new one can be rolled back.
+        let deploys = (0..app.selected).rev().find(|&i| {
+            app.inputs
+                .get(i)
+                .is_some_and(|input| input.call == "ecs:UpdateService")
+        });
+        return match deploys {
+            Some(i) => format!(
+                "The deployment this step stops has already ended. Run step {} ({}) again to \
+                 start a new one, then this step while it is under way.",
+                i + 1,
+                app.steps[i].title
+            ),
+            None => {
+                "The deployment this step stops has already ended: start a new one first.".into()
+            }
+        };
+    }
     let makes = match e.code.as_deref() {
         Some("ClusterNotFoundException") => Some("ecs:CreateCluster"),
         Some("ServiceNotFoundException" | "ServiceNotActiveException") => Some("ecs:CreateService"),
@@ -684,6 +705,18 @@ mod tests {
              first, then press Enter here again."
         );
         assert!(what_to_do(&app, &failed("InvalidParameterException")).contains("e edits"));
+
+        // A rollback whose deployment already ended: run the deploying step again.
+        app.inputs = vec![
+            call("ecs:CreateService"),
+            call("ecs:UpdateService"),
+            call("ecs:StopServiceDeployment"),
+        ];
+        assert_eq!(
+            what_to_do(&app, &failed("ConflictException")),
+            "The deployment this step stops has already ended. Run step 2 (Cluster) again to \
+             start a new one, then this step while it is under way."
+        );
     }
 
     #[test]
