@@ -213,6 +213,29 @@ pub enum Msg {
     Resilience(ResilienceView),
     /// What the watcher of chapter 2's service saw.
     Deployment(Box<DeploymentView>),
+    /// What the classroom's host tells this attendee's screen.
+    Classroom(ClassroomMsg),
+}
+
+/// The classroom's part of an attendee's screen (see `meshwalk classroom`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClassroomView {
+    /// `h` raised the hand and the host's dashboard shows it; `h` again lowers it.
+    pub hand_raised: bool,
+    /// The host's last broadcast, shown over the panes until a key closes it.
+    pub message: Option<String>,
+    /// The host paused the cloud's clock for the room.
+    pub clock_paused: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClassroomMsg {
+    /// A message from the host to every attendee.
+    Broadcast(String),
+    /// The host paused (true) or resumed the room's clock.
+    ClockPaused(bool),
+    /// The host lowered the attendee's hand (the question was answered).
+    HandLowered,
 }
 
 /// What resuming replayed on a fresh embedded cloud, and what the presenter had set live then.
@@ -266,6 +289,8 @@ pub enum Cmd {
         weights: Option<Weights>,
         fault: bool,
     },
+    /// Raises (true) or lowers the attendee's hand on the classroom host's dashboard.
+    RaiseHand(bool),
     Quit,
 }
 
@@ -298,6 +323,8 @@ pub struct App {
     pub toast: Option<String>,
     pub size: (u16, u16),
     pub quit: bool,
+    /// Set when the App is an attendee's in a classroom.
+    pub classroom: Option<ClassroomView>,
 }
 
 impl App {
@@ -326,6 +353,7 @@ impl App {
             toast: None,
             size,
             quit: false,
+            classroom: None,
         }
     }
 
@@ -422,12 +450,27 @@ impl App {
             Msg::FaultSet(on) => self.fault = on,
             Msg::Resilience(view) => self.resilience = view,
             Msg::Deployment(view) => self.show_deployment(*view),
+            Msg::Classroom(msg) => self.classroom_msg(msg),
             // Keys other than presses; the rest are `update`'s.
             Msg::Key(_)
             | Msg::Mouse(_)
             | Msg::StepFinished(..)
             | Msg::Resumed(_)
             | Msg::Autopilot(_) => {}
+        }
+    }
+
+    fn classroom_msg(&mut self, msg: ClassroomMsg) {
+        let Some(room) = self.classroom.as_mut() else {
+            return;
+        };
+        match msg {
+            ClassroomMsg::Broadcast(text) => room.message = Some(text),
+            ClassroomMsg::ClockPaused(paused) => room.clock_paused = paused,
+            ClassroomMsg::HandLowered => {
+                room.hand_raised = false;
+                self.toast = Some("the host lowered your hand".into());
+            }
         }
     }
 

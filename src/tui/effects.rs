@@ -188,7 +188,6 @@ impl Effects {
             Cmd::SetWeights(weights) => self.resources.set_weights(session(), weights),
             Cmd::SetFault(on) => self.switch_fault(on),
             Cmd::Teardown { index } => self.tear_down_chapter(index),
-            Cmd::Copy(text) => copy_to_clipboard(text),
             Cmd::ForgetDone(ids) => self
                 .persistence
                 .forget_done(&self.session.target().key(), ids),
@@ -196,7 +195,8 @@ impl Effects {
                 .persistence
                 .mark_done(&self.session.target().key(), &id),
             Cmd::RestoreDemo { weights, fault } => self.restore_demo(weights, fault),
-            Cmd::Edit { .. } | Cmd::Quit => {}
+            // The front end's: the terminal is its.
+            Cmd::Edit { .. } | Cmd::Copy(_) | Cmd::RaiseHand(_) | Cmd::Quit => {}
         }
     }
 
@@ -261,12 +261,4 @@ impl Effects {
         self.watch.stop();
         self.traffic.stop();
     }
-}
-
-/// OSC 52: the terminal puts the text on the clipboard, even over SSH.
-fn copy_to_clipboard(text: String) {
-    let _ = crossterm::execute!(
-        std::io::stdout(),
-        crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
-    );
 }

@@ -147,20 +147,14 @@ pub const KEYS: &[KeyHelp] = &[
         footer: Footer::Hidden,
     },
     KeyHelp {
-        keys: "+",
-        does: "move 10 points of weight from v1 to v2",
+        keys: "+  -",
+        does: "move 10 points of weight to v2 / back to v1",
         moves: Some(Moves::Weights),
         footer: Footer::IfRoom {
             key: "+/-",
             word: "weights",
             rank: 2,
         },
-    },
-    KeyHelp {
-        keys: "-",
-        does: "move 10 points back to v1",
-        moves: Some(Moves::Weights),
-        footer: Footer::Hidden,
     },
     KeyHelp {
         keys: "f",
@@ -201,6 +195,12 @@ pub const KEYS: &[KeyHelp] = &[
             word: "share",
             rank: 5,
         },
+    },
+    KeyHelp {
+        keys: "h",
+        does: "raise your hand: the classroom's host sees it",
+        moves: None,
+        footer: Footer::Hidden,
     },
     KeyHelp {
         keys: "?",

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod deployment;
+pub mod driver;
 pub mod effects;
 pub mod inputs;
 pub mod jobs;
@@ -20,7 +21,6 @@ pub mod traffic_view;
 pub mod view;
 
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use color_eyre::Result;
@@ -28,17 +28,13 @@ use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{Event, EventStream};
-use tokio::sync::mpsc;
 
 use crate::api::target::TargetKind;
 use crate::presenter::Publisher;
-use crate::session::Session;
 use crate::session::connect::Connected;
 use crate::session::local_cloud::LocalCloud;
-use crate::session::progress::Progress;
-use crate::session::recorded::Recorder;
-use app::{App, Cmd, Msg, StepStatus};
-use effects::Effects;
+use app::{Cmd, Msg};
+use driver::{Driver, Opening};
 use terminal::{Crossterm, TerminalGuard};
 use theme::Theme;
 
@@ -51,62 +47,64 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
         notice,
         state_dir,
     } = connected;
-    let embedded_target = matches!(session.target().kind, TargetKind::Embedded);
-    let target = session.target().describe();
-    let share = session.target().share_lines();
+    let replay_done = matches!(session.target().kind, TargetKind::Embedded);
     let account = session.target().account.clone();
-    let (tx, mut rx) = mpsc::unbounded_channel();
     // `meshwalk notes` in another terminal follows the selected step.
     let mut presenter = Publisher::start(session.walkthrough(), state_dir.clone());
-    let recorder = start_recorder(&session, &state_dir);
-    let mut effects = effects_of(
-        session,
-        progress,
-        state_dir,
-        embedded
-            .as_ref()
-            .map(|cloud| LocalCloud::of(cloud, &account)),
-        traffic_rps,
-        tx.clone(),
-    );
 
     let guard = TerminalGuard::new(Crossterm)?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
     let theme = Theme::from_env();
-    let mut app = open_app(target, share, (size.width, size.height), &effects);
-    resume(&mut app, &effects, embedded_target);
-    show_notice(&mut app, notice);
-    effects.handle(Cmd::RefreshResources);
+    let mut driver = Driver::open(Opening {
+        session,
+        progress,
+        notice,
+        state_dir,
+        cloud: embedded
+            .as_ref()
+            .map(|cloud| LocalCloud::of(cloud, &account)),
+        replay_done,
+        traffic_rps,
+        size: (size.width, size.height),
+    });
 
     let mut events = EventStream::new();
-    presenter.follow(app.selected);
-    terminal.draw(|f| view::render(&app, f, theme))?;
+    presenter.follow(driver.app.selected);
+    terminal.draw(|f| view::render(&driver.app, f, theme))?;
     tracing::info!(ms = started.elapsed().as_secs_f64() * 1000.0, "first frame");
-    while let Some(pending) = next_messages(&mut events, &mut rx).await? {
+    loop {
+        let pending = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => match terminal_msg(event) {
+                    Some(msg) => vec![msg],
+                    None => continue,
+                },
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            pending = driver.messages() => pending,
+        };
         for msg in pending {
-            if let Msg::StepFinished(index, report) = &msg {
-                recorder.record(*index, report);
-            }
-            for cmd in app.update(msg) {
+            for cmd in driver.apply(msg) {
                 match cmd {
                     Cmd::Edit { index } => {
-                        events =
-                            edit_step(index, &mut effects, &mut app, &guard, &mut terminal, events)?
+                        events = edit_step(index, &mut driver, &guard, &mut terminal, events)?
                     }
-                    other => effects.handle(other),
+                    Cmd::Copy(text) => copy_to_clipboard(text),
+                    _ => {}
                 }
             }
         }
-        if app.quit {
+        if driver.app.quit {
             break;
         }
-        presenter.follow(app.selected);
+        presenter.follow(driver.app.selected);
         let frame = Instant::now();
-        terminal.draw(|f| view::render(&app, f, theme))?;
+        terminal.draw(|f| view::render(&driver.app, f, theme))?;
         tracing::debug!(us = frame.elapsed().as_micros() as u64, "frame");
     }
-    effects.stop_traffic();
+    driver.stop();
     drop(guard);
     if let Some(cloud) = embedded {
         let _ = tokio::time::timeout(Duration::from_secs(3), cloud.stop()).await;
@@ -114,113 +112,34 @@ pub async fn run(connected: Connected, traffic_rps: f64, started: Instant) -> Re
     Ok(())
 }
 
-/// The effects on the session; with the embedded cloud, what the session may do to it.
-fn effects_of(
-    session: Session,
-    progress: Progress,
-    state_dir: PathBuf,
-    cloud: Option<LocalCloud>,
-    traffic_rps: f64,
-    tx: mpsc::UnboundedSender<Msg>,
-) -> Effects {
-    let rps = traffic_rps.clamp(1.0, 20_000.0);
-    Effects::with_rate(session, progress, state_dir, cloud, rps, tx)
-}
-
-/// The App as the first frame shows it: the steps, their inputs, the lines to share.
-fn open_app(target: String, share: Option<String>, size: (u16, u16), effects: &Effects) -> App {
-    let mut app = App::new(target, effects.step_views(), size);
-    app.inputs = effects.inputs();
-    effects.learn_registered_revisions();
-    app.share = share;
-    app.clock_scale = effects.clock_scale();
-    app
-}
-
-/// Results are kept for `meshwalk export --format md`.
-fn start_recorder(session: &Session, state_dir: &Path) -> Recorder {
-    Recorder::start(
-        state_dir.to_path_buf(),
-        session.target().key(),
-        session
-            .walkthrough()
-            .steps
-            .iter()
-            .map(|s| s.id.clone())
-            .collect(),
-    )
-}
-
-/// Selects where the presenter left off. On a fresh embedded cloud the steps done before are
-/// replayed, to resume there.
-fn resume(app: &mut App, effects: &Effects, embedded_target: bool) {
-    let done: Vec<usize> = app
-        .steps
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.status == StepStatus::Done)
-        .map(|(i, _)| i)
-        .collect();
-    app.select_where_progress_stands();
-    if embedded_target && !done.is_empty() {
-        for &i in &done {
-            app.steps[i].status = StepStatus::Running;
-        }
-        app.toast = Some(format!(
-            "resuming: replaying {} steps on the fresh embedded cloud",
-            done.len()
-        ));
-        effects.replay(done);
+/// The App's message for a terminal event (focus changes and the like are none of its).
+pub fn terminal_msg(event: Event) -> Option<Msg> {
+    match event {
+        Event::Key(key) => Some(Msg::Key(key)),
+        Event::Mouse(mouse) => Some(Msg::Mouse(mouse)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
     }
 }
 
-/// What the user must be told about their saved progress, ahead of the resuming toast.
-fn show_notice(app: &mut App, notice: Option<String>) {
-    if let Some(notice) = notice {
-        app.toast = Some(match app.toast.take() {
-            Some(resuming) => format!("{notice} · {resuming}"),
-            None => notice,
-        });
-    }
-}
-
-/// Waits for a terminal event or a message, then takes every message already waiting (e.g.
-/// several traffic samples): one frame's worth. `None` once the terminal's events end.
-async fn next_messages(
-    events: &mut EventStream,
-    rx: &mut mpsc::UnboundedReceiver<Msg>,
-) -> Result<Option<Vec<Msg>>> {
-    let msg = loop {
-        break tokio::select! {
-            event = events.next() => match event {
-                Some(Ok(Event::Key(key))) => Msg::Key(key),
-                Some(Ok(Event::Mouse(mouse))) => Msg::Mouse(mouse),
-                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
-                Some(Ok(_)) => continue,
-                Some(Err(e)) => return Err(e.into()),
-                None => return Ok(None),
-            },
-            Some(msg) = rx.recv() => msg,
-        };
-    };
-    let mut pending = vec![msg];
-    while let Ok(more) = rx.try_recv() {
-        pending.push(more);
-    }
-    Ok(Some(pending))
+/// OSC 52: the terminal puts the text on the clipboard, even over SSH.
+fn copy_to_clipboard(text: String) {
+    let _ = crossterm::execute!(
+        std::io::stdout(),
+        crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+    );
 }
 
 /// Hands the terminal to the editor for step `index`'s input, then takes it back. The event
 /// stream must not read the keys meant for the editor: it is dropped, and a new one returned.
 fn edit_step(
     index: usize,
-    effects: &mut Effects,
-    app: &mut App,
+    driver: &mut Driver,
     guard: &TerminalGuard,
     terminal: &mut Terminal<CrosstermBackend<io::Stdout>>,
     events: EventStream,
 ) -> Result<EventStream> {
-    let (id, text) = effects.text_for_edit(index);
+    let (id, text) = driver.text_for_edit(index);
     drop(events);
     guard.suspend();
     let edited = edit(&id, &text);
@@ -230,9 +149,9 @@ fn edit_step(
     *terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let events = EventStream::new();
     match edited {
-        Ok(Some(new_text)) => effects.store_edit(index, new_text),
-        Ok(None) => app.toast = Some("no change".into()),
-        Err(e) => app.toast = Some(format!("could not run the editor: {e}")),
+        Ok(Some(new_text)) => driver.store_edit(index, new_text),
+        Ok(None) => driver.app.toast = Some("no change".into()),
+        Err(e) => driver.app.toast = Some(format!("could not run the editor: {e}")),
     }
     Ok(events)
 }

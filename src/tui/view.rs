@@ -56,6 +56,37 @@ pub fn render(app: &App, frame: &mut Frame, theme: Theme) {
     if app.help {
         help(frame, theme);
     }
+    if let Some(text) = app.classroom.as_ref().and_then(|r| r.message.as_deref()) {
+        host_message(frame, text, theme);
+    }
+}
+
+/// The classroom host's broadcast, over the panes: wrapped to the screen, any key closes it.
+fn host_message(frame: &mut Frame, text: &str, theme: Theme) {
+    let area = frame.area();
+    let width = area.width.saturating_sub(4).clamp(10, 72);
+    let inner = usize::from(width.saturating_sub(4)).max(1);
+    let wrapped: usize = text
+        .lines()
+        .map(|l| Span::raw(l).width().div_ceil(inner).max(1))
+        .sum();
+    let height = (wrapped as u16 + 4).min(area.height);
+    let popup = Rect::new(
+        area.x + (area.width.saturating_sub(width)) / 2,
+        area.y + (area.height.saturating_sub(height)) / 3,
+        width.min(area.width),
+        height,
+    );
+    let mut lines: Vec<Line> = text.lines().map(|l| Line::raw(l.to_string())).collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("any key closes", theme.dim()));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            block("📣 From the host", theme).padding(ratatui::widgets::Padding::horizontal(1)),
+        ),
+        popup,
+    );
 }
 
 fn block(title: &str, theme: Theme) -> Block<'static> {
@@ -121,6 +152,16 @@ fn header_line(app: &App, with_target: bool, theme: Theme) -> Line<'static> {
     if app.fault {
         spans.push(Span::styled(" · ", theme.dim()));
         spans.push(Span::styled("⚡ v2 faults on", theme.bad()));
+    }
+    if let Some(room) = &app.classroom {
+        if room.clock_paused {
+            spans.push(Span::styled(" · ", theme.dim()));
+            spans.push(Span::styled("⏸ clock paused by the host", theme.warn()));
+        }
+        if room.hand_raised {
+            spans.push(Span::styled(" · ", theme.dim()));
+            spans.push(Span::styled("✋ hand raised, the host knows", theme.warn()));
+        }
     }
     Line::from(spans)
 }

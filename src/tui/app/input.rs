@@ -31,6 +31,16 @@ impl App {
         if self.sharing {
             return self.share_key(key, ctrl);
         }
+        if let Some(room) = self.classroom.as_mut()
+            && room.message.is_some()
+        {
+            // Any key closes the host's message; q and Ctrl-C still quit.
+            room.message = None;
+            let quits = key.code == KeyCode::Char('q') || (ctrl && key.code == KeyCode::Char('c'));
+            if !quits {
+                return vec![];
+            }
+        }
         if self.help {
             // Any key closes the overlay; q and Ctrl-C still quit.
             self.help = false;
@@ -51,6 +61,7 @@ impl App {
             KeyCode::Char('f') => vec![Cmd::SetFault(!self.fault)],
             KeyCode::Char('a') => self.autopilot_key(),
             KeyCode::Char('R') => self.roll_back_key(),
+            KeyCode::Char('h') => self.hand_key(),
             code => {
                 self.navigate(code);
                 vec![]
@@ -84,6 +95,24 @@ impl App {
             KeyCode::PageUp => self.scroll = self.scroll.saturating_sub(10),
             _ => {}
         }
+    }
+
+    /// `h`: raises the hand on the classroom host's dashboard, or lowers it.
+    fn hand_key(&mut self) -> Vec<Cmd> {
+        let Some(room) = self.classroom.as_mut() else {
+            self.toast = Some("h raises your hand in a classroom (meshwalk classroom)".into());
+            return vec![];
+        };
+        room.hand_raised = !room.hand_raised;
+        self.toast = Some(
+            if room.hand_raised {
+                "hand raised: the host was told (h lowers it)"
+            } else {
+                "hand lowered"
+            }
+            .into(),
+        );
+        vec![Cmd::RaiseHand(room.hand_raised)]
     }
 
     /// `s`: the share overlay, where there are lines to share.
