@@ -94,6 +94,50 @@ pub enum Command {
     Teardown,
     /// Write a handout: a runnable aws CLI script, or Markdown with your session's results.
     Export(ExportArgs),
+    /// Host a workshop: attendees join over SSH (nothing to install), each with an account of
+    /// their own, and the host's dashboard shows who is on which step and who is stuck.
+    Classroom(ClassroomArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ClassroomArgs {
+    /// The SSH port attendees join on.
+    #[arg(long = "ssh-port", default_value_t = 2222)]
+    pub ssh_port: u16,
+    /// The port of the embedded cloud's API, for attendees who use their own aws CLI or SDKs
+    /// (0: a free one).
+    #[arg(long = "api-port", default_value_t = 4566)]
+    pub api_port: u16,
+    /// The address to listen on (both ports); 127.0.0.1 keeps the classroom on this machine.
+    #[arg(long, default_value = "0.0.0.0")]
+    pub bind: IpAddr,
+    /// The name or address attendees reach this machine by, for the join line the dashboard
+    /// shows (default: this machine's host name).
+    #[arg(long)]
+    pub host: Option<String>,
+    /// The join code (at least 8 characters); by default a fresh one of 50 random bits.
+    #[arg(long, env = "MESHWALK_CLASSROOM_CODE", hide_env_values = true)]
+    pub code: Option<String>,
+    /// An attendee on one step this long (without finishing it) shows as stuck.
+    #[arg(long = "stuck-after", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub stuck_after: std::time::Duration,
+    /// An attendee's session without a key for this long is closed (they can join again and
+    /// carry on).
+    #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
+    pub idle: std::time::Duration,
+    /// No dashboard: one JSON object per line on stdout for each event (joined, left, step,
+    /// error, hand), for scripts.
+    #[arg(long)]
+    pub headless: bool,
+    /// Write the closing report (Markdown) to FILE too.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// How many times faster than real time the cloud's clock runs (1-3600).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_clock_scale)]
+    pub clock_scale: f64,
+    /// Requests per second each attendee's traffic sends.
+    #[arg(long, default_value_t = 20.0)]
+    pub traffic_rps: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod canary;
+pub mod classroom;
 pub mod cli;
 pub mod commands;
 pub mod dataplane;

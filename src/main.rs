@@ -60,12 +60,14 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
     logging(match cli.command {
         // The notes screen owns its terminal too.
         None | Some(Command::Notes) => Logs::ToFile,
+        Some(Command::Classroom(ref args)) if !args.headless => Logs::ToFile,
         Some(Command::Serve(_)) => Logs::Server,
         Some(_) => Logs::Headless,
     });
     let mut stdout = std::io::stdout();
     let done = match cli.command {
         Some(Command::Serve(args)) => commands::serve::run(args).await,
+        Some(Command::Classroom(args)) => commands::classroom::run(args, &cli.target).await,
         Some(Command::Traffic(args)) => {
             let endpoint = endpoint_of(&cli.target);
             traffic::run(args, endpoint, &mut stdout).await.map(|_| ())

@@ -2,6 +2,7 @@
 
 pub mod canary;
 pub mod check;
+pub mod classroom;
 pub mod export;
 pub mod notes;
 pub mod run;

@@ -149,7 +149,7 @@ Ctrl-C stops it.",
 
 /// Ctrl-C and SIGTERM, listened for from the moment this exists: installed before the banner
 /// says the server is up, so a signal sent right after the banner stops it cleanly.
-struct ShutdownSignals {
+pub struct ShutdownSignals {
     #[cfg(unix)]
     terminate: Option<tokio::signal::unix::Signal>,
     #[cfg(unix)]
@@ -157,7 +157,7 @@ struct ShutdownSignals {
 }
 
 impl ShutdownSignals {
-    fn install() -> ShutdownSignals {
+    pub fn install() -> ShutdownSignals {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -170,7 +170,7 @@ impl ShutdownSignals {
         ShutdownSignals {}
     }
 
-    async fn received(self) {
+    pub async fn received(self) {
         #[cfg(unix)]
         {
             async fn next(signal: Option<tokio::signal::unix::Signal>) {

@@ -157,11 +157,16 @@ impl Cloud {
     /// it had in every plane is deleted (its tasks stop).
     pub fn remove_account(&self, name: &str) -> Result<Credentials, AccountError> {
         let removed = self.accounts.remove(name)?;
-        let account = &removed.account_id;
+        self.empty_account(&removed.account_id);
+        Ok(removed)
+    }
+
+    /// Deletes everything `account` has in every plane (its tasks stop); its keys keep
+    /// working (a classroom host resetting an attendee's account).
+    pub fn empty_account(&self, account: &str) {
         self.appmesh.forget_account(account);
         self.ecs.forget_account(account);
         self.cloudmap.forget_account(account);
-        Ok(removed)
     }
 
     /// Where a container runtime reports what became of the tasks it was asked to run.

@@ -152,12 +152,22 @@ impl Session {
         target: Target,
         extra_vars: &[(String, String)],
     ) -> Session {
+        Session::sharing(Arc::new(walkthrough), target, extra_vars)
+    }
+
+    /// A session on a walkthrough other sessions share (a classroom's seats: one copy of the
+    /// steps and assets for the room).
+    pub fn sharing(
+        walkthrough: Arc<Walkthrough>,
+        target: Target,
+        extra_vars: &[(String, String)],
+    ) -> Session {
         let mut vars = Vars::embedded(&target.region, &target.account);
         for (k, v) in extra_vars {
             vars.set(k, v);
         }
         Session {
-            walkthrough: Arc::new(walkthrough),
+            walkthrough,
             target,
             vars,
             edits: BTreeMap::new(),

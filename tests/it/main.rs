@@ -11,6 +11,7 @@ mod bounds;
 mod canary;
 mod chapter2;
 mod check_and_errors;
+mod classroom;
 mod cloudmap_api;
 mod cloudmap_cbor;
 mod dataplane;
