@@ -296,6 +296,7 @@ fn table(dashboard: &Dashboard, rows: &[Row], frame: &mut Frame, area: Rect, the
             let state = match r.presence {
                 Presence::Connected => Span::styled("connected", theme.ok()),
                 Presence::Idle => Span::styled("idle", theme.warn()),
+                Presence::OwnTools => Span::styled("own tools", theme.ok()),
                 Presence::Gone => Span::styled("gone", theme.dim()),
             };
             let name = if r.hand {

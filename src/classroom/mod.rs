@@ -33,6 +33,7 @@ use crate::emulator::accounts::Credentials;
 use crate::session::Session;
 use crate::session::local_cloud::LocalCloud;
 use crate::walkthrough::Walkthrough;
+use crate::walkthrough::step::StepKind;
 use join_code::JoinCode;
 use room::{Room, StepNames};
 
@@ -121,6 +122,8 @@ impl Shared {
 /// A running classroom.
 pub struct Classroom {
     pub room: Arc<Room>,
+    /// Follows the attendees' own tools' calls.
+    calls: JoinHandle<()>,
     pub ssh_addr: SocketAddr,
     pub api_addr: SocketAddr,
     pub code: JoinCode,
@@ -158,8 +161,17 @@ impl Classroom {
             ids: walkthrough.steps.iter().map(|s| s.id.clone()).collect(),
             titles: walkthrough.steps.iter().map(|s| s.title.clone()).collect(),
             chapters: chapters_of(&walkthrough),
+            operations: walkthrough
+                .steps
+                .iter()
+                .map(|s| match &s.kind {
+                    StepKind::Api { call, .. } => Some(call.operation.name()),
+                    _ => None,
+                })
+                .collect(),
         };
         let room = Room::new(cloud.control.cloud.clone(), steps, config.stuck_after);
+        let calls = follow_calls(&room, cloud.control.cloud.call_log.subscribe());
         let listener = TcpListener::bind(SocketAddr::new(config.bind, config.ssh_port)).await?;
         let ssh_addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -194,6 +206,7 @@ impl Classroom {
         let server = tokio::spawn(ssh::serve(listener, ssh_config, shared.clone(), stopped));
         Ok(Classroom {
             room,
+            calls,
             ssh_addr,
             api_addr,
             code: config.code,
@@ -219,6 +232,7 @@ impl Classroom {
         self.room.close_all(why);
         let _ = self.stop.send(true);
         let _ = self.server.await;
+        self.calls.abort();
         // Seats end within their farewell's few seconds; the cloud stops with the last one.
         for _ in 0..50 {
             if self.room.connected() == 0 {
@@ -228,6 +242,28 @@ impl Classroom {
         }
         drop(self.shared);
     }
+}
+
+/// Passes the cloud's answered calls to the room, until the cloud stops.
+fn follow_calls(
+    room: &Arc<Room>,
+    mut calls: tokio::sync::broadcast::Receiver<crate::emulator::call_log::ApiCall>,
+) -> JoinHandle<()> {
+    let room = Arc::downgrade(room);
+    tokio::spawn(async move {
+        loop {
+            match calls.recv().await {
+                Ok(call) => match room.upgrade() {
+                    Some(room) => room.called(&call),
+                    None => break,
+                },
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!("the classroom missed {n} API calls of attendees' own tools");
+                }
+                Err(_) => break,
+            }
+        }
+    })
 }
 
 /// Each step's chapter, as the step list heads it (a step without a heading is in the chapter

@@ -100,6 +100,7 @@ mod tests {
             ids: vec!["01-welcome".into(), "02-create-mesh".into()],
             titles: vec!["Welcome".into(), "Create the mesh".into()],
             chapters: vec![String::new(), String::new()],
+            operations: vec![None, Some("CreateMesh")],
         };
         let record = |name: &str, secs: u64, errors: Vec<(usize, String)>| Record {
             name: name.into(),

@@ -16,6 +16,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::emulator::Cloud;
 use crate::emulator::accounts::{AccountError, Credentials};
+use crate::emulator::call_log::ApiCall;
 
 /// Attendees one classroom admits at most (each is an account of the embedded cloud).
 pub const MAX_ATTENDEES: usize = 200;
@@ -23,6 +24,9 @@ pub const MAX_ATTENDEES: usize = 200;
 pub const SAME_ERROR_STUCK: u32 = 3;
 /// Without a key for this long, a connected attendee shows as idle.
 pub const IDLE_MARK: Duration = Duration::from_secs(120);
+/// Calls a seat had in flight when it ended are answered within this long; its account's
+/// calls count as the attendee's own tools' only after it.
+pub const SEAT_CALLS_LINGER: Duration = Duration::from_secs(5);
 /// The longest broadcast the host may send (it is drawn on every attendee's screen).
 pub const MAX_MESSAGE: usize = 500;
 
@@ -110,6 +114,9 @@ pub struct SeatLink {
 pub enum Presence {
     Connected,
     Idle,
+    /// No seat, but the account's own tools (the aws CLI, an SDK) called lately.
+    #[serde(rename = "own tools")]
+    OwnTools,
     Gone,
 }
 
@@ -148,11 +155,21 @@ struct Attendee {
     errors: Vec<(usize, String)>,
     /// The account was made in this run and has had no seat yet.
     fresh: bool,
+    /// When the account's own tools last called (outside a seat).
+    last_call: Option<Instant>,
+    /// When the last seat ended: calls it had in flight land for a moment after.
+    seat_left: Option<Instant>,
 }
 
 impl Attendee {
     fn presence(&self, now: Instant) -> Presence {
         match &self.seat {
+            None if self
+                .last_call
+                .is_some_and(|at| now.duration_since(at) < IDLE_MARK) =>
+            {
+                Presence::OwnTools
+            }
             None => Presence::Gone,
             Some(_) if now.duration_since(self.last_input) >= IDLE_MARK => Presence::Idle,
             Some(_) => Presence::Connected,
@@ -196,6 +213,8 @@ pub struct StepNames {
     pub ids: Vec<String>,
     pub titles: Vec<String>,
     pub chapters: Vec<String>,
+    /// The operation each API step calls (`CreateMesh`), to follow attendees' own tools.
+    pub operations: Vec<Option<&'static str>>,
 }
 
 pub struct Room {
@@ -293,6 +312,8 @@ impl Room {
                 time_on: BTreeMap::new(),
                 errors: Vec::new(),
                 fresh: true,
+                last_call: None,
+                seat_left: None,
             },
         );
         Ok(())
@@ -357,6 +378,7 @@ impl Room {
             match attendees.get_mut(name) {
                 Some(a) if a.seat.as_ref().is_some_and(|s| s.id == seat) => {
                     a.seat = None;
+                    a.seat_left = Some(Instant::now());
                     true
                 }
                 _ => false,
@@ -452,6 +474,45 @@ impl Room {
                 message,
             },
         ]
+    }
+
+    /// An API call the account of some attendee made. Outside a seat (the attendee's own aws
+    /// CLI or SDK), it moves their progress: a success marks the first step not done that
+    /// calls the operation, a failure is that step's error. A seat's calls are its own
+    /// report's.
+    pub fn called(&self, call: &ApiCall) {
+        let now = Instant::now();
+        let events = {
+            let mut attendees = self.attendees.lock();
+            let Some((name, a)) = attendees
+                .iter_mut()
+                .find(|(_, a)| a.credentials.account_id == call.account)
+            else {
+                return;
+            };
+            let seat_still_answered = a
+                .seat_left
+                .is_some_and(|left| now.duration_since(left) < SEAT_CALLS_LINGER);
+            if a.seat.is_some() || seat_still_answered {
+                return;
+            }
+            a.last_call = Some(now);
+            let Some(step) = (0..self.steps.ids.len())
+                .find(|i| self.steps.operations[*i] == Some(call.operation) && !a.done.contains(i))
+            else {
+                return;
+            };
+            a.select(step, now);
+            let name = name.clone();
+            let ok = call.error.is_none();
+            if ok {
+                a.done.insert(step);
+            }
+            self.finished(&name, a, step, ok, call.error.clone())
+        };
+        for event in events {
+            self.tell(event);
+        }
     }
 
     /// The dashboard's rows: whoever is stuck first (raised hands, then the longest stuck),

@@ -19,6 +19,7 @@ use serde_json::Value;
 use super::Cloud;
 use super::account_region::AccountRegion;
 use super::aws_error::{self, JSON_11, Protocol};
+use super::call_log::ApiCall;
 use super::cloudmap::cbor;
 use super::cross_account;
 use crate::model::{ModelAction, Validate, Violations};
@@ -149,14 +150,35 @@ pub fn serve<S: Service>(
     let answer = decode::<S>(action, input).and_then(|request| S::of(cloud).call(scope, request));
     match answer {
         Ok(output) => {
+            cloud.call_log.record(|| ApiCall {
+                account: scope.account.to_string(),
+                operation: action.name(),
+                error: None,
+            });
             let status = StatusCode::from_u16(action.binding().status).unwrap_or(StatusCode::OK);
             output.reply(protocol, status)
         }
         Err(e) => {
             tracing::debug!(operation = action.name(), error = %e, "request failed");
-            e.respond(protocol)
+            let response = e.respond(protocol);
+            cloud.call_log.record(|| ApiCall {
+                account: scope.account.to_string(),
+                operation: action.name(),
+                error: Some((error_code(&response), e.to_string())),
+            });
+            response
         }
     }
+}
+
+/// The error's code, as the response names it.
+fn error_code(response: &Response) -> String {
+    response
+        .headers()
+        .get(aws_error::X_AMZN_ERROR_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(':').next().unwrap_or(v).to_string())
+        .unwrap_or_else(|| response.status().as_u16().to_string())
 }
 
 /// The typed request, its model constraints checked.

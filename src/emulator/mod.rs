@@ -8,6 +8,7 @@ mod admission;
 pub mod appmesh;
 pub mod arn;
 pub mod aws_error;
+pub mod call_log;
 pub mod caps;
 pub mod clock;
 pub mod cloudmap;
@@ -97,6 +98,8 @@ pub struct Cloud {
     pub ecs: Ecs,
     /// Cloud Map, with its documented default quotas (ECS Service Connect writes to it too).
     pub cloudmap: Arc<CloudMap>,
+    /// Every answered call, for listeners (a classroom host).
+    pub call_log: call_log::CallLog,
     publisher: Publisher,
     reporter: RuntimeReporter,
     /// Taken by the ECS scheduler when the cloud starts.
@@ -135,6 +138,7 @@ impl Cloud {
             appmesh,
             ecs,
             cloudmap,
+            call_log: call_log::CallLog::default(),
             publisher,
             reporter: RuntimeReporter::new(tx),
             runtime_events: Mutex::new(Some(rx)),

@@ -18,6 +18,10 @@ use crate::support::{eventually, within};
 const CODE: &str = "test-join-code";
 
 async fn classroom(dir: &std::path::Path) -> Classroom {
+    classroom_idle(dir, Duration::from_secs(600)).await
+}
+
+async fn classroom_idle(dir: &std::path::Path, idle: Duration) -> Classroom {
     Classroom::start(ClassroomConfig {
         bind: "127.0.0.1".parse().unwrap(),
         ssh_port: 0,
@@ -25,7 +29,7 @@ async fn classroom(dir: &std::path::Path) -> Classroom {
         code: JoinCode::chosen(CODE).unwrap(),
         state_dir: dir.to_path_buf(),
         stuck_after: Duration::from_secs(300),
-        idle: Duration::from_secs(600),
+        idle,
         traffic_rps: 10.0,
         clock_scale: 1.0,
         region: "us-east-1".into(),
@@ -437,4 +441,135 @@ async fn the_host_key_is_the_same_after_a_restart() {
     );
     assert_eq!(seen_second.host_key.lock().clone(), Some(fingerprint));
     second.stop("done").await;
+}
+
+/// SDK clients acting as `name`, the way their own aws CLI would (the `s` lines).
+fn own_tools(room: &Classroom, name: &str) -> aws_sdk_appmesh::Client {
+    let keys = room.room.credentials(name).unwrap();
+    let credentials = aws_sdk_appmesh::config::Credentials::new(
+        keys.access_key_id,
+        keys.secret_access_key,
+        None,
+        None,
+        "test",
+    );
+    let config = meshwalk::api::target::endpoint_config_as(
+        &format!("http://{}", room.api_addr),
+        "us-east-1",
+        credentials,
+    );
+    aws_sdk_appmesh::Client::new(&config)
+}
+
+fn row(room: &Classroom, name: &str) -> meshwalk::classroom::room::Row {
+    room.room
+        .rows(std::time::Instant::now())
+        .into_iter()
+        .find(|r| r.name == name)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_attendee_on_their_own_aws_cli_is_followed_by_their_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let room = classroom(dir.path()).await;
+    let carol = Attendee::join(&room, "carol").await;
+    carol.sees("steps done").await;
+    carol.leave().await;
+    eventually("carol's seat is gone", || {
+        let presence = row(&room, "carol").presence;
+        async move { (presence == Presence::Gone).then_some(()) }
+    })
+    .await;
+    // The calls her seat had in flight are its own; hers count after them.
+    tokio::time::sleep(meshwalk::classroom::room::SEAT_CALLS_LINGER).await;
+    let appmesh = own_tools(&room, "carol");
+    // A node before its mesh: an error on that step.
+    let failed = appmesh
+        .create_virtual_node()
+        .mesh_name("gophermesh")
+        .virtual_node_name("requester")
+        .spec(aws_sdk_appmesh::types::VirtualNodeSpec::builder().build())
+        .send()
+        .await;
+    assert!(failed.is_err());
+    let error = eventually("the error on the dashboard", || {
+        let r = row(&room, "carol");
+        async move { r.last_error.map(|e| (r.step, e)) }
+    })
+    .await;
+    assert_eq!(error.0, 3, "the first step that creates a virtual node");
+    assert!(error.1.starts_with("NotFoundException"), "{}", error.1);
+    appmesh
+        .create_mesh()
+        .mesh_name("gophermesh")
+        .send()
+        .await
+        .unwrap();
+    let r = eventually("the mesh step done", || {
+        let r = row(&room, "carol");
+        async move { (r.done == 1).then_some(r) }
+    })
+    .await;
+    assert_eq!((r.step, r.presence), (2, Presence::OwnTools));
+    room.stop("done").await;
+}
+
+#[tokio::test]
+async fn the_host_brings_an_attendee_to_a_step_and_resets_their_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let room = classroom(dir.path()).await;
+    let dave = Attendee::join(&room, "dave").await;
+    dave.sees("steps done").await;
+    // To step 6 (list the virtual nodes): the five before it run in his account.
+    assert!(
+        room.room
+            .order("dave", meshwalk::classroom::room::Order::BringTo(5))
+    );
+    dave.sees("the host brought you to step 6").await;
+    let r = eventually("five steps done", || {
+        let r = row(&room, "dave");
+        async move { (r.done == 5).then_some(r) }
+    })
+    .await;
+    assert_eq!(r.step, 6);
+    let nodes = own_tools(&room, "dave")
+        .list_virtual_nodes()
+        .mesh_name("gophermesh")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(nodes.virtual_nodes().len(), 3);
+    // Reset: his account is empty, his walkthrough starts afresh, his keys still work.
+    assert!(room.room.reset("dave"));
+    dave.sees("the host reset your account").await;
+    dave.sees("0/").await;
+    let meshes = own_tools(&room, "dave").list_meshes().send().await.unwrap();
+    assert!(meshes.meshes().is_empty());
+    eventually("nothing done", || {
+        let r = row(&room, "dave");
+        async move { (r.done == 0).then_some(()) }
+    })
+    .await;
+    room.stop("done").await;
+}
+
+#[tokio::test]
+async fn a_session_without_keys_is_closed_and_a_key_keeps_it_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let room = classroom_idle(dir.path(), Duration::from_millis(1500)).await;
+    let erin = Attendee::join(&room, "erin").await;
+    erin.sees("steps done").await;
+    // Keys every half second keep the session past its idle time.
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        erin.press(b"j").await;
+    }
+    assert_eq!(*erin.closed.lock(), None, "still open after 2.5 s of keys");
+    within(10, "closed once idle", || {
+        let closed = *erin.closed.lock();
+        async move { closed }
+    })
+    .await;
+    room.stop("done").await;
 }
