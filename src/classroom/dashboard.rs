@@ -465,3 +465,160 @@ fn help(frame: &mut Frame, theme: Theme) {
         popup,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classroom::room::{SeatLink, Seen, StepNames};
+    use crate::emulator::{Cloud, CloudConfig};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use std::time::Duration;
+    use tokio::sync::{mpsc, watch};
+
+    fn room() -> Arc<Room> {
+        let cloud = Cloud::new(CloudConfig {
+            accounts: Some(Vec::new()),
+            ..CloudConfig::default()
+        });
+        let steps = StepNames {
+            ids: (1..=4).map(|i| format!("0{i}-step")).collect(),
+            titles: [
+                "Welcome",
+                "Create the mesh",
+                "Virtual node: requester",
+                "Router",
+            ]
+            .map(String::from)
+            .to_vec(),
+            chapters: vec!["App Mesh".into(); 4],
+            operations: vec![None, Some("CreateMesh"), Some("CreateVirtualNode"), None],
+        };
+        Room::new(cloud, steps, Duration::from_secs(300))
+    }
+
+    /// Seats `name` with a seat whose orders and screen the test holds.
+    fn seat(
+        room: &Room,
+        name: &str,
+        screen: &str,
+    ) -> (mpsc::Receiver<Order>, watch::Sender<Arc<Buffer>>) {
+        room.admit(name, None, true).unwrap();
+        let (orders, received) = mpsc::channel(8);
+        let mut buffer = Buffer::empty(Rect::new(0, 0, 30, 3));
+        buffer.set_string(0, 0, screen, Style::default());
+        let (drawn, screen) = watch::channel(Arc::new(buffer));
+        room.sit(
+            name,
+            SeatLink {
+                id: room.new_seat_id(),
+                orders,
+                screen,
+            },
+        );
+        (received, drawn)
+    }
+
+    fn press(board: &mut Dashboard, keys: &str) {
+        for c in keys.chars() {
+            let code = match c {
+                '\n' => KeyCode::Enter,
+                '\u{1b}' => KeyCode::Esc,
+                c => KeyCode::Char(c),
+            };
+            board.key(KeyEvent::new(code, KeyModifiers::NONE));
+        }
+    }
+
+    fn heading() -> Heading {
+        Heading {
+            ssh_line: "ssh -p 2222 YOURNAME@workshop.local".into(),
+            code: "k7m3q-x9d2f".into(),
+            fingerprint: "SHA256:abc".into(),
+            api: "http://workshop.local:4566".into(),
+        }
+    }
+
+    fn draw(board: &Dashboard, w: u16, h: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        terminal
+            .draw(|f| render(board, f, Theme { color: false }))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        (0..h)
+            .map(|y| {
+                (0..w)
+                    .map(|x| buffer[(x, y)].symbol().to_string())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[tokio::test]
+    async fn the_host_broadcasts_brings_to_a_step_and_resets_with_a_second_r() {
+        let room = room();
+        let (mut alice, _screen) = seat(&room, "alice", "alice's screen");
+        let mut board = Dashboard::new(room.clone(), heading());
+        press(&mut board, "bbreak at 10:30\n");
+        assert_eq!(
+            alice.try_recv().unwrap(),
+            Order::Broadcast("break at 10:30".into())
+        );
+        assert_eq!(
+            board.toast.as_deref(),
+            Some("sent to 1 connected attendees")
+        );
+        press(&mut board, "n3\n");
+        assert_eq!(alice.try_recv().unwrap(), Order::BringTo(2));
+        press(&mut board, "n9\n");
+        assert_eq!(
+            board.toast.as_deref(),
+            Some("a step is a number from 1 to 4")
+        );
+        press(&mut board, "rx");
+        assert!(alice.try_recv().is_err(), "one r resets nothing");
+        press(&mut board, "rr");
+        assert_eq!(alice.try_recv().unwrap(), Order::Reset);
+        press(&mut board, "b\u{1b}");
+        assert!(alice.try_recv().is_err(), "Esc sends nothing");
+        press(&mut board, "q");
+        assert!(!board.quit, "one q only asks");
+        press(&mut board, "q");
+        assert!(board.quit);
+    }
+
+    #[tokio::test]
+    async fn the_stuck_are_on_top_and_the_host_can_look_at_a_screen() {
+        let room = room();
+        let _alice = seat(&room, "alice", "alice's screen");
+        let _bob = seat(&room, "bob", "bob sees step 3");
+        let bob_seat = room.seat_of("bob").unwrap().id;
+        room.saw("bob", bob_seat, Seen::Selected(2));
+        room.saw("bob", bob_seat, Seen::Hand(true));
+        let mut board = Dashboard::new(room.clone(), heading());
+        let text = draw(&board, 120, 12);
+        assert!(
+            text.contains("ssh -p 2222 YOURNAME@workshop.local"),
+            "{text}"
+        );
+        assert!(text.contains("k7m3q-x9d2f"));
+        let bob = text.find("bob").expect("bob's row");
+        assert!(text.contains('✋'), "{text}");
+        let alice = text.find("alice").expect("alice's row");
+        assert!(bob < alice, "the raised hand is on top:\n{text}");
+        assert!(text.contains("hand raised"));
+        // Enter on the selected (top) row: bob's screen, read-only.
+        press(&mut board, "\n");
+        let text = draw(&board, 120, 12);
+        assert!(
+            text.contains("bob's screen (read-only; Esc back)"),
+            "{text}"
+        );
+        assert!(text.contains("bob sees step 3"));
+        press(&mut board, "\u{1b}l");
+        assert!(!room.rows(Instant::now())[0].hand, "l lowered bob's hand");
+    }
+}
