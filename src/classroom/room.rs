@@ -425,8 +425,21 @@ impl Room {
                     vec![]
                 }
                 Seen::Done(done) => {
-                    a.done = done.into_iter().collect();
-                    vec![]
+                    let done: BTreeSet<usize> = done.into_iter().collect();
+                    let newly: Vec<usize> = done.difference(&a.done).copied().collect();
+                    a.done = done;
+                    if !newly.is_empty() {
+                        a.same_error = 0;
+                    }
+                    newly
+                        .into_iter()
+                        .map(|step| RoomEvent::Step {
+                            attendee: name.to_string(),
+                            step: step + 1,
+                            id: self.steps.ids.get(step).cloned().unwrap_or_default(),
+                            ok: true,
+                        })
+                        .collect()
                 }
                 Seen::Finished { step, ok, error } => self.finished(name, a, step, ok, error),
             }
@@ -455,7 +468,9 @@ impl Room {
             if a.last_error.as_ref().is_some_and(|(s, _, _)| *s == step) {
                 a.last_error = None;
             }
-            return vec![told];
+            // A seat's steps done are told as its screen shows them done (`Seen::Done`);
+            // the attendee's own tools' here.
+            return if a.seat.is_none() { vec![told] } else { vec![] };
         }
         let (code, message) = error.unwrap_or_else(|| ("Error".into(), "the step failed".into()));
         let same = a

@@ -573,3 +573,94 @@ async fn a_session_without_keys_is_closed_and_a_key_keeps_it_open() {
     .await;
     room.stop("done").await;
 }
+
+#[tokio::test]
+async fn the_headless_host_prints_where_to_join_then_one_json_line_per_event() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.md");
+    let mut host = tokio::process::Command::new(env!("CARGO_BIN_EXE_meshwalk"))
+        .args([
+            "classroom",
+            "--headless",
+            "--bind",
+            "127.0.0.1",
+            "--ssh-port",
+            "0",
+            "--api-port",
+            "0",
+            "--code",
+            CODE,
+            "--report",
+        ])
+        .arg(&report)
+        .env("MESHWALK_STATE_DIR", dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(host.stdout.take().unwrap()).lines();
+    let mut next = async || -> serde_json::Value {
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("a line in time")
+            .unwrap()
+            .expect("a line");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
+    };
+    let ready = next().await;
+    assert_eq!(ready["event"], "ready");
+    assert_eq!(ready["code"], CODE);
+    assert!(
+        ready["fingerprint"]
+            .as_str()
+            .unwrap()
+            .starts_with("SHA256:")
+    );
+    let ssh: std::net::SocketAddr = ready["ssh"].as_str().unwrap().parse().unwrap();
+    let client = client::connect(Arc::new(client::Config::default()), ssh, Client::default());
+    let mut ssh = client.await.unwrap();
+    assert!(
+        ssh.authenticate_password("frank", CODE)
+            .await
+            .unwrap()
+            .success()
+    );
+    let channel = ssh.channel_open_session().await.unwrap();
+    channel
+        .request_pty(true, "xterm", 100, 30, 0, 0, &[])
+        .await
+        .unwrap();
+    channel.request_shell(true).await.unwrap();
+    let joined = next().await;
+    assert_eq!(
+        (joined["event"].as_str(), joined["attendee"].as_str()),
+        (Some("joined"), Some("frank"))
+    );
+    // The welcome step, then the mesh.
+    channel.data_bytes(&b"\r"[..]).await.unwrap();
+    let step = next().await;
+    assert_eq!(
+        (
+            step["event"].as_str(),
+            step["step"].as_u64(),
+            step["ok"].as_bool()
+        ),
+        (Some("step"), Some(1), Some(true)),
+        "{step}"
+    );
+    // Ctrl-C's signal ends the classroom: frank is told, the report is written.
+    let pid = host.id().unwrap();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(20), host.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status}");
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.contains("| frank | 1 |"), "{text}");
+}
