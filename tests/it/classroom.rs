@@ -664,3 +664,83 @@ async fn the_headless_host_prints_where_to_join_then_one_json_line_per_event() {
     let text = std::fs::read_to_string(&report).unwrap();
     assert!(text.contains("| frank | 1 |"), "{text}");
 }
+
+/// Joins as `name` on a runtime of its own, then drops that runtime: the client's tasks end
+/// where they stand and its TCP connection closes without an SSH goodbye.
+fn join_and_vanish(ssh: std::net::SocketAddr, name: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut handle =
+            client::connect(Arc::new(client::Config::default()), ssh, Client::default())
+                .await
+                .unwrap();
+        assert!(
+            handle
+                .authenticate_password(name, CODE)
+                .await
+                .unwrap()
+                .success()
+        );
+        let channel = handle.channel_open_session().await.unwrap();
+        channel
+            .request_pty(true, "xterm", 80, 24, 0, 0, &[])
+            .await
+            .unwrap();
+        channel.request_shell(true).await.unwrap();
+        let (mut read, _write) = channel.split();
+        // The first frame: the seat is up.
+        while !matches!(read.wait().await, Some(ChannelMsg::Data { .. })) {}
+        std::mem::forget((handle, read, _write));
+    });
+    drop(runtime);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abrupt_disconnects_leave_no_seat_task_or_connection_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let room = classroom(dir.path()).await;
+    let ssh = room.ssh_addr;
+    // One join and leave first: the room's lasting tasks (the cloud's, the SSH server's) are
+    // then all up.
+    tokio::task::spawn_blocking(move || join_and_vanish(ssh, "warmup"))
+        .await
+        .unwrap();
+    eventually("the warm-up seat gone", || {
+        let n = room.room.connected();
+        async move { (n == 0).then_some(()) }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let before = metrics.num_alive_tasks();
+    for i in 0..30 {
+        let name = format!("vanish{}", i % 5);
+        tokio::task::spawn_blocking(move || join_and_vanish(ssh, &name))
+            .await
+            .unwrap();
+    }
+    eventually("every seat gone", || {
+        let n = room.room.connected();
+        async move { (n == 0).then_some(()) }
+    })
+    .await;
+    let mut after = metrics.num_alive_tasks();
+    for _ in 0..100 {
+        if after <= before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        after = metrics.num_alive_tasks();
+    }
+    assert!(after <= before, "{before} tasks before, {after} after");
+    assert!(
+        room.room
+            .rows(std::time::Instant::now())
+            .iter()
+            .all(|r| r.presence == Presence::Gone)
+    );
+    room.stop("done").await;
+}

@@ -158,10 +158,16 @@ async fn the_autopilot_promotes_then_rolls_back_with_f_on_through_the_real_effec
         ),
         "{frame}"
     );
-    // Each weight it set is kept for the next session, like a weight key's.
-    let saved = Progress::load(dir.path()).unwrap().progress;
-    let demo = saved.demo.values().next().expect("a saved demo");
-    assert_eq!(demo.weights.as_ref().unwrap(), &promoted);
+    // Each weight it set is kept for the next session, like a weight key's (saved by a task
+    // of its own, a moment after the weights are in).
+    let saved = crate::support::eventually("the promoted weights saved", || {
+        let saved = Progress::load(dir.path()).unwrap().progress;
+        let weights = saved.demo.values().next().and_then(|d| d.weights.clone());
+        let promoted = promoted.clone();
+        async move { (weights.as_ref() == Some(&promoted)).then_some(weights) }
+    })
+    .await;
+    assert_eq!(saved.as_ref(), Some(&promoted));
 
     // `f`: v2 fails 30% of its requests; now v2 is the primary... so fly v1 → v2 again from
     // 100/0, and the autopilot must roll back.

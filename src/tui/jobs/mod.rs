@@ -10,7 +10,9 @@ pub mod resources;
 pub mod steps;
 pub mod traffic;
 
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::{
+    UnboundedReceiver, UnboundedSender, WeakUnboundedSender, unbounded_channel,
+};
 
 /// A job's inbox: what is sent to a job that has ended is dropped (the UI is closing).
 #[derive(Debug)]
@@ -31,5 +33,20 @@ impl<T> Inbox<T> {
 
     pub fn send(&self, message: T) {
         let _ = self.0.send(message);
+    }
+
+    /// An inbox that does not keep its job alive: a job that writes to itself holds this, so
+    /// that it ends when the UI drops the last real inbox (a classroom seat closing).
+    pub fn downgrade(&self) -> WeakInbox<T> {
+        WeakInbox(self.0.downgrade())
+    }
+}
+
+pub struct WeakInbox<T>(WeakUnboundedSender<T>);
+
+impl<T> WeakInbox<T> {
+    /// The inbox, while its job's UI still holds one.
+    pub fn upgrade(&self) -> Option<Inbox<T>> {
+        self.0.upgrade().map(Inbox)
     }
 }

@@ -48,11 +48,14 @@ pub struct ResourcesJob(Inbox<Ask>);
 impl ResourcesJob {
     pub fn start(persistence: Persistence, tx: UnboundedSender<Msg>) -> ResourcesJob {
         let (inbox, mut asks) = Inbox::new();
-        let me = inbox.clone();
+        // The job reads and writes in tasks of its own that answer here; a weak inbox, so
+        // that the job ends with the UI.
+        let me = inbox.downgrade();
         tokio::spawn(async move {
             // Weight changes sent so far: a read that began before the latest is stale.
             let mut changes = 0u64;
             while let Some(ask) = asks.recv().await {
+                let Some(me) = me.upgrade() else { break };
                 match ask {
                     Ask::Refresh(session) => spawn_read(session, changes, me.clone()),
                     Ask::Read {
