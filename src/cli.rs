@@ -31,7 +31,8 @@ pub struct Cli {
     #[arg(long)]
     pub port: Option<u16>,
     /// How many times faster than real time the terminal UI's embedded cloud runs its clock
-    /// (1-3600): at 60 an ECS bake time of a minute passes in a second. Shown in the header.
+    /// (1-3600; default 5: a minute of ECS bake passes in 12 s, time to talk over each stage).
+    /// Shown in the header; Space pauses it, < and > change it while the UI runs.
     #[arg(long, value_parser = parse_clock_scale)]
     pub clock_scale: Option<f64>,
 }

@@ -118,7 +118,10 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
         None => {
             let target_args = TargetArgs {
                 embedded_port: cli.port,
-                embedded_clock_scale: cli.clock_scale,
+                // The terminal UI's pace: stages long enough to talk over.
+                embedded_clock_scale: cli
+                    .clock_scale
+                    .or(Some(meshwalk::session::local_cloud::DEFAULT_PACE)),
                 ..cli.target.clone()
             };
             let connected = connect::connect(&target_args, cli.reset).await?;

@@ -15,6 +15,7 @@ use super::layout::{Areas, Shape};
 use crate::canary::{CanaryPlan, StageEvent};
 use crate::load::traffic::Sample;
 pub use crate::session::local_cloud::{HostHealth, ResilienceEvent, ResilienceView};
+pub use crate::session::local_cloud::ClockChange;
 use crate::session::{Outcome, StepReport};
 
 /// Where a step stands.
@@ -213,6 +214,8 @@ pub enum Msg {
     Resilience(ResilienceView),
     /// What the watcher of chapter 2's service saw.
     Deployment(Box<DeploymentView>),
+    /// The embedded cloud's clock now: its scale, and whether it is paused.
+    Clock { scale: f64, paused: bool },
 }
 
 /// What resuming replayed on a fresh embedded cloud, and what the presenter had set live then.
@@ -261,6 +264,8 @@ pub enum Cmd {
     MarkDone(String),
     /// These steps are not done any more: a teardown removed what they made.
     ForgetDone(Vec<String>),
+    /// Pauses, resumes or paces the embedded cloud's clock (elsewhere: says it cannot).
+    Clock(ClockChange),
     /// Puts back what the presenter had set live (no toasts: the resume note stays).
     RestoreDemo {
         weights: Option<Weights>,
@@ -295,6 +300,8 @@ pub struct App {
     pub fault: bool,
     /// The embedded cloud's clock scale (1: real time), said in the header when it is not 1.
     pub clock_scale: f64,
+    /// The presenter paused the embedded cloud's clock (the header says so).
+    pub clock_paused: bool,
     pub toast: Option<String>,
     pub size: (u16, u16),
     pub quit: bool,
@@ -323,6 +330,7 @@ impl App {
             deployment: None,
             fault: false,
             clock_scale: 1.0,
+            clock_paused: false,
             toast: None,
             size,
             quit: false,
@@ -422,6 +430,10 @@ impl App {
             Msg::FaultSet(on) => self.fault = on,
             Msg::Resilience(view) => self.resilience = view,
             Msg::Deployment(view) => self.show_deployment(*view),
+            Msg::Clock { scale, paused } => {
+                self.clock_scale = scale;
+                self.clock_paused = paused;
+            }
             // Keys other than presses; the rest are `update`'s.
             Msg::Key(_)
             | Msg::Mouse(_)

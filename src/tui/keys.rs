@@ -125,20 +125,14 @@ pub const KEYS: &[KeyHelp] = &[
         },
     },
     KeyHelp {
-        keys: "z",
-        does: "zoom the focused pane to the whole screen",
+        keys: "z  Esc",
+        does: "zoom the focused pane to the whole screen; back",
         moves: None,
         footer: Footer::IfRoom {
             key: "z",
             word: "zoom",
             rank: 2,
         },
-    },
-    KeyHelp {
-        keys: "Esc",
-        does: "back from the zoom (z also does)",
-        moves: None,
-        footer: Footer::Hidden,
     },
     KeyHelp {
         keys: "click",
@@ -190,6 +184,16 @@ pub const KEYS: &[KeyHelp] = &[
             key: "R",
             word: "roll back",
             rank: 2,
+        },
+    },
+    KeyHelp {
+        keys: "Space  < >",
+        does: "pause the cloud's clock; slower, faster (×1 ×5 ×20 ×60)",
+        moves: Some(Moves::Deployments),
+        footer: Footer::IfRoom {
+            key: "␣",
+            word: "pause",
+            rank: 3,
         },
     },
     KeyHelp {

@@ -107,7 +107,13 @@ fn header_line(app: &App, with_target: bool, theme: Theme) -> Line<'static> {
         app.done_count(),
         app.steps.len()
     )));
-    if app.clock_scale != 1.0 {
+    if app.clock_paused {
+        spans.push(Span::styled(" · ", theme.dim()));
+        spans.push(Span::styled(
+            format!("⏸ clock paused (×{})", app.clock_scale),
+            theme.bad(),
+        ));
+    } else if app.clock_scale != 1.0 {
         spans.push(Span::styled(" · ", theme.dim()));
         spans.push(Span::styled(
             format!("clock ×{}", app.clock_scale),

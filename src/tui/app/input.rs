@@ -51,6 +51,9 @@ impl App {
             KeyCode::Char('f') => vec![Cmd::SetFault(!self.fault)],
             KeyCode::Char('a') => self.autopilot_key(),
             KeyCode::Char('R') => self.roll_back_key(),
+            KeyCode::Char(' ') => vec![Cmd::Clock(ClockChange::Pause)],
+            KeyCode::Char('>') => vec![Cmd::Clock(ClockChange::Faster)],
+            KeyCode::Char('<') => vec![Cmd::Clock(ClockChange::Slower)],
             code => {
                 self.navigate(code);
                 vec![]
