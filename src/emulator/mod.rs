@@ -113,9 +113,12 @@ impl Cloud {
         });
         let cloudmap = Arc::new(CloudMap::new(Quotas::default(), clock.clone()));
         let ecs_publisher = publisher.clone();
-        let mut ecs = Ecs::new(config.ecs_timings, clock.clone(), cloudmap.clone(), move |s| {
-            ecs_publisher.publish_ecs(s)
-        });
+        let mut ecs = Ecs::new(
+            config.ecs_timings,
+            clock.clone(),
+            cloudmap.clone(),
+            move |s| ecs_publisher.publish_ecs(s),
+        );
         if config.accounts.is_some() {
             ecs = ecs.with_task_cap(config.caps.live_tasks);
         }

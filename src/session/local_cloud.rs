@@ -62,7 +62,11 @@ impl LocalCloud {
                 paused,
             ),
             ClockChange::Slower => (
-                PACES.into_iter().rev().find(|p| *p < scale).unwrap_or(scale),
+                PACES
+                    .into_iter()
+                    .rev()
+                    .find(|p| *p < scale)
+                    .unwrap_or(scale),
                 paused,
             ),
             ClockChange::To { scale, paused } => (scale, paused),
@@ -108,7 +112,10 @@ pub enum ClockChange {
     Faster,
     Slower,
     /// Exactly this (a replay's pace, then the presenter's back).
-    To { scale: f64, paused: bool },
+    To {
+        scale: f64,
+        paused: bool,
+    },
 }
 
 /// A host (a task's address) as the panes show it.

@@ -14,8 +14,8 @@ use super::deployment::DeploymentView;
 use super::layout::{Areas, Shape};
 use crate::canary::{CanaryPlan, StageEvent};
 use crate::load::traffic::Sample;
-pub use crate::session::local_cloud::{HostHealth, ResilienceEvent, ResilienceView};
 pub use crate::session::local_cloud::ClockChange;
+pub use crate::session::local_cloud::{HostHealth, ResilienceEvent, ResilienceView};
 use crate::session::{Outcome, StepReport};
 
 /// Where a step stands.
@@ -215,7 +215,10 @@ pub enum Msg {
     /// What the watcher of chapter 2's service saw.
     Deployment(Box<DeploymentView>),
     /// The embedded cloud's clock now: its scale, and whether it is paused.
-    Clock { scale: f64, paused: bool },
+    Clock {
+        scale: f64,
+        paused: bool,
+    },
 }
 
 /// What resuming replayed on a fresh embedded cloud, and what the presenter had set live then.

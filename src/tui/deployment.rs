@@ -229,9 +229,9 @@ pub fn spawn(
                         }
                         // What is left of the bake in API seconds, in real ones at the pace.
                         let scale = clock.as_ref().map_or(1.0, Clock::scale).max(1.0);
-                        view.bake_left_s = p.bake_minutes.map(|m| {
-                            (m * 60.0 - (cloud_now() - stage_began.2)).max(0.0) / scale
-                        });
+                        view.bake_left_s = p
+                            .bake_minutes
+                            .map(|m| (m * 60.0 - (cloud_now() - stage_began.2)).max(0.0) / scale);
                     }
                     current.send_replace(poll.as_ref().map(|p| p.arn.clone()));
                     view.deployment = poll;
