@@ -306,6 +306,8 @@ pub struct App {
     /// The presenter paused the embedded cloud's clock (the header says so).
     pub clock_paused: bool,
     pub toast: Option<String>,
+    /// The step just run, whose Result shows: Enter on it moves on instead of running it again.
+    pub shown: Option<usize>,
     pub size: (u16, u16),
     pub quit: bool,
 }
@@ -335,6 +337,7 @@ impl App {
             clock_scale: 1.0,
             clock_paused: false,
             toast: None,
+            shown: None,
             size,
             quit: false,
         }
@@ -400,6 +403,17 @@ impl App {
         if index < self.steps.len() && index != self.selected {
             self.selected = index;
             self.scroll = 0;
+            self.shown = None;
+        }
+    }
+
+    /// The step run stays selected with its Result in view (the Wire a Shift-Tab away); Enter then
+    /// moves on.
+    fn show_result_of(&mut self, index: usize) {
+        if self.selected == index {
+            self.tab = Tab::Result;
+            self.scroll = 0;
+            self.shown = Some(index);
         }
     }
 
@@ -674,14 +688,10 @@ impl App {
             // figures and chart would speak of traffic that no longer flows.
             self.traffic = TrafficView::default();
             self.deployment = None;
-            if self.selected == index {
-                self.select(index + 1);
-            }
+            self.show_result_of(index);
         } else if step.status == StepStatus::Done {
             cmds.push(Cmd::MarkDone(step.id.clone()));
-            if self.selected == index {
-                self.select(index + 1);
-            }
+            self.show_result_of(index);
         } else if self.selected == index {
             self.tab = Tab::Result;
         }

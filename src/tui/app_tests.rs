@@ -96,7 +96,7 @@ fn enter_on_an_info_step_marks_it_done_and_moves_on() {
 }
 
 #[test]
-fn enter_runs_an_api_step_and_success_selects_the_next() {
+fn enter_runs_an_api_step_shows_its_result_and_enter_again_moves_on() {
     let mut a = app();
     a.selected = 1;
     assert_eq!(
@@ -117,8 +117,22 @@ fn enter_runs_an_api_step_and_success_selects_the_next() {
         [Cmd::RefreshResources, Cmd::MarkDone("02-mesh".into())]
     );
     assert_eq!(
-        (a.steps[1].status.clone(), a.selected),
-        (StepStatus::Done, 2)
+        (a.steps[1].status.clone(), a.selected, a.tab),
+        (StepStatus::Done, 1, Tab::Result),
+        "the step just run stays, its Result in view"
+    );
+    a.update(key(KeyCode::BackTab));
+    assert_eq!(a.tab, Tab::Wire, "its Wire a Shift-Tab away");
+    assert!(a.update(key(KeyCode::Enter)).is_empty(), "Enter moves on");
+    assert_eq!((a.selected, a.tab), (2, Tab::Input));
+    // Back on a done step, Enter runs it again (it is safe to repeat).
+    a.update(key(KeyCode::Up));
+    assert_eq!(
+        a.update(key(KeyCode::Enter)),
+        [Cmd::RunStep {
+            index: 1,
+            update: false
+        }]
     );
 }
 
@@ -177,9 +191,11 @@ fn traffic_and_teardown_steps() {
         ]
     );
     assert_eq!(a.steps[2].status, StepStatus::Running);
-    // Done when the runner reports what it observed: then the next step.
+    // Done when the runner reports what it observed: its Result shows, Enter moves on.
     a.update(Msg::StepFinished(2, report(Outcome::Read)));
     assert_eq!(a.steps[2].status, StepStatus::Done);
+    assert_eq!((a.selected, a.tab), (2, Tab::Result));
+    a.update(key(KeyCode::Enter));
     assert_eq!(a.selected, 3);
     assert_eq!(a.update(key(KeyCode::Enter)), [Cmd::Teardown { index: 3 }]);
 }

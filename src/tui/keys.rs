@@ -64,7 +64,7 @@ pub const KEYS: &[KeyHelp] = &[
     },
     KeyHelp {
         keys: "Enter",
-        does: "run the step (on success the next one is selected)",
+        does: "run the step and show its Result; again: the next step",
         moves: None,
         footer: Footer::IfRoom {
             key: "⏎",

@@ -199,7 +199,9 @@ fn pane(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     frame.render_widget(narrative.scroll((narrative_scroll, 0)), top);
     tab_bar(app, frame, tabs_area, theme);
     if narrative_scroll + narrative_rows < needed {
-        more_text_hint(frame, tabs_area, theme);
+        more_text_hint(frame, tabs_area, theme, "↓ more text: PgDn ", "↓ PgDn ");
+    } else if app.shown == Some(app.selected) {
+        more_text_hint(frame, tabs_area, theme, "⏎ next step ", "⏎ next ");
     }
     frame.render_widget(
         Paragraph::new(tab_text(app, theme))
@@ -212,7 +214,8 @@ fn pane(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
 /// A step without an input: its narrative, and what Enter does where it does something.
 fn narrated_step(app: &App, step: &StepView, frame: &mut Frame, area: Rect, theme: Theme) {
     let mut text = markdown(&step.narrative);
-    if step.kind == StepKindView::Traffic || step.kind == StepKindView::Teardown {
+    let shown = app.shown == Some(app.selected);
+    if !shown && (step.kind == StepKindView::Traffic || step.kind == StepKindView::Teardown) {
         text.lines.push(Line::default());
         let hint = if step.kind == StepKindView::Traffic {
             "Enter starts the traffic."
@@ -234,6 +237,11 @@ fn narrated_step(app: &App, step: &StepView, frame: &mut Frame, area: Rect, them
             text.lines
                 .push(Line::styled(format!("ECS says: {reason}"), theme.dim()));
         }
+        if shown {
+            text.lines.push(Line::default());
+            text.lines
+                .push(Line::styled("Enter: on to the next step.", theme.key()));
+        }
     }
     frame.render_widget(
         Paragraph::new(text)
@@ -253,12 +261,12 @@ fn tab_bar(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     frame.render_widget(tabs, area);
 }
 
-/// Says the narrative goes on below. Beside the tabs, never over them: the long hint, a
-/// short one, or none.
-fn more_text_hint(frame: &mut Frame, tabs_area: Rect, theme: Theme) {
+/// Says the narrative goes on below (or that Enter moves on). Beside the tabs, never over
+/// them: the long hint, a short one, or none.
+fn more_text_hint(frame: &mut Frame, tabs_area: Rect, theme: Theme, long: &str, short: &str) {
     let tabs_width: usize = Tab::ALL.iter().map(|t| t.label().len() + 3).sum();
     let room = usize::from(tabs_area.width).saturating_sub(tabs_width);
-    let hint = ["↓ more text: PgDn ", "↓ PgDn "]
+    let hint = [long, short]
         .into_iter()
         .find(|h| h.chars().count() <= room);
     if let Some(hint) = hint {

@@ -163,6 +163,13 @@ impl App {
 
     fn enter(&mut self) -> Vec<Cmd> {
         let index = self.selected;
+        if self.shown == Some(index) {
+            // The Result of the step just run was in view: on to the next step, its Input.
+            self.select(index + 1);
+            self.shown = None;
+            self.tab = Tab::Input;
+            return vec![];
+        }
         let Some(step) = self.steps.get_mut(index) else {
             return vec![];
         };
