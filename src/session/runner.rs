@@ -424,6 +424,11 @@ impl Session {
                 None,
             );
         }
+        if op == Operation::Ecs(Ecs::UpdateService)
+            && let Some(why) = self.already_deployed(&prepared.json).await
+        {
+            return (Outcome::AlreadyDone(why), None);
+        }
         let (result, exchange) = send(&self.target, prepared.request.clone()).await;
         let Err(error) = result else {
             return (Outcome::Done, Some(exchange));

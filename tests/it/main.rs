@@ -28,7 +28,7 @@ mod hardening_front;
 mod layering;
 mod model;
 mod notes;
-mod presenter_clock;
+mod presenting;
 mod raw_http;
 mod resume;
 mod service_connect;

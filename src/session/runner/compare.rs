@@ -9,6 +9,7 @@ use crate::api::call::{send, send_json};
 use crate::api::capture::Exchange;
 use crate::api::error::CallError;
 use crate::model::ecs;
+use crate::session::deployment_watch::family_revision;
 use crate::walkthrough::input::{CallRequest, PreparedCall};
 use crate::walkthrough::operation::{AppMeshResource, Operation, made_by};
 
@@ -78,6 +79,53 @@ impl Session {
                     diff
                 }),
         )
+    }
+
+    /// A deploying UpdateService (a task definition and a deployment configuration) whose
+    /// revision the service already runs or is deploying: what to say instead of starting a
+    /// deployment of that revision to itself. None when the step deploys something new (or
+    /// the service cannot be described: the call then says why).
+    pub(super) async fn already_deployed(&self, want: &Value) -> Option<String> {
+        let td = want.get("taskDefinition")?.as_str()?;
+        want.get("deploymentConfiguration")?;
+        let service = want.get("service")?.as_str()?;
+        let request = ecs::Action::DescribeServices
+            .decode(json!({"cluster": want.get("cluster"), "services": [service]}))
+            .ok()?;
+        let have = send_json(&self.target, CallRequest::Ecs(request))
+            .await
+            .ok()?;
+        let have = have.pointer("/services/0")?;
+        let have_td = have.get("taskDefinition")?.as_str()?;
+        let revision = family_revision(td);
+        if family_revision(have_td) != revision {
+            return None;
+        }
+        let status = match have.get("currentServiceDeployment").and_then(Value::as_str) {
+            Some(arn) => {
+                let request = ecs::Action::DescribeServiceDeployments
+                    .decode(json!({"serviceDeploymentArns": [arn]}))
+                    .ok()?;
+                send_json(&self.target, CallRequest::Ecs(request))
+                    .await
+                    .ok()
+                    .and_then(|d| {
+                        d.pointer("/serviceDeployments/0/status")?
+                            .as_str()
+                            .map(str::to_string)
+                    })
+            }
+            None => None,
+        };
+        Some(match status.as_deref() {
+            Some(s @ ("PENDING" | "IN_PROGRESS")) => format!(
+                "{service} is deploying {revision} already ({s}): no second deployment started"
+            ),
+            _ => format!(
+                "{service} runs {revision} already: no deployment of it to itself started \
+                 (deploy another revision first to show this one again)"
+            ),
+        })
     }
 
     /// Applies a step's spec to the existing resource.

@@ -165,3 +165,60 @@ async fn a_resume_mid_canary_at_x1_replays_fast_selects_the_live_step_and_space_
     .await;
     effects.stop_traffic();
 }
+
+/// The ARN of sc-distributor's current deployment.
+async fn current_arn(ecs: &aws_sdk_ecs::Client) -> String {
+    service_now(ecs, "gophers-sc", "sc-distributor")
+        .await
+        .unwrap()
+        .current_deployment
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deploying_step_run_again_says_its_revision_is_there_and_deploys_nothing() {
+    let (cloud, session) = walkthrough_session(TargetKind::Embedded).await;
+    let clock = cloud.clock();
+    clock.set(1.0, false);
+    let steps = &session.walkthrough().steps;
+    let first = steps
+        .iter()
+        .position(|s| s.id == "31-after-app-mesh")
+        .unwrap();
+    let canary_step = steps.iter().position(|s| s.id == "40-sc-canary").unwrap();
+    for i in first..=canary_step {
+        let report = session.run(i, false).await;
+        assert!(
+            report.outcome.is_success(),
+            "{}: {}",
+            steps[i].id,
+            report.outcome.label()
+        );
+    }
+    let ecs = &session.target().ecs;
+    let canary = current_arn(ecs).await;
+    // While the canary bakes (at ×1, for a minute): no second deployment.
+    let again = session.run(canary_step, false).await;
+    assert!(
+        again
+            .outcome
+            .label()
+            .contains("is deploying sc-distributor:2 already (IN_PROGRESS)"),
+        "{}",
+        again.outcome.label()
+    );
+    assert!(again.outcome.is_done());
+    assert_eq!(current_arn(ecs).await, canary);
+    // Once it ended: still none, and the step says what to do to show it again.
+    clock.set(600.0, false);
+    let watched = session.run(canary_step + 1, false).await;
+    assert!(watched.outcome.is_success(), "{}", watched.outcome.label());
+    let again = session.run(canary_step, false).await;
+    let label = again.outcome.label();
+    assert!(
+        label.contains("runs sc-distributor:2 already")
+            && label.contains("deploy another revision first"),
+        "{label}"
+    );
+    assert_eq!(current_arn(ecs).await, canary);
+}
