@@ -210,6 +210,10 @@ pub struct CanaryArgs {
     /// The highest canary p99 latency over an interval that passes, in ms.
     #[arg(long = "max-p99-ms", default_value_t = 100.0)]
     pub max_p99_ms: f64,
+    /// The fewest canary requests a passing check stands on: over fewer the weight is held
+    /// and the check goes on for another interval.
+    #[arg(long, default_value_t = crate::canary::plan::MIN_REQUESTS)]
+    pub min_requests: u64,
     /// The autopilot's own traffic, through the requester.
     #[command(flatten)]
     pub requester: RequesterArgs,

@@ -63,6 +63,7 @@ fn plan_of(args: &CanaryArgs) -> Result<CanaryPlan> {
         interval: args.interval,
         min_success: args.min_success,
         max_p99_ms: args.max_p99_ms,
+        min_requests: args.min_requests,
     };
     plan.validate()
         .map_err(|e| UserError::new(e, "see `meshwalk canary --help` for the bounds"))?;
@@ -122,7 +123,7 @@ fn announce(
     writeln!(
         out,
         "canary {} against primary {} on route {}: +{}% every {}, up to {}%, then promote; \
-         checks: success ≥ {}%, p99 ≤ {} ms ({} req/s to {url})",
+         checks: success ≥ {}%, p99 ≤ {} ms over ≥ {} requests ({} req/s to {url})",
         pair.canary,
         pair.primary,
         route.route,
@@ -131,6 +132,7 @@ fn announce(
         plan.max_weight,
         plan.min_success,
         plan.max_p99_ms,
+        plan.min_requests,
         args.requester.rps
     )?;
     Ok(())

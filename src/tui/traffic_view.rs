@@ -427,6 +427,7 @@ fn autopilot_line(app: &App, theme: Theme) -> Option<Line<'static>> {
         Stage::RolledBack | Stage::Failed => theme.bad(),
         Stage::Stopped => theme.warn(),
         Stage::Started | Stage::Advanced => theme.title(),
+        Stage::Held => theme.warn(),
     };
     spans.push(Span::styled(event.headline(), style));
     // The countdown before the figures: on a narrow pane the figures are what gets cut.
