@@ -179,6 +179,27 @@ pub struct TrafficView {
     /// The requester the traffic goes through (`cluster/service`), as the step that started
     /// it named it.
     pub requester: Option<String>,
+    /// Chapter 2: each stage of the watched service's deployments, with the traffic seen
+    /// while it lasted (the newest is the current stage); at most [`STAGES_KEPT`].
+    pub stages: Vec<SeenStage>,
+}
+
+/// How many deployment stages the traffic pane keeps (a deployment has a handful).
+pub const STAGES_KEPT: usize = 32;
+
+/// One stretch of a deployment with one lifecycle stage and split, and the traffic seen while
+/// it lasted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenStage {
+    pub arn: String,
+    pub stage: Option<aws_sdk_ecs::types::ServiceDeploymentLifecycleStage>,
+    /// `(family:revision, percent)` as the deployment configured it, the target first.
+    pub configured: Vec<(String, f64)>,
+    /// After the deployment ended: where the traffic goes then.
+    pub ended: bool,
+    /// When it began, in the traffic pane's time (s).
+    pub since: f64,
+    pub tally: crate::load::stats::Tally,
 }
 
 /// The canary autopilot, as the traffic pane shows it.
@@ -469,9 +490,13 @@ impl App {
         self.weights = Some(weights);
     }
 
-    /// A traffic sample: the latest numbers, and each version's share in the chart's history.
+    /// A traffic sample: the latest numbers, and each version's share in the chart's history
+    /// (and in the current deployment stage's tally).
     fn show_sample(&mut self, sample: Sample) {
         self.traffic.running = true;
+        if let Some(stage) = self.traffic.stages.last_mut() {
+            stage.tally.merge(&sample.last);
+        }
         let shares = sample
             .window
             .versions
@@ -519,7 +544,54 @@ impl App {
             let at = self.traffic_time();
             self.traffic.markers.push(at);
         }
+        self.record_stage(&view);
         self.deployment = Some(view);
+    }
+
+    /// A new stage (or split, or the end) of the watched deployment starts a new tally.
+    fn record_stage(&mut self, view: &DeploymentView) {
+        let Some(d) = &view.deployment else {
+            return;
+        };
+        let ended = crate::session::deployment_watch::has_ended(&d.status);
+        let same = self.traffic.stages.last().is_some_and(|s| {
+            s.arn == d.arn && s.stage == d.stage && s.configured == d.configured && s.ended == ended
+        });
+        if same {
+            return;
+        }
+        if self.traffic.stages.len() >= STAGES_KEPT {
+            self.traffic.stages.remove(0);
+        }
+        self.traffic.stages.push(SeenStage {
+            arn: d.arn.clone(),
+            stage: d.stage.clone(),
+            configured: d.configured.clone(),
+            ended,
+            since: self.traffic_time(),
+            tally: crate::load::stats::Tally::new(),
+        });
+    }
+
+    /// The stages of deployment `arn` the pane saw while it ran, with the traffic of each.
+    pub fn seen_stages(&self, arn: &str) -> Vec<crate::session::deployment_watch::Stage> {
+        let now = self.traffic_time();
+        let stages = &self.traffic.stages;
+        stages
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.arn == arn && !s.ended)
+            .map(|(i, s)| {
+                let until = stages.get(i + 1).map_or(now, |next| next.since);
+                crate::session::deployment_watch::Stage {
+                    stage: s.stage.clone(),
+                    configured: s.configured.clone(),
+                    observed: s.tally.summary(std::time::Duration::from_secs_f64(
+                        (until - s.since).max(0.0),
+                    )),
+                }
+            })
+            .collect()
     }
 
     /// Traffic through the requester of step `index`: started when none runs, restarted
@@ -667,7 +739,19 @@ impl App {
             .collect()
     }
 
-    fn finished(&mut self, index: usize, report: StepReport) -> Vec<Cmd> {
+    fn finished(&mut self, index: usize, mut report: StepReport) -> Vec<Cmd> {
+        // The watcher ends a deployment step with the status; the stages and what the traffic
+        // did in each are what this pane saw, however late the step started watching.
+        if let Outcome::Deployed(d) = &mut report.outcome
+            && d.stages.is_empty()
+            && let Some(arn) = self
+                .deployment
+                .as_ref()
+                .and_then(|v| v.deployment.as_ref())
+                .map(|p| p.arn.clone())
+        {
+            d.stages = self.seen_stages(&arn);
+        }
         let Some(step) = self.steps.get_mut(index) else {
             return vec![];
         };

@@ -710,3 +710,104 @@ fn a_resume_selects_the_step_after_the_last_one_done() {
     b.select_where_progress_stands();
     assert_eq!(b.selected, 0);
 }
+
+/// A sample whose interval alone saw `n` requests to each of `versions`, at `at` s.
+fn stage_sample(at: f64, versions: &[(&str, u64)]) -> Box<crate::load::traffic::Sample> {
+    let mut tally = crate::load::stats::Tally::new();
+    for (version, n) in versions {
+        for _ in 0..*n {
+            tally.record(&crate::load::stats::RequestOutcome {
+                version: Some((*version).into()),
+                success: true,
+                overflow: false,
+                not_sent: false,
+                latency: Duration::from_millis(1),
+            });
+        }
+    }
+    Box::new(crate::load::traffic::Sample {
+        elapsed: Duration::from_secs_f64(at),
+        window: tally.summary(Duration::from_secs(5)),
+        total: tally.summary(Duration::from_secs(5)),
+        in_flight: 0,
+        last: std::sync::Arc::new(tally),
+    })
+}
+
+fn look(
+    status: aws_sdk_ecs::types::ServiceDeploymentStatus,
+    stage: aws_sdk_ecs::types::ServiceDeploymentLifecycleStage,
+    new_share: f64,
+) -> Msg {
+    Msg::Deployment(Box::new(DeploymentView {
+        service: "sc-distributor".into(),
+        deployment: Some(crate::session::deployment_watch::Poll {
+            arn: "arn:d".into(),
+            status,
+            strategy: aws_sdk_ecs::types::DeploymentStrategy::Canary,
+            stage: Some(stage),
+            configured: vec![
+                ("sc-distributor:2".into(), new_share),
+                ("sc-distributor:1".into(), 100.0 - new_share),
+            ],
+            target: "sc-distributor:2".into(),
+            source: Some("sc-distributor:1".into()),
+            status_reason: None,
+            bake_minutes: Some(1.0),
+        }),
+        settled: Some("sc-distributor:2".into()),
+        bake_left_s: None,
+        error: None,
+    }))
+}
+
+#[test]
+fn each_deployment_stage_is_observed_whole_and_a_late_watch_step_reports_them() {
+    use aws_sdk_ecs::types::{
+        ServiceDeploymentLifecycleStage as Stage, ServiceDeploymentStatus as Status,
+    };
+    let mut a = app();
+    a.update(Msg::Traffic(stage_sample(1.0, &[("sc-distributor:1", 50)])));
+    // The canary: 1 in 10 to v2, over the whole stage.
+    a.update(look(
+        Status::InProgress,
+        Stage::ProductionTrafficShift,
+        10.0,
+    ));
+    for t in 2..6 {
+        a.update(Msg::Traffic(stage_sample(
+            f64::from(t),
+            &[("sc-distributor:2", 5), ("sc-distributor:1", 45)],
+        )));
+    }
+    let canary = &a.traffic.stages.last().unwrap().tally;
+    let canary = canary.summary(Duration::from_secs(4));
+    assert_eq!(canary.requests, 200, "the samples since the stage began");
+    assert!((canary.versions["sc-distributor:2"].share - 0.1).abs() < 1e-9);
+    // Everything on v2: a new stage, a new tally.
+    a.update(look(Status::InProgress, Stage::BakeTime, 100.0));
+    a.update(Msg::Traffic(stage_sample(7.0, &[("sc-distributor:2", 50)])));
+    a.update(look(Status::Successful, Stage::BakeTime, 100.0));
+    a.update(Msg::Traffic(stage_sample(8.0, &[("sc-distributor:2", 50)])));
+    assert_eq!(a.traffic.stages.len(), 3, "canary, bake, after the end");
+
+    // The watch step that started after the end finishes with the stages the pane saw.
+    let ended = crate::session::deployment_watch::DeploymentReport {
+        service: "sc-distributor".into(),
+        status: Status::Successful,
+        status_reason: None,
+        target: "sc-distributor:2".into(),
+        source: Some("sc-distributor:1".into()),
+        stages: Vec::new(),
+    };
+    a.selected = 2;
+    a.update(Msg::StepFinished(2, report(Outcome::Deployed(ended))));
+    let Outcome::Deployed(d) = &a.reports[&2].outcome else {
+        panic!("{:?}", a.reports[&2].outcome);
+    };
+    let seen: Vec<(Option<f64>, f64, u64)> = d
+        .seen()
+        .map(|(s, want, seen)| (want, (seen * 10.0).round() / 10.0, s.observed.requests))
+        .collect();
+    assert_eq!(seen, [(Some(10.0), 10.0, 200), (Some(100.0), 100.0, 50)]);
+}

@@ -17,7 +17,7 @@ use super::keys::Moves;
 use super::theme::Theme;
 use super::view::pane_block;
 use crate::canary::Stage;
-use crate::load::stats::VersionStats;
+use crate::load::stats::{Summary, VersionStats};
 use crate::load::traffic::Sample;
 pub use crate::load::version_of_target;
 
@@ -43,6 +43,32 @@ pub fn configured(app: &App, version: &str) -> Option<f64> {
         Some(view) => deployment::configured_share(view, version),
         None => configured_share(app.weights.as_ref()?, version),
     }
+}
+
+/// What the OBSERVED column stands on: in chapter 2, the traffic since the deployment's
+/// current stage began (a stage of seconds is seen whole, not blurred by the one before);
+/// otherwise the sample's sliding window. With the words that say which.
+pub fn observed_span(app: &App, sample: &Sample) -> (Summary, String) {
+    if app.deployment.is_some()
+        && let Some(stage) = app.traffic.stages.last()
+    {
+        let seconds = (app.traffic_time() - stage.since).max(0.0);
+        let summary = stage
+            .tally
+            .summary(std::time::Duration::from_secs_f64(seconds));
+        if summary.requests > 0 {
+            let what = if stage.ended {
+                "since it ended"
+            } else {
+                "this stage"
+            };
+            return (summary, format!("{what}: {seconds:.0}s"));
+        }
+    }
+    (
+        sample.window.clone(),
+        format!("last {:.0}s", sample.window.duration_s),
+    )
 }
 
 /// The 95% margin (in percentage points) of an observed share over `n` requests.
@@ -270,7 +296,8 @@ fn table(
     width: u16,
     theme: Theme,
 ) -> Vec<Line<'static>> {
-    let w = &sample.window;
+    let (w, _) = observed_span(app, sample);
+    let w = &w;
     let full = width >= 81;
     // Revisions (`sc-distributor:2`) are longer than versions (`v2`).
     let name_width = versions
@@ -369,9 +396,9 @@ fn observed(
 
 /// How close observed is to configured, and the totals.
 fn summary(app: &App, sample: &Sample, theme: Theme) -> Vec<Line<'static>> {
-    let w = &sample.window;
-    let reached: u64 = w.versions.values().map(|v| v.count).sum();
-    let readout: Vec<String> = w
+    let (observed, span) = observed_span(app, sample);
+    let reached: u64 = observed.versions.values().map(|v| v.count).sum();
+    let readout: Vec<String> = observed
         .versions
         .iter()
         .filter_map(|(version, v)| {
@@ -388,15 +415,13 @@ fn summary(app: &App, sample: &Sample, theme: Theme) -> Vec<Line<'static>> {
         lines.push(Line::from(vec![
             Span::styled("converging: ", theme.dim()),
             Span::raw(readout.join(" · ")),
-            Span::styled(
-                format!("  (last {:.0}s, {reached} requests)", w.duration_s),
-                theme.dim(),
-            ),
+            Span::styled(format!("  ({span}, {reached} requests)"), theme.dim()),
         ]));
     }
     lines.extend(autopilot_line(app, theme));
     lines.extend(deployment::stage_line(app, theme));
     lines.extend(events_line(app, sample, theme));
+    let w = &sample.window;
     lines.push(Line::from(vec![
         Span::styled(format!("{:.1} req/s", w.rps), theme.title()),
         Span::styled(

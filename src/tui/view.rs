@@ -565,6 +565,13 @@ fn result_text(report: &crate::session::StepReport, to_do: &str, theme: Theme) -
                 theme.key(),
             ));
         }
+        Outcome::Deployed(d) => {
+            lines.push(Line::from(vec![
+                Span::styled(format!("✓ {}", d.headline()), theme.ok()),
+                Span::styled(ms, theme.dim()),
+            ]));
+            lines.extend(stage_table(d, theme));
+        }
         other => lines.push(Line::from(vec![
             Span::styled(format!("✓ {}", other.label()), theme.ok()),
             Span::styled(ms, theme.dim()),
@@ -587,6 +594,47 @@ fn result_text(report: &crate::session::StepReport, to_do: &str, theme: Theme) -
         lines.extend(json_lines(&shown, theme));
     }
     Text::from(lines)
+}
+
+/// Each stage of a deployment that saw traffic: the revision that matters, configured against
+/// observed, one short row each (no cell wraps at 80 columns).
+fn stage_table(
+    d: &crate::session::deployment_watch::DeploymentReport,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let rows: Vec<_> = d.seen().collect();
+    if rows.is_empty() {
+        return vec![Line::styled(
+            "No traffic was seen during its stages (start the traffic first).",
+            theme.dim(),
+        )];
+    }
+    let mut lines = vec![Line::styled(
+        format!(
+            "{:<25}{:>6} {:>7} {:>8}   {}",
+            "STAGE",
+            "SHIFT",
+            "SEEN",
+            "REQUESTS",
+            d.focus()
+        ),
+        theme.dim(),
+    )];
+    for (s, want, seen) in rows {
+        let stage = crate::session::deployment_watch::stage_words(s.stage.as_ref());
+        lines.push(Line::raw(format!(
+            "{:<25}{:>6} {:>6.1}% {:>8}",
+            if stage.is_empty() {
+                "–".to_string()
+            } else {
+                stage
+            },
+            want.map_or("–".into(), |w| format!("{w:.0}%")),
+            seen,
+            s.observed.requests
+        )));
+    }
+    lines
 }
 
 fn footer(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
