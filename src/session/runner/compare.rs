@@ -82,9 +82,10 @@ impl Session {
     }
 
     /// A deploying UpdateService (a task definition and a deployment configuration) whose
-    /// revision the service already runs or is deploying: what to say instead of starting a
-    /// deployment of that revision to itself. None when the step deploys something new (or
-    /// the service cannot be described: the call then says why).
+    /// revision the service is deploying, or runs after a deployment of it succeeded: what to
+    /// say instead of starting a deployment of that revision to itself. None when the step
+    /// deploys something new, or the revision came back by a rollback (the chapter run again
+    /// deploys it anew), or the service cannot be described (the call then says why).
     pub(super) async fn already_deployed(&self, want: &Value) -> Option<String> {
         let td = want.get("taskDefinition")?.as_str()?;
         want.get("deploymentConfiguration")?;
@@ -117,15 +118,17 @@ impl Session {
             }
             None => None,
         };
-        Some(match status.as_deref() {
-            Some(s @ ("PENDING" | "IN_PROGRESS")) => format!(
+        match status.as_deref() {
+            Some(s @ ("PENDING" | "IN_PROGRESS")) => Some(format!(
                 "{service} is deploying {revision} already ({s}): no second deployment started"
-            ),
-            _ => format!(
-                "{service} runs {revision} already: no deployment of it to itself started \
-                 (deploy another revision first to show this one again)"
-            ),
-        })
+            )),
+            Some("SUCCESSFUL") => Some(format!(
+                "{service} runs {revision} already (its deployment was SUCCESSFUL): no \
+                 deployment of it to itself started; deploy another revision first to show \
+                 this one again"
+            )),
+            _ => None,
+        }
     }
 
     /// Applies a step's spec to the existing resource.
