@@ -1,4 +1,5 @@
-//! Where each pane goes for a terminal size: side by side from 100×30, stacked below that,
+//! Where each pane goes for a terminal size: side by side from 100×30 (the resources beside
+//! the step pane from 120 columns, in its place while focused below), stacked below that,
 //! down to 40×10; smaller gets a friendly "enlarge the window". The traffic pane takes room
 //! only while traffic runs (one line before), and a zoomed pane takes the whole body.
 
@@ -32,6 +33,10 @@ pub const MIN: (u16, u16) = (40, 10);
 
 /// The resources pane's width beside the step pane.
 const RESOURCES_WIDTH: u16 = 38;
+
+/// The narrowest step pane beside the resources: narrower (27 columns at 100×30 it was), the
+/// resources take the step pane's place while focused, as when stacked.
+const PANE_BESIDE: u16 = 60;
 
 impl Areas {
     pub fn new(area: Rect, shape: Shape) -> Areas {
@@ -91,13 +96,21 @@ impl Areas {
         };
         let [top, traffic] =
             Layout::vertical([Constraint::Min(1), Constraint::Length(traffic_rows)]).areas(right);
+        self.steps = Some(steps);
+        self.traffic = Some(traffic);
+        if right.width < PANE_BESIDE + RESOURCES_WIDTH {
+            if shape.focus == Pane::Resources {
+                self.resources = Some(top);
+            } else {
+                self.pane = Some(top);
+            }
+            return;
+        }
         let [pane, resources] =
             Layout::horizontal([Constraint::Min(1), Constraint::Length(RESOURCES_WIDTH)])
                 .areas(top);
-        self.steps = Some(steps);
         self.pane = Some(pane);
         self.resources = Some(resources);
-        self.traffic = Some(traffic);
     }
 
     /// Steps on top, then the step pane — or the resources, when focused: there is no room
@@ -251,6 +264,22 @@ mod tests {
             assert_eq!(shown, [body], "{focus:?}");
             assert_eq!((a.header.y, a.footer.y), (0, 44), "header and footer stay");
         }
+    }
+
+    #[test]
+    fn the_step_pane_stays_readable_from_100_columns() {
+        for w in [100, 110, 119, 120, 135, 136, 140, 160] {
+            let a = Areas::new(Rect::new(0, 0, w, 30), shapes()[0]);
+            let pane = a.pane.unwrap();
+            assert!(pane.width >= PANE_BESIDE, "{w}x30: {pane:?}");
+            assert_eq!(a.resources.is_some(), w >= 136, "{w}x30");
+        }
+        let focused = Shape {
+            focus: Pane::Resources,
+            ..shapes()[0]
+        };
+        let a = Areas::new(Rect::new(0, 0, 100, 30), focused);
+        assert!(a.pane.is_none() && a.resources.unwrap().width >= 60);
     }
 
     #[test]
