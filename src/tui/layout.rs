@@ -117,17 +117,17 @@ impl Areas {
     /// for both — then the traffic.
     fn stacked(&mut self, body: Rect, shape: Shape) {
         // While traffic runs, the list and then the traffic give rows to the step pane: 8
-        // lines of the Input tab still show at 80×24, with the traffic table's versions below
-        // (z zooms the traffic for its chart).
+        // lines of the Input tab's JSON still show at 80×24, with the traffic table's
+        // revisions below (z zooms the traffic for its chart).
         let list = if shape.traffic_running {
-            (body.height / 5).clamp(3, 8)
+            (body.height / 6).clamp(3, 8)
         } else {
             (body.height / 3).clamp(3, 8)
         };
         let [steps, rest] =
             Layout::vertical([Constraint::Length(list), Constraint::Min(1)]).areas(body);
         let traffic_rows = if shape.traffic_running && rest.height >= 10 {
-            rest.height.saturating_sub(13).clamp(5, 10)
+            rest.height.saturating_sub(14).clamp(5, 10)
         } else {
             1
         };

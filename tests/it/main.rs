@@ -10,6 +10,7 @@ mod appmesh_tutorial;
 mod bounds;
 mod canary;
 mod chapter2;
+mod chapter2_views;
 mod check_and_errors;
 mod cloudmap_api;
 mod cloudmap_cbor;
