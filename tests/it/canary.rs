@@ -16,6 +16,7 @@ use crate::support::{route_targets, tutorial_route};
 
 fn args(step: i32, max_weight: i32) -> CanaryArgs {
     CanaryArgs {
+        api: Default::default(),
         mesh: "gophermesh".into(),
         router: "distributor".into(),
         route: "distributor-route".into(),
