@@ -434,6 +434,12 @@ impl Session {
             return (Outcome::Done, Some(exchange));
         };
         let conflict = error.code() == Some("ConflictException");
+        if conflict
+            && op == Operation::Ecs(Ecs::StopServiceDeployment)
+            && let Some(why) = self.already_rolled_back(&prepared.json).await
+        {
+            return (Outcome::AlreadyDone(why), Some(exchange));
+        }
         let ecs_duplicate = error.code() == Some("InvalidParameterException")
             && error.to_string().contains("not idempotent");
         let existing = if let Operation::AppMesh(create) = op

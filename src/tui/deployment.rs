@@ -88,6 +88,9 @@ pub fn stage_line(app: &App, theme: Theme) -> Option<Line<'static>> {
         spans.push(Span::raw(format!(" · {}", stage_words(d.stage.as_ref()))));
         if let Some(left) = view.bake_left_s {
             spans.push(Span::raw(format!(" · bake {} left", countdown(left))));
+            if app.clock_paused {
+                spans.push(Span::styled(" (clock paused: Space)", theme.bad()));
+            }
         }
         spans.push(Span::styled(" · R rolls back", theme.dim()));
     } else {
@@ -116,6 +119,9 @@ pub fn title(app: &App) -> Option<String> {
     let mut title = format!("{} ▶ {share:.0}% on {}", d.strategy, d.target);
     if let Some(left) = view.bake_left_s {
         title.push_str(&format!(" · bake {} left", countdown(left)));
+        if app.clock_paused {
+            title.push_str(" ⏸");
+        }
     }
     Some(title)
 }

@@ -263,8 +263,18 @@ impl Effects {
             }));
             return;
         };
+        let before = cloud.clock_scale();
         let (scale, paused) = cloud.set_clock(change);
         let _ = self.tx.send(Msg::Clock { scale, paused });
+        let at_the_end = match change {
+            ClockChange::Faster if scale == before => Some("the fastest pace (< slows down)"),
+            ClockChange::Slower if scale == before => Some("the slowest pace (> speeds up)"),
+            _ => None,
+        };
+        if let Some(end) = at_the_end {
+            let _ = self.tx.send(Msg::Toast(format!("clock ×{scale} is {end}")));
+            return;
+        }
         let _ = self.tx.send(Msg::Toast(if paused {
             format!(
                 "clock paused (×{scale}): bakes and stage timers hold, traffic flows · Space resumes"

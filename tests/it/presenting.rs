@@ -222,3 +222,60 @@ async fn a_deploying_step_run_again_says_its_revision_is_there_and_deploys_nothi
     );
     assert_eq!(current_arn(ecs).await, canary);
 }
+
+/// `R` rolled v3's canary back before step 48 ran: the step finds its deployment rolled back
+/// already and says so, done, instead of failing on ECS's ConflictException (the walkthrough
+/// goes on to step 49).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_step_after_r_finds_the_deployment_rolled_back_and_is_done() {
+    let (cloud, session) = walkthrough_session(TargetKind::Embedded).await;
+    let clock = cloud.clock();
+    clock.set(600.0, false);
+    let steps = &session.walkthrough().steps;
+    let first = steps
+        .iter()
+        .position(|s| s.id == "31-after-app-mesh")
+        .unwrap();
+    let canary_v3 = steps
+        .iter()
+        .position(|s| s.id == "47-sc-canary-v3")
+        .unwrap();
+    for i in first..canary_v3 {
+        let report = session.run(i, false).await;
+        assert!(
+            report.outcome.is_success(),
+            "{}: {}",
+            steps[i].id,
+            report.outcome.label()
+        );
+    }
+    // The presenter's pace for v3's ten-minute bake.
+    clock.set(1.0, false);
+    let started = session.run(canary_v3, false).await;
+    assert!(started.outcome.is_done(), "{}", started.outcome.label());
+    let ecs = &session.target().ecs;
+    let arn = current_arn(ecs).await;
+    // `R`: what the watch job sends.
+    ecs.stop_service_deployment()
+        .service_deployment_arn(&arn)
+        .stop_type(aws_sdk_ecs::types::StopServiceDeploymentStopType::Rollback)
+        .send()
+        .await
+        .unwrap();
+    clock.set(600.0, false);
+    within(30, "the rollback's end", || async {
+        let d = describe(ecs, &arn).await.ok()?;
+        (d.status() == Some(&ServiceDeploymentStatus::RollbackSuccessful)).then_some(())
+    })
+    .await;
+    let rollback = session.run(canary_v3 + 1, false).await;
+    assert!(rollback.outcome.is_done(), "{}", rollback.outcome.label());
+    assert!(
+        rollback
+            .outcome
+            .label()
+            .contains("is ROLLBACK_SUCCESSFUL already: it was rolled back before this step ran"),
+        "{}",
+        rollback.outcome.label()
+    );
+}

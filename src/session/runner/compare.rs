@@ -131,6 +131,26 @@ impl Session {
         }
     }
 
+    /// A StopServiceDeployment ROLLBACK refused because its deployment is rolled back already
+    /// (`R` in the terminal UI did it, or the circuit breaker): the step's aim holds, and this
+    /// says so. None otherwise (the refusal stands, with its advice).
+    pub(super) async fn already_rolled_back(&self, want: &Value) -> Option<String> {
+        if want.get("stopType").and_then(Value::as_str) != Some("ROLLBACK") {
+            return None;
+        }
+        let arn = want.get("serviceDeploymentArn")?.as_str()?;
+        let request = ecs::Action::DescribeServiceDeployments
+            .decode(json!({"serviceDeploymentArns": [arn]}))
+            .ok()?;
+        let have = send_json(&self.target, CallRequest::Ecs(request))
+            .await
+            .ok()?;
+        let status = have.pointer("/serviceDeployments/0/status")?.as_str()?;
+        status.starts_with("ROLLBACK_").then(|| {
+            format!("the deployment is {status} already: it was rolled back before this step ran")
+        })
+    }
+
     /// Applies a step's spec to the existing resource.
     pub(super) async fn update(&self, prepared: &PreparedCall) -> Result<Exchange, StepError> {
         let mut input = prepared.json.clone();
