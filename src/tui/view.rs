@@ -453,9 +453,8 @@ fn table_lines(rows: &[&str], width: usize, theme: Theme) -> Vec<Line<'static>> 
                 Line::raw(text)
             });
         }
-        if r == 0 {
-            lines.push(rule("┼"));
-        } else if any_wraps && r + 1 < rows.len() {
+        // Under the header; between rows when some wrapped (else rows are lines enough).
+        if r == 0 || (any_wraps && r + 1 < rows.len()) {
             lines.push(rule("┼"));
         }
     }
@@ -777,7 +776,7 @@ fn stage_table(
     let rows: Vec<_> = d.seen().collect();
     if rows.is_empty() {
         return vec![Line::styled(
-            "No traffic was seen during its stages (start the traffic first).",
+            "No stage was seen while traffic flowed (no traffic, or it went by between two looks).",
             theme.dim(),
         )];
     }
