@@ -280,7 +280,7 @@ pub struct CanaryArgs {
     pub max_p99_ms: f64,
     /// The fewest canary requests a passing check stands on: over fewer the weight is held
     /// and the check goes on for another interval.
-    #[arg(long, default_value_t = crate::canary::plan::MIN_REQUESTS)]
+    #[arg(long, default_value_t = 10)]
     pub min_requests: u64,
     /// The autopilot's own traffic, through the requester.
     #[command(flatten)]

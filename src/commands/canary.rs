@@ -169,3 +169,20 @@ async fn fly(
     };
     (stage, write_error)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_lines_default_minimum_is_the_plans() {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from(["meshwalk", "canary"]).unwrap();
+        let Some(crate::cli::Command::Canary(args)) = cli.command else {
+            panic!("canary");
+        };
+        assert_eq!(args.min_requests, crate::canary::plan::MIN_REQUESTS);
+        assert_eq!(
+            super::plan_of(&args).unwrap().min_requests,
+            crate::canary::CanaryPlan::default().min_requests
+        );
+    }
+}
