@@ -279,3 +279,58 @@ async fn a_rollback_step_after_r_finds_the_deployment_rolled_back_and_is_done() 
         rollback.outcome.label()
     );
 }
+
+/// `meshwalk run --step` on the embedded cloud at its own ×1 replays the chapter's steps
+/// before it at a fast clock: the canary's two minutes of bake (step 41) pass in a blink, and
+/// the step asked for runs at ×1.
+#[test]
+fn a_step_jump_replays_at_a_fast_clock_whatever_the_runs_own() {
+    let state = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_meshwalk"))
+        .args(["run", "--step", "2:sc-linear-back", "--clock-scale", "1"])
+        .env("MESHWALK_STATE_DIR", state.path())
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(stdout.contains("Linear back to v1"), "{stdout}");
+    // At ×1 the replayed canary alone would bake for two minutes.
+    assert!(took < Duration::from_secs(60), "{took:?}");
+}
+
+/// Elsewhere the clock is not meshwalk's: Space, `<` and `>` say so, and change nothing.
+#[tokio::test]
+async fn the_clock_keys_say_plainly_when_the_clock_is_not_meshwalks() {
+    for (kind, says) in [
+        (
+            TargetKind::Endpoint,
+            "that cloud keeps its own clock: start it with `meshwalk serve --clock-scale N`",
+        ),
+        (
+            TargetKind::Aws { profile: None },
+            "AWS's clock cannot be changed: a bake of a minute takes a minute there",
+        ),
+    ] {
+        let (_cloud, session) = walkthrough_session(kind).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let effects = Effects::new(
+            session,
+            Progress::default(),
+            tmp.path().to_path_buf(),
+            None,
+            tx,
+        );
+        let mut app = App::new("elsewhere".into(), effects.step_views(), (80, 24));
+        for code in [KeyCode::Char(' '), KeyCode::Char('>'), KeyCode::Char('<')] {
+            for cmd in app.update(key(code)) {
+                effects.handle(cmd);
+            }
+            let msg = rx.recv().await.unwrap();
+            assert_eq!(msg, Msg::Toast(says.into()));
+        }
+        assert!(!app.clock_paused && app.clock_scale == 1.0);
+    }
+}
