@@ -4,13 +4,16 @@ frame, then its CPU while the traffic step's traffic runs (10 s, no keys pressed
 
     python3 bench/tui.py [BIN]     # BIN: a meshwalk binary (default ./target/debug/meshwalk)
 
-It presses Enter through the walkthrough up to the traffic step (chapter 1), so the embedded
+It presses Enter through the walkthrough up to the traffic step (chapter 1): Enter runs a step
+and shows its Result, Enter again moves on (an info step moves on at once), so the embedded
 cloud, the data plane, the load generator (50 req/s by default) and the UI all run. Only the
 embedded cloud's 127.0.0.1 ports are used; the state directory is a temporary one.
 """
 import os, pty, select, shutil, struct, sys, tempfile, time, fcntl, termios
 
-STEPS_TO_TRAFFIC = 19
+# Step 1 (info) moves on at once; steps 2-17 run, then move on; step 18 starts the traffic.
+INFO_STEPS = 1
+RUN_STEPS = 16
 binary = sys.argv[1] if len(sys.argv) > 1 else "./target/debug/meshwalk"
 state = tempfile.mkdtemp()
 env = dict(os.environ, MESHWALK_STATE_DIR=state, RUST_LOG="meshwalk=debug", TERM="xterm-256color")
@@ -41,9 +44,16 @@ def cpu_ticks():
 
 try:
     drain(2)
-    for _ in range(STEPS_TO_TRAFFIC):
+    for _ in range(INFO_STEPS):
         os.write(fd, b"\r")
+        drain(0.5)
+    for _ in range(RUN_STEPS):
+        os.write(fd, b"\r")  # run it: its Result shows
         drain(1)
+        os.write(fd, b"\r")  # on to the next step
+        drain(0.2)
+    os.write(fd, b"\r")  # the traffic step
+    drain(1)
     drain(3)
     ticks, bytes_before = cpu_ticks(), drawn
     drain(10)

@@ -5,11 +5,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// The terminal UI's options come before no subcommand; each subcommand takes its own options
+/// after its name (`meshwalk run --endpoint-url URL`), and only those that do something there.
 #[derive(Debug, Parser)]
 #[command(
     name = "meshwalk",
     version,
-    about = "Walk through AWS App Mesh, step by step, on an embedded App Mesh + ECS cloud"
+    about = "Walk through AWS App Mesh, step by step, on an embedded App Mesh + ECS cloud",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -17,8 +20,11 @@ pub struct Cli {
     #[command(flatten)]
     pub target: TargetArgs,
     /// Forget saved progress and edits before starting.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub reset: bool,
+    /// Do not ask before creating or deleting resources on AWS.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
     /// When meshwalk itself fails (a bug, not a mistake of yours), print the whole report: where
     /// in the code, and the backtrace with RUST_BACKTRACE=1.
     #[arg(long, global = true, env = "MESHWALK_DEBUG", value_parser = clap::builder::FalseyValueParser::new())]
@@ -31,7 +37,8 @@ pub struct Cli {
     #[arg(long)]
     pub port: Option<u16>,
     /// How many times faster than real time the terminal UI's embedded cloud runs its clock
-    /// (1-3600): at 60 an ECS bake time of a minute passes in a second. Shown in the header.
+    /// (1-3600; default 5: a minute of ECS bake passes in 12 s, time to talk over each stage).
+    /// Shown in the header; Space pauses it, < and > change it while the UI runs.
     #[arg(long, value_parser = parse_clock_scale)]
     pub clock_scale: Option<f64>,
 }
@@ -40,25 +47,25 @@ pub struct Cli {
 #[derive(Debug, Clone, Default, Args)]
 pub struct TargetArgs {
     /// Send calls to this endpoint (`meshwalk serve` elsewhere, LocalStack, ...).
-    #[arg(long, global = true, conflicts_with = "aws")]
+    #[arg(long, conflicts_with = "aws")]
     pub endpoint_url: Option<String>,
     /// Send calls to real AWS (credentials and region from the usual places).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub aws: bool,
     /// The AWS profile to use with --aws.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub profile: Option<String>,
     /// The region (default: us-east-1, or your AWS configuration's with --aws).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub region: Option<String>,
     /// Set a ${VAR} of the walkthrough, e.g. --var SUBNET_IDS=subnet-0abc.
-    #[arg(long = "var", global = true, value_parser = parse_var)]
+    #[arg(long = "var", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
     /// Use the walkthrough in DIR (DIR/steps, DIR/assets) instead of the built-in one.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub walkthrough: Option<PathBuf>,
-    /// Do not ask before creating or deleting resources on AWS.
-    #[arg(long, short = 'y', global = true)]
+    /// Do not ask before creating or deleting resources on AWS (`-y` of the commands that do).
+    #[arg(skip)]
     pub yes: bool,
     /// The embedded cloud's port (the terminal UI's `--port`); 0 or none picks a free one.
     #[arg(skip)]
@@ -86,12 +93,12 @@ pub enum Command {
     /// Run walkthrough steps without the terminal UI, one line per step.
     Run(RunArgs),
     /// Check every step and asset offline, listing every problem.
-    Check,
+    Check(CheckArgs),
     /// Show the presenter's notes for the step the terminal UI is on (run it in a second
     /// terminal); follows the UI as it moves.
     Notes,
     /// Delete everything the walkthrough creates (safe to repeat).
-    Teardown,
+    Teardown(TeardownArgs),
     /// Write a handout: a runnable aws CLI script, or Markdown with your session's results.
     Export(ExportArgs),
     /// Host a workshop: attendees join over SSH (nothing to install), each with an account of
@@ -151,6 +158,9 @@ pub enum ExportFormat {
 
 #[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
+    /// The target the script's calls go to, and the walkthrough.
+    #[command(flatten)]
+    pub target: TargetArgs,
     #[arg(long, value_enum, default_value_t = ExportFormat::Sh)]
     pub format: ExportFormat,
     /// The chapter to export (1: App Mesh, step by step; 2: after App Mesh).
@@ -164,8 +174,52 @@ pub struct ExportArgs {
     pub output: Option<PathBuf>,
 }
 
+/// `meshwalk check`: the walkthrough and its variables, nothing else.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CheckArgs {
+    /// Set a ${VAR} of the walkthrough, e.g. --var SUBNET_IDS=subnet-0abc.
+    #[arg(long = "var", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Check the walkthrough in DIR (DIR/steps, DIR/assets) instead of the built-in one.
+    #[arg(long)]
+    pub walkthrough: Option<PathBuf>,
+}
+
+impl CheckArgs {
+    /// The walkthrough and its variables, as a target's arguments carry them.
+    pub fn target(&self) -> TargetArgs {
+        TargetArgs {
+            vars: self.vars.clone(),
+            walkthrough: self.walkthrough.clone(),
+            ..TargetArgs::default()
+        }
+    }
+}
+
+/// `meshwalk teardown`: where, and whether to ask first.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TeardownArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Forget saved progress and edits first.
+    #[arg(long)]
+    pub reset: bool,
+    /// Do not ask before deleting resources on AWS.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
 #[derive(Debug, Clone, Default, Args)]
 pub struct RunArgs {
+    /// Where the steps' calls go, and the walkthrough.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Forget saved progress and edits first.
+    #[arg(long)]
+    pub reset: bool,
+    /// Do not ask before creating resources on AWS.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
     /// Run every step (the default).
     #[arg(long, conflicts_with_all = ["to", "step"])]
     pub all: bool,
@@ -192,8 +246,21 @@ pub struct RunArgs {
     pub json: bool,
 }
 
+/// Where a command that only calls the API (no walkthrough) sends its calls.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ApiArgs {
+    /// Send calls to this endpoint (default: $AWS_ENDPOINT_URL).
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// The region (default: us-east-1).
+    #[arg(long)]
+    pub region: Option<String>,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct TrafficArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
     #[command(flatten)]
     pub requester: RequesterArgs,
     /// How long to run, in seconds (Ctrl-C stops earlier).
@@ -223,6 +290,8 @@ pub struct RequesterArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct CanaryArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
     /// The mesh of the route.
     #[arg(long, default_value = "gophermesh")]
     pub mesh: String,
@@ -253,6 +322,10 @@ pub struct CanaryArgs {
     /// The highest canary p99 latency over an interval that passes, in ms.
     #[arg(long = "max-p99-ms", default_value_t = 100.0)]
     pub max_p99_ms: f64,
+    /// The fewest canary requests a passing check stands on: over fewer the weight is held
+    /// and the check goes on for another interval.
+    #[arg(long, default_value_t = 10)]
+    pub min_requests: u64,
     /// The autopilot's own traffic, through the requester.
     #[command(flatten)]
     pub requester: RequesterArgs,
@@ -301,6 +374,7 @@ fn parse_clock_scale(s: &str) -> Result<f64, String> {
 impl Default for ExportArgs {
     fn default() -> Self {
         ExportArgs {
+            target: TargetArgs::default(),
             format: ExportFormat::Sh,
             chapter: 1,
             to: None,
@@ -331,6 +405,53 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn each_subcommand_takes_only_its_own_options() {
+        use clap::Parser;
+        let parse = |args: &[&str]| super::Cli::try_parse_from(["meshwalk"].iter().chain(args));
+        for (wrong, option) in [
+            (&["serve", "--aws"][..], "--aws"),
+            (&["export", "--reset"], "--reset"),
+            (&["export", "-y"], "-y"),
+            (&["check", "--endpoint-url", "http://x"], "--endpoint-url"),
+            (&["traffic", "--aws"], "--aws"),
+            (&["notes", "--reset"], "--reset"),
+            (&["--aws", "run"], "--aws"),
+        ] {
+            let err = parse(wrong).unwrap_err();
+            assert!(err.to_string().contains(option), "{wrong:?}: {err}");
+        }
+        let help = |name: &str| {
+            let mut cli = super::Cli::command();
+            cli.find_subcommand_mut(name)
+                .unwrap()
+                .render_long_help()
+                .to_string()
+        };
+        assert!(!help("serve").contains("--aws") && !help("serve").contains("--reset"));
+        assert!(!help("export").contains("--reset") && !help("export").contains("--yes"));
+        assert!(help("run").contains("--endpoint-url") && help("teardown").contains("--yes"));
+        for ok in [
+            &[
+                "run",
+                "--endpoint-url",
+                "http://x",
+                "--reset",
+                "-y",
+                "--to",
+                "2",
+            ][..],
+            &["teardown", "--aws", "-y"],
+            &["export", "--aws", "--format", "md"],
+            &["traffic", "--endpoint-url", "http://x"],
+            &["check", "--walkthrough", "dir"],
+            &["--aws", "--reset"],
+            &["serve", "--debug"],
+        ] {
+            parse(ok).unwrap_or_else(|e| panic!("{ok:?}: {e}"));
+        }
     }
 
     #[test]

@@ -33,6 +33,11 @@ impl EmbeddedCloud {
         self.control.cloud.clock.scale()
     }
 
+    /// The cloud's clock: every copy is the same clock, which may be paused and rescaled.
+    pub fn clock(&self) -> crate::emulator::clock::Clock {
+        self.control.cloud.clock.clone()
+    }
+
     pub fn faults(&self) -> FaultSwitch {
         self.dataplane.faults()
     }

@@ -69,11 +69,11 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
         Some(Command::Serve(args)) => commands::serve::run(args).await,
         Some(Command::Classroom(args)) => commands::classroom::run(args, &cli.target).await,
         Some(Command::Traffic(args)) => {
-            let endpoint = endpoint_of(&cli.target);
+            let endpoint = endpoint_of(&args.api);
             traffic::run(args, endpoint, &mut stdout).await.map(|_| ())
         }
         Some(Command::Canary(args)) => {
-            let endpoint = endpoint_of(&cli.target);
+            let endpoint = endpoint_of(&args.api);
             let stage = commands::canary::run(args, endpoint, &mut stdout).await?;
             return Ok(match stage {
                 Stage::Promoted => ExitCode::SUCCESS,
@@ -82,25 +82,23 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
             });
         }
         Some(Command::Run(args)) => {
+            let target = TargetArgs {
+                yes: args.yes,
+                ..args.target.clone()
+            };
             let target_args = TargetArgs {
                 embedded_clock_scale: args.clock_scale,
-                ..cli.target.clone()
+                ..target.clone()
             };
-            let connected = connect::connect(&target_args, cli.reset).await?;
+            let connected = connect::connect(&target_args, args.reset).await?;
             // A deployment step says what it waits for.
-            commands::run::run(
-                connected,
-                &cli.target,
-                &args,
-                &mut stdout,
-                &mut status_out(),
-            )
-            .await
-            .map(|_| ())
+            commands::run::run(connected, &target, &args, &mut stdout, &mut status_out())
+                .await
+                .map(|_| ())
         }
-        Some(Command::Check) => {
-            let read = connect::read_walkthrough(&cli.target)?;
-            let problems = commands::check::run(&read, &cli.target.vars, &mut stdout)?;
+        Some(Command::Check(args)) => {
+            let read = connect::read_walkthrough(&args.target())?;
+            let problems = commands::check::run(&read, &args.vars, &mut stdout)?;
             // Problems found is the check's answer, not a failure to check: exit 1, not 2.
             return Ok(if problems == 0 {
                 ExitCode::SUCCESS
@@ -108,26 +106,37 @@ async fn run(cli: Cli, started: std::time::Instant) -> Result<ExitCode> {
                 ExitCode::FAILURE
             });
         }
-        Some(Command::Export(args)) => commands::export::run(&cli.target, &args).await,
+        Some(Command::Export(args)) => commands::export::run(&args.target, &args).await,
         Some(Command::Notes) => {
             commands::notes::run(&meshwalk::session::progress::state_dir()).await
         }
-        Some(Command::Teardown) => {
-            let connected = connect::connect(&cli.target, cli.reset).await?;
+        Some(Command::Teardown(args)) => {
+            let target = TargetArgs {
+                yes: args.yes,
+                ..args.target.clone()
+            };
+            let connected = connect::connect(&target, args.reset).await?;
             // A service that drains says so while teardown waits for it.
-            commands::teardown::run(connected, &cli.target, &mut stdout, &mut status_out()).await
+            commands::teardown::run(connected, &target, &mut stdout, &mut status_out()).await
         }
         None => {
+            let target = TargetArgs {
+                yes: cli.yes,
+                ..cli.target.clone()
+            };
             let target_args = TargetArgs {
                 embedded_port: cli.port,
-                embedded_clock_scale: cli.clock_scale,
-                ..cli.target.clone()
+                // The terminal UI's pace: stages long enough to talk over.
+                embedded_clock_scale: cli
+                    .clock_scale
+                    .or(Some(meshwalk::session::local_cloud::DEFAULT_PACE)),
+                ..target.clone()
             };
             let connected = connect::connect(&target_args, cli.reset).await?;
             if matches!(connected.session.target().kind, TargetKind::Aws { .. }) {
                 commands::target::confirm_aws(
                     &connected.session,
-                    &cli.target,
+                    &target,
                     "create the walkthrough's resources as you run the steps",
                     0..connected.session.walkthrough().steps.len(),
                 )?;
@@ -185,7 +194,7 @@ fn logging(logs: Logs) {
 
 /// Where the headless client commands (traffic, canary) go: `--endpoint-url`, else
 /// `AWS_ENDPOINT_URL`.
-fn endpoint_of(target: &TargetArgs) -> traffic::ApiEndpoint {
+fn endpoint_of(target: &meshwalk::cli::ApiArgs) -> traffic::ApiEndpoint {
     traffic::ApiEndpoint {
         url: target
             .endpoint_url

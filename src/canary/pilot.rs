@@ -24,6 +24,8 @@ pub enum Stage {
     Started,
     /// A check passed and the canary got more weight.
     Advanced,
+    /// A check passed over too few requests: the weight stays and the check goes on.
+    Held,
     /// The last check passed: 100% on the canary.
     Promoted,
     /// A check failed: 100% on the primary.
@@ -36,7 +38,7 @@ pub enum Stage {
 
 impl Stage {
     pub fn is_final(self) -> bool {
-        !matches!(self, Stage::Started | Stage::Advanced)
+        !matches!(self, Stage::Started | Stage::Advanced | Stage::Held)
     }
 }
 
@@ -101,6 +103,10 @@ impl StageEvent {
         match self.stage {
             Stage::Started => format!("started: {} at {}%", self.canary, self.canary_weight),
             Stage::Advanced => format!("advanced: {} at {}%", self.canary, self.canary_weight),
+            Stage::Held => format!(
+                "held: {} stays at {}% until a check has enough requests",
+                self.canary, self.canary_weight
+            ),
             Stage::Promoted => format!("promoted: 100% on {}", self.canary),
             Stage::RolledBack => format!("rolled back: 100% on {}", self.primary),
             Stage::Stopped => format!("stopped: {} stays at {}%", self.canary, self.canary_weight),
@@ -187,6 +193,7 @@ impl Pilot {
         }
         let mut span = Tally::new();
         let mut since = Instant::now();
+        let mut check_at = since + self.plan.interval;
         loop {
             tokio::select! {
                 sample = samples.recv() => match sample {
@@ -198,10 +205,19 @@ impl Pilot {
                         return Stage::Failed;
                     }
                 },
-                _ = tokio::time::sleep_until(since + self.plan.interval) => {
+                _ = tokio::time::sleep_until(check_at) => {
                     let figures = span.summary(since.elapsed());
                     let analysis = self.plan.analyse(figures.versions.get(&canary_version));
                     let event = match self.plan.decide(weight, &analysis) {
+                        Decision::Hold => {
+                            // The span goes on: the next check stands on this one's requests
+                            // and the next interval's.
+                            let mut held = self.event(Stage::Held, weight, started);
+                            held.analysis = analysis.ok();
+                            on_stage(held);
+                            check_at = Instant::now() + self.plan.interval;
+                            continue;
+                        }
                         Decision::Advance(next) => {
                             weight = next;
                             self.apply(Stage::Advanced, next, Some(analysis), started).await
@@ -216,6 +232,7 @@ impl Pilot {
                     }
                     span = Tally::new();
                     since = Instant::now();
+                    check_at = since + self.plan.interval;
                 }
                 changed = stop.changed() => {
                     if changed.is_err() || *stop.borrow() {

@@ -20,7 +20,13 @@ pub struct CanaryPlan {
     pub min_success: f64,
     /// The highest canary p99 latency (ms) that passes.
     pub max_p99_ms: f64,
+    /// The fewest canary requests a check that passes stands on: over fewer, the weight is
+    /// held and the check goes on for another interval (a pass over 1 request says nothing).
+    pub min_requests: u64,
 }
+
+/// The default [`CanaryPlan::min_requests`].
+pub const MIN_REQUESTS: u64 = 10;
 
 impl Default for CanaryPlan {
     fn default() -> CanaryPlan {
@@ -30,6 +36,7 @@ impl Default for CanaryPlan {
             interval: Duration::from_secs(5),
             min_success: 99.0,
             max_p99_ms: 100.0,
+            min_requests: MIN_REQUESTS,
         }
     }
 }
@@ -67,6 +74,12 @@ impl CanaryPlan {
                 self.max_p99_ms
             ));
         }
+        if !(1..=1_000_000).contains(&self.min_requests) {
+            return Err(format!(
+                "the minimum requests per check must be 1–1000000, got {}",
+                self.min_requests
+            ));
+        }
         Ok(())
     }
 
@@ -79,6 +92,7 @@ impl CanaryPlan {
     pub fn decide(&self, canary_weight: i32, analysis: &Result<Analysis, Breach>) -> Decision {
         match analysis {
             Err(breach) => Decision::RollBack(breach.clone()),
+            Ok(a) if a.requests < self.min_requests => Decision::Hold,
             Ok(_) if canary_weight >= self.max_weight => Decision::Promote,
             Ok(_) => Decision::Advance((canary_weight + self.step_weight).min(self.max_weight)),
         }
@@ -167,6 +181,8 @@ impl fmt::Display for Breach {
 pub enum Decision {
     /// Hold this canary weight for the next interval.
     Advance(i32),
+    /// Too few requests to judge: the same weight, and the check goes on.
+    Hold,
     /// 100% on the canary.
     Promote,
     /// 100% on the primary.
@@ -201,6 +217,7 @@ mod tests {
                     seen.push(w);
                 }
                 Decision::Promote => break,
+                Decision::Hold => panic!("40 requests are enough"),
                 Decision::RollBack(b) => panic!("{b}"),
             }
         }
@@ -230,6 +247,19 @@ mod tests {
         assert_eq!(plan.decide(30, &Err(low.clone())), Decision::RollBack(low));
         // At the bounds, a check passes.
         assert!(plan.analyse(Some(&stats(100, 0.99, 100.0))).is_ok());
+    }
+
+    #[test]
+    fn a_passed_check_over_too_few_requests_holds_the_weight() {
+        let plan = CanaryPlan::default();
+        let one = plan.analyse(Some(&stats(1, 1.0, 3.0)));
+        assert_eq!(plan.decide(10, &one), Decision::Hold);
+        assert_eq!(plan.decide(50, &one), Decision::Hold, "nor promotes");
+        let enough = plan.analyse(Some(&stats(MIN_REQUESTS, 1.0, 3.0)));
+        assert_eq!(plan.decide(10, &enough), Decision::Advance(20));
+        // A failed check rolls back whatever the count: failures are not to be waited out.
+        let failing = plan.analyse(Some(&stats(2, 0.5, 3.0)));
+        assert!(matches!(plan.decide(10, &failing), Decision::RollBack(_)));
     }
 
     #[test]
@@ -269,6 +299,13 @@ mod tests {
                 ..Default::default()
             })
             .contains("p99")
+        );
+        assert!(
+            bad(CanaryPlan {
+                min_requests: 0,
+                ..Default::default()
+            })
+            .contains("minimum requests")
         );
         assert_eq!(CanaryPlan::default().validate(), Ok(()));
     }

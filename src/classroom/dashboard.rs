@@ -27,6 +27,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("n", "bring them to step N (runs the steps before it)"),
     ("r", "reset their account (press r twice)"),
     ("l", "lower their hand"),
+    ("p", "pause / resume the cloud's clock for everyone"),
     ("?", "this help"),
     ("q", "end the classroom (twice; attendees are told)"),
 ];
@@ -162,6 +163,16 @@ impl Dashboard {
                     purpose: Typing::Broadcast,
                     text: String::new(),
                 }
+            }
+            KeyCode::Char('p') => {
+                let paused = !self.room.clock_paused();
+                self.room.pause_clock(paused);
+                self.toast = Some(if paused {
+                    "the clock is paused for everyone: bakes and stage timers hold, traffic flows"
+                        .into()
+                } else {
+                    "the clock runs again".into()
+                });
             }
             _ => {
                 let Some(name) = name else {
@@ -421,6 +432,7 @@ fn footer(dashboard: &Dashboard, frame: &mut Frame, area: Rect, theme: Theme) {
                 ("n", "to step"),
                 ("r", "reset"),
                 ("l", "lower hand"),
+                ("p", "pause clock"),
                 ("?", "help"),
                 ("q", "end"),
             ] {
@@ -582,6 +594,11 @@ mod tests {
         assert!(alice.try_recv().is_err(), "one r resets nothing");
         press(&mut board, "rr");
         assert_eq!(alice.try_recv().unwrap(), Order::Reset);
+        press(&mut board, "p");
+        assert_eq!(alice.try_recv().unwrap(), Order::ClockPaused(true));
+        assert!(room.clock_paused());
+        press(&mut board, "p");
+        assert_eq!(alice.try_recv().unwrap(), Order::ClockPaused(false));
         press(&mut board, "b\u{1b}");
         assert!(alice.try_recv().is_err(), "Esc sends nothing");
         press(&mut board, "q");

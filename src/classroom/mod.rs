@@ -95,7 +95,7 @@ impl Shared {
     }
 
     fn local_cloud(&self, account: &str) -> LocalCloud {
-        LocalCloud::of(&self.cloud, account)
+        LocalCloud::in_room(&self.cloud, account)
     }
 
     /// The lines that point an attendee's own aws CLI at their account, at the address they

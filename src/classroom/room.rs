@@ -626,6 +626,24 @@ impl Room {
         reached
     }
 
+    /// Pauses (or resumes) the cloud's clock for everyone: bakes and stage timers hold while
+    /// the host talks; traffic flows. Every seat shows it.
+    pub fn pause_clock(&self, paused: bool) {
+        *self.clock_paused.lock() = paused;
+        let clock = &self.cloud.clock;
+        clock.set(clock.scale(), paused);
+        let seats: Vec<SeatLink> = self
+            .attendees
+            .lock()
+            .values()
+            .filter_map(|a| a.seat.clone())
+            .collect();
+        for seat in seats {
+            let _ = seat.orders.try_send(Order::ClockPaused(paused));
+        }
+        self.tell(RoomEvent::Clock { paused });
+    }
+
     pub fn clock_paused(&self) -> bool {
         *self.clock_paused.lock()
     }

@@ -102,9 +102,10 @@ pub async fn run(
                 Some(Order::Broadcast(text)) => {
                     pending.push(Msg::Classroom(ClassroomMsg::Broadcast(text)))
                 }
-                Some(Order::ClockPaused(p)) => {
-                    pending.push(Msg::Classroom(ClassroomMsg::ClockPaused(p)))
-                }
+                Some(Order::ClockPaused(paused)) => pending.push(Msg::Clock {
+                    scale: driver.app.clock_scale,
+                    paused,
+                }),
                 Some(Order::LowerHand) => pending.push(Msg::Classroom(ClassroomMsg::HandLowered)),
                 Some(Order::BringTo(step)) => {
                     let replayed = driver.bring_to(step);

@@ -63,6 +63,7 @@ fn plan_of(args: &CanaryArgs) -> Result<CanaryPlan> {
         interval: args.interval,
         min_success: args.min_success,
         max_p99_ms: args.max_p99_ms,
+        min_requests: args.min_requests,
     };
     plan.validate()
         .map_err(|e| UserError::new(e, "see `meshwalk canary --help` for the bounds"))?;
@@ -122,7 +123,7 @@ fn announce(
     writeln!(
         out,
         "canary {} against primary {} on route {}: +{}% every {}, up to {}%, then promote; \
-         checks: success ≥ {}%, p99 ≤ {} ms ({} req/s to {url})",
+         checks: success ≥ {}%, p99 ≤ {} ms over ≥ {} requests ({} req/s to {url})",
         pair.canary,
         pair.primary,
         route.route,
@@ -131,6 +132,7 @@ fn announce(
         plan.max_weight,
         plan.min_success,
         plan.max_p99_ms,
+        plan.min_requests,
         args.requester.rps
     )?;
     Ok(())
@@ -166,4 +168,21 @@ async fn fly(
         _ = ctrl_c => unreachable!("pending never completes"),
     };
     (stage, write_error)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_lines_default_minimum_is_the_plans() {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from(["meshwalk", "canary"]).unwrap();
+        let Some(crate::cli::Command::Canary(args)) = cli.command else {
+            panic!("canary");
+        };
+        assert_eq!(args.min_requests, crate::canary::plan::MIN_REQUESTS);
+        assert_eq!(
+            super::plan_of(&args).unwrap().min_requests,
+            crate::canary::CanaryPlan::default().min_requests
+        );
+    }
 }

@@ -130,8 +130,24 @@ fn scope_of(replay: &[usize], steps: &[usize]) -> std::ops::Range<usize> {
     }
 }
 
-/// Replays the steps a chapter's step stands on, reporting nothing unless one fails.
+/// Replays the steps a chapter's step stands on, reporting nothing unless one fails. On the
+/// embedded cloud the replay runs at a fast clock; the step asked for at the run's own.
 async fn replay_quietly(connected: &Connected, replay: Vec<usize>, update: bool) -> Result<()> {
+    let clock = connected.embedded.as_ref().map(|cloud| cloud.clock());
+    let pace = clock.as_ref().map(|c| (c.scale(), c.paused()));
+    if let Some(c) = &clock
+        && !replay.is_empty()
+    {
+        c.set(crate::session::local_cloud::REPLAY_PACE, false);
+    }
+    let replayed = replay_each(connected, replay, update).await;
+    if let (Some(c), Some((scale, paused))) = (&clock, pace) {
+        c.set(scale, paused);
+    }
+    replayed
+}
+
+async fn replay_each(connected: &Connected, replay: Vec<usize>, update: bool) -> Result<()> {
     for i in replay {
         let report = connected.session.run(i, update).await;
         if !report.outcome.is_success() {

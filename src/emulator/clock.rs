@@ -7,6 +7,7 @@
 //! the real time the cloud started and advances by the monotonic clock times the scale, so its
 //! timestamps never go backwards and never fall before the cloud started, at any scale.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The bounds of `--clock-scale` (and of [`Clock::new`]): real time up to one API hour per
@@ -24,42 +25,107 @@ pub fn now_epoch_seconds() -> f64 {
 }
 
 /// A cloud's clock: the wall time it started at, advanced `scale` times as fast as real time.
+/// The presenter may pause it (bakes and stage timers hold; traffic keeps flowing) and change
+/// its scale while it runs: every copy is the same clock, and the ECS scheduler is woken by
+/// [`Clock::changed`] to reckon its deadlines anew.
+#[derive(Debug, Clone)]
+pub struct Clock(Arc<Shared>);
+
+#[derive(Debug)]
+struct Shared {
+    state: Mutex<State>,
+    changed: tokio::sync::Notify,
+}
+
 #[derive(Debug, Clone, Copy)]
-pub struct Clock {
-    started_epoch: f64,
-    started: Instant,
+struct State {
+    /// The cloud's time (epoch seconds) at `anchor`.
+    anchor_epoch: f64,
+    anchor: Instant,
     scale: f64,
+    paused: bool,
+}
+
+impl State {
+    fn now(&self) -> f64 {
+        if self.paused {
+            return self.anchor_epoch;
+        }
+        self.anchor_epoch + self.anchor.elapsed().as_secs_f64() * self.scale
+    }
+}
+
+fn clamp_scale(scale: f64) -> f64 {
+    if scale.is_finite() {
+        scale.clamp(MIN_SCALE, MAX_SCALE)
+    } else {
+        MIN_SCALE
+    }
 }
 
 impl Clock {
     /// A clock starting now; `scale` is clamped to [`MIN_SCALE`]..=[`MAX_SCALE`] (callers that
     /// take it from a user check it first and say so).
     pub fn new(scale: f64) -> Clock {
-        let scale = if scale.is_finite() {
-            scale.clamp(MIN_SCALE, MAX_SCALE)
-        } else {
-            MIN_SCALE
-        };
-        Clock {
-            started_epoch: now_epoch_seconds(),
-            started: Instant::now(),
-            scale,
-        }
+        Clock(Arc::new(Shared {
+            state: Mutex::new(State {
+                anchor_epoch: now_epoch_seconds(),
+                anchor: Instant::now(),
+                scale: clamp_scale(scale),
+                paused: false,
+            }),
+            changed: tokio::sync::Notify::new(),
+        }))
+    }
+
+    fn state(&self) -> State {
+        *self.0.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn scale(&self) -> f64 {
-        self.scale
+        self.state().scale
+    }
+
+    /// Whether the clock stands still.
+    pub fn paused(&self) -> bool {
+        self.state().paused
     }
 
     /// The cloud's time in epoch seconds (millisecond precision, monotonic).
     pub fn now(&self) -> f64 {
-        let elapsed = self.started.elapsed().as_secs_f64() * self.scale;
-        ((self.started_epoch + elapsed) * 1000.0).floor() / 1000.0
+        (self.state().now() * 1000.0).floor() / 1000.0
     }
 
-    /// How long to really wait until the cloud's clock reads `at`.
+    /// How long to really wait until the cloud's clock reads `at` (an hour while it is
+    /// paused: a change wakes the waiter through [`Clock::changed`]).
     pub fn real_until(&self, at: f64) -> Duration {
-        Duration::from_secs_f64(((at - self.now()) / self.scale).max(0.0))
+        let state = self.state();
+        if state.paused {
+            return Duration::from_secs(3600);
+        }
+        Duration::from_secs_f64(((at - state.now()) / state.scale).max(0.0))
+    }
+
+    /// Runs the clock at `scale` from now on (clamped), paused or not: the time read so far
+    /// stays, so timestamps never go back.
+    pub fn set(&self, scale: f64, paused: bool) {
+        {
+            let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+            let now = state.now();
+            *state = State {
+                anchor_epoch: now,
+                anchor: Instant::now(),
+                scale: clamp_scale(scale),
+                paused,
+            };
+        }
+        self.0.changed.notify_one();
+    }
+
+    /// Resolves after the scale or the pause changed (once per change, for one waiter: the
+    /// ECS scheduler, whose deadlines are in the cloud's time).
+    pub async fn changed(&self) {
+        self.0.changed.notified().await;
     }
 }
 
@@ -100,5 +166,21 @@ mod tests {
         assert_eq!(Clock::new(1e9).scale(), MAX_SCALE);
         assert_eq!(Clock::new(0.0).scale(), MIN_SCALE);
         assert!(check_scale(0.5).is_err() && check_scale(60.0).is_ok());
+    }
+
+    #[test]
+    fn a_paused_clock_stands_still_and_a_new_scale_goes_on_from_where_it_was() {
+        let clock = Clock::new(3600.0);
+        let shared = clock.clone();
+        shared.set(3600.0, true);
+        let held = clock.now();
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(clock.now(), held, "paused: no time passes");
+        assert!(clock.paused());
+        assert!(clock.real_until(held + 1.0) >= Duration::from_secs(3600));
+        shared.set(1.0, false);
+        assert_eq!(clock.scale(), 1.0);
+        assert!(clock.now() >= held && clock.now() < held + 1.0);
+        assert!(clock.real_until(held + 10.0) > Duration::from_secs(9));
     }
 }

@@ -111,14 +111,17 @@ impl Cloud {
         let publisher = Publisher::new();
         let clock = Clock::new(config.clock_scale);
         let appmesh_publisher = publisher.clone();
-        let appmesh = AppMesh::new(config.appmesh_limits, clock, move |s| {
+        let appmesh = AppMesh::new(config.appmesh_limits, clock.clone(), move |s| {
             appmesh_publisher.publish_appmesh(s)
         });
-        let cloudmap = Arc::new(CloudMap::new(Quotas::default(), clock));
+        let cloudmap = Arc::new(CloudMap::new(Quotas::default(), clock.clone()));
         let ecs_publisher = publisher.clone();
-        let mut ecs = Ecs::new(config.ecs_timings, clock, cloudmap.clone(), move |s| {
-            ecs_publisher.publish_ecs(s)
-        });
+        let mut ecs = Ecs::new(
+            config.ecs_timings,
+            clock.clone(),
+            cloudmap.clone(),
+            move |s| ecs_publisher.publish_ecs(s),
+        );
         if config.accounts.is_some() {
             ecs = ecs.with_task_cap(config.caps.live_tasks);
         }

@@ -83,35 +83,16 @@ impl DeploymentReport {
     /// One line: the status, then each stage's share of the revision that matters — the
     /// target, or after a rollback the source it went back to — configured and observed.
     pub fn label(&self) -> String {
-        let rolled_back = is_rollback(&self.status);
-        let mut out = match (&self.source, rolled_back) {
-            // After a rollback, the revision traffic went back to comes first.
-            (Some(source), true) => {
-                format!("{}: back to {source} (from {})", self.status, self.target)
-            }
-            (Some(source), false) => format!("{} {} (from {source})", self.status, self.target),
-            (None, _) => format!("{} {}", self.status, self.target),
-        };
-        let focus = match (&self.source, rolled_back) {
-            (Some(source), true) => source.as_str(),
-            _ => self.target.as_str(),
-        };
+        let mut out = self.headline();
+        let focus = self.focus();
         let stages: Vec<String> = self
-            .stages
-            .iter()
-            .filter(|s| s.observed.requests > 0)
-            .map(|s| {
-                let want = s
-                    .configured
-                    .iter()
-                    .find(|(r, _)| r == focus)
-                    .map(|(_, p)| format!("{p:.0}%"));
-                let seen = s.observed.versions.get(focus).map_or(0.0, |v| v.share);
+            .seen()
+            .map(|(s, want, seen)| {
                 format!(
                     "{} {focus} {}{:.0}% seen",
                     stage_words(s.stage.as_ref()),
-                    want.map(|w| format!("{w} → ")).unwrap_or_default(),
-                    seen * 100.0
+                    want.map(|w| format!("{w:.0}% → ")).unwrap_or_default(),
+                    seen
                 )
             })
             .collect();
@@ -119,6 +100,45 @@ impl DeploymentReport {
             let _ = write!(out, ": {}", stages.join(", "));
         }
         out
+    }
+}
+
+impl DeploymentReport {
+    /// The status and the revisions: after a rollback, the one traffic went back to first.
+    pub fn headline(&self) -> String {
+        match (&self.source, is_rollback(&self.status)) {
+            (Some(source), true) => {
+                format!("{}: back to {source} (from {})", self.status, self.target)
+            }
+            (Some(source), false) => format!("{} {} (from {source})", self.status, self.target),
+            (None, _) => format!("{} {}", self.status, self.target),
+        }
+    }
+
+    /// The revision that matters: the target, or after a rollback the source it went back to.
+    pub fn focus(&self) -> &str {
+        match (&self.source, is_rollback(&self.status)) {
+            (Some(source), true) => source.as_str(),
+            _ => self.target.as_str(),
+        }
+    }
+
+    /// The stages that saw traffic: each with the focus revision's configured share (if the
+    /// stage configured one) and its observed share, in %.
+    pub fn seen(&self) -> impl Iterator<Item = (&Stage, Option<f64>, f64)> {
+        let focus = self.focus();
+        self.stages
+            .iter()
+            .filter(|s| s.observed.requests > 0)
+            .map(move |s| {
+                let want = s
+                    .configured
+                    .iter()
+                    .find(|(r, _)| r == focus)
+                    .map(|(_, p)| *p);
+                let seen = s.observed.versions.get(focus).map_or(0.0, |v| v.share);
+                (s, want, seen * 100.0)
+            })
     }
 }
 

@@ -1,5 +1,5 @@
 //! What a session can do to the embedded cloud it runs on, and see of it, for its own account
-//! only: switch distributor v2's faults (the `f` key), read the clock's scale, and poll what
+//! only: switch distributor v2's faults (the `f` key), pause and pace the clock, and poll what
 //! the data plane's resilience did (hosts ejected or unhealthy, the newest events). Front
 //! ends reach the data plane through this, never directly. Elsewhere (an endpoint, AWS) there
 //! is no local cloud: a remote data plane keeps its Envoy state to itself.
@@ -10,6 +10,18 @@ use std::time::Duration;
 use crate::dataplane::faults::{Fault, FaultSwitch};
 use crate::dataplane::hosts::{HostView, Hosts};
 use crate::embedded::EmbeddedCloud;
+use crate::emulator::clock::Clock;
+
+/// The paces the presenter steps through (`<` `>`): real time, then faster.
+pub const PACES: [f64; 4] = [1.0, 5.0, 20.0, 60.0];
+
+/// The embedded terminal UI's pace unless `--clock-scale` says otherwise: ×5 makes each
+/// 1-minute bake of chapter 2's deployments last 12 s, time to say what the stage does, and
+/// v3's 10-minute canary 2 minutes, time to see its errors and roll it back.
+pub const DEFAULT_PACE: f64 = 5.0;
+
+/// The pace replays run at (a resume, `run --step`): bakes of minutes pass in a blink.
+pub const REPLAY_PACE: f64 = 600.0;
 
 /// The embedded cloud, as one account's session sees it.
 #[derive(Clone)]
@@ -17,7 +29,10 @@ pub struct LocalCloud {
     faults: FaultSwitch,
     hosts: Arc<Hosts>,
     account: String,
-    clock_scale: f64,
+    clock: Clock,
+    /// The session may change the clock (the presenter's own cloud); a classroom seat's may
+    /// not: the room shares one clock, and the host sets it.
+    owns_clock: bool,
 }
 
 impl LocalCloud {
@@ -26,13 +41,58 @@ impl LocalCloud {
             faults: cloud.faults().for_account(account),
             hosts: cloud.hosts(),
             account: account.to_string(),
-            clock_scale: cloud.clock_scale(),
+            clock: cloud.clock(),
+            owns_clock: true,
         }
+    }
+
+    /// One attendee's part of a classroom's cloud: the clock is the room's, not theirs.
+    pub fn in_room(cloud: &EmbeddedCloud, account: &str) -> LocalCloud {
+        LocalCloud {
+            owns_clock: false,
+            ..LocalCloud::of(cloud, account)
+        }
+    }
+
+    /// Whether this session may pause or rescale the clock.
+    pub fn owns_clock(&self) -> bool {
+        self.owns_clock
     }
 
     /// How many times faster than real time the cloud's clock runs.
     pub fn clock_scale(&self) -> f64 {
-        self.clock_scale
+        self.clock.scale()
+    }
+
+    /// The cloud's clock (its time, scale and pause).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Pauses or resumes the clock, or runs it at another scale: `(scale, paused)` after.
+    pub fn set_clock(&self, change: ClockChange) -> (f64, bool) {
+        let (scale, paused) = (self.clock.scale(), self.clock.paused());
+        if !self.owns_clock {
+            return (scale, paused);
+        }
+        let (scale, paused) = match change {
+            ClockChange::Pause => (scale, !paused),
+            ClockChange::Faster => (
+                PACES.into_iter().find(|p| *p > scale).unwrap_or(scale),
+                paused,
+            ),
+            ClockChange::Slower => (
+                PACES
+                    .into_iter()
+                    .rev()
+                    .find(|p| *p < scale)
+                    .unwrap_or(scale),
+                paused,
+            ),
+            ClockChange::To { scale, paused } => (scale, paused),
+        };
+        self.clock.set(scale, paused);
+        (self.clock.scale(), self.clock.paused())
     }
 
     /// The `f` key's fault: 30% of distributor v2's requests answer 503, or none.
@@ -58,9 +118,24 @@ impl std::fmt::Debug for LocalCloud {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LocalCloud")
             .field("account", &self.account)
-            .field("clock_scale", &self.clock_scale)
+            .field("clock", &self.clock)
             .finish_non_exhaustive()
     }
+}
+
+/// What the presenter does to the clock.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ClockChange {
+    /// Stops it, or starts it again.
+    Pause,
+    /// The next pace of [`PACES`] up, or down.
+    Faster,
+    Slower,
+    /// Exactly this (a replay's pace, then the presenter's back).
+    To {
+        scale: f64,
+        paused: bool,
+    },
 }
 
 /// A host (a task's address) as the panes show it.

@@ -434,11 +434,22 @@ impl Session {
                 None,
             );
         }
+        if op == Operation::Ecs(Ecs::UpdateService)
+            && let Some(why) = self.already_deployed(&prepared.json).await
+        {
+            return (Outcome::AlreadyDone(why), None);
+        }
         let (result, exchange) = send(&self.target, prepared.request.clone()).await;
         let Err(error) = result else {
             return (Outcome::Done, Some(exchange));
         };
         let conflict = error.code() == Some("ConflictException");
+        if conflict
+            && op == Operation::Ecs(Ecs::StopServiceDeployment)
+            && let Some(why) = self.already_rolled_back(&prepared.json).await
+        {
+            return (Outcome::AlreadyDone(why), Some(exchange));
+        }
         let ecs_duplicate = error.code() == Some("InvalidParameterException")
             && error.to_string().contains("not idempotent");
         let existing = if let Operation::AppMesh(create) = op

@@ -14,6 +14,7 @@ use super::deployment::DeploymentView;
 use super::layout::{Areas, Shape};
 use crate::canary::{CanaryPlan, StageEvent};
 use crate::load::traffic::Sample;
+pub use crate::session::local_cloud::ClockChange;
 pub use crate::session::local_cloud::{HostHealth, ResilienceEvent, ResilienceView};
 use crate::session::{Outcome, StepReport};
 
@@ -178,6 +179,27 @@ pub struct TrafficView {
     /// The requester the traffic goes through (`cluster/service`), as the step that started
     /// it named it.
     pub requester: Option<String>,
+    /// Chapter 2: each stage of the watched service's deployments, with the traffic seen
+    /// while it lasted (the newest is the current stage); at most [`STAGES_KEPT`].
+    pub stages: Vec<SeenStage>,
+}
+
+/// How many deployment stages the traffic pane keeps (a deployment has a handful).
+pub const STAGES_KEPT: usize = 32;
+
+/// One stretch of a deployment with one lifecycle stage and split, and the traffic seen while
+/// it lasted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenStage {
+    pub arn: String,
+    pub stage: Option<aws_sdk_ecs::types::ServiceDeploymentLifecycleStage>,
+    /// `(family:revision, percent)` as the deployment configured it, the target first.
+    pub configured: Vec<(String, f64)>,
+    /// After the deployment ended: where the traffic goes then.
+    pub ended: bool,
+    /// When it began, in the traffic pane's time (s).
+    pub since: f64,
+    pub tally: crate::load::stats::Tally,
 }
 
 /// The canary autopilot, as the traffic pane shows it.
@@ -215,6 +237,11 @@ pub enum Msg {
     Deployment(Box<DeploymentView>),
     /// What the classroom's host tells this attendee's screen.
     Classroom(ClassroomMsg),
+    /// The embedded cloud's clock now: its scale, and whether it is paused.
+    Clock {
+        scale: f64,
+        paused: bool,
+    },
 }
 
 /// The classroom's part of an attendee's screen (see `meshwalk classroom`).
@@ -224,16 +251,12 @@ pub struct ClassroomView {
     pub hand_raised: bool,
     /// The host's last broadcast, shown over the panes until a key closes it.
     pub message: Option<String>,
-    /// The host paused the cloud's clock for the room.
-    pub clock_paused: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClassroomMsg {
     /// A message from the host to every attendee.
     Broadcast(String),
-    /// The host paused (true) or resumed the room's clock.
-    ClockPaused(bool),
     /// The host lowered the attendee's hand (the question was answered).
     HandLowered,
 }
@@ -284,6 +307,8 @@ pub enum Cmd {
     MarkDone(String),
     /// These steps are not done any more: a teardown removed what they made.
     ForgetDone(Vec<String>),
+    /// Pauses, resumes or paces the embedded cloud's clock (elsewhere: says it cannot).
+    Clock(ClockChange),
     /// Puts back what the presenter had set live (no toasts: the resume note stays).
     RestoreDemo {
         weights: Option<Weights>,
@@ -320,7 +345,11 @@ pub struct App {
     pub fault: bool,
     /// The embedded cloud's clock scale (1: real time), said in the header when it is not 1.
     pub clock_scale: f64,
+    /// The presenter paused the embedded cloud's clock (the header says so).
+    pub clock_paused: bool,
     pub toast: Option<String>,
+    /// The step just run, whose Result shows: Enter on it moves on instead of running it again.
+    pub shown: Option<usize>,
     pub size: (u16, u16),
     pub quit: bool,
     /// Set when the App is an attendee's in a classroom.
@@ -350,7 +379,9 @@ impl App {
             deployment: None,
             fault: false,
             clock_scale: 1.0,
+            clock_paused: false,
             toast: None,
+            shown: None,
             size,
             quit: false,
             classroom: None,
@@ -417,6 +448,17 @@ impl App {
         if index < self.steps.len() && index != self.selected {
             self.selected = index;
             self.scroll = 0;
+            self.shown = None;
+        }
+    }
+
+    /// The step run stays selected with its Result in view (the Wire a Shift-Tab away); Enter then
+    /// moves on.
+    fn show_result_of(&mut self, index: usize) {
+        if self.selected == index {
+            self.tab = Tab::Result;
+            self.scroll = 0;
+            self.shown = Some(index);
         }
     }
 
@@ -451,6 +493,10 @@ impl App {
             Msg::Resilience(view) => self.resilience = view,
             Msg::Deployment(view) => self.show_deployment(*view),
             Msg::Classroom(msg) => self.classroom_msg(msg),
+            Msg::Clock { scale, paused } => {
+                self.clock_scale = scale;
+                self.clock_paused = paused;
+            }
             // Keys other than presses; the rest are `update`'s.
             Msg::Key(_)
             | Msg::Mouse(_)
@@ -466,7 +512,6 @@ impl App {
         };
         match msg {
             ClassroomMsg::Broadcast(text) => room.message = Some(text),
-            ClassroomMsg::ClockPaused(paused) => room.clock_paused = paused,
             ClassroomMsg::HandLowered => {
                 room.hand_raised = false;
                 self.toast = Some("the host lowered your hand".into());
@@ -483,9 +528,13 @@ impl App {
         self.weights = Some(weights);
     }
 
-    /// A traffic sample: the latest numbers, and each version's share in the chart's history.
+    /// A traffic sample: the latest numbers, and each version's share in the chart's history
+    /// (and in the current deployment stage's tally).
     fn show_sample(&mut self, sample: Sample) {
         self.traffic.running = true;
+        if let Some(stage) = self.traffic.stages.last_mut() {
+            stage.tally.merge(&sample.last);
+        }
         let shares = sample
             .window
             .versions
@@ -533,7 +582,54 @@ impl App {
             let at = self.traffic_time();
             self.traffic.markers.push(at);
         }
+        self.record_stage(&view);
         self.deployment = Some(view);
+    }
+
+    /// A new stage (or split, or the end) of the watched deployment starts a new tally.
+    fn record_stage(&mut self, view: &DeploymentView) {
+        let Some(d) = &view.deployment else {
+            return;
+        };
+        let ended = crate::session::deployment_watch::has_ended(&d.status);
+        let same = self.traffic.stages.last().is_some_and(|s| {
+            s.arn == d.arn && s.stage == d.stage && s.configured == d.configured && s.ended == ended
+        });
+        if same {
+            return;
+        }
+        if self.traffic.stages.len() >= STAGES_KEPT {
+            self.traffic.stages.remove(0);
+        }
+        self.traffic.stages.push(SeenStage {
+            arn: d.arn.clone(),
+            stage: d.stage.clone(),
+            configured: d.configured.clone(),
+            ended,
+            since: self.traffic_time(),
+            tally: crate::load::stats::Tally::new(),
+        });
+    }
+
+    /// The stages of deployment `arn` the pane saw while it ran, with the traffic of each.
+    pub fn seen_stages(&self, arn: &str) -> Vec<crate::session::deployment_watch::Stage> {
+        let now = self.traffic_time();
+        let stages = &self.traffic.stages;
+        stages
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.arn == arn && !s.ended)
+            .map(|(i, s)| {
+                let until = stages.get(i + 1).map_or(now, |next| next.since);
+                crate::session::deployment_watch::Stage {
+                    stage: s.stage.clone(),
+                    configured: s.configured.clone(),
+                    observed: s.tally.summary(std::time::Duration::from_secs_f64(
+                        (until - s.since).max(0.0),
+                    )),
+                }
+            })
+            .collect()
     }
 
     /// Traffic through the requester of step `index`: started when none runs, restarted
@@ -681,7 +777,19 @@ impl App {
             .collect()
     }
 
-    fn finished(&mut self, index: usize, report: StepReport) -> Vec<Cmd> {
+    fn finished(&mut self, index: usize, mut report: StepReport) -> Vec<Cmd> {
+        // The watcher ends a deployment step with the status; the stages and what the traffic
+        // did in each are what this pane saw, however late the step started watching.
+        if let Outcome::Deployed(d) = &mut report.outcome
+            && d.stages.is_empty()
+            && let Some(arn) = self
+                .deployment
+                .as_ref()
+                .and_then(|v| v.deployment.as_ref())
+                .map(|p| p.arn.clone())
+        {
+            d.stages = self.seen_stages(&arn);
+        }
         let Some(step) = self.steps.get_mut(index) else {
             return vec![];
         };
@@ -702,14 +810,10 @@ impl App {
             // figures and chart would speak of traffic that no longer flows.
             self.traffic = TrafficView::default();
             self.deployment = None;
-            if self.selected == index {
-                self.select(index + 1);
-            }
+            self.show_result_of(index);
         } else if step.status == StepStatus::Done {
             cmds.push(Cmd::MarkDone(step.id.clone()));
-            if self.selected == index {
-                self.select(index + 1);
-            }
+            self.show_result_of(index);
         } else if self.selected == index {
             self.tab = Tab::Result;
         }

@@ -96,7 +96,7 @@ fn enter_on_an_info_step_marks_it_done_and_moves_on() {
 }
 
 #[test]
-fn enter_runs_an_api_step_and_success_selects_the_next() {
+fn enter_runs_an_api_step_shows_its_result_and_enter_again_moves_on() {
     let mut a = app();
     a.selected = 1;
     assert_eq!(
@@ -117,8 +117,22 @@ fn enter_runs_an_api_step_and_success_selects_the_next() {
         [Cmd::RefreshResources, Cmd::MarkDone("02-mesh".into())]
     );
     assert_eq!(
-        (a.steps[1].status.clone(), a.selected),
-        (StepStatus::Done, 2)
+        (a.steps[1].status.clone(), a.selected, a.tab),
+        (StepStatus::Done, 1, Tab::Result),
+        "the step just run stays, its Result in view"
+    );
+    a.update(key(KeyCode::BackTab));
+    assert_eq!(a.tab, Tab::Wire, "its Wire a Shift-Tab away");
+    assert!(a.update(key(KeyCode::Enter)).is_empty(), "Enter moves on");
+    assert_eq!((a.selected, a.tab), (2, Tab::Input));
+    // Back on a done step, Enter runs it again (it is safe to repeat).
+    a.update(key(KeyCode::Up));
+    assert_eq!(
+        a.update(key(KeyCode::Enter)),
+        [Cmd::RunStep {
+            index: 1,
+            update: false
+        }]
     );
 }
 
@@ -177,9 +191,11 @@ fn traffic_and_teardown_steps() {
         ]
     );
     assert_eq!(a.steps[2].status, StepStatus::Running);
-    // Done when the runner reports what it observed: then the next step.
+    // Done when the runner reports what it observed: its Result shows, Enter moves on.
     a.update(Msg::StepFinished(2, report(Outcome::Read)));
     assert_eq!(a.steps[2].status, StepStatus::Done);
+    assert_eq!((a.selected, a.tab), (2, Tab::Result));
+    a.update(key(KeyCode::Enter));
     assert_eq!(a.selected, 3);
     assert_eq!(a.update(key(KeyCode::Enter)), [Cmd::Teardown { index: 3 }]);
 }
@@ -693,4 +709,105 @@ fn a_resume_selects_the_step_after_the_last_one_done() {
     b.selected = 3;
     b.select_where_progress_stands();
     assert_eq!(b.selected, 0);
+}
+
+/// A sample whose interval alone saw `n` requests to each of `versions`, at `at` s.
+fn stage_sample(at: f64, versions: &[(&str, u64)]) -> Box<crate::load::traffic::Sample> {
+    let mut tally = crate::load::stats::Tally::new();
+    for (version, n) in versions {
+        for _ in 0..*n {
+            tally.record(&crate::load::stats::RequestOutcome {
+                version: Some((*version).into()),
+                success: true,
+                overflow: false,
+                not_sent: false,
+                latency: Duration::from_millis(1),
+            });
+        }
+    }
+    Box::new(crate::load::traffic::Sample {
+        elapsed: Duration::from_secs_f64(at),
+        window: tally.summary(Duration::from_secs(5)),
+        total: tally.summary(Duration::from_secs(5)),
+        in_flight: 0,
+        last: std::sync::Arc::new(tally),
+    })
+}
+
+fn look(
+    status: aws_sdk_ecs::types::ServiceDeploymentStatus,
+    stage: aws_sdk_ecs::types::ServiceDeploymentLifecycleStage,
+    new_share: f64,
+) -> Msg {
+    Msg::Deployment(Box::new(DeploymentView {
+        service: "sc-distributor".into(),
+        deployment: Some(crate::session::deployment_watch::Poll {
+            arn: "arn:d".into(),
+            status,
+            strategy: aws_sdk_ecs::types::DeploymentStrategy::Canary,
+            stage: Some(stage),
+            configured: vec![
+                ("sc-distributor:2".into(), new_share),
+                ("sc-distributor:1".into(), 100.0 - new_share),
+            ],
+            target: "sc-distributor:2".into(),
+            source: Some("sc-distributor:1".into()),
+            status_reason: None,
+            bake_minutes: Some(1.0),
+        }),
+        settled: Some("sc-distributor:2".into()),
+        bake_left_s: None,
+        error: None,
+    }))
+}
+
+#[test]
+fn each_deployment_stage_is_observed_whole_and_a_late_watch_step_reports_them() {
+    use aws_sdk_ecs::types::{
+        ServiceDeploymentLifecycleStage as Stage, ServiceDeploymentStatus as Status,
+    };
+    let mut a = app();
+    a.update(Msg::Traffic(stage_sample(1.0, &[("sc-distributor:1", 50)])));
+    // The canary: 1 in 10 to v2, over the whole stage.
+    a.update(look(
+        Status::InProgress,
+        Stage::ProductionTrafficShift,
+        10.0,
+    ));
+    for t in 2..6 {
+        a.update(Msg::Traffic(stage_sample(
+            f64::from(t),
+            &[("sc-distributor:2", 5), ("sc-distributor:1", 45)],
+        )));
+    }
+    let canary = &a.traffic.stages.last().unwrap().tally;
+    let canary = canary.summary(Duration::from_secs(4));
+    assert_eq!(canary.requests, 200, "the samples since the stage began");
+    assert!((canary.versions["sc-distributor:2"].share - 0.1).abs() < 1e-9);
+    // Everything on v2: a new stage, a new tally.
+    a.update(look(Status::InProgress, Stage::BakeTime, 100.0));
+    a.update(Msg::Traffic(stage_sample(7.0, &[("sc-distributor:2", 50)])));
+    a.update(look(Status::Successful, Stage::BakeTime, 100.0));
+    a.update(Msg::Traffic(stage_sample(8.0, &[("sc-distributor:2", 50)])));
+    assert_eq!(a.traffic.stages.len(), 3, "canary, bake, after the end");
+
+    // The watch step that started after the end finishes with the stages the pane saw.
+    let ended = crate::session::deployment_watch::DeploymentReport {
+        service: "sc-distributor".into(),
+        status: Status::Successful,
+        status_reason: None,
+        target: "sc-distributor:2".into(),
+        source: Some("sc-distributor:1".into()),
+        stages: Vec::new(),
+    };
+    a.selected = 2;
+    a.update(Msg::StepFinished(2, report(Outcome::Deployed(ended))));
+    let Outcome::Deployed(d) = &a.reports[&2].outcome else {
+        panic!("{:?}", a.reports[&2].outcome);
+    };
+    let seen: Vec<(Option<f64>, f64, u64)> = d
+        .seen()
+        .map(|(s, want, seen)| (want, (seen * 10.0).round() / 10.0, s.observed.requests))
+        .collect();
+    assert_eq!(seen, [(Some(10.0), 10.0, 200), (Some(100.0), 100.0, 50)]);
 }

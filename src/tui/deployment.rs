@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 
 use super::app::{App, Msg};
 use super::theme::Theme;
+use crate::emulator::clock::Clock;
 use aws_sdk_ecs::types::{ServiceDeploymentLifecycleStage, ServiceDeploymentStatus};
 
 use crate::session::deployment_watch::{
@@ -87,6 +88,9 @@ pub fn stage_line(app: &App, theme: Theme) -> Option<Line<'static>> {
         spans.push(Span::raw(format!(" · {}", stage_words(d.stage.as_ref()))));
         if let Some(left) = view.bake_left_s {
             spans.push(Span::raw(format!(" · bake {} left", countdown(left))));
+            if app.clock_paused {
+                spans.push(Span::styled(" (clock paused: Space)", theme.bad()));
+            }
         }
         spans.push(Span::styled(" · R rolls back", theme.dim()));
     } else {
@@ -115,6 +119,9 @@ pub fn title(app: &App) -> Option<String> {
     let mut title = format!("{} ▶ {share:.0}% on {}", d.strategy, d.target);
     if let Some(left) = view.bake_left_s {
         title.push_str(&format!(" · bake {} left", countdown(left)));
+        if app.clock_paused {
+            title.push_str(" ⏸");
+        }
     }
     Some(title)
 }
@@ -195,15 +202,21 @@ const POLL: Duration = Duration::from_millis(500);
 pub fn spawn(
     session: Session,
     watch: Watch,
-    clock_scale: f64,
+    clock: Option<Clock>,
     tx: UnboundedSender<Msg>,
     current: tokio::sync::watch::Sender<Option<String>>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let ecs = &session.target().ecs;
         let mut names = RevisionNames::default();
+        // When the stage began, in the cloud's time (API seconds).
+        let cloud_now = || {
+            clock
+                .as_ref()
+                .map_or_else(crate::emulator::clock::now_epoch_seconds, Clock::now)
+        };
         let mut stage_began: (Option<ServiceDeploymentLifecycleStage>, _, _) =
-            (None, Vec::new(), Instant::now());
+            (None, Vec::new(), cloud_now());
         let started = Instant::now();
         let mut completion = watch.completion.clone();
         let mut ticks = tokio::time::interval(POLL);
@@ -218,11 +231,13 @@ pub fn spawn(
                     view.settled = settled;
                     if let Some(p) = &poll {
                         if stage_began.0 != p.stage || stage_began.1 != p.configured {
-                            stage_began = (p.stage.clone(), p.configured.clone(), Instant::now());
+                            stage_began = (p.stage.clone(), p.configured.clone(), cloud_now());
                         }
-                        view.bake_left_s = p.bake_minutes.map(|m| {
-                            m * 60.0 / clock_scale.max(1.0) - stage_began.2.elapsed().as_secs_f64()
-                        });
+                        // What is left of the bake in API seconds, in real ones at the pace.
+                        let scale = clock.as_ref().map_or(1.0, Clock::scale).max(1.0);
+                        view.bake_left_s = p
+                            .bake_minutes
+                            .map(|m| (m * 60.0 - (cloud_now() - stage_began.2)).max(0.0) / scale);
                     }
                     current.send_replace(poll.as_ref().map(|p| p.arn.clone()));
                     view.deployment = poll;

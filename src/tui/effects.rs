@@ -16,7 +16,7 @@ use super::jobs::resources::ResourcesJob;
 use super::jobs::steps;
 use super::jobs::traffic::TrafficJob;
 use crate::session::Session;
-use crate::session::local_cloud::LocalCloud;
+use crate::session::local_cloud::{ClockChange, LocalCloud};
 use crate::session::progress::{Demo, Progress};
 use crate::walkthrough::step::StepKind;
 
@@ -60,8 +60,8 @@ impl Effects {
         let persistence = Persistence::start(progress.clone(), state_dir, tx.clone());
         let resources = ResourcesJob::start(persistence.clone(), tx.clone());
         let traffic = TrafficJob::start(rps, cloud.clone(), tx.clone());
-        let clock_scale = cloud.as_ref().map_or(1.0, LocalCloud::clock_scale);
-        let watch = WatchJob::start(clock_scale, tx.clone());
+        let clock = cloud.as_ref().map(|c| c.clock().clone());
+        let watch = WatchJob::start(clock, tx.clone());
         let crew = Crew {
             traffic: traffic.clone(),
             resources: resources.clone(),
@@ -170,7 +170,13 @@ impl Effects {
             .get(&self.session.target().key())
             .cloned()
             .unwrap_or_default();
-        steps::replay(self.session.clone(), steps, demo, self.tx.clone());
+        steps::replay(
+            self.session.clone(),
+            steps,
+            demo,
+            self.cloud.clone(),
+            self.tx.clone(),
+        );
     }
 
     pub fn handle(&self, cmd: Cmd) {
@@ -195,6 +201,7 @@ impl Effects {
                 .persistence
                 .mark_done(&self.session.target().key(), &id),
             Cmd::RestoreDemo { weights, fault } => self.restore_demo(weights, fault),
+            Cmd::Clock(change) => self.change_clock(change),
             // The front end's: the terminal is its.
             Cmd::Edit { .. } | Cmd::Copy(_) | Cmd::RaiseHand(_) | Cmd::Quit => {}
         }
@@ -244,6 +251,42 @@ impl Effects {
         steps::run(self.session.clone(), index, false, self.tx.clone());
     }
 
+    /// Space, `<` and `>`: the embedded cloud's clock paused, resumed or paced; elsewhere the
+    /// clock is not ours to change, and the toast says so.
+    fn change_clock(&self, change: ClockChange) {
+        let Some(cloud) = &self.cloud else {
+            let _ = self.tx.send(Msg::Toast(if self.session.target().is_aws() {
+                "AWS's clock cannot be changed: a bake of a minute takes a minute there".into()
+            } else {
+                "that cloud keeps its own clock: start it with `meshwalk serve --clock-scale N`"
+                    .into()
+            }));
+            return;
+        };
+        let before = cloud.clock_scale();
+        let (scale, paused) = cloud.set_clock(change);
+        let _ = self.tx.send(Msg::Clock { scale, paused });
+        let at_the_end = match change {
+            ClockChange::Faster if scale == before => Some("the fastest pace (< slows down)"),
+            ClockChange::Slower if scale == before => Some("the slowest pace (> speeds up)"),
+            _ => None,
+        };
+        if let Some(end) = at_the_end {
+            let _ = self.tx.send(Msg::Toast(format!("clock ×{scale} is {end}")));
+            return;
+        }
+        let _ = self.tx.send(Msg::Toast(if paused {
+            format!(
+                "clock paused (×{scale}): bakes and stage timers hold, traffic flows · Space resumes"
+            )
+        } else {
+            format!(
+                "clock ×{scale}: a minute of bake takes {} · < slower, > faster, Space pauses",
+                real_minute(scale)
+            )
+        }));
+    }
+
     /// Puts the route's weights and the fault switch back as the presenter had them.
     fn restore_demo(&self, weights: Option<Weights>, fault: bool) {
         if let Some(cloud) = &self.cloud {
@@ -260,5 +303,17 @@ impl Effects {
     pub fn stop_traffic(&self) {
         self.watch.stop();
         self.traffic.stop();
+    }
+}
+
+/// How long an API minute takes at `scale`: `12 s`, `1 min`.
+fn real_minute(scale: f64) -> String {
+    let s = 60.0 / scale.max(1.0);
+    if s >= 60.0 {
+        "1 min".into()
+    } else if s >= 10.0 || s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
     }
 }

@@ -64,7 +64,7 @@ pub const KEYS: &[KeyHelp] = &[
     },
     KeyHelp {
         keys: "Enter",
-        does: "run the step (on success the next one is selected)",
+        does: "run the step and show its Result; again: the next step",
         moves: None,
         footer: Footer::IfRoom {
             key: "⏎",
@@ -125,20 +125,14 @@ pub const KEYS: &[KeyHelp] = &[
         },
     },
     KeyHelp {
-        keys: "z",
-        does: "zoom the focused pane to the whole screen",
+        keys: "z  Esc",
+        does: "zoom the focused pane to the whole screen; back",
         moves: None,
         footer: Footer::IfRoom {
             key: "z",
             word: "zoom",
             rank: 2,
         },
-    },
-    KeyHelp {
-        keys: "Esc",
-        does: "back from the zoom (z also does)",
-        moves: None,
-        footer: Footer::Hidden,
     },
     KeyHelp {
         keys: "click",
@@ -184,6 +178,16 @@ pub const KEYS: &[KeyHelp] = &[
             key: "R",
             word: "roll back",
             rank: 2,
+        },
+    },
+    KeyHelp {
+        keys: "Space  < >",
+        does: "pause the cloud's clock; slower, faster (×1 ×5 ×20 ×60)",
+        moves: Some(Moves::Deployments),
+        footer: Footer::IfRoom {
+            key: "␣",
+            word: "pause",
+            rank: 3,
         },
     },
     KeyHelp {

@@ -1,4 +1,5 @@
-//! Where each pane goes for a terminal size: side by side from 100×30, stacked below that,
+//! Where each pane goes for a terminal size: side by side from 100×30 (the resources beside
+//! the step pane from 120 columns, in its place while focused below), stacked below that,
 //! down to 40×10; smaller gets a friendly "enlarge the window". The traffic pane takes room
 //! only while traffic runs (one line before), and a zoomed pane takes the whole body.
 
@@ -32,6 +33,10 @@ pub const MIN: (u16, u16) = (40, 10);
 
 /// The resources pane's width beside the step pane.
 const RESOURCES_WIDTH: u16 = 38;
+
+/// The narrowest step pane beside the resources: narrower (27 columns at 100×30 it was), the
+/// resources take the step pane's place while focused, as when stacked.
+const PANE_BESIDE: u16 = 60;
 
 impl Areas {
     pub fn new(area: Rect, shape: Shape) -> Areas {
@@ -91,30 +96,38 @@ impl Areas {
         };
         let [top, traffic] =
             Layout::vertical([Constraint::Min(1), Constraint::Length(traffic_rows)]).areas(right);
+        self.steps = Some(steps);
+        self.traffic = Some(traffic);
+        if right.width < PANE_BESIDE + RESOURCES_WIDTH {
+            if shape.focus == Pane::Resources {
+                self.resources = Some(top);
+            } else {
+                self.pane = Some(top);
+            }
+            return;
+        }
         let [pane, resources] =
             Layout::horizontal([Constraint::Min(1), Constraint::Length(RESOURCES_WIDTH)])
                 .areas(top);
-        self.steps = Some(steps);
         self.pane = Some(pane);
         self.resources = Some(resources);
-        self.traffic = Some(traffic);
     }
 
     /// Steps on top, then the step pane — or the resources, when focused: there is no room
     /// for both — then the traffic.
     fn stacked(&mut self, body: Rect, shape: Shape) {
         // While traffic runs, the list and then the traffic give rows to the step pane: 8
-        // lines of the Input tab still show at 80×24, with the traffic table's versions below
-        // (z zooms the traffic for its chart).
+        // lines of the Input tab's JSON still show at 80×24, with the traffic table's
+        // revisions below (z zooms the traffic for its chart).
         let list = if shape.traffic_running {
-            (body.height / 5).clamp(3, 8)
+            (body.height / 6).clamp(3, 8)
         } else {
             (body.height / 3).clamp(3, 8)
         };
         let [steps, rest] =
             Layout::vertical([Constraint::Length(list), Constraint::Min(1)]).areas(body);
         let traffic_rows = if shape.traffic_running && rest.height >= 10 {
-            rest.height.saturating_sub(13).clamp(5, 10)
+            rest.height.saturating_sub(14).clamp(5, 10)
         } else {
             1
         };
@@ -251,6 +264,22 @@ mod tests {
             assert_eq!(shown, [body], "{focus:?}");
             assert_eq!((a.header.y, a.footer.y), (0, 44), "header and footer stay");
         }
+    }
+
+    #[test]
+    fn the_step_pane_stays_readable_from_100_columns() {
+        for w in [100, 110, 119, 120, 135, 136, 140, 160] {
+            let a = Areas::new(Rect::new(0, 0, w, 30), shapes()[0]);
+            let pane = a.pane.unwrap();
+            assert!(pane.width >= PANE_BESIDE, "{w}x30: {pane:?}");
+            assert_eq!(a.resources.is_some(), w >= 136, "{w}x30");
+        }
+        let focused = Shape {
+            focus: Pane::Resources,
+            ..shapes()[0]
+        };
+        let a = Areas::new(Rect::new(0, 0, 100, 30), focused);
+        assert!(a.pane.is_none() && a.resources.unwrap().width >= 60);
     }
 
     #[test]

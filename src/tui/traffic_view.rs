@@ -6,8 +6,8 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Wrap};
 
 use std::collections::BTreeSet;
 
@@ -17,7 +17,7 @@ use super::keys::Moves;
 use super::theme::Theme;
 use super::view::pane_block;
 use crate::canary::Stage;
-use crate::load::stats::VersionStats;
+use crate::load::stats::{Summary, VersionStats};
 use crate::load::traffic::Sample;
 pub use crate::load::version_of_target;
 
@@ -43,6 +43,32 @@ pub fn configured(app: &App, version: &str) -> Option<f64> {
         Some(view) => deployment::configured_share(view, version),
         None => configured_share(app.weights.as_ref()?, version),
     }
+}
+
+/// What the OBSERVED column stands on: in chapter 2, the traffic since the deployment's
+/// current stage began (a stage of seconds is seen whole, not blurred by the one before);
+/// otherwise the sample's sliding window. With the words that say which.
+pub fn observed_span(app: &App, sample: &Sample) -> (Summary, String) {
+    if app.deployment.is_some()
+        && let Some(stage) = app.traffic.stages.last()
+    {
+        let seconds = (app.traffic_time() - stage.since).max(0.0);
+        let summary = stage
+            .tally
+            .summary(std::time::Duration::from_secs_f64(seconds));
+        if summary.requests > 0 {
+            let what = if stage.ended {
+                "since it ended"
+            } else {
+                "this stage"
+            };
+            return (summary, format!("{what}: {seconds:.0}s"));
+        }
+    }
+    (
+        sample.window.clone(),
+        format!("last {:.0}s", sample.window.duration_s),
+    )
 }
 
 /// The 95% margin (in percentage points) of an observed share over `n` requests.
@@ -147,22 +173,94 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let versions = versions(app);
     let mut lines = table(app, sample, &versions, inner.width, theme);
     let summary = summary(app, sample, theme);
+    // Status lines wrap rather than lose their end (a rollback's reason, a check's figures).
+    let rows = |lines: &[Line<'static>]| {
+        let text = Text::from(lines.to_vec());
+        u16::try_from(
+            Paragraph::new(text)
+                .wrap(Wrap { trim: false })
+                .line_count(inner.width),
+        )
+        .unwrap_or(u16::MAX)
+    };
+    let summary_rows = rows(&summary);
     // The table on top; the share over time below it, when there is room for a chart.
-    let table_rows = (lines.len() + 1 + summary.len()) as u16;
-    let with_chart = inner.height >= table_rows + 5;
-    if inner.height >= table_rows {
-        lines.push(Line::default());
+    let table_rows = lines.len() as u16 + 1 + summary_rows;
+    if inner.height < table_rows {
+        // Short (80×24): one compact row per revision that matters, then what status fits.
+        let mut compact = compact_rows(app, sample, &versions, theme);
+        compact.extend(summary);
+        frame.render_widget(Paragraph::new(compact).wrap(Wrap { trim: false }), inner);
+        return;
     }
+    let with_chart = inner.height >= table_rows + 5;
+    lines.push(Line::default());
     lines.extend(summary);
     let [table_area, chart_area] = if with_chart {
         Layout::vertical([Constraint::Length(table_rows), Constraint::Min(5)]).areas(inner)
     } else {
         Layout::vertical([Constraint::Min(1), Constraint::Length(0)]).areas(inner)
     };
-    frame.render_widget(Paragraph::new(lines), table_area);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), table_area);
     if with_chart && chart_area.width > 20 {
         chart(app, &versions, frame, chart_area, theme);
     }
+}
+
+/// One line per version that matters now (configured a share, or observed), each cell named:
+/// `sc-distributor:3 shift 20% seen 18.2% ok 97.50% p99 1.0ms` — no header row to spare.
+fn compact_rows(
+    app: &App,
+    sample: &Sample,
+    versions: &[String],
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let (w, _) = observed_span(app, sample);
+    let name_width = versions
+        .iter()
+        .map(|v| Span::raw(v.as_str()).width() + 1)
+        .max()
+        .unwrap_or(0);
+    let label = if app.deployment.is_some() {
+        "shift"
+    } else {
+        "weight"
+    };
+    versions
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| {
+            configured(app, v).is_some_and(|c| c > 0.0) || w.versions.contains_key(v.as_str())
+        })
+        .map(|(i, version)| {
+            let mut row = vec![
+                Span::styled(format!("{version:<name_width$}"), theme.version(i)),
+                Span::raw(format!(
+                    "{label} {:>3}% ",
+                    configured(app, version).map_or("–".into(), |c| format!("{c:.0}"))
+                )),
+            ];
+            match w.versions.get(version) {
+                Some(v) => {
+                    row.push(Span::raw(format!("seen {:>5.1}% ", v.share * 100.0)));
+                    let style = if v.success >= 0.999 {
+                        theme.ok()
+                    } else if v.success >= 0.95 {
+                        theme.warn()
+                    } else {
+                        theme.bad()
+                    };
+                    row.push(Span::styled(
+                        format!("ok {:.2}% ", v.success * 100.0),
+                        style,
+                    ));
+                    row.push(Span::raw(format!("p99 {:.1}ms", v.p99_ms)));
+                }
+                None => row.push(Span::styled("seen   0.0%", theme.dim())),
+            }
+            Line::from(row)
+        })
+        .collect()
 }
 
 /// The chapter of the selected step: from its opening step to the next chapter's.
@@ -270,7 +368,8 @@ fn table(
     width: u16,
     theme: Theme,
 ) -> Vec<Line<'static>> {
-    let w = &sample.window;
+    let (w, _) = observed_span(app, sample);
+    let w = &w;
     let full = width >= 81;
     // Revisions (`sc-distributor:2`) are longer than versions (`v2`).
     let name_width = versions
@@ -369,9 +468,9 @@ fn observed(
 
 /// How close observed is to configured, and the totals.
 fn summary(app: &App, sample: &Sample, theme: Theme) -> Vec<Line<'static>> {
-    let w = &sample.window;
-    let reached: u64 = w.versions.values().map(|v| v.count).sum();
-    let readout: Vec<String> = w
+    let (observed, span) = observed_span(app, sample);
+    let reached: u64 = observed.versions.values().map(|v| v.count).sum();
+    let readout: Vec<String> = observed
         .versions
         .iter()
         .filter_map(|(version, v)| {
@@ -388,15 +487,13 @@ fn summary(app: &App, sample: &Sample, theme: Theme) -> Vec<Line<'static>> {
         lines.push(Line::from(vec![
             Span::styled("converging: ", theme.dim()),
             Span::raw(readout.join(" · ")),
-            Span::styled(
-                format!("  (last {:.0}s, {reached} requests)", w.duration_s),
-                theme.dim(),
-            ),
+            Span::styled(format!("  ({span}, {reached} requests)"), theme.dim()),
         ]));
     }
     lines.extend(autopilot_line(app, theme));
     lines.extend(deployment::stage_line(app, theme));
     lines.extend(events_line(app, sample, theme));
+    let w = &sample.window;
     lines.push(Line::from(vec![
         Span::styled(format!("{:.1} req/s", w.rps), theme.title()),
         Span::styled(
@@ -427,6 +524,7 @@ fn autopilot_line(app: &App, theme: Theme) -> Option<Line<'static>> {
         Stage::RolledBack | Stage::Failed => theme.bad(),
         Stage::Stopped => theme.warn(),
         Stage::Started | Stage::Advanced => theme.title(),
+        Stage::Held => theme.warn(),
     };
     spans.push(Span::styled(event.headline(), style));
     // The countdown before the figures: on a narrow pane the figures are what gets cut.

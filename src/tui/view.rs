@@ -138,7 +138,13 @@ fn header_line(app: &App, with_target: bool, theme: Theme) -> Line<'static> {
         app.done_count(),
         app.steps.len()
     )));
-    if app.clock_scale != 1.0 {
+    if app.clock_paused {
+        spans.push(Span::styled(" · ", theme.dim()));
+        spans.push(Span::styled(
+            format!("⏸ clock paused (×{})", app.clock_scale),
+            theme.bad(),
+        ));
+    } else if app.clock_scale != 1.0 {
         spans.push(Span::styled(" · ", theme.dim()));
         spans.push(Span::styled(
             format!("clock ×{}", app.clock_scale),
@@ -153,15 +159,9 @@ fn header_line(app: &App, with_target: bool, theme: Theme) -> Line<'static> {
         spans.push(Span::styled(" · ", theme.dim()));
         spans.push(Span::styled("⚡ v2 faults on", theme.bad()));
     }
-    if let Some(room) = &app.classroom {
-        if room.clock_paused {
-            spans.push(Span::styled(" · ", theme.dim()));
-            spans.push(Span::styled("⏸ clock paused by the host", theme.warn()));
-        }
-        if room.hand_raised {
-            spans.push(Span::styled(" · ", theme.dim()));
-            spans.push(Span::styled("✋ hand raised, the host knows", theme.warn()));
-        }
+    if app.classroom.as_ref().is_some_and(|room| room.hand_raised) {
+        spans.push(Span::styled(" · ", theme.dim()));
+        spans.push(Span::styled("✋ hand raised, the host knows", theme.warn()));
     }
     Line::from(spans)
 }
@@ -217,12 +217,14 @@ fn pane(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         narrated_step(app, step, frame, inner, theme);
         return;
     }
-    // The narrative takes the rows it needs, up to a quarter of the pane, so the tab below
-    // keeps most of it. Scrolling shows the rest of a long narrative first, then scrolls the
+    // The narrative takes the rows it needs, up to a quarter of the pane (a fifth of a short
+    // one), so the tab below keeps most of it. Scrolling shows the rest of a long narrative first, then scrolls the
     // tab; the tab bar stays in place.
-    let narrative = Paragraph::new(markdown(&step.narrative)).wrap(Wrap { trim: false });
+    let narrative =
+        Paragraph::new(markdown_in(&step.narrative, inner.width, theme)).wrap(Wrap { trim: false });
     let needed = u16::try_from(narrative.line_count(inner.width)).unwrap_or(u16::MAX);
-    let narrative_rows = needed.min((inner.height / 4).max(2));
+    let share = if inner.height < 20 { 5 } else { 4 };
+    let narrative_rows = needed.min((inner.height / share).max(2));
     let narrative_scroll = app.scroll.min(needed - narrative_rows);
     let tab_scroll = app.scroll - narrative_scroll;
     let [top, tabs_area, body] = Layout::vertical([
@@ -234,7 +236,9 @@ fn pane(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     frame.render_widget(narrative.scroll((narrative_scroll, 0)), top);
     tab_bar(app, frame, tabs_area, theme);
     if narrative_scroll + narrative_rows < needed {
-        more_text_hint(frame, tabs_area, theme);
+        more_text_hint(frame, tabs_area, theme, "↓ more text: PgDn ", "↓ PgDn ");
+    } else if app.shown == Some(app.selected) {
+        more_text_hint(frame, tabs_area, theme, "⏎ next step ", "⏎ next ");
     }
     frame.render_widget(
         Paragraph::new(tab_text(app, theme))
@@ -246,8 +250,9 @@ fn pane(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
 
 /// A step without an input: its narrative, and what Enter does where it does something.
 fn narrated_step(app: &App, step: &StepView, frame: &mut Frame, area: Rect, theme: Theme) {
-    let mut text = markdown(&step.narrative);
-    if step.kind == StepKindView::Traffic || step.kind == StepKindView::Teardown {
+    let mut text = markdown_in(&step.narrative, area.width, theme);
+    let shown = app.shown == Some(app.selected);
+    if !shown && (step.kind == StepKindView::Traffic || step.kind == StepKindView::Teardown) {
         text.lines.push(Line::default());
         let hint = if step.kind == StepKindView::Traffic {
             "Enter starts the traffic."
@@ -269,6 +274,11 @@ fn narrated_step(app: &App, step: &StepView, frame: &mut Frame, area: Rect, them
             text.lines
                 .push(Line::styled(format!("ECS says: {reason}"), theme.dim()));
         }
+        if shown {
+            text.lines.push(Line::default());
+            text.lines
+                .push(Line::styled("Enter: on to the next step.", theme.key()));
+        }
     }
     frame.render_widget(
         Paragraph::new(text)
@@ -288,12 +298,12 @@ fn tab_bar(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     frame.render_widget(tabs, area);
 }
 
-/// Says the narrative goes on below. Beside the tabs, never over them: the long hint, a
-/// short one, or none.
-fn more_text_hint(frame: &mut Frame, tabs_area: Rect, theme: Theme) {
+/// Says the narrative goes on below (or that Enter moves on). Beside the tabs, never over
+/// them: the long hint, a short one, or none.
+fn more_text_hint(frame: &mut Frame, tabs_area: Rect, theme: Theme, long: &str, short: &str) {
     let tabs_width: usize = Tab::ALL.iter().map(|t| t.label().len() + 3).sum();
     let room = usize::from(tabs_area.width).saturating_sub(tabs_width);
-    let hint = ["↓ more text: PgDn ", "↓ PgDn "]
+    let hint = [long, short]
         .into_iter()
         .find(|h| h.chars().count() <= room);
     if let Some(hint) = hint {
@@ -359,6 +369,175 @@ fn wire_tab_text(
     text
 }
 
+/// Markdown laid out for `width` columns: its tables drawn as columns that fit the width,
+/// each cell wrapped within its own column (a table's row never wraps into the next cell).
+fn markdown_in(source: &str, width: u16, theme: Theme) -> Text<'static> {
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    let mut prose = String::new();
+    let mut table: Vec<&str> = Vec::new();
+    let flush_prose = |prose: &mut String, lines: &mut Vec<Line<'static>>| {
+        if !prose.trim().is_empty() {
+            lines.extend(markdown(prose).lines);
+        }
+        prose.clear();
+    };
+    for line in source.lines() {
+        if line.trim_start().starts_with('|') {
+            flush_prose(&mut prose, &mut lines);
+            table.push(line);
+            continue;
+        }
+        if !table.is_empty() {
+            lines.extend(table_lines(&table, usize::from(width), theme));
+            table.clear();
+            lines.push(Line::default());
+        }
+        prose.push_str(line);
+        prose.push('\n');
+    }
+    flush_prose(&mut prose, &mut lines);
+    if !table.is_empty() {
+        lines.extend(table_lines(&table, usize::from(width), theme));
+    }
+    Text::from(lines)
+}
+
+/// A Markdown table's rows as columns within `width`: each column as wide as its widest cell
+/// while they fit, else the first columns at most a third of the width each and the last
+/// the rest; cells wrap at spaces within their column, and a rule parts rows that wrapped.
+fn table_lines(rows: &[&str], width: usize, theme: Theme) -> Vec<Line<'static>> {
+    let cells = |row: &str| -> Vec<String> {
+        let row = row.trim();
+        let row = row.strip_prefix('|').unwrap_or(row);
+        let row = row.strip_suffix('|').unwrap_or(row);
+        row.split('|')
+            .map(|c| c.trim().replace('`', "").replace("**", ""))
+            .collect()
+    };
+    let is_rule = |cells: &[String]| {
+        cells
+            .iter()
+            .all(|c| !c.is_empty() && c.chars().all(|ch| matches!(ch, '-' | ':' | ' ')))
+    };
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| cells(r))
+        .filter(|c| !is_rule(c))
+        .collect();
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    if columns == 0 {
+        return Vec::new();
+    }
+    let w = |s: &str| Span::raw(s).width();
+    let natural: Vec<usize> = (0..columns)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| w(c))
+                .max()
+                .unwrap_or(0)
+                .max(1)
+        })
+        .collect();
+    let gaps = 3 * (columns - 1);
+    let room = width.saturating_sub(gaps).max(columns);
+    let widths: Vec<usize> = if natural.iter().sum::<usize>() <= room {
+        natural.clone()
+    } else {
+        let mut widths = Vec::new();
+        let mut left = room;
+        for (i, n) in natural.iter().enumerate() {
+            let rest = columns - i - 1;
+            let take = if rest == 0 {
+                left
+            } else {
+                (*n).min((room / 3).max(4))
+                    .min(left.saturating_sub(rest * 4))
+            };
+            widths.push(take.max(1));
+            left = left.saturating_sub(take);
+        }
+        widths
+    };
+    let wrapped = |row: &Vec<String>| -> Vec<Vec<String>> {
+        (0..columns)
+            .map(|i| wrap_words(row.get(i).map_or("", String::as_str), widths[i]))
+            .collect()
+    };
+    let rule = |cross: &str| {
+        let parts: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
+        Line::styled(parts.join(&format!("─{cross}─")), theme.dim())
+    };
+    let mut lines = Vec::new();
+    let any_wraps = rows.iter().any(|r| wrapped(r).iter().any(|c| c.len() > 1));
+    for (r, row) in rows.iter().enumerate() {
+        let cells = wrapped(row);
+        let height = cells.iter().map(Vec::len).max().unwrap_or(1);
+        for k in 0..height {
+            let text: Vec<String> = (0..columns)
+                .map(|i| {
+                    let part = cells[i].get(k).map_or("", String::as_str);
+                    let pad = widths[i].saturating_sub(w(part));
+                    format!("{part}{}", " ".repeat(pad))
+                })
+                .collect();
+            let text = text.join(" │ ").trim_end().to_string();
+            lines.push(if r == 0 {
+                Line::styled(text, theme.title())
+            } else {
+                Line::raw(text)
+            });
+        }
+        // Under the header; between rows when some wrapped (else rows are lines enough).
+        if r == 0 || (any_wraps && r + 1 < rows.len()) {
+            lines.push(rule("┼"));
+        }
+    }
+    lines
+}
+
+/// `text` in lines of at most `width` columns, broken at spaces (a word longer than the
+/// width is cut into pieces).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let mut word = word.to_string();
+        loop {
+            let line = lines.last_mut().expect("one line at least");
+            let used = Span::raw(line.as_str()).width();
+            let needs = Span::raw(word.as_str()).width() + usize::from(used > 0);
+            if used + needs <= width {
+                if used > 0 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if used > 0 {
+                lines.push(String::new());
+                continue;
+            }
+            // A word wider than the column: as much as fits, the rest on the next line.
+            let mut cut = 0;
+            for (i, ch) in word.char_indices() {
+                if Span::raw(&word[..i + ch.len_utf8()]).width() > width {
+                    break;
+                }
+                cut = i + ch.len_utf8();
+            }
+            let cut = cut.max(word.chars().next().map_or(1, char::len_utf8));
+            line.push_str(&word[..cut]);
+            word = word[cut..].to_string();
+            if word.is_empty() {
+                break;
+            }
+            lines.push(String::new());
+        }
+    }
+    lines
+}
+
 fn markdown(source: &str) -> Text<'static> {
     let text = tui_markdown::from_str(source);
     // Owned lines, so the text outlives the source string.
@@ -390,7 +569,7 @@ fn input_text(input: &InputView, theme: Theme) -> Text<'static> {
             theme.dim(),
         ));
     }
-    lines.push(Line::default());
+    // The JSON right below its call: at 80×24 every row counts.
     lines.extend(json_lines(&input.text, theme));
     Text::from(lines)
 }
@@ -592,6 +771,13 @@ fn result_text(report: &crate::session::StepReport, to_do: &str, theme: Theme) -
                 theme.key(),
             ));
         }
+        Outcome::Deployed(d) => {
+            lines.push(Line::from(vec![
+                Span::styled(format!("✓ {}", d.headline()), theme.ok()),
+                Span::styled(ms, theme.dim()),
+            ]));
+            lines.extend(stage_table(d, theme));
+        }
         other => lines.push(Line::from(vec![
             Span::styled(format!("✓ {}", other.label()), theme.ok()),
             Span::styled(ms, theme.dim()),
@@ -614,6 +800,46 @@ fn result_text(report: &crate::session::StepReport, to_do: &str, theme: Theme) -
         lines.extend(json_lines(&shown, theme));
     }
     Text::from(lines)
+}
+
+/// Each stage of a deployment that saw traffic: the revision that matters, configured against
+/// observed, one short row each (no cell wraps at 80 columns).
+fn stage_table(
+    d: &crate::session::deployment_watch::DeploymentReport,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let rows: Vec<_> = d.seen().collect();
+    if rows.is_empty() {
+        return vec![Line::styled(
+            "No stage was seen while traffic flowed (no traffic, or it went by between two looks).",
+            theme.dim(),
+        )];
+    }
+    let mut lines = vec![
+        Line::styled(format!("The stages, for {}:", d.focus()), theme.dim()),
+        Line::styled(
+            format!(
+                "{:<25}{:>6} {:>7} {:>8}",
+                "STAGE", "SHIFT", "SEEN", "REQUESTS"
+            ),
+            theme.dim(),
+        ),
+    ];
+    for (s, want, seen) in rows {
+        let stage = crate::session::deployment_watch::stage_words(s.stage.as_ref());
+        lines.push(Line::raw(format!(
+            "{:<25}{:>6} {:>6.1}% {:>8}",
+            if stage.is_empty() {
+                "–".to_string()
+            } else {
+                stage
+            },
+            want.map_or("–".into(), |w| format!("{w:.0}%")),
+            seen,
+            s.observed.requests
+        )));
+    }
+    lines
 }
 
 fn footer(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {

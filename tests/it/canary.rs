@@ -16,6 +16,7 @@ use crate::support::{route_targets, tutorial_route};
 
 fn args(step: i32, max_weight: i32) -> CanaryArgs {
     CanaryArgs {
+        api: Default::default(),
         mesh: "gophermesh".into(),
         router: "distributor".into(),
         route: "distributor-route".into(),
@@ -26,6 +27,7 @@ fn args(step: i32, max_weight: i32) -> CanaryArgs {
         interval: Duration::from_secs(1),
         min_success: 99.0,
         max_p99_ms: 1000.0,
+        min_requests: 10,
         requester: RequesterArgs {
             cluster: "gophermesh".into(),
             service: "requester".into(),
@@ -175,4 +177,31 @@ async fn settings_and_names_out_of_bounds_are_refused_before_anything_moves() {
         "{said}"
     );
     assert_eq!(route_targets(&t.appmesh).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_over_too_few_requests_holds_the_weight_until_enough_came() {
+    let t = start_tutorial().await;
+    // 4 requests a second, half of them to the canary: no 1-second interval has 8.
+    let mut few = args(50, 50);
+    few.requester.rps = 4.0;
+    few.min_requests = 8;
+    let (stage, lines) = fly(&t, few).await;
+    assert_eq!(stage, Stage::Promoted, "{lines:#?}");
+    let stages: Vec<&str> = lines.iter().map(|l| l["stage"].as_str().unwrap()).collect();
+    assert_eq!(stages.first(), Some(&"started"), "{lines:#?}");
+    assert_eq!(stages.last(), Some(&"promoted"), "{lines:#?}");
+    let held = &lines[1..lines.len() - 1];
+    assert!(!held.is_empty(), "{lines:#?}");
+    for line in held {
+        assert_eq!(line["stage"], "held", "{line}");
+        assert_eq!(line["canary_weight"], 50, "the weight stays: {line}");
+        assert!(line["analysis"]["requests"].as_u64().unwrap() < 8, "{line}");
+        assert!(line.get("update_route_status").is_none(), "no call: {line}");
+    }
+    let last = lines.last().unwrap();
+    assert!(
+        last["analysis"]["requests"].as_u64().unwrap() >= 8,
+        "{last}"
+    );
 }

@@ -367,6 +367,13 @@ async fn the_dashboard_sees_steps_errors_and_a_raised_hand_and_a_broadcast_reach
     alice.sees("back at 10:30").await;
     bob.sees("back at 10:30").await;
     assert!(bob.text().contains("From the host"));
+    // The host pauses the room's clock; an attendee cannot.
+    bob.press(b"x").await;
+    room.room.pause_clock(true);
+    bob.sees("paused").await;
+    alice.press(b"x ").await;
+    alice.sees("the host sets the room's clock").await;
+    room.room.pause_clock(false);
     room.stop("done").await;
 }
 

@@ -32,7 +32,7 @@ fn exported(
         format,
         chapter: 1,
         to: to.map(str::to_string),
-        output: None,
+        ..ExportArgs::default()
     };
     let mut out = Vec::new();
     export::export(session, &args, results, &mut out).unwrap();

@@ -8,6 +8,7 @@ use crate::dataplane_support::start_tutorial;
 
 fn args() -> TrafficArgs {
     TrafficArgs {
+        api: Default::default(),
         requester: RequesterArgs {
             cluster: "gophermesh".into(),
             service: "requester".into(),

@@ -123,7 +123,7 @@ async fn before_traffic() {
     let (_cloud, session, mut app) = app((140, 45)).await;
     app.selected = session.walkthrough().find("13-").unwrap();
     settings().bind(|| {
-        for (w, h, at_least) in [(140, 45, 25), (80, 24, 8), (60, 20, 5)] {
+        for (w, h, at_least) in [(140, 45, 25), (80, 24, 9), (60, 20, 5)] {
             app.size = (w, h);
             let frame = draw(&app, w, h);
             let rows = tab_rows(&frame);
@@ -148,7 +148,7 @@ async fn a_long_narrative_scrolls_first_and_the_tabs_stay() {
     app.scroll = 3;
     let frame = draw(&app, 80, 24);
     assert!(frame.contains(hidden), "{frame}");
-    assert_eq!(tab_rows(&frame), 8, "the tab keeps its rows");
+    assert_eq!(tab_rows(&frame), 9, "the tab keeps its rows");
     assert!(
         frame.contains("\"containerDefinitions\""),
         "the tab has not scrolled yet"
@@ -281,7 +281,7 @@ async fn with_traffic() {
     });
     feed_traffic(&mut app, 21..=40);
     settings().bind(|| {
-        for (w, h, at_least) in [(140, 45, 12), (80, 24, 8), (60, 20, 4)] {
+        for (w, h, at_least) in [(140, 45, 12), (80, 24, 9), (60, 20, 4)] {
             app.size = (w, h);
             let frame = draw(&app, w, h);
             let rows = tab_rows(&frame);

@@ -222,6 +222,8 @@ impl Ecs {
             let wait = due.map_or(Duration::from_secs(3600), |at| self.clock.real_until(at));
             tokio::select! {
                 () = self.wake.notified() => {}
+                // Paused, resumed or rescaled: the deadlines are reckoned anew.
+                () = self.clock.changed() => {}
                 event = events.recv() => match event {
                     Some(event) => {
                         reports.push(event);

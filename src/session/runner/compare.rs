@@ -9,6 +9,7 @@ use crate::api::call::{send, send_json};
 use crate::api::capture::Exchange;
 use crate::api::error::CallError;
 use crate::model::ecs;
+use crate::session::deployment_watch::family_revision;
 use crate::walkthrough::input::{CallRequest, PreparedCall};
 use crate::walkthrough::operation::{AppMeshResource, Operation, made_by};
 
@@ -78,6 +79,76 @@ impl Session {
                     diff
                 }),
         )
+    }
+
+    /// A deploying UpdateService (a task definition and a deployment configuration) whose
+    /// revision the service is deploying, or runs after a deployment of it succeeded: what to
+    /// say instead of starting a deployment of that revision to itself. None when the step
+    /// deploys something new, or the revision came back by a rollback (the chapter run again
+    /// deploys it anew), or the service cannot be described (the call then says why).
+    pub(super) async fn already_deployed(&self, want: &Value) -> Option<String> {
+        let td = want.get("taskDefinition")?.as_str()?;
+        want.get("deploymentConfiguration")?;
+        let service = want.get("service")?.as_str()?;
+        let request = ecs::Action::DescribeServices
+            .decode(json!({"cluster": want.get("cluster"), "services": [service]}))
+            .ok()?;
+        let have = send_json(&self.target, CallRequest::Ecs(request))
+            .await
+            .ok()?;
+        let have = have.pointer("/services/0")?;
+        let have_td = have.get("taskDefinition")?.as_str()?;
+        let revision = family_revision(td);
+        if family_revision(have_td) != revision {
+            return None;
+        }
+        let status = match have.get("currentServiceDeployment").and_then(Value::as_str) {
+            Some(arn) => {
+                let request = ecs::Action::DescribeServiceDeployments
+                    .decode(json!({"serviceDeploymentArns": [arn]}))
+                    .ok()?;
+                send_json(&self.target, CallRequest::Ecs(request))
+                    .await
+                    .ok()
+                    .and_then(|d| {
+                        d.pointer("/serviceDeployments/0/status")?
+                            .as_str()
+                            .map(str::to_string)
+                    })
+            }
+            None => None,
+        };
+        match status.as_deref() {
+            Some(s @ ("PENDING" | "IN_PROGRESS")) => Some(format!(
+                "{service} is deploying {revision} already ({s}): no second deployment started"
+            )),
+            Some("SUCCESSFUL") => Some(format!(
+                "{service} runs {revision} already (its deployment was SUCCESSFUL): no \
+                 deployment of it to itself started; deploy another revision first to show \
+                 this one again"
+            )),
+            _ => None,
+        }
+    }
+
+    /// A StopServiceDeployment ROLLBACK refused because its deployment is rolled back already
+    /// (`R` in the terminal UI did it, or the circuit breaker): the step's aim holds, and this
+    /// says so. None otherwise (the refusal stands, with its advice).
+    pub(super) async fn already_rolled_back(&self, want: &Value) -> Option<String> {
+        if want.get("stopType").and_then(Value::as_str) != Some("ROLLBACK") {
+            return None;
+        }
+        let arn = want.get("serviceDeploymentArn")?.as_str()?;
+        let request = ecs::Action::DescribeServiceDeployments
+            .decode(json!({"serviceDeploymentArns": [arn]}))
+            .ok()?;
+        let have = send_json(&self.target, CallRequest::Ecs(request))
+            .await
+            .ok()?;
+        let status = have.pointer("/serviceDeployments/0/status")?.as_str()?;
+        status.starts_with("ROLLBACK_").then(|| {
+            format!("the deployment is {status} already: it was rolled back before this step ran")
+        })
     }
 
     /// Applies a step's spec to the existing resource.

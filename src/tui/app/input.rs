@@ -62,6 +62,13 @@ impl App {
             KeyCode::Char('a') => self.autopilot_key(),
             KeyCode::Char('R') => self.roll_back_key(),
             KeyCode::Char('h') => self.hand_key(),
+            KeyCode::Char(' ' | '>' | '<') if self.classroom.is_some() => {
+                self.toast = Some("the host sets the room's clock".into());
+                vec![]
+            }
+            KeyCode::Char(' ') => vec![Cmd::Clock(ClockChange::Pause)],
+            KeyCode::Char('>') => vec![Cmd::Clock(ClockChange::Faster)],
+            KeyCode::Char('<') => vec![Cmd::Clock(ClockChange::Slower)],
             code => {
                 self.navigate(code);
                 vec![]
@@ -189,6 +196,13 @@ impl App {
 
     fn enter(&mut self) -> Vec<Cmd> {
         let index = self.selected;
+        if self.shown == Some(index) {
+            // The Result of the step just run was in view: on to the next step, its Input.
+            self.select(index + 1);
+            self.shown = None;
+            self.tab = Tab::Input;
+            return vec![];
+        }
         let Some(step) = self.steps.get_mut(index) else {
             return vec![];
         };

@@ -6,6 +6,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::Inbox;
+use crate::emulator::clock::Clock;
 use crate::session::Session;
 use crate::tui::app::Msg;
 use crate::tui::deployment::{self, Watch};
@@ -25,8 +26,8 @@ enum Order {
 pub struct WatchJob(Inbox<Order>);
 
 impl WatchJob {
-    /// `clock_scale`: the embedded cloud's, for the bake countdowns.
-    pub fn start(clock_scale: f64, tx: UnboundedSender<Msg>) -> WatchJob {
+    /// `clock`: the embedded cloud's, for the bake countdowns (none: the wall clock).
+    pub fn start(clock: Option<Clock>, tx: UnboundedSender<Msg>) -> WatchJob {
         let (inbox, mut orders) = Inbox::new();
         tokio::spawn(async move {
             let mut poller: Option<JoinHandle<()>> = None;
@@ -39,7 +40,7 @@ impl WatchJob {
                             deployment::spawn(
                                 session,
                                 watch,
-                                clock_scale,
+                                clock.clone(),
                                 tx.clone(),
                                 seen_tx.clone(),
                             )

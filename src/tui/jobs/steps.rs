@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::session::events::{Events, StepEvent};
+use crate::session::local_cloud::{ClockChange, LocalCloud, REPLAY_PACE};
 use crate::session::progress::Demo;
 use crate::session::{Outcome, Session, StepError, StepReport};
 use crate::tui::app::{Msg, Resumed, Weights};
@@ -46,9 +47,31 @@ pub fn run(session: Session, index: usize, update: bool, tx: UnboundedSender<Msg
 
 /// Replays `steps` in order (resuming on a fresh embedded cloud), reporting each, then what the
 /// replay did and what the presenter had set live (`demo`).
-pub fn replay(session: Session, steps: Vec<usize>, demo: Demo, tx: UnboundedSender<Msg>) {
+/// On the embedded cloud the replay runs at a fast clock ([`REPLAY_PACE`]), whatever the
+/// presenter's pace, which is back (paused or not) as soon as the last step returned: a
+/// deployment the last step started goes on at the presenter's pace.
+pub fn replay(
+    session: Session,
+    steps: Vec<usize>,
+    demo: Demo,
+    cloud: Option<LocalCloud>,
+    tx: UnboundedSender<Msg>,
+) {
     tokio::spawn(async move {
         let started = std::time::Instant::now();
+        // A classroom seat's replay runs at the room's pace: the clock is everyone's.
+        let pace = cloud.as_ref().filter(|c| c.owns_clock()).map(|c| {
+            let (scale, paused) = (c.clock_scale(), c.clock().paused());
+            c.set_clock(ClockChange::To {
+                scale: REPLAY_PACE,
+                paused: false,
+            });
+            let _ = tx.send(Msg::Clock {
+                scale: REPLAY_PACE,
+                paused: false,
+            });
+            (c, scale, paused)
+        });
         let mut replayed = 0;
         let mut complete = true;
         for index in steps {
@@ -60,6 +83,10 @@ pub fn replay(session: Session, steps: Vec<usize>, demo: Demo, tx: UnboundedSend
                 break;
             }
             replayed += 1;
+        }
+        if let Some((cloud, scale, paused)) = pace {
+            let (scale, paused) = cloud.set_clock(ClockChange::To { scale, paused });
+            let _ = tx.send(Msg::Clock { scale, paused });
         }
         let _ = tx.send(Msg::Resumed(Resumed {
             replayed,
