@@ -257,7 +257,12 @@ async fn main() {
         let mut events = events.subscribe();
         tasks.push(tokio::spawn(async move {
             for step in 1..=18u64 {
-                seat.press(b"\r").await;
+                // Select the step (first, then down), then run it: Enter on a step just run
+                // moves on instead, and an info step moves on by itself.
+                let mut keys = b"g".to_vec();
+                keys.extend(std::iter::repeat_n(b'j', step as usize - 1));
+                keys.push(b'\r');
+                seat.press(&keys).await;
                 loop {
                     let e = tokio::time::timeout(Duration::from_secs(120), events.recv())
                         .await
