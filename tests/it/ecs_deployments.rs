@@ -56,12 +56,23 @@ fn canary(percent: f64, minutes: i32, bake: i32) -> DeploymentConfiguration {
         .build()
 }
 
+/// A load balancer for the service: CANARY and LINEAR need one (or Service Connect) to shift
+/// traffic with. The embedded cloud records it; the traffic split is the emulator's.
+fn load_balancer() -> LoadBalancer {
+    LoadBalancer::builder()
+        .target_group_arn("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/1")
+        .container_name("web")
+        .container_port(80)
+        .build()
+}
+
 async fn create(ecs: &aws_sdk_ecs::Client, td: &str, config: DeploymentConfiguration) -> Service {
     ecs.create_service()
         .cluster("c")
         .service_name("s")
         .task_definition(td)
         .desired_count(2)
+        .load_balancers(load_balancer())
         .deployment_configuration(config)
         .send()
         .await
@@ -387,9 +398,6 @@ async fn deployment_configurations_and_deployment_calls_are_checked() {
     let cloud = cloud_at(1.0).await;
     let v1 = register(&cloud.ecs, "app:v1").await;
     let invalid = [
-        DeploymentConfiguration::builder()
-            .strategy(DeploymentStrategy::BlueGreen)
-            .build(),
         canary(0.05, 1, 0),
         canary(10.0, 1441, 0),
         DeploymentConfiguration::builder()
@@ -408,6 +416,7 @@ async fn deployment_configurations_and_deployment_calls_are_checked() {
             .service_name("s")
             .task_definition(&v1)
             .desired_count(1)
+            .load_balancers(load_balancer())
             .deployment_configuration(config.clone())
             .send()
             .await;
