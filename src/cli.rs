@@ -158,6 +158,10 @@ pub struct TrafficArgs {
     /// JSON lines (one per second) and a final summary object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// A header every request carries, `NAME:VALUE` (repeatable); the requester passes `x-`
+    /// headers on, e.g. a blue/green deployment's test traffic header.
+    #[arg(long = "header", value_name = "NAME:VALUE")]
+    pub headers: Vec<String>,
 }
 
 /// Where the load generator sends its requests, and how many: the requester, found through ECS.

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use axum::http::Uri;
+use axum::http::{HeaderName, HeaderValue, Uri};
 use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
 use tokio::sync::mpsc;
@@ -38,8 +38,14 @@ pub async fn run(
         )
         .into());
     }
+    let headers = args
+        .headers
+        .iter()
+        .map(|h| parse_header(h))
+        .collect::<Result<Vec<_>>>()?;
     let url = requester_url(&args.requester, &endpoint).await?;
     let mut config = TrafficConfig::new(url.clone());
+    config.headers = headers;
     config.rps = args.requester.rps;
     config.duration = Some(Duration::from_secs_f64(args.duration));
     config.interval = Duration::from_secs(1);
@@ -83,6 +89,20 @@ pub async fn run(
         write_versions(out, &summary)?;
     }
     Ok(summary)
+}
+
+/// `--header NAME:VALUE` as a header the requests carry.
+pub fn parse_header(given: &str) -> Result<(HeaderName, HeaderValue)> {
+    let invalid = || {
+        UserError::new(
+            format!("--header '{given}': not a header as NAME:VALUE"),
+            "e.g. --header x-amzn-ecs-blue-green-test:1",
+        )
+    };
+    let (name, value) = given.split_once(':').ok_or_else(invalid)?;
+    let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| invalid())?;
+    let value = HeaderValue::from_str(value.trim()).map_err(|_| invalid())?;
+    Ok((name, value))
 }
 
 /// Where the load goes: `--url`, else the requester's task as ECS reports it; checks `--rps`.

@@ -16,6 +16,7 @@ fn args() -> TrafficArgs {
         },
         duration: 1.0,
         json: true,
+        headers: vec![],
     }
 }
 

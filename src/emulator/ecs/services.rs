@@ -465,11 +465,11 @@ fn check_update_shifts_traffic(service: &Service, input: &UpdateServiceRequest) 
         .deployment_configuration
         .as_ref()
         .or(service.deployment_configuration.as_ref());
-    let load_balanced = !input
+    let load_balanced = input
         .load_balancers
         .as_ref()
         .or(service.load_balancers.as_ref())
-        .map_or(true, Vec::is_empty);
+        .is_some_and(|l| !l.is_empty());
     let service_connect = match &input.service_connect_configuration {
         Some(c) => c.enabled,
         None => service

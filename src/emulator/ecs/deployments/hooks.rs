@@ -128,6 +128,9 @@ pub(super) fn run(
             continue;
         }
         hook.set_status(HookStatus::TimedOut);
+        // The stage lasts its time again from the answer, so a watcher sees how it ended.
+        record.stage_since = cx.now;
+        record.deployment.updated_at = Some(cx.now);
         if HookAction::of(hook.timeout_action.as_deref()) != Some(HookAction::Continue) {
             return Hooks::RollBack(format!(
                 "Service deployment rolled back because lifecycle hook {} timed out.",
@@ -211,6 +214,8 @@ pub(super) fn answer(
         )));
     }
     record.deployment.updated_at = Some(cx.now);
+    // The stage lasts its time again from the answer, so a watcher sees how it ended.
+    record.stage_since = cx.now;
     match action {
         HookAction::Continue => {
             hook.set_status(HookStatus::Succeeded);

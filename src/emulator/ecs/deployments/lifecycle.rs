@@ -314,11 +314,13 @@ fn production_traffic_shift(
     let first = record.target_percent <= 0.0;
     match record.strategy() {
         Some(DeploymentStrategy::Canary) if first => shift(cx, record, canary_percent(cfg)),
-        Some(DeploymentStrategy::Canary) => {
-            if record.target_percent < 100.0 && baked(cx, record, canary_bake_minutes(cfg), due) {
-                shift(cx, record, 100.0);
-            }
+        Some(DeploymentStrategy::Canary)
+            if record.target_percent < 100.0
+                && baked(cx, record, canary_bake_minutes(cfg), due) =>
+        {
+            shift(cx, record, 100.0)
         }
+        Some(DeploymentStrategy::Canary) => {}
         Some(DeploymentStrategy::Linear) if first => shift(cx, record, step_percent(cfg)),
         Some(DeploymentStrategy::Linear) => linear_step(cx, record, cfg, due),
         _ if record.target_percent < 100.0 => shift(cx, record, 100.0),
