@@ -146,6 +146,13 @@ pub struct RunArgs {
     /// One JSON object per step instead of a line of text.
     #[arg(long)]
     pub json: bool,
+    /// Answer a deployment paused at a PAUSE lifecycle hook with ContinueServiceDeployment
+    /// CONTINUE (chapter 2's blue/green). Without --approve or --reject, a terminal is asked.
+    #[arg(long, conflicts_with = "reject")]
+    pub approve: bool,
+    /// Answer a deployment paused at a PAUSE lifecycle hook with ROLLBACK.
+    #[arg(long)]
+    pub reject: bool,
 }
 
 #[derive(Debug, Clone, Args)]

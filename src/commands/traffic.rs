@@ -41,7 +41,7 @@ pub async fn run(
     let headers = args
         .headers
         .iter()
-        .map(|h| parse_header(h))
+        .map(|h| header_arg(h))
         .collect::<Result<Vec<_>>>()?;
     let url = requester_url(&args.requester, &endpoint).await?;
     let mut config = TrafficConfig::new(url.clone());
@@ -92,17 +92,14 @@ pub async fn run(
 }
 
 /// `--header NAME:VALUE` as a header the requests carry.
-pub fn parse_header(given: &str) -> Result<(HeaderName, HeaderValue)> {
-    let invalid = || {
+fn header_arg(given: &str) -> Result<(HeaderName, HeaderValue)> {
+    crate::load::traffic::parse_header(given).map_err(|e| {
         UserError::new(
-            format!("--header '{given}': not a header as NAME:VALUE"),
+            format!("--header {e}"),
             "e.g. --header x-amzn-ecs-blue-green-test:1",
         )
-    };
-    let (name, value) = given.split_once(':').ok_or_else(invalid)?;
-    let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| invalid())?;
-    let value = HeaderValue::from_str(value.trim()).map_err(|_| invalid())?;
-    Ok((name, value))
+        .into()
+    })
 }
 
 /// Where the load goes: `--url`, else the requester's task as ECS reports it; checks `--rps`.

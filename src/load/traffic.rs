@@ -33,6 +33,18 @@ pub struct TrafficConfig {
     pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
+/// `NAME:VALUE` as a header.
+pub fn parse_header(given: &str) -> Result<(HeaderName, HeaderValue), String> {
+    let (name, value) = given
+        .split_once(':')
+        .ok_or_else(|| format!("'{given}' is not a header as NAME:VALUE"))?;
+    let name = HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|_| format!("'{name}' is not a header name"))?;
+    let value = HeaderValue::from_str(value.trim())
+        .map_err(|_| format!("'{value}' is not a header value"))?;
+    Ok((name, value))
+}
+
 impl TrafficConfig {
     pub fn new(url: Uri) -> TrafficConfig {
         TrafficConfig {

@@ -156,6 +156,7 @@ impl Watch {
                 service,
                 requester,
                 expect,
+                ..
             } => (
                 service,
                 requester,

@@ -193,6 +193,12 @@ pub const KEYS: &[KeyHelp] = &[
         },
     },
     KeyHelp {
+        keys: "A",
+        does: "approve a deployment paused at its PAUSE hook (chapter 2)",
+        moves: Some(Moves::Deployments),
+        footer: Footer::Hidden,
+    },
+    KeyHelp {
         keys: "s",
         does: "point the aws CLI / SDKs at this cloud (c copies)",
         moves: None,

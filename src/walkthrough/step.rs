@@ -109,6 +109,10 @@ pub enum StepKind {
         requester: RequesterRef,
         /// The status the deployment must end in (one of [`DEPLOYMENT_STATUSES`]).
         expect: ServiceDeploymentStatus,
+        /// `NAME:VALUE`: the deployment pauses at a PAUSE hook with test traffic flowing; the
+        /// step shows where requests with this header go and where the others go, then has
+        /// the pause answered (a rollback then is what the step expects instead).
+        test_header: Option<String>,
     },
     /// Delete everything the walkthrough created.
     Teardown,
@@ -158,6 +162,7 @@ struct FrontMatter {
     requester: Option<String>,
     service: Option<String>,
     expect_status: Option<String>,
+    test_header: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -443,11 +448,20 @@ fn deployment_kind(at: &Located<'_>, fm: &FrontMatter, problems: &mut Vec<Proble
             ),
         ));
     }
+    if let Some(header) = &fm.test_header
+        && let Err(e) = crate::load::traffic::parse_header(header)
+    {
+        problems.push(at.at(
+            key_start(at.matter, "test_header"),
+            format!("test_header: {e}"),
+        ));
+    }
     match &fm.service {
         Some(service) => StepKind::Deployment {
             service: service.clone(),
             requester: requester_ref(fm),
             expect,
+            test_header: fm.test_header.clone(),
         },
         None => {
             problems.push(at.at(

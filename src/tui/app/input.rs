@@ -51,6 +51,7 @@ impl App {
             KeyCode::Char('f') => vec![Cmd::SetFault(!self.fault)],
             KeyCode::Char('a') => self.autopilot_key(),
             KeyCode::Char('R') => self.roll_back_key(),
+            KeyCode::Char('A') => self.approve_key(),
             code => {
                 self.navigate(code);
                 vec![]
