@@ -14,7 +14,7 @@ use aws_sdk_ecs::types::{
 };
 use axum::http::{HeaderName, HeaderValue, Uri};
 
-use super::deployment_watch::{PATIENCE, current_deployment, describe, has_ended};
+use super::deployment_watch::{PATIENCE, current_deployment, describe, has_ended, is_under_way};
 use crate::api::describe_error;
 use crate::load::stats::Summary;
 pub use crate::load::traffic::parse_header;
@@ -167,7 +167,8 @@ pub async fn wait_answered(ecs: &aws_sdk_ecs::Client, paused: &Paused) -> Result
     let deadline = Instant::now() + PATIENCE;
     loop {
         let d = describe(ecs, &paused.arn).await?;
-        if awaiting_hook(&d).as_deref() != Some(paused.hook_id.as_str()) {
+        let going_on = d.status().is_some_and(is_under_way);
+        if awaiting_hook(&d).as_deref() != Some(paused.hook_id.as_str()) || !going_on {
             return Ok(());
         }
         if Instant::now() >= deadline {

@@ -411,6 +411,51 @@ async fn the_terminal_ui_follows_a_canary_and_rolls_one_back() {
     );
 }
 
+/// `meshwalk run --reject`: the blue/green deployment is rolled back at its pause, the watch
+/// step then expects (and sees) ROLLBACK_SUCCESSFUL, and everything is back on blue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_headless_run_rejects_the_blue_green_deployment_at_its_pause() {
+    let (_cloud, session) = session(60.0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = Vec::new();
+    let args = RunArgs {
+        to: Some("2:sc-blue-green-watch".into()),
+        reject: true,
+        ..RunArgs::default()
+    };
+    let reports = run::run(
+        connected(&session, dir.path()),
+        &Default::default(),
+        &args,
+        &mut out,
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(reports.iter().all(|r| r.outcome.is_success()), "{text}");
+    let Some(Outcome::Deployed(blue_green)) = reports.last().map(|r| &r.outcome) else {
+        panic!("{text}");
+    };
+    assert_eq!(
+        blue_green.status,
+        ServiceDeploymentStatus::RollbackSuccessful,
+        "{text}"
+    );
+    let blue = blue_green.source.clone().unwrap();
+    let last = blue_green
+        .stages
+        .iter()
+        .rev()
+        .find(|s| s.observed.requests > 0)
+        .unwrap();
+    assert_eq!(
+        last.observed.versions.get(&blue).map(|v| v.share),
+        Some(1.0),
+        "{blue_green:#?}"
+    );
+}
+
 /// The terminal UI's `A` approves chapter 2's blue/green deployment at its pause: the step waits
 /// for the answer, then follows the deployment to SUCCESSFUL.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

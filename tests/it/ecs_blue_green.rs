@@ -547,3 +547,55 @@ async fn hooks_and_strategies_are_refused_as_aws_documents() {
     assert_eq!(code, "InvalidParameterException");
     assert!(message.contains("ROLLBACK"), "{message}");
 }
+
+#[tokio::test]
+async fn stop_service_deployment_at_a_pause_rolls_back_and_the_hook_waits_no_more() {
+    let cloud = cloud().await;
+    let _runtime = stand_in_runtime(&cloud.running.cloud);
+    let v1 = register(&cloud.ecs, "app:v1").await;
+    let v2 = register(&cloud.ecs, "app:v2").await;
+    let first = create(&cloud.ecs, &v1, blue_green_paused_after_test_traffic())
+        .await
+        .unwrap();
+    let first = first.current_service_deployment().unwrap();
+    follow(&cloud.ecs, first, DeploymentLifecycleHookAction::Continue).await;
+    let arn = deploy(&cloud.ecs, &v2).await;
+    eventually("the pause", || async {
+        let d = describe(&cloud.ecs, &arn).await;
+        d.lifecycle_hook_details()
+            .iter()
+            .any(|h| h.status() == Some(&DeploymentLifecycleHookStatus::AwaitingAction))
+            .then_some(())
+    })
+    .await;
+    cloud
+        .ecs
+        .stop_service_deployment()
+        .service_deployment_arn(&arn)
+        .stop_type(StopServiceDeploymentStopType::Rollback)
+        .send()
+        .await
+        .unwrap();
+    let d = describe(&cloud.ecs, &arn).await;
+    assert_eq!(
+        d.status(),
+        Some(&ServiceDeploymentStatus::RollbackRequested)
+    );
+    assert_eq!(
+        d.lifecycle_hook_details()[0].status(),
+        Some(&DeploymentLifecycleHookStatus::Failed)
+    );
+    let late = cloud
+        .ecs
+        .continue_service_deployment()
+        .service_deployment_arn(&arn)
+        .hook_id(d.lifecycle_hook_details()[0].hook_id().unwrap())
+        .send()
+        .await;
+    assert_eq!(error_of(late).0, "ClientException");
+    eventually("the rollback", || async {
+        let d = describe(&cloud.ecs, &arn).await;
+        (d.status() == Some(&ServiceDeploymentStatus::RollbackSuccessful)).then_some(())
+    })
+    .await;
+}

@@ -114,3 +114,16 @@ async fn requests_past_the_in_flight_bound_are_counted_as_not_sent() {
     );
     assert_eq!(summary.overflow, 0);
 }
+
+#[tokio::test]
+async fn a_header_that_is_not_name_colon_value_is_refused() {
+    let mut args = args();
+    args.headers = vec!["no colon here".into()];
+    let endpoint = ApiEndpoint {
+        url: None,
+        region: "us-east-1".into(),
+    };
+    let mut out = Vec::new();
+    let err = traffic::run(args, endpoint, &mut out).await.unwrap_err();
+    assert!(err.to_string().contains("--header"), "{err}");
+}

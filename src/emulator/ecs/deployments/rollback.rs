@@ -5,7 +5,7 @@ use crate::model::ecs::*;
 
 use super::super::services;
 use super::super::status::{
-    DeploymentStatus, HasRolloutState, HasStatus, RolloutState, ServiceDeploymentStatus,
+    DeploymentStatus, HasRolloutState, HasStatus, HookStatus, RolloutState, ServiceDeploymentStatus,
 };
 use super::super::store::{Ctx, EcsRegion};
 use super::{ServiceDeploymentRecord, events, latest_revision_arn, shift};
@@ -54,6 +54,17 @@ pub fn request_rollback(cx: &Ctx, record: &mut ServiceDeploymentRecord, reason: 
         service_revision_arn: source_revision,
     });
     shift(cx, record, 0.0);
+    // A hook still waiting gets no answer now: the deployment no longer goes forward.
+    for hook in record
+        .deployment
+        .lifecycle_hook_details
+        .iter_mut()
+        .flatten()
+    {
+        if hook.status() == Some(HookStatus::AwaitingAction) {
+            hook.set_status(HookStatus::Failed);
+        }
+    }
     record.deployment.updated_at = Some(cx.now);
 }
 
