@@ -12,9 +12,9 @@
 //! Connect (service_connect.rs: namespaces, Cloud Map services and instances, the proxy
 //! container).
 //!
-//! Not implemented: AWS_LAMBDA lifecycle hooks (refused: no Lambda) and alarms, container instances, capacity providers, task sets, load
-//! balancers and service registries (accepted and echoed, but nothing is registered), DAEMON
-//! services (rejected), placement (every task lands on the one local host), task overrides
+//! Not implemented: AWS_LAMBDA lifecycle hooks (refused: no Lambda), alarms, container
+//! instances, capacity providers, task sets, load balancers and service registries (accepted
+//! and echoed, but nothing is registered), DAEMON services (rejected), placement (every task lands on the one local host), task overrides
 //! (accepted, not applied), IAM (roles are recorded, never assumed). Any other ECS operation
 //! answers UnknownOperationException.
 
