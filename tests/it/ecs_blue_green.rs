@@ -599,3 +599,22 @@ async fn stop_service_deployment_at_a_pause_rolls_back_and_the_hook_waits_no_mor
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_deployment_started_while_another_runs_reconciles_first() {
+    let cloud = cloud().await;
+    let _runtime = stand_in_runtime(&cloud.running.cloud);
+    let v1 = register(&cloud.ecs, "app:v1").await;
+    let v2 = register(&cloud.ecs, "app:v2").await;
+    let config = strategy(DeploymentStrategy::BlueGreen).build();
+    let first = create(&cloud.ecs, &v1, config).await.unwrap();
+    // The first deployment still runs (PENDING for a stage time): two revisions are ACTIVE.
+    let arn = deploy(&cloud.ecs, &v2).await;
+    let superseded = describe(&cloud.ecs, first.current_service_deployment().unwrap()).await;
+    assert_eq!(superseded.status(), Some(&ServiceDeploymentStatus::Stopped));
+    let followed = follow(&cloud.ecs, &arn, DeploymentLifecycleHookAction::Continue).await;
+    let mut expected = vec!["RECONCILE_SERVICE"];
+    expected.extend(BLUE_GREEN_STAGES);
+    assert_eq!(followed.stages, expected);
+    assert_eq!(followed.statuses.last().unwrap(), "SUCCESSFUL");
+}

@@ -391,6 +391,33 @@ async fn the_circuit_breaker_rolls_back_a_revision_whose_tasks_cannot_start() {
     assert!(breaker.failure_count() >= 3, "{breaker:?}");
     assert!(d.status_reason().unwrap().contains("circuit breaker"));
     assert_eq!(split(&cloud), vec![(v1.clone(), 100.0)]);
+    // The service's events name the failed deployment, and what it rolled back to.
+    let service = cloud
+        .ecs
+        .describe_services()
+        .cluster("c")
+        .services("s")
+        .send()
+        .await
+        .unwrap()
+        .services()[0]
+        .clone();
+    let said: Vec<&str> = service
+        .events()
+        .iter()
+        .filter_map(|e| e.message())
+        .collect();
+    assert!(
+        said.iter()
+            .any(|m| m.starts_with("(service s) (deployment ecs-svc/")
+                && m.ends_with("deployment failed: tasks failed to start.")),
+        "{said:#?}"
+    );
+    assert!(
+        said.iter()
+            .any(|m| m.contains("rolling back to (deployment ecs-svc/")),
+        "{said:#?}"
+    );
 }
 
 #[tokio::test]
