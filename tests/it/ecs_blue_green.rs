@@ -618,3 +618,39 @@ async fn a_deployment_started_while_another_runs_reconciles_first() {
     assert_eq!(followed.stages, expected);
     assert_eq!(followed.statuses.last().unwrap(), "SUCCESSFUL");
 }
+
+#[tokio::test]
+async fn pre_production_traffic_shift_hooks_pause_before_every_step_of_linear_and_canary() {
+    let hook = pause_at(&[DeploymentLifecycleHookStage::PreProductionTrafficShift]);
+    let linear = strategy(DeploymentStrategy::Linear)
+        .linear_configuration(
+            LinearConfiguration::builder()
+                .step_percent(50.0)
+                .step_bake_time_in_minutes(1)
+                .build(),
+        )
+        .lifecycle_hooks(hook.clone())
+        .build();
+    let canary = strategy(DeploymentStrategy::Canary)
+        .canary_configuration(
+            CanaryConfiguration::builder()
+                .canary_percent(10.0)
+                .canary_bake_time_in_minutes(1)
+                .build(),
+        )
+        .lifecycle_hooks(hook)
+        .build();
+    // Before 50% and before 100%; before the canary's 10% and before the rest.
+    for config in [linear, canary] {
+        let (_cloud, _, followed) =
+            second_deployment(config.clone(), DeploymentLifecycleHookAction::Continue).await;
+        let stages: Vec<&str> = followed.paused.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(
+            stages,
+            ["PRODUCTION_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT"],
+            "{config:?}"
+        );
+        assert_eq!(followed.stages, BLUE_GREEN_STAGES, "{config:?}");
+        assert_eq!(followed.statuses.last().unwrap(), "SUCCESSFUL");
+    }
+}

@@ -141,6 +141,18 @@ pub(super) fn run(
     outcome
 }
 
+/// Runs the hooks of `hook_stage` again (a LINEAR or CANARY deployment's next traffic shift
+/// step); whether one now waits for an answer.
+pub(super) fn restart(
+    cx: &Ctx,
+    record: &mut ServiceDeploymentRecord,
+    hook_stage: &str,
+    due: &mut Option<f64>,
+) -> bool {
+    record.hook_stage = None;
+    matches!(run(cx, record, hook_stage, due), Hooks::Waiting)
+}
+
 /// The PAUSE hooks the deployment's configuration puts at `hook_stage`.
 fn pause_hooks_at<'a>(
     record: &'a ServiceDeploymentRecord,

@@ -318,7 +318,7 @@ fn production_traffic_shift(
             if record.target_percent < 100.0
                 && baked(cx, record, canary_bake_minutes(cfg), due) =>
         {
-            shift(cx, record, 100.0)
+            shift_step(cx, record, 100.0, due)
         }
         Some(DeploymentStrategy::Canary) => {}
         Some(DeploymentStrategy::Linear) if first => shift(cx, record, step_percent(cfg)),
@@ -327,6 +327,25 @@ fn production_traffic_shift(
         _ => {}
     }
     record.target_percent >= 100.0
+}
+
+/// A CANARY's or LINEAR's next shift to `percent`, once the PRE_PRODUCTION_TRAFFIC_SHIFT hooks
+/// of this step are answered: "For linear and canary deployments, this stage is invoked before
+/// every traffic shift step" (the first step's hooks ran as the stage began).
+fn shift_step(cx: &Ctx, record: &mut ServiceDeploymentRecord, percent: f64, due: &mut Option<f64>) {
+    let at = record.target_percent;
+    if record.pre_shift_hooks_at != Some(at) {
+        record.pre_shift_hooks_at = Some(at);
+        if hooks::restart(
+            cx,
+            record,
+            hook_stage(LifecycleStage::ProductionTrafficShift),
+            due,
+        ) {
+            return;
+        }
+    }
+    shift(cx, record, percent);
 }
 
 /// The task counts the deployment shows for its target and source revisions.
@@ -437,7 +456,7 @@ fn linear_step(
         return;
     }
     let next = ((record.target_percent + step_percent(cfg)) * 10.0).round() / 10.0;
-    shift(cx, record, next.min(100.0));
+    shift_step(cx, record, next.min(100.0), due);
     if record.target_percent < 100.0 {
         earliest(due, cx.now + step_bake_minutes(cfg) as f64 * MINUTE);
     }

@@ -70,6 +70,9 @@ pub struct ServiceDeploymentRecord {
     pub stage_since: f64,
     /// The hook stage (DeploymentLifecycleHookStage) whose hooks lifecycleHookDetails lists.
     pub hook_stage: Option<String>,
+    /// The target's share when the PRE_PRODUCTION_TRAFFIC_SHIFT hooks of a later traffic shift
+    /// step last ran (CANARY, LINEAR).
+    pub pre_shift_hooks_at: Option<f64>,
 }
 
 impl ServiceDeploymentRecord {
@@ -209,6 +212,7 @@ pub fn start(
             shifted_at: cx.now,
             stage_since: cx.now,
             hook_stage: None,
+            pre_shift_hooks_at: None,
         },
     );
     prune(region, cluster, &name);
