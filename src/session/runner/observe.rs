@@ -1,6 +1,7 @@
 //! The steps that watch traffic: through the requester ECS runs, and while a deployment moves
 //! it (on AWS the requester is inside the VPC: where to look is said instead).
 
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use super::{Outcome, Session, StepError, VERIFY_PATIENCE, observed};
@@ -9,7 +10,7 @@ use crate::load::traffic::{Traffic, TrafficConfig};
 use aws_sdk_ecs::types::ServiceDeploymentStatus;
 
 use crate::load::stats::Summary;
-use crate::session::approval;
+use crate::session::approval::{self, Approval};
 use crate::session::deployment_watch::{self, DeploymentReport, Stage};
 use crate::session::events::{Events, StepEvent};
 use crate::walkthrough::step::RequesterRef;
@@ -157,6 +158,7 @@ impl Session {
         let mut names = deployment_watch::RevisionNames::default();
         let poll = names.poll(ecs, &paused.arn, &d).await;
         let mut stages = Vec::new();
+        let mut said = format!("{service}: paused at {}", paused.stage);
         // On AWS the requester is inside the VPC: the pause is answered, the traffic is not
         // observed from here.
         if !self.target.is_aws() {
@@ -167,13 +169,13 @@ impl Session {
                 s.versions.get(revision).map_or(0.0, |v| v.share * 100.0)
             };
             let blue = poll.source.clone().unwrap_or_default();
-            events.status(format!(
-                "{service}: paused at {}: test traffic ({header}) {:.0}% on {}, production {:.0}% on {blue}",
-                paused.stage,
+            let _ = write!(
+                said,
+                ": test traffic ({header}) {:.0}% on {}, production {:.0}% on {blue}",
                 share(&test, &poll.target),
                 poll.target,
                 share(&production, &blue),
-            ));
+            );
             stages.push(Stage {
                 stage: poll.stage.clone(),
                 configured: vec![(poll.target.clone(), 100.0)],
@@ -185,15 +187,14 @@ impl Session {
                 observed: production,
             });
         }
+        // One line, so that the terminal UI's toast keeps the split and the keys together.
+        if self.approval == Approval::Elsewhere {
+            said.push_str(" · A approves (CONTINUE), R rolls back");
+        }
+        events.status(said);
         match approval::decide(self.approval, &paused).await? {
             Some(action) => approval::answer(ecs, &paused, action).await?,
-            None => {
-                events.status(format!(
-                    "{service}: paused at {}: waiting for an answer (A approves, R rolls back)",
-                    paused.stage
-                ));
-                approval::wait_answered(ecs, &paused).await?;
-            }
+            None => approval::wait_answered(ecs, &paused).await?,
         }
         let after = deployment_watch::describe(ecs, &paused.arn).await?;
         let rolled_back = after.status().is_some_and(deployment_watch::is_rollback);
