@@ -140,9 +140,9 @@ struct Seen {
     source: Progress,
 }
 
-/// The stages a deployment goes through, in ECS's order (the model's ServiceDeploymentLifecycleStage
-/// documentation): a blue/green-based one (BLUE_GREEN, CANARY, LINEAR from an earlier revision)
-/// every stage from PRE_SCALE_UP to CLEAN_UP; a ROLLING one, or a service's first deployment
+/// The stages a deployment goes through, in ECS's order (the model's
+/// ServiceDeploymentLifecycleStage documentation): a blue/green-based one (BLUE_GREEN, CANARY,
+/// LINEAR from an earlier revision) every stage from PRE_SCALE_UP to CLEAN_UP; a ROLLING one, or a service's first deployment
 /// (nothing to shift traffic from), SCALE_UP then CLEAN_UP. RECONCILE_SERVICE comes first when
 /// the deployment starts while another one still runs ("more than 1 service revision in an
 /// ACTIVE state").
