@@ -281,6 +281,12 @@ pub fn parse(id: &str, text: &str) -> Result<Step, Vec<Problem>> {
     let mut problems = Vec::new();
     let kind = kind_of(&at, &fm, &mut problems);
     check_revision_var(&at, &fm, &kind, &mut problems);
+    if fm.test_header.is_some() && !matches!(kind, StepKind::Deployment { .. }) {
+        problems.push(at.at(
+            key_start(at.matter, "test_header"),
+            "test_header is for a deployment step (kind = \"deployment\")",
+        ));
+    }
     let learn: Vec<(String, String)> = fm.learn.clone().unwrap_or_default().into_iter().collect();
     check_learn(&at, &learn, &kind, &mut problems);
     if fm.aws_cost.is_some() && fm.chapter.is_none() {
@@ -603,6 +609,25 @@ mod tests {
                 service: None,
             }
         );
+    }
+
+    #[test]
+    fn a_test_header_is_name_colon_value_on_a_deployment_step() {
+        let watch = |header: &str, kind: &str| {
+            format!(
+                "+++\ntitle = \"t\"\nkind = \"{kind}\"\nservice = \"s\"\ntest_header = \"{header}\"\n+++\n"
+            )
+        };
+        let step = parse("x", &watch("x-test:green", "deployment")).unwrap();
+        let StepKind::Deployment { test_header, .. } = step.kind else {
+            panic!("{:?}", step.kind)
+        };
+        assert_eq!(test_header.as_deref(), Some("x-test:green"));
+        let err = parse("x", &watch("no colon", "deployment")).unwrap_err();
+        assert!(err[0].message.contains("test_header"), "{err:?}");
+        assert_eq!(err[0].line, 5, "{err:?}");
+        let err = parse("x", &watch("x-test:green", "traffic")).unwrap_err();
+        assert!(err[0].message.contains("deployment step"), "{err:?}");
     }
 
     #[test]
