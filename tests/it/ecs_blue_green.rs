@@ -654,3 +654,42 @@ async fn pre_production_traffic_shift_hooks_pause_before_every_step_of_linear_an
         assert_eq!(followed.statuses.last().unwrap(), "SUCCESSFUL");
     }
 }
+
+#[tokio::test]
+async fn the_circuit_breaker_monitors_rolling_and_blue_green_deployments_only() {
+    let cloud = cloud().await;
+    let v1 = register(&cloud.ecs, "app:v1").await;
+    let breaker = DeploymentCircuitBreaker::builder()
+        .enable(true)
+        .rollback(true)
+        .build();
+    let cases = [
+        (DeploymentStrategy::Rolling, "MONITORING"),
+        (DeploymentStrategy::BlueGreen, "MONITORING"),
+        (DeploymentStrategy::Canary, "DISABLED"),
+        (DeploymentStrategy::Linear, "DISABLED"),
+    ];
+    for (i, (strategy_, expected)) in cases.into_iter().enumerate() {
+        let service = cloud
+            .ecs
+            .create_service()
+            .cluster("c")
+            .service_name(format!("s{i}"))
+            .task_definition(&v1)
+            .desired_count(1)
+            .load_balancers(load_balancer())
+            .deployment_configuration(
+                strategy(strategy_.clone())
+                    .deployment_circuit_breaker(breaker.clone())
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .service
+            .unwrap();
+        let d = describe(&cloud.ecs, service.current_service_deployment().unwrap()).await;
+        let status = d.deployment_circuit_breaker().unwrap().status().unwrap();
+        assert_eq!(status.as_str(), expected, "{strategy_:?}");
+    }
+}

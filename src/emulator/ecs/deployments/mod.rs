@@ -305,13 +305,19 @@ fn service_deployment(
 }
 
 /// The deployment circuit breaker as the service configures it: MONITORING with its failure
-/// threshold when enabled, else DISABLED.
+/// threshold when enabled, else DISABLED. The developer guide's "Amazon ECS deployment failure
+/// detection": the circuit breaker and alarms "only support rolling update deployment and
+/// blue/green deployment types", so a CANARY or LINEAR deployment's is DISABLED whatever the
+/// configuration says.
 fn circuit_breaker(service: &Service) -> ServiceDeploymentCircuitBreaker {
-    let breaker = service
-        .deployment_configuration
-        .as_ref()
+    let config = service.deployment_configuration.as_ref();
+    let supported = matches!(
+        DeploymentStrategy::of(Some(strategy_name(config))),
+        Some(DeploymentStrategy::Rolling | DeploymentStrategy::BlueGreen)
+    );
+    let breaker = config
         .and_then(|c| c.deployment_circuit_breaker.as_ref())
-        .filter(|b| b.enable);
+        .filter(|b| b.enable && supported);
     ServiceDeploymentCircuitBreaker {
         status: if breaker.is_some() {
             CircuitBreakerStatus::Monitoring
