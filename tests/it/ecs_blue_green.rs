@@ -4,7 +4,7 @@
 //! (AWS_LAMBDA hooks, PAUSE at a traffic-shift stage, CANARY without a load balancer or Service
 //! Connect), StopServiceDeployment ABORT, and the service events naming each deployment.
 //!
-//! Each stage lasts the cloud's stage time (60 API seconds here, 0.5 s at ×120), so a poll every
+//! Each stage lasts the cloud's stage time (90 API seconds here, 0.75 s at ×120), so a poll every
 //! few milliseconds sees every one of them.
 
 use aws_sdk_ecs::types::*;
@@ -12,8 +12,8 @@ use aws_sdk_ecs::types::*;
 use crate::ecs_support::stand_in_runtime;
 use crate::support::*;
 
-/// API seconds per stage, and the clock scale: 0.5 s of real time per stage.
-const STAGE: f64 = 60.0;
+/// API seconds per stage, and the clock scale: 0.75 s of real time per stage.
+const STAGE: f64 = 90.0;
 const SCALE: f64 = 120.0;
 
 async fn cloud() -> TestCloud {
