@@ -244,6 +244,13 @@ pub struct RunArgs {
     /// One JSON object per step instead of a line of text.
     #[arg(long)]
     pub json: bool,
+    /// Answer a deployment paused at a PAUSE lifecycle hook with ContinueServiceDeployment
+    /// CONTINUE (chapter 2's blue/green). Without --approve or --reject, a terminal is asked.
+    #[arg(long, conflicts_with = "reject")]
+    pub approve: bool,
+    /// Answer a deployment paused at a PAUSE lifecycle hook with ROLLBACK.
+    #[arg(long)]
+    pub reject: bool,
 }
 
 /// Where a command that only calls the API (no walkthrough) sends its calls.
@@ -269,6 +276,10 @@ pub struct TrafficArgs {
     /// JSON lines (one per second) and a final summary object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// A header every request carries, `NAME:VALUE` (repeatable); the requester passes `x-`
+    /// headers on, e.g. a blue/green deployment's test traffic header.
+    #[arg(long = "header", value_name = "NAME:VALUE")]
+    pub headers: Vec<String>,
 }
 
 /// Where the load generator sends its requests, and how many: the requester, found through ECS.

@@ -41,7 +41,7 @@ ECS_OPERATIONS = [
     "RunTask", "StopTask", "ListTasks", "DescribeTasks",
     "TagResource", "UntagResource", "ListTagsForResource",
     "ListServiceDeployments", "DescribeServiceDeployments", "StopServiceDeployment",
-    "DescribeServiceRevisions",
+    "ContinueServiceDeployment", "DescribeServiceRevisions",
 ]
 
 # Cloud Map: the operations the emulator serves (what ECS Service Connect and its teardown use).

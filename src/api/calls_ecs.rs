@@ -2071,6 +2071,24 @@ pub async fn send(
     capture: &Capture,
 ) -> Result<(), CallError> {
     match request {
+        M::Request::ContinueServiceDeployment(v) => {
+            let call = client
+                .continue_service_deployment()
+                .set_action(match v.action {
+                    Some(x) => Some(aws_sdk_ecs::types::DeploymentLifecycleHookAction::from(
+                        x.as_str(),
+                    )),
+                    None => None,
+                })
+                .set_hook_id(Some(v.hook_id))
+                .set_service_deployment_arn(Some(v.service_deployment_arn));
+            call.customize()
+                .interceptor(capture.clone())
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| CallError::from_sdk(&e))
+        }
         M::Request::CreateCluster(v) => {
             let call = client
                 .create_cluster()

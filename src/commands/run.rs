@@ -10,6 +10,7 @@ use super::StatusOut;
 use super::target::confirm_aws;
 use crate::api::target::TargetKind;
 use crate::cli::{RunArgs, TargetArgs};
+use crate::session::approval::Approval;
 use crate::session::connect::Connected;
 use crate::session::events::{Events, StepEvent, showing};
 use crate::session::recorded::Results;
@@ -92,6 +93,7 @@ pub async fn run(
     out: &mut impl Write,
     status: StatusOut<'_>,
 ) -> Result<Vec<StepReport>> {
+    connected.session = connected.session.clone().with_approval(approval(args));
     let (replay, steps) = plan(&connected, args)?;
     confirm_aws(
         &connected.session,
@@ -119,6 +121,21 @@ pub async fn run(
         )
         .into()),
         None => Ok(reports),
+    }
+}
+
+/// Who answers a deployment paused at a PAUSE hook: the flags, else the terminal, else nobody
+/// (the step then says which flag to pass).
+fn approval(args: &RunArgs) -> Approval {
+    use std::io::IsTerminal;
+    if args.approve {
+        Approval::Approve
+    } else if args.reject {
+        Approval::Reject
+    } else if std::io::stdin().is_terminal() {
+        Approval::Ask
+    } else {
+        Approval::Nobody
     }
 }
 

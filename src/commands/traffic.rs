@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use axum::http::Uri;
+use axum::http::{HeaderName, HeaderValue, Uri};
 use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
 use tokio::sync::mpsc;
@@ -38,8 +38,14 @@ pub async fn run(
         )
         .into());
     }
+    let headers = args
+        .headers
+        .iter()
+        .map(|h| header_arg(h))
+        .collect::<Result<Vec<_>>>()?;
     let url = requester_url(&args.requester, &endpoint).await?;
     let mut config = TrafficConfig::new(url.clone());
+    config.headers = headers;
     config.rps = args.requester.rps;
     config.duration = Some(Duration::from_secs_f64(args.duration));
     config.interval = Duration::from_secs(1);
@@ -83,6 +89,17 @@ pub async fn run(
         write_versions(out, &summary)?;
     }
     Ok(summary)
+}
+
+/// `--header NAME:VALUE` as a header the requests carry.
+fn header_arg(given: &str) -> Result<(HeaderName, HeaderValue)> {
+    crate::load::traffic::parse_header(given).map_err(|e| {
+        UserError::new(
+            format!("--header {e}"),
+            "e.g. --header x-amzn-ecs-blue-green-test:1",
+        )
+        .into()
+    })
 }
 
 /// Where the load goes: `--url`, else the requester's task as ECS reports it; checks `--rps`.

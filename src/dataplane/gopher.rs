@@ -91,7 +91,14 @@ pub const MAX_UPSTREAM_BYTES: usize = 1 << 20;
 /// How long the requester waits for the distributor's whole answer.
 pub const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
 
-async fn request(State(app): State<Arc<Requester>>) -> Response {
+/// Whether the requester passes a header of its request on to the distributor: the custom
+/// `x-` ones (as an app propagating tracing and test headers does), so that a blue/green
+/// deployment's test traffic header reaches the Service Connect proxy.
+fn relayed(name: &header::HeaderName) -> bool {
+    name.as_str().starts_with("x-")
+}
+
+async fn request(State(app): State<Arc<Requester>>, incoming: header::HeaderMap) -> Response {
     let started = Instant::now();
     let url = &app.distributor_url;
     let me = json!({"task": app.task_id});
@@ -112,13 +119,16 @@ async fn request(State(app): State<Arc<Requester>>) -> Response {
         None => url.to_string(),
     };
     let call = async {
-        let req = Request::get(&target)
+        let mut req = Request::get(&target)
             .header(
                 header::HOST,
                 HeaderValue::from_str(&authority).unwrap_or(HeaderValue::from_static("")),
             )
             .body(full(Vec::new()))
             .map_err(|e| e.to_string())?;
+        for (name, value) in incoming.iter().filter(|(name, _)| relayed(name)) {
+            req.headers_mut().append(name.clone(), value.clone());
+        }
         let upstream = app.client.request(req).await.map_err(|e| e.to_string())?;
         let status = upstream.status();
         let bytes = Limited::new(upstream.into_body(), MAX_UPSTREAM_BYTES)

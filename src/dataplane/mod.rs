@@ -23,6 +23,7 @@ pub mod routing;
 pub mod runtime;
 pub mod service_connect;
 pub mod sidecar;
+pub mod test_traffic;
 pub mod workers;
 
 pub use runtime::{DataPlane, DataPlaneConfig};

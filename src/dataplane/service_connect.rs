@@ -2,8 +2,9 @@
 //! it): the task's apps send it their requests for a client alias (`http://distributor:9080/`),
 //! and it forwards each one to a RUNNING task of the ECS service behind the alias, in the
 //! task's namespace. While a deployment shifts traffic (CANARY, LINEAR, a rollback), the
-//! revision is drawn by the service's traffic shift, then a task of that revision. The
-//! forwarding is the core's ([`super::forward`], the sidecars' too); this is the alias and
+//! revision is drawn by the service's traffic shift, then a task of that revision; during a
+//! blue/green deployment's test stages, a request matching the alias's test traffic rule goes
+//! to the green revision instead ([`super::test_traffic`]). The forwarding is the core's ([`super::forward`], the sidecars' too); this is the alias and
 //! revision picker it asks.
 //!
 //! The alias table is compiled once per snapshot (the first request that finds it stale does
@@ -23,6 +24,7 @@ use super::compiled::{Compiled, CompiledCache};
 use super::container::Container;
 use super::forward::{self, Choice, Head, Picker, Proxy};
 use super::local_reply::LocalReply;
+use super::test_traffic::TestRoute;
 use crate::emulator::caps::AccountRate;
 use crate::emulator::ecs::service_connect::discovery_name;
 use crate::emulator::ecs::status::TaskStatus;
@@ -48,9 +50,24 @@ pub struct Upstream {
     /// `cluster/service`, for errors and headers.
     pub service: String,
     pub revisions: Vec<Revision>,
+    /// Where test traffic goes, while a blue/green deployment is at its test stages.
+    pub test: Option<TestRoute>,
 }
 
 impl Upstream {
+    /// A task of the green revision for a request that is test traffic (`headers` matches the
+    /// test rule); None for production traffic. `Some(None)`: test traffic, but green has no
+    /// running task.
+    pub fn choose_test(
+        &self,
+        headers: &axum::http::HeaderMap,
+        pick: &mut dyn FnMut(usize) -> usize,
+    ) -> Option<Option<SocketAddr>> {
+        let test = self.test.as_ref().filter(|t| t.matches(headers))?;
+        let n = test.green.endpoints.len();
+        Some((n > 0).then(|| test.green.endpoints[pick(n).min(n - 1)]))
+    }
+
     /// A task for one request: a revision by its share (`draw` in 0..1), then a task of it
     /// (`pick` of its count). Revisions with no running task take no traffic: their share
     /// goes to the others.
@@ -114,8 +131,9 @@ impl AliasTable {
             return;
         };
         let shift = region.traffic_shift(cluster, name);
+        let testing = region.test_traffic_target(cluster, name);
         for sc in config.services.iter().flatten() {
-            let revisions = shift
+            let revisions: Vec<Revision> = shift
                 .iter()
                 .map(|(td, percent)| Revision {
                     task_definition: td.clone(),
@@ -124,12 +142,21 @@ impl AliasTable {
                 })
                 .filter(|r| !r.endpoints.is_empty())
                 .collect();
-            let upstream = Arc::new(Upstream {
-                service: format!("{cluster}/{name}"),
-                revisions,
+            let green = testing.as_ref().map(|td| Revision {
+                task_definition: td.clone(),
+                percent: 100.0,
+                endpoints: endpoints(region, cluster, name, td, &sc.port_name),
             });
             let aliases = self.namespaces.entry(namespace.clone()).or_default();
             for alias in sc.client_aliases.iter().flatten() {
+                // Each alias has its own test traffic rule.
+                let upstream = Arc::new(Upstream {
+                    service: format!("{cluster}/{name}"),
+                    revisions: revisions.clone(),
+                    test: green
+                        .clone()
+                        .and_then(|g| TestRoute::new(alias.test_traffic_rules.as_ref(), g)),
+                });
                 let Ok(port) = u16::try_from(alias.port) else {
                     continue;
                 };
@@ -264,8 +291,13 @@ impl Picker for AliasPicker {
         };
         let chosen = {
             let mut rng = self.rng.lock();
-            let draw = rng.f64();
-            upstream.choose(draw, &mut |n| rng.usize(0..n))
+            match upstream.choose_test(&head.parts.headers, &mut |n| rng.usize(0..n)) {
+                Some(green) => green,
+                None => {
+                    let draw = rng.f64();
+                    upstream.choose(draw, &mut |n| rng.usize(0..n))
+                }
+            }
         };
         let no_task = || {
             LocalReply::new(
@@ -320,6 +352,7 @@ mod tests {
         let upstream = Upstream {
             service: "c/s".into(),
             revisions: vec![revision("new", 10.0, &[2]), revision("old", 90.0, &[1, 3])],
+            test: None,
         };
         let port = |draw: f64, pick: usize| {
             upstream
@@ -333,12 +366,14 @@ mod tests {
         let empty = Upstream {
             service: "c/s".into(),
             revisions: vec![],
+            test: None,
         };
         assert_eq!(empty.choose(0.5, &mut |_| 0), None);
         // A revision at 0% takes nothing, even at the lowest draw.
         let rolled_back = Upstream {
             service: "c/s".into(),
             revisions: vec![revision("new", 0.0, &[2]), revision("old", 100.0, &[1])],
+            test: None,
         };
         assert_eq!(
             rolled_back.choose(0.0, &mut |_| 0).map(|a| a.port()),
@@ -351,6 +386,7 @@ mod tests {
         let upstream = Arc::new(Upstream {
             service: "c/s".into(),
             revisions: vec![],
+            test: None,
         });
         let mut table = AliasTable::default();
         table

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{Request, Uri};
+use axum::http::{HeaderName, HeaderValue, Request, Uri};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -29,6 +29,20 @@ pub struct TrafficConfig {
     /// Requests in flight beyond this are not started (and counted as errors).
     pub max_in_flight: usize,
     pub request_timeout: Duration,
+    /// Headers every request carries (`meshwalk traffic --header`).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// `NAME:VALUE` as a header.
+pub fn parse_header(given: &str) -> Result<(HeaderName, HeaderValue), String> {
+    let (name, value) = given
+        .split_once(':')
+        .ok_or_else(|| format!("'{given}' is not a header as NAME:VALUE"))?;
+    let name = HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|_| format!("'{name}' is not a header name"))?;
+    let value = HeaderValue::from_str(value.trim())
+        .map_err(|_| format!("'{value}' is not a header value"))?;
+    Ok((name, value))
 }
 
 impl TrafficConfig {
@@ -41,6 +55,7 @@ impl TrafficConfig {
             window: 20,
             max_in_flight: 2048,
             request_timeout: Duration::from_secs(5),
+            headers: Vec::new(),
         }
     }
 }
@@ -108,6 +123,7 @@ async fn drive(
     let mut report = tokio::time::interval_at(start + config.interval, config.interval);
     report.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let (mut owed, mut last, mut in_flight) = (0.0f64, start, 0usize);
+    let headers = Arc::new(config.headers.clone());
     let end = config.duration.map(|d| start + d);
     loop {
         tokio::select! {
@@ -125,7 +141,7 @@ async fn drive(
                         continue;
                     }
                     in_flight += 1;
-                    tokio::spawn(one_request(client.clone(), config.url.clone(), config.request_timeout, results_tx.clone()));
+                    tokio::spawn(one_request(client.clone(), config.url.clone(), headers.clone(), config.request_timeout, results_tx.clone()));
                 }
             }
             Some(outcome) = results.recv() => {
@@ -168,11 +184,12 @@ async fn drive(
 async fn one_request(
     client: HttpClient,
     url: Uri,
+    headers: Arc<Vec<(HeaderName, HeaderValue)>>,
     timeout: Duration,
     results: mpsc::UnboundedSender<RequestOutcome>,
 ) {
     let started = Instant::now();
-    let outcome = match tokio::time::timeout(timeout, call(&client, url)).await {
+    let outcome = match tokio::time::timeout(timeout, call(&client, url, &headers)).await {
         Ok(Some(Answer {
             success,
             overflow,
@@ -203,8 +220,15 @@ struct Answer {
 }
 
 /// One GET; None when there was no answer at all.
-async fn call(client: &HttpClient, url: Uri) -> Option<Answer> {
-    let request = Request::get(url).body(full(Vec::new())).ok()?;
+async fn call(
+    client: &HttpClient,
+    url: Uri,
+    headers: &[(HeaderName, HeaderValue)],
+) -> Option<Answer> {
+    let mut request = Request::get(url).body(full(Vec::new())).ok()?;
+    for (name, value) in headers {
+        request.headers_mut().append(name.clone(), value.clone());
+    }
     let response = client.request(request).await.ok()?;
     let success = response.status().is_success();
     let overloaded = response.headers().contains_key("x-envoy-overloaded");

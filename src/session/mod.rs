@@ -3,6 +3,7 @@
 //! steps through. A session holds no state of a front end: many run side by side in one process,
 //! each against its own account.
 
+pub mod approval;
 pub mod connect;
 pub mod deployment_watch;
 pub mod events;

@@ -16,6 +16,7 @@ mod observe;
 pub use compare::{differences, identifiers};
 pub use observe::{inside_the_vpc, verdict};
 
+use super::approval::Approval;
 use super::deployment_watch::DeploymentReport;
 use super::events::{Events, StepEvent};
 use crate::api::call::{send, send_json};
@@ -144,6 +145,8 @@ pub struct Session {
     /// What steps taught the session (the revisions their RegisterTaskDefinition registered,
     /// see `Step::revision_var`), shared by the session's clones.
     learned: Arc<Mutex<Vars>>,
+    /// Who answers a deployment paused at a PAUSE hook.
+    pub(in crate::session) approval: Approval,
 }
 
 impl Session {
@@ -173,7 +176,14 @@ impl Session {
             edits: BTreeMap::new(),
             tag: None,
             learned: Arc::default(),
+            approval: Approval::default(),
         }
+    }
+
+    /// The session with `approval` answering deployments paused at a PAUSE hook.
+    pub fn with_approval(mut self, approval: Approval) -> Session {
+        self.approval = approval;
+        self
     }
 
     pub fn walkthrough(&self) -> &Walkthrough {
@@ -321,7 +331,16 @@ impl Session {
                 service,
                 requester,
                 expect,
-            } => report.outcome = self.deployment(service, requester, expect, events).await,
+                test_header,
+            } => {
+                let watch = observe::Watch {
+                    service,
+                    requester,
+                    expect,
+                    test_header: test_header.as_deref(),
+                };
+                report.outcome = self.deployment(watch, events).await;
+            }
             StepKind::Api { verify, .. } => {
                 let prepared = match self.prepare_learning(index).await {
                     Some(Ok(p)) => self.tagged(p),

@@ -293,6 +293,8 @@ pub enum Cmd {
     },
     /// StopServiceDeployment with ROLLBACK on the watched service's deployment.
     RollBack,
+    /// ContinueServiceDeployment CONTINUE on the PAUSE hook deployment ARN waits at.
+    Approve(String),
     SetWeights(Weights),
     SetFault(bool),
     /// Starts the canary autopilot with this plan on the route the weight keys move.
@@ -653,6 +655,20 @@ impl App {
             cmds.push(Cmd::Watch { step: index });
         }
         cmds
+    }
+
+    /// `A`: approves the watched deployment paused at a PAUSE hook.
+    fn approve_key(&mut self) -> Vec<Cmd> {
+        match self.deployment.as_ref().and_then(|d| d.in_progress()) {
+            Some(d) => {
+                self.toast = Some("approving (ContinueServiceDeployment CONTINUE)".into());
+                vec![Cmd::Approve(d.arn.clone())]
+            }
+            None => {
+                self.toast = Some("no deployment under way to approve".into());
+                vec![]
+            }
+        }
     }
 
     /// `R`: rolls the watched service's deployment back.

@@ -163,6 +163,7 @@ impl Watch {
                 service,
                 requester,
                 expect,
+                ..
             } => (
                 service,
                 requester,

@@ -16,6 +16,7 @@ use super::jobs::resources::ResourcesJob;
 use super::jobs::steps;
 use super::jobs::traffic::TrafficJob;
 use crate::session::Session;
+use crate::session::approval;
 use crate::session::local_cloud::{ClockChange, LocalCloud};
 use crate::session::progress::{Demo, Progress};
 use crate::walkthrough::step::StepKind;
@@ -189,6 +190,13 @@ impl Effects {
             Cmd::StartTraffic { step } => self.start_traffic_of_step(step),
             Cmd::Watch { step } => self.watch.watch(session(), step),
             Cmd::RollBack => self.watch.roll_back(session()),
+            Cmd::Approve(arn) => {
+                let (session, tx) = (session(), self.tx.clone());
+                tokio::spawn(async move {
+                    let said = approval::approve_paused(&session.target().ecs, &arn).await;
+                    let _ = tx.send(Msg::Toast(said));
+                });
+            }
             Cmd::StartAutopilot(plan) => self.autopilot.fly(session(), plan),
             Cmd::StopAutopilot => self.autopilot.stop(),
             Cmd::SetWeights(weights) => self.resources.set_weights(session(), weights),

@@ -171,8 +171,8 @@ pub const KEYS: &[KeyHelp] = &[
         },
     },
     KeyHelp {
-        keys: "R",
-        does: "roll the ECS deployment back (chapter 2)",
+        keys: "R  A",
+        does: "roll the deployment back; approve it at its PAUSE hook",
         moves: Some(Moves::Deployments),
         footer: Footer::IfRoom {
             key: "R",

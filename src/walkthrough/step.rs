@@ -109,6 +109,10 @@ pub enum StepKind {
         requester: RequesterRef,
         /// The status the deployment must end in (one of [`DEPLOYMENT_STATUSES`]).
         expect: ServiceDeploymentStatus,
+        /// `NAME:VALUE`: the deployment pauses at a PAUSE hook with test traffic flowing; the
+        /// step shows where requests with this header go and where the others go, then has
+        /// the pause answered (a rollback then is what the step expects instead).
+        test_header: Option<String>,
     },
     /// Delete everything the walkthrough created.
     Teardown,
@@ -158,6 +162,7 @@ struct FrontMatter {
     requester: Option<String>,
     service: Option<String>,
     expect_status: Option<String>,
+    test_header: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -276,6 +281,12 @@ pub fn parse(id: &str, text: &str) -> Result<Step, Vec<Problem>> {
     let mut problems = Vec::new();
     let kind = kind_of(&at, &fm, &mut problems);
     check_revision_var(&at, &fm, &kind, &mut problems);
+    if fm.test_header.is_some() && !matches!(kind, StepKind::Deployment { .. }) {
+        problems.push(at.at(
+            key_start(at.matter, "test_header"),
+            "test_header is for a deployment step (kind = \"deployment\")",
+        ));
+    }
     let learn: Vec<(String, String)> = fm.learn.clone().unwrap_or_default().into_iter().collect();
     check_learn(&at, &learn, &kind, &mut problems);
     if fm.aws_cost.is_some() && fm.chapter.is_none() {
@@ -443,11 +454,20 @@ fn deployment_kind(at: &Located<'_>, fm: &FrontMatter, problems: &mut Vec<Proble
             ),
         ));
     }
+    if let Some(header) = &fm.test_header
+        && let Err(e) = crate::load::traffic::parse_header(header)
+    {
+        problems.push(at.at(
+            key_start(at.matter, "test_header"),
+            format!("test_header: {e}"),
+        ));
+    }
     match &fm.service {
         Some(service) => StepKind::Deployment {
             service: service.clone(),
             requester: requester_ref(fm),
             expect,
+            test_header: fm.test_header.clone(),
         },
         None => {
             problems.push(at.at(
@@ -589,6 +609,25 @@ mod tests {
                 service: None,
             }
         );
+    }
+
+    #[test]
+    fn a_test_header_is_name_colon_value_on_a_deployment_step() {
+        let watch = |header: &str, kind: &str| {
+            format!(
+                "+++\ntitle = \"t\"\nkind = \"{kind}\"\nservice = \"s\"\ntest_header = \"{header}\"\n+++\n"
+            )
+        };
+        let step = parse("x", &watch("x-test:green", "deployment")).unwrap();
+        let StepKind::Deployment { test_header, .. } = step.kind else {
+            panic!("{:?}", step.kind)
+        };
+        assert_eq!(test_header.as_deref(), Some("x-test:green"));
+        let err = parse("x", &watch("no colon", "deployment")).unwrap_err();
+        assert!(err[0].message.contains("test_header"), "{err:?}");
+        assert_eq!(err[0].line, 5, "{err:?}");
+        let err = parse("x", &watch("x-test:green", "traffic")).unwrap_err();
+        assert!(err[0].message.contains("deployment step"), "{err:?}");
     }
 
     #[test]

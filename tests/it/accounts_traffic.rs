@@ -154,6 +154,7 @@ async fn two_accounts_run_the_whole_walkthrough_at_once_and_their_traffic_stays_
     );
     let all = RunArgs {
         all: true,
+        approve: true,
         ..RunArgs::default()
     };
     side_by_side(&a, &b, &all).await;

@@ -39,6 +39,7 @@ async fn a_service_starts_at_most_the_provisioning_quota_at_once() {
         ecs_timings: Timings {
             provisioning: 60.0,
             restart_backoff: 0.2,
+            stage: 0.0,
         },
         ..test_config()
     })

@@ -58,9 +58,11 @@ fn connected(session: &Session, dir: &std::path::Path) -> Connected {
     }
 }
 
+/// Chapter 2 headless, approving the blue/green deployment's pause (`--approve`).
 fn chapter_2() -> RunArgs {
     RunArgs {
         chapter: Some(2),
+        approve: true,
         ..RunArgs::default()
     }
 }
@@ -110,7 +112,7 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
             _ => None,
         })
         .collect();
-    assert_eq!(deployed.len(), 5, "{text}");
+    assert_eq!(deployed.len(), 6, "{text}");
     let canary = &deployed[0];
     assert_eq!(canary.status, ServiceDeploymentStatus::Successful, "{text}");
     let bake = canary
@@ -160,19 +162,15 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
             .any(|l| l.starts_with("sc-distributor: ROLLBACK_SUCCESSFUL")),
         "{told:#?}"
     );
-    // StopServiceDeployment ROLLBACK and the circuit breaker both go back to v2.
+    // StopServiceDeployment ROLLBACK goes back to v2.
     assert_eq!(
         deployed[3].status,
         ServiceDeploymentStatus::RollbackSuccessful,
         "{text}"
     );
-    assert_eq!(
-        deployed[4].status,
-        ServiceDeploymentStatus::RollbackSuccessful,
-        "{text}"
-    );
     let v2 = &canary.target;
-    for rolled_back in &deployed[3..] {
+    let back_on = |rolled_back: &meshwalk::session::deployment_watch::DeploymentReport,
+                   revision: &str| {
         let last = rolled_back
             .stages
             .iter()
@@ -180,11 +178,48 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
             .find(|s| s.observed.requests > 0)
             .unwrap();
         assert_eq!(
-            last.observed.versions.get(v2).map(|v| v.share),
+            last.observed.versions.get(revision).map(|v| v.share),
             Some(1.0),
             "{rolled_back:#?}"
         );
-    }
+    };
+    back_on(&deployed[3], v2);
+    // Blue/green, approved at its pause: test traffic (with the header) all on green while
+    // production stays all on blue, then everything on green.
+    let blue_green = &deployed[4];
+    assert_eq!(
+        blue_green.status,
+        ServiceDeploymentStatus::Successful,
+        "{text}"
+    );
+    assert_eq!(blue_green.source.as_ref(), Some(v2), "{blue_green:#?}");
+    let green = &blue_green.target;
+    let (test, production) = (&blue_green.stages[0], &blue_green.stages[1]);
+    assert!(test.observed.requests >= 50, "{blue_green:#?}");
+    assert_eq!(
+        test.observed.versions.get(green).map(|v| v.share),
+        Some(1.0),
+        "{blue_green:#?}"
+    );
+    assert!(production.observed.requests >= 50, "{blue_green:#?}");
+    assert_eq!(
+        production.observed.versions.get(v2).map(|v| v.share),
+        Some(1.0),
+        "{blue_green:#?}"
+    );
+    back_on(blue_green, green);
+    assert!(
+        told.iter()
+            .any(|l| l.contains("paused at POST_TEST_TRAFFIC_SHIFT")),
+        "{told:#?}"
+    );
+    // The circuit breaker goes back to the revision that ran before: green, now.
+    assert_eq!(
+        deployed[5].status,
+        ServiceDeploymentStatus::RollbackSuccessful,
+        "{text}"
+    );
+    back_on(&deployed[5], green);
 
     // Again, on the same cloud: everything is in place, the deployments run again.
     let mut out = Vec::new();
@@ -208,7 +243,7 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
         .send()
         .await
         .unwrap();
-    assert_eq!(tds.task_definition_arns().len(), 4, "{tds:?}");
+    assert_eq!(tds.task_definition_arns().len(), 5, "{tds:?}");
 
     let chapter = session.walkthrough().chapters()[1].steps.clone();
     let deletions = teardown(&session, chapter.clone(), &Events::none()).await;
@@ -374,6 +409,131 @@ async fn the_terminal_ui_follows_a_canary_and_rolls_one_back() {
         ServiceDeploymentStatus::RollbackSuccessful,
         "{d:?}"
     );
+}
+
+/// `meshwalk run --reject`: the blue/green deployment is rolled back at its pause, the watch
+/// step then expects (and sees) ROLLBACK_SUCCESSFUL, and everything is back on blue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_headless_run_rejects_the_blue_green_deployment_at_its_pause() {
+    let (_cloud, session) = session(60.0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = Vec::new();
+    let args = RunArgs {
+        to: Some("2:sc-blue-green-watch".into()),
+        reject: true,
+        ..RunArgs::default()
+    };
+    let reports = run::run(
+        connected(&session, dir.path()),
+        &Default::default(),
+        &args,
+        &mut out,
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(reports.iter().all(|r| r.outcome.is_success()), "{text}");
+    let Some(Outcome::Deployed(blue_green)) = reports.last().map(|r| &r.outcome) else {
+        panic!("{text}");
+    };
+    assert_eq!(
+        blue_green.status,
+        ServiceDeploymentStatus::RollbackSuccessful,
+        "{text}"
+    );
+    let blue = blue_green.source.clone().unwrap();
+    let last = blue_green
+        .stages
+        .iter()
+        .rev()
+        .find(|s| s.observed.requests > 0)
+        .unwrap();
+    assert_eq!(
+        last.observed.versions.get(&blue).map(|v| v.share),
+        Some(1.0),
+        "{blue_green:#?}"
+    );
+}
+
+/// The terminal UI's `A` approves chapter 2's blue/green deployment at its pause: the step waits
+/// for the answer, then follows the deployment to SUCCESSFUL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_terminal_ui_approves_a_blue_green_deployment_with_a_key() {
+    let (cloud, session) = session(60.0).await;
+    let w = session.walkthrough().clone();
+    let deploy = w.find("2:sc-blue-green").unwrap();
+    for index in w.chapters()[1].steps.start..=deploy {
+        let report = session.run(index, false).await;
+        assert!(report.outcome.is_success(), "step {index}: {report:?}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let effects = Effects::new(
+        session.clone(),
+        Progress::default(),
+        dir.path().to_path_buf(),
+        Some(LocalCloud::of(&cloud, &session.target().account)),
+        tx,
+    );
+    let mut app = App::new("embedded".into(), effects.step_views(), (140, 45));
+    app.clock_scale = 60.0;
+    let watch = w.find("2:sc-blue-green-watch").unwrap();
+    app.selected = watch;
+    for cmd in app.update(Msg::Key(ratatui::crossterm::event::KeyCode::Enter.into())) {
+        effects.handle(cmd);
+    }
+    let approved = async {
+        let mut pressed = false;
+        loop {
+            let msg = rx.recv().await.expect("the effects keep sending");
+            let done = matches!(&msg, Msg::StepFinished(i, _) if *i == watch);
+            for cmd in app.update(msg) {
+                effects.handle(cmd);
+            }
+            let paused = app
+                .deployment
+                .as_ref()
+                .and_then(|d| d.in_progress())
+                .is_some_and(|d| {
+                    d.stage
+                        == Some(aws_sdk_ecs::types::ServiceDeploymentLifecycleStage::PostTestTrafficShift)
+                });
+            if paused && !pressed {
+                let cmds = app.update(Msg::Key(
+                    ratatui::crossterm::event::KeyCode::Char('A').into(),
+                ));
+                assert!(
+                    matches!(cmds.as_slice(), [meshwalk::tui::app::Cmd::Approve(_)]),
+                    "{cmds:?}"
+                );
+                for cmd in cmds {
+                    effects.handle(cmd);
+                }
+                pressed = true;
+            }
+            if done {
+                return pressed;
+            }
+        }
+    };
+    let pressed = tokio::time::timeout(Duration::from_secs(90), approved)
+        .await
+        .expect("the blue/green deployment ends");
+    assert!(pressed, "A was pressed at the pause");
+    assert_eq!(
+        app.steps[watch].status,
+        meshwalk::tui::app::StepStatus::Done,
+        "{:?}",
+        app.deployment
+    );
+    let d = app
+        .deployment
+        .as_ref()
+        .and_then(|d| d.deployment.clone())
+        .unwrap();
+    assert_eq!(d.status, ServiceDeploymentStatus::Successful, "{d:?}");
+    assert_ne!(Some(&d.target), d.source.as_ref(), "{d:?}");
 }
 
 /// The traffic pane during a canary bake, at 140×45: revisions with the configured shift

@@ -106,13 +106,21 @@ fn one_problem_is_counted_in_good_english() {
 
 /// A headless run's stderr is for what went wrong with the run: chapter 2's v4 tasks fail to
 /// start on purpose, and the run's report says so; the embedded cloud's INFO event for each of
-/// them stays off stderr.
+/// them stays off stderr. (`--approve` answers the blue/green pause: without a terminal,
+/// nobody else can.)
 #[test]
 fn a_headless_run_leaves_the_embedded_clouds_info_events_off_stderr() {
     let state = tempfile::tempdir().unwrap();
     let (code, stderr) = meshwalk(
         state.path(),
-        &["run", "--chapter", "2", "--clock-scale", "3600"],
+        &[
+            "run",
+            "--chapter",
+            "2",
+            "--clock-scale",
+            "3600",
+            "--approve",
+        ],
     );
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(stderr, "");
@@ -245,4 +253,22 @@ fn a_teardown_of_a_fresh_embedded_cloud_says_there_is_nothing_to_tear_down() {
     assert!(output.status.success(), "{output:?}");
     assert!(stdout.starts_with("nothing to tear down"), "{stdout}");
     assert!(!stdout.contains("already gone"), "{stdout}");
+}
+
+/// Without a terminal and without --approve or --reject, nobody can answer chapter 2's
+/// blue/green pause: the run stops there and says which flag to pass.
+#[test]
+fn a_headless_run_without_a_terminal_says_how_to_answer_the_blue_green_pause() {
+    let state = tempfile::tempdir().unwrap();
+    let (code, stderr) = meshwalk(
+        state.path(),
+        &["run", "--chapter", "2", "--clock-scale", "3600"],
+    );
+    assert_ne!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("PAUSE hook")
+            && stderr.contains("--approve")
+            && stderr.contains("--reject"),
+        "{stderr}"
+    );
 }

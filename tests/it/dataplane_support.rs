@@ -41,6 +41,21 @@ pub mod probe {
             (status, body)
         }
 
+        /// GET `url` with one more header: (status, body).
+        pub async fn get_with(&self, url: &str, name: &str, value: &str) -> (u16, String) {
+            let request = Request::get(url)
+                .header(name, HeaderValue::from_str(value).unwrap())
+                .body(full(Vec::new()))
+                .unwrap();
+            let response = self.0.request(request).await.unwrap();
+            let (parts, body) = response.into_parts();
+            let body = body.collect().await.unwrap().to_bytes();
+            (
+                parts.status.as_u16(),
+                String::from_utf8_lossy(&body).into_owned(),
+            )
+        }
+
         /// Sends `body` to `url` (with `host` as the Host header if given): (status, headers,
         /// body).
         pub async fn send(

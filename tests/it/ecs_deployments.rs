@@ -56,12 +56,23 @@ fn canary(percent: f64, minutes: i32, bake: i32) -> DeploymentConfiguration {
         .build()
 }
 
+/// A load balancer for the service: CANARY and LINEAR need one (or Service Connect) to shift
+/// traffic with. The embedded cloud records it; the traffic split is the emulator's.
+fn load_balancer() -> LoadBalancer {
+    LoadBalancer::builder()
+        .target_group_arn("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/1")
+        .container_name("web")
+        .container_port(80)
+        .build()
+}
+
 async fn create(ecs: &aws_sdk_ecs::Client, td: &str, config: DeploymentConfiguration) -> Service {
     ecs.create_service()
         .cluster("c")
         .service_name("s")
         .task_definition(td)
         .desired_count(2)
+        .load_balancers(load_balancer())
         .deployment_configuration(config)
         .send()
         .await
@@ -380,6 +391,33 @@ async fn the_circuit_breaker_rolls_back_a_revision_whose_tasks_cannot_start() {
     assert!(breaker.failure_count() >= 3, "{breaker:?}");
     assert!(d.status_reason().unwrap().contains("circuit breaker"));
     assert_eq!(split(&cloud), vec![(v1.clone(), 100.0)]);
+    // The service's events name the failed deployment, and what it rolled back to.
+    let service = cloud
+        .ecs
+        .describe_services()
+        .cluster("c")
+        .services("s")
+        .send()
+        .await
+        .unwrap()
+        .services()[0]
+        .clone();
+    let said: Vec<&str> = service
+        .events()
+        .iter()
+        .filter_map(|e| e.message())
+        .collect();
+    assert!(
+        said.iter()
+            .any(|m| m.starts_with("(service s) (deployment ecs-svc/")
+                && m.ends_with("deployment failed: tasks failed to start.")),
+        "{said:#?}"
+    );
+    assert!(
+        said.iter()
+            .any(|m| m.contains("rolling back to (deployment ecs-svc/")),
+        "{said:#?}"
+    );
 }
 
 #[tokio::test]
@@ -387,9 +425,6 @@ async fn deployment_configurations_and_deployment_calls_are_checked() {
     let cloud = cloud_at(1.0).await;
     let v1 = register(&cloud.ecs, "app:v1").await;
     let invalid = [
-        DeploymentConfiguration::builder()
-            .strategy(DeploymentStrategy::BlueGreen)
-            .build(),
         canary(0.05, 1, 0),
         canary(10.0, 1441, 0),
         DeploymentConfiguration::builder()
@@ -408,6 +443,7 @@ async fn deployment_configurations_and_deployment_calls_are_checked() {
             .service_name("s")
             .task_definition(&v1)
             .desired_count(1)
+            .load_balancers(load_balancer())
             .deployment_configuration(config.clone())
             .send()
             .await;

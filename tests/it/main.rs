@@ -19,6 +19,7 @@ mod dataplane;
 mod dataplane_resilience;
 mod dataplane_support;
 mod ecs_api;
+mod ecs_blue_green;
 mod ecs_deployments;
 mod ecs_errors;
 mod ecs_fidelity;

@@ -3,6 +3,8 @@
 //! http-echo revisions as the deployment's traffic shift says. CANARY splits by its percent
 //! during the bake (within a binomial bound), then all on the new revision; a rollback, or the
 //! circuit breaker on a revision whose tasks cannot start, keeps everything on the old one.
+//! BLUE_GREEN paused after its test traffic shift sends requests carrying the alias's test
+//! header to green and the others to blue; CONTINUE moves all to green, ROLLBACK keeps blue.
 
 use std::collections::BTreeMap;
 
@@ -90,8 +92,23 @@ async fn deploy(sc: &Sc, td: &str) -> String {
 /// `n` requests to the requester (16 in flight): how many answers each revision gave. Every
 /// answer must be a 200 from a known revision.
 async fn sample(sc: &Sc, url: &str, n: usize) -> BTreeMap<String, usize> {
+    sample_with(sc, url, n, None).await
+}
+
+/// `sample`, each request carrying `header` (NAME, VALUE) if given.
+async fn sample_with(
+    sc: &Sc,
+    url: &str,
+    n: usize,
+    header: Option<(&str, &str)>,
+) -> BTreeMap<String, usize> {
     let answers: Vec<(u16, String)> = futures_util::stream::iter(0..n)
-        .map(|_| sc.http.get(url, None))
+        .map(|_| async move {
+            match header {
+                Some((name, value)) => sc.http.get_with(url, name, value).await,
+                None => sc.http.get(url, None).await,
+            }
+        })
         .buffer_unordered(16)
         .collect()
         .await;
@@ -252,5 +269,144 @@ async fn the_circuit_breaker_rolls_back_an_unpullable_revision_and_traffic_stays
     assert_eq!(
         sample(&sc, &url, 200).await,
         BTreeMap::from([(V1.into(), 200)])
+    );
+}
+
+/// sc-distributor's Service Connect with a test traffic rule on its alias: `x-test: green`.
+fn distributor_sc_with_test_rule() -> ServiceConnectConfiguration {
+    let mut config = distributor_sc();
+    let service = &mut config.services.as_mut().unwrap()[0];
+    let alias = &mut service.client_aliases.as_mut().unwrap()[0];
+    alias.test_traffic_rules = Some(
+        ServiceConnectTestTrafficRules::builder()
+            .header(
+                ServiceConnectTestTrafficHeaderRules::builder()
+                    .name("x-test")
+                    .value(
+                        ServiceConnectTestTrafficHeaderMatchRules::builder()
+                            .exact("green")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .build(),
+    );
+    config
+}
+
+/// BLUE_GREEN, paused by a PAUSE hook after the test traffic shift.
+fn blue_green_paused() -> DeploymentConfiguration {
+    DeploymentConfiguration::builder()
+        .strategy(DeploymentStrategy::BlueGreen)
+        .lifecycle_hooks(
+            DeploymentLifecycleHook::builder()
+                .target_type(DeploymentLifecycleHookTargetType::Pause)
+                .lifecycle_stages(DeploymentLifecycleHookStage::PostTestTrafficShift)
+                .build(),
+        )
+        .build()
+}
+
+/// Deploys `td` with the test rule; waits for the pause after the test traffic shift and
+/// returns the deployment and the paused hook's id.
+async fn deploy_to_test_pause(sc: &Sc, td: &str) -> (String, String) {
+    let arn = sc
+        .ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("sc-distributor")
+        .task_definition(td)
+        .service_connect_configuration(distributor_sc_with_test_rule())
+        .send()
+        .await
+        .unwrap()
+        .service
+        .unwrap()
+        .current_service_deployment
+        .unwrap();
+    let hook = within(30, "the pause after the test traffic shift", || async {
+        let d = sc
+            .ecs
+            .describe_service_deployments()
+            .service_deployment_arns(&arn)
+            .send()
+            .await
+            .unwrap()
+            .service_deployments()[0]
+            .clone();
+        let paused = d.lifecycle_stage()
+            == Some(&ServiceDeploymentLifecycleStage::PostTestTrafficShift)
+            && d.lifecycle_hook_details()
+                .iter()
+                .any(|h| h.status() == Some(&DeploymentLifecycleHookStatus::AwaitingAction));
+        paused.then(|| d.lifecycle_hook_details()[0].hook_id().unwrap().to_string())
+    })
+    .await;
+    (arn, hook)
+}
+
+async fn answer(sc: &Sc, arn: &str, hook: &str, action: DeploymentLifecycleHookAction) {
+    sc.ecs
+        .continue_service_deployment()
+        .service_deployment_arn(arn)
+        .hook_id(hook)
+        .action(action)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn blue_green_test_traffic_with_the_header_reaches_green_while_production_stays_blue() {
+    let sc = start_sc(60.0).await;
+    let (url, v1) = chapter_two(&sc, blue_green_paused()).await;
+    let v2 = register_distributor(&sc.ecs, "v2", "hashicorp/http-echo:1.0").await;
+    let (arn, hook) = deploy_to_test_pause(&sc, &v2).await;
+    let test = Some(("x-test", "green"));
+    // Paused: the header picks green, every other request stays on blue (a wrong value too).
+    assert_eq!(
+        sample_with(&sc, &url, 100, test).await,
+        BTreeMap::from([(V2.into(), 100)])
+    );
+    assert_eq!(
+        sample(&sc, &url, 100).await,
+        BTreeMap::from([(V1.into(), 100)])
+    );
+    assert_eq!(
+        sample_with(&sc, &url, 50, Some(("x-test", "blue"))).await,
+        BTreeMap::from([(V1.into(), 50)])
+    );
+    assert_eq!(shift(&sc), vec![(v2.clone(), 0.0), (v1.clone(), 100.0)]);
+
+    // CONTINUE: production moves to green at once.
+    answer(&sc, &arn, &hook, DeploymentLifecycleHookAction::Continue).await;
+    wait_deployment(&sc, &arn, ServiceDeploymentStatus::Successful, 60).await;
+    assert_eq!(
+        sample(&sc, &url, 100).await,
+        BTreeMap::from([(V2.into(), 100)])
+    );
+    assert_eq!(
+        sample_with(&sc, &url, 50, test).await,
+        BTreeMap::from([(V2.into(), 50)])
+    );
+
+    // Back to v1 as green, and ROLLBACK at the pause: everything stays on v2, the blue one.
+    let (arn, hook) = deploy_to_test_pause(&sc, &v1).await;
+    assert_eq!(
+        sample_with(&sc, &url, 50, test).await,
+        BTreeMap::from([(V1.into(), 50)])
+    );
+    answer(&sc, &arn, &hook, DeploymentLifecycleHookAction::Rollback).await;
+    assert_eq!(
+        sample_with(&sc, &url, 100, test).await,
+        BTreeMap::from([(V2.into(), 100)]),
+        "the very next requests, header or not, are blue's"
+    );
+    wait_deployment(&sc, &arn, ServiceDeploymentStatus::RollbackSuccessful, 60).await;
+    assert_eq!(
+        sample(&sc, &url, 100).await,
+        BTreeMap::from([(V2.into(), 100)])
     );
 }

@@ -27,6 +27,7 @@ pub fn test_config() -> CloudConfig {
         ecs_timings: Timings {
             provisioning: 0.0,
             restart_backoff: 0.2,
+            stage: 0.0,
         },
         ..CloudConfig::default()
     }

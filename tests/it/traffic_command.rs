@@ -17,6 +17,7 @@ fn args() -> TrafficArgs {
         },
         duration: 1.0,
         json: true,
+        headers: vec![],
     }
 }
 
@@ -113,4 +114,17 @@ async fn requests_past_the_in_flight_bound_are_counted_as_not_sent() {
         "all but the three in flight were never sent: {summary:?}"
     );
     assert_eq!(summary.overflow, 0);
+}
+
+#[tokio::test]
+async fn a_header_that_is_not_name_colon_value_is_refused() {
+    let mut args = args();
+    args.headers = vec!["no colon here".into()];
+    let endpoint = ApiEndpoint {
+        url: None,
+        region: "us-east-1".into(),
+    };
+    let mut out = Vec::new();
+    let err = traffic::run(args, endpoint, &mut out).await.unwrap_err();
+    assert!(err.to_string().contains("--header"), "{err}");
 }

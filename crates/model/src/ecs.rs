@@ -1134,6 +1134,42 @@ impl Validate for ContainerRestartPolicy {
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct ContinueServiceDeploymentRequest {
+    #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    #[serde(rename = "hookId")]
+    pub hook_id: String,
+    #[serde(rename = "serviceDeploymentArn")]
+    pub service_deployment_arn: String,
+}
+
+impl Validate for ContinueServiceDeploymentRequest {
+    fn validate(&self, v: &mut Violations) {
+        if let Some(x) = &self.action {
+            v.at("action", |v| {
+                v.one_of(x, &["ROLLBACK", "CONTINUE"]);
+            });
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContinueServiceDeploymentResponse {
+    #[serde(
+        rename = "serviceDeploymentArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_deployment_arn: Option<String>,
+}
+
+impl Validate for ContinueServiceDeploymentResponse {
+    fn validate(&self, _v: &mut Violations) {}
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateClusterRequest {
     #[serde(
         rename = "capacityProviders",
@@ -8904,6 +8940,14 @@ impl Validate for VpcLatticeConfiguration {
 /// Every operation of the model, with its HTTP binding (in `Action::ALL`'s order).
 pub const OPERATIONS: &[Operation] = &[
     Operation {
+        name: "ContinueServiceDeployment",
+        method: "POST",
+        uri: "/",
+        status: 200,
+        payload: None,
+        params: &[],
+    },
+    Operation {
         name: "CreateCluster",
         method: "POST",
         uri: "/",
@@ -9117,6 +9161,7 @@ pub const OPERATIONS: &[Operation] = &[
 /// once a name is an `Action`, nothing downstream can meet an operation it does not know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Action {
+    ContinueServiceDeployment,
     CreateCluster,
     CreateService,
     DeleteCluster,
@@ -9148,6 +9193,7 @@ pub enum Action {
 impl Action {
     /// Every action, in the order of OPERATIONS.
     pub const ALL: &'static [Action] = &[
+        Action::ContinueServiceDeployment,
         Action::CreateCluster,
         Action::CreateService,
         Action::DeleteCluster,
@@ -9179,6 +9225,7 @@ impl Action {
     /// The operation's name, as in the model and on the wire.
     pub fn name(self) -> &'static str {
         match self {
+            Action::ContinueServiceDeployment => "ContinueServiceDeployment",
             Action::CreateCluster => "CreateCluster",
             Action::CreateService => "CreateService",
             Action::DeleteCluster => "DeleteCluster",
@@ -9211,6 +9258,7 @@ impl Action {
     /// The action named `name`; `None` for an operation not served here.
     pub fn from_name(name: &str) -> Option<Action> {
         Some(match name {
+            "ContinueServiceDeployment" => Action::ContinueServiceDeployment,
             "CreateCluster" => Action::CreateCluster,
             "CreateService" => Action::CreateService,
             "DeleteCluster" => Action::DeleteCluster,
@@ -9270,6 +9318,14 @@ impl Action {
     /// The error shapes the model lists for the operation.
     pub fn errors(self) -> &'static [&'static str] {
         match self {
+            Action::ContinueServiceDeployment => &[
+                "AccessDeniedException",
+                "ClientException",
+                "InvalidParameterException",
+                "ServerException",
+                "ServiceDeploymentNotFoundException",
+                "UnsupportedFeatureException",
+            ],
             Action::CreateCluster => &[
                 "AccessDeniedException",
                 "ClientException",
@@ -9486,6 +9542,9 @@ impl Action {
     /// Decodes the operation's input (body members merged with its HTTP-bound members).
     pub fn decode(self, input: serde_json::Value) -> Result<Request, DecodeError> {
         Ok(match self {
+            Action::ContinueServiceDeployment => {
+                Request::ContinueServiceDeployment(decode_value(input)?)
+            }
             Action::CreateCluster => Request::CreateCluster(decode_value(input)?),
             Action::CreateService => Request::CreateService(decode_value(input)?),
             Action::DeleteCluster => Request::DeleteCluster(decode_value(input)?),
@@ -9527,6 +9586,9 @@ impl Action {
     /// line and column of what is wrong.
     pub fn decode_text(self, text: &str) -> Result<Request, DecodeError> {
         Ok(match self {
+            Action::ContinueServiceDeployment => {
+                Request::ContinueServiceDeployment(decode_str(text)?)
+            }
             Action::CreateCluster => Request::CreateCluster(decode_str(text)?),
             Action::CreateService => Request::CreateService(decode_str(text)?),
             Action::DeleteCluster => Request::DeleteCluster(decode_str(text)?),
@@ -9603,6 +9665,7 @@ impl ModelAction for Action {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Request {
+    ContinueServiceDeployment(ContinueServiceDeploymentRequest),
     CreateCluster(CreateClusterRequest),
     CreateService(CreateServiceRequest),
     DeleteCluster(DeleteClusterRequest),
@@ -9646,6 +9709,7 @@ impl Request {
     /// The request's action.
     pub fn action(&self) -> Action {
         match self {
+            Request::ContinueServiceDeployment(_) => Action::ContinueServiceDeployment,
             Request::CreateCluster(_) => Action::CreateCluster,
             Request::CreateService(_) => Action::CreateService,
             Request::DeleteCluster(_) => Action::DeleteCluster,
@@ -9691,6 +9755,7 @@ impl Request {
 impl Validate for Request {
     fn validate(&self, v: &mut Violations) {
         match self {
+            Request::ContinueServiceDeployment(input) => input.validate(v),
             Request::CreateCluster(input) => input.validate(v),
             Request::CreateService(input) => input.validate(v),
             Request::DeleteCluster(input) => input.validate(v),
@@ -9763,6 +9828,7 @@ impl ReadRequest {
 /// A request of an action that changes the service's state.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteRequest {
+    ContinueServiceDeployment(ContinueServiceDeploymentRequest),
     CreateCluster(CreateClusterRequest),
     CreateService(CreateServiceRequest),
     DeleteCluster(DeleteClusterRequest),
@@ -9782,6 +9848,7 @@ impl WriteRequest {
     /// The request's action.
     pub fn action(&self) -> Action {
         match self {
+            WriteRequest::ContinueServiceDeployment(_) => Action::ContinueServiceDeployment,
             WriteRequest::CreateCluster(_) => Action::CreateCluster,
             WriteRequest::CreateService(_) => Action::CreateService,
             WriteRequest::DeleteCluster(_) => Action::DeleteCluster,
@@ -9805,7 +9872,8 @@ impl WriteRequest {
         match self {
             WriteRequest::CreateService(input) => input.client_token.as_deref(),
             WriteRequest::RunTask(input) => input.client_token.as_deref(),
-            WriteRequest::CreateCluster(_)
+            WriteRequest::ContinueServiceDeployment(_)
+            | WriteRequest::CreateCluster(_)
             | WriteRequest::DeleteCluster(_)
             | WriteRequest::DeleteService(_)
             | WriteRequest::DeregisterTaskDefinition(_)
@@ -9832,6 +9900,9 @@ impl Request {
     /// The request as a read or a write (see `Action::is_read`).
     pub fn into_read_or_write(self) -> ReadOrWrite {
         match self {
+            Request::ContinueServiceDeployment(input) => {
+                ReadOrWrite::Write(WriteRequest::ContinueServiceDeployment(input))
+            }
             Request::CreateCluster(input) => ReadOrWrite::Write(WriteRequest::CreateCluster(input)),
             Request::CreateService(input) => ReadOrWrite::Write(WriteRequest::CreateService(input)),
             Request::DeleteCluster(input) => ReadOrWrite::Write(WriteRequest::DeleteCluster(input)),
@@ -9893,6 +9964,13 @@ impl Action {
     /// test sends.
     pub fn minimal_request(self) -> Request {
         match self {
+            Action::ContinueServiceDeployment => {
+                Request::ContinueServiceDeployment(ContinueServiceDeploymentRequest {
+                    hook_id: "a".to_string(),
+                    service_deployment_arn: "a".to_string(),
+                    ..Default::default()
+                })
+            }
             Action::CreateCluster => Request::CreateCluster(CreateClusterRequest::default()),
             Action::CreateService => Request::CreateService(CreateServiceRequest {
                 service_name: "a".to_string(),
@@ -9995,6 +10073,12 @@ impl Action {
                 ..Default::default()
             }),
         }
+    }
+}
+
+impl OutputBody for ContinueServiceDeploymentResponse {
+    fn body(&self) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(self)
     }
 }
 

@@ -31,6 +31,8 @@ pub enum EcsError {
     Conflict(String),
     #[error("ServerException: {0}")]
     Server(String),
+    #[error("UnsupportedFeatureException: {0}")]
+    UnsupportedFeature(String),
     /// The front door's: a target that names no ECS operation the emulator serves.
     #[error("UnknownOperationException: {0}")]
     UnknownOperation(String),
@@ -99,6 +101,10 @@ impl EcsError {
         EcsError::Server(message.into())
     }
 
+    pub fn unsupported_feature(message: impl Into<String>) -> EcsError {
+        EcsError::UnsupportedFeature(message.into())
+    }
+
     pub fn unknown_operation(message: impl Into<String>) -> EcsError {
         EcsError::UnknownOperation(message.into())
     }
@@ -125,6 +131,7 @@ impl EcsError {
             EcsError::NamespaceNotFound(_) => "NamespaceNotFoundException",
             EcsError::Conflict(_) => "ConflictException",
             EcsError::Server(_) => "ServerException",
+            EcsError::UnsupportedFeature(_) => "UnsupportedFeatureException",
             EcsError::UnknownOperation(_) => "UnknownOperationException",
             EcsError::Serialization(_) => "SerializationException",
         }
@@ -153,6 +160,7 @@ impl EcsError {
             | EcsError::NamespaceNotFound(m)
             | EcsError::Conflict(m)
             | EcsError::Server(m)
+            | EcsError::UnsupportedFeature(m)
             | EcsError::UnknownOperation(m)
             | EcsError::Serialization(m) => m,
         }

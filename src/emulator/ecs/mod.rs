@@ -6,14 +6,15 @@
 //! ListTaskDefinitionFamilies, DeregisterTaskDefinition; CreateService, UpdateService,
 //! DescribeServices, ListServices, DeleteService; RunTask, StopTask, ListTasks, DescribeTasks;
 //! TagResource, UntagResource, ListTagsForResource; ListServiceDeployments,
-//! DescribeServiceDeployments, StopServiceDeployment, DescribeServiceRevisions (deployments/:
-//! ROLLING, CANARY and LINEAR strategies, rollback, the circuit breaker); UpdateCluster; Service
+//! DescribeServiceDeployments, StopServiceDeployment, ContinueServiceDeployment,
+//! DescribeServiceRevisions (deployments/: ROLLING, BLUE_GREEN, CANARY and LINEAR strategies,
+//! PAUSE lifecycle hooks, rollback, the circuit breaker); UpdateCluster; Service
 //! Connect (service_connect.rs: namespaces, Cloud Map services and instances, the proxy
 //! container).
 //!
-//! Not implemented: BLUE_GREEN deployments (refused), lifecycle hooks and alarms, container instances, capacity providers, task sets, load
-//! balancers and service registries (accepted and echoed, but nothing is registered), DAEMON
-//! services (rejected), placement (every task lands on the one local host), task overrides
+//! Not implemented: AWS_LAMBDA lifecycle hooks (refused: no Lambda), alarms, container
+//! instances, capacity providers, task sets, load balancers and service registries (accepted
+//! and echoed, but nothing is registered), DAEMON services (rejected), placement (every task lands on the one local host), task overrides
 //! (accepted, not applied), IAM (roles are recorded, never assumed). Any other ECS operation
 //! answers UnknownOperationException.
 
@@ -376,6 +377,13 @@ fn write(
             }
             body(&out)
         }
+        ContinueServiceDeployment(i) => {
+            let (out, order) = service_deployments::continue_service_deployment(cx, s, i)?;
+            if let Some(order) = order {
+                deployments::roll_back(cx, s.region_mut(cx), &order);
+            }
+            body(&out)
+        }
     }
 }
 
@@ -395,6 +403,7 @@ mod tests {
         let timings = Timings {
             provisioning: 0.0,
             restart_backoff: 0.0,
+            stage: 0.0,
         };
         let ecs = Arc::new(Ecs::new(
             timings,

@@ -293,9 +293,14 @@ impl<'a> ServiceWork<'a> {
     ) {
         let id = deployment_id(primary);
         let mut live = self.live_tasks(region, id);
-        // A deployment the circuit breaker failed launches no more tasks.
+        // A deployment the circuit breaker failed launches no more tasks; a blue/green one
+        // launches its green tasks at its SCALE_UP stage.
         let failed = primary.rollout() == Some(RolloutState::Failed);
-        if live.len() < self.desired && !failed {
+        let held = region
+            .service_deployments
+            .values()
+            .any(|d| d.cluster == self.cluster && d.service == self.name && d.holds_launch());
+        if live.len() < self.desired && !failed && !held {
             let started = self.start_missing_tasks(region, pass, primary, live.len(), due);
             live.extend(started);
         }
@@ -428,7 +433,7 @@ impl<'a> ServiceWork<'a> {
             .iter()
             .find(|d| is_primary(d))
             .is_none_or(|d| self.counts(region, deployment_id(d)) == (self.desired as i32, 0));
-        // A CANARY or LINEAR deployment keeps the old revision's tasks until its CLEAN_UP stage.
+        // A blue/green-based deployment keeps the old revision's tasks until its CLEAN_UP stage.
         let held = region
             .service_deployments
             .values()

@@ -204,6 +204,16 @@ pub fn create_service(
     if let Some(config) = input.deployment_configuration.as_mut() {
         deployments::check_configuration(config)?;
     }
+    let routed = !input
+        .load_balancers
+        .as_deref()
+        .unwrap_or_default()
+        .is_empty()
+        || input
+            .service_connect_configuration
+            .as_ref()
+            .is_some_and(|c| c.enabled);
+    deployments::check_traffic_shifting(input.deployment_configuration.as_ref(), routed)?;
     let name = input.service_name.clone();
     let key = (cluster.clone(), name.clone());
     let service_connect = check_service_connect(
@@ -417,6 +427,7 @@ pub fn update_service(
     if let Some(config) = input.deployment_configuration.as_mut() {
         deployments::check_configuration(config)?;
     }
+    check_update_shifts_traffic(&region.services[&key], &input)?;
     let service = region
         .services
         .get_mut(&key)
@@ -445,6 +456,31 @@ pub fn update_service(
     Ok(UpdateServiceResponse {
         service: region.services.get(&key).cloned(),
     })
+}
+
+/// The strategy a service has after an update, checked against what it routes traffic with
+/// after it (the update's load balancers and Service Connect, else the service's).
+fn check_update_shifts_traffic(service: &Service, input: &UpdateServiceRequest) -> Result<()> {
+    let config = input
+        .deployment_configuration
+        .as_ref()
+        .or(service.deployment_configuration.as_ref());
+    let load_balanced = input
+        .load_balancers
+        .as_ref()
+        .or(service.load_balancers.as_ref())
+        .is_some_and(|l| !l.is_empty());
+    let service_connect = match &input.service_connect_configuration {
+        Some(c) => c.enabled,
+        None => service
+            .deployments
+            .iter()
+            .flatten()
+            .find(|d| d.status() == Some(DeploymentStatus::Primary))
+            .and_then(|d| d.service_connect_configuration.as_ref())
+            .is_some_and(|c| c.enabled),
+    };
+    deployments::check_traffic_shifting(config, load_balanced || service_connect)
 }
 
 /// The task definition and Service Connect configuration of the ECS deployment an update

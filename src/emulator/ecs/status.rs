@@ -3,8 +3,8 @@
 //! these types, so a misspelt status does not compile.
 
 use crate::model::ecs::{
-    Cluster, Deployment, Service, ServiceDeployment, ServiceDeploymentCircuitBreaker,
-    TaskDefinition,
+    Cluster, Deployment, DeploymentLifecycleHookDetail, Service, ServiceDeployment,
+    ServiceDeploymentCircuitBreaker, TaskDefinition,
 };
 
 /// An enum whose variants are the model's strings.
@@ -167,6 +167,33 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// A deployment lifecycle hook's status (DeploymentLifecycleHookDetail.status).
+    HookStatus {
+        AwaitingAction = "AWAITING_ACTION",
+        InProgress = "IN_PROGRESS",
+        Succeeded = "SUCCEEDED",
+        Failed = "FAILED",
+        TimedOut = "TIMED_OUT",
+    }
+}
+
+wire_enum! {
+    /// What ContinueServiceDeployment or a hook's timeout does (DeploymentLifecycleHookAction).
+    HookAction {
+        Continue = "CONTINUE",
+        Rollback = "ROLLBACK",
+    }
+}
+
+wire_enum! {
+    /// What a lifecycle hook runs (DeploymentLifecycleHookTargetType).
+    HookTarget {
+        AwsLambda = "AWS_LAMBDA",
+        Pause = "PAUSE",
+    }
+}
+
+wire_enum! {
     /// The status of a service deployment's circuit breaker.
     CircuitBreakerStatus {
         Triggered = "TRIGGERED",
@@ -228,6 +255,7 @@ has_status! {
     Deployment => DeploymentStatus,
     ServiceDeployment => ServiceDeploymentStatus,
     ServiceDeploymentCircuitBreaker => CircuitBreakerStatus,
+    DeploymentLifecycleHookDetail => HookStatus,
 }
 
 /// An ECS deployment's rolloutState, typed.

@@ -134,6 +134,10 @@ pub struct Timings {
     pub provisioning: f64,
     /// Before a service replaces a task that failed to start, in seconds.
     pub restart_backoff: f64,
+    /// The least time a service deployment spends at each lifecycle stage (and rollback
+    /// status), in the cloud's seconds: long enough that the walkthrough's watch, polling
+    /// every 250 ms, sees every stage at `--clock-scale 60`.
+    pub stage: f64,
 }
 
 impl Default for Timings {
@@ -141,6 +145,7 @@ impl Default for Timings {
         Timings {
             provisioning: 0.4,
             restart_backoff: 5.0,
+            stage: 30.0,
         }
     }
 }

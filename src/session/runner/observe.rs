@@ -1,6 +1,7 @@
 //! The steps that watch traffic: through the requester ECS runs, and while a deployment moves
 //! it (on AWS the requester is inside the VPC: where to look is said instead).
 
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use super::{Outcome, Session, StepError, VERIFY_PATIENCE, observed};
@@ -8,7 +9,9 @@ use crate::api::requester;
 use crate::load::traffic::{Traffic, TrafficConfig};
 use aws_sdk_ecs::types::ServiceDeploymentStatus;
 
-use crate::session::deployment_watch::{self, DeploymentReport};
+use crate::load::stats::Summary;
+use crate::session::approval::{self, Approval};
+use crate::session::deployment_watch::{self, DeploymentReport, Stage};
 use crate::session::events::{Events, StepEvent};
 use crate::walkthrough::step::RequesterRef;
 
@@ -69,19 +72,38 @@ impl Session {
         Outcome::Observed(summary)
     }
 
-    /// Follows `service`'s deployment to its end while traffic flows through the requester;
-    /// done when it ends as `expect`.
-    pub(super) async fn deployment(
-        &self,
-        service: &str,
-        requester: &RequesterRef,
-        expect: &ServiceDeploymentStatus,
-        events: &Events,
-    ) -> Outcome {
+    /// Follows a deployment step's deployment to its end while traffic flows through the
+    /// requester; done when it ends as the step expects. With a test header, the deployment's
+    /// pause at a PAUSE hook is met first (see [`Session::blue_green_pause`]).
+    pub(super) async fn deployment(&self, watch: Watch<'_>, events: &Events) -> Outcome {
+        let Watch {
+            service,
+            requester,
+            expect,
+            test_header,
+        } = watch;
         let cluster = match self.vars().substitute(&requester.cluster) {
             Ok(c) => c,
             Err(e) => return Outcome::Failed(StepError::plain(e)),
         };
+        let mut expect = expect.clone();
+        let mut tested = Vec::new();
+        if let Some(header) = test_header {
+            match self
+                .blue_green_pause(&cluster, service, requester, header, events)
+                .await
+            {
+                Ok(Some((stages, rolled_back))) => {
+                    tested = stages;
+                    if rolled_back {
+                        // The pause was answered ROLLBACK: the deployment is to end so.
+                        expect = ServiceDeploymentStatus::RollbackSuccessful;
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => return Outcome::Failed(StepError::plain(e)),
+            }
+        }
         let ecs = &self.target.ecs;
         let mut told = String::new();
         let on_poll = |poll: &deployment_watch::Poll| {
@@ -103,10 +125,90 @@ impl Session {
             }
         };
         match followed {
-            Ok(report) => verdict(report, expect),
+            Ok(mut report) => {
+                tested.append(&mut report.stages);
+                report.stages = tested;
+                verdict(report, &expect)
+            }
             Err(e) => Outcome::Failed(StepError::plain(e)),
         }
     }
+
+    /// Waits for `service`'s deployment to pause at a PAUSE hook; shows where test traffic
+    /// (carrying `header`) and production traffic go meanwhile, as two stages of the report
+    /// (the test traffic's, then production's); has the pause answered by the session's
+    /// [`Approval`]. Returns those stages and whether the deployment rolls back; None when it
+    /// ended without pausing.
+    async fn blue_green_pause(
+        &self,
+        cluster: &str,
+        service: &str,
+        requester: &RequesterRef,
+        header: &str,
+        events: &Events,
+    ) -> Result<Option<(Vec<Stage>, bool)>, String> {
+        let ecs = &self.target.ecs;
+        events.status(format!(
+            "{service}: waiting for the deployment's PAUSE hook"
+        ));
+        let Some(paused) = approval::wait_for_pause(ecs, cluster, service).await? else {
+            return Ok(None);
+        };
+        let d = deployment_watch::describe(ecs, &paused.arn).await?;
+        let mut names = deployment_watch::RevisionNames::default();
+        let poll = names.poll(ecs, &paused.arn, &d).await;
+        let mut stages = Vec::new();
+        let mut said = format!("{service}: paused at {}", paused.stage);
+        // On AWS the requester is inside the VPC: the pause is answered, the traffic is not
+        // observed from here.
+        if !self.target.is_aws() {
+            let uri = self.requester_url(requester, VERIFY_PATIENCE).await?;
+            let parsed = approval::parse_header(header)?;
+            let (test, production) = approval::test_and_production(uri, parsed).await;
+            let share = |s: &Summary, revision: &str| {
+                s.versions.get(revision).map_or(0.0, |v| v.share * 100.0)
+            };
+            let blue = poll.source.clone().unwrap_or_default();
+            let _ = write!(
+                said,
+                ": test traffic ({header}) {:.0}% on {}, production {:.0}% on {blue}",
+                share(&test, &poll.target),
+                poll.target,
+                share(&production, &blue),
+            );
+            stages.push(Stage {
+                stage: poll.stage.clone(),
+                configured: vec![(poll.target.clone(), 100.0)],
+                observed: test,
+            });
+            stages.push(Stage {
+                stage: poll.stage.clone(),
+                configured: poll.configured.clone(),
+                observed: production,
+            });
+        }
+        // One line, so that the terminal UI's toast keeps the split and the keys together.
+        if self.approval == Approval::Elsewhere {
+            said.push_str(" · A approves (CONTINUE), R rolls back");
+        }
+        events.status(said);
+        match approval::decide(self.approval, &paused).await? {
+            Some(action) => approval::answer(ecs, &paused, action).await?,
+            None => approval::wait_answered(ecs, &paused).await?,
+        }
+        let after = deployment_watch::describe(ecs, &paused.arn).await?;
+        let rolled_back = after.status().is_some_and(deployment_watch::is_rollback);
+        Ok(Some((stages, rolled_back)))
+    }
+}
+
+/// What a deployment step watches: its service (through its requester), the status it expects
+/// the deployment to end in, and its test traffic header, if it has one.
+pub(super) struct Watch<'a> {
+    pub service: &'a str,
+    pub requester: &'a RequesterRef,
+    pub expect: &'a ServiceDeploymentStatus,
+    pub test_header: Option<&'a str>,
 }
 
 /// What a followed deployment comes to for a step that expects it to end `expect`: deployed,

@@ -69,6 +69,7 @@ impl App {
             KeyCode::Char(' ') => vec![Cmd::Clock(ClockChange::Pause)],
             KeyCode::Char('>') => vec![Cmd::Clock(ClockChange::Faster)],
             KeyCode::Char('<') => vec![Cmd::Clock(ClockChange::Slower)],
+            KeyCode::Char('A') => self.approve_key(),
             code => {
                 self.navigate(code);
                 vec![]

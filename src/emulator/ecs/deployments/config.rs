@@ -66,12 +66,6 @@ fn multiple_of_tenth(x: f64) -> bool {
 pub fn check_configuration(config: &mut DeploymentConfiguration) -> Result<()> {
     let name = strategy_name(Some(config));
     let strategy = match DeploymentStrategy::parse(name) {
-        // Deviation: the embedded cloud has no load balancers to swap listeners on.
-        Some(DeploymentStrategy::BlueGreen) => {
-            return Err(EcsError::invalid_parameter(
-                "deploymentConfiguration.strategy: BLUE_GREEN is not supported by the embedded cloud; use ROLLING, CANARY or LINEAR.",
-            ));
-        }
         Some(strategy) => strategy,
         None => {
             return Err(EcsError::invalid_parameter(format!(
@@ -126,10 +120,36 @@ pub fn check_configuration(config: &mut DeploymentConfiguration) -> Result<()> {
             .get_or_insert(DEFAULT_STEP_BAKE);
         bake("linearConfiguration.stepBakeTimeInMinutes", Some(minutes))?;
     }
+    super::hooks::check_hooks(
+        strategy,
+        config.lifecycle_hooks.as_deref().unwrap_or_default(),
+    )?;
     if strategy != DeploymentStrategy::Rolling {
         // Deviation: ECS documents no default for CANARY/LINEAR; none (0) is what a missing one
         // means here.
         config.bake_time_in_minutes.get_or_insert(0);
+    }
+    Ok(())
+}
+
+/// CANARY and LINEAR shift production traffic between revisions, which takes something to
+/// shift it: the developer guide's "Required resources" pages say such a deployment requires a
+/// load balancer or Service Connect. BLUE_GREEN does not: "If your service doesn't use a load
+/// balancer or Service Connect (headless service), you can still use blue/green deployments".
+/// `routed` says whether the service has load balancers or Service Connect enabled.
+pub fn check_traffic_shifting(
+    config: Option<&DeploymentConfiguration>,
+    routed: bool,
+) -> Result<()> {
+    let name = strategy_name(config);
+    let shifts = matches!(
+        DeploymentStrategy::parse(name),
+        Some(DeploymentStrategy::Canary | DeploymentStrategy::Linear)
+    );
+    if shifts && !routed {
+        return Err(EcsError::invalid_parameter(format!(
+            "deploymentConfiguration.strategy: {name} deployments require the service to use Elastic Load Balancing (loadBalancers) or Service Connect (serviceConnectConfiguration) to shift traffic."
+        )));
     }
     Ok(())
 }

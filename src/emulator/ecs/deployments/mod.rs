@@ -1,30 +1,52 @@
 //! ECS service deployments and service revisions: what CreateService/UpdateService record when
 //! they start a deployment (here), the deploymentConfiguration they accept (`config`), how a
 //! deployment moves through its lifecycle stages under its strategy (`lifecycle`: ROLLING,
-//! CANARY, LINEAR), the traffic split between revisions (`traffic`), and rollback
-//! (`rollback`: StopServiceDeployment ROLLBACK and the deployment circuit breaker). The
-//! operations that list, describe and stop them are in `service_deployments`.
+//! BLUE_GREEN, CANARY, LINEAR), its PAUSE hooks (`hooks`), the traffic split between revisions
+//! and the test traffic of a blue/green deployment (`traffic`), rollback (`rollback`:
+//! StopServiceDeployment, ContinueServiceDeployment ROLLBACK, a hook's timeout and the
+//! deployment circuit breaker), and the service events they write (`events`). The operations
+//! that list, describe, stop and continue them are in `service_deployments`.
 //!
 //! Times are the cloud's clock (clock.rs), so bake times in minutes pass in seconds at a large
 //! clock scale.
 
 mod config;
+mod events;
+mod hooks;
 mod lifecycle;
 mod rollback;
 mod traffic;
 
-pub use config::{breaker_threshold, check_configuration};
+pub use config::{breaker_threshold, check_configuration, check_traffic_shifting};
 pub use lifecycle::advance;
 pub use rollback::{RollbackOrder, order, request_rollback, roll_back};
 
 use crate::model::ecs::*;
 
+use super::error::Result;
+use super::status::HookAction;
 use super::status::{
     CircuitBreakerStatus, DeploymentStrategy, HasStatus, LifecycleStage, ServiceDeploymentStatus,
     WireEnum,
 };
 use super::store::{Ctx, EcsRegion};
 use config::strategy_name;
+
+/// ContinueServiceDeployment's `action` on `record`'s paused hook `hook_id`: CONTINUE lets the
+/// deployment go on at the scheduler's next pass; ROLLBACK requests the rollback and returns
+/// the order the service carries out (see [`roll_back`]).
+pub fn answer_hook(
+    cx: &Ctx,
+    record: &mut ServiceDeploymentRecord,
+    hook_id: &str,
+    action: HookAction,
+) -> Result<Option<RollbackOrder>> {
+    let Some(reason) = hooks::answer(cx, record, hook_id, action)? else {
+        return Ok(None);
+    };
+    request_rollback(cx, record, &reason);
+    Ok(Some(order(record)))
+}
 
 /// Service deployments kept per service (the oldest finished ones are forgotten beyond it).
 const DEPLOYMENTS_KEPT: usize = 50;
@@ -44,6 +66,13 @@ pub struct ServiceDeploymentRecord {
     /// The share of production traffic the target revision has, and since when.
     pub target_percent: f64,
     pub shifted_at: f64,
+    /// Since when the deployment is at its lifecycle stage (or, rolling back, its status).
+    pub stage_since: f64,
+    /// The hook stage (DeploymentLifecycleHookStage) whose hooks lifecycleHookDetails lists.
+    pub hook_stage: Option<String>,
+    /// The target's share when the PRE_PRODUCTION_TRAFFIC_SHIFT hooks of a later traffic shift
+    /// step last ran (CANARY, LINEAR).
+    pub pre_shift_hooks_at: Option<f64>,
 }
 
 impl ServiceDeploymentRecord {
@@ -77,16 +106,35 @@ impl ServiceDeploymentRecord {
         matches!(self.status(), Some(Pending | InProgress))
     }
 
-    /// Whether the scheduler must keep the source revision's tasks (a CANARY or LINEAR
-    /// deployment until its CLEAN_UP stage: both revisions run at full size while traffic
-    /// shifts, as in ECS's blue/green-based strategies).
-    pub fn holds_source(&self) -> bool {
-        self.rolls_forward()
+    /// Whether the deployment runs the blue/green stages: BLUE_GREEN, CANARY and LINEAR from
+    /// a revision the service ran before.
+    pub fn blue_green(&self) -> bool {
+        self.source_task_definition.is_some()
             && matches!(
                 self.strategy(),
-                Some(DeploymentStrategy::Canary | DeploymentStrategy::Linear)
+                Some(
+                    DeploymentStrategy::BlueGreen
+                        | DeploymentStrategy::Canary
+                        | DeploymentStrategy::Linear
+                )
             )
-            && self.stage() != Some(LifecycleStage::CleanUp)
+    }
+
+    /// Whether the scheduler must keep the source revision's tasks (a blue/green-based
+    /// deployment until its CLEAN_UP stage: both revisions run at full size while traffic
+    /// shifts, and the blue one stays through the bake time for a rollback).
+    pub fn holds_source(&self) -> bool {
+        self.rolls_forward() && self.blue_green() && self.stage() != Some(LifecycleStage::CleanUp)
+    }
+
+    /// Whether the scheduler must not start the target revision's tasks yet: a blue/green
+    /// deployment before its SCALE_UP stage ("The green service revision has not started").
+    pub fn holds_launch(&self) -> bool {
+        use LifecycleStage::{PreScaleUp, ReconcileService};
+        self.rolls_forward()
+            && self.blue_green()
+            && (self.status() == Some(ServiceDeploymentStatus::Pending)
+                || matches!(self.stage(), Some(PreScaleUp | ReconcileService)))
     }
 }
 
@@ -129,18 +177,27 @@ pub fn start(
     }
     let (source_id, source_td) = source.unzip();
     let source_revisions = source_revisions(region, cluster, &name, source_td.as_deref());
+    let first_stage = lifecycle::first_stage(
+        DeploymentStrategy::of(Some(strategy_name(
+            service.deployment_configuration.as_ref(),
+        ))),
+        source_td.is_some(),
+        !superseded.is_empty(),
+    );
     let deployment_arn = cx.arn(&format!(
         "service-deployment/{cluster}/{name}/{}",
         numeric_id()
     ));
-    let deployment = service_deployment(
+    let mut deployment = service_deployment(
         cx,
         service,
         &deployment_arn,
         &revision_arn,
         source_revisions,
     );
+    deployment.lifecycle_stage = first_stage.wire();
     service.current_service_deployment = Some(deployment_arn.clone());
+    events::push(cx, service, events::started(&name, target_id));
     region.service_deployments.insert(
         deployment_arn,
         ServiceDeploymentRecord {
@@ -153,6 +210,9 @@ pub fn start(
             source_task_definition: source_td,
             target_percent: 0.0,
             shifted_at: cx.now,
+            stage_since: cx.now,
+            hook_stage: None,
+            pre_shift_hooks_at: None,
         },
     );
     prune(region, cluster, &name);
@@ -215,7 +275,7 @@ fn source_revisions(
         .collect()
 }
 
-/// A new service deployment, IN_PROGRESS at its SCALE_UP stage, from `source_revisions` to
+/// A new service deployment, PENDING (ECS starts it at the scheduler's next pass), from `source_revisions` to
 /// the service revision `revision_arn`.
 fn service_deployment(
     cx: &Ctx,
@@ -237,8 +297,7 @@ fn service_deployment(
             requested_task_count: service.desired_count,
             ..ServiceRevisionSummary::default()
         }),
-        status: ServiceDeploymentStatus::InProgress.wire(),
-        lifecycle_stage: LifecycleStage::ScaleUp.wire(),
+        status: ServiceDeploymentStatus::Pending.wire(),
         deployment_configuration: service.deployment_configuration.clone(),
         deployment_circuit_breaker: Some(circuit_breaker(service)),
         ..ServiceDeployment::default()
@@ -246,13 +305,19 @@ fn service_deployment(
 }
 
 /// The deployment circuit breaker as the service configures it: MONITORING with its failure
-/// threshold when enabled, else DISABLED.
+/// threshold when enabled, else DISABLED. The developer guide's "Amazon ECS deployment failure
+/// detection": the circuit breaker and alarms "only support rolling update deployment and
+/// blue/green deployment types", so a CANARY or LINEAR deployment's is DISABLED whatever the
+/// configuration says.
 fn circuit_breaker(service: &Service) -> ServiceDeploymentCircuitBreaker {
-    let breaker = service
-        .deployment_configuration
-        .as_ref()
+    let config = service.deployment_configuration.as_ref();
+    let supported = matches!(
+        DeploymentStrategy::of(Some(strategy_name(config))),
+        Some(DeploymentStrategy::Rolling | DeploymentStrategy::BlueGreen)
+    );
+    let breaker = config
         .and_then(|c| c.deployment_circuit_breaker.as_ref())
-        .filter(|b| b.enable);
+        .filter(|b| b.enable && supported);
     ServiceDeploymentCircuitBreaker {
         status: if breaker.is_some() {
             CircuitBreakerStatus::Monitoring
@@ -318,6 +383,14 @@ fn finish(
 fn set_stage(cx: &Ctx, record: &mut ServiceDeploymentRecord, stage: LifecycleStage) {
     record.deployment.lifecycle_stage = stage.wire();
     record.deployment.updated_at = Some(cx.now);
+    record.stage_since = cx.now;
+}
+
+/// Moves the deployment to `status`, from now.
+fn set_status(cx: &Ctx, record: &mut ServiceDeploymentRecord, status: ServiceDeploymentStatus) {
+    record.deployment.set_status(status);
+    record.deployment.updated_at = Some(cx.now);
+    record.stage_since = cx.now;
 }
 
 /// Gives the target revision `percent` of the production traffic, from now.

@@ -5,10 +5,10 @@ use crate::model::ecs::*;
 
 use super::super::services;
 use super::super::status::{
-    DeploymentStatus, HasRolloutState, HasStatus, RolloutState, ServiceDeploymentStatus,
+    DeploymentStatus, HasRolloutState, HasStatus, HookStatus, RolloutState, ServiceDeploymentStatus,
 };
 use super::super::store::{Ctx, EcsRegion};
-use super::{ServiceDeploymentRecord, latest_revision_arn, shift};
+use super::{ServiceDeploymentRecord, events, latest_revision_arn, shift};
 
 /// What a deployment asks of the service after a pass: roll back to the source revision.
 pub struct RollbackOrder {
@@ -46,9 +46,7 @@ pub fn request_rollback(cx: &Ctx, record: &mut ServiceDeploymentRecord, reason: 
         .flatten()
         .next()
         .and_then(|s| s.arn.clone());
-    record
-        .deployment
-        .set_status(ServiceDeploymentStatus::RollbackRequested);
+    super::set_status(cx, record, ServiceDeploymentStatus::RollbackRequested);
     record.deployment.status_reason = Some(reason.into());
     record.deployment.rollback = Some(Rollback {
         reason: Some(reason.into()),
@@ -56,6 +54,17 @@ pub fn request_rollback(cx: &Ctx, record: &mut ServiceDeploymentRecord, reason: 
         service_revision_arn: source_revision,
     });
     shift(cx, record, 0.0);
+    // A hook still waiting gets no answer now: the deployment no longer goes forward.
+    for hook in record
+        .deployment
+        .lifecycle_hook_details
+        .iter_mut()
+        .flatten()
+    {
+        if hook.status() == Some(HookStatus::AwaitingAction) {
+            hook.set_status(HookStatus::Failed);
+        }
+    }
     record.deployment.updated_at = Some(cx.now);
 }
 
@@ -80,6 +89,9 @@ pub fn roll_back(cx: &Ctx, region: &mut EcsRegion, order: &RollbackOrder) {
     let Some(service) = services.get_mut(&key) else {
         return;
     };
+    if let Some(record) = service_deployments.get(&order.arn) {
+        events::push(cx, service, events::rolling_back(record));
+    }
     let mut deployments = service.deployments.take().unwrap_or_default();
     for d in deployments.iter_mut() {
         if d.id.as_deref() == Some(order.target_id.as_str()) {

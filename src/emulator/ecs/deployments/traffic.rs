@@ -1,4 +1,5 @@
-//! The traffic split between a service's revisions, as the data plane weighs its tasks.
+//! The traffic split between a service's revisions, as the data plane weighs its tasks, and
+//! the revision a blue/green deployment's test traffic goes to.
 
 use super::super::status::{DeploymentStrategy, LifecycleStage};
 use super::super::store::{EcsRegion, EcsState, cluster_name, service_name};
@@ -24,6 +25,24 @@ impl EcsState {
 }
 
 impl EcsRegion {
+    /// The task definition test traffic goes to now, if any: the target revision of a
+    /// deployment going forward at its TEST_TRAFFIC_SHIFT or POST_TEST_TRAFFIC_SHIFT stage
+    /// ("The green service revision handles 100% of the test traffic"). Which requests are test
+    /// traffic is the client alias's `testTrafficRules` (the data plane's to match).
+    pub fn test_traffic_target(&self, cluster: &str, service: &str) -> Option<String> {
+        let s = self
+            .services
+            .get(&(cluster.to_string(), service.to_string()))?;
+        let d = self
+            .service_deployments
+            .get(s.current_service_deployment.as_ref()?)?;
+        let testing = matches!(
+            d.stage(),
+            Some(LifecycleStage::TestTrafficShift | LifecycleStage::PostTestTrafficShift)
+        );
+        (d.rolls_forward() && d.blue_green() && testing).then(|| d.target_task_definition.clone())
+    }
+
     pub fn traffic_shift(&self, cluster: &str, service: &str) -> Vec<(String, f64)> {
         let cluster = cluster_name(Some(cluster));
         let service = service_name(service).to_string();
