@@ -22,8 +22,12 @@ use crate::load::traffic::{Traffic, TrafficConfig};
 
 /// How often the deployment is described while waiting for its pause or its answer.
 const POLL: Duration = Duration::from_millis(100);
-/// Requests sent each way (test, production) to show where they go.
-const SAMPLE_REQUESTS: u32 = 100;
+/// Requests sent each way (test, production) to show where they go, for the step's report.
+pub const SAMPLE_REQUESTS: u32 = 100;
+/// While the pause waits for someone else's answer, a smaller sample each way this often, so
+/// that the traffic pane shows the test traffic live.
+pub const RESAMPLE: Duration = Duration::from_secs(2);
+pub const RESAMPLE_REQUESTS: u32 = 40;
 
 /// Who answers a deployment paused at a hook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -90,17 +94,31 @@ pub async fn wait_for_pause(
     }
 }
 
-/// Where requests go now through the requester at `uri`: (with `header`, without it).
+/// Where a paused blue/green deployment's traffic went, in one sample each way through the
+/// requester: with the test header, and without it (production).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestTraffic {
+    /// The deployment paused at its hook.
+    pub arn: String,
+    /// `NAME:VALUE`, as the step gives it.
+    pub header: String,
+    pub test: Summary,
+    pub production: Summary,
+}
+
+/// Where `requests` requests go now through the requester at `uri`, each way: (with `header`,
+/// without it).
 pub async fn test_and_production(
     uri: Uri,
     header: (HeaderName, HeaderValue),
+    requests: u32,
 ) -> (Summary, Summary) {
     let send = |headers: Vec<(HeaderName, HeaderValue)>| {
         let mut config = TrafficConfig::new(uri.clone());
         config.rps = 400.0;
-        config.duration = Some(Duration::from_secs_f64(
-            f64::from(SAMPLE_REQUESTS) / config.rps,
-        ));
+        config.max_in_flight = super::SAMPLE_IN_FLIGHT;
+        config.wait_when_full = true;
+        config.duration = Some(Duration::from_secs_f64(f64::from(requests) / config.rps));
         config.headers = headers;
         // Nobody reads the samples: only the totals count.
         let (tx, _samples) = tokio::sync::mpsc::channel(1);

@@ -7,6 +7,7 @@ use std::future::Future;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::StepReport;
+use super::approval::TestTraffic;
 use super::deployment_watch::Poll;
 use super::teardown::Deletion;
 use crate::load::traffic::Sample;
@@ -23,6 +24,9 @@ pub enum StepEvent {
     Deleted(Deletion),
     /// What a traffic step's requests did in one interval, and since it began.
     Traffic(Box<Sample>),
+    /// Where a paused blue/green deployment's test traffic and production traffic went, as
+    /// the step's last sample of each found it.
+    TestTraffic(Box<TestTraffic>),
     /// The step `index` ended with this report.
     Finished(usize, Box<StepReport>),
 }

@@ -15,5 +15,6 @@ pub mod teardown;
 pub mod weighted_route;
 
 pub use runner::{
-    Outcome, Session, StepError, StepReport, differences, identifiers, inside_the_vpc, verdict,
+    Outcome, SAMPLE_IN_FLIGHT, Session, StepError, StepReport, differences, identifiers,
+    inside_the_vpc, verdict,
 };

@@ -14,7 +14,7 @@ mod learned;
 mod observe;
 
 pub use compare::{differences, identifiers};
-pub use observe::{inside_the_vpc, verdict};
+pub use observe::{SAMPLE_IN_FLIGHT, inside_the_vpc, verdict};
 
 use super::approval::Approval;
 use super::deployment_watch::DeploymentReport;

@@ -14,6 +14,7 @@ use super::deployment::DeploymentView;
 use super::layout::{Areas, Shape};
 use crate::canary::{CanaryPlan, StageEvent};
 use crate::load::traffic::Sample;
+use crate::session::approval::TestTraffic;
 pub use crate::session::local_cloud::ClockChange;
 pub use crate::session::local_cloud::{HostHealth, ResilienceEvent, ResilienceView};
 use crate::session::{Outcome, StepReport};
@@ -235,6 +236,8 @@ pub enum Msg {
     Resilience(ResilienceView),
     /// What the watcher of chapter 2's service saw.
     Deployment(Box<DeploymentView>),
+    /// Where a paused blue/green deployment's test traffic and production went.
+    TestTraffic(Box<TestTraffic>),
     /// What the classroom's host tells this attendee's screen.
     Classroom(ClassroomMsg),
     /// The embedded cloud's clock now: its scale, and whether it is paused.
@@ -344,6 +347,9 @@ pub struct App {
     pub resilience: ResilienceView,
     /// Chapter 2: the watched service's revisions and deployment; none in chapter 1.
     pub deployment: Option<DeploymentView>,
+    /// The last sample of a paused blue/green deployment's test traffic (shown while the
+    /// deployment it belongs to is at its test stages).
+    pub test_traffic: Option<TestTraffic>,
     pub fault: bool,
     /// The embedded cloud's clock scale (1: real time), said in the header when it is not 1.
     pub clock_scale: f64,
@@ -379,6 +385,7 @@ impl App {
             autopilot: AutopilotView::default(),
             resilience: ResilienceView::default(),
             deployment: None,
+            test_traffic: None,
             fault: false,
             clock_scale: 1.0,
             clock_paused: false,
@@ -494,6 +501,7 @@ impl App {
             Msg::FaultSet(on) => self.fault = on,
             Msg::Resilience(view) => self.resilience = view,
             Msg::Deployment(view) => self.show_deployment(*view),
+            Msg::TestTraffic(sample) => self.test_traffic = Some(*sample),
             Msg::Classroom(msg) => self.classroom_msg(msg),
             Msg::Clock { scale, paused } => {
                 self.clock_scale = scale;

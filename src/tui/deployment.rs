@@ -12,8 +12,10 @@ use tokio::task::JoinHandle;
 use super::app::{App, Msg};
 use super::theme::Theme;
 use crate::emulator::clock::Clock;
+use crate::load::stats::Summary;
 use aws_sdk_ecs::types::{ServiceDeploymentLifecycleStage, ServiceDeploymentStatus};
 
+use crate::session::approval;
 use crate::session::deployment_watch::{
     self, DeploymentReport, Poll, RevisionNames, has_ended, is_under_way, stage_words,
 };
@@ -107,6 +109,52 @@ pub fn stage_line(app: &App, theme: Theme) -> Option<Line<'static>> {
     Some(Line::from(spans))
 }
 
+/// While the watched blue/green deployment is at its test stages: where the step's last
+/// sample of test traffic (with the header) and of production (without it) went —
+/// "test traffic x-gopher-test:green → sc-distributor:7 100% · production → sc-distributor:6
+/// 100% (40 requests each) · A approves".
+pub fn test_traffic_line(app: &App, theme: Theme) -> Option<Line<'static>> {
+    let sample = app.test_traffic.as_ref()?;
+    let d = app.deployment.as_ref()?.deployment.as_ref()?;
+    if d.arn != sample.arn || !testing(d) {
+        return None;
+    }
+    Some(Line::from(vec![
+        Span::styled("test traffic ", theme.dim()),
+        Span::styled(sample.header.clone(), theme.title()),
+        Span::raw(format!(" → {}", reached(&sample.test))),
+        Span::styled(" · production → ", theme.dim()),
+        Span::raw(reached(&sample.production)),
+        Span::styled(
+            format!(
+                " ({} and {} requests)",
+                sample.test.requests, sample.production.requests
+            ),
+            theme.dim(),
+        ),
+        Span::styled(" · A approves", theme.dim()),
+    ]))
+}
+
+/// Where a sample's requests went: "sc-distributor:7 100%", the largest share first, and its
+/// errors.
+fn reached(summary: &Summary) -> String {
+    let mut versions: Vec<_> = summary.versions.iter().collect();
+    versions.sort_by(|a, b| b.1.share.total_cmp(&a.1.share));
+    let mut out = versions
+        .iter()
+        .map(|(v, s)| format!("{v} {:.0}%", s.share * 100.0))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if out.is_empty() {
+        out.push_str("nowhere");
+    }
+    if summary.errors > 0 {
+        out.push_str(&format!(" ({} errors)", summary.errors));
+    }
+    out
+}
+
 /// The deployment in a few words, for the traffic pane's title: "CANARY ▶ 10% on
 /// sc-distributor:2 · bake 42 s left", or how it ended.
 pub fn title(app: &App) -> Option<String> {
@@ -140,12 +188,17 @@ fn countdown(seconds: f64) -> String {
 pub struct Completion {
     pub index: usize,
     pub expect: ServiceDeploymentStatus,
+    /// The step's test traffic header (`NAME:VALUE`): while the deployment is at its test
+    /// stages the watcher sends test traffic with it, and a rollback after the pause is what
+    /// the step then expects, as the headless runner does.
+    pub test_header: Option<String>,
 }
 
 /// What the watcher looks at: the service a traffic or deployment step names.
 pub struct Watch {
     pub cluster: String,
     pub service: String,
+    pub requester: RequesterRef,
     pub completion: Option<Completion>,
 }
 
@@ -163,13 +216,14 @@ impl Watch {
                 service,
                 requester,
                 expect,
-                ..
+                test_header,
             } => (
                 service,
                 requester,
                 Some(Completion {
                     index,
                     expect: expect.clone(),
+                    test_header: test_header.clone(),
                 }),
             ),
             _ => return None,
@@ -180,9 +234,50 @@ impl Watch {
                 .substitute(&requester.cluster)
                 .unwrap_or_else(|_| requester.cluster.clone()),
             service: service.clone(),
+            requester: requester.clone(),
             completion,
         })
     }
+}
+
+/// Whether a deployment is at the stages where test traffic goes to green.
+fn testing(d: &Poll) -> bool {
+    is_under_way(&d.status)
+        && matches!(
+            d.stage,
+            Some(
+                ServiceDeploymentLifecycleStage::TestTrafficShift
+                    | ServiceDeploymentLifecycleStage::PostTestTrafficShift
+            )
+        )
+}
+
+/// Sends one sample of test traffic (with `header`) and production traffic (without) through
+/// the step's requester, and shows where each went.
+async fn sample_test_traffic(
+    session: Session,
+    requester: RequesterRef,
+    arn: String,
+    header: String,
+    tx: UnboundedSender<Msg>,
+) {
+    let Ok(parsed) = approval::parse_header(&header) else {
+        return;
+    };
+    let Ok(uri) = session
+        .requester_url(&requester, Duration::from_secs(5))
+        .await
+    else {
+        return;
+    };
+    let (test, production) =
+        approval::test_and_production(uri, parsed, approval::RESAMPLE_REQUESTS).await;
+    let _ = tx.send(Msg::TestTraffic(Box::new(approval::TestTraffic {
+        arn,
+        header,
+        test,
+        production,
+    })));
 }
 
 /// The requester a step sends through (chapter 1's for any step that names none).
@@ -221,6 +316,12 @@ pub fn spawn(
         let started = Instant::now();
         let mut completion = watch.completion.clone();
         let mut ticks = tokio::time::interval(POLL);
+        // Test traffic: the sample under way, when the last began, and whether the
+        // deployment was seen at its test stages (a rollback after them is then expected).
+        let mut sampling: Option<JoinHandle<()>> = None;
+        let mut sampled_at: Option<Instant> = None;
+        let mut tested = false;
+        let test_header = completion.as_ref().and_then(|c| c.test_header.clone());
         loop {
             ticks.tick().await;
             let mut view = DeploymentView {
@@ -245,12 +346,37 @@ pub fn spawn(
                 }
                 Err(e) => view.error = Some(e),
             }
+            if let (Some(header), Some(d)) = (&test_header, &view.deployment)
+                && testing(d)
+                && !session.target().is_aws()
+            {
+                tested = true;
+                let due = sampled_at.is_none_or(|at| at.elapsed() >= approval::RESAMPLE);
+                let idle = sampling.as_ref().is_none_or(JoinHandle::is_finished);
+                if due && idle {
+                    sampled_at = Some(Instant::now());
+                    sampling = Some(tokio::spawn(sample_test_traffic(
+                        session.clone(),
+                        watch.requester.clone(),
+                        d.arn.clone(),
+                        header.clone(),
+                        tx.clone(),
+                    )));
+                }
+            }
             let ended = view
                 .deployment
                 .as_ref()
                 .filter(|d| has_ended(&d.status))
                 .cloned();
             let _ = tx.send(Msg::Deployment(Box::new(view)));
+            if tested
+                && let (Some(c), Some(d)) = (&mut completion, &ended)
+                && deployment_watch::is_rollback(&d.status)
+            {
+                // Rolled back at (or after) the pause: what the step expects then.
+                c.expect = ServiceDeploymentStatus::RollbackSuccessful;
+            }
             if let (Some(c), Some(d)) = (&completion, ended) {
                 // The same verdict as the headless runner's, on the look that saw the end.
                 let outcome = crate::session::verdict(

@@ -140,6 +140,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
                 ]));
             }
             lines.extend(deployment::stage_line(app, theme));
+            lines.extend(deployment::test_traffic_line(app, theme));
             let service = app
                 .deployment
                 .as_ref()
@@ -492,6 +493,7 @@ fn summary(app: &App, sample: &Sample, theme: Theme) -> Vec<Line<'static>> {
     }
     lines.extend(autopilot_line(app, theme));
     lines.extend(deployment::stage_line(app, theme));
+    lines.extend(deployment::test_traffic_line(app, theme));
     lines.extend(events_line(app, sample, theme));
     let w = &sample.window;
     lines.push(Line::from(vec![

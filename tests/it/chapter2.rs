@@ -456,8 +456,9 @@ async fn a_headless_run_rejects_the_blue_green_deployment_at_its_pause() {
     );
 }
 
-/// The terminal UI's `A` approves chapter 2's blue/green deployment at its pause: the step waits
-/// for the answer, then follows the deployment to SUCCESSFUL.
+/// The terminal UI's `A` approves chapter 2's blue/green deployment at its pause: the traffic
+/// pane shows the test traffic on green and production on blue, the step waits for the
+/// answer, then follows the deployment to SUCCESSFUL.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_terminal_ui_approves_a_blue_green_deployment_with_a_key() {
     let (cloud, session) = session(60.0).await;
@@ -499,7 +500,38 @@ async fn the_terminal_ui_approves_a_blue_green_deployment_with_a_key() {
                     d.stage
                         == Some(aws_sdk_ecs::types::ServiceDeploymentLifecycleStage::PostTestTrafficShift)
                 });
-            if paused && !pressed {
+            // The traffic pane shows where the test traffic (with the header) went beside
+            // production (without it) before anyone approves.
+            if paused
+                && !pressed
+                && let Some(sample) = &app.test_traffic
+            {
+                let d = app
+                    .deployment
+                    .as_ref()
+                    .and_then(|d| d.deployment.clone())
+                    .unwrap();
+                let blue = d.source.clone().unwrap();
+                assert_eq!(
+                    sample.test.versions.get(&d.target).map(|v| v.share),
+                    Some(1.0),
+                    "{sample:#?}"
+                );
+                assert_eq!(
+                    sample.production.versions.get(&blue).map(|v| v.share),
+                    Some(1.0),
+                    "{sample:#?}"
+                );
+                // Zoomed (as on a projector), the line has the width to stay whole.
+                app.focus = meshwalk::tui::app::Pane::Traffic;
+                app.zoomed = true;
+                let screen = draw(&app, 140, 45);
+                app.zoomed = false;
+                let line = format!(
+                    "test traffic x-gopher-test:green → {} 100% · production → {blue} 100%",
+                    d.target
+                );
+                assert!(screen.contains(&line), "{line}\n{screen}");
                 let cmds = app.update(Msg::Key(
                     ratatui::crossterm::event::KeyCode::Char('A').into(),
                 ));

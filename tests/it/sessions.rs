@@ -34,7 +34,7 @@ async fn run_through_runner(session: &Session, steps: Vec<usize>) -> Told {
                 StepEvent::Traffic(sample) => told
                     .sampled
                     .push((told.finished.len(), sample.total.requests)),
-                StepEvent::Status(_) | StepEvent::Poll(_) => {}
+                StepEvent::Status(_) | StepEvent::Poll(_) | StepEvent::TestTraffic(_) => {}
             }
         }
         told

@@ -10,10 +10,14 @@ use crate::load::traffic::{Traffic, TrafficConfig};
 use aws_sdk_ecs::types::ServiceDeploymentStatus;
 
 use crate::load::stats::Summary;
-use crate::session::approval::{self, Approval};
+use crate::session::approval::{self, Approval, SAMPLE_REQUESTS, TestTraffic};
 use crate::session::deployment_watch::{self, DeploymentReport, Stage};
 use crate::session::events::{Events, StepEvent};
 use crate::walkthrough::step::RequesterRef;
+
+/// Requests a step's traffic sample keeps in flight at most: enough for 400 a second on an
+/// idle host, and no more when many sessions share a busy one.
+pub const SAMPLE_IN_FLIGHT: usize = 32;
 
 impl Session {
     /// The requester's address as ECS reports it, asked again until `patience` runs out (its
@@ -51,6 +55,8 @@ impl Session {
         };
         let mut config = TrafficConfig::new(uri);
         config.rps = 400.0;
+        config.max_in_flight = SAMPLE_IN_FLIGHT;
+        config.wait_when_full = true;
         config.duration = Some(Duration::from_secs_f64(
             f64::from(requests.max(1)) / config.rps,
         ));
@@ -161,10 +167,19 @@ impl Session {
         let mut said = format!("{service}: paused at {}", paused.stage);
         // On AWS the requester is inside the VPC: the pause is answered, the traffic is not
         // observed from here.
+        let mut live = None;
         if !self.target.is_aws() {
             let uri = self.requester_url(requester, VERIFY_PATIENCE).await?;
             let parsed = approval::parse_header(header)?;
-            let (test, production) = approval::test_and_production(uri, parsed).await;
+            let (test, production) =
+                approval::test_and_production(uri.clone(), parsed.clone(), SAMPLE_REQUESTS).await;
+            events.send(StepEvent::TestTraffic(Box::new(TestTraffic {
+                arn: paused.arn.clone(),
+                header: header.to_string(),
+                test: test.clone(),
+                production: production.clone(),
+            })));
+            live = Some((uri, parsed));
             let share = |s: &Summary, revision: &str| {
                 s.versions.get(revision).map_or(0.0, |v| v.share * 100.0)
             };
@@ -194,7 +209,34 @@ impl Session {
         events.status(said);
         match approval::decide(self.approval, &paused).await? {
             Some(action) => approval::answer(ecs, &paused, action).await?,
-            None => approval::wait_answered(ecs, &paused).await?,
+            None => {
+                // While someone makes up their mind, the traffic pane keeps showing where test
+                // traffic goes.
+                let resample = async {
+                    let Some((uri, parsed)) = &live else {
+                        return std::future::pending().await;
+                    };
+                    loop {
+                        tokio::time::sleep(approval::RESAMPLE).await;
+                        let (test, production) = approval::test_and_production(
+                            uri.clone(),
+                            parsed.clone(),
+                            approval::RESAMPLE_REQUESTS,
+                        )
+                        .await;
+                        events.send(StepEvent::TestTraffic(Box::new(TestTraffic {
+                            arn: paused.arn.clone(),
+                            header: header.to_string(),
+                            test,
+                            production,
+                        })));
+                    }
+                };
+                tokio::select! {
+                    answered = approval::wait_answered(ecs, &paused) => answered?,
+                    () = resample => {}
+                }
+            }
         }
         let after = deployment_watch::describe(ecs, &paused.arn).await?;
         let rolled_back = after.status().is_some_and(deployment_watch::is_rollback);

@@ -139,6 +139,7 @@ async fn show_step_events(
             }),
             // The panes show the traffic job's own samples and the deployment watch's looks.
             StepEvent::Poll(_) | StepEvent::Traffic(_) => continue,
+            StepEvent::TestTraffic(sample) => Msg::TestTraffic(sample),
             StepEvent::Finished(index, report) => {
                 if teardown {
                     let _ = tx.send(Msg::TrafficStopped(format!(
