@@ -45,10 +45,21 @@ struct Seat {
 }
 
 impl Seat {
-    async fn join(ssh_addr: std::net::SocketAddr, name: &str) -> (Seat, Duration) {
+    /// Joins as `name` from the loopback address `from`: each attendee of a room has an
+    /// address of their own, and the classroom caps connections per address.
+    async fn join(
+        ssh_addr: std::net::SocketAddr,
+        name: &str,
+        from: std::net::Ipv4Addr,
+    ) -> (Seat, Duration) {
         let started = Instant::now();
         let config = Arc::new(client::Config::default());
-        let mut ssh = client::connect(config, ssh_addr, Trusting).await.unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind((from, 0).into()).unwrap();
+        let stream = socket.connect(ssh_addr).await.unwrap();
+        let mut ssh = client::connect_stream(config, stream, Trusting)
+            .await
+            .unwrap();
         assert!(
             ssh.authenticate_password(name, CODE)
                 .await
@@ -118,12 +129,12 @@ impl Seat {
 
 /// Joins as `name` on a runtime of its own, then drops that runtime: the client's tasks end
 /// where they stand and its TCP connection closes without an SSH goodbye.
-fn abrupt_join(ssh: std::net::SocketAddr, name: &str) {
+fn abrupt_join(ssh: std::net::SocketAddr, name: &str, from: std::net::Ipv4Addr) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let seat = runtime.block_on(Seat::join(ssh, name)).0;
+    let seat = runtime.block_on(Seat::join(ssh, name, from)).0;
     std::mem::forget(seat);
     drop(runtime);
 }
@@ -144,6 +155,16 @@ fn host_numbers(pid: u32) -> (f64, f64, usize) {
         .map(|d| d.count())
         .unwrap_or(0);
     (field("VmRSS:"), field("VmHWM:"), files)
+}
+
+/// Attendee `i`'s address: 127.0.0.10 onwards (all of 127/8 is loopback on Linux).
+fn attendee_address(i: usize) -> std::net::Ipv4Addr {
+    std::net::Ipv4Addr::new(
+        127,
+        0,
+        0,
+        10 + u8::try_from(i).expect("at most 200 attendees"),
+    )
 }
 
 fn env_or(name: &str, default: usize) -> usize {
@@ -217,23 +238,26 @@ async fn main() {
     let tx = events.clone();
     tokio::spawn(async move {
         while let Ok(Some(line)) = lines.next_line().await {
-            if let Ok(v) = serde_json::from_str(&line) {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
+                if v["event"] == "error" {
+                    eprintln!("{line}");
+                }
                 let _ = tx.send(v);
             }
         }
     });
     let (rss0, _, files0) = host_numbers(pid);
-    println!("host at start: RSS {rss0:.0} MiB, {files0} open files");
+    println!("host (pid {pid}) at start: RSS {rss0:.0} MiB, {files0} open files");
 
     // The peer: one attendee alone.
-    let (alone, _) = Seat::join(ssh, "alone").await;
+    let (alone, _) = Seat::join(ssh, "alone", attendee_address(0)).await;
     let alone = Arc::new(alone);
     let peer = keypresses(std::slice::from_ref(&alone), rounds).await;
 
     let mut joins = Histogram::<u64>::new(3).unwrap();
     let mut seats = vec![alone];
     for i in 1..attendees {
-        let (seat, took) = Seat::join(ssh, &format!("attendee{i:02}")).await;
+        let (seat, took) = Seat::join(ssh, &format!("attendee{i:02}"), attendee_address(i)).await;
         joins.record(took.as_micros() as u64).unwrap();
         seats.push(Arc::new(seat));
     }
@@ -274,6 +298,8 @@ async fn main() {
                     }
                 }
             }
+            // Traffic flows on: the traffic pane counts it.
+            seat.until(|t| t.contains("req/s")).await;
         }));
     }
     for t in tasks {
@@ -287,10 +313,11 @@ async fn main() {
     let loaded = keypresses(&seats, rounds).await;
     let (rss, hwm, files) = host_numbers(pid);
     println!(
-        "keypress to the changed frame, {} presses: alone p50 {:.1} ms p99 {:.1} ms; {attendees} attendees, {with_traffic} with traffic: p50 {:.1} ms p99 {:.1} ms ({:.1}× alone's p99)",
+        "keypress to the changed frame: alone ({} changes) p50 {:.1} ms p99 {:.1} ms; {attendees} attendees, {with_traffic} with traffic ({} changes): p50 {:.1} ms p99 {:.1} ms ({:.1}× alone's p99)",
         peer.len(),
         millis(&peer, 0.5),
         millis(&peer, 0.99),
+        loaded.len(),
         millis(&loaded, 0.5),
         millis(&loaded, 0.99),
         millis(&loaded, 0.99) / millis(&peer, 0.99).max(0.001),
@@ -299,13 +326,17 @@ async fn main() {
         "host with {attendees} attendees, {with_traffic} with traffic: RSS {rss:.0} MiB (peak {hwm:.0} MiB), {files} open files"
     );
 
+    // HOLD_SECS: time to look at the loaded host from outside (ss, /proc) before it goes on.
+    tokio::time::sleep(Duration::from_secs(env_or("HOLD_SECS", 0) as u64)).await;
+
     // 100 abrupt disconnects: join, then drop the TCP connection without a goodbye.
     drop(seats);
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (rss_before, _, files_before) = host_numbers(pid);
     for i in 0..100 {
         let name = format!("drop{:02}", i % 10);
-        tokio::task::spawn_blocking(move || abrupt_join(ssh, &name))
+        let from = std::net::Ipv4Addr::new(127, 0, 1, 10 + i as u8);
+        tokio::task::spawn_blocking(move || abrupt_join(ssh, &name, from))
             .await
             .unwrap();
     }
