@@ -116,6 +116,57 @@ async fn requests_past_the_in_flight_bound_are_counted_as_not_sent() {
     assert_eq!(summary.overflow, 0);
 }
 
+/// With `wait_when_full`, the generator waits for an answer instead: never more than
+/// `max_in_flight` at once, nothing counted as not sent, and the requests it could not start in
+/// time are simply not made (a step's sample on a busy host).
+#[tokio::test]
+async fn a_generator_that_waits_when_full_keeps_its_bound_and_fails_nothing() {
+    use meshwalk::load::traffic::{Traffic, TrafficConfig};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // A server that answers each request after 50 ms, counting those it holds at once.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (n, m) = (now.clone(), most.clone());
+    let slow = tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let (n, m) = (n.clone(), m.clone());
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |_req| {
+                    let (n, m) = (n.clone(), m.clone());
+                    async move {
+                        let held = n.fetch_add(1, Ordering::SeqCst) + 1;
+                        m.fetch_max(held, Ordering::SeqCst);
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        n.fetch_sub(1, Ordering::SeqCst);
+                        Ok::<_, std::convert::Infallible>(hyper::Response::new(
+                            http_body_util::Full::new(bytes::Bytes::from_static(b"ok")),
+                        ))
+                    }
+                });
+                let io = hyper_util::rt::TokioIo::new(socket);
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(io, service)
+                    .await;
+            });
+        }
+    });
+    let mut config = TrafficConfig::new(format!("http://{addr}/").parse().unwrap());
+    config.rps = 400.0;
+    config.duration = Some(std::time::Duration::from_millis(500));
+    config.max_in_flight = 4;
+    config.wait_when_full = true;
+    let (tx, _rx) = tokio::sync::mpsc::channel(64);
+    let summary = Traffic::start(config, tx).finished().await;
+    slow.abort();
+    assert_eq!(summary.errors, 0, "{summary:?}");
+    assert_eq!(summary.not_sent, 0, "{summary:?}");
+    // 4 at a time, 50 ms each, for 500 ms: about 40, far from the 200 asked for.
+    assert!((10..=60).contains(&summary.requests), "{summary:?}");
+    assert!(most.load(Ordering::SeqCst) <= 4, "at most 4 at once");
+}
+
 #[tokio::test]
 async fn a_header_that_is_not_name_colon_value_is_refused() {
     let mut args = args();
