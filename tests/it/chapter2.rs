@@ -461,6 +461,26 @@ async fn a_headless_run_rejects_the_blue_green_deployment_at_its_pause() {
 /// answer, then follows the deployment to SUCCESSFUL.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_terminal_ui_approves_a_blue_green_deployment_with_a_key() {
+    let d = answer_the_blue_green_pause('A').await;
+    assert_eq!(d.status, ServiceDeploymentStatus::Successful, "{d:?}");
+}
+
+/// `R` at the pause rolls the blue/green deployment back: the watch step then expects (and
+/// counts as done) ROLLBACK_SUCCESSFUL, as a headless `--reject` does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_terminal_ui_rolls_a_blue_green_deployment_back_at_its_pause() {
+    let d = answer_the_blue_green_pause('R').await;
+    assert_eq!(
+        d.status,
+        ServiceDeploymentStatus::RollbackSuccessful,
+        "{d:?}"
+    );
+}
+
+/// Runs chapter 2 to its blue/green deployment, then its watch step in the App; at the pause,
+/// once the pane shows the test traffic, presses `key`. Returns how the deployment ended; the
+/// watch step is done.
+async fn answer_the_blue_green_pause(key: char) -> Poll {
     let (cloud, session) = session(60.0).await;
     let w = session.walkthrough().clone();
     let deploy = w.find("2:sc-blue-green").unwrap();
@@ -533,12 +553,13 @@ async fn the_terminal_ui_approves_a_blue_green_deployment_with_a_key() {
                 );
                 assert!(screen.contains(&line), "{line}\n{screen}");
                 let cmds = app.update(Msg::Key(
-                    ratatui::crossterm::event::KeyCode::Char('A').into(),
+                    ratatui::crossterm::event::KeyCode::Char(key).into(),
                 ));
-                assert!(
-                    matches!(cmds.as_slice(), [meshwalk::tui::app::Cmd::Approve(_)]),
-                    "{cmds:?}"
-                );
+                let expected = match key {
+                    'A' => matches!(cmds.as_slice(), [meshwalk::tui::app::Cmd::Approve(_)]),
+                    _ => matches!(cmds.as_slice(), [meshwalk::tui::app::Cmd::RollBack]),
+                };
+                assert!(expected, "{key}: {cmds:?}");
                 for cmd in cmds {
                     effects.handle(cmd);
                 }
@@ -552,7 +573,7 @@ async fn the_terminal_ui_approves_a_blue_green_deployment_with_a_key() {
     let pressed = tokio::time::timeout(Duration::from_secs(90), approved)
         .await
         .expect("the blue/green deployment ends");
-    assert!(pressed, "A was pressed at the pause");
+    assert!(pressed, "{key} was pressed at the pause");
     assert_eq!(
         app.steps[watch].status,
         meshwalk::tui::app::StepStatus::Done,
@@ -564,8 +585,8 @@ async fn the_terminal_ui_approves_a_blue_green_deployment_with_a_key() {
         .as_ref()
         .and_then(|d| d.deployment.clone())
         .unwrap();
-    assert_eq!(d.status, ServiceDeploymentStatus::Successful, "{d:?}");
     assert_ne!(Some(&d.target), d.source.as_ref(), "{d:?}");
+    d
 }
 
 /// The traffic pane during a canary bake, at 140×45: revisions with the configured shift
