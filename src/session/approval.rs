@@ -106,13 +106,15 @@ pub struct TestTraffic {
     pub production: Summary,
 }
 
-/// Where `requests` requests go now through the requester at `uri`, each way: (with `header`,
-/// without it).
-pub async fn test_and_production(
+/// Where `requests` requests go now through the requester at `uri`, each way: with the test
+/// header `header` (`NAME:VALUE`), and without it, while deployment `arn` is paused.
+pub async fn sample_test_traffic(
     uri: Uri,
-    header: (HeaderName, HeaderValue),
+    arn: &str,
+    header: &str,
     requests: u32,
-) -> (Summary, Summary) {
+) -> Result<TestTraffic, String> {
+    let parsed = parse_header(header)?;
     let send = |headers: Vec<(HeaderName, HeaderValue)>| {
         let mut config = TrafficConfig::new(uri.clone());
         config.rps = 400.0;
@@ -124,7 +126,13 @@ pub async fn test_and_production(
         let (tx, _samples) = tokio::sync::mpsc::channel(1);
         async move { Traffic::start(config, tx).finished().await }
     };
-    tokio::join!(send(vec![header]), send(vec![]))
+    let (test, production) = tokio::join!(send(vec![parsed]), send(vec![]));
+    Ok(TestTraffic {
+        arn: arn.to_string(),
+        header: header.to_string(),
+        test,
+        production,
+    })
 }
 
 /// The answer `approval` gives `paused`: an action to send, None when someone else answers.

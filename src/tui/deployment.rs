@@ -261,23 +261,17 @@ async fn sample_test_traffic(
     header: String,
     tx: UnboundedSender<Msg>,
 ) {
-    let Ok(parsed) = approval::parse_header(&header) else {
-        return;
-    };
     let Ok(uri) = session
         .requester_url(&requester, Duration::from_secs(5))
         .await
     else {
         return;
     };
-    let (test, production) =
-        approval::test_and_production(uri, parsed, approval::RESAMPLE_REQUESTS).await;
-    let _ = tx.send(Msg::TestTraffic(Box::new(approval::TestTraffic {
-        arn,
-        header,
-        test,
-        production,
-    })));
+    if let Ok(sample) =
+        approval::sample_test_traffic(uri, &arn, &header, approval::RESAMPLE_REQUESTS).await
+    {
+        let _ = tx.send(Msg::TestTraffic(Box::new(sample)));
+    }
 }
 
 /// The requester a step sends through (chapter 1's for any step that names none).

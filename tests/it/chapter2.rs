@@ -296,19 +296,26 @@ async fn chapter_2_runs_twice_on_one_cloud_and_its_teardown_leaves_nothing() {
     );
 }
 
-/// The terminal UI's real Effects follow the canary: the watcher shows the split it
-/// configures, the deployment step finishes when it ends, and R rolls a deployment back.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_terminal_ui_follows_a_canary_and_rolls_one_back() {
+/// The terminal UI on chapter 2 (clock ×60): the steps up to `through` run headless, then the
+/// App and its effects take over the same session. The cloud and state dir live as long as it.
+struct Tui {
+    _cloud: EmbeddedCloud,
+    _dir: tempfile::TempDir,
+    session: Session,
+    effects: Effects,
+    app: App,
+    rx: tokio::sync::mpsc::UnboundedReceiver<Msg>,
+}
+
+async fn tui_after(through: &str) -> Tui {
     let (cloud, session) = session(60.0).await;
     let w = session.walkthrough().clone();
-    let canary = w.find("2:sc-canary").unwrap();
-    for index in w.chapters()[1].steps.start..=canary {
+    for index in w.chapters()[1].steps.start..=w.find(through).unwrap() {
         let report = session.run(index, false).await;
         assert!(report.outcome.is_success(), "step {index}: {report:?}");
     }
     let dir = tempfile::tempdir().unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let effects = Effects::new(
         session.clone(),
         Progress::default(),
@@ -318,6 +325,30 @@ async fn the_terminal_ui_follows_a_canary_and_rolls_one_back() {
     );
     let mut app = App::new("embedded".into(), effects.step_views(), (140, 45));
     app.clock_scale = 60.0;
+    Tui {
+        _cloud: cloud,
+        _dir: dir,
+        session,
+        effects,
+        app,
+        rx,
+    }
+}
+
+/// The terminal UI's real Effects follow the canary: the watcher shows the split it
+/// configures, the deployment step finishes when it ends, and R rolls a deployment back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_terminal_ui_follows_a_canary_and_rolls_one_back() {
+    let Tui {
+        _cloud,
+        _dir,
+        session,
+        effects,
+        mut app,
+        mut rx,
+    } = tui_after("2:sc-canary").await;
+    let w = session.walkthrough().clone();
+    let canary = w.find("2:sc-canary").unwrap();
     app.selected = canary + 1;
     for cmd in app.update(Msg::Key(ratatui::crossterm::event::KeyCode::Enter.into())) {
         effects.handle(cmd);
@@ -481,25 +512,15 @@ async fn the_terminal_ui_rolls_a_blue_green_deployment_back_at_its_pause() {
 /// once the pane shows the test traffic, presses `key`. Returns how the deployment ended; the
 /// watch step is done.
 async fn answer_the_blue_green_pause(key: char) -> Poll {
-    let (cloud, session) = session(60.0).await;
-    let w = session.walkthrough().clone();
-    let deploy = w.find("2:sc-blue-green").unwrap();
-    for index in w.chapters()[1].steps.start..=deploy {
-        let report = session.run(index, false).await;
-        assert!(report.outcome.is_success(), "step {index}: {report:?}");
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let effects = Effects::new(
-        session.clone(),
-        Progress::default(),
-        dir.path().to_path_buf(),
-        Some(LocalCloud::of(&cloud, &session.target().account)),
-        tx,
-    );
-    let mut app = App::new("embedded".into(), effects.step_views(), (140, 45));
-    app.clock_scale = 60.0;
-    let watch = w.find("2:sc-blue-green-watch").unwrap();
+    let Tui {
+        _cloud,
+        _dir,
+        session,
+        effects,
+        mut app,
+        mut rx,
+    } = tui_after("2:sc-blue-green").await;
+    let watch = session.walkthrough().find("2:sc-blue-green-watch").unwrap();
     app.selected = watch;
     for cmd in app.update(Msg::Key(ratatui::crossterm::event::KeyCode::Enter.into())) {
         effects.handle(cmd);

@@ -167,19 +167,17 @@ impl Session {
         let mut said = format!("{service}: paused at {}", paused.stage);
         // On AWS the requester is inside the VPC: the pause is answered, the traffic is not
         // observed from here.
-        let mut live = None;
+        let mut requester_uri = None;
         if !self.target.is_aws() {
             let uri = self.requester_url(requester, VERIFY_PATIENCE).await?;
-            let parsed = approval::parse_header(header)?;
-            let (test, production) =
-                approval::test_and_production(uri.clone(), parsed.clone(), SAMPLE_REQUESTS).await;
-            events.send(StepEvent::TestTraffic(Box::new(TestTraffic {
-                arn: paused.arn.clone(),
-                header: header.to_string(),
-                test: test.clone(),
-                production: production.clone(),
-            })));
-            live = Some((uri, parsed));
+            let sample =
+                approval::sample_test_traffic(uri.clone(), &paused.arn, header, SAMPLE_REQUESTS)
+                    .await?;
+            events.send(StepEvent::TestTraffic(Box::new(sample.clone())));
+            requester_uri = Some(uri);
+            let TestTraffic {
+                test, production, ..
+            } = sample;
             let share = |s: &Summary, revision: &str| {
                 s.versions.get(revision).map_or(0.0, |v| v.share * 100.0)
             };
@@ -213,23 +211,21 @@ impl Session {
                 // While someone makes up their mind, the traffic pane keeps showing where test
                 // traffic goes.
                 let resample = async {
-                    let Some((uri, parsed)) = &live else {
+                    let Some(uri) = &requester_uri else {
                         return std::future::pending().await;
                     };
                     loop {
                         tokio::time::sleep(approval::RESAMPLE).await;
-                        let (test, production) = approval::test_and_production(
+                        if let Ok(sample) = approval::sample_test_traffic(
                             uri.clone(),
-                            parsed.clone(),
+                            &paused.arn,
+                            header,
                             approval::RESAMPLE_REQUESTS,
                         )
-                        .await;
-                        events.send(StepEvent::TestTraffic(Box::new(TestTraffic {
-                            arn: paused.arn.clone(),
-                            header: header.to_string(),
-                            test,
-                            production,
-                        })));
+                        .await
+                        {
+                            events.send(StepEvent::TestTraffic(Box::new(sample)));
+                        }
                     }
                 };
                 tokio::select! {
