@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::app::{Cmd, InputView, Msg, StepKindView, StepStatus, StepView, Weights};
-use super::deployment;
 use super::inputs::{edit_text_of, inputs_of};
 use super::jobs::autopilot::{AutopilotJob, Crew};
+use super::jobs::deployment_poller;
 use super::jobs::deployment_watch::WatchJob;
 use super::jobs::persistence::Persistence;
 use super::jobs::resources::ResourcesJob;
@@ -218,7 +218,7 @@ impl Effects {
     /// Sends traffic to the requester step `step` names, in place of the traffic before.
     fn start_traffic_of_step(&self, step: usize) {
         self.stop_traffic();
-        if let Some(watch) = deployment::Watch::of_step(&self.session, step)
+        if let Some(watch) = deployment_poller::Watch::of_step(&self.session, step)
             && self.session.target().is_aws()
         {
             // The requester's tasks are inside the VPC: the pane shows what the
@@ -227,7 +227,7 @@ impl Effects {
             let _ = self.tx.send(Msg::Toast(where_));
             return;
         }
-        let requester = deployment::requester_of(&self.session, step);
+        let requester = deployment_poller::requester_of(&self.session, step);
         self.traffic.start_through(self.session.clone(), requester);
     }
 

@@ -6,10 +6,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::Inbox;
+use super::deployment_poller::{self, Watch};
 use crate::emulator::clock::Clock;
 use crate::session::Session;
 use crate::tui::app::Msg;
-use crate::tui::deployment::{self, Watch};
 
 enum Order {
     /// Watch the service step `step` names, in place of what was watched before.
@@ -37,7 +37,7 @@ impl WatchJob {
                 match order {
                     Order::Watch { session, step } => {
                         let watching = Watch::of_step(&session, step).map(|watch| {
-                            deployment::spawn(
+                            deployment_poller::spawn(
                                 session,
                                 watch,
                                 clock.clone(),

@@ -4,6 +4,7 @@
 //! as `Msg`s. `tui::effects::Effects` routes the App's commands to them.
 
 pub mod autopilot;
+pub mod deployment_poller;
 pub mod deployment_watch;
 pub mod persistence;
 pub mod resources;
