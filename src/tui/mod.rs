@@ -14,6 +14,7 @@ pub mod keys;
 pub mod layout;
 pub mod resource_tree;
 pub mod resources_pane;
+pub mod step_text;
 pub mod svg;
 pub mod terminal;
 pub mod theme;
