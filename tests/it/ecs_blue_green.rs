@@ -9,7 +9,7 @@
 
 use aws_sdk_ecs::types::*;
 
-use crate::ecs_support::stand_in_runtime;
+use crate::ecs_support::{deploy, describe, load_balancer, register, stand_in_runtime};
 use crate::support::*;
 
 /// API seconds per stage, and the clock scale: 0.75 s of real time per stage.
@@ -29,33 +29,6 @@ async fn cloud() -> TestCloud {
         .await
         .unwrap();
     cloud
-}
-
-async fn register(ecs: &aws_sdk_ecs::Client, image: &str) -> String {
-    ecs.register_task_definition()
-        .family("web")
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("web")
-                .image(image)
-                .memory(64)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .task_definition
-        .unwrap()
-        .task_definition_arn
-        .unwrap()
-}
-
-fn load_balancer() -> LoadBalancer {
-    LoadBalancer::builder()
-        .target_group_arn("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/1")
-        .container_name("web")
-        .container_port(80)
-        .build()
 }
 
 fn pause_at(stages: &[DeploymentLifecycleHookStage]) -> DeploymentLifecycleHook {
@@ -90,30 +63,6 @@ async fn create(
         Ok(out) => Ok(out.service.unwrap()),
         Err(e) => Err(error_of::<(), _, _>(Err(e))),
     }
-}
-
-async fn describe(ecs: &aws_sdk_ecs::Client, arn: &str) -> ServiceDeployment {
-    ecs.describe_service_deployments()
-        .service_deployment_arns(arn)
-        .send()
-        .await
-        .unwrap()
-        .service_deployments()[0]
-        .clone()
-}
-
-async fn deploy(ecs: &aws_sdk_ecs::Client, td: &str) -> String {
-    ecs.update_service()
-        .cluster("c")
-        .service("s")
-        .task_definition(td)
-        .send()
-        .await
-        .unwrap()
-        .service
-        .unwrap()
-        .current_service_deployment
-        .unwrap()
 }
 
 fn finished(d: &ServiceDeployment) -> bool {

@@ -4,7 +4,7 @@
 
 use aws_sdk_ecs::types::*;
 
-use crate::ecs_support::stand_in_runtime;
+use crate::ecs_support::{deploy, describe, load_balancer, register, stand_in_runtime};
 use crate::support::AccountRegion;
 use crate::support::*;
 
@@ -24,25 +24,6 @@ async fn cloud_at(scale: f64) -> TestCloud {
     cloud
 }
 
-async fn register(ecs: &aws_sdk_ecs::Client, image: &str) -> String {
-    ecs.register_task_definition()
-        .family("web")
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("web")
-                .image(image)
-                .memory(64)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .task_definition
-        .unwrap()
-        .task_definition_arn
-        .unwrap()
-}
-
 fn canary(percent: f64, minutes: i32, bake: i32) -> DeploymentConfiguration {
     DeploymentConfiguration::builder()
         .strategy(DeploymentStrategy::Canary)
@@ -53,16 +34,6 @@ fn canary(percent: f64, minutes: i32, bake: i32) -> DeploymentConfiguration {
                 .build(),
         )
         .bake_time_in_minutes(bake)
-        .build()
-}
-
-/// A load balancer for the service: CANARY and LINEAR need one (or Service Connect) to shift
-/// traffic with. The embedded cloud records it; the traffic split is the emulator's.
-fn load_balancer() -> LoadBalancer {
-    LoadBalancer::builder()
-        .target_group_arn("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/1")
-        .container_name("web")
-        .container_port(80)
         .build()
 }
 
@@ -79,30 +50,6 @@ async fn create(ecs: &aws_sdk_ecs::Client, td: &str, config: DeploymentConfigura
         .unwrap()
         .service
         .unwrap()
-}
-
-async fn deploy(ecs: &aws_sdk_ecs::Client, td: &str) -> String {
-    ecs.update_service()
-        .cluster("c")
-        .service("s")
-        .task_definition(td)
-        .send()
-        .await
-        .unwrap()
-        .service
-        .unwrap()
-        .current_service_deployment
-        .unwrap()
-}
-
-async fn describe(ecs: &aws_sdk_ecs::Client, arn: &str) -> ServiceDeployment {
-    ecs.describe_service_deployments()
-        .service_deployment_arns(arn)
-        .send()
-        .await
-        .unwrap()
-        .service_deployments()[0]
-        .clone()
 }
 
 async fn wait_status(

@@ -1,4 +1,5 @@
-//! ECS fixtures: the tutorial's task definitions through aws-sdk-ecs, and a stand-in container
+//! ECS fixtures: the tutorial's task definitions through aws-sdk-ecs, a deployment test's service
+//! calls (register, deploy, describe, its load balancer), and a stand-in container
 //! runtime for tests of the control plane alone (the real one is the embedded data plane).
 
 use std::collections::HashSet;
@@ -193,4 +194,57 @@ pub fn awsvpc() -> NetworkConfiguration {
                 .unwrap(),
         )
         .build()
+}
+
+pub async fn register(ecs: &aws_sdk_ecs::Client, image: &str) -> String {
+    ecs.register_task_definition()
+        .family("web")
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("web")
+                .image(image)
+                .memory(64)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .task_definition
+        .unwrap()
+        .task_definition_arn
+        .unwrap()
+}
+
+/// A load balancer for the service: CANARY and LINEAR need one (or Service Connect) to shift
+/// traffic with. The embedded cloud records it; the traffic split is the emulator's.
+pub fn load_balancer() -> LoadBalancer {
+    LoadBalancer::builder()
+        .target_group_arn("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/1")
+        .container_name("web")
+        .container_port(80)
+        .build()
+}
+
+pub async fn deploy(ecs: &aws_sdk_ecs::Client, td: &str) -> String {
+    ecs.update_service()
+        .cluster("c")
+        .service("s")
+        .task_definition(td)
+        .send()
+        .await
+        .unwrap()
+        .service
+        .unwrap()
+        .current_service_deployment
+        .unwrap()
+}
+
+pub async fn describe(ecs: &aws_sdk_ecs::Client, arn: &str) -> ServiceDeployment {
+    ecs.describe_service_deployments()
+        .service_deployment_arns(arn)
+        .send()
+        .await
+        .unwrap()
+        .service_deployments()[0]
+        .clone()
 }
