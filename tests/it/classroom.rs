@@ -263,23 +263,7 @@ async fn two_attendees_make_the_same_mesh_each_in_their_own_account() {
     }
     for name in ["alice", "bob"] {
         let keys = room.room.credentials(name).unwrap();
-        let credentials = aws_sdk_appmesh::config::Credentials::new(
-            keys.access_key_id,
-            keys.secret_access_key,
-            None,
-            None,
-            "test",
-        );
-        let config = meshwalk::api::target::endpoint_config_as(
-            &format!("http://{}", room.api_addr),
-            "us-east-1",
-            credentials,
-        );
-        let meshes = aws_sdk_appmesh::Client::new(&config)
-            .list_meshes()
-            .send()
-            .await
-            .unwrap();
+        let meshes = own_tools(&room, name).list_meshes().send().await.unwrap();
         let owners: Vec<_> = meshes
             .meshes()
             .iter()
